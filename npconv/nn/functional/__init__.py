@@ -1,0 +1,14 @@
+"""The public functional API, as ``torch.nn.functional``: argument checking plus one autograd op each.
+
+Each topic lives in its own file; this package re-exports them so that
+``import npconv.nn.functional as F`` works as in torch.
+"""
+from .conv import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: activation ops."""
+__all__ = []

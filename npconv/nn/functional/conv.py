@@ -1,0 +1,2 @@
+"""npconv.nn.functional: conv ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: dropout ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: linear ops."""
+__all__ = []

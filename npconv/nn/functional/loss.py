@@ -1,0 +1,2 @@
+"""npconv.nn.functional: loss ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: normalization ops."""
+__all__ = []

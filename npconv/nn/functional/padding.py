@@ -1,0 +1,2 @@
+"""npconv.nn.functional: padding ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: pooling ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn.functional: upsampling ops."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: activation."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: container."""
+__all__ = []

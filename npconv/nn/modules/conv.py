@@ -1,0 +1,2 @@
+"""npconv.nn modules: conv."""
+__all__ = []

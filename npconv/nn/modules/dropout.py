@@ -1,0 +1,2 @@
+"""npconv.nn modules: dropout."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: linear."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: loss."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: module."""
+__all__ = []

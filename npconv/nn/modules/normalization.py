@@ -1,0 +1,2 @@
+"""npconv.nn modules: normalization."""
+__all__ = []

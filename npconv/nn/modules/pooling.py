@@ -1,0 +1,2 @@
+"""npconv.nn modules: pooling."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""npconv.nn modules: upsampling."""
+__all__ = []
