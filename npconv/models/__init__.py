@@ -1,0 +1,2 @@
+"""Ready-made models built from npconv layers."""
+from .lenet import LeNet  # noqa: F401
