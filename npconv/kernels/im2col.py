@@ -1,0 +1,105 @@
+"""im2col + GEMM: the simple reference algorithm.
+
+Every window of the padded input is copied into a column matrix ``(G, C/G * prod(K), N * prod(O))``; the
+convolution is then one batched matmul with the weights.  Memory: prod(K) times the output-sized input,
+which is why it is the reference and fallback rather than the default.
+"""
+import numpy as np
+
+from . import geometry as geo
+
+
+def _padded(x, padding, extent):
+    """Zero-pad ``x`` to ``extent`` per dim: ``before`` in front, whatever is needed at the back."""
+    pads = [(0, 0), (0, 0)]
+    for size, (before, _), total in zip(x.shape[2:], padding, extent):
+        pads.append((before, total - before - size))
+    return np.pad(x, pads)
+
+
+def _windows(padded, kernel, stride, dilation, out_spatial):
+    """Read-only view ``(N, C, *O, *K)`` of every window of ``padded`` (N, C, *P); no copy."""
+    spatial_strides = padded.strides[2:]
+    shape = padded.shape[:2] + tuple(out_spatial) + tuple(kernel)
+    strides = (padded.strides[:2] + tuple(st * s for st, s in zip(spatial_strides, stride))
+               + tuple(st * dl for st, dl in zip(spatial_strides, dilation)))
+    return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+
+
+def _columns(x, groups, padding, kernel, stride, dilation, out_spatial):
+    """The im2col matrix ``(G, C/G * prod(K), N * prod(O))`` of ``x`` (a copy)."""
+    batch, c_in = x.shape[:2]
+    extent = geo.padded_extent(x.shape[2:], padding, out_spatial, kernel, stride, dilation)
+    windows = _windows(_padded(x, padding, extent), kernel, stride, dilation, out_spatial)
+    d = len(kernel)
+    windows = windows.reshape((batch, groups, c_in // groups) + windows.shape[2:])
+    # (N, G, C/G, *O, *K) -> (G, C/G, *K, N, *O)
+    order = (1, 2) + tuple(range(3 + d, 3 + 2 * d)) + (0,) + tuple(range(3, 3 + d))
+    return np.ascontiguousarray(windows.transpose(order)).reshape(groups, -1, batch * int(np.prod(out_spatial)))
+
+
+def _grouped_rows(a, groups):
+    """``(N, C, *O)`` as ``(G, C/G, N * prod(O))`` (a copy)."""
+    batch, channels = a.shape[:2]
+    d = a.ndim - 2
+    grouped = a.reshape((batch, groups, channels // groups) + a.shape[2:])
+    return np.ascontiguousarray(grouped.transpose((1, 2, 0) + tuple(range(3, 3 + d)))).reshape(
+        groups, channels // groups, -1)
+
+
+def _ungroup_rows(rows, batch, spatial):
+    """Inverse of ``_grouped_rows``: ``(G, C/G, N * prod(S))`` -> ``(N, C, *S)``."""
+    groups, per_group = rows.shape[:2]
+    d = len(spatial)
+    cells = rows.reshape((groups, per_group, batch) + tuple(spatial))
+    return np.ascontiguousarray(cells.transpose((2, 0, 1) + tuple(range(3, 3 + d)))).reshape(
+        (batch, groups * per_group) + tuple(spatial))
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """Same contract as ``shifted_gemm.conv_forward``: x (N, C_in, *S), w (C_out, C_in/G, *K) -> (N, C_out, *O)."""
+    batch = x.shape[0]
+    c_out, kernel = w.shape[0], w.shape[2:]
+    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, stride, dilation)
+    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
+        return np.zeros((batch, c_out) + out_spatial, dtype=np.result_type(x, w))
+    columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
+    weights = w.reshape(groups, c_out // groups, -1)
+    return _ungroup_rows(weights @ columns, batch, out_spatial)
+
+
+def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
+    """Same contract as ``shifted_gemm.conv_input_grad``: gy (N, C_out, *O) -> gx (N, C_in, *input_spatial)."""
+    batch, c_out = gy.shape[:2]
+    out_spatial, kernel = gy.shape[2:], w.shape[2:]
+    c_in = w.shape[1] * groups
+    input_spatial = tuple(input_spatial)
+    dtype = np.result_type(gy, w)
+    if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
+        return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
+    weights = w.reshape(groups, c_out // groups, -1)
+    columns = weights.swapaxes(1, 2) @ _grouped_rows(gy, groups)  # (G, C_in/G * prod(K), N * prod(O))
+    columns = columns.reshape((groups, c_in // groups) + kernel + (batch,) + out_spatial)
+    extent = geo.padded_extent(input_spatial, padding, out_spatial, kernel, stride, dilation)
+    padded = np.zeros((batch, groups, c_in // groups) + extent, dtype=dtype)
+    d = len(kernel)
+    batch_first = (2, 0, 1) + tuple(range(3, 3 + d))  # an offset's (G, C/G, N, *O) -> (N, G, C/G, *O)
+    for offset in geo.kernel_offsets(kernel):  # col2im: scatter-add each offset's columns back
+        window = tuple(slice(k * dl, k * dl + (o - 1) * s + 1, s)
+                       for k, dl, o, s in zip(offset, dilation, out_spatial, stride))
+        padded[(Ellipsis,) + window] += columns[(slice(None), slice(None)) + offset].transpose(batch_first)
+    crop = tuple(slice(before, before + size) for (before, _), size in zip(padding, input_spatial))
+    return np.ascontiguousarray(padded[(Ellipsis,) + crop]).reshape((batch, c_in) + input_spatial)
+
+
+def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
+    """Same contract as ``shifted_gemm.conv_weight_grad``: -> gw (C_out, C_in/G, *kernel_spatial)."""
+    batch, c_in = x.shape[:2]
+    c_out, out_spatial = gy.shape[1], gy.shape[2:]
+    kernel = tuple(kernel_spatial)
+    dtype = np.result_type(x, gy)
+    if 0 in x.shape or 0 in gy.shape or 0 in kernel:
+        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
+    grads = _grouped_rows(gy, groups) @ columns.swapaxes(1, 2)  # (G, C_out/G, C_in/G * prod(K))
+    return grads.reshape((c_out, c_in // groups) + kernel)

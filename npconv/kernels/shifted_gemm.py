@@ -1,0 +1,111 @@
+"""Shifted GEMM: one BLAS matmul per kernel offset, no im2col copy.
+
+The padded input is split by phase (see geometry.py) and flattened to ``(G, C/G, N * cells)``.  For a
+kernel offset, every output reads the same phase at the same flat shift, so the offset's contribution to
+the whole batch is one ``(C_out/G, C/G) @ (C/G, L)`` GEMM on a contiguous slice, accumulated into a 'wide'
+output that is cropped at the end.  Memory: about one copy of the input plus one of the output; the
+wide output wastes the cells past the output size in each row (small for usual paddings).
+"""
+import math
+
+import numpy as np
+
+from . import geometry as geo
+
+
+def _weight_by_offset(w, groups):
+    """``w`` (C_out, C_in/G, *K) as ``(*K, G, C_out/G, C_in/G)``, contiguous, so each offset is one block."""
+    c_out, per_group_in = w.shape[:2]
+    kernel = w.shape[2:]
+    grouped = w.reshape((groups, c_out // groups, per_group_in) + kernel)
+    d = len(kernel)
+    return np.ascontiguousarray(grouped.transpose(tuple(range(3, 3 + d)) + (0, 1, 2)))
+
+
+def _is_empty(*shapes):
+    return any(0 in shape for shape in shapes)
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """``y[n, co, o] = sum_{c, k} w[co, c, k] * x_padded[n, g(co) * C/G + c, o * stride + k * dilation]``.
+
+    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *O) with
+    O = floor((S + pad_before + pad_after - dilation * (K - 1) - 1) / stride) + 1.
+    """
+    batch, c_in = x.shape[:2]
+    spatial, kernel = x.shape[2:], w.shape[2:]
+    c_out = w.shape[0]
+    out_spatial = geo.output_spatial(spatial, padding, kernel, stride, dilation)
+    if _is_empty(x.shape, w.shape, out_spatial):
+        return np.zeros((batch, c_out) + out_spatial, dtype=np.result_type(x, w))
+    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
+    cells = batch * math.prod(grid)
+    phases = geo.to_phases(x, groups, padding, stride, grid).reshape(
+        tuple(stride) + (groups, c_in // groups, cells))
+    weights = _weight_by_offset(w, groups)
+    length = geo.wide_length(batch, out_spatial, grid)
+    wide = np.zeros((groups, c_out // groups, cells), dtype=np.result_type(x, w))
+    product = np.empty((groups, c_out // groups, length), dtype=wide.dtype)
+    for offset in geo.kernel_offsets(kernel):
+        phase, shift = geo.phase_and_shift(offset, stride, dilation)
+        start = geo.flat_index(shift, grid)
+        np.matmul(weights[offset], phases[phase][:, :, start:start + length], out=product)
+        wide[:, :, :length] += product
+    return geo.gather_from_wide(wide, batch, out_spatial, grid)
+
+
+def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
+    """Gradient of ``conv_forward`` with respect to x (also the forward of a transposed convolution).
+
+    Shapes: gy (N, C_out, *O), w (C_out, C_in/G, *K) -> gx (N, C_in, *input_spatial).
+    """
+    batch, c_out = gy.shape[:2]
+    out_spatial, kernel = gy.shape[2:], w.shape[2:]
+    c_in = w.shape[1] * groups
+    input_spatial = tuple(input_spatial)
+    if _is_empty(gy.shape, w.shape, input_spatial):
+        return np.zeros((batch, c_in) + input_spatial, dtype=np.result_type(gy, w))
+    grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
+    cells = batch * math.prod(grid)
+    wide_gy = geo.scatter_to_wide(gy, groups, grid)
+    weights_t = _weight_by_offset(w, groups).swapaxes(-1, -2)  # (*K, G, C_in/G, C_out/G)
+    length = geo.wide_length(batch, out_spatial, grid)
+    dtype = np.result_type(gy, w)
+    phases = np.zeros(tuple(stride) + (groups, c_in // groups, cells), dtype=dtype)
+    product = np.empty((groups, c_in // groups, length), dtype=dtype)
+    for offset in geo.kernel_offsets(kernel):
+        phase, shift = geo.phase_and_shift(offset, stride, dilation)
+        start = geo.flat_index(shift, grid)
+        np.matmul(weights_t[offset], wide_gy[:, :, :length], out=product)
+        phases[phase][:, :, start:start + length] += product
+    phases = phases.reshape(tuple(stride) + (groups, c_in // groups, batch) + grid)
+    return geo.from_phases(phases, padding, stride, input_spatial)
+
+
+def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
+    """Gradient of ``conv_forward`` with respect to w.
+
+    Shapes: x (N, C_in, *S), gy (N, C_out, *O) -> gw (C_out, C_in/G, *kernel_spatial).
+    """
+    batch, c_in = x.shape[:2]
+    c_out = gy.shape[1]
+    spatial, out_spatial = x.shape[2:], gy.shape[2:]
+    kernel = tuple(kernel_spatial)
+    dtype = np.result_type(x, gy)
+    if _is_empty(x.shape, gy.shape, kernel):
+        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
+    cells = batch * math.prod(grid)
+    phases = geo.to_phases(x, groups, padding, stride, grid).reshape(
+        tuple(stride) + (groups, c_in // groups, cells))
+    wide_gy = geo.scatter_to_wide(gy, groups, grid)
+    length = geo.wide_length(batch, out_spatial, grid)
+    grads = np.empty(kernel + (groups, c_out // groups, c_in // groups), dtype=dtype)
+    for offset in geo.kernel_offsets(kernel):
+        phase, shift = geo.phase_and_shift(offset, stride, dilation)
+        start = geo.flat_index(shift, grid)
+        np.matmul(wide_gy[:, :, :length], phases[phase][:, :, start:start + length].swapaxes(-1, -2),
+                  out=grads[offset])
+    d = len(kernel)
+    grads = grads.transpose((d, d + 1, d + 2) + tuple(range(d)))  # (G, C_out/G, C_in/G, *K)
+    return np.ascontiguousarray(grads).reshape((c_out, c_in // groups) + kernel)
