@@ -98,7 +98,8 @@ class Scene:
         for item in self.items:
             if isinstance(item, Rect):
                 box = [at(item.x), at(item.y), at(item.x + item.width), at(item.y + item.height)]
-                draw.rectangle(box, fill=item.fill)
+                if item.fill != "none":
+                    draw.rectangle(box, fill=item.fill)
                 _raster_outline(draw, box, item.stroke, max(1, round(item.stroke_width * scale)), item.dashed)
                 if item.label:
                     draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), item.label,
