@@ -21,8 +21,12 @@ class AxisTaps:
     ``weight`` is None for a pure gather (nearest modes), which saves a multiplication.
     """
 
-    def __init__(self, index, weight, input_size):
+    def __init__(self, index, weight, input_size, backward_index=None):
         self.index = np.ascontiguousarray(index, dtype=np.intp)
+        # The gradient normally flows back through the forward's mapping; PyTorch's nearest mode
+        # sometimes uses another one (see nearest_taps), reproduced through backward_index.
+        self.backward_index = self.index if backward_index is None else np.ascontiguousarray(
+            backward_index, dtype=np.intp)
         self.weight = weight
         self.input_size = input_size
 
@@ -63,13 +67,27 @@ def _source_coordinate(scale, output_size, align_corners, cubic, dtype):
 # ----------------------------------------------------------------------------------------------
 # Tap tables, one per mode.
 
-def nearest_taps(input_size, output_size, scale=None):
-    """Mode 'nearest' (OpenCV's INTER_NEAREST rule kept by PyTorch): src = floor(dst * scale)."""
+def _nearest_index(input_size, output_size, scale, special_cases):
+    if special_cases and output_size == input_size:
+        return np.arange(output_size)
+    if special_cases and output_size == 2 * input_size:
+        return np.arange(output_size) >> 1
     f32 = np.dtype(np.float32)  # PyTorch computes nearest indices in float32 whatever the dtype
     s = _scale_from_sizes(input_size, output_size, scale, f32)
     index = np.floor(np.arange(output_size).astype(np.float32) * s).astype(np.int64)
-    index = np.minimum(index, input_size - 1)
-    return AxisTaps(index[:, None], None, input_size)
+    return np.minimum(index, input_size - 1)
+
+
+def nearest_taps(input_size, output_size, scale=None, spatial_dims=2):
+    """Mode 'nearest' (OpenCV's INTER_NEAREST rule kept by PyTorch): src = floor(dst * scale).
+
+    PyTorch's CPU kernels special-case output == input (copy) and output == 2 * input (dst >> 1),
+    which differs from the formula when a scale factor is given: its 2-d forward and every backward
+    take the special cases, its 1-d and 3-d forwards do not. Both mappings are kept here.
+    """
+    forward = _nearest_index(input_size, output_size, scale, special_cases=spatial_dims == 2)
+    backward = _nearest_index(input_size, output_size, scale, special_cases=True)
+    return AxisTaps(forward[:, None], None, input_size, backward_index=backward[:, None])
 
 
 def nearest_exact_taps(input_size, output_size, scale=None):
@@ -170,8 +188,8 @@ def _resample_axis_backward(grad, axis, taps):
     shape = list(grad.shape)
     shape[axis] = taps.input_size
     grad_x = np.zeros(shape, dtype=grad.dtype)
-    for t in range(taps.index.shape[1]):
-        index = taps.index[:, t]
+    for t in range(taps.backward_index.shape[1]):
+        index = taps.backward_index[:, t]
         g = grad
         if taps.weight is not None:
             g = grad * _along(taps.weight[:, t].astype(grad.dtype, copy=False), axis, grad.ndim)
@@ -207,10 +225,11 @@ def resample_backward(grad, taps_per_axis):
     return grad
 
 
-def interpolation_taps(mode, input_size, output_size, align_corners=False, scale=None, dtype=np.float64):
+def interpolation_taps(mode, input_size, output_size, align_corners=False, scale=None, dtype=np.float64,
+                       spatial_dims=2):
     """The AxisTaps of one axis for an ``interpolate`` mode ('linear' covers bi/trilinear)."""
     if mode == "nearest":
-        return nearest_taps(input_size, output_size, scale)
+        return nearest_taps(input_size, output_size, scale, spatial_dims)
     if mode == "nearest-exact":
         return nearest_exact_taps(input_size, output_size, scale)
     if mode in ("linear", "bilinear", "trilinear"):
