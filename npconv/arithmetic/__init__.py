@@ -1,5 +1,7 @@
 """Convolution arithmetic: output sizes, padding, solvers, receptive fields, model summaries."""
 from .sizes import *  # noqa: F401,F403
-from .sizes import __all__ as _sizes_all
+from .solvers import *  # noqa: F401,F403
+from .receptive import *  # noqa: F401,F403
+from . import sizes as _sizes, solvers as _solvers, receptive as _receptive
 
-__all__ = list(_sizes_all)
+__all__ = [*_sizes.__all__, *_solvers.__all__, *_receptive.__all__]
