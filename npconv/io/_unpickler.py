@@ -1,0 +1,194 @@
+"""A restricted unpickler for PyTorch checkpoints: it resolves only the few globals a state dict needs.
+
+``pickle`` runs whatever callable a file names, so a checkpoint from the internet could run
+``os.system``. This unpickler overrides ``find_class`` (the single door through which a pickle reaches
+Python objects, as the ``pickle`` docs recommend) and hands out stand-ins instead of torch's objects:
+frozen callables that rebuild NumPy arrays, storage-type markers, and a handful of harmless builtins.
+Anything else is refused with ``pickle.UnpicklingError`` naming the global, before it is ever imported.
+
+The stand-ins are instances of classes without ``__dict__`` that refuse ``setattr``, so a pickle's BUILD
+opcode cannot rewrite them (or any module state) either.
+"""
+import collections
+import pickle
+
+import numpy as np
+
+__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS"]
+
+# Bytes are pickled (protocol 2) as _codecs.encode(text, 'latin1'); only plain text codecs are allowed,
+# so a file cannot reach the zlib/bz2 codecs and decompress a bomb.
+_SAFE_CODECS = {"latin1", "latin-1", "iso-8859-1", "ascii", "utf-8", "utf8"}
+
+
+class _Frozen:
+    """Base of every stand-in: no instance dict, no attribute writes."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise pickle.UnpicklingError(f"checkpoint tried to set attribute {name!r} on {self!r}")
+
+    __delattr__ = __setattr__
+
+
+class StorageType(_Frozen):
+    """Stand-in for ``torch.FloatStorage`` and friends: the NumPy dtype the raw bytes hold."""
+
+    __slots__ = ("name", "dtype")
+
+    def __init__(self, name, dtype):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", dtype)
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+class DtypeMarker(_Frozen):
+    """Stand-in for a pickled ``torch.float32`` etc. (used by ``_rebuild_tensor_v3``)."""
+
+    __slots__ = ("name", "numpy_dtype")
+
+    def __init__(self, name, numpy_dtype):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "numpy_dtype", numpy_dtype)
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+class TypeMarker(_Frozen):
+    """Stand-in for the classes torch.Tensor and torch.nn.Parameter (``_rebuild_from_type_v2``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        object.__setattr__(self, "name", name)
+
+    def __repr__(self):
+        return self.name
+
+
+class SafeCallable(_Frozen):
+    """A frozen wrapper around one of our rebuild functions, called by the REDUCE opcode."""
+
+    __slots__ = ("qualified_name", "function")
+
+    def __init__(self, qualified_name, function):
+        object.__setattr__(self, "qualified_name", qualified_name)
+        object.__setattr__(self, "function", function)
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def __repr__(self):
+        return self.qualified_name
+
+
+# Storage names torch pickles -> dtype of the bytes in archive/data/<key>. bfloat16 is read as raw
+# uint16 and widened to float32 later (NumPy has no bfloat16).
+BFLOAT16 = "bfloat16"
+_STORAGE_DTYPES = {
+    "HalfStorage": np.dtype(np.float16), "FloatStorage": np.dtype(np.float32),
+    "DoubleStorage": np.dtype(np.float64), "BFloat16Storage": BFLOAT16,
+    "CharStorage": np.dtype(np.int8), "ShortStorage": np.dtype(np.int16),
+    "IntStorage": np.dtype(np.int32), "LongStorage": np.dtype(np.int64),
+    "ByteStorage": np.dtype(np.uint8), "BoolStorage": np.dtype(np.bool_),
+    "ComplexFloatStorage": np.dtype(np.complex64), "ComplexDoubleStorage": np.dtype(np.complex128),
+    "UntypedStorage": np.dtype(np.uint8),
+}
+_DTYPE_NAMES = {
+    "float16": np.dtype(np.float16), "half": np.dtype(np.float16),
+    "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
+    "float64": np.dtype(np.float64), "double": np.dtype(np.float64), "bfloat16": BFLOAT16,
+    "int8": np.dtype(np.int8), "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
+    "int32": np.dtype(np.int32), "int": np.dtype(np.int32), "int64": np.dtype(np.int64),
+    "long": np.dtype(np.int64), "uint8": np.dtype(np.uint8), "bool": np.dtype(np.bool_),
+    "complex64": np.dtype(np.complex64), "cfloat": np.dtype(np.complex64),
+    "complex128": np.dtype(np.complex128), "cdouble": np.dtype(np.complex128),
+}
+
+
+def _safe_encode(text, encoding="utf-8"):
+    if not isinstance(text, str) or encoding not in _SAFE_CODECS:
+        raise pickle.UnpicklingError("_codecs.encode is allowed only on text with a plain text codec")
+    return text.encode(encoding)
+
+
+def _safe_bytearray(*args):
+    # bytearray(n) would allocate n bytes from a 10-byte file; only bytearray(text, codec) is allowed.
+    if not args:
+        return bytearray()
+    if len(args) == 2 and isinstance(args[0], str) and args[1] in _SAFE_CODECS:
+        return bytearray(args[0], args[1])
+    if len(args) == 1 and isinstance(args[0], (bytes, bytearray, list)):
+        return bytearray(args[0])
+    raise pickle.UnpicklingError("bytearray is allowed only from text, bytes or a list of byte values")
+
+
+def _static_globals():
+    rc = {
+        ("collections", "OrderedDict"): collections.OrderedDict,   # immutable C type
+        ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
+        ("builtins", "complex"): complex,
+        ("builtins", "bytearray"): SafeCallable("builtins.bytearray", _safe_bytearray),
+        ("_codecs", "encode"): SafeCallable("_codecs.encode", _safe_encode),
+        ("torch", "Size"): SafeCallable("torch.Size", lambda dims=(): tuple(dims)),
+        ("torch", "device"): SafeCallable("torch.device", lambda *a: ":".join(str(x) for x in a)),
+        ("torch", "Tensor"): TypeMarker("torch.Tensor"),
+        ("torch._tensor", "Tensor"): TypeMarker("torch.Tensor"),
+        ("torch.nn.parameter", "Parameter"): TypeMarker("torch.nn.Parameter"),
+    }
+    for name, dtype in _STORAGE_DTYPES.items():
+        rc[("torch", name)] = StorageType(name, dtype)
+        rc[("torch.storage", name)] = rc[("torch", name)]
+    for name, dtype in _DTYPE_NAMES.items():
+        rc[("torch", name)] = DtypeMarker(name, dtype)
+    return rc
+
+
+ALLOWED_GLOBALS = sorted(f"{m}.{n}" for m, n in _static_globals()) + [
+    "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
+    "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
+    "torch._tensor._rebuild_from_type_v2"]
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickle ``data.pkl`` of a torch checkpoint.
+
+    ``rebuilders`` maps ``"torch._utils._rebuild_tensor_v2"`` etc. to functions supplied by the format
+    reader (they need the storages); ``load_storage(storage_type, key, location, numel)`` answers the
+    persistent ids torch writes for storages.
+    """
+
+    def __init__(self, file, rebuilders, load_storage):
+        super().__init__(file, encoding="utf-8")
+        self._globals = _static_globals()
+        for qualified, function in rebuilders.items():
+            module, _, name = qualified.rpartition(".")
+            self._globals[(module, name)] = SafeCallable(qualified, function)
+        self._load_storage = load_storage
+
+    def find_class(self, module, name):
+        try:
+            return self._globals[(module, name)]
+        except (KeyError, TypeError):
+            raise pickle.UnpicklingError(
+                f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not an allowed global. "
+                "A state dict needs only tensors, numbers, strings and containers; npconv never runs "
+                "code from a file.") from None
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] in ("storage", b"storage")):
+            raise pickle.UnpicklingError(f"unsupported persistent id in checkpoint: {pid!r:.80}")
+        _, storage_type, key, location, numel = pid
+        if not isinstance(storage_type, StorageType):
+            raise pickle.UnpicklingError(f"persistent id names {storage_type!r:.80}, not a storage type")
+        if isinstance(key, bytes):
+            key = key.decode("ascii", "replace")
+        if isinstance(location, bytes):
+            location = location.decode("ascii", "replace")
+        if not isinstance(key, str) or not isinstance(location, str) or type(numel) is not int or numel < 0:
+            raise pickle.UnpicklingError(f"malformed storage reference in checkpoint: {pid!r:.80}")
+        return self._load_storage(storage_type, key, location, numel)

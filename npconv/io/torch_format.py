@@ -1,0 +1,296 @@
+"""PyTorch's checkpoint format (``torch.save``/``torch.load``) on plain NumPy arrays, without torch.
+
+A checkpoint is a zip archive whose records all sit under one folder (``archive/`` or the file's stem):
+
+    archive/data.pkl              the object, pickled (protocol 2); each tensor is
+                                  _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks)
+                                  and each storage a persistent id ('storage', torch.FloatStorage, key,
+                                  'cpu', numel)
+    archive/data/<key>            the raw bytes of storage <key>, little-endian, 64-byte aligned
+    archive/byteorder             'little' or 'big'
+    archive/.format_version       '1';  archive/.storage_alignment  '64';  archive/version  '3\\n'
+
+Tensors come back as views of their storage (offset and strides kept, so tensors that shared memory in
+torch share it here). Everything is read and checked before anything is returned: a truncated or
+corrupt file raises and never yields a half-loaded object.
+
+The functions here know nothing of ``npconv.Tensor``: the caller passes ``make_tensor(array,
+requires_grad)`` / ``make_parameter(tensor, requires_grad)`` to load, and ``tensor_info(obj)`` to save.
+"""
+import io
+import pickle
+import struct
+import zipfile
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._pickler import CheckpointPickler
+from ._unpickler import BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker
+
+__all__ = ["read_checkpoint", "write_checkpoint", "is_zip_checkpoint", "CheckpointError"]
+
+STORAGE_ALIGNMENT = 64
+FILE_FORMAT_VERSION = "3\n"          # the 'version' record torch 2.x writes
+_ZIP_MAGIC = b"PK\x03\x04"
+_ALIGN_EXTRA_ID = 0x4246             # 'FB': the padding field miniz (torch's writer) uses too
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # reproducible archives: the same object gives the same bytes
+
+
+class CheckpointError(RuntimeError):
+    """The file is not a readable checkpoint (truncated, corrupt, or an unsupported kind)."""
+
+
+def is_zip_checkpoint(file):
+    """Whether a seekable binary file starts with a zip record (torch's format since 1.6)."""
+    start = file.tell()
+    magic = file.read(4)
+    file.seek(start)
+    return magic == _ZIP_MAGIC
+
+
+# ----------------------------------------------------------------------------------------- reading
+
+def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None):
+    """Load the object of a torch zip checkpoint from a seekable binary file.
+
+    Raises ``pickle.UnpicklingError`` when the pickle asks for a global a state dict does not need, and
+    ``CheckpointError`` (a RuntimeError) when the archive is damaged or not a torch checkpoint.
+    """
+    make_tensor = make_tensor or (lambda array, requires_grad: array)
+    make_parameter = make_parameter or (lambda tensor, requires_grad: tensor)
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
+        raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
+    with archive:
+        return _ArchiveReader(archive, make_tensor, make_parameter, map_location).load()
+
+
+class _ArchiveReader:
+    def __init__(self, archive, make_tensor, make_parameter, map_location):
+        self.archive = archive
+        self.make_tensor = make_tensor
+        self.make_parameter = make_parameter
+        self.map_location = map_location
+        self.records = {info.filename: info for info in archive.infolist()}
+        self.prefix = self._find_prefix()
+        self.storages = {}            # key -> 1-d ndarray, so views of one storage share memory
+        self.storage_ids = set()
+
+    def _find_prefix(self):
+        names = list(self.records)
+        if not names:
+            raise CheckpointError("the archive is empty")
+        prefix = names[0].split("/", 1)[0]
+        if f"{prefix}/data.pkl" not in self.records:
+            raise CheckpointError("the archive has no data.pkl record: not a torch checkpoint")
+        if f"{prefix}/constants.pkl" in self.records:
+            raise CheckpointError("this is a TorchScript archive (torch.jit.save), not a checkpoint; "
+                                  "save a state_dict() with torch.save to load it in npconv")
+        return prefix
+
+    def _record(self, name, expected_size=None):
+        info = self.records.get(f"{self.prefix}/{name}")
+        if info is None:
+            raise CheckpointError(f"the archive has no record {name!r}")
+        if expected_size is not None and info.file_size != expected_size:
+            raise CheckpointError(f"record {name!r} holds {info.file_size} bytes, the pickle says "
+                                  f"{expected_size}: the file is corrupt")
+        try:
+            return self.archive.read(info)       # checks the CRC: flipped bits are caught here
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
+                NotImplementedError, RuntimeError) as error:
+            raise CheckpointError(f"cannot read record {name!r}: {error}") from None
+
+    def _byteorder(self):
+        if f"{self.prefix}/byteorder" not in self.records:
+            return "little"                      # torch's default for files without the record
+        order = self._record("byteorder").decode("ascii", "replace")
+        if order not in ("little", "big"):
+            raise CheckpointError(f"Unknown endianness type: {order}")
+        return order
+
+    def load(self):
+        self.byteorder = self._byteorder()
+        self._check_map_location()
+        pickled = self._record("data.pkl")
+        unpickler = RestrictedUnpickler(io.BytesIO(pickled), self._rebuilders(), self._load_storage)
+        try:
+            return unpickler.load()
+        except (pickle.UnpicklingError, CheckpointError):
+            raise
+        except (MemoryError, RecursionError) as error:
+            raise CheckpointError(f"the pickle in the checkpoint is malformed ({type(error).__name__})") \
+                from None
+        except Exception as error:  # any other failure is a damaged pickle; never half-load
+            raise pickle.UnpicklingError(f"the pickle in the checkpoint is malformed: "
+                                         f"{type(error).__name__}: {error}") from None
+
+    def _check_map_location(self):
+        location = self.map_location
+        if location is None or callable(location) and not isinstance(location, (str, dict)):
+            return
+        targets = location.values() if isinstance(location, dict) else [location]
+        for target in targets:
+            name = target.decode() if isinstance(target, bytes) else str(target)
+            if name.split(":")[0] not in ("cpu", "meta"):
+                raise RuntimeError(f"npconv runs on the CPU only; map_location={name!r} is not possible "
+                                   "(use map_location='cpu' or leave it out)")
+
+    # -- storages -------------------------------------------------------------------------------
+
+    def _load_storage(self, storage_type, key, location, numel):
+        if key in self.storages:
+            return self.storages[key]
+        raw_dtype = np.dtype("<u2") if storage_type.dtype == BFLOAT16 else storage_type.dtype
+        raw = self._record(f"data/{key}", expected_size=numel * raw_dtype.itemsize)
+        storage = np.frombuffer(raw, dtype=raw_dtype.newbyteorder("<" if self.byteorder == "little"
+                                                                   else ">"))
+        if storage_type.dtype == BFLOAT16:
+            storage = _bfloat16_to_float32(storage)
+        else:  # a writable, native-endian copy: loaded weights may be updated in place
+            storage = storage.astype(raw_dtype.newbyteorder("="), copy=True)
+        if callable(self.map_location) and not isinstance(self.map_location, (str, dict)):
+            mapped = self.map_location(storage, location)
+            storage = mapped if isinstance(mapped, np.ndarray) else storage
+        self.storages[key] = storage
+        self.storage_ids.add(id(storage))
+        return storage
+
+    def _check_storage(self, storage):
+        if not isinstance(storage, np.ndarray) or id(storage) not in self.storage_ids:
+            raise pickle.UnpicklingError(f"a tensor in the checkpoint refers to {type(storage).__name__}, "
+                                         "not to a storage of the archive")
+
+    # -- rebuild functions named by the pickle ----------------------------------------------------
+
+    def _rebuilders(self):
+        return {
+            "torch._utils._rebuild_tensor": self._rebuild_tensor,
+            "torch._utils._rebuild_tensor_v2": self._rebuild_tensor_v2,
+            "torch._utils._rebuild_tensor_v3": self._rebuild_tensor_v3,
+            "torch._utils._rebuild_parameter": self._rebuild_parameter,
+            "torch._utils._rebuild_parameter_with_state": self._rebuild_parameter_with_state,
+            "torch._tensor._rebuild_from_type_v2": self._rebuild_from_type_v2,
+        }
+
+    def _rebuild_tensor(self, storage, storage_offset, size, stride):
+        self._check_storage(storage)
+        return self.make_tensor(strided_view(storage, storage_offset, size, stride), False)
+
+    def _rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
+                           backward_hooks=None, metadata=None):
+        self._check_storage(storage)
+        _refuse_metadata(metadata)
+        return self.make_tensor(strided_view(storage, storage_offset, size, stride), bool(requires_grad))
+
+    def _rebuild_tensor_v3(self, storage, storage_offset, size, stride, requires_grad, backward_hooks,
+                           dtype, metadata=None):
+        self._check_storage(storage)
+        _refuse_metadata(metadata)
+        if not isinstance(dtype, DtypeMarker) or dtype.numpy_dtype == BFLOAT16:
+            raise pickle.UnpicklingError(f"_rebuild_tensor_v3 with unsupported dtype {dtype!r:.60}")
+        if storage.dtype != np.uint8 or storage.size % dtype.numpy_dtype.itemsize:
+            raise pickle.UnpicklingError("_rebuild_tensor_v3 needs an untyped storage of whole elements")
+        typed = storage.view(dtype.numpy_dtype)
+        return self.make_tensor(strided_view(typed, storage_offset, size, stride), bool(requires_grad))
+
+    def _rebuild_parameter(self, data, requires_grad, backward_hooks=None):
+        return self.make_parameter(data, bool(requires_grad))
+
+    def _rebuild_parameter_with_state(self, data, requires_grad, backward_hooks, state):
+        return self.make_parameter(data, bool(requires_grad))
+
+    def _rebuild_from_type_v2(self, function, new_type, args, state):
+        if not callable(function) or not isinstance(new_type, TypeMarker) or not isinstance(args, tuple):
+            raise pickle.UnpicklingError("malformed _rebuild_from_type_v2 in checkpoint")
+        result = function(*args)
+        if new_type.name == "torch.nn.Parameter":
+            result = self.make_parameter(result, True)
+        return result
+
+
+def _refuse_metadata(metadata):
+    if metadata and any(metadata.values()):
+        raise pickle.UnpicklingError(f"tensors with conjugate/negative bits ({metadata!r:.60}) are not "
+                                     "supported; save t.resolve_conj().resolve_neg() instead")
+
+
+def _bfloat16_to_float32(raw_uint16):
+    # bfloat16 is the top half of a float32: widening is exact.
+    return (raw_uint16.astype(np.uint32) << 16).view(np.float32)
+
+
+def _check_int(value, what):
+    if type(value) is not int or not 0 <= value < 2 ** 62:
+        raise pickle.UnpicklingError(f"tensor {what} in the checkpoint must be a non-negative int, "
+                                     f"got {value!r:.40}")
+    return value
+
+
+def strided_view(storage, offset, size, stride):
+    """The tensor ``storage[offset + sum(i_k * stride_k)]`` of shape ``size``, as a view (no copy).
+
+    Checks every element lies inside the storage, as torch's ``set_`` does, so a lying file cannot make
+    the view reach memory it does not own.
+    """
+    offset = _check_int(offset, "storage offset")
+    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) \
+            or len(size) != len(stride) or len(size) > 64:
+        raise pickle.UnpicklingError(f"tensor size {size!r:.60} and stride {stride!r:.60} do not match")
+    size = tuple(_check_int(n, "size") for n in size)
+    stride = tuple(_check_int(s, "stride") for s in stride)
+    if 0 in size:
+        return np.empty(size, dtype=storage.dtype)
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride))
+    if last >= storage.size:
+        raise pickle.UnpicklingError(f"tensor of size {size} and stride {stride} at offset {offset} "
+                                     f"reaches element {last} of a storage of {storage.size}")
+    item = storage.itemsize
+    return as_strided(storage[offset:], shape=size, strides=tuple(s * item for s in stride))
+
+
+# ----------------------------------------------------------------------------------------- writing
+
+def write_checkpoint(obj, file, tensor_info=None):
+    """Write ``obj`` (nested dicts/lists/tuples of tensors, numbers, strings) as a torch checkpoint.
+
+    ``tensor_info(x)`` returns ``(ndarray, requires_grad, is_parameter)`` for an object to save as a
+    tensor, or None; by default NumPy arrays are saved as tensors. ``torch.load(file,
+    weights_only=True)`` reads the result back equal.
+    """
+    pickler = CheckpointPickler(tensor_info)
+    pickled = pickler.dumps(obj)
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        _write_record(archive, "data.pkl", pickled)
+        _write_record(archive, ".format_version", b"1")
+        _write_record(archive, ".storage_alignment", str(STORAGE_ALIGNMENT).encode())
+        _write_record(archive, "byteorder", b"little")
+        for key, storage in pickler.storages:
+            _write_record(archive, f"data/{key}", storage, align=True)
+        _write_record(archive, "version", FILE_FORMAT_VERSION.encode())
+
+
+def _write_record(archive, name, payload, align=False):
+    info = zipfile.ZipInfo(f"archive/{name}", date_time=_FIXED_DATE)
+    info.compress_type = zipfile.ZIP_STORED
+    if isinstance(payload, np.ndarray):
+        payload = memoryview(np.ascontiguousarray(payload)).cast("B")
+    info.file_size = len(payload)
+    if align:
+        info.extra = _alignment_padding(archive, info)
+    with archive.open(info, "w") as record:
+        record.write(payload)
+
+
+def _alignment_padding(archive, info):
+    # The data of a record starts after a 30-byte local header, the name and the extra field; pad the
+    # extra field so the data lands on a multiple of 64 bytes (torch can then mmap storages).
+    zip64 = info.file_size * 1.05 > zipfile.ZIP64_LIMIT
+    start = archive.fp.tell() + 30 + len(info.filename.encode("utf-8")) + (20 if zip64 else 0)
+    padding = -start % STORAGE_ALIGNMENT
+    if padding < 4:                       # an extra field needs 4 bytes of header
+        padding += STORAGE_ALIGNMENT
+    return struct.pack("<HH", _ALIGN_EXTRA_ID, padding - 4) + b"Z" * (padding - 4)
+
