@@ -256,12 +256,12 @@ class Diagram:
             color = GROUP_COLORS[g % len(GROUP_COLORS)]
             width = 3 if g == traced else 1
             scene.add(Rect(0, top, block_width, block_height, fill=color, stroke=TEXT, stroke_width=width,
-                           label=f"in ch {g * in_per}-{(g + 1) * in_per - 1}", label_color=WHITE,
+                           label=f"in ch {_channel_range(g, in_per)}", label_color=WHITE,
                            font_size=11, kind="group-in"))
             scene.add(Line(block_width, top + block_height / 2, block_width + 80, top + block_height / 2,
                            color=color, width=2))
             scene.add(Rect(block_width + 80, top, block_width, block_height, fill=color, stroke=TEXT,
-                           stroke_width=width, label=f"out ch {g * out_per}-{(g + 1) * out_per - 1}",
+                           stroke_width=width, label=f"out ch {_channel_range(g, out_per)}",
                            label_color=WHITE, font_size=11, kind="group-out"))
         bottom = y + shown * (block_height + gap)
         if groups > shown:
@@ -270,7 +270,8 @@ class Diagram:
         return bottom
 
     def _legend(self, scene, y):
-        entries = [(WHITE, False, "input"), (READ_FILL, False, "read by the kernel"),
+        read = {"upsample": "weight > 0 (its value)", "max_pool": "window"}.get(self.spec.kind, "read by the kernel")
+        entries = [(WHITE, False, "input"), (READ_FILL, False, read),
                    (OUT_CURRENT, False, "output cell")]
         if self.spec.kind != "upsample":
             entries.insert(1, (PAD_FILL, True, "padding"))
@@ -357,6 +358,11 @@ class Diagram:
                 if cell - axis.pad_left == out_index:
                     return cell_in
         return None
+
+
+def _channel_range(group, per_group):
+    first, last = group * per_group, (group + 1) * per_group - 1
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def _combined_kind(kinds):
