@@ -1,0 +1,243 @@
+"""Raw NumPy pooling kernels (no Tensor, no autograd).
+
+Arrays are shaped (N, C, *S) with 1 to 3 spatial dims; hyper-parameters are per-dim tuples and the
+output spatial size is given by the caller (computed once, in npconv.arithmetic). Windows are strided
+views of a padded copy of the input; Python loops run only over kernel offsets, never over pixels.
+
+Max-pool indices follow PyTorch: the flat index of the chosen element inside its (unpadded) input plane;
+the chosen element is the first maximum in window scan order, or the last NaN when the window has one.
+"""
+import itertools
+
+import numpy as np
+
+from .interpolate import adaptive_windows, area_taps, resample, resample_backward
+
+__all__ = [
+    "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward",
+    "adaptive_max_pool_forward", "adaptive_avg_pool_forward", "adaptive_avg_pool_backward",
+    "max_unpool_forward", "max_unpool_backward",
+]
+
+
+def _padded(x, padding, extent, fill):
+    """x padded on each spatial side: ``padding`` before, and after up to ``extent`` (at least the input)."""
+    n = len(padding)
+    spatial = x.shape[-n:]
+    after = [max(0, e - p - s) for e, p, s in zip(extent, padding, spatial)]
+    if not any(padding) and not any(after):
+        return x
+    shape = x.shape[:-n] + tuple(p + s + a for p, s, a in zip(padding, spatial, after))
+    xp = np.full(shape, fill, dtype=x.dtype)
+    xp[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(padding, spatial))] = x
+    return xp
+
+
+def _extent(out_size, kernel_size, stride, dilation):
+    """Length of padded input that the windows read, per dim."""
+    return [(o - 1) * s + d * (k - 1) + 1 for o, k, s, d in zip(out_size, kernel_size, stride, dilation)]
+
+
+def _window(xp, offset, stride, dilation, out_size):
+    """The strided view holding, for every output position, the window element at kernel ``offset``."""
+    return xp[(Ellipsis,) + tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                                  for k, d, s, o in zip(offset, dilation, stride, out_size))]
+
+
+def _positions(out_size, stride, padding):
+    """Per dim, the input coordinate of each output window's start: o * s - p (1-D arrays)."""
+    return [np.arange(o) * s - p for o, s, p in zip(out_size, stride, padding)]
+
+
+def _broadcast_dims(vectors):
+    """Place the d-th 1-D vector on axis d of an n-d grid (for broadcasting against (N, C, *O))."""
+    n = len(vectors)
+    return [v.reshape((-1,) + (1,) * (n - 1 - d)) for d, v in enumerate(vectors)]
+
+
+def _flat_offsets(spatial):
+    """Strides, in elements, of a C-contiguous plane of shape ``spatial``."""
+    return [int(np.prod(spatial[d + 1:], dtype=np.int64)) for d in range(len(spatial))]
+
+
+def max_pool_forward(x, kernel_size, stride, padding, dilation, out_size, return_indices=False):
+    """Max pooling. (N, C, *S) -> (N, C, *O), plus int64 indices (N, C, *O) when ``return_indices``.
+
+    ``O_d`` is given (npconv.arithmetic.pool_output_size); padding is never selected.
+    """
+    spatial = x.shape[2:]
+    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, dilation), -np.inf)
+    offsets = list(itertools.product(*[range(k) for k in kernel_size]))
+    out = _window(xp, offsets[0], stride, dilation, out_size).copy()
+    for offset in offsets[1:]:
+        np.maximum(out, _window(xp, offset, stride, dilation, out_size), out=out)
+    if not return_indices:
+        return out, None
+    return out, _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_size)
+
+
+def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_size):
+    starts = _positions(out_size, stride, padding)
+    # Which output positions see a real (non-padding) element at each kernel offset, per dim.
+    def valid_mask(offset):
+        per_dim = [(st + k * d >= 0) & (st + k * d < s)
+                   for st, k, d, s in zip(starts, offset, dilation, spatial)]
+        if all(v.all() for v in per_dim):
+            return None
+        mask = True
+        for v in _broadcast_dims(per_dim):
+            mask = mask & v
+        return mask
+
+    masks = [valid_mask(offset) for offset in offsets]
+    chosen = np.full(out.shape, -1, dtype=np.int32)
+    # Reverse scan: the last write wins, so the earliest offset holding the maximum is kept.
+    for number in reversed(range(len(offsets))):
+        hit = _window(xp, offsets[number], stride, dilation, out_size) == out
+        if masks[number] is not None:
+            hit &= masks[number]
+        np.copyto(chosen, number, where=hit)
+    nan_windows = np.isnan(out)
+    if nan_windows.any():
+        # PyTorch's scan keeps updating on NaN: the last NaN of the window is chosen.
+        for number, offset in enumerate(offsets):
+            hit = np.isnan(_window(xp, offset, stride, dilation, out_size))
+            if masks[number] is not None:
+                hit &= masks[number]
+            np.copyto(chosen, number, where=hit)
+    plane_strides = _flat_offsets(spatial)
+    tap_offset = np.array([sum(k * d * ps for k, d, ps in zip(offset, dilation, plane_strides))
+                           for offset in offsets], dtype=np.int64)
+    base = 0
+    for v, ps in zip(_broadcast_dims(starts), plane_strides):
+        base = base + v * ps
+    indices = np.take(tap_offset, chosen) + base
+    missed = chosen < 0
+    if missed.any():
+        # Windows lying wholly in the padding (dilation and ceil_mode allow it) output -inf; PyTorch
+        # then reports the first tap at a non-negative coordinate of each dim.
+        first = 0
+        for st, d, ps in zip(_broadcast_dims(starts), dilation, plane_strides):
+            first = first + (st + (-np.minimum(st, 0) + d - 1) // d * d) * ps
+        indices = np.where(missed, first, indices)
+    return indices
+
+
+def max_pool_backward(grad, indices, input_spatial):
+    """Gradient of max pooling: each output gradient is added at its argmax. (N, C, *O) -> (N, C, *S)."""
+    n, c = grad.shape[:2]
+    plane = int(np.prod(input_spatial, dtype=np.int64))
+    weights = grad.reshape(-1)
+    if indices.size and (indices.min() < 0 or indices.max() >= plane):
+        # Only a window lying wholly in the padding has an index outside its plane (see
+        # _argmax_indices); it read no input, so its gradient goes nowhere.
+        outside = ((indices < 0) | (indices >= plane)).reshape(-1)
+        weights = np.where(outside, 0, weights)
+        indices = np.clip(indices, 0, plane - 1)
+    target = indices.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]
+    summed = np.bincount(target.ravel(), weights=weights, minlength=n * c * plane)
+    return summed.astype(grad.dtype, copy=False).reshape((n, c) + tuple(input_spatial))
+
+
+def _avg_divisor(spatial, kernel_size, stride, padding, out_size, count_include_pad, divisor_override,
+                 dtype):
+    """The divisor of each output window, broadcastable to (N, C, *O), as PyTorch's avg_pool."""
+    if divisor_override:
+        return dtype.type(divisor_override)
+    per_dim = []
+    for s, k, st, p, o in zip(spatial, kernel_size, stride, padding, out_size):
+        start = np.arange(o) * st - p
+        end = np.minimum(start + k, s + p)
+        if count_include_pad:
+            per_dim.append(end - start)
+        else:
+            per_dim.append(np.minimum(end, s) - np.maximum(start, 0))
+    divisor = 1
+    for v in _broadcast_dims(per_dim):
+        divisor = divisor * v
+    # A window lying wholly in the padding (possible with ceil_mode) sums to 0; avoid 0 / 0.
+    return np.where(divisor > 0, divisor, 1).astype(dtype)
+
+
+def avg_pool_forward(x, kernel_size, stride, padding, out_size, ceil_mode=False, count_include_pad=True,
+                     divisor_override=None):
+    """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv.arithmetic.pool_output_size."""
+    ones = (1,) * len(kernel_size)
+    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, ones), 0)
+    offsets = list(itertools.product(*[range(k) for k in kernel_size]))
+    out = _window(xp, offsets[0], stride, ones, out_size).copy()
+    for offset in offsets[1:]:
+        out += _window(xp, offset, stride, ones, out_size)
+    out /= _avg_divisor(x.shape[2:], kernel_size, stride, padding, out_size, count_include_pad,
+                        divisor_override, x.dtype)
+    return out
+
+
+def avg_pool_backward(grad, input_spatial, kernel_size, stride, padding, count_include_pad=True,
+                      divisor_override=None):
+    """Gradient of average pooling. (N, C, *O) -> (N, C, *S)."""
+    out_size = grad.shape[2:]
+    ones = (1,) * len(kernel_size)
+    g = grad / _avg_divisor(input_spatial, kernel_size, stride, padding, out_size, count_include_pad,
+                            divisor_override, grad.dtype)
+    extent = _extent(out_size, kernel_size, stride, ones)
+    padded_shape = grad.shape[:2] + tuple(max(e, p + s) for e, p, s in zip(extent, padding, input_spatial))
+    gp = np.zeros(padded_shape, dtype=grad.dtype)
+    for offset in itertools.product(*[range(k) for k in kernel_size]):
+        _window(gp, offset, stride, ones, out_size)[...] += g
+    return np.ascontiguousarray(gp[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(padding, input_spatial))])
+
+
+def adaptive_avg_pool_forward(x, out_size):
+    """Adaptive average pooling: window o spans [floor(o*S/O), ceil((o+1)*S/O)). (N, C, *S) -> (N, C, *O)."""
+    return resample(x, [area_taps(s, o, x.dtype) for s, o in zip(x.shape[2:], out_size)])
+
+
+def adaptive_avg_pool_backward(grad, input_spatial):
+    """Gradient of adaptive average pooling. (N, C, *O) -> (N, C, *S)."""
+    return resample_backward(grad, [area_taps(s, o, grad.dtype) for s, o in zip(input_spatial, grad.shape[2:])])
+
+
+def adaptive_max_pool_forward(x, out_size):
+    """Adaptive max pooling with PyTorch's flat per-plane indices. (N, C, *S) -> ((N, C, *O), indices)."""
+    spatial = x.shape[2:]
+    windows = [adaptive_windows(s, o) for s, o in zip(spatial, out_size)]
+    widths = [int((end - start).max()) for start, end in windows]
+    plane_strides = _flat_offsets(spatial)
+    out = np.full(x.shape[:2] + tuple(out_size), -np.inf, dtype=x.dtype)
+    # Start with each window's first element, as PyTorch does.
+    indices = 0
+    for start, ps in zip(_broadcast_dims([w[0] for w in windows]), plane_strides):
+        indices = indices + start * ps
+    indices = np.broadcast_to(indices, out.shape).astype(np.int64)
+    for offset in itertools.product(*[range(w) for w in widths]):
+        # Past a window's end, repeat its last element: it can never win a strict comparison again.
+        coords = [np.minimum(start + k, end - 1) for (start, end), k in zip(windows, offset)]
+        grid = _broadcast_dims(coords)
+        value = x[(Ellipsis,) + tuple(grid)]
+        take = (value > out) | np.isnan(value)
+        flat = 0
+        for g, ps in zip(grid, plane_strides):
+            flat = flat + g * ps
+        np.copyto(out, value, where=take)
+        np.copyto(indices, np.broadcast_to(flat, out.shape), where=take)
+    return out, indices
+
+
+def max_unpool_forward(x, indices, out_spatial):
+    """Scatter each value to its flat index in a zero plane of shape ``out_spatial``. (N, C, *I) -> (N, C, *O).
+
+    Indices must lie in [0, prod(out_spatial)) (checked by the caller).
+    """
+    n, c = x.shape[:2]
+    plane = int(np.prod(out_spatial, dtype=np.int64))
+    out = np.zeros((n * c, plane), dtype=x.dtype)
+    np.put_along_axis(out, indices.reshape(n * c, -1), x.reshape(n * c, -1), axis=1)
+    return out.reshape((n, c) + tuple(out_spatial))
+
+
+def max_unpool_backward(grad, indices):
+    """Gradient of max unpooling: the output gradient read back at each index. (N, C, *O) -> (N, C, *I)."""
+    n, c = grad.shape[:2]
+    picked = np.take_along_axis(grad.reshape(n * c, -1), indices.reshape(n * c, -1), axis=1)
+    return picked.reshape(indices.shape)
