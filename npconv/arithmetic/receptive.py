@@ -15,7 +15,9 @@ The rules, for a layer with kernel ``k``, stride ``s``, padding ``p``, dilation 
   union of both branches' fields.
 
 Jumps below one (after upsampling) are exact fractions. A dilated kernel whose taps are further apart than
-the field it reads leaves holes: ``size`` is then the span, not the count, of the pixels seen.
+the field it reads leaves holes (so does a stride larger than the kernel): ``size`` is then the span, not
+the count, of the pixels seen. Near the borders the region is an over-estimate: the zero padding added by
+an intermediate layer is counted as if it were input pixels.
 """
 import math
 from fractions import Fraction

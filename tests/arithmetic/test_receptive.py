@@ -85,10 +85,19 @@ def test_one_pixel_changes_exactly_the_outputs_the_field_says(layers, size, data
         if length < 1:
             return
     field = receptive_field(specs, ndim=1)
+    # holes: a layer whose taps (d * jump apart) are wider apart than the field each tap reads
+    dense, partial = True, ReceptiveField.identity(1)
+    for spec in specs:
+        if spec["kernel_size"] > 1 and spec["dilation"] * partial.jump[0] > partial.size[0]:
+            dense = False
+        partial = partial.conv(spec["kernel_size"], spec["stride"], spec["padding"], spec["dilation"])
     pixel = data.draw(st.integers(0, size - 1))
     predicted = {o for o in range(length) if field.region(o)[0][0] <= pixel <= field.region(o)[0][1]}
     actual = touched_outputs(tnn.Sequential(*modules), size, pixel)
-    # a dilated kernel may step over pixels (holes in the field): then only "inside the span" holds
+    # a dilated kernel, or a stride larger than the kernel, may step over pixels (holes in the field):
+    # then only "inside the span" holds. Near the borders, intermediate layers' padding is counted as
+    # input pixels, so equality is promised only for outputs whose region lies inside the input.
     assert actual <= predicted
-    if all(d == 1 for *_, d in layers):
-        assert actual == predicted
+    inside = {o for o in predicted if field.region(o)[0][0] >= 0 and field.region(o)[0][1] <= size - 1}
+    if dense:
+        assert inside <= actual
