@@ -9,6 +9,7 @@ Anything else is refused with ``pickle.UnpicklingError`` naming the global, befo
 The stand-ins are instances of classes without ``__dict__`` that refuse ``setattr``, so a pickle's BUILD
 opcode cannot rewrite them (or any module state) either.
 """
+import _compat_pickle
 import collections
 import pickle
 
@@ -171,6 +172,11 @@ class RestrictedUnpickler(pickle.Unpickler):
         self._load_storage = load_storage
 
     def find_class(self, module, name):
+        # Protocol-2 pickles name Python 2 modules (__builtin__.set); map them as pickle itself would.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         try:
             return self._globals[(module, name)]
         except (KeyError, TypeError):

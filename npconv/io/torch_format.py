@@ -118,8 +118,8 @@ class _ArchiveReader:
         unpickler = RestrictedUnpickler(io.BytesIO(pickled), self._rebuilders(), self._load_storage)
         try:
             return unpickler.load()
-        except (pickle.UnpicklingError, CheckpointError):
-            raise
+        except (pickle.UnpicklingError, CheckpointError, ImportError):
+            raise  # ImportError: npconv itself is broken (find_class never imports), do not hide it
         except (MemoryError, RecursionError) as error:
             raise CheckpointError(f"the pickle in the checkpoint is malformed ({type(error).__name__})") \
                 from None

@@ -1,0 +1,347 @@
+"""npconv.io: torch checkpoints in and out (differential against torch), safety, corruption, npz/safetensors."""
+import collections
+import io
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from npconv.io.torch_format import CheckpointError, read_checkpoint, write_checkpoint
+
+DTYPES = [torch.float16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32, torch.int64,
+          torch.uint8, torch.bool]
+
+
+def torch_bytes(obj):
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def npconv_read(data, **kwargs):
+    return read_checkpoint(io.BytesIO(data), **kwargs)
+
+
+def npconv_bytes(obj):
+    buffer = io.BytesIO()
+    write_checkpoint(obj, buffer)
+    return buffer.getvalue()
+
+
+def torch_read(data):
+    return torch.load(io.BytesIO(data), weights_only=True)
+
+
+def to_numpy_tree(obj):
+    """A torch object with every tensor replaced by its ndarray (the ndarray-level reader's view)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().float().numpy() if obj.dtype == torch.bfloat16 else obj.detach().numpy()
+    if isinstance(obj, dict):
+        return type(obj)((k, to_numpy_tree(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_numpy_tree(v) for v in obj)
+    return obj
+
+
+def assert_same_tree(got, expected):
+    """Same structure, container types, values, dtypes and shapes (tensors vs ndarrays compared as arrays)."""
+    if isinstance(expected, (np.ndarray, torch.Tensor)):
+        expected_array = expected.numpy() if isinstance(expected, torch.Tensor) else expected
+        got_array = got.numpy() if isinstance(got, torch.Tensor) else np.asarray(got)
+        assert got_array.dtype == expected_array.dtype and got_array.shape == expected_array.shape
+        np.testing.assert_array_equal(got_array, expected_array)
+    elif isinstance(expected, dict):
+        assert type(got) is type(expected) and list(got) == list(expected)
+        for key in expected:
+            assert_same_tree(got[key], expected[key])
+    elif isinstance(expected, (list, tuple)):
+        assert type(got) is type(expected) and len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_same_tree(g, e)
+    else:
+        assert type(got) is type(expected) and got == expected
+
+
+def small_conv_net():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 4, 3, stride=2, bias=False),
+                              torch.nn.BatchNorm2d(4), torch.nn.Flatten(), torch.nn.LazyLinear(5))
+    net(torch.randn(2, 3, 16, 16))          # BatchNorm running stats and num_batches_tracked move
+    return net
+
+
+# ----------------------------------------------------------------------------------- torch -> npconv
+
+def test_torch_state_dict_reads_with_metadata_and_batchnorm_counter():
+    state = small_conv_net().state_dict()
+    loaded = npconv_read(torch_bytes(state))
+    assert_same_tree(loaded, to_numpy_tree(state))
+    assert loaded._metadata == state._metadata
+    counter = loaded["1.num_batches_tracked"]
+    assert counter.dtype == np.int64 and counter.shape == () and counter == 1
+
+
+def test_views_keep_offset_stride_and_shared_memory():
+    base = torch.arange(60, dtype=torch.float64).reshape(5, 12)
+    obj = {"base": base, "cols": base[:, 3:9:2], "t": base.t(), "row": base[3], "scalar": base[2, 5],
+           "expanded": torch.arange(3.0).expand(4, 3)}
+    loaded = npconv_read(torch_bytes(obj))
+    assert_same_tree(loaded, to_numpy_tree(obj))
+    assert all(np.shares_memory(loaded["base"], loaded[k]) for k in ("cols", "t", "row", "scalar"))
+    assert loaded["expanded"].strides[0] == 0
+    loaded["base"][3, 4] = -1.0           # writable, and the views see the write as in torch
+    assert loaded["row"][4] == -1.0
+
+
+def test_every_dtype_and_nested_containers():
+    obj = {"tensors": [torch.tensor([1, 0, 3]).to(d) for d in DTYPES],
+           "bfloat16": torch.tensor([1.5, -2.25, 3e38], dtype=torch.bfloat16),
+           "nested": {"list": [1, -2 ** 40, 2 ** 70, 2.5, "text", None, True, b"\x00\xff"],
+                      "tuple": (1, (2, 3), ()), "empty": torch.zeros(0, 3), "set": {1, 2}},
+           "parameter": torch.nn.Parameter(torch.ones(2, 2))}
+    loaded = npconv_read(torch_bytes(obj))
+    assert_same_tree(loaded, to_numpy_tree(obj))
+    assert loaded["bfloat16"].dtype == np.float32      # NumPy has no bfloat16: widened exactly
+
+
+def test_parameters_and_requires_grad_reach_the_tensor_factory():
+    made = []
+    obj = {"p": torch.nn.Parameter(torch.ones(2)), "g": torch.ones(3, requires_grad=True), "t": torch.ones(1)}
+    npconv_read(torch_bytes(obj), make_tensor=lambda a, rg: made.append(("tensor", rg)) or a,
+                make_parameter=lambda t, rg: made.append(("parameter", rg)) or t)
+    assert made == [("tensor", False), ("parameter", True), ("tensor", True), ("tensor", False)]
+
+
+# ----------------------------------------------------------------------------------- npconv -> torch
+
+def test_arrays_written_by_npconv_read_back_equal_in_torch():
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    obj = collections.OrderedDict(
+        base=base, cols=base[:, 1::2], transposed=base.T, flipped=base[::-1], scalar=np.array(3.5),
+        empty=np.zeros((0, 2)), broadcast=np.broadcast_to(np.arange(3), (2, 3)), big_endian=base.astype(">f8"),
+        half=np.ones(3, np.float16), flags=np.array([True, False]), numbers=[1, 2.5, np.float32(0.5), np.int64(7)],
+        nested={"a": (1, "b", None, b"bytes"), "huge": -2 ** 80})
+    obj._metadata = {"": {"version": 1}}
+    back = torch_read(npconv_bytes(obj))
+    expected = collections.OrderedDict(
+        (k, torch.from_numpy(np.array(v, dtype=v.dtype.newbyteorder("="), order="C"))
+         if isinstance(v, np.ndarray) else v) for k, v in obj.items())
+    expected["numbers"] = [1, 2.5, 0.5, 7]      # NumPy scalars are written as Python numbers
+    assert_same_tree(back, expected)
+    assert back._metadata == {"": {"version": 1}}
+    storage = back["base"].untyped_storage().data_ptr()
+    assert back["cols"].untyped_storage().data_ptr() == storage       # one storage, as in torch
+    assert back["transposed"].untyped_storage().data_ptr() == storage
+
+
+def test_torch_to_npconv_to_torch_round_trip_of_a_trained_net():
+    state = small_conv_net().state_dict()
+    again = torch_read(npconv_bytes(npconv_read(torch_bytes(state))))
+    assert list(again) == list(state) and again._metadata == state._metadata
+    for key in state:
+        assert again[key].dtype == state[key].dtype and torch.equal(again[key], state[key])
+
+
+def test_written_archive_is_aligned_and_mmap_loadable(tmp_path):
+    path = tmp_path / "w.pt"
+    write_checkpoint({"a": np.arange(5.0), "b": np.ones((3, 3), np.float32)}, str(path))
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if "/data/" in info.filename:
+                header = open(path, "rb").read()[info.header_offset:info.header_offset + 30]
+                start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") \
+                    + int.from_bytes(header[28:30], "little")
+                assert start % 64 == 0
+    back = torch.load(path, weights_only=True, mmap=True)
+    assert torch.equal(back["b"], torch.ones(3, 3))
+
+
+def test_same_object_saved_twice_is_one_object_in_torch():
+    shared = np.ones(4)
+    back = torch_read(npconv_bytes({"a": shared, "b": shared, "l": [shared]}))
+    assert back["a"] is back["b"] is back["l"][0]
+
+
+def test_unwritable_objects_are_refused_with_type_name():
+    with pytest.raises(TypeError, match="Path"):
+        npconv_bytes({"x": __import__("pathlib").Path(".")})
+    with pytest.raises(TypeError, match="uint16"):
+        npconv_bytes({"x": np.ones(2, np.uint16)})
+
+
+# views both torch and NumPy express the same way (torch has no negative steps: see the test above)
+views = st.sampled_from([lambda a: a, lambda a: a.transpose(0, 1) if isinstance(a, torch.Tensor) else a.swapaxes(0, 1),
+                         lambda a: a[1:], lambda a: a[:, ::2], lambda a: a.reshape(-1)[3:], lambda a: a[-1],
+                         lambda a: a[..., 1:2]])
+
+
+@given(shape=st.lists(st.integers(1, 5), min_size=2, max_size=4), dtype=st.sampled_from(DTYPES), view=views,
+       seed=st.integers(0, 2 ** 31))
+def test_random_views_round_trip_both_ways(shape, dtype, view, seed):
+    values = torch.from_numpy(np.random.default_rng(seed).integers(0, 100, size=shape)).to(dtype)
+    from_torch = npconv_read(torch_bytes({"base": values, "view": view(values)}))
+    np.testing.assert_array_equal(from_torch["view"], view(values).numpy())
+    assert from_torch["view"].dtype == view(values).numpy().dtype
+    back = torch_read(npconv_bytes({"base": values.numpy(), "view": view(values.numpy())}))
+    assert back["view"].dtype == dtype and torch.equal(back["view"], view(values))
+
+
+# ----------------------------------------------------------------------------------- options
+
+def test_map_location_forms():
+    data = torch_bytes({"a": torch.ones(2)})
+    for location in (None, "cpu", {"cpu": "cpu"}, lambda storage, where: storage):
+        np.testing.assert_array_equal(npconv_read(data, map_location=location)["a"], np.ones(2))
+    with pytest.raises(RuntimeError, match="CPU only"):
+        npconv_read(data, map_location="cuda:0")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_torchscript_archive_is_refused_clearly():
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(torch.nn.ReLU()), buffer)
+    with pytest.raises(CheckpointError, match="TorchScript"):
+        npconv_read(buffer.getvalue())
+
+
+# ----------------------------------------------------------------------------------- safety
+
+class _RunsCommand:
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        return (os.system, (self.command,))
+
+
+def zip_with_pickle(pickled, prefix="archive"):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{prefix}/data.pkl", pickled)
+        archive.writestr(f"{prefix}/byteorder", "little")
+        archive.writestr(f"{prefix}/version", "3\n")
+    return buffer.getvalue()
+
+
+def test_malicious_reduce_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = {"weight": [1.0, 2.0], "evil": _RunsCommand(f"touch {marker}")}
+    pickled = pickle.dumps(payload, protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL (posix|os|nt)\.system was not an allowed"):
+        npconv_read(zip_with_pickle(pickled))
+    with pytest.raises(pickle.UnpicklingError, match=r"(posix|os|nt)\.system"):   # torch refuses it too
+        torch_read(zip_with_pickle(pickled))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("module, name", [("builtins", "eval"), ("builtins", "getattr"), ("os", "system"),
+                                          ("subprocess", "Popen"), ("numpy", "load"), ("torch", "load"),
+                                          ("torch._utils", "_import_dotted_name"), ("copyreg", "_reconstructor")])
+def test_every_other_global_is_refused_by_name(module, name):
+    pickled = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x01\x00\x00\x001\x85R."
+    with pytest.raises(pickle.UnpicklingError, match=f"GLOBAL {module}.{name} was not an allowed global"):
+        npconv_read(zip_with_pickle(pickled))
+
+
+def test_build_cannot_rewrite_the_allowed_callables():
+    # GLOBAL _rebuild_tensor_v2, then BUILD with slot state {'function': print}: must fail, and leave
+    # the reader intact for the next file.
+    pickled = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n" + b"N}X\x08\x00\x00\x00function" + b"K\x01s\x86b.")
+    with pytest.raises(pickle.UnpicklingError):
+        npconv_read(zip_with_pickle(pickled))
+    np.testing.assert_array_equal(npconv_read(torch_bytes({"a": torch.ones(2)}))["a"], np.ones(2))
+
+
+def test_raw_pickle_that_is_not_a_checkpoint_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    from npconv.io import _load_file
+    with pytest.raises(CheckpointError):
+        _load_file(io.BytesIO(pickle.dumps(_RunsCommand(f"touch {marker}"))), "torch", None)
+    assert not marker.exists()
+
+
+def test_tensor_pointing_outside_its_storage_is_refused():
+    data = torch_bytes({"a": torch.arange(4.0)})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        pickled = archive.read(names[0])
+    # size (4,) -> (9,): the view would read past the 4-element storage
+    forged = pickled.replace(b"K\x04\x85", b"K\x09\x85", 1)
+    assert forged != pickled
+    with pytest.raises(pickle.UnpicklingError, match="reaches element"):
+        npconv_read(_replace_record(data, names[0], forged))
+
+
+def _replace_record(data, name, payload):
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, payload if info.filename == name else source.read(info))
+    return buffer.getvalue()
+
+
+def test_storage_size_disagreeing_with_pickle_is_refused():
+    data = torch_bytes({"a": torch.arange(4.0)})
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    storage = next(n for n in names if n.endswith("/data/0"))
+    with pytest.raises(CheckpointError, match="corrupt"):
+        npconv_read(_replace_record(data, storage, b"\x00" * 12))
+
+
+# ----------------------------------------------------------------------------------- corrupt files
+
+REFERENCE = {"w": torch.arange(12.0).reshape(3, 4), "n": torch.tensor(7), "meta": {"epoch": 3, "name": "net"}}
+REFERENCE_BYTES = torch_bytes(REFERENCE)
+
+
+def _load_or_error(data):
+    try:
+        return npconv_read(data)
+    except (CheckpointError, pickle.UnpicklingError) as error:
+        assert str(error)
+        return None
+
+
+@given(cut=st.integers(0, len(REFERENCE_BYTES) - 1))
+def test_truncated_files_raise_a_clear_error(cut):
+    assert _load_or_error(REFERENCE_BYTES[:cut]) is None
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, len(REFERENCE_BYTES) - 1), st.integers(1, 255)),
+                      min_size=1, max_size=4))
+def test_fuzzed_files_fail_cleanly_or_load_whole(flips):
+    data = bytearray(REFERENCE_BYTES)
+    for position, mask in flips:
+        data[position] ^= mask
+    loaded = _load_or_error(bytes(data))
+    if loaded is not None:      # a flip in padding or an unused header field: then all must be intact
+        assert_same_tree(loaded, to_numpy_tree(REFERENCE))
+
+
+# ----------------------------------------------------------------------------------- torch-free
+
+def test_loading_works_where_torch_cannot_be_imported(tmp_path):
+    path = tmp_path / "net.pt"
+    state = small_conv_net().state_dict()
+    torch.save(state, path)
+    expected = sum(float(v.double().sum()) for v in state.values())
+    script = textwrap.dedent(f"""
+        import sys
+        sys.modules["torch"] = None          # any 'import torch' now raises ImportError
+        from npconv.io.torch_format import read_checkpoint
+        with open({str(path)!r}, "rb") as f:
+            state = read_checkpoint(f)
+        assert "torch" not in [m for m in sys.modules if sys.modules[m] is not None]
+        print(sum(float(v.astype("float64").sum()) for v in state.values()))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(expected, rel=1e-12)
