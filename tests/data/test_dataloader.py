@@ -1,0 +1,136 @@
+"""Dataset / TensorDataset / DataLoader against torch.utils.data on the same data."""
+import numpy as np
+import pytest
+import torch
+import torch.utils.data as tdata
+from hypothesis import given, strategies as st
+
+import npconv
+from npconv.data import DataLoader, Dataset, TensorDataset, default_collate
+
+
+def make_arrays(n, rng=None):
+    rng = rng or np.random.default_rng(0)
+    return rng.standard_normal((n, 2, 3)).astype(np.float32), np.arange(n, dtype=np.int64)
+
+
+@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), drop_last=st.booleans())
+def test_batches_match_torch_without_shuffle(n, batch_size, drop_last):
+    x, y = make_arrays(n)
+    ours = DataLoader(TensorDataset(x, y), batch_size=batch_size, drop_last=drop_last)
+    theirs = tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+                              batch_size=batch_size, drop_last=drop_last)
+    assert len(ours) == len(theirs)
+    ours_batches, theirs_batches = list(ours), list(theirs)
+    assert len(ours_batches) == len(theirs_batches) == len(ours)
+    for (ox, oy), (tx, ty) in zip(ours_batches, theirs_batches):
+        assert isinstance(ox, npconv.Tensor) and ox.dtype == npconv.float32 and oy.dtype == npconv.int64
+        np.testing.assert_array_equal(ox.numpy(), tx.numpy())
+        np.testing.assert_array_equal(oy.numpy(), ty.numpy())
+
+
+@given(n=st.integers(1, 50), batch_size=st.integers(1, 9), drop_last=st.booleans(), seed=st.integers(0, 99))
+def test_shuffle_is_a_seeded_permutation_per_epoch(n, batch_size, drop_last, seed):
+    x, y = make_arrays(n)
+
+    def epochs(loader, count=2):
+        return [np.concatenate([labels.numpy() for _, labels in loader] or [np.zeros(0, np.int64)])
+                for _ in range(count)]
+
+    first = epochs(DataLoader(TensorDataset(x, y), batch_size, shuffle=True, drop_last=drop_last, seed=seed))
+    again = epochs(DataLoader(TensorDataset(x, y), batch_size, shuffle=True, drop_last=drop_last, seed=seed))
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)  # same seed, same order
+    expected_count = (n // batch_size) * batch_size if drop_last else n
+    for order in first:
+        assert len(order) == expected_count and len(set(order.tolist())) == expected_count
+        if not drop_last:
+            assert sorted(order.tolist()) == list(range(n))
+    if n >= 8 and not drop_last:  # two epochs differ (equal permutations of >= 8 items: p < 1/40000)
+        assert not np.array_equal(first[0], first[1])
+
+
+def test_shuffled_samples_keep_their_labels():
+    x, y = make_arrays(30)
+    for images, labels in DataLoader(TensorDataset(x, y), batch_size=7, shuffle=True, seed=3):
+        np.testing.assert_array_equal(images.numpy(), x[labels.numpy()])
+
+
+def test_shuffle_follows_manual_seed_by_default():
+    x, y = make_arrays(20)
+    orders = []
+    for _ in range(2):
+        npconv.manual_seed(5)
+        orders.append(np.concatenate([b[1].numpy() for b in DataLoader(TensorDataset(x, y), 4, shuffle=True)]))
+    np.testing.assert_array_equal(*orders)
+
+
+def test_generator_argument():
+    x, y = make_arrays(20)
+    a = [b[1].numpy() for b in DataLoader(TensorDataset(x, y), 5, shuffle=True, generator=np.random.default_rng(1))]
+    b = [b[1].numpy() for b in DataLoader(TensorDataset(x, y), 5, shuffle=True, generator=1)]
+    np.testing.assert_array_equal(np.concatenate(a), np.concatenate(b))
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "4"])
+def test_bad_batch_size_refused_like_torch(batch_size):
+    x, y = make_arrays(4)
+    with pytest.raises(ValueError, match="batch_size"):
+        tdata.DataLoader(tdata.TensorDataset(torch.from_numpy(x)), batch_size=batch_size)
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(TensorDataset(x), batch_size=batch_size)
+
+
+def test_tensor_dataset_size_mismatch_refused_like_torch():
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        tdata.TensorDataset(torch.zeros(3, 2), torch.zeros(4))
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        TensorDataset(npconv.zeros(3, 2), npconv.zeros(4))
+
+
+def test_tensor_dataset_indexing_and_len():
+    x, y = make_arrays(5)
+    dataset = TensorDataset(npconv.from_numpy(x), y)
+    assert len(dataset) == 5
+    image, label = dataset[3]
+    np.testing.assert_array_equal(image.numpy(), x[3])
+    assert int(label.item()) == 3
+    assert dataset.tensors[0].numpy() is x or np.shares_memory(dataset.tensors[0].numpy(), x)
+
+
+class Squares(Dataset):
+    """A plain map-style dataset yielding (array, int, float) samples: the generic collate path."""
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, index):
+        return np.full(2, index, np.float32), index, float(index) / 2
+
+
+def test_generic_dataset_collates_like_torch():
+    class TorchSquares(tdata.Dataset):
+        __len__ = Squares.__len__
+        __getitem__ = Squares.__getitem__
+
+    ours = list(DataLoader(Squares(), batch_size=3))
+    theirs = list(tdata.DataLoader(TorchSquares(), batch_size=3))
+    assert len(ours) == len(theirs) == 3
+    for ob, tb in zip(ours, theirs):
+        assert isinstance(ob, list) and len(ob) == 3
+        for o, t in zip(ob, tb):
+            assert str(o.dtype) == str(t.dtype)
+            np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+def test_default_collate_dicts_and_custom_collate():
+    batch = default_collate([{"a": np.zeros(2), "b": 1}, {"a": np.ones(2), "b": 2}])
+    assert batch["a"].shape == (2, 2) and batch["b"].numpy().tolist() == [1, 2]
+    loader = DataLoader(Squares(), batch_size=4, collate_fn=lambda samples: [s[1] for s in samples])
+    assert list(loader) == [[0, 1, 2, 3], [4, 5, 6]]
+
+
+def test_utils_data_is_the_same_module_surface():
+    import npconv.utils.data as utils_data
+    assert utils_data.DataLoader is DataLoader and utils_data.TensorDataset is TensorDataset
+    assert utils_data.Dataset is Dataset
