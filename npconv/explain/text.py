@@ -136,8 +136,8 @@ def _padding_lines(spec, axes):
                                        for n, a in zip(dim_names(len(axes)), axes))]
     mode = spec.padding_mode if spec.is_conv else ("-inf" if spec.kind == "max_pool" else "zeros")
     parts = [f"{n}: {a.pad_left} before, {a.pad_right} after" for n, a in zip(dim_names(len(axes)), axes)]
-    origin = " ('same')" if spec.padding == "same" else ""
-    return [f"padding{origin} {'; '.join(parts)} ({mode})"]
+    origin = ", from padding='same'" if spec.padding == "same" else ""
+    return [f"padding {'; '.join(parts)} ({mode}{origin})"]
 
 
 # ---- warnings -------------------------------------------------------------------------------------------
