@@ -1,0 +1,12 @@
+"""npconv: PyTorch's convolution toolbox rebuilt on NumPy. ``import npconv as torch``."""
+from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half,  # noqa: A004
+                     int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from .tensor import *  # noqa: F401,F403
+from .tensor import Size, Tensor, device
+from ._ops import *  # noqa: F401,F403
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .random import Generator, initial_seed, manual_seed, seed
+from . import random
+
+__version__ = "0.1.0"

@@ -1,0 +1,440 @@
+"""Reverse-mode automatic differentiation: ``Function`` (forward and backward side by side), grad mode,
+and one topological graph walk.
+
+The contract every op in npconv is written against::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):            # Tensor args arrive unwrapped as np.ndarray; others as-is
+            ctx.save_for_backward(a, b)    # or any attribute: ctx.stride = stride
+            return a * b                   # one ndarray, or (output, extra, ...) with extras not
+                                           # differentiable (apply returns them as plain ndarrays)
+        @staticmethod
+        def backward(ctx, grad):           # grad: ndarray shaped like the output
+            a, b = ctx.saved_tensors
+            return grad * b, grad * a      # one entry per positional forward arg (None: no gradient)
+
+    out = Mul.apply(x, y)                  # -> Tensor; graph recorded if grad mode is on and an
+                                           #    input requires grad
+
+The engine sums a gradient over broadcast dimensions down to its input's shape and casts it to the
+input's dtype, so ops need not. ``ctx`` *is* the graph node (as in torch): ``out.grad_fn`` prints as
+``<MulBackward0 object at 0x...>``; a Function may set ``backward_name = "MmBackward0"`` to mimic torch.
+
+Shape-only ("meta") mode: a Tensor created with ``device='meta'`` holds a zero-stride NumPy view (shape and
+dtype, no memory). ``Function.apply`` sends calls with any meta input to ``_apply_meta`` (the one hook):
+a Function may define ``meta(*args, **kwargs) -> (shape, dtype)`` computing only the output shape
+(args as in forward, meta Tensors arriving as zero-stride ndarrays); without it, forward runs on the
+zero-stride arrays (cheap for shape ops, fine for small element-wise ops) and its result becomes meta.
+"""
+import functools
+import weakref
+
+import numpy as np
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "inference_mode", "backward", "grad"]
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    """True when new operations are recorded for backward."""
+    return _grad_enabled
+
+
+class _GradMode:
+    """Base for the grad-mode switches: usable as a context manager and as a decorator."""
+
+    mode = None
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__(*self._ctor_args()):
+                return func(*args, **kwargs)
+        return wrapper
+
+    def _ctor_args(self):
+        return ()
+
+
+class _NoParamGradMode(_GradMode):
+    """Also usable as a bare decorator (``@no_grad`` without parentheses), as in torch."""
+
+    def __new__(cls, func=None):
+        if func is None:
+            return super().__new__(cls)
+        return cls()(func)
+
+
+class no_grad(_NoParamGradMode):
+    """Context manager / decorator: operations inside are not recorded (results need no grad)."""
+
+    mode = False
+
+
+class enable_grad(_NoParamGradMode):
+    """Context manager / decorator: turn recording back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class inference_mode(_GradMode):
+    """As torch.inference_mode(mode=True): here the same as ``no_grad`` (a no-op for mode=False)."""
+
+    def __init__(self, mode=True):
+        self._requested = bool(mode)
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        if self._requested:
+            _grad_enabled = False
+
+    def _ctor_args(self):
+        return (self._requested,)
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` switches recording off now; as a context manager or decorator it
+    restores the previous mode on exit (torch's behaviour)."""
+
+    def __init__(self, mode):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
+
+    def __enter__(self):
+        global _grad_enabled
+        _grad_enabled = self.mode
+
+    def __call__(self, func):
+        global _grad_enabled
+        _grad_enabled = self._previous  # used as a decorator: do not switch at decoration time
+        return super().__call__(func)
+
+    def _ctor_args(self):
+        return (self.mode,)
+
+
+# --------------------------------------------------------------------------------------------------
+# Graph nodes
+
+
+class BackwardNode:
+    """A recorded call of a Function; it is also the ``ctx`` its forward and backward receive."""
+
+    _function = None  # the Function subclass (set on each generated subclass)
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        saved = self.__dict__.get("_saved", ())
+        if saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors "
+                "after they have already been freed). Saved intermediate values of the graph are freed "
+                "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+                "backward through the graph a second time or if you need to access saved tensors after "
+                "calling backward.")
+        return saved
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple((None if t is None else (t.grad_fn or _AccumulateGrad(t)), 0)
+                     for t in self.__dict__.get("_inputs", ()))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+class _AccumulateGrad:
+    """What torch shows in ``next_functions`` for a leaf."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class Function:
+    """Base of every differentiable op: subclass with static ``forward(ctx, ...)`` and
+    ``backward(ctx, grad)``, call ``YourOp.apply(...)``."""
+
+    backward_name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("backward_name") or cls.__name__ + "Backward0"
+        cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls._node_class()
+        arrays = []
+        inputs = []
+        needs = []
+        any_needs = False
+        any_meta = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                any_meta = any_meta or a._meta
+                if a._requires_grad:
+                    any_needs = True
+                    inputs.append(a)
+                    needs.append(True)
+                    continue
+            else:
+                arrays.append(a)
+            inputs.append(None)
+            needs.append(False)
+        record = any_needs and _grad_enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+        if any_meta:
+            result = _apply_meta(cls, ctx, arrays, kwargs)
+        else:
+            result = cls.forward(ctx, *arrays, **kwargs)
+        extras = None
+        if type(result) is tuple:
+            result, extras = result[0], result[1:]
+        out = Tensor._make(result if type(result) is np.ndarray else np.asarray(result), any_meta)
+        if record:
+            ctx._inputs = inputs
+            out._requires_grad = True
+            out.grad_fn = ctx
+        if extras is not None:
+            return (out,) + tuple(extras)
+        return out
+
+
+def _apply_meta(cls, ctx, arrays, kwargs):
+    """The shape-only hook: see the module docstring. Returns a zero-stride array of the output shape."""
+    meta_rule = getattr(cls, "meta", None)
+    if meta_rule is not None:
+        shape, dtype = meta_rule(*arrays, **kwargs)
+        return np.broadcast_to(np.zeros((), dtype=dtype), tuple(shape))
+    with np.errstate(all="ignore"):
+        result = cls.forward(ctx, *arrays, **kwargs)
+    if type(result) is tuple:
+        return tuple(np.broadcast_to(np.zeros((), r.dtype), r.shape) if isinstance(r, np.ndarray) else r
+                     for r in result)
+    result = np.asarray(result)
+    return np.broadcast_to(np.zeros((), result.dtype), result.shape)
+
+
+# --------------------------------------------------------------------------------------------------
+# The graph walk
+
+
+def _sum_to_shape(grad, shape):
+    """Undo broadcasting: sum the gradient over the dimensions broadcasting added or stretched."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise RuntimeError(f"gradient of shape {tuple(grad.shape)} cannot be reduced to the input's "
+                           f"shape {tuple(shape)}")
+    return grad
+
+
+def _topological_order(roots):
+    """Nodes reachable from the roots, every node before the nodes it feeds into (reverse post-order)."""
+    order, seen = [], set()
+    for root in roots:
+        if root is None or id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root._inputs))]
+        while stack:
+            node, children = stack[-1]
+            for t in children:
+                child = None if t is None else t.grad_fn
+                if child is not None and id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child._inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _accumulate_leaf(leaf, g):
+    g = np.asarray(g, dtype=leaf._data.dtype)
+    if leaf.grad is None:
+        leaf.grad = Tensor._make(np.array(g, copy=True), False)
+    else:
+        leaf.grad._data = leaf.grad._data + g
+
+
+def _run_backward(roots, root_grads, retain_graph, capture=None):
+    """Propagate ``root_grads`` from ``roots`` (Tensors) to the leaves.
+
+    Gradients reaching a leaf accumulate in ``leaf.grad`` unless ``capture`` (a dict id -> [tensor, grad])
+    asks for them instead (``autograd.grad``)."""
+    pending = {}
+    leaf_roots = []
+    for t, g in zip(roots, root_grads):
+        if capture is not None and id(t) in capture:
+            _add_captured(capture, t, g)
+        elif t.grad_fn is None:
+            leaf_roots.append((t, g))
+        else:
+            key = id(t.grad_fn)
+            pending[key] = pending[key] + g if key in pending else g
+    with no_grad():
+        for t, g in leaf_roots:
+            _accumulate_leaf(t, g)
+        for node in _topological_order([t.grad_fn for t in roots]):
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            retained = node.__dict__.get("_retained")
+            if retained is not None and retained() is not None:
+                _accumulate_leaf(retained(), g)
+            for hook in node.__dict__.get("_hooks", ()):
+                replaced = hook(Tensor._make(g, False))
+                if replaced is not None:
+                    g = replaced._data
+            input_grads = node._function.backward(node, g)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node._inputs):
+                raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                                   f"(expected {len(node._inputs)}, got {len(input_grads)})")
+            for t, ig in zip(node._inputs, input_grads):
+                if t is None or ig is None:
+                    continue
+                ig = _sum_to_shape(np.asarray(ig), t._data.shape)
+                if ig.dtype != t._data.dtype:
+                    ig = ig.astype(t._data.dtype)
+                if capture is not None and id(t) in capture:
+                    _add_captured(capture, t, ig)
+                elif t.grad_fn is None:
+                    _run_leaf_hooks_and_accumulate(t, ig)
+                else:
+                    key = id(t.grad_fn)
+                    pending[key] = pending[key] + ig if key in pending else ig
+            if not retain_graph:
+                node._saved = None
+
+
+def _run_leaf_hooks_and_accumulate(leaf, g):
+    for hook in leaf._hooks or ():
+        replaced = hook(Tensor._make(g, False))
+        if replaced is not None:
+            g = replaced._data
+    _accumulate_leaf(leaf, g)
+
+
+def _add_captured(capture, t, g):
+    entry = capture[id(t)]
+    entry[1] = g if entry[1] is None else entry[1] + g
+
+
+def _root_gradients(tensors, grad_tensors):
+    grads = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones_like(t._data)
+        else:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
+            if g.shape != t._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{Size(g.shape)!r} and output[{i}] has a shape of {Size(t._data.shape)!r}.")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """torch.autograd.backward: accumulate the gradients of ``tensors`` into the leaves' ``.grad``."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by npconv")
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grads = _root_gradients(tensors, list(grad_tensors))
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        capture = {id(t): [t, None] for t in inputs}
+        _run_backward(tensors, grads, bool(retain_graph), capture)
+        for t, g in capture.values():
+            if g is not None:
+                _accumulate_leaf(t, g)
+        return
+    _run_backward(tensors, grads, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None):
+    """torch.autograd.grad: the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates)."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by npconv")
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    capture = {id(t): [t, None] for t in inputs}
+    _run_backward(outputs, _root_gradients(outputs, list(grad_outputs)), bool(retain_graph), capture)
+    result = []
+    for t in inputs:
+        g = capture[id(t)][1]
+        if g is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                               "Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else Tensor._make(np.array(g, dtype=t._data.dtype), False))
+    return tuple(result)
+
+
+def _retain(tensor):
+    """Tensor.retain_grad: the node remembers (weakly) the tensor that wants its gradient."""
+    if tensor.grad_fn is not None:
+        tensor.grad_fn._retained = weakref.ref(tensor)
+
+
+# Imported last: tensor.py needs nothing from here at import time, and this module needs Tensor only
+# when ops run. Either module may be imported first.
+from .tensor import Size, Tensor  # noqa: E402
