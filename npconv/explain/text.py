@@ -112,19 +112,27 @@ def _cost_lines(spec, input_shape, axes, output_shape):
 
 
 def _field_lines(spec, axes):
+    """Receptive field of this one layer, from npconv.arithmetic.receptive_field."""
+    field = arithmetic.receptive_field([_field_description(spec, axes)], ndim=len(axes))
+    spans = "x".join(str(size) for size in field.size)
+    jumps = "x".join(str(jump) for jump in field.jump)
+    text = f"receptive field: each output value depends on a {spans} span of input cells"
+    if spec.kind in ("conv", "max_pool", "avg_pool") and any(a.dilation > 1 for a in axes):
+        text += " (dilation*(kernel_size - 1) + 1: holes between the kernel cells)"
+    return [text, f"  neighbouring outputs are {jumps} input cells apart (jump)"]
+
+
+def _field_description(spec, axes):
     if spec.kind == "upsample":
-        return []
+        factors = spec.scale_factor or tuple(a.out / a.size for a in axes)
+        return {"kind": "upsample", "scale_factor": factors, "mode": spec.mode}
+    common = dict(kernel_size=spec.kernel_size, stride=spec.stride, dilation=spec.dilation,
+                  padding=tuple(a.pad_left for a in axes))
     if spec.kind == "conv_transpose":
-        gathered = [max(len(reads(spec, a, o)) for o in range(a.out)) if a.out > 0 else 0 for a in axes]
-        return [f"receptive field: each output value gathers from at most {'x'.join(map(str, gathered))} input "
-                f"cells (kernel {'x'.join(str(a.kernel) for a in axes)} spread by stride "
-                f"{'x'.join(str(a.stride) for a in axes)})"]
-    spans = "x".join(str(a.span) for a in axes)
-    steps = "x".join(str(a.stride) for a in axes)
-    text = f"receptive field: each output value reads a {spans} window of the padded input"
-    if any(a.dilation > 1 for a in axes):
-        text += " (dilation*(kernel_size - 1) + 1, with holes between the kernel cells)"
-    return [text, f"  neighbouring outputs are {steps} input cells apart (stride)"]
+        return {"kind": "conv_transpose", "output_padding": spec.output_padding, **common}
+    if spec.kind == "conv":
+        return {"kind": "conv", **common}
+    return {"kind": "pool", "ceil_mode": spec.ceil_mode, **common}
 
 
 def _padding_lines(spec, axes):
