@@ -1,2 +1,373 @@
-"""npconv.nn.functional: conv ops."""
-__all__ = []
+"""npconv.nn.functional: conv1d/2d/3d and conv_transpose1d/2d/3d, as torch, differentiable.
+
+One N-d implementation (DESIGN.md): the three kernels of ``npconv.kernels`` serve both ops and both
+directions.  Every argument is checked first, with torch's exception type and a message saying what is
+wrong, so that nothing large is allocated for a call that must fail.  Output sizes come from
+``npconv.arithmetic`` only.
+"""
+import math
+import operator
+import os
+
+import numpy as np
+
+from npconv import kernels
+from npconv.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
+from npconv.autograd import Function
+from npconv.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+
+
+def _physical_memory_bytes():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 16 * 2**30
+
+
+# An output above this is refused before anything is allocated: the algorithms need a few output-sized
+# buffers, so half the machine's memory is already more than a call can hope to finish with.
+MAX_OUTPUT_BYTES = _physical_memory_bytes() // 2
+
+
+# ----------------------------------------------------------------------------------------------------
+# The public functions
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution (cross-correlation) over an input ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+
+    weight ``(C_out, C_in / groups, kL)``, bias ``(C_out,)``; ``padding`` an int, a 1-tuple, 'valid' or
+    'same' (stride 1 only).  Output ``(N, C_out, L_out)`` with
+    ``L_out = floor((L + 2 * padding - dilation * (kL - 1) - 1) / stride) + 1``.
+    """
+    return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution over an input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+
+    weight ``(C_out, C_in / groups, kH, kW)``, bias ``(C_out,)``; int-or-pair arguments; ``padding`` may
+    be 'valid' or 'same' (stride 1).  Output ``(N, C_out, H_out, W_out)`` with, per dim,
+    ``out = floor((in + 2 * padding - dilation * (k - 1) - 1) / stride) + 1``.
+    """
+    return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution over an input ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``.
+
+    weight ``(C_out, C_in / groups, kD, kH, kW)``; per dim
+    ``out = floor((in + 2 * padding - dilation * (k - 1) - 1) / stride) + 1``.
+    """
+    return _conv(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-d transposed convolution (the gradient of conv1d w.r.t. its input) over ``(N, C_in, L)``.
+
+    weight ``(C_in, C_out / groups, kL)``, bias ``(C_out,)``.  Output ``(N, C_out, L_out)`` with
+    ``L_out = (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1``.
+    """
+    return _conv_transpose(1, "conv_transpose1d", input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-d transposed convolution over ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+
+    weight ``(C_in, C_out / groups, kH, kW)``; per dim
+    ``out = (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``.
+    """
+    return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-d transposed convolution over ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``.
+
+    weight ``(C_in, C_out / groups, kD, kH, kW)``; per dim
+    ``out = (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``.
+    """
+    return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Argument checking (torch's exception types; messages say what is wrong)
+
+
+def _check_tensor(value, op, name, position):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _as_tuple(value, dims, op, name):
+    """An int or a sequence of ints as a ``dims``-tuple (a 1-sequence is repeated, as torch does)."""
+    values = list(value) if isinstance(value, (tuple, list)) else [value]
+    for position, item in enumerate(values):
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
+                            f"{type(item).__name__} at pos {position}")
+    values = [operator.index(v) for v in values]
+    if len(values) == 1:
+        values = values * dims
+    if len(values) != dims:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dims} values to match "
+                           f"the convolution dimensions, but got {name}={values}")
+    return tuple(values)
+
+
+def _check_groups(groups, op):
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    if groups <= 0:
+        raise RuntimeError(f"non-positive groups is not supported: got groups={groups}")
+    return int(groups)
+
+
+def _check_input_rank(input, dims, op):
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, but got "
+                           f"input of size: {list(input.shape)}")
+
+
+def _check_weight(weight, dims, op, layout):
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f"{op} expects a {dims + 2}-dimensional weight {layout}, but got weight of size "
+                           f"{list(weight.shape)}")
+    for axis, size in enumerate(weight.shape):
+        if size == 0 and axis != 1:
+            raise RuntimeError(f"expected weight to be at least 1 at dimension {axis}, but got weight of size "
+                               f"{list(weight.shape)} instead")
+
+
+def _check_positive(values, name):
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"non-positive {name} is not supported: got {name}={list(values)}")
+
+
+def _check_non_negative(values, name):
+    if any(v < 0 for v in values):
+        raise RuntimeError(f"negative {name} is not supported: got {name}={list(values)}")
+
+
+def _type_name(dtype):
+    return str(dtype).replace("torch.", "")
+
+
+def _check_dtypes(input, weight, bias):
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"Input type ({_type_name(input.dtype)}) and weight type ({_type_name(weight.dtype)}) "
+                           f"should be the same")
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_type_name(input.dtype)}) and bias type ({_type_name(bias.dtype)}) "
+                           f"should be the same")
+
+
+def _check_bias(bias, weight, channels, transposed):
+    if bias is not None and tuple(bias.shape) != (channels,):
+        raise RuntimeError(f"Given {'transposed=1, ' if transposed else ''}weight of size {list(weight.shape)}, "
+                           f"expected bias to be 1-dimensional with {channels} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+
+
+def _check_output_size(out_shape, dtype, op):
+    nbytes = math.prod(out_shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_OUTPUT_BYTES:
+        raise RuntimeError(f"{op}: the output of shape {list(out_shape)} would take {nbytes:,} bytes "
+                           f"({nbytes / 2**30:.1f} GiB), more than npconv allows for one result "
+                           f"({MAX_OUTPUT_BYTES / 2**30:.1f} GiB, half of this machine's memory)")
+
+
+def _sizes_text(sizes):
+    return " x ".join(str(s) for s in sizes)
+
+
+def _conv_padding(padding, kernel, dilation, stride, dims, op):
+    """Per-dim (before, after) pairs for an int/tuple/'valid'/'same' padding."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * dims
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            return tuple(same_padding(kernel, dilation))
+        raise RuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
+    amounts = _as_tuple(padding, dims, op, "padding")
+    _check_non_negative(amounts, "padding")
+    return tuple((p, p) for p in amounts)
+
+
+def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
+    """The checks conv and conv_transpose share; returns stride, dilation, groups as normalised values."""
+    _check_tensor(input, op, "input", 1)
+    _check_tensor(weight, op, "weight", 2)
+    if bias is not None:
+        _check_tensor(bias, op, "bias", 3)
+    _check_input_rank(input, dims, op)
+    stride = _as_tuple(stride, dims, op, "stride")
+    dilation = _as_tuple(dilation, dims, op, "dilation")
+    groups = _check_groups(groups, op)
+    _check_positive(stride, "stride")
+    _check_positive(dilation, "dilation")
+    _check_dtypes(input, weight, bias)
+    return stride, dilation, groups
+
+
+# ----------------------------------------------------------------------------------------------------
+# Convolution
+
+
+def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
+    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)")
+    kernel = tuple(weight.shape[2:])
+    pairs = _conv_padding(padding, kernel, dilation, stride, dims, op)
+    batched = input.ndim == dims + 2
+    channels = input.shape[1 if batched else 0]
+    out_channels = weight.shape[0]
+    if out_channels % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+    if channels != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
+                           f"channels instead")
+    _check_bias(bias, weight, out_channels, transposed=False)
+    spatial = tuple(input.shape[-dims:])
+    padded = tuple(size + before + after for size, (before, after) in zip(spatial, pairs))
+    dilated = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(p < k for p, k in zip(padded, dilated)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
+                           f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
+    out_spatial = tuple(conv_output_size(padded, kernel, stride, 0, dilation))
+    batch = (input.shape[0],) if batched else ()
+    _check_output_size(batch + (out_channels,) + out_spatial, input.dtype.numpy_dtype, op)
+    return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, batched)
+
+
+def _bias_shape(dims):
+    return (1, -1) + (1,) * dims
+
+
+class _Convolution(Function):
+    """y = conv(x, w) + b; backward: conv_input_grad, conv_weight_grad, a sum (DESIGN.md's table)."""
+
+    backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pairs, dilation, groups, batched):
+        x_batched = x if batched else x[np.newaxis]
+        y = kernels.conv_forward(x_batched, w, stride, pairs, dilation, groups)
+        if b is not None:
+            y += b.reshape(_bias_shape(len(stride)))
+        ctx.save_for_backward(x_batched, w)
+        ctx.geometry = (stride, pairs, dilation, groups)
+        ctx.batched = batched
+        return y if batched else y[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gy = grad if ctx.batched else grad[np.newaxis]
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = kernels.conv_input_grad(gy, w, x.shape[2:], *ctx.geometry)
+            gx = gx if ctx.batched else gx[0]
+        if ctx.needs_input_grad[1]:
+            gw = kernels.conv_weight_grad(x, gy, w.shape[2:], *ctx.geometry)
+        if ctx.needs_input_grad[2]:
+            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
+        return gx, gw, gb, None, None, None, None, None
+
+    @staticmethod
+    def meta(x, w, b, stride, pairs, dilation, groups, batched):
+        padded = tuple(size + before + after for size, (before, after) in zip(x.shape[-len(stride):], pairs))
+        out_spatial = tuple(conv_output_size(padded, w.shape[2:], stride, 0, dilation))
+        batch = x.shape[:1] if batched else ()
+        return batch + (w.shape[0],) + out_spatial, x.dtype
+
+
+# ----------------------------------------------------------------------------------------------------
+# Transposed convolution
+
+
+def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)")
+    amounts = _as_tuple(padding, dims, op, "padding")
+    output_padding = _as_tuple(output_padding, dims, op, "output_padding")
+    _check_non_negative(amounts, "padding")
+    _check_non_negative(output_padding, "output_padding")
+    if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding={list(output_padding)}, stride={list(stride)}, "
+                           f"dilation={list(dilation)}")
+    batched = input.ndim == dims + 2
+    channels = input.shape[1 if batched else 0]
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+    if channels != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {weight.shape[0]} channels, but got {channels} "
+                           f"channels instead")
+    out_channels = weight.shape[1] * groups
+    _check_bias(bias, weight, out_channels, transposed=True)
+    spatial = tuple(input.shape[-dims:])
+    if 0 in spatial:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(input.shape)}")
+    kernel = tuple(weight.shape[2:])
+    out_spatial = tuple(conv_transpose_output_size(spatial, kernel, stride, amounts, output_padding, dilation))
+    if any(o < 1 for o in out_spatial):
+        raise RuntimeError(f"Given input size per channel: ({_sizes_text(spatial)}). Calculated output size per "
+                           f"channel: ({_sizes_text(out_spatial)}). Output size is too small")
+    batch = (input.shape[0],) if batched else ()
+    _check_output_size(batch + (out_channels,) + out_spatial, input.dtype.numpy_dtype, op)
+    pairs = tuple((p, p) for p in amounts)
+    return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+
+
+class _TransposedConvolution(Function):
+    """y = conv_input_grad(x, w) + b; backward: conv_forward (cropped) and conv_weight_grad, swapped."""
+
+    backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
+        x_batched = x if batched else x[np.newaxis]
+        y = kernels.conv_input_grad(x_batched, w, out_spatial, stride, pairs, dilation, groups)
+        if b is not None:
+            y += b.reshape(_bias_shape(len(stride)))
+        ctx.save_for_backward(x_batched, w)
+        ctx.geometry = (stride, pairs, dilation, groups)
+        ctx.batched = batched
+        return y if batched else y[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gy = grad if ctx.batched else grad[np.newaxis]
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = kernels.conv_forward(gy, w, *ctx.geometry)
+            # output_padding >= stride (allowed when < dilation) makes the forward formula give extra
+            # trailing positions; they are not inputs of the transposed conv
+            gx = gx[(Ellipsis,) + tuple(slice(0, size) for size in x.shape[2:])]
+            gx = gx if ctx.batched else gx[0]
+        if ctx.needs_input_grad[1]:
+            gw = kernels.conv_weight_grad(gy, x, w.shape[2:], *ctx.geometry)
+        if ctx.needs_input_grad[2]:
+            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
+        return gx, gw, gb, None, None, None, None, None, None
+
+    @staticmethod
+    def meta(x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
+        batch = x.shape[:1] if batched else ()
+        return batch + (w.shape[1] * groups,) + tuple(out_spatial), x.dtype

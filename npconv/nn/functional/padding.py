@@ -1,2 +1,165 @@
-"""npconv.nn.functional: padding ops."""
-__all__ = []
+"""npconv.nn.functional.pad: constant, reflect, replicate and circular padding, as torch, differentiable."""
+import operator
+
+import numpy as np
+
+from npconv.autograd import Function
+
+__all__ = ["pad"]
+
+_MODES = ("constant", "reflect", "replicate", "circular")
+# Non-constant modes pad the last 1, 2 or 3 dims of a batched or unbatched input: pad length -> ndims.
+_NON_CONSTANT_RANKS = {2: (2, 3), 4: (3, 4), 6: (4, 5)}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` dimensions of ``input``, as ``torch.nn.functional.pad``.
+
+    ``pad`` lists (before, after) amounts starting from the LAST dimension:
+    ``(left, right)``, ``(left, right, top, bottom)``, ``(left, right, top, bottom, front, back)``.
+    Output size along a padded dim: ``size + before + after``; negative amounts crop.
+
+    ``mode``: 'constant' (fill with ``value``, default 0; any number of dims), 'reflect' (mirror without
+    repeating the edge; each pad < size), 'replicate' (repeat the edge), 'circular' (wrap around; each pad
+    <= size).  The non-constant modes pad 1-3 trailing dims of a (N, C, *S) or (C, *S) input.
+    """
+    pairs = _pad_pairs(input.ndim, pad)
+    if mode not in _MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode == "constant":
+        _check_constant(input.shape, pairs)
+        return _Pad.apply(input, pairs, mode, 0.0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if input.ndim not in _NON_CONSTANT_RANKS.get(2 * len(pairs), ()):
+        raise NotImplementedError(f"Padding size {2 * len(pairs)} is not supported for {input.ndim}D input "
+                                  f"tensor.")
+    _CHECKS[mode](input.shape, pairs)
+    return _Pad.apply(input, pairs, mode, 0.0)
+
+
+def _pad_pairs(ndim, pad):
+    """torch's flat, last-dim-first ``pad`` as ``(before, after)`` pairs for the trailing dims, in order."""
+    amounts = []
+    for position, amount in enumerate(pad):
+        try:
+            amounts.append(operator.index(amount))
+        except TypeError:
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of "
+                            f"type {type(amount).__name__} at pos {position}") from None
+    if len(amounts) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(amounts) // 2 > ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension "
+                           f"but got padding length {len(amounts)} and input of dimension {ndim}")
+    return tuple((amounts[i], amounts[i + 1]) for i in range(len(amounts) - 2, -1, -2))
+
+
+def _padded_dims(shape, pairs):
+    """(dim index, size, before, after) for each padded dim."""
+    first = len(shape) - len(pairs)
+    return [(first + i, shape[first + i], before, after) for i, (before, after) in enumerate(pairs)]
+
+
+def _check_constant(shape, pairs):
+    for dim, size, before, after in _padded_dims(shape, pairs):
+        if size + before + after < 0:
+            raise RuntimeError(f"Negative padding ({before}, {after}) crops more than the size {size} of "
+                               f"dimension {dim} of input {list(shape)}: the padded size would be "
+                               f"{size + before + after}")
+
+
+def _check_output_positive(shape, pairs):
+    for dim, size, before, after in _padded_dims(shape, pairs):
+        if size + before + after < 1:
+            raise RuntimeError(f"input (size {size} at dimension {dim}) is too small. Calculated output size: "
+                               f"{size + before + after}")
+
+
+def _check_reflect(shape, pairs):
+    for dim, size, before, after in _padded_dims(shape, pairs):
+        if before >= size or after >= size:
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
+                               f"{list(shape)}")
+    _check_output_positive(shape, pairs)
+
+
+def _check_replicate(shape, pairs):
+    _check_output_positive(shape, pairs)
+
+
+def _check_circular(shape, pairs):
+    for dim, size, before, after in _padded_dims(shape, pairs):
+        kept = size - max(-before, 0) - max(-after, 0)  # what is left after the negative pads crop
+        if size + before + after < 0 or (kept <= 0 and size + before + after > 0):
+            raise RuntimeError(f"Negative padding value is resulting in an empty dimension: padding "
+                               f"({before}, {after}) at dimension {dim} of input {list(shape)}")
+        if before > kept or after > kept:
+            raise RuntimeError(f"Padding value causes wrapping around more than once: padding ({before}, "
+                               f"{after}) at dimension {dim} of input {list(shape)} (at most {kept} after "
+                               f"cropping)")
+
+
+_CHECKS = {"reflect": _check_reflect, "replicate": _check_replicate, "circular": _check_circular}
+
+
+def _source_indices(mode, size, before, after):
+    """For each output position along one dim, the input position it copies (non-constant modes)."""
+    positions = np.arange(size + before + after) - before
+    if mode == "reflect":
+        positions = np.abs(positions)
+        return np.where(positions >= size, 2 * (size - 1) - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    # circular (as torch): crop the negative pads first, then wrap around what is left
+    start = max(-before, 0)
+    kept = size - start - max(-after, 0)
+    return start + (np.arange(size + before + after) - max(before, 0)) % max(kept, 1)
+
+
+def _constant_pad(array, pairs, value):
+    """Crop the negative amounts, then pad the positive ones with ``value``."""
+    first = array.ndim - len(pairs)
+    crop = [slice(None)] * array.ndim
+    widths = [(0, 0)] * array.ndim
+    for i, (before, after) in enumerate(pairs):
+        size = array.shape[first + i]
+        crop[first + i] = slice(max(-before, 0), size - max(-after, 0))
+        widths[first + i] = (max(before, 0), max(after, 0))
+    cropped = array[tuple(crop)]
+    if not any(b or a for b, a in widths):
+        return cropped.copy()
+    return np.pad(cropped, widths, constant_values=value)
+
+
+def _gather_adjoint(grad, indices, size, axis):
+    """Gradient of ``np.take(x, indices, axis)``: scatter-add ``grad`` back to the ``size`` source positions."""
+    moved = np.moveaxis(grad, axis, 0)
+    result = np.zeros((size,) + moved.shape[1:], dtype=grad.dtype)
+    np.add.at(result, indices, moved)
+    return np.moveaxis(result, 0, axis)
+
+
+class _Pad(Function):
+    backward_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, pairs, mode, value):
+        ctx.pairs, ctx.mode, ctx.input_shape = pairs, mode, x.shape
+        if mode == "constant":
+            return _constant_pad(x, pairs, value)
+        ctx.gathers = []
+        for dim, size, before, after in _padded_dims(x.shape, pairs):
+            indices = _source_indices(mode, size, before, after)
+            ctx.gathers.append((dim, size, indices))
+            x = np.take(x, indices, axis=dim)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.mode == "constant":  # cropping is padding's adjoint and the other way round
+            return _constant_pad(grad, tuple((-b, -a) for b, a in ctx.pairs), 0), None, None, None
+        for dim, size, indices in reversed(ctx.gathers):
+            grad = _gather_adjoint(grad, indices, size, dim)
+        return grad, None, None, None
