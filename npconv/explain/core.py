@@ -255,9 +255,9 @@ class Explanation:
         images = []
         for frame in frames:
             frame.width, frame.height = width, height   # all frames the same size
-            images.append(frame.to_image().convert("P", palette=_adaptive_palette()))
+            images.append(_shared_palette(frame.to_image(), images[0] if images else None))
         images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=duration,
-                       loop=0, optimize=False, disposal=1)
+                       loop=0, optimize=True, disposal=1)
         return len(images)
 
     def _caption(self):
@@ -308,9 +308,12 @@ class Explanation:
         return run_forward(self.spec, self.input_shape, at=at, backend=self._backend).input_weights
 
 
-def _adaptive_palette():
+def _shared_palette(image, first):
+    """One small palette for every frame, so the GIF stores only what changes from frame to frame."""
     from PIL import Image
-    return Image.Palette.ADAPTIVE
+    if first is None:
+        return image.convert("P", palette=Image.Palette.ADAPTIVE, colors=32)
+    return image.quantize(palette=first, dither=Image.Dither.NONE)
 
 
 def _parse_shape(input_size):

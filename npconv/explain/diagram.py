@@ -56,7 +56,7 @@ class Diagram:
     def __init__(self, spec, axes, values=None):
         self.spec, self.axes, self.values = spec, axes, values or DiagramValues()
         self._check_size()
-        self.cell = int(max(10, min(30, 900 // max(1, self._row_cells()))))
+        self.cell = int(max(10, min(34, 900 // max(1, self._row_cells()))))
 
     # ---- size checks -----------------------------------------------------------------------------
     def _grid_sides(self):
@@ -278,6 +278,8 @@ class Diagram:
         if self.spec.kind == "conv_transpose":
             entries.insert(2, (ZERO_FILL, True, "inserted zero"))
             entries.append((CROP_FILL, True, "cropped by padding"))
+        if self.spec.ceil_mode and any(a.padded_cells > a.size + a.pad_left + a.pad_right for a in self.axes):
+            entries.append((WHITE, True, "past the padding (ceil_mode)"))
         if any(d > 1 for d in self.spec.dilation or ()):
             entries.append((WHITE, True, "dilated span (holes not read)"))
         x = 0
@@ -305,9 +307,10 @@ class Diagram:
                     index = _nd_index(len(sizes), d, r, c)
                     style = dict(fill=WHITE, stroke=GREY_LINE)
                     style.update(style_of(index))
-                    if len(style.get("label", "")) * font * 0.62 > cell - 2:
-                        style["label"] = ""   # a number that does not fit is left out, not overlapped
-                    rect = Rect(x + c * cell, top + r * cell, cell, cell, font_size=font, **style)
+                    rect = Rect(x + c * cell, top + r * cell, cell, cell, font_size=_fitting_font(
+                        style.get("label", ""), cell, font), **style)
+                    if not rect.font_size:
+                        rect.label = ""   # a number that does not fit is left out, not overlapped
                     (emphasised.append if rect.stroke_width > 1 else scene.add)(rect)
             top += rows * cell + 6
         for rect in emphasised:
@@ -358,6 +361,14 @@ class Diagram:
                 if cell - axis.pad_left == out_index:
                     return cell_in
         return None
+
+
+def _fitting_font(label, cell, font, smallest=7.0):
+    """The font size at which ``label`` fits in a cell (0 when even the smallest does not)."""
+    if not label:
+        return font
+    fitting = (cell - 3) / (0.62 * len(label))
+    return min(font, fitting) if fitting >= smallest else 0
 
 
 def _channel_range(group, per_group):
