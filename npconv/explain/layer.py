@@ -11,13 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .parse import CONV_NAMES, LAYER_NAMES, POOL_NAMES, PARAMETERS, LayerCall, parse_layer
+from .parse import CONV_NAMES, LAYER_NAMES, POOL_NAMES, PARAMETERS, ExplainError, LayerCall, parse_layer
 
 __all__ = ["ExplainError", "LayerSpec", "layer_spec"]
-
-
-class ExplainError(ValueError):
-    """A layer or input that cannot be explained (one-line message)."""
 
 
 _DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "groups": 1, "bias": True,

@@ -10,10 +10,14 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["LAYER_NAMES", "LayerCall", "LayerSyntaxError", "parse_layer"]
+__all__ = ["LAYER_NAMES", "ExplainError", "LayerCall", "LayerSyntaxError", "parse_layer"]
 
 
-class LayerSyntaxError(ValueError):
+class ExplainError(ValueError):
+    """A layer or input that cannot be explained (one-line message)."""
+
+
+class LayerSyntaxError(ExplainError):
     """A layer string that is not one call of a known layer with literal arguments (one-line message)."""
 
 
@@ -84,6 +88,8 @@ def parse_layer(text):
     except SyntaxError as error:
         raise LayerSyntaxError(f"cannot read {source!r}: {error.msg} (write e.g. Conv2d(1, 1, kernel_size=3))"
                                ) from None
+    except (ValueError, RecursionError, MemoryError):   # null bytes, absurd nesting
+        raise LayerSyntaxError("cannot read the layer text; write e.g. Conv2d(1, 1, kernel_size=3)") from None
     call = tree.body
     if not isinstance(call, ast.Call):
         raise LayerSyntaxError(f"expected one layer call such as Conv2d(1, 1, 3), got {_snippet(call)!r}")

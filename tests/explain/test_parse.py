@@ -121,3 +121,24 @@ def test_invalid_argument_forms(text, words):
 def test_modules_that_cannot_be_explained():
     with pytest.raises(ExplainError, match="cannot explain a Linear"):
         layer_spec(torch.nn.Linear(2, 3))
+
+
+# ---- robustness: any text either parses or is refused with LayerSyntaxError, never anything else ----------
+from hypothesis import given, strategies as st  # noqa: E402
+
+_pieces = st.sampled_from(["Conv2d", "MaxPool2d", "nn.", "(", ")", ",", "1", "-2", "3.5", "'same'", "=",
+                           "kernel_size", "stride", "padding", "[", "]", "__import__", "'os'", " ", "*",
+                           "lambda", ":", "None", "True", ".", "x", "{", "}", "\n", "#"])
+
+
+@given(st.one_of(st.text(max_size=60), st.lists(_pieces, max_size=20).map("".join)))
+def test_any_text_parses_or_is_refused_cleanly(text):
+    try:
+        call = parse_layer(text)
+    except LayerSyntaxError as error:
+        assert "\n" not in str(error)
+    else:
+        assert call.name in LAYER_NAMES
+
+
+from npconv.explain import LAYER_NAMES  # noqa: E402
