@@ -63,17 +63,19 @@ def _padded_dims(shape, pairs):
 
 def _check_constant(shape, pairs):
     for dim, size, before, after in _padded_dims(shape, pairs):
-        if size + before + after < 0:
+        kept = size - max(-before, 0) - max(-after, 0)  # torch crops before it pads
+        if kept < 0:
             raise RuntimeError(f"Negative padding ({before}, {after}) crops more than the size {size} of "
-                               f"dimension {dim} of input {list(shape)}: the padded size would be "
-                               f"{size + before + after}")
+                               f"dimension {dim} of input {list(shape)}")
 
 
-def _check_output_positive(shape, pairs):
+def _check_output_size(shape, pairs):
+    # torch's 1-d kernels refuse an empty result; its 2-d and 3-d kernels return one
+    smallest = 1 if len(pairs) == 1 else 0
     for dim, size, before, after in _padded_dims(shape, pairs):
-        if size + before + after < 1:
-            raise RuntimeError(f"input (size {size} at dimension {dim}) is too small. Calculated output size: "
-                               f"{size + before + after}")
+        if size + before + after < smallest:
+            raise RuntimeError(f"input (size {size} at dimension {dim}) is too small for padding ({before}, "
+                               f"{after}). Calculated output size: {size + before + after}")
 
 
 def _check_reflect(shape, pairs):
@@ -82,11 +84,11 @@ def _check_reflect(shape, pairs):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
                                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
                                f"{list(shape)}")
-    _check_output_positive(shape, pairs)
+    _check_output_size(shape, pairs)
 
 
 def _check_replicate(shape, pairs):
-    _check_output_positive(shape, pairs)
+    _check_output_size(shape, pairs)
 
 
 def _check_circular(shape, pairs):
