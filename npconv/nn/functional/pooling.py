@@ -1,2 +1,590 @@
-"""npconv.nn.functional: pooling ops."""
-__all__ = []
+"""npconv.nn.functional: pooling and unpooling, as torch.nn.functional (argument checks + one autograd op).
+
+Shapes (n = 1, 2, 3 spatial dims; the batch dim N is optional)::
+
+    max_pool / avg_pool:  (N, C, *S) -> (N, C, *O),
+        O_d = floor((S_d + 2 p_d - dilation_d (k_d - 1) - 1) / stride_d) + 1   (ceil with ceil_mode)
+    adaptive pools:       (N, C, *S) -> (N, C, *output_size)
+    max_unpool:           (N, C, *I) -> (N, C, *O),   O_d = (I_d - 1) stride_d - 2 p_d + k_d
+
+Sizes come from npconv.arithmetic; the arithmetic runs in npconv.kernels.pooling.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from ... import arithmetic
+from ...autograd import Function
+from ...kernels import pooling as kernels
+from ...tensor import Tensor
+
+__all__ = [
+    "max_pool1d", "max_pool2d", "max_pool3d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d",
+]
+
+_COUNT_WORDS = {1: "one int", 2: "two ints", 3: "three ints"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Argument normalisation and checks (torch's messages)
+
+def _tuple(value, n, what, op, omitted_ok=False):
+    """int or 1-/n-tuple -> n-tuple of ints, refusing other lengths as torch does."""
+    if value is None or (omitted_ok and isinstance(value, (tuple, list)) and len(value) == 0):
+        return None
+    if isinstance(value, numbers.Integral):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        if n == 1:
+            raise RuntimeError(f"{op}: {what} must be {'omitted, ' if omitted_ok else ''}a single int")
+        omitted = "either be omitted, a single int" if omitted_ok else "either be a single int"
+        raise RuntimeError(f"{op}: {what} must {omitted}, or a tuple of {_COUNT_WORDS[n]}")
+    return value
+
+
+def _check_rank(x, n, op):
+    if x.dim() not in (n + 1, n + 2) or any(s == 0 for s in x.shape[-n - 1:]):
+        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+
+
+def _check_window(kernel_size, stride, padding, dilation):
+    """pooling_output_shape's checks: zero stride, negative or too large padding."""
+    for k, s, p, d in zip(kernel_size, stride, padding, dilation):
+        if s == 0:
+            raise RuntimeError("stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+        if p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError("pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={d}")
+
+
+def _describe(sizes):
+    return "x".join(str(s) for s in sizes)
+
+
+def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
+    """Checks of torch's pool shape check, then the output size from npconv.arithmetic."""
+    _check_window(kernel_size, stride, padding, dilation)
+    if any(k <= 0 for k in kernel_size):
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           + " ".join(f"k{a}: {k}" for a, k in zip("THW"[3 - n:], kernel_size)))
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("stride should be greater than zero, but got "
+                           + " ".join(f"d{a}: {s}" for a, s in zip("THW"[3 - n:], stride)))
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + " ".join(f"dilation{a}: {d}" for a, d in zip("THW"[3 - n:], dilation)))
+    if any(p > k // 2 for p, k in zip(padding, kernel_size)):
+        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but got "
+                           + ", ".join(f"pad{a} = {p}" for a, p in zip("TWH"[3 - n:] if n == 3 else "WH",
+                                                                         reversed(padding)))
+                           + ", " + ", ".join(f"k{a} = {k}" for a, k in zip("WH", reversed(kernel_size))))
+    spatial = tuple(x.shape[-n:])
+    out = arithmetic.pool_output_size(spatial, kernel_size, stride, padding, dilation, ceil_mode)
+    if min(out) < 1:
+        lead = tuple(x.shape[-n - 1:-n])
+        raise RuntimeError(f"Given input size: ({_describe(lead + spatial)}). Calculated output size: "
+                           f"({_describe(lead + tuple(out))}). Output size is too small")
+    return tuple(out)
+
+
+def _batched(x, n):
+    """View an unbatched (C, *S) array as (1, C, *S)."""
+    return x if x.ndim == n + 2 else x[None]
+
+
+def _unbatched_like(y, x, n):
+    return y if x.ndim == n + 2 else y[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Autograd ops
+
+class _MaxPool(Function):
+    backward_name = "MaxPoolWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, n, kernel_size, stride, padding, dilation, out_size, return_indices):
+        need_indices = return_indices or ctx.needs_input_grad[0]
+        y, indices = kernels.max_pool_forward(_batched(x, n), kernel_size, stride, padding, dilation,
+                                              out_size, need_indices)
+        ctx.n, ctx.x_ndim, ctx.spatial = n, x.ndim, x.shape[-n:]
+        ctx.indices = indices
+        y = _unbatched_like(y, x, n)
+        if return_indices:
+            return y, _unbatched_like(indices, x, n)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad if ctx.x_ndim == ctx.n + 2 else grad[None]
+        gx = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)
+        return (gx if ctx.x_ndim == ctx.n + 2 else gx[0],) + (None,) * 7
+
+
+class _AvgPool(Function):
+    @staticmethod
+    def forward(ctx, x, n, kernel_size, stride, padding, out_size, ceil_mode, count_include_pad,
+                divisor_override):
+        ctx.args = (n, x.ndim, x.shape[-n:], kernel_size, stride, padding, count_include_pad,
+                    divisor_override)
+        y = kernels.avg_pool_forward(_batched(x, n), kernel_size, stride, padding, out_size, ceil_mode,
+                                     count_include_pad, divisor_override)
+        return _unbatched_like(y, x, n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, x_ndim, spatial, kernel_size, stride, padding, count_include_pad, divisor_override = ctx.args
+        g = grad if x_ndim == n + 2 else grad[None]
+        gx = kernels.avg_pool_backward(g, spatial, kernel_size, stride, padding, count_include_pad,
+                                       divisor_override)
+        return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 8
+
+
+class _AdaptiveAvgPool(Function):
+    @staticmethod
+    def forward(ctx, x, n, out_size):
+        ctx.args = (n, x.ndim, x.shape[-n:])
+        return _unbatched_like(kernels.adaptive_avg_pool_forward(_batched(x, n), out_size), x, n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, x_ndim, spatial = ctx.args
+        gx = kernels.adaptive_avg_pool_backward(grad if x_ndim == n + 2 else grad[None], spatial)
+        return gx if x_ndim == n + 2 else gx[0], None, None
+
+
+class _AdaptiveMaxPool(Function):
+    @staticmethod
+    def forward(ctx, x, n, out_size, return_indices):
+        y, indices = kernels.adaptive_max_pool_forward(_batched(x, n), out_size)
+        ctx.args = (n, x.ndim, x.shape[-n:])
+        ctx.indices = indices
+        y = _unbatched_like(y, x, n)
+        if return_indices:
+            return y, _unbatched_like(indices, x, n)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, x_ndim, spatial = ctx.args
+        gx = kernels.max_pool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices, spatial)
+        return gx if x_ndim == n + 2 else gx[0], None, None, None
+
+
+class _MaxUnpool(Function):
+    @staticmethod
+    def forward(ctx, x, indices, n, out_size):
+        ctx.args = (n, x.ndim)
+        ctx.indices = _batched(indices, n)
+        y = kernels.max_unpool_forward(_batched(x, n), ctx.indices, out_size)
+        return _unbatched_like(y, x, n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, x_ndim = ctx.args
+        gx = kernels.max_unpool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices)
+        return gx if x_ndim == n + 2 else gx[0], None, None, None
+
+
+class _LpPool(Function):
+    """(sum over the window of x^p)^(1/p), computed as torch does: (K * avg_pool(x^p))^(1/p)."""
+
+    @staticmethod
+    def forward(ctx, x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
+        xb = _batched(x, n)
+        zeros = (0,) * n
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            powered = xb ** x.dtype.type(norm_type)
+            mean = kernels.avg_pool_forward(powered, kernel_size, stride, zeros, out_size, ceil_mode)
+            scaled = mean * x.dtype.type(math.prod(kernel_size))
+            y = scaled ** x.dtype.type(1.0 / norm_type)
+        ctx.save_for_backward(xb, mean, scaled)
+        ctx.args = (n, x.ndim, norm_type, kernel_size, stride)
+        return _unbatched_like(y, x, n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xb, mean, scaled = ctx.saved_tensors
+        n, x_ndim, p, kernel_size, stride = ctx.args
+        g = grad if x_ndim == n + 2 else grad[None]
+        dt = g.dtype.type
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            # torch's chain: pow(1/p) -> mul(K) -> sign*relu(abs): zero where the window sum is 0.
+            g_mean = g * dt(1.0 / p) * scaled ** dt(1.0 / p - 1) * dt(math.prod(kernel_size))
+            g_mean = np.where(mean != 0, g_mean, dt(0))
+            g_pow = kernels.avg_pool_backward(g_mean, xb.shape[2:], kernel_size, stride, (0,) * n)
+            gx = g_pow * dt(p) * xb ** dt(p - 1) if p != 0 else np.zeros_like(xb)
+        return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 6
+
+
+# ----------------------------------------------------------------------------------------------
+# max pooling
+
+def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    op = f"max_pool{n}d" if n > 1 else "max_pool2d"
+    k = _tuple(kernel_size, n, "kernel_size", op)
+    s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
+    p = _tuple(padding, n, "padding", op)
+    d = _tuple(dilation, n, "dilation", op)
+    if n == 1:
+        if input.dim() not in (2, 3) or input.shape[-1] == 0 or input.shape[-2] == 0:
+            raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                               f"batch size for input, but got:{list(input.shape)}")
+    else:
+        _check_rank(input, n, op)
+    out = _output_size(input, n, k, s, p, d, ceil_mode)
+    result = _MaxPool.apply(input, n, k, s, p, d, out, bool(return_indices))
+    if return_indices:
+        y, indices = result
+        return y, Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+    return result
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-d max pooling: (N, C, L) -> (N, C, L_out), L_out = floor((L + 2p - d(k-1) - 1) / s) + 1
+    (rounded up with ``ceil_mode``). With ``return_indices``, also the int64 argmax positions in L."""
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-d max pooling: (N, C, H, W) -> (N, C, H_out, W_out), per dim
+    out = floor((in + 2p - d(k-1) - 1) / s) + 1 (rounded up with ``ceil_mode``); ``stride`` defaults to
+    ``kernel_size``. With ``return_indices``, also the int64 flat argmax index in each H*W plane."""
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-d max pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out), per dim as max_pool2d;
+    indices are flat in each D*H*W volume."""
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """max_pool1d returning (output, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """max_pool2d returning (output, indices)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """max_pool3d returning (output, indices)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# ----------------------------------------------------------------------------------------------
+# average pooling
+
+def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    op = f"avg_pool{n}d"
+    if n == 1:
+        if input.dim() not in (2, 3):
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                               "argument #1 'self' (while checking arguments for avg_pool1d)")
+        op = "avg_pool1d"
+    k = _tuple(kernel_size, n, "kernel_size", op if n > 1 else "avg_pool2d")
+    s = _tuple(stride, n, "stride", op if n > 1 else "avg_pool2d", omitted_ok=True) or k
+    p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")
+    if n > 1:
+        _check_rank(input, n, op)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    ones = (1,) * n
+    if n == 3:
+        _check_window(k, s, p, ones)
+        spatial = input.shape[-3:]
+        if any(i < kk for i, kk in zip(spatial, k)):
+            raise RuntimeError(f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller "
+                               f"than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+    out = _output_size(input, n, k, s, p, ones, ceil_mode)
+    return _AvgPool.apply(input, n, k, s, p, out, bool(ceil_mode), bool(count_include_pad),
+                          divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-d average pooling: (N, C, L) -> (N, C, L_out), L_out = floor((L + 2p - k) / s) + 1
+    (rounded up with ``ceil_mode``); padded zeros count in the mean when ``count_include_pad``."""
+    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """2-d average pooling: (N, C, H, W) -> (N, C, H_out, W_out), per dim out = floor((in + 2p - k) / s) + 1
+    (rounded up with ``ceil_mode``); ``divisor_override`` replaces the window size as divisor."""
+    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out), per dim as avg_pool2d."""
+    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+# ----------------------------------------------------------------------------------------------
+# adaptive pooling
+
+def _adaptive_size(input, n, output_size, op):
+    if isinstance(output_size, numbers.Integral) or output_size is None:
+        output_size = (output_size,) * n
+    output_size = tuple(output_size)
+    if len(output_size) != n:
+        if n == 1:
+            raise RuntimeError(f"{op}: output_size must be 1")
+        raise RuntimeError(f"{op}: output_size must be {n}")
+    # None keeps the input size of that dim (torch's _list_with_default).
+    return tuple(int(input.shape[-n + d]) if o is None else int(o) for d, o in enumerate(output_size))
+
+
+def _adaptive_checks(input, n, out, op, is_max):
+    if n == 1 and input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                           f"argument #1 'self' (while checking arguments for {op})")
+    if n > 1 and input.dim() not in (n + 1, n + 2):
+        if is_max:
+            raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
+        raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{', '.join(map(str, out))}}}")
+    for d in range(-n, 0):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
+                               "being empty")
+
+
+def _adaptive_max(n, input, output_size, return_indices):
+    op = f"adaptive_max_pool{n}d"
+    out = _adaptive_size(input, n, output_size, op)
+    _adaptive_checks(input, n, out, op, True)
+    result = _AdaptiveMaxPool.apply(input, n, out, bool(return_indices))
+    if return_indices:
+        y, indices = result
+        return y, Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+    return result
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Adaptive 1-d max pooling: (N, C, L) -> (N, C, output_size); window o covers
+    [floor(o L / out), ceil((o + 1) L / out))."""
+    return _adaptive_max(1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Adaptive 2-d max pooling: (N, C, H, W) -> (N, C, *output_size) (an int means square; None keeps)."""
+    return _adaptive_max(2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Adaptive 3-d max pooling: (N, C, D, H, W) -> (N, C, *output_size)."""
+    return _adaptive_max(3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """adaptive_max_pool1d returning (output, indices)."""
+    return _adaptive_max(1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """adaptive_max_pool2d returning (output, indices)."""
+    return _adaptive_max(2, input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    """adaptive_max_pool3d returning (output, indices)."""
+    return _adaptive_max(3, input, output_size, True)
+
+
+def _adaptive_avg(n, input, output_size):
+    op = f"adaptive_avg_pool{n}d"
+    out = _adaptive_size(input, n, output_size, op)
+    if n == 1:
+        _adaptive_checks(input, n, out, op, False)
+    else:
+        if input.dim() < n + 1:
+            raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
+        _adaptive_checks_nonempty(input, n, out, op)
+    return _AdaptiveAvgPool.apply(input, n, out)
+
+
+def _adaptive_checks_nonempty(input, n, out, op):
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{', '.join(map(str, out))}}}")
+    for d in range(-n, 0):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
+                               "being empty")
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Adaptive 1-d average pooling: (N, C, L) -> (N, C, output_size); window o covers
+    [floor(o L / out), ceil((o + 1) L / out))."""
+    return _adaptive_avg(1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Adaptive 2-d average pooling: (*, H, W) -> (*, *output_size) (an int means square; None keeps)."""
+    return _adaptive_avg(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Adaptive 3-d average pooling: (*, D, H, W) -> (*, *output_size)."""
+    return _adaptive_avg(3, input, output_size)
+
+
+# ----------------------------------------------------------------------------------------------
+# power-average pooling
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
+                           ceil_mode, False)
+        return pooled if norm_type > 0 else _neg(pooled)
+    op = f"avg_pool{max(n, 2)}d"
+    if n == 1 and input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                           "argument #1 'self' (while checking arguments for avg_pool1d)")
+    k = _tuple(kernel_size, n, "kernel_size", op)
+    s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
+    if n > 1:
+        _check_rank(input, n, op)
+    out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
+    return _LpPool.apply(input, n, float(norm_type), k, s, out, bool(ceil_mode))
+
+
+class _Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)
+
+
+class _Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def _abs(t):
+    return _Abs.apply(t)
+
+
+def _neg(t):
+    return _Neg.apply(t)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """1-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool1d without padding."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """2-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool2d without padding."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """3-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool3d without padding."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# ----------------------------------------------------------------------------------------------
+# max unpooling
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """torch's rule: the default is the transposed-convolution size; an explicit ``output_size`` (with or
+    without the N, C dims) must lie strictly within one stride of it."""
+    n = len(kernel_size)
+    default = arithmetic.conv_transpose_output_size(tuple(input.shape[-n:]), kernel_size, stride, padding)
+    if output_size is None:
+        return tuple(default)
+    output_size = tuple(int(o) for o in output_size)
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has "
+                         f"a length of '{len(output_size)}'")
+    for d in range(n):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+    return output_size
+
+
+def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    k = _tuple(kernel_size, n, "kernel_size", f"max_unpool{n}d")
+    s = _tuple(stride, n, "stride", f"max_unpool{n}d", omitted_ok=True) or k
+    p = _tuple(padding, n, "padding", f"max_unpool{n}d")
+    out = _unpool_output_size(input, k, s, p, output_size)
+    if indices.dtype.numpy_dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {_torch_type(indices)}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    rank = max(n, 2) + 1
+    if input.dim() not in (rank, rank + 1) or (n == 1 and input.dim() not in (2, 3)):
+        what = f"{n + 1}D or {n + 2}D"
+        raise RuntimeError(f"Input to max_unpooling{n}d should be a {what} Tensor, but got a tensor with "
+                           f"{input.dim()} dimensions.")
+    idx = indices.numpy()
+    plane = math.prod(out)
+    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+        bad = int(idx[(idx < 0) | (idx >= plane)].flat[0])
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{_describe(out)}")
+    return _MaxUnpool.apply(input, idx, n, out)
+
+
+def _torch_type(t):
+    return {"float32": "Float", "float64": "Double", "int32": "Int", "int16": "Short", "int8": "Char",
+            "uint8": "Byte", "bool": "Bool", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d: (N, C, L_in) -> (N, C, L_out), L_out = (L_in - 1) s - 2p + k
+    unless ``output_size`` is given; every value lands at its index, the rest are zeros."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: (N, C, H_in, W_in) -> (N, C, H_out, W_out), per dim
+    out = (in - 1) s - 2p + k unless ``output_size`` is given; non-maximal positions are zeros."""
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool3d: (N, C, D, H, W)_in -> (N, C, D, H, W)_out, per dim as max_unpool2d."""
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)

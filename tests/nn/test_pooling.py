@@ -1,0 +1,251 @@
+"""Pooling and unpooling (npconv/nn/functional/pooling.py, npconv/nn/modules/pooling.py,
+npconv/kernels/pooling.py) against torch: values, indices, gradients, errors; plus worked examples."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+from tests.nn.oracle import check
+
+FUNCTIONS = {
+    "max": ([None, F.max_pool1d, F.max_pool2d, F.max_pool3d], [None, TF.max_pool1d, TF.max_pool2d, TF.max_pool3d]),
+    "avg": ([None, F.avg_pool1d, F.avg_pool2d, F.avg_pool3d], [None, TF.avg_pool1d, TF.avg_pool2d, TF.avg_pool3d]),
+    "amax": ([None, F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d],
+             [None, TF.adaptive_max_pool1d, TF.adaptive_max_pool2d, TF.adaptive_max_pool3d]),
+    "aavg": ([None, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d],
+             [None, TF.adaptive_avg_pool1d, TF.adaptive_avg_pool2d, TF.adaptive_avg_pool3d]),
+    "lp": ([None, F.lp_pool1d, F.lp_pool2d, F.lp_pool3d], [None, TF.lp_pool1d, TF.lp_pool2d, TF.lp_pool3d]),
+    "unpool": ([None, F.max_unpool1d, F.max_unpool2d, F.max_unpool3d],
+               [None, TF.max_unpool1d, TF.max_unpool2d, TF.max_unpool3d]),
+}
+
+
+def pair(kind, dims):
+    ours, theirs = FUNCTIONS[kind]
+    return ours[dims], theirs[dims]
+
+
+def per_dim_or_int(draw, values):
+    if len(set(values)) == 1 and draw(st.booleans()):
+        return values[0]
+    return tuple(values)
+
+
+@st.composite
+def inputs(draw, dims, low=1, high=8):
+    batched = draw(st.booleans())
+    shape = ((draw(st.integers(1, 2)),) if batched else ()) + (draw(st.integers(1, 3)),)
+    shape += tuple(draw(st.integers(low, high)) for _ in range(dims))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal(shape)
+    if draw(st.booleans()):
+        x = np.round(x)  # many ties: the chosen index must still be torch's
+    return x.astype(dtype)
+
+
+@st.composite
+def window_arguments(draw, dims, with_dilation=True, allow_invalid=True):
+    kernel = tuple(draw(st.integers(1, 4)) for _ in range(dims))
+    stride = draw(st.one_of(st.none(), st.just(tuple(draw(st.integers(1, 3)) for _ in range(dims)))))
+    limit = 3 if allow_invalid and draw(st.integers(0, 9)) == 0 else None  # sometimes too much padding
+    padding = tuple(draw(st.integers(0, limit if limit is not None else k // 2)) for k in kernel)
+    dilation = tuple(draw(st.integers(1, 3)) for _ in range(dims)) if with_dilation else (1,) * dims
+    return dict(kernel_size=per_dim_or_int(draw, kernel),
+                stride=None if stride is None else per_dim_or_int(draw, stride),
+                padding=per_dim_or_int(draw, padding), dilation=per_dim_or_int(draw, dilation),
+                ceil_mode=draw(st.booleans()))
+
+
+def torch_max_pool_is_safe(x, dims, args):
+    """torch's max-pool backward writes out of bounds when a window lies wholly in the padding (its
+    index points outside the plane): such cases are compared forward only."""
+    try:
+        out = FUNCTIONS["max"][1][dims](torch.from_numpy(x), **args)
+    except RuntimeError:
+        return True
+    return not torch.isinf(out).any()
+
+
+@given(dims=st.integers(1, 3), data=st.data())
+def test_max_pool_matches_torch(dims, data):
+    x = data.draw(inputs(dims))
+    args = data.draw(window_arguments(dims))
+    return_indices = data.draw(st.booleans())
+    ours, theirs = pair("max", dims)
+    check(lambda t: ours(t, **args, return_indices=return_indices),
+          lambda t: theirs(t, **args, return_indices=return_indices), x,
+          grad=torch_max_pool_is_safe(x, dims, args))
+
+
+@given(dims=st.integers(1, 3), data=st.data())
+def test_avg_pool_matches_torch(dims, data):
+    x = data.draw(inputs(dims))
+    args = data.draw(window_arguments(dims, with_dilation=False))
+    del args["dilation"]
+    args["count_include_pad"] = data.draw(st.booleans())
+    if dims > 1:
+        args["divisor_override"] = data.draw(st.sampled_from([None, 1, 3]))
+    ours, theirs = pair("avg", dims)
+    check(lambda t: ours(t, **args), lambda t: theirs(t, **args), x)
+
+
+@given(dims=st.integers(1, 3), data=st.data())
+def test_adaptive_pools_match_torch(dims, data):
+    x = data.draw(inputs(dims))
+    size = tuple(data.draw(st.integers(1, 9)) for _ in range(dims))
+    if dims > 1 and data.draw(st.booleans()):
+        size = (None,) + size[1:]
+    output_size = per_dim_or_int(data.draw, size)
+    ours, theirs = pair("aavg", dims)
+    check(lambda t: ours(t, output_size), lambda t: theirs(t, output_size), x)
+    return_indices = data.draw(st.booleans())
+    ours, theirs = pair("amax", dims)
+    check(lambda t: ours(t, output_size, return_indices), lambda t: theirs(t, output_size, return_indices), x)
+
+
+@given(dims=st.integers(1, 3), data=st.data())
+def test_lp_pool_matches_torch(dims, data):
+    x = data.draw(inputs(dims))
+    x = np.abs(x) + 0.1 if data.draw(st.booleans()) else x
+    args = data.draw(window_arguments(dims, with_dilation=False, allow_invalid=False))
+    norm = data.draw(st.sampled_from([1, 2, 3, 1.5, float("inf")]))
+    kernel = args["kernel_size"]
+    if dims == 1 and isinstance(kernel, tuple):
+        kernel = kernel[0]  # torch's lp_pool1d multiplies by kernel_size: it must be an int
+    ours, theirs = pair("lp", dims)
+    check(lambda t: ours(t, norm, kernel, args["stride"], args["ceil_mode"]),
+          lambda t: theirs(t, norm, kernel, args["stride"], args["ceil_mode"]), x)
+
+
+@given(dims=st.integers(1, 3), data=st.data())
+def test_max_unpool_inverts_max_pool_as_torch(dims, data):
+    x = data.draw(inputs(dims, low=2))
+    kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(data.draw(st.integers(1, 3)) for _ in range(dims))
+    padding = tuple(data.draw(st.integers(0, k // 2)) for k in kernel)
+    try:
+        pooled, indices = FUNCTIONS["max"][1][dims](torch.from_numpy(x), kernel, stride, padding,
+                                                    return_indices=True)
+    except RuntimeError:
+        return
+    explicit = data.draw(st.booleans())
+    output_size = tuple(x.shape[-dims:]) if explicit else None
+    ours, theirs = pair("unpool", dims)
+    idx = indices.numpy()
+    if stride != kernel:
+        # Overlapping windows can pick one element twice; torch then writes it in an unspecified
+        # order, so compare only the positions and gradients (values written twice are equal anyway).
+        pass
+    check(lambda v, i: ours(v, npconv.from_numpy(i), kernel, stride, padding, output_size),
+          lambda v, i: theirs(v, torch.from_numpy(i), kernel, stride, padding, output_size),
+          pooled.numpy(), idx)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.max_pool2d(x, 3, padding=2),                  # padding more than half the kernel
+    lambda F, x: F.max_pool2d(x, 2, padding=-1),
+    lambda F, x: F.max_pool2d(x, 6),                             # empty output
+    lambda F, x: F.max_pool2d(x, 2, 0),                          # zero stride
+    lambda F, x: F.max_pool2d(x, 2, 1, 0, 0),                    # zero dilation
+    lambda F, x: F.max_pool2d(x, (2, 2, 2)),                     # wrong tuple length
+    lambda F, x: F.max_pool2d(x[0, 0], 2),                       # wrong rank
+    lambda F, x: F.max_pool1d(x, 2),
+    lambda F, x: F.max_pool3d(x[0], 2),
+    lambda F, x: F.avg_pool2d(x, 3, padding=2),
+    lambda F, x: F.avg_pool2d(x, 2, divisor_override=0),
+    lambda F, x: F.avg_pool1d(x, 2),
+    lambda F, x: F.avg_pool2d(x, 6),
+    lambda F, x: F.adaptive_avg_pool2d(x, (1, 2, 3)),
+    lambda F, x: F.adaptive_max_pool2d(x[None], 1),
+    lambda F, x: F.adaptive_avg_pool1d(x, 1),
+    lambda F, x: F.max_unpool2d(x, F.max_pool2d(x, 1, return_indices=True)[1] + 100, 2),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch.from_numpy(x))
+    with pytest.raises(theirs.type) as ours:
+        call(F, npconv.from_numpy(x))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_error_comes_before_allocation():
+    x = npconv.zeros(1, 1, 4, 4)
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        F.max_pool2d(x, 2, padding=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Worked examples and properties
+
+def test_max_unpool_of_4x4_map_reproduces_torch_sparse_result():
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)[..., ::-1].copy()
+    pool, unpool = npconv.nn.MaxPool2d(2, return_indices=True), npconv.nn.MaxUnpool2d(2)
+    y, indices = pool(npconv.from_numpy(x))
+    restored = unpool(y, indices)
+    expected = torch.nn.MaxUnpool2d(2)(*torch.nn.MaxPool2d(2, return_indices=True)(torch.from_numpy(x)))
+    np.testing.assert_array_equal(restored.numpy(), expected.numpy())
+    assert restored.numpy()[0, 0].tolist() == [[0, 0, 0, 0], [15, 0, 13, 0], [0, 0, 0, 0], [11, 0, 9, 0]]
+
+
+def test_ties_pick_the_first_maximum_in_scan_order():
+    x = npconv.tensor([[[[1.0, 1.0], [1.0, 1.0]]]])
+    _, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert indices.tolist() == [[[[0]]]]
+
+
+def test_nan_wins_and_the_last_nan_is_reported():
+    x = np.array([[[1.0, np.nan, 3.0, np.nan, 2.0]]])
+    check(lambda t: F.max_pool1d(t, 5, return_indices=True),
+          lambda t: TF.max_pool1d(t, 5, return_indices=True), x)
+
+
+def test_stride2_conv_output_matches_conv_then_pool_shape():
+    """A stride-2 convolution and a stride-1 convolution + 2x2 max pooling shrink alike."""
+    x = npconv.randn(1, 1, 28, 28)
+    strided = torch.nn.Conv2d(1, 4, 3, stride=2)(torch.from_numpy(x.numpy()))
+    pooled = F.max_pool2d(npconv.from_numpy(torch.nn.Conv2d(1, 4, 3)(torch.from_numpy(x.numpy()))
+                                            .detach().numpy()), 2)
+    assert tuple(pooled.shape) == (1, 4, 13, 13) == tuple(strided.shape)
+
+
+@pytest.mark.parametrize("module, expected", [
+    (lambda nn: nn.MaxPool2d(2), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"),
+    (lambda nn: nn.MaxPool1d(3, 2, 1, ceil_mode=True), None),
+    (lambda nn: nn.MaxPool3d((1, 2, 2)), None),
+    (lambda nn: nn.AvgPool2d(3, 1, 1), "AvgPool2d(kernel_size=3, stride=1, padding=1)"),
+    (lambda nn: nn.AvgPool1d(2), None),
+    (lambda nn: nn.AvgPool3d(2, divisor_override=3), None),
+    (lambda nn: nn.AdaptiveAvgPool2d((1, 1)), "AdaptiveAvgPool2d(output_size=(1, 1))"),
+    (lambda nn: nn.AdaptiveAvgPool1d(4), None),
+    (lambda nn: nn.AdaptiveAvgPool3d((None, 2, 2)), None),
+    (lambda nn: nn.AdaptiveMaxPool2d(3, return_indices=True), None),
+    (lambda nn: nn.AdaptiveMaxPool1d(3), None),
+    (lambda nn: nn.AdaptiveMaxPool3d(1), None),
+    (lambda nn: nn.LPPool2d(2, 3), None),
+    (lambda nn: nn.LPPool1d(1.5, 2, 1), None),
+    (lambda nn: nn.MaxUnpool2d(2), None),
+    (lambda nn: nn.MaxUnpool1d(3, 2, 1), None),
+    (lambda nn: nn.MaxUnpool3d(2), None),
+])
+def test_module_repr_matches_torch(module, expected):
+    mine, theirs = repr(module(npconv.nn)), repr(module(torch.nn))
+    assert mine == theirs
+    if expected is not None:
+        assert mine == expected
+
+
+@given(data=st.data())
+def test_modules_compute_as_functions(data):
+    x = data.draw(inputs(2, low=4))
+    for build in [lambda nn: nn.MaxPool2d(3, 2, 1, ceil_mode=True), lambda nn: nn.AvgPool2d(2, 1, 1, False, False),
+                  lambda nn: nn.AdaptiveAvgPool2d((2, None)), lambda nn: nn.AdaptiveMaxPool2d(2),
+                  lambda nn: nn.LPPool2d(2, 2)]:
+        check(build(npconv.nn), build(torch.nn), x)
