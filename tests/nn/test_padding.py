@@ -69,8 +69,10 @@ def test_pad_matches_torch(case, seed):
     actual, actual_grad = run_npconv(array, pad, mode, value, gy)
     assert actual.shape == expected.shape and actual.dtype == expected.dtype
     np.testing.assert_array_equal(actual, expected)  # padding copies values: exact
-    np.testing.assert_allclose(actual_grad, expected_grad, rtol=1e-6 if dtype == np.float64 else 1e-5,
-                               atol=1e-6)
+    # gradients sum the copies of an edge value: summation order differs, so float32 needs 1e-4
+    rtol = 1e-6 if dtype == np.float64 else 1e-4
+    scale = max(1.0, float(np.abs(expected_grad).max(initial=0)))
+    np.testing.assert_allclose(actual_grad, expected_grad, rtol=rtol, atol=rtol * scale)
 
 
 def test_reflect_replicate_circular_worked_example():
