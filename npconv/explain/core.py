@@ -5,7 +5,7 @@ import numpy as np
 
 from .diagram import Diagram, DiagramValues, fmt
 from .drawing import require_pillow
-from .forward import run_forward
+from .forward import npconv_backend, run_forward
 from .geometry import axes_of, padding_pairs, reads
 from .layer import ExplainError, layer_spec
 from .text import derivation_lines
@@ -172,9 +172,7 @@ class Explanation:
         pads = padding_pairs(self.spec)
         if self.spec.padding_mode == "zeros":
             return np.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in pads])
-        backend = self._backend
-        if backend is None:
-            import npconv as backend
+        backend = self._backend or npconv_backend()
         flat = [p for pair in reversed(pads) for p in pair]
         mode = self.spec.padding_mode
         padded = backend.nn.functional.pad(backend.tensor(x), flat, mode=mode)

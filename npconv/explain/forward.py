@@ -30,7 +30,7 @@ def run_forward(spec, input_shape, at=None, backend=None):
     as :class:`ExplainError` with npconv's message on one line.
     """
     if backend is None:
-        import npconv as backend
+        backend = npconv_backend()
     count = int(np.prod(input_shape))
     if count > MAX_INPUT_ELEMENTS:
         raise ExplainError(f"input {tuple(input_shape)} has {count} elements; explain works on inputs of at "
@@ -56,6 +56,14 @@ def run_forward(spec, input_shape, at=None, backend=None):
         raise
     except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as error:
         raise ExplainError(f"{spec.name} on input {tuple(input_shape)}: {_one_line(error)}") from None
+
+
+def npconv_backend():
+    """npconv with its nn and nn.functional packages loaded (``import npconv`` alone may not load them)."""
+    import npconv
+    import npconv.nn
+    import npconv.nn.functional  # noqa: F401
+    return npconv
 
 
 def _module(spec, backend):
