@@ -1,0 +1,430 @@
+"""Shape-only tracing of a model: which modules and functional calls run, on which shapes.
+
+``trace(model, inputs)`` runs ``model`` once on ``'meta'`` tensors (shape and dtype, no values: every op
+computes only its output shape, see ``npconv.autograd``) and records one :class:`Call` per module call
+and per call of a public functional op (``F.conv2d``, ``F.relu``...) or counted tensor op
+(``npconv.matmul``, ``Tensor.add``...), in call order, with its input and output shapes and the
+receptive field of its output. Summary tables, MAC counters and the ptflops drop-in are all built on
+this one record.
+
+How calls are seen, without any hook in the model's code:
+* modules: each module instance gets a wrapped ``forward`` for the duration of the trace;
+* functional ops: the names listed in ``FUNCTIONAL_OPS`` are wrapped in ``npconv.nn.functional`` (calls
+  written ``F.relu(x)`` go through the wrapper, as in ptflops);
+* every autograd op on meta tensors: ``npconv.autograd._apply_meta`` (the shape-only hook) is observed,
+  to carry receptive fields through element-wise ops (residual sums, normalisation, activations).
+Everything is restored on exit, also after an error; model buffers (BatchNorm running statistics) are
+restored too, since a training-mode forward on meta tensors would overwrite them.
+"""
+import contextlib
+import inspect
+from fractions import Fraction
+
+from .receptive import ReceptiveField
+from .sizes import same_padding
+
+__all__ = ["Call", "trace", "FUNCTIONAL_OPS", "TENSOR_OPS"]
+
+_POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg", "adaptive_avg", "adaptive_max") for d in (1, 2, 3)]
+_CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
+FUNCTIONAL_OPS = (_CONVS + _POOLS + ["linear", "interpolate", "upsample", "relu", "relu6", "elu", "prelu",
+                                     "gelu", "silu", "leaky_relu", "softmax", "log_softmax", "sigmoid", "tanh",
+                                     "batch_norm", "instance_norm", "group_norm", "layer_norm", "dropout",
+                                     "pad"])
+TENSOR_OPS = ("matmul", "mm", "bmm", "addmm", "baddbmm", "mul", "add")
+
+# Layers that never move pixels: their output field is their input's.
+ELEMENTWISE_MODULES = {
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid",
+    "Hardtanh", "Softplus", "Mish", "PReLU", "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "AlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+    "InstanceNorm3d", "GroupNorm", "LocalResponseNorm", "Softmax2d"}
+ELEMENTWISE_FUNCTIONS = {"relu", "relu6", "elu", "prelu", "gelu", "silu", "leaky_relu", "sigmoid", "tanh",
+                         "batch_norm", "instance_norm", "group_norm", "dropout"}
+CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
+
+
+class Call:
+    """One recorded call: a module's forward or a functional op.
+
+    ``kind`` is ``'module'`` or ``'function'``; ``name`` the dotted module path (functional calls are
+    named after their caller, e.g. ``'layer1.0/F.relu:2'``); ``type`` the class name or ``'F.relu'``;
+    ``depth`` 0 for the model itself; ``parent`` the enclosing module call; ``internal`` is True for
+    calls made inside a built-in layer (``nn.Conv2d`` calling ``F.conv2d``), which are not rows of a
+    summary. ``arguments`` holds a functional call's bound arguments.
+    """
+
+    def __init__(self, kind, name, type_name, depth, parent, module=None, function=None, arguments=None):
+        self.kind, self.name, self.type, self.depth, self.parent = kind, name, type_name, depth, parent
+        self.module, self.function, self.arguments = module, function, arguments or {}
+        # inside a built-in layer, or inside another functional op: an implementation detail
+        self.internal = parent is not None and (parent.internal or parent.kind == "function"
+                                                or parent.is_builtin_layer)
+        self.input_shapes, self.output_shape = [], None
+        self.input_dtype = self.output_dtype = None
+        self.output_field = None
+        self.children = []
+        self.index = 0  # position in call order
+
+    @property
+    def is_builtin_layer(self):
+        """A layer class of npconv (or torch) that is not a container: its inner calls are its own business."""
+        if self.kind != "module" or self.type in CONTAINERS:
+            return False
+        module_path = type(self.module).__module__ or ""
+        return module_path.startswith(("npconv.nn", "torch.nn"))
+
+    @property
+    def input_shape(self):
+        return self.input_shapes[0] if self.input_shapes else None
+
+    def __repr__(self):
+        return f"Call({self.kind}, {self.name!r}, {self.type}, {self.input_shape} -> {self.output_shape})"
+
+
+def _tensor_class():
+    from ..tensor import Tensor
+    return Tensor
+
+
+def _first_tensor(value):
+    Tensor = _tensor_class()
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        return _first_tensor(list(value.values()))
+    return None
+
+
+def _tensors(values):
+    Tensor = _tensor_class()
+    return [v for v in values if isinstance(v, Tensor)]
+
+
+class _Recorder:
+    """The state of one trace: the call stack, the calls, and a receptive field per array."""
+
+    def __init__(self):
+        self.calls = []
+        self.stack = []
+        self.fields = {}   # id(ndarray) -> ReceptiveField; the arrays are kept alive in self.keep
+        self.keep = []
+
+    # ----- receptive fields, keyed by the identity of a tensor's array
+    def field_of(self, tensor):
+        return None if tensor is None else self.fields.get(id(tensor._data))
+
+    def set_field(self, array, field):
+        self.keep.append(array)
+        if field is None:
+            self.fields.pop(id(array), None)
+        else:
+            self.fields[id(array)] = field
+
+    def observe_op(self, arrays, result):
+        """After any shape-only op: element-wise ops keep (the union of) their inputs' fields."""
+        out = result[0] if isinstance(result, tuple) else result
+        shape = getattr(out, "shape", None)
+        if shape is None:
+            return
+        fields = [self.fields[id(a)] for a in arrays
+                  if id(a) in self.fields and getattr(a, "ndim", 0) == len(shape) and a.shape[2:] == shape[2:]]
+        self.set_field(out, _union(fields))
+
+    # ----- calls
+    def open(self, kind, name, type_name, module=None, function=None, arguments=None):
+        parent = self.stack[-1] if self.stack else None
+        depth = 0 if parent is None else parent.depth + 1
+        call = Call(kind, name, type_name, depth, parent, module, function, arguments)
+        call.index = len(self.calls)
+        self.calls.append(call)
+        if parent is not None:
+            parent.children.append(call)
+        self.stack.append(call)
+        return call
+
+    def close(self, call, inputs, output):
+        self.stack.pop()
+        first_out = _first_tensor(output)
+        call.input_shapes = [tuple(t.shape) for t in _tensors(inputs)]
+        first_in = _first_tensor(list(inputs))
+        call.input_dtype = first_in.dtype if first_in is not None else None
+        if first_out is not None:
+            call.output_shape = tuple(first_out.shape)
+            call.output_dtype = first_out.dtype
+            field = _spatial_rule(call, first_in, first_out, self.field_of(first_in))
+            if field is not _KEEP:
+                self.set_field(first_out._data, field)
+            call.output_field = self.field_of(first_out)
+
+
+def _union(fields):
+    if not fields:
+        return None
+    joined = fields[0]
+    for other in fields[1:]:
+        if other.jump != joined.jump:
+            return None
+        joined = joined.union(other)
+    return joined
+
+
+_KEEP = object()  # "leave the field the inner ops produced"
+
+
+def _spatial_rule(call, x, out, field):
+    """The receptive field of a known layer's output, from its input's field; _KEEP for unknown layers."""
+    if call.kind == "module":
+        kind, params = _module_geometry(call.module, call.type)
+    else:
+        kind, params = _function_geometry(call.type[2:], call.arguments)
+    if kind is None:
+        return _KEEP
+    if field is None or x is None or x.dim() != out.dim() or field.ndim != out.dim() - 2:
+        return None
+    try:
+        if kind == "elementwise":
+            return field
+        if kind == "conv":
+            return field.conv(**params)
+        if kind == "conv_transpose":
+            return field.conv_transpose(**params)
+        if kind == "pad":
+            return field.conv(1, 1, params["padding"], 1)
+        if kind == "adaptive":
+            return field.adaptive_pool(tuple(x.shape[2:]), tuple(out.shape[2:]))
+        if kind == "upsample":
+            factors = tuple(Fraction(o, i) for o, i in zip(out.shape[2:], x.shape[2:]))
+            return field.upsample(factors, params.get("mode", "nearest"))
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+def _padding_left(padding, kernel_size, dilation):
+    """Numeric left padding: 'valid' is 0, 'same' is torch's split (extra pixel on the right)."""
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        pairs = same_padding(tuple(kernel_size), dilation)
+        return tuple(left for left, _ in pairs)
+    return padding
+
+
+def _module_geometry(module, type_name):
+    if type_name in ELEMENTWISE_MODULES:
+        return "elementwise", {}
+    if type_name.startswith("ConvTranspose") and hasattr(module, "kernel_size"):
+        return "conv_transpose", dict(kernel_size=module.kernel_size, stride=module.stride,
+                                      padding=module.padding, dilation=module.dilation)
+    if type_name.startswith("Conv") and hasattr(module, "kernel_size"):
+        return "conv", dict(kernel_size=module.kernel_size, stride=module.stride, dilation=module.dilation,
+                            padding=_padding_left(module.padding, module.kernel_size, module.dilation))
+    if type_name.startswith("Adaptive"):
+        return "adaptive", {}
+    if type_name.startswith(("MaxPool", "AvgPool")):
+        return "conv", dict(kernel_size=module.kernel_size, stride=module.stride or module.kernel_size,
+                            padding=module.padding, dilation=getattr(module, "dilation", 1))
+    if type_name.startswith("Upsampl"):
+        mode = getattr(module, "mode", "bilinear" if "Bilinear" in type_name else "nearest")
+        return "upsample", dict(mode=mode)
+    if type_name.endswith("Pad1d") or type_name.endswith("Pad2d") or type_name.endswith("Pad3d"):
+        return "pad", dict(padding=_left_pads(module.padding, None))
+    return None, {}
+
+
+def _left_pads(pad, ndim):
+    """Left pads per spatial dim, first dim first, from F.pad's last-dim-first list (or a module's tuple)."""
+    if isinstance(pad, int):
+        return pad
+    pad = list(pad)
+    lefts = pad[0::2][::-1]
+    if ndim is not None and len(lefts) < ndim:
+        lefts = [0] * (ndim - len(lefts)) + lefts
+    return tuple(lefts)
+
+
+def _function_geometry(name, a):
+    if name in ELEMENTWISE_FUNCTIONS:
+        return "elementwise", {}
+    if name.startswith("conv_transpose"):
+        kernel = tuple(a["weight"].shape[2:])
+        return "conv_transpose", dict(kernel_size=kernel, stride=a.get("stride", 1), padding=a.get("padding", 0),
+                                      dilation=a.get("dilation", 1))
+    if name.startswith("conv"):
+        kernel = tuple(a["weight"].shape[2:])
+        dilation = a.get("dilation", 1)
+        return "conv", dict(kernel_size=kernel, stride=a.get("stride", 1), dilation=dilation,
+                            padding=_padding_left(a.get("padding", 0), kernel, dilation))
+    if name.startswith("adaptive"):
+        return "adaptive", {}
+    if name.startswith(("max_pool", "avg_pool")):
+        stride = a.get("stride")
+        if stride is None or stride == [] or stride == ():
+            stride = a["kernel_size"]
+        return "conv", dict(kernel_size=a["kernel_size"], stride=stride, padding=a.get("padding", 0),
+                            dilation=a.get("dilation", 1))
+    if name in ("interpolate", "upsample"):
+        return "upsample", dict(mode=a.get("mode", "nearest"))
+    if name == "pad" and a.get("input") is not None:
+        return "pad", dict(padding=_left_pads(a["pad"], a["input"].dim() - 2))
+    return None, {}
+
+
+# ----- patching
+
+
+def _bind(function, args, kwargs):
+    """The call's arguments by name (defaults filled in); the raw args when the signature is unknown."""
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+    except (TypeError, ValueError):
+        return {"args": args, **kwargs}
+
+
+def _wrap_forward(recorder, module, name, type_name):
+    original = module.forward
+
+    def forward(*args, **kwargs):
+        call = recorder.open("module", name, type_name, module=module)
+        output = None
+        try:
+            output = original(*args, **kwargs)
+            return output
+        finally:
+            recorder.close(call, list(args) + list(kwargs.values()), output)
+    return forward
+
+
+def _wrap_function(recorder, original, label):
+    def wrapper(*args, **kwargs):
+        arguments = _bind(original, args, kwargs)
+        parent = recorder.stack[-1] if recorder.stack else None
+        siblings = sum(1 for c in (parent.children if parent else recorder.calls)
+                       if c.kind == "function" and c.type == label)
+        prefix = f"{parent.name}/" if parent is not None and parent.name else ""
+        call = recorder.open("function", f"{prefix}{label}:{siblings + 1}", label, function=original,
+                             arguments=arguments)
+        output = None
+        try:
+            output = original(*args, **kwargs)
+            return output
+        finally:
+            recorder.close(call, list(args) + list(kwargs.values()), output)
+    wrapper.__wrapped__ = original
+    return wrapper
+
+
+@contextlib.contextmanager
+def _patched(owner, attribute, replacement):
+    had_own = attribute in vars(owner) if isinstance(owner, type) else True
+    original = getattr(owner, attribute)
+    setattr(owner, attribute, replacement)
+    try:
+        yield original
+    finally:
+        if had_own:
+            setattr(owner, attribute, original)
+        else:
+            delattr(owner, attribute)
+
+
+@contextlib.contextmanager
+def _instrumented(recorder, model):
+    import npconv
+    import npconv.autograd as autograd
+    import npconv.nn.functional as F
+    with contextlib.ExitStack() as stack:
+        for name in FUNCTIONAL_OPS:
+            if hasattr(F, name):
+                stack.enter_context(_patched(F, name, _wrap_function(recorder, getattr(F, name), f"F.{name}")))
+        for name in TENSOR_OPS:
+            if hasattr(npconv, name):
+                stack.enter_context(_patched(npconv, name, _wrap_function(recorder, getattr(npconv, name),
+                                                                          f"torch.{name}")))
+            if hasattr(npconv.Tensor, name):
+                stack.enter_context(_patched(npconv.Tensor, name, _wrap_function(
+                    recorder, getattr(npconv.Tensor, name), f"Tensor.{name}")))
+        original_meta = autograd._apply_meta
+
+        def observed_meta(cls, ctx, arrays, kwargs):
+            result = original_meta(cls, ctx, arrays, kwargs)
+            recorder.observe_op(arrays, result)
+            return result
+        stack.enter_context(_patched(autograd, "_apply_meta", observed_meta))
+        seen = set()
+        for name, module in model.named_modules():
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            had_own = "forward" in vars(module)
+            wrapped = _wrap_forward(recorder, module, name, type(module).__name__)
+            object.__setattr__(module, "forward", wrapped)
+            stack.callback(_restore_forward, module, had_own)
+        stack.enter_context(_buffers_restored(model))
+        yield
+
+
+def _restore_forward(module, had_own):
+    if had_own:
+        return  # a user-set instance forward: our wrapper closed over it; put it back
+    vars(module).pop("forward", None)
+
+
+@contextlib.contextmanager
+def _buffers_restored(model):
+    """A training-mode forward on meta tensors must not leave meta running statistics behind."""
+    buffers = {}
+    for name, module in model.named_modules():
+        for key, value in getattr(module, "_buffers", {}).items():
+            buffers[(id(module), key)] = (module, key, value)
+    try:
+        yield
+    finally:
+        for module, key, value in buffers.values():
+            module._buffers[key] = value
+
+
+def meta_inputs(input_size, dtypes=None):
+    """Meta tensors for ``input_size`` (one shape, or a list of shapes for several inputs)."""
+    import npconv
+    shapes = [tuple(input_size)] if all(isinstance(n, int) for n in input_size) else [tuple(s) for s in input_size]
+    if dtypes is None:
+        dtypes = [None] * len(shapes)
+    if len(dtypes) != len(shapes):
+        raise ValueError(f"dtypes has {len(dtypes)} entries for {len(shapes)} inputs")
+    return [npconv.zeros(shape, dtype=dtype, device="meta") for shape, dtype in zip(shapes, dtypes)]
+
+
+def trace(model, inputs, kwargs=None):
+    """Run ``model(*inputs, **kwargs)`` on meta tensors and return the list of :class:`Call` records.
+
+    ``inputs`` are tensors (meta tensors, see :func:`meta_inputs`); the first module call is the model.
+    """
+    import npconv
+    recorder = _Recorder()
+    for t in inputs:
+        if isinstance(t, npconv.Tensor) and t.dim() >= 3:
+            recorder.set_field(t._data, ReceptiveField.identity(t.dim() - 2))
+    with _instrumented(recorder, model), npconv.no_grad():
+        recorder.output = model(*inputs, **(kwargs or {}))
+    _name_repeated_calls(recorder.calls)
+    recorder.calls_output = recorder.output
+    return recorder.calls
+
+
+def _name_repeated_calls(calls):
+    """A module called twice (weight sharing) gets ' (recursive)' appended on its later rows, as torchinfo."""
+    seen = set()
+    for call in calls:
+        if call.kind != "module":
+            continue
+        call.recursive = id(call.module) in seen
+        seen.add(id(call.module))
