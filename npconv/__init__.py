@@ -10,3 +10,5 @@ from .random import Generator, initial_seed, manual_seed, seed
 from . import random
 
 __version__ = "0.1.0"
+from ._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
+from . import nn  # noqa: E402
