@@ -17,6 +17,8 @@ GALLERY = [
      "stride 2, padding 1: the 3x3 footprint on the padded 7x7 input"),
     ("conv_dilation", "Conv2d(1, 1, kernel_size=3, dilation=2)", (1, 1, 7, 7), (1, 1),
      "dilation 2: the kernel spans 5x5 and skips the holes"),
+    ("conv_groups_reflect", "Conv2d(2, 4, 3, groups=2, dilation=2, padding=1, padding_mode='reflect')",
+     (1, 2, 6, 6), (0, 3, 2, 2), "groups=2, dilation 2, reflect padding: the padding cells hold reflected values"),
     ("conv_same_even", "Conv1d(2, 4, 4, groups=2, padding='same')", (1, 2, 8), (0, 2, 3),
      "1-d, groups=2, padding='same' with an even kernel (1 before, 2 after)"),
     ("conv_transpose", "ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", (1, 16, 3, 3), (2, 3),

@@ -151,7 +151,8 @@ class Diagram:
         if equivalent:
             title = "as a convolution: zero-inserted, padded input"
         else:
-            title = f"input {_times(a.size for a in axes)}" + self._padding_title()
+            title = f"input{self._channel_text(values.in_channel)} {_times(a.size for a in axes)}" \
+                + self._padding_title()
         x = 0
         width, height = self._grid(scene, x, y, sizes, input_style, title)
         self._span_boxes(scene, x, y, sizes, windows)
@@ -239,7 +240,8 @@ class Diagram:
             return dict(fill=OUT_CURRENT if current else OUT_FILL, label=_value_at(values.output, cell),
                         label_color=WHITE if current else TEXT, kind="out-cell current" if current else "out-cell")
 
-        title = f"output {_times(a.out for a in axes)}: [{', '.join(map(str, out_pos))}]"
+        title = (f"output{self._channel_text(values.out_channel)} {_times(a.out for a in axes)}: "
+                 f"[{', '.join(map(str, out_pos))}]")
         return self._grid(scene, x, y, [a.out for a in axes], style, title)
 
     def _groups_panel(self, scene, y):
@@ -353,6 +355,11 @@ class Diagram:
         if self.values.padded is not None and all(k != "outside" for k, _ in kinds):
             return _value_at(self.values.padded, cell)
         return "0" if all(k != "outside" for k, _ in kinds) else ""
+
+    def _channel_text(self, channel):
+        """' ch 3' when the layer has several channels (the grids show one of them)."""
+        several = self.spec.is_conv and max(self.spec.in_channels, self.spec.out_channels) > 1
+        return f" ch {channel}" if several else ""
 
     @staticmethod
     def _first_source(axis, out_index):
