@@ -359,7 +359,7 @@ class Diagram:
     def _channel_text(self, channel):
         """' ch 3' when the layer has several channels (the grids show one of them)."""
         several = self.spec.is_conv and max(self.spec.in_channels, self.spec.out_channels) > 1
-        return f" ch {channel}" if several else ""
+        return f" ch {channel}," if several else ""
 
     @staticmethod
     def _first_source(axis, out_index):
