@@ -313,14 +313,19 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
         raise RuntimeError("divisor must be not zero")
     ones = (1,) * n
     if n == 3:
-        _check_window(k, s, p, ones)
-        spatial = input.shape[-3:]
-        if any(i < kk for i, kk in zip(spatial, k)):
-            raise RuntimeError(f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller "
-                               f"than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+        _check_avg_pool3d_input(input, k, s, p)
     out = _output_size(input, n, k, s, p, ones, ceil_mode)
     return _AvgPool.apply(input, n, k, s, p, out, bool(ceil_mode), bool(count_include_pad),
                           divisor_override)
+
+
+def _check_avg_pool3d_input(input, kernel_size, stride, padding):
+    """avg_pool3d alone refuses an input smaller than the kernel, whatever the padding."""
+    _check_window(kernel_size, stride, padding, (1, 1, 1))
+    spatial, k = input.shape[-3:], kernel_size
+    if any(i < kk for i, kk in zip(spatial, k)):
+        raise RuntimeError(f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller "
+                           f"than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -472,6 +477,8 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     if n > 1:
         _check_rank(input, n, op)
+    if n == 3:
+        _check_avg_pool3d_input(input, k, s, (0, 0, 0))
     out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
     return _LpPool.apply(input, n, float(norm_type), k, s, out, bool(ceil_mode))
 
@@ -562,9 +569,9 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     idx = indices.numpy()
     plane = math.prod(out)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
-        bad = int(idx[(idx < 0) | (idx >= plane)].flat[0])
+        bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{_describe(out)}")
+                           f"{_describe(out)})")
     return _MaxUnpool.apply(input, idx, n, out)
 
 
