@@ -1,0 +1,351 @@
+"""Convolution family against torch: functional and modules, forward and every gradient, errors, worked
+examples from tutorials."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn as nn
+import npconv.nn.functional as F
+from tests.strategies import conv_arguments, conv_transpose_arguments, float_dtypes, padding_modes
+
+RTOL = {"float64": 1e-6, "float32": 1e-4}
+# torch warns that it pads a copy for even kernels with padding="same"; npconv always pads in the kernel
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+
+
+# ----------------------------------------------------------------------------------------------------
+# helpers
+
+
+def assert_close(actual, expected, dtype):
+    """Relative comparison scaled by the largest magnitude (sums of mixed signs cancel)."""
+    expected = expected.detach().numpy()
+    actual = actual.detach().numpy()
+    assert actual.shape == expected.shape
+    assert actual.dtype == expected.dtype
+    scale = max(1.0, float(np.abs(expected).max(initial=0)))
+    np.testing.assert_allclose(actual, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+
+
+def random_inputs(rng, dtype, args, with_bias):
+    x = rng.standard_normal(args["input_shape"]).astype(dtype)
+    w = rng.standard_normal(args["weight_shape"]).astype(dtype)
+    b = rng.standard_normal(args["out_channels"]).astype(dtype) if with_bias else None
+    return x, w, b
+
+
+def leaves(module, arrays):
+    return [None if a is None else module.tensor(a, requires_grad=True) for a in arrays]
+
+
+def run_both(name, arrays, kwargs, rng):
+    """Call ``name`` in torch and npconv on the same arrays; backprop the same random gradient."""
+    results = []
+    for module, functional in ((torch, TF), (npconv, F)):
+        tensors = leaves(module, arrays)
+        y = getattr(functional, name)(*tensors, **kwargs)
+        if module is torch:
+            gy = rng.standard_normal(tuple(y.shape)).astype(arrays[0].dtype)
+        y.backward(module.from_numpy(gy.copy()))
+        results.append((y, [None if t is None else t.grad for t in tensors]))
+    return results
+
+
+def check_against_torch(name, arrays, kwargs, dtype, rng):
+    (expected, expected_grads), (actual, actual_grads) = run_both(name, arrays, kwargs, rng)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert_close(actual, expected, dtype)
+    for a, e in zip(actual_grads, expected_grads):
+        assert (a is None) == (e is None)
+        if e is not None:
+            assert_close(a, e, dtype)
+
+
+# ----------------------------------------------------------------------------------------------------
+# functional, random cases
+
+
+@given(args=conv_arguments(), dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
+def test_conv_functional_matches_torch(args, dtype, seed):
+    rng = np.random.default_rng(seed)
+    arrays = random_inputs(rng, dtype, args, args["bias"])
+    kwargs = dict(stride=args["stride"], padding=args["padding"], dilation=args["dilation"], groups=args["groups"])
+    check_against_torch(f"conv{args['dims']}d", arrays, kwargs, dtype, rng)
+
+
+@given(args=conv_transpose_arguments(), dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
+def test_conv_transpose_functional_matches_torch(args, dtype, seed):
+    rng = np.random.default_rng(seed)
+    arrays = random_inputs(rng, dtype, args, args["bias"])
+    kwargs = dict(stride=args["stride"], padding=args["padding"], output_padding=args["output_padding"],
+                  groups=args["groups"], dilation=args["dilation"])
+    check_against_torch(f"conv_transpose{args['dims']}d", arrays, kwargs, dtype, rng)
+
+
+# ----------------------------------------------------------------------------------------------------
+# modules, random cases (weights copied from torch's layer)
+
+
+def copy_parameters(source, target):
+    with npconv.no_grad():
+        target.weight.copy_(npconv.from_numpy(source.weight.detach().numpy().copy()))
+        if source.bias is not None:
+            target.bias.copy_(npconv.from_numpy(source.bias.detach().numpy().copy()))
+
+
+def check_module(torch_layer, our_layer, x, dtype, rng, **forward_kwargs):
+    copy_parameters(torch_layer, our_layer)
+    xt = torch.from_numpy(x.copy()).requires_grad_()
+    xn = npconv.tensor(x, requires_grad=True)
+    yt = torch_layer(xt, **forward_kwargs)
+    yn = our_layer(xn, **forward_kwargs)
+    gy = rng.standard_normal(tuple(yt.shape)).astype(dtype)
+    yt.backward(torch.from_numpy(gy))
+    yn.backward(npconv.from_numpy(gy.copy()))
+    assert_close(yn, yt, dtype)
+    assert_close(xn.grad, xt.grad, dtype)
+    assert_close(our_layer.weight.grad, torch_layer.weight.grad, dtype)
+    if torch_layer.bias is not None:
+        assert_close(our_layer.bias.grad, torch_layer.bias.grad, dtype)
+
+
+@given(args=conv_arguments(), mode=padding_modes, dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
+def test_conv_module_matches_torch(args, mode, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if mode in ("reflect", "circular") and args["paddings"]:
+        # reflect needs pad < size; circular wraps at most once: keep the input large enough
+        need = max(args["paddings"]) + 1
+        args["input_shape"] = args["input_shape"][:-args["dims"]] + tuple(
+            max(s, need) for s in args["input_shape"][-args["dims"]:])
+    if mode == "reflect" and args["padding"] == "same":
+        need = max(d * (k - 1) for d, k in zip(args["dilations"], args["kernel"])) + 1
+        args["input_shape"] = args["input_shape"][:-args["dims"]] + tuple(
+            max(s, need) for s in args["input_shape"][-args["dims"]:])
+    kwargs = dict(kernel_size=args["kernel_size"], stride=args["stride"], padding=args["padding"],
+                  dilation=args["dilation"], groups=args["groups"], bias=args["bias"], padding_mode=mode)
+    name = f"Conv{args['dims']}d"
+    torch_layer = getattr(torch.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(torch, dtype),
+                                          **kwargs)
+    our_layer = getattr(nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(npconv, dtype), **kwargs)
+    assert repr(our_layer) == repr(torch_layer)
+    x = rng.standard_normal(args["input_shape"]).astype(dtype)
+    check_module(torch_layer, our_layer, x, dtype, rng)
+
+
+@given(args=conv_transpose_arguments(), dtype=float_dtypes, use_output_size=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_conv_transpose_module_matches_torch(args, dtype, use_output_size, seed):
+    rng = np.random.default_rng(seed)
+    kwargs = dict(kernel_size=args["kernel_size"], stride=args["stride"], padding=args["padding"],
+                  output_padding=args["output_padding"], groups=args["groups"], bias=args["bias"],
+                  dilation=args["dilation"])
+    name = f"ConvTranspose{args['dims']}d"
+    torch_layer = getattr(torch.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(torch, dtype),
+                                          **kwargs)
+    our_layer = getattr(nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(npconv, dtype), **kwargs)
+    assert repr(our_layer) == repr(torch_layer)
+    x = rng.standard_normal(args["input_shape"]).astype(dtype)
+    forward_kwargs = {}
+    reachable = all(p < s for p, s in zip(args["output_paddings"], args["strides"]))  # torch's output_size rule
+    if use_output_size and reachable:  # ask for the size output_padding gives, via output_size instead
+        with torch.no_grad():
+            forward_kwargs["output_size"] = list(torch_layer(torch.from_numpy(x)).shape)
+    check_module(torch_layer, our_layer, x, dtype, rng, **forward_kwargs)
+
+
+# ----------------------------------------------------------------------------------------------------
+# worked examples (known input -> known output)
+
+
+def arange_5x5():
+    return npconv.arange(25.0).reshape(1, 1, 5, 5)
+
+
+def test_tutorial_5x5_arange_2x2_ones():
+    kernel = npconv.ones(1, 1, 2, 2)
+    y = F.conv2d(arange_5x5(), kernel)
+    # each output is the sum of a 2x2 block: x[i,j] + x[i,j+1] + x[i+1,j] + x[i+1,j+1] = 4 * (5i + j) + 12
+    assert y.shape == (1, 1, 4, 4)
+    assert y[0, 0].tolist() == [[12.0, 16.0, 20.0, 24.0], [32.0, 36.0, 40.0, 44.0],
+                                [52.0, 56.0, 60.0, 64.0], [72.0, 76.0, 80.0, 84.0]]
+    assert F.conv2d(arange_5x5(), kernel, stride=2)[0, 0].tolist() == [[12.0, 20.0], [52.0, 60.0]]
+    padded = F.conv2d(arange_5x5(), kernel, padding=1)
+    assert padded.shape == (1, 1, 6, 6)
+    assert padded[0, 0, 0].tolist() == [0.0, 1.0, 3.0, 5.0, 7.0, 4.0]
+    dilated = F.conv2d(arange_5x5(), kernel, dilation=2)  # taps (0,0),(0,2),(2,0),(2,2)
+    assert dilated[0, 0].tolist() == [[24.0, 28.0, 32.0], [44.0, 48.0, 52.0], [64.0, 68.0, 72.0]]
+
+
+def test_tutorial_transposed_with_output_padding():
+    x = npconv.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    kernel = npconv.ones(1, 1, 2, 2)
+    y = F.conv_transpose2d(x, kernel, stride=2)  # each input spreads to its own 2x2 block
+    assert y[0, 0].tolist() == [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0],
+                                [3.0, 3.0, 4.0, 4.0], [3.0, 3.0, 4.0, 4.0]]
+    y = F.conv_transpose2d(x, kernel, stride=2, output_padding=1)  # one more row and column, zeros
+    assert y.shape == (1, 1, 5, 5)
+    assert y[0, 0, 4].tolist() == [0.0] * 5 and y[0, 0, :, 4].tolist() == [0.0] * 5
+    overlapping = F.conv_transpose2d(x, kernel, stride=1)
+    assert overlapping[0, 0].tolist() == [[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]
+
+
+def test_transposed_layer_inverts_the_shape_of_a_strided_conv():
+    down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+    up = nn.ConvTranspose2d(8, 3, 3, stride=2, padding=1)
+    x = npconv.randn(1, 3, 28, 28)
+    h = down(x)
+    assert h.shape == (1, 8, 14, 14)
+    assert up(h).shape == (1, 3, 27, 27)
+    assert up(h, output_size=x.shape).shape == (1, 3, 28, 28)
+
+
+def test_same_padding_even_kernel_pads_more_on_the_right():
+    x = npconv.arange(5.0).reshape(1, 1, 5)
+    y = F.conv1d(x, npconv.ones(1, 1, 2), padding="same")  # pads (0, 1): x[i] + x[i+1]
+    assert y.tolist() == [[[1.0, 3.0, 5.0, 7.0, 4.0]]]
+
+
+def test_unbatched_input_and_dtype_kept():
+    layer = nn.Conv1d(2, 3, 3).double()
+    x = npconv.randn(2, 7, dtype=npconv.float64)
+    y = layer(x)
+    assert y.shape == (3, 5) and y.dtype == npconv.float64
+
+
+def test_lenet_parameter_counts():
+    assert sum(p.numel() for p in nn.Conv2d(1, 6, 5).parameters()) == 156
+    assert sum(p.numel() for p in nn.Conv2d(6, 16, 5).parameters()) == 2416
+    assert nn.ConvTranspose2d(16, 6, 5, groups=2).weight.shape == (16, 3, 5, 5)
+
+
+# ----------------------------------------------------------------------------------------------------
+# initialisation, repr
+
+
+@pytest.mark.parametrize("cls, args", [("Conv2d", (6, 16, 5)), ("Conv1d", (4, 8, 3)),
+                                       ("ConvTranspose3d", (4, 6, 2)), ("Conv3d", (2, 4, (1, 2, 3)))])
+def test_initialisation_bounds(cls, args):
+    npconv.manual_seed(0)
+    layer = getattr(nn, cls)(*args)
+    fan_in = layer.weight.shape[1] * math.prod(layer.weight.shape[2:])
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform with a=sqrt(5): gain sqrt(1/3) * sqrt(3 / fan_in)
+    weights = layer.weight.detach().numpy()
+    assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.8 * bound
+    assert np.abs(layer.bias.detach().numpy()).max() <= bound
+    before = weights.copy()
+    layer.reset_parameters()
+    assert not np.array_equal(before, layer.weight.detach().numpy())
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.Conv2d(1, 20, 5),
+    lambda m: m.Conv1d(4, 8, 3, stride=2, padding="valid", bias=False),
+    lambda m: m.Conv3d(2, 4, (1, 2, 3), padding="same", dilation=2, padding_mode="replicate"),
+    lambda m: m.Conv2d(4, 4, 3, groups=4, padding=[1, 2], padding_mode="circular"),
+    lambda m: m.ConvTranspose2d(8, 4, 4, stride=2, padding=1, output_padding=1, dilation=2, groups=2),
+    lambda m: m.ConvTranspose1d(3, 3, 1, bias=False),
+])
+def test_repr_and_shapes_like_torch(build):
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
+    assert [name for name, _ in ours.named_parameters()] == [name for name, _ in theirs.named_parameters()]
+
+
+# ----------------------------------------------------------------------------------------------------
+# invalid arguments: the same exception type as torch, before any large allocation
+
+X4 = (2, 4, 8, 8)
+BAD_FUNCTIONAL = [
+    ("conv2d", X4, (6, 2, 3, 3), dict(groups=3)),             # channels not divisible by groups
+    ("conv2d", X4, (5, 2, 3, 3), dict(groups=2)),             # out channels not divisible
+    ("conv2d", X4, (6, 3, 3, 3), {}),                         # weight channels mismatch
+    ("conv2d", X4, (6, 4, 9, 9), {}),                         # kernel larger than input
+    ("conv2d", X4, (6, 4, 3, 3), dict(dilation=4)),           # dilated kernel larger than input
+    ("conv2d", X4, (6, 4, 3, 3), dict(padding="same", stride=2)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(padding="full")),
+    ("conv2d", (1, 2, 4, 8, 8), (6, 4, 3, 3), {}),           # wrong input rank
+    ("conv2d", (8, 8), (6, 4, 3, 3), {}),
+    ("conv2d", X4, (6, 4, 3), {}),                            # weight rank
+    ("conv2d", X4, (6, 4, 3, 3), dict(stride=0)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(stride=-2)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(padding=-1)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(dilation=0)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(groups=0)),
+    ("conv2d", X4, (6, 4, 3, 3), dict(stride=(1, 1, 1))),
+    ("conv2d", X4, (6, 4, 3, 3), dict(padding=1.5)),
+    ("conv2d", X4, (0, 4, 3, 3), {}),                         # zero output channels
+    ("conv2d", (2, 4, 0, 8), (6, 4, 3, 3), {}),               # zero-size input
+    ("conv1d", (10,), (2, 3, 3), {}),
+    ("conv3d", (1, 2, 4, 4, 4), (3, 2, 5, 1, 1), {}),
+    ("conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(stride=2, output_padding=2)),  # op >= stride, dil
+    ("conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(output_padding=-1)),
+    ("conv_transpose2d", (2, 5, 5, 5), (4, 3, 3, 3), {}),     # input channels mismatch
+    ("conv_transpose2d", (2, 3, 5, 5), (3, 3, 3, 3), dict(groups=2)),
+    ("conv_transpose2d", (1, 4, 1, 1), (4, 3, 3, 3), dict(padding=2)),  # output size < 1
+    ("conv_transpose2d", (2, 4, 5, 5), (4, 3, 3, 3), dict(padding="same")),
+    ("conv_transpose2d", (2, 4, 0, 5), (4, 3, 3, 3), {}),
+    ("conv_transpose1d", (2, 4, 5), (4, 3, 3), dict(stride=2, dilation=2, output_padding=2)),
+]
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs", BAD_FUNCTIONAL)
+def test_invalid_arguments_raise_like_torch(name, x_shape, w_shape, kwargs):
+    with pytest.raises(Exception) as expected:
+        getattr(TF, name)(torch.zeros(x_shape), torch.zeros(w_shape), **kwargs)
+    with pytest.raises(type(expected.value)) as actual:
+        getattr(F, name)(npconv.zeros(x_shape), npconv.zeros(w_shape), **kwargs)
+    assert str(actual.value)  # a message that says something
+
+
+@pytest.mark.parametrize("bias_shape", [(5,), (6, 1)])
+def test_wrong_bias_like_torch(bias_shape):
+    with pytest.raises(RuntimeError, match="bias"):
+        TF.conv2d(torch.zeros(X4), torch.zeros(6, 4, 3, 3), torch.zeros(bias_shape))
+    with pytest.raises(RuntimeError, match="bias"):
+        F.conv2d(npconv.zeros(X4), npconv.zeros(6, 4, 3, 3), npconv.zeros(bias_shape))
+
+
+def test_dtype_mismatch_like_torch():
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.zeros(X4), torch.zeros(6, 4, 3, 3, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="float32.*float64"):
+        F.conv2d(npconv.zeros(X4), npconv.zeros(6, 4, 3, 3, dtype=npconv.float64))
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.Conv2d(4, 6, 3, groups=0),
+    lambda m: m.Conv2d(5, 6, 3, groups=2),
+    lambda m: m.Conv2d(4, 5, 3, groups=2),
+    lambda m: m.Conv2d(4, 6, 3, padding="full"),
+    lambda m: m.Conv2d(4, 6, 3, padding="same", stride=2),
+    lambda m: m.Conv2d(4, 6, 3, padding_mode="mirror"),
+    lambda m: m.ConvTranspose2d(4, 6, 3, padding_mode="reflect"),
+])
+def test_invalid_constructor_arguments_like_torch(build):
+    with pytest.raises(ValueError):
+        build(torch.nn)
+    with pytest.raises(ValueError):
+        build(nn)
+
+
+def test_output_size_out_of_range_like_torch():
+    x = np.zeros((1, 4, 5, 5), np.float32)
+    for m, t in ((nn, npconv), (torch.nn, torch)):
+        layer = m.ConvTranspose2d(4, 2, 3, stride=2)
+        with pytest.raises(ValueError, match="requested an output size"):
+            layer(t.from_numpy(x.copy()), output_size=[14, 14])
+        with pytest.raises(ValueError, match="output_size must have"):
+            layer(t.from_numpy(x.copy()), output_size=[11])
+
+
+def test_output_too_large_is_refused_before_allocating():
+    x = npconv.zeros(1, 1, 4, 4)  # a transposed conv with a huge stride asks for ~ 200 GiB
+    w = npconv.zeros(1, 4096, 3, 3)
+    with pytest.raises(RuntimeError, match=r"output of shape \[1, 4096, 3000003, 3000003\].*bytes"):
+        F.conv_transpose2d(x, w, stride=10**6)
