@@ -1,2 +1,30 @@
-"""Ready-made models built from npconv layers."""
+"""Ready-made models built from npconv layers, and a registry of them for ``npconv summary MODEL``."""
 from .lenet import LeNet  # noqa: F401
+from .vgg import VGG, vgg11, vgg16  # noqa: F401
+from .resnet import ResNet, resnet18  # noqa: F401
+from .mobilenet import MobileNetV2, mobilenet_v2  # noqa: F401
+from .unet import UNet, small_unet  # noqa: F401
+from .dcgan import DCGANGenerator, dcgan_generator  # noqa: F401
+
+# name -> (constructor, the input size it is usually summarised with)
+REGISTRY = {
+    "lenet": (LeNet, (1, 1, 28, 28)),
+    "vgg11": (vgg11, (1, 3, 224, 224)),
+    "vgg16": (vgg16, (1, 3, 224, 224)),
+    "resnet18": (resnet18, (1, 3, 224, 224)),
+    "mobilenet_v2": (mobilenet_v2, (1, 3, 224, 224)),
+    "unet": (small_unet, (1, 1, 64, 64)),
+    "dcgan_generator": (dcgan_generator, (1, 100, 1, 1)),
+}
+
+
+def get_model(name):
+    """A new instance of the built-in model ``name`` (one of ``REGISTRY``)."""
+    key = name.lower().replace("-", "_")
+    if key not in REGISTRY:
+        raise ValueError(f"unknown model {name!r}; built-in models: {', '.join(REGISTRY)}")
+    return REGISTRY[key][0]()
+
+
+def default_input_size(name):
+    return REGISTRY[name.lower().replace("-", "_")][1]

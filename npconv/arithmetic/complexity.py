@@ -1,0 +1,306 @@
+"""``get_model_complexity_info``: a drop-in for ptflops' function, with ptflops' own counting conventions.
+
+It returns the numbers ptflops 0.7 (default ``'pytorch'`` backend) returns for the same architecture in
+torch, computed on a shape-only run (no convolution is computed). ptflops' conventions, reproduced here:
+
+* convolution: ``N * prod(out_spatial) * prod(kernel) * C_in * C_out / groups`` plus, with a bias,
+  ``N * C_out * prod(out_spatial)``; transposed convolution: the same with the *input* spatial size;
+* linear: ``(in * out + out if bias) * prod(input.shape[:-1])``;
+* ReLU, PReLU, ELU, LeakyReLU, ReLU6, GELU modules: output elements; poolings (max, avg, adaptive):
+  input elements; BatchNorm/InstanceNorm/GroupNorm: input elements, twice with ``affine``; LayerNorm:
+  input elements; Upsample: the output elements of one sample;
+* functional calls made in a ``forward`` -- ``F.relu``, ``F.prelu``, ``F.elu``, ``F.relu6``, ``F.gelu``,
+  ``F.silu``, ``F.softmax``, the pooling functions: input elements; ``F.interpolate``/``F.upsample``:
+  output size from ``size`` or ``input elements x scale_factor ** spatial dims``; ``torch.matmul``/``mm``/
+  ``bmm`` and the Tensor methods: ``prod(a.shape) * b.shape[-1]``; ``addmm``/``baddbmm`` add the
+  bias elements; ``torch.add``/``torch.mul`` and ``Tensor.add``/``Tensor.mul`` (not ``+``/``*``):
+  elements of the broadcast result. ``F.linear`` and ``F.conv*`` calls are not counted (as in ptflops);
+* torch's built-in layers call the patched functions internally, and ptflops counts those calls too:
+  an ``nn.ReLU`` costs its elements twice, a pooling layer its input twice, an ``nn.Upsample`` both its
+  hook and ``F.interpolate``'s count. npconv reproduces these totals by rule, whatever its own layers
+  call inside;
+* module counts are divided by the batch size of the input (ptflops' "per image" average), functional
+  counts are not; parameters are the trainable ones.
+"""
+import math
+import sys
+import traceback
+
+from .trace import meta_inputs, trace
+
+__all__ = ["get_model_complexity_info", "flops_to_string", "params_to_string"]
+
+
+def _prod(values):
+    return math.prod(int(v) for v in values)
+
+
+def flops_to_string(flops, units=None, precision=2):
+    """ptflops' text for a MAC count: ``'1.23 GMac'``, ``'4.56 MMac'``, ``'7.89 KMac'`` or ``'12 Mac'``."""
+    if units is None:
+        for name, scale in (("GMac", 10 ** 9), ("MMac", 10 ** 6), ("KMac", 10 ** 3)):
+            if flops // scale > 0:
+                return str(round(flops / float(scale), precision)) + " " + name
+        return str(flops) + " Mac"
+    scales = {"GMac": 10. ** 9, "MMac": 10. ** 6, "KMac": 10. ** 3}
+    if units in scales:
+        return str(round(flops / scales[units], precision)) + " " + units
+    return str(flops) + " Mac"
+
+
+def params_to_string(params_num, units=None, precision=2):
+    """ptflops' text for a parameter count: ``'1.23 M'``, ``'4.56 k'`` or ``'789'``."""
+    if units is None:
+        if params_num // 10 ** 6 > 0:
+            return str(round(params_num / 10 ** 6, precision)) + " M"
+        if params_num // 10 ** 3:
+            return str(round(params_num / 10 ** 3, precision)) + " k"
+        return str(params_num)
+    scales = {"M": 10. ** 6, "K": 10. ** 3, "B": 10. ** 9}
+    if units in scales:
+        return str(round(params_num / scales[units], precision)) + " " + units
+    return str(params_num)
+
+
+_ACTIVATIONS = {"ReLU", "PReLU", "ELU", "LeakyReLU", "ReLU6", "GELU"}
+_POOLS = {f"{kind}{d}d" for kind in ("MaxPool", "AvgPool", "AdaptiveMaxPool", "AdaptiveAvgPool") for d in (1, 2, 3)}
+_NORMS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+          "GroupNorm", "LayerNorm"}
+_CONVS = {"Conv1d", "Conv2d", "Conv3d"}
+_TRANSPOSED = {"ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"}
+SUPPORTED_MODULES = _ACTIVATIONS | _POOLS | _NORMS | _CONVS | _TRANSPOSED | {"Linear", "Upsample"}
+
+# What torch's own forward of these layers calls among the functions ptflops patches.
+_INTERNAL_FUNCTIONAL = {"ReLU": "relu", "PReLU": "prelu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu",
+                        "Softmax": "softmax", "Softmax2d": "softmax", "Upsample": "interpolate",
+                        "UpsamplingNearest2d": "interpolate", "UpsamplingBilinear2d": "interpolate",
+                        **{name: "pool" for name in _POOLS}}
+_NUMEL_FUNCTIONS = {"relu", "prelu", "elu", "relu6", "gelu", "silu", "softmax"} | {
+    f"{kind}_pool{d}d" for kind in ("max", "avg", "adaptive_avg", "adaptive_max") for d in (1, 2, 3)}
+
+
+def _is_builtin(module):
+    return (type(module).__module__ or "").startswith(("npconv.nn", "torch.nn"))
+
+
+def module_flops(call):
+    """ptflops' module hook count for one module call (0 for layers ptflops does not know)."""
+    module, name = call.module, call.type
+    if name not in SUPPORTED_MODULES or not _is_builtin(module) or call.output_shape is None:
+        return 0
+    x, out = call.input_shape, call.output_shape
+    if name in _CONVS or name in _TRANSPOSED:
+        kernel = module.kernel_size if isinstance(module.kernel_size, (tuple, list)) else (module.kernel_size,)
+        per_position = _prod(kernel) * module.in_channels * (module.out_channels // module.groups)
+        positions = x[0] * _prod((x if name in _TRANSPOSED else out)[2:])
+        bias = x[0] * _prod(out[1:]) if getattr(module, "bias", None) is not None else 0
+        return per_position * positions + bias
+    if name == "Linear":
+        bias = out[-1] if getattr(module, "bias", None) is not None else 0
+        return (x[-1] * out[-1] + bias) * _prod(x[:-1])
+    if name in _ACTIVATIONS:
+        return _prod(out)
+    if name in _POOLS:
+        return _prod(x)
+    if name in _NORMS:
+        affine = name != "LayerNorm" and bool(getattr(module, "affine", False))
+        return _prod(x) * (2 if affine else 1)
+    if name == "Upsample":
+        return _prod(out[1:])
+    return 0
+
+
+def _internal_functional_flops(call):
+    """What ptflops' patched functions see when torch's own layer runs (see the module doc)."""
+    kind = _INTERNAL_FUNCTIONAL.get(call.type)
+    if kind is None or not _is_builtin(call.module) or call.output_shape is None:
+        return 0
+    if kind == "interpolate":
+        return _interpolate_flops(call.input_shape, call.module.size, call.module.scale_factor)
+    return _prod(call.input_shape)
+
+
+def _interpolate_flops(shape, size, scale_factor):
+    if size is not None:
+        if isinstance(size, (tuple, list)):
+            return _prod(size) * _prod(shape[:2])
+        return int(size) ** (len(shape) - 2) * _prod(shape[:2])
+    flops = _prod(shape)
+    if isinstance(scale_factor, tuple) and len(scale_factor) == len(shape) - 2:
+        return flops * int(math.prod(scale_factor))
+    return flops * scale_factor ** (len(shape) - 2)
+
+
+def _shape(value):
+    shape = getattr(value, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+def function_flops(call):
+    """ptflops' count for one functional or tensor-op call made outside a built-in layer."""
+    kind, _, name = call.type.partition(".")
+    a = call.arguments
+    if kind == "F":
+        if name in _NUMEL_FUNCTIONS:
+            return _prod(call.input_shape) if call.input_shape is not None else 0
+        if name in ("interpolate", "upsample"):
+            flops = _interpolate_flops(_shape(a.get("input")), a.get("size"), a.get("scale_factor"))
+            # F.upsample calls F.interpolate through the module namespace: ptflops counts both
+            return flops * 2 if name == "upsample" else flops
+        return 0
+    values = list(a.values())
+    first = values[0] if values else None
+    if name in ("matmul", "mm", "bmm"):
+        return _prod(_shape(first)) * _shape(values[1])[-1]
+    if name in ("addmm", "baddbmm"):
+        bias, mat1, mat2 = values[0], values[1], values[2]
+        beta = a.get("beta", 1)
+        return _prod(_shape(mat1)) * _shape(mat2)[-1] + (_prod(_shape(bias)) if beta != 0 else 0)
+    if name in ("add", "mul"):
+        return _elementwise_flops(first, values[1] if len(values) > 1 else None)
+    return 0
+
+
+def _elementwise_flops(a, b):
+    sa, sb = _shape(a), _shape(b)
+    if sa is None:
+        return _prod(sb) if sb is not None else 1
+    if sb is None:
+        return _prod(sa)
+    ndim = max(len(sa), len(sb))
+    sa, sb = (1,) * (ndim - len(sa)) + sa, (1,) * (ndim - len(sb)) + sb
+    return _prod(max(x, y) for x, y in zip(sa, sb))
+
+
+def count(calls, batch_size, ignored=()):
+    """ptflops' total and per-module counts from a trace: ``(total, {id(module): flops})``.
+
+    Layers whose class name is in ``ignored`` count zero themselves (the functions they call still count).
+    """
+    per_module = {}
+    module_total = 0
+    functional_total = 0
+    for call in calls:
+        if call.kind == "module":
+            flops = 0 if call.type in ignored else module_flops(call)
+            per_module[id(call.module)] = per_module.get(id(call.module), 0) + flops
+            module_total += flops
+            if not call.internal:
+                functional_total += _internal_functional_flops(call)
+        elif not call.internal:
+            functional_total += function_flops(call)
+    return module_total / batch_size + functional_total, per_module
+
+
+def _supported(module):
+    return type(module).__name__ in SUPPORTED_MODULES and _is_builtin(module)
+
+
+def _trainable_params(module):
+    return sum(_prod(p.shape) for p in {id(p): p for p in module.parameters()}.values() if p.requires_grad)
+
+
+def _accumulate(module, per_module, what):
+    if _supported(module):
+        return per_module.get(id(module), 0) if what == "flops" else _trainable_params(module)
+    return sum(_accumulate(child, per_module, what) for child in module.children())
+
+
+def _addindent(text, spaces):
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def _repr_with_flops(module, per_module, batch, total_flops, total_params, flops_units, param_units, precision):
+    """torch's Module.__repr__ with ptflops' statistics in front of each layer's extra_repr."""
+    params = _accumulate(module, per_module, "params")
+    flops = _accumulate(module, per_module, "flops") / batch
+    original = module.extra_repr() if hasattr(module, "extra_repr") else ""
+    extra = ", ".join([params_to_string(params, units=param_units, precision=precision),
+                       "{:.3%} Params".format(params / total_params),
+                       flops_to_string(flops, units=flops_units, precision=precision),
+                       "{:.3%} MACs".format(flops / total_flops), original])
+    extra_lines = extra.split("\n")
+    child_lines = []
+    for key, child in module._modules.items():
+        if child is None:
+            continue
+        text = _repr_with_flops(child, per_module, batch, total_flops, total_params, flops_units, param_units,
+                                precision)
+        child_lines.append("(" + key + "): " + _addindent(text, 2))
+    lines = extra_lines + child_lines
+    main = type(module).__name__ + "("
+    if lines:
+        if len(extra_lines) == 1 and not child_lines:
+            main += extra_lines[0]
+        else:
+            main += "\n  " + "\n  ".join(lines) + "\n"
+    return main + ")"
+
+
+def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_strings=True,
+                              input_constructor=None, ost=sys.stdout, verbose=False, ignore_modules=(),
+                              custom_modules_hooks=None, backend="pytorch", flops_units=None, param_units=None,
+                              output_precision=2, backend_specific_config=None):
+    """MACs and parameters of ``model`` for one input of shape ``(1, *input_res)``, as ptflops counts them.
+
+    Same signature and results as ``ptflops.get_model_complexity_info`` (default ``'pytorch'`` backend):
+    returns ``(macs, params)`` as strings (``'15.5 GMac'``, ``'138.36 M'``) or, with ``as_strings=False``,
+    as numbers; ``(None, None)`` after printing the error when the model cannot run. With
+    ``print_per_layer_stat`` the model's repr is printed to ``ost`` with each layer's parameters, MACs and
+    their shares. ``input_constructor(input_res)`` may build the input (a tensor, or a dict of keyword
+    arguments). Counting conventions: see the module doc. ``ignore_modules`` lists layer classes to count
+    as zero; ``custom_modules_hooks`` maps a class to ``hook(module, inputs, output)`` returning a count
+    (npconv's hooks return the count instead of adding to ``module.__flops__``).
+    """
+    if not (isinstance(input_res, tuple) and len(input_res) >= 1):
+        raise AssertionError("input_res must be a non-empty tuple")
+    if str(getattr(backend, "value", backend)) != "pytorch":
+        raise ValueError("npconv reproduces ptflops' 'pytorch' backend only")
+    config = backend_specific_config or {}
+    try:
+        calls, batch = _run(model, input_res, input_constructor, ost)
+        ignored = {getattr(cls, "__name__", cls) for cls in ignore_modules}
+        custom = custom_modules_hooks or {}
+        if not config.get("count_functional", True):
+            calls = [c for c in calls if c.kind == "module"]
+        total, per_module = count(calls, batch, ignored)
+        for call in calls:
+            hook = custom.get(type(call.module)) if call.kind == "module" else None
+            if hook is not None:
+                extra = hook(call.module, call.input_shapes, call.output_shape) or 0
+                per_module[id(call.module)] = per_module.get(id(call.module), 0) + extra
+                total += extra / batch
+        params = _trainable_params(model)
+    except Exception as error:  # ptflops reports and returns (None, None)
+        print("Flops estimation was not finished successfully because of"
+              f" the following exception: \n{type(error)}: {error}")
+        traceback.print_exc()
+        return None, None
+    if print_per_layer_stat:
+        print(_repr_with_flops(model, per_module, batch, max(total, 1), max(params, 1), flops_units, param_units,
+                               output_precision), file=ost)
+    total = int(total)
+    if as_strings:
+        return (flops_to_string(total, units=flops_units, precision=output_precision),
+                params_to_string(params, units=param_units, precision=output_precision))
+    return total, params
+
+
+def _run(model, input_res, input_constructor, ost):
+    import npconv
+    dtype = next(iter(model.parameters()), None)
+    dtype = dtype.dtype if dtype is not None else None
+    if input_constructor is None:
+        inputs = meta_inputs((1, *input_res), [dtype])
+        calls = trace(model, inputs)
+        return calls, 1
+    batch = input_constructor(input_res)
+    if isinstance(batch, dict):
+        meta = {k: v.to("meta") if isinstance(v, npconv.Tensor) else v for k, v in batch.items()}
+        print("Warning! No positional inputs found for a module, assuming batch size is 1.")
+        return trace(model, [], meta), 1
+    meta = batch.to("meta") if isinstance(batch, npconv.Tensor) else batch
+    return trace(model, [meta]), len(batch)
