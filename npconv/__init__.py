@@ -12,3 +12,4 @@ from . import random
 __version__ = "0.1.0"
 from ._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402

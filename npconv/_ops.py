@@ -75,6 +75,9 @@ def _binary(fn, a, b, name, np_dtype=None):
     if np_dtype is None:
         if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype:
             np_dtype = a._data.dtype
+        elif type(a) is Tensor and type(b) in (float, builtins.int) and a._data.dtype.kind == "f":
+            # the common "tensor op number" case: a float tensor keeps its dtype
+            return fn.apply(a, np.asarray(b, dtype=a._data.dtype))
         else:
             _check_number(b, name)
             _check_number(a, name)
