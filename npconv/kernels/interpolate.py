@@ -155,7 +155,7 @@ def area_taps(input_size, output_size, dtype=np.float64):
     dtype = np.dtype(dtype)
     start, end = adaptive_windows(input_size, output_size)
     width = end - start
-    steps = np.arange(int(width.max()))
+    steps = np.arange(int(width.max()) if output_size else 1)
     # Taps beyond a window's end repeat its last sample with weight 0, which keeps indices monotone.
     index = np.minimum(start[:, None] + steps[None, :], (end - 1)[:, None])
     weight = np.where(steps[None, :] < width[:, None], 1.0 / width[:, None], 0.0).astype(dtype)

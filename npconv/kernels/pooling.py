@@ -202,7 +202,7 @@ def adaptive_max_pool_forward(x, out_size):
     """Adaptive max pooling with PyTorch's flat per-plane indices. (N, C, *S) -> ((N, C, *O), indices)."""
     spatial = x.shape[2:]
     windows = [adaptive_windows(s, o) for s, o in zip(spatial, out_size)]
-    widths = [int((end - start).max()) for start, end in windows]
+    widths = [int((end - start).max()) if len(start) else 0 for start, end in windows]
     plane_strides = _flat_offsets(spatial)
     out = np.full(x.shape[:2] + tuple(out_size), -np.inf, dtype=x.dtype)
     # Start with each window's first element, as PyTorch does.

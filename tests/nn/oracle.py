@@ -53,8 +53,8 @@ def check(npconv_fn, torch_fn, *arrays, seed=0, grad=True, exact_errors=True):
     for number, (mine, theirs) in enumerate(zip(npconv_out, torch_out)):
         _assert_close(mine.detach().numpy(), theirs.detach().numpy(), f"output {number}")
     first = next((i for i, t in enumerate(torch_out) if t.requires_grad), None)
-    if first is None:
-        return torch_out
+    if first is None or torch_out[first].numel() == 0:
+        return torch_out  # torch refuses some backward passes of empty outputs
     rng = np.random.default_rng(seed)
     upstream = rng.standard_normal(tuple(torch_out[first].shape)).astype(
         torch_out[first].detach().numpy().dtype)

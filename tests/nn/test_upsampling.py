@@ -1,0 +1,139 @@
+"""interpolate / Upsample / pixel shuffle (npconv/nn/functional/upsampling.py, npconv/nn/modules/upsampling.py,
+npconv/kernels/interpolate.py) against torch: values, gradients, errors; worked examples."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+from tests.nn.oracle import check
+
+MODES_BY_DIMS = {1: ["nearest", "nearest-exact", "linear", "area"],
+                 2: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
+                 3: ["nearest", "nearest-exact", "trilinear", "area"]}
+
+
+@st.composite
+def interpolate_cases(draw):
+    dims = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(MODES_BY_DIMS[dims]))
+    spatial = tuple(draw(st.integers(1, 7)) for _ in range(dims))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial
+    kwargs = {}
+    if draw(st.booleans()):
+        sizes = tuple(draw(st.integers(1, 10)) for _ in range(dims))
+        kwargs["size"] = sizes[0] if len(set(sizes)) == 1 and draw(st.booleans()) else sizes
+    else:
+        # integer, non-integer and shrinking factors
+        factor = st.one_of(st.sampled_from([0.5, 1.0, 2.0, 3.0]), st.floats(0.3, 3.5).map(lambda f: round(f, 3)))
+        factors = tuple(draw(factor) for _ in range(dims))
+        kwargs["scale_factor"] = factors[0] if draw(st.booleans()) else factors
+        kwargs["recompute_scale_factor"] = draw(st.sampled_from([None, False, True]))
+    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+        kwargs["align_corners"] = draw(st.sampled_from([None, False, True]))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    x = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape).astype(dtype)
+    return x, mode, kwargs
+
+
+@given(case=interpolate_cases())
+def test_interpolate_matches_torch(case):
+    x, mode, kwargs = case
+    check(lambda t: F.interpolate(t, mode=mode, **kwargs), lambda t: TF.interpolate(t, mode=mode, **kwargs), x)
+
+
+@given(case=interpolate_cases())
+def test_upsample_module_matches_torch(case):
+    x, mode, kwargs = case
+    kwargs = dict(kwargs)
+    if isinstance(kwargs.get("scale_factor"), (int, float)) and kwargs["scale_factor"] == 0:
+        return
+    check(npconv.nn.Upsample(mode=mode, **kwargs), torch.nn.Upsample(mode=mode, **kwargs), x)
+
+
+@given(batch=st.sampled_from([(), (2,), (1, 2)]), channels=st.integers(1, 3), r=st.integers(1, 3),
+       h=st.integers(1, 4), w=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]))
+def test_pixel_shuffle_and_unshuffle_match_torch(batch, channels, r, h, w, dtype):
+    x = np.random.default_rng(r * 7 + h).standard_normal(batch + (channels * r * r, h, w)).astype(dtype)
+    check(lambda t: F.pixel_shuffle(t, r), lambda t: TF.pixel_shuffle(t, r), x)
+    y = np.random.default_rng(w).standard_normal(batch + (channels, h * r, w * r)).astype(dtype)
+    check(lambda t: F.pixel_unshuffle(t, r), lambda t: TF.pixel_unshuffle(t, r), y)
+    check(npconv.nn.PixelShuffle(r), torch.nn.PixelShuffle(r), x)
+    check(npconv.nn.PixelUnshuffle(r), torch.nn.PixelUnshuffle(r), y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Worked examples
+
+def test_nearest_2x_of_2x2():
+    x = npconv.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    y = F.interpolate(x, scale_factor=2, mode="nearest")
+    assert y.tolist() == [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
+
+
+def test_bilinear_2x_of_2x2_both_corner_conventions():
+    x = npconv.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    free = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False).numpy()[0, 0]
+    np.testing.assert_allclose(free, [[1.0, 1.25, 1.75, 2.0], [1.5, 1.75, 2.25, 2.5],
+                                      [2.5, 2.75, 3.25, 3.5], [3.0, 3.25, 3.75, 4.0]])
+    aligned = npconv.nn.UpsamplingBilinear2d(scale_factor=2)(x).numpy()[0, 0]
+    third = 1 / 3
+    np.testing.assert_allclose(aligned, [[1, 1 + third, 1 + 2 * third, 2],
+                                         [1 + 2 * third, 2, 2 + third, 2 + 2 * third],
+                                         [2 + third, 2 + 2 * third, 3, 3 + third],
+                                         [3, 3 + third, 3 + 2 * third, 4]], rtol=1e-6)
+
+
+def test_torch_nearest_quirks_are_kept():
+    """With a scale factor, torch's 2-d nearest forward copies when sizes agree but 1-d does not."""
+    for shape, factor in [((1, 1, 4, 4), (1.2, 1.2)), ((1, 1, 4), (1.2,)), ((1, 1, 4), (2.001,))]:
+        x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+        check(lambda t: F.interpolate(t, scale_factor=factor), lambda t: TF.interpolate(t, scale_factor=factor), x)
+
+
+def test_bicubic_overshoots_like_torch():
+    x = np.array([[[[0.0, 0.0, 1.0, 1.0]] * 4]])
+    check(lambda t: F.interpolate(t, size=(4, 9), mode="bicubic"),
+          lambda t: TF.interpolate(t, size=(4, 9), mode="bicubic"), x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.interpolate(x, size=2, scale_factor=2.0),          # both
+    lambda F, x: F.interpolate(x),                                  # neither
+    lambda F, x: F.interpolate(x, scale_factor=2, align_corners=True),  # align_corners with nearest
+    lambda F, x: F.interpolate(x, size=2, recompute_scale_factor=True),
+    lambda F, x: F.interpolate(x, size=(2,)),
+    lambda F, x: F.interpolate(x, scale_factor=(2, 2, 2)),
+    lambda F, x: F.interpolate(x, scale_factor=0.2),                  # empty output
+    lambda F, x: F.interpolate(x[0, 0], scale_factor=2),              # wrong rank
+    lambda F, x: F.interpolate(x, scale_factor=2, mode="linear"),     # mode for another rank
+    lambda F, x: F.interpolate(x, scale_factor=2, mode="trilinear"),
+    lambda F, x: F.interpolate(x, scale_factor=2, mode="cubic"),
+    lambda F, x: F.interpolate(x[0], scale_factor=0.2, mode="linear"),
+    lambda F, x: F.pixel_shuffle(x, 2),                               # 3 channels not divisible by 4
+    lambda F, x: F.pixel_shuffle(x, 0),
+    lambda F, x: F.pixel_unshuffle(x, 2),
+    lambda F, x: F.pixel_unshuffle(x[0, 0], 2),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    x = np.random.default_rng(0).standard_normal((1, 3, 3, 3)).astype(np.float32)
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch.from_numpy(x))
+    with pytest.raises(theirs.type) as ours:
+        call(F, npconv.from_numpy(x))
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("build", [
+    lambda nn: nn.Upsample(scale_factor=2), lambda nn: nn.Upsample(size=(3, 4), mode="bilinear"),
+    lambda nn: nn.Upsample(scale_factor=(2, 3.5)), lambda nn: nn.UpsamplingNearest2d(scale_factor=2),
+    lambda nn: nn.UpsamplingBilinear2d(size=5), lambda nn: nn.PixelShuffle(3), lambda nn: nn.PixelUnshuffle(2),
+    lambda nn: nn.Upsample(size=3, mode="bicubic", align_corners=True),
+])
+def test_module_repr_matches_torch(build):
+    assert repr(build(npconv.nn)) == repr(build(torch.nn))
