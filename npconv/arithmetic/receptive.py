@@ -23,7 +23,7 @@ import math
 from fractions import Fraction
 from typing import NamedTuple
 
-from .sizes import _broadcast
+from .sizes import _broadcast, same_padding
 
 __all__ = ["ReceptiveField", "receptive_field"]
 
@@ -191,6 +191,16 @@ def receptive_field(layers, ndim=2, input_size=None):
     return field
 
 
+def left_padding(padding, kernel_size, dilation):
+    """Numeric left padding: 'valid' is 0, 'same' is torch's split (the extra pixel goes to the right)."""
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        kernel = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
+        return tuple(left for left, _ in same_padding(kernel, dilation))
+    return padding
+
+
 def _tuple(value, ndim):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
@@ -206,10 +216,8 @@ def _describe_layer(layer):
         return "conv_transpose", dict(kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
                                       dilation=layer.dilation, output_padding=layer.output_padding)
     if name.startswith("Conv"):
-        if isinstance(layer.padding, str):
-            raise ValueError("give padding as numbers: receptive_field does not resolve padding strings")
-        return "conv", dict(kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                            dilation=layer.dilation)
+        return "conv", dict(kernel_size=layer.kernel_size, stride=layer.stride, dilation=layer.dilation,
+                            padding=left_padding(layer.padding, layer.kernel_size, layer.dilation))
     if name.startswith("Adaptive"):
         return "adaptive_pool", dict(output_size=layer.output_size)
     if name.startswith(("MaxPool", "AvgPool")):

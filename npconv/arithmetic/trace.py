@@ -18,10 +18,10 @@ restored too, since a training-mode forward on meta tensors would overwrite them
 """
 import contextlib
 import inspect
+import types
 from fractions import Fraction
 
-from .receptive import ReceptiveField
-from .sizes import same_padding
+from .receptive import ReceptiveField, left_padding
 
 __all__ = ["Call", "trace", "FUNCTIONAL_OPS", "TENSOR_OPS"]
 
@@ -206,16 +206,6 @@ def _spatial_rule(call, x, out, field):
     return None
 
 
-def _padding_left(padding, kernel_size, dilation):
-    """Numeric left padding: 'valid' is 0, 'same' is torch's split (extra pixel on the right)."""
-    if padding == "valid":
-        return 0
-    if padding == "same":
-        pairs = same_padding(tuple(kernel_size), dilation)
-        return tuple(left for left, _ in pairs)
-    return padding
-
-
 def _module_geometry(module, type_name):
     if type_name in ELEMENTWISE_MODULES:
         return "elementwise", {}
@@ -224,7 +214,7 @@ def _module_geometry(module, type_name):
                                       padding=module.padding, dilation=module.dilation)
     if type_name.startswith("Conv") and hasattr(module, "kernel_size"):
         return "conv", dict(kernel_size=module.kernel_size, stride=module.stride, dilation=module.dilation,
-                            padding=_padding_left(module.padding, module.kernel_size, module.dilation))
+                            padding=left_padding(module.padding, module.kernel_size, module.dilation))
     if type_name.startswith("Adaptive"):
         return "adaptive", {}
     if type_name.startswith(("MaxPool", "AvgPool")):
@@ -260,7 +250,7 @@ def _function_geometry(name, a):
         kernel = tuple(a["weight"].shape[2:])
         dilation = a.get("dilation", 1)
         return "conv", dict(kernel_size=kernel, stride=a.get("stride", 1), dilation=dilation,
-                            padding=_padding_left(a.get("padding", 0), kernel, dilation))
+                            padding=left_padding(a.get("padding", 0), kernel, dilation))
     if name.startswith("adaptive"):
         return "adaptive", {}
     if name.startswith(("max_pool", "avg_pool")):
@@ -343,13 +333,13 @@ def _instrumented(recorder, model):
     import npconv.nn.functional as F
     with contextlib.ExitStack() as stack:
         for name in FUNCTIONAL_OPS:
-            if hasattr(F, name):
+            if _is_function(getattr(F, name, None)):
                 stack.enter_context(_patched(F, name, _wrap_function(recorder, getattr(F, name), f"F.{name}")))
         for name in TENSOR_OPS:
-            if hasattr(npconv, name):
+            if _is_function(getattr(npconv, name, None)):
                 stack.enter_context(_patched(npconv, name, _wrap_function(recorder, getattr(npconv, name),
                                                                           f"torch.{name}")))
-            if hasattr(npconv.Tensor, name):
+            if _is_function(getattr(npconv.Tensor, name, None)):
                 stack.enter_context(_patched(npconv.Tensor, name, _wrap_function(
                     recorder, getattr(npconv.Tensor, name), f"Tensor.{name}")))
         original_meta = autograd._apply_meta
@@ -370,6 +360,11 @@ def _instrumented(recorder, model):
             stack.callback(_restore_forward, module, had_own)
         stack.enter_context(_buffers_restored(model))
         yield
+
+
+def _is_function(value):
+    """A callable op (npconv.nn.functional also holds its topic submodules: F.dropout may be a module)."""
+    return callable(value) and not isinstance(value, types.ModuleType)
 
 
 def _restore_forward(module, had_own):
