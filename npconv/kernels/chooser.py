@@ -45,17 +45,30 @@ def forced():
     return _forced[0]
 
 
-# Shifted GEMM computes a 'wide' output over every phase cell and crops it; when the cells outnumber the
-# outputs by more than this, im2col's bounded column matrix does less useless work.
-WIDE_WASTE_LIMIT = 8.0
+# Shifted GEMM runs one GEMM per kernel offset whose inner dimension is the channels of one group; below
+# this many, BLAS runs far from peak and im2col's single GEMM (inner dimension channels * kernel) wins.
+NARROW_CHANNELS = 16
+# im2col is chosen only while its column matrix stays below this size (bytes).
+IM2COL_WORKSPACE_BYTES = 256 * 2**20
 
 
-def choose(operation, input_spatial, out_spatial, kernel, stride):
-    """Name of the algorithm to run ``operation`` ('forward', 'input_grad', 'weight_grad') with these sizes."""
+def choose(operation, x_shape, w_shape, out_spatial, stride, groups):
+    """Name of the algorithm for ``operation`` ('forward', 'input_grad', 'weight_grad').
+
+    ``x_shape`` (N, C_in, *S) and ``w_shape`` (C_out, C_in/groups, *K) are those of the convolution (for a
+    transposed one, of the convolution it is the gradient of); ``out_spatial`` its output sizes.
+    """
     if _forced[0] is not None:
         return _forced[0]
-    outputs = math.prod(out_spatial)
-    cells = math.prod(-(-size // s) for size, s in zip(input_spatial, stride))
-    if outputs and cells / outputs > WIDE_WASTE_LIMIT and math.prod(kernel) * outputs < cells:
+    batch, in_channels = x_shape[:2]
+    out_channels, per_group_in = w_shape[:2]
+    kernel = w_shape[2:]
+    columns_bytes = in_channels * math.prod(kernel) * batch * math.prod(out_spatial) * 8  # float64 at worst
+    if columns_bytes > IM2COL_WORKSPACE_BYTES:
+        return "shifted_gemm"
+    # the GEMMs' inner dimension: input channels going forward (and for the weight), output channels back
+    inner = out_channels // groups if operation == "input_grad" else per_group_in
+    strided_pointwise = math.prod(kernel) == 1 and any(s > 1 for s in stride)  # im2col is a strided view
+    if inner < NARROW_CHANNELS or strided_pointwise:
         return "im2col"
     return "shifted_gemm"

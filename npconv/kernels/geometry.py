@@ -82,18 +82,24 @@ def all_phases(stride):
     return itertools.product(*(range(s) for s in stride))
 
 
-def to_phases(x, groups, padding, stride, grid):
+def used_phases(kernel, stride, dilation):
+    """The phases some kernel offset reads (a strided 1x1 kernel reads only one of them)."""
+    return {phase_and_shift(offset, stride, dilation)[0] for offset in kernel_offsets(kernel)}
+
+
+def to_phases(x, groups, padding, stride, grid, phases=None):
     """Zero-pad ``x`` (N, C, *S) and split it by phase, in one copy.
 
     Returns an array shaped ``(*stride, G, C/G, N, *grid)``: entry ``[r, g, c, n, p]`` is the padded input at
     batch ``n``, channel ``g * C/G + c``, position ``p * stride + r``.  Channels come before the batch so
-    that one GEMM per kernel offset covers the whole batch.
+    that one GEMM per kernel offset covers the whole batch.  Only ``phases`` (default: all) are filled;
+    the others stay zero (``np.zeros`` memory that is never written costs nothing).
     """
     n, c = x.shape[:2]
     spatial = x.shape[2:]
     out = np.zeros(tuple(stride) + (groups, c // groups, n) + tuple(grid), dtype=x.dtype)
     x_grouped = _channels_first_view(x, groups)
-    for phase in all_phases(stride):
+    for phase in all_phases(stride) if phases is None else phases:
         slices = _phase_slices(phase, padding, stride, spatial, grid)
         if slices is not None:
             cells, inputs = slices

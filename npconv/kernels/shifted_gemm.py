@@ -40,7 +40,8 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         return np.zeros((batch, c_out) + out_spatial, dtype=np.result_type(x, w))
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
-    phases = geo.to_phases(x, groups, padding, stride, grid).reshape(
+    used = geo.used_phases(kernel, stride, dilation)
+    phases = geo.to_phases(x, groups, padding, stride, grid, used).reshape(
         tuple(stride) + (groups, c_in // groups, cells))
     weights = _weight_by_offset(w, groups)
     length = geo.wide_length(batch, out_spatial, grid)
@@ -96,7 +97,8 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
         return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
-    phases = geo.to_phases(x, groups, padding, stride, grid).reshape(
+    used = geo.used_phases(kernel, stride, dilation)
+    phases = geo.to_phases(x, groups, padding, stride, grid, used).reshape(
         tuple(stride) + (groups, c_in // groups, cells))
     wide_gy = geo.scatter_to_wide(gy, groups, grid)
     length = geo.wide_length(batch, out_spatial, grid)

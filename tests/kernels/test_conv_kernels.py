@@ -102,11 +102,17 @@ def test_input_grad_is_transposed_conv(algorithm, args, seed):
 
 
 def test_chooser_override_and_default():
+    wide_layer = ((8, 64, 56, 56), (64, 64, 3, 3), (56, 56), (1, 1), 1)
+    first_layer = ((8, 3, 56, 56), (64, 3, 3, 3), (56, 56), (1, 1), 1)
     assert kernels.chooser.forced() is None
     with kernels.use("im2col"):
-        assert kernels.chooser.choose("forward", (8, 8), (6, 6), (3, 3), (1, 1)) == "im2col"
+        assert kernels.chooser.choose("forward", *wide_layer) == "im2col"
     assert kernels.chooser.forced() is None
-    assert kernels.chooser.choose("forward", (8, 8), (6, 6), (3, 3), (1, 1)) == "shifted_gemm"
+    assert kernels.chooser.choose("forward", *wide_layer) == "shifted_gemm"
+    assert kernels.chooser.choose("forward", *first_layer) == "im2col"  # 3 input channels: narrow GEMMs
+    assert kernels.chooser.choose("input_grad", *first_layer) == "shifted_gemm"  # 64 output channels
+    huge = ((64, 3, 512, 512), (64, 3, 3, 3), (512, 512), (1, 1), 1)
+    assert kernels.chooser.choose("forward", *huge) == "shifted_gemm"  # im2col's columns would not fit
     with pytest.raises(ValueError, match="unknown convolution algorithm"):
         kernels.use("no_such_algorithm")
 
