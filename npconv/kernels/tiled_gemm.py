@@ -1,0 +1,173 @@
+"""Tiled im2col: every kernel offset batched into one GEMM, over column tiles of bounded size.
+
+Shifted GEMM runs one GEMM per kernel offset whose inner dimension is only the channels of a group, and
+adds each product into the output: small inner dimensions keep BLAS far from its peak and the additions
+cost a pass over the output per offset.  Here, as in im2col, the inner dimension is channels x offsets,
+but the column matrix is never built whole: the padded input is split by phase and flattened as in
+shifted GEMM (geometry.py), so an offset's rows of a column tile are one contiguous slice, copied at
+memory speed into a tile of ``TILE_BYTES`` that stays in cache, and multiplied at once.
+
+Workspace: the phase copy of the input, the wide output and one tile (bounded); nothing grows with the
+number of kernel offsets.
+"""
+import math
+
+import numpy as np
+
+from . import geometry as geo
+
+__all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "TILE_BYTES"]
+
+# Bytes of one column tile (offsets x channels x columns); a few MB keeps it in L2/L3 while the GEMM reads it.
+TILE_BYTES = 2 * 2**20
+# Fewer columns than this make the GEMM's outer dimension too small for BLAS to be efficient.
+MIN_TILE_COLUMNS = 256
+
+
+def _tile_columns(rows, itemsize, length):
+    """Columns per tile for a ``rows``-row column tile: as many as fit TILE_BYTES, at least MIN_TILE_COLUMNS."""
+    return int(min(length, max(MIN_TILE_COLUMNS, TILE_BYTES // max(1, rows * itemsize))))
+
+
+def _tiles(length, columns):
+    return ((start, min(start + columns, length)) for start in range(0, length, columns))
+
+
+def _offset_starts(kernel, stride, dilation, grid):
+    """(phase, flat start in the phase cells) of every kernel offset, in C order."""
+    starts = []
+    for offset in geo.kernel_offsets(kernel):
+        phase, shift = geo.phase_and_shift(offset, stride, dilation)
+        starts.append((phase, geo.flat_index(shift, grid)))
+    return starts
+
+
+def _weight_rows(w, groups):
+    """``w`` (C_out, C_in/G, *K) as ``(G, C_out/G, prod(K) * C_in/G)``, offset-major columns (a copy)."""
+    c_out, per_group = w.shape[:2]
+    kernel = w.shape[2:]
+    d = len(kernel)
+    grouped = w.reshape((groups, c_out // groups, per_group) + kernel)
+    order = (0, 1) + tuple(range(3, 3 + d)) + (2,)
+    return np.ascontiguousarray(grouped.transpose(order)).reshape(groups, c_out // groups, -1)
+
+
+def _phase_input(x, groups, padding, stride, grid, kernel, dilation):
+    """The padded input split by phase, flattened: ``(*stride, G, C/G, N * prod(grid))``."""
+    batch, c_in = x.shape[:2]
+    used = geo.used_phases(kernel, stride, dilation)
+    phases = geo.to_phases(x, groups, padding, stride, grid, used)
+    return phases.reshape(tuple(stride) + (groups, c_in // groups, batch * math.prod(grid)))
+
+
+def _fill_columns(columns, phases, starts, per_group, begin, end):
+    """Copy the rows of every offset for wide positions [begin, end) into ``columns`` (G, offsets*C/G, T)."""
+    count = end - begin
+    for index, (phase, start) in enumerate(starts):
+        columns[:, index * per_group:(index + 1) * per_group, :count] = \
+            phases[phase][:, :, start + begin:start + end]
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """``y[n, co, o] = sum_{c, k} w[co, c, k] * x_padded[n, g(co) * C/G + c, o * stride + k * dilation]``.
+
+    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *O) with
+    O = floor((S + pad_before + pad_after - dilation * (K - 1) - 1) / stride) + 1.
+    """
+    batch, c_in = x.shape[:2]
+    spatial, kernel = x.shape[2:], w.shape[2:]
+    c_out = w.shape[0]
+    dtype = np.result_type(x, w)
+    out_spatial = geo.output_spatial(spatial, padding, kernel, stride, dilation)
+    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
+        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
+    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
+    phases = _phase_input(x.astype(dtype, copy=False), groups, padding, stride, grid, kernel, dilation)
+    weights = _weight_rows(w.astype(dtype, copy=False), groups)
+    starts = _offset_starts(kernel, stride, dilation, grid)
+    per_group = c_in // groups
+    length = geo.wide_length(batch, out_spatial, grid)
+    wide = np.empty((groups, c_out // groups, batch * math.prod(grid)), dtype=dtype)
+    if len(starts) == 1:  # a 1x1 kernel: the phase cells are the columns, no copy needed
+        phase, start = starts[0]
+        np.matmul(weights, phases[phase][:, :, start:start + length], out=wide[:, :, :length])
+        return geo.gather_from_wide(wide, batch, out_spatial, grid)
+    rows = len(starts) * per_group
+    columns = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
+    for begin, end in _tiles(length, columns.shape[2]):
+        _fill_columns(columns, phases, starts, per_group, begin, end)
+        np.matmul(weights, columns[:, :, :end - begin], out=wide[:, :, begin:end])
+    return geo.gather_from_wide(wide, batch, out_spatial, grid)
+
+
+def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
+    """Gradient of ``conv_forward`` with respect to x (also the forward of a transposed convolution).
+
+    Shapes: gy (N, C_out, *O), w (C_out, C_in/G, *K) -> gx (N, C_in, *input_spatial).  Each column tile
+    of ``W^T @ gy`` is added back at every offset's shift (a col2im on contiguous slices).
+    """
+    batch, c_out = gy.shape[:2]
+    out_spatial, kernel = gy.shape[2:], w.shape[2:]
+    c_in = w.shape[1] * groups
+    input_spatial = tuple(input_spatial)
+    dtype = np.result_type(gy, w)
+    if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
+        return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
+    grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
+    cells = batch * math.prod(grid)
+    wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)
+    weights_t = _weight_rows(w.astype(dtype, copy=False), groups).swapaxes(1, 2)  # (G, K*C_in/G, C_out/G)
+    starts = _offset_starts(kernel, stride, dilation, grid)
+    per_group = c_in // groups
+    length = geo.wide_length(batch, out_spatial, grid)
+    phases = np.zeros(tuple(stride) + (groups, per_group, cells), dtype=dtype)
+    rows = len(starts) * per_group
+    if len(starts) == 1:  # a 1x1 kernel: the product lands in place, nothing to add up
+        phase, start = starts[0]
+        np.matmul(weights_t, wide_gy[:, :, :length], out=phases[phase][:, :, start:start + length])
+        return geo.from_phases(phases.reshape(tuple(stride) + (groups, per_group, batch) + grid), padding,
+                               stride, input_spatial)
+    product = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
+    for begin, end in _tiles(length, product.shape[2]):
+        tile = product[:, :, :end - begin]
+        np.matmul(weights_t, wide_gy[:, :, begin:end], out=tile)
+        for index, (phase, start) in enumerate(starts):
+            phases[phase][:, :, start + begin:start + end] += tile[:, index * per_group:(index + 1) * per_group]
+    phases = phases.reshape(tuple(stride) + (groups, per_group, batch) + grid)
+    return geo.from_phases(phases, padding, stride, input_spatial)
+
+
+def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
+    """Gradient of ``conv_forward`` with respect to w: ``gy @ columns^T`` summed over column tiles.
+
+    Shapes: x (N, C_in, *S), gy (N, C_out, *O) -> gw (C_out, C_in/G, *kernel_spatial).
+    """
+    batch, c_in = x.shape[:2]
+    c_out = gy.shape[1]
+    spatial, out_spatial = x.shape[2:], gy.shape[2:]
+    kernel = tuple(kernel_spatial)
+    dtype = np.result_type(x, gy)
+    if 0 in x.shape or 0 in gy.shape or 0 in kernel:
+        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
+    phases = _phase_input(x.astype(dtype, copy=False), groups, padding, stride, grid, kernel, dilation)
+    wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)  # zeros past each row: no garbage
+    starts = _offset_starts(kernel, stride, dilation, grid)
+    per_group = c_in // groups
+    length = geo.wide_length(batch, out_spatial, grid)
+    rows = len(starts) * per_group
+    grads = np.zeros((groups, c_out // groups, rows), dtype=dtype)
+    if len(starts) == 1:  # a 1x1 kernel: the phase cells are the columns
+        phase, start = starts[0]
+        np.matmul(wide_gy[:, :, :length], phases[phase][:, :, start:start + length].swapaxes(1, 2), out=grads)
+        return grads.reshape((c_out, per_group) + kernel)
+    partial = np.empty_like(grads)
+    columns = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
+    for begin, end in _tiles(length, columns.shape[2]):
+        _fill_columns(columns, phases, starts, per_group, begin, end)
+        np.matmul(wide_gy[:, :, begin:end], columns[:, :, :end - begin].swapaxes(1, 2), out=partial)
+        grads += partial
+    d = len(kernel)
+    grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
+    order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)
+    return np.ascontiguousarray(grads.transpose(order)).reshape((c_out, per_group) + kernel)
