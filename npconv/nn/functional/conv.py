@@ -174,8 +174,10 @@ def _check_bias(bias, weight, channels, transposed):
                            f"{list(bias.shape)} instead")
 
 
-def _check_output_size(out_shape, dtype, op):
-    nbytes = math.prod(out_shape) * np.dtype(dtype).itemsize
+def _check_output_size(input, out_shape, op):
+    if input.is_meta:  # a shape-only tensor allocates nothing, as in torch
+        return
+    nbytes = math.prod(out_shape) * input.element_size()
     if nbytes > MAX_OUTPUT_BYTES:
         raise RuntimeError(f"{op}: the output of shape {list(out_shape)} would take {nbytes:,} bytes "
                            f"({nbytes / 2**30:.1f} GiB), more than npconv allows for one result "
@@ -245,7 +247,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
     out_spatial = tuple(conv_output_size(padded, kernel, stride, 0, dilation))
     batch = (input.shape[0],) if batched else ()
-    _check_output_size(batch + (out_channels,) + out_spatial, input.dtype.numpy_dtype, op)
+    _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, batched)
 
 
@@ -329,7 +331,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
         raise RuntimeError(f"Given input size per channel: ({_sizes_text(spatial)}). Calculated output size per "
                            f"channel: ({_sizes_text(out_spatial)}). Output size is too small")
     batch = (input.shape[0],) if batched else ()
-    _check_output_size(batch + (out_channels,) + out_spatial, input.dtype.numpy_dtype, op)
+    _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     pairs = tuple((p, p) for p in amounts)
     return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
