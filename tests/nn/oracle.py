@@ -42,7 +42,8 @@ def check(npconv_fn, torch_fn, *arrays, seed=0, grad=True, exact_errors=True):
     try:
         torch_out = _as_list(torch_fn(*torch_inputs))
     except Exception as error:  # noqa: BLE001 - the type is what we compare
-        npconv_inputs = [npconv.tensor(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        npconv_inputs = [npconv.tensor(a, requires_grad=wants_grad(a)) if isinstance(a, np.ndarray) else a
+                         for a in arrays]
         with pytest.raises(type(error) if exact_errors else Exception):
             npconv_fn(*npconv_inputs)
         return None

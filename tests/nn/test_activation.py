@@ -1,0 +1,108 @@
+"""Activations (npconv/nn/functional/activation.py, npconv/nn/modules/activation.py) against torch."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+from tests.nn.oracle import check
+
+ELEMENTWISE = {
+    "relu": lambda F: F.relu,
+    "relu6": lambda F: F.relu6,
+    "leaky_relu": lambda F: lambda x: F.leaky_relu(x, 0.2),
+    "leaky_relu_default": lambda F: F.leaky_relu,
+    "elu": lambda F: lambda x: F.elu(x, 0.7),
+    "gelu": lambda F: F.gelu,
+    "gelu_tanh": lambda F: lambda x: F.gelu(x, approximate="tanh"),
+    "silu": lambda F: F.silu,
+    "sigmoid": lambda F: F.sigmoid,
+    "tanh": lambda F: F.tanh,
+    "hardswish": lambda F: F.hardswish,
+    "hardsigmoid": lambda F: F.hardsigmoid,
+    "hardtanh": lambda F: lambda x: F.hardtanh(x, -0.5, 2.0),
+    "softplus": lambda F: lambda x: F.softplus(x, 2.0, 5.0),
+    "mish": lambda F: F.mish,
+    "threshold": lambda F: lambda x: F.threshold(x, 0.3, -2.0),
+}
+
+
+@st.composite
+def arrays(draw, min_dims=0, max_dims=4):
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=min_dims, max_size=max_dims)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal(shape) * draw(st.sampled_from([1.0, 4.0, 30.0]))
+    if draw(st.booleans()):  # land exactly on the kinks: 0, +-3, 6
+        x = np.where(rng.random(shape) < 0.3, rng.choice([0.0, -3.0, 3.0, 6.0, 0.3], size=shape), x)
+    return np.asarray(x, dtype=dtype)
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE))
+@given(x=arrays())
+def test_elementwise_activation_matches_torch(name, x):
+    check(ELEMENTWISE[name](F), ELEMENTWISE[name](TF), x)
+
+
+@given(x=arrays(min_dims=1), data=st.data())
+def test_softmax_and_log_softmax_match_torch(x, data):
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    for name in ("softmax", "log_softmax", "softmin"):
+        check(lambda t: getattr(F, name)(t, dim), lambda t: getattr(TF, name)(t, dim), x)
+
+
+def test_log_softmax_is_stable_for_huge_logits():
+    x = np.array([[1000.0, 0.0, -1000.0]], dtype=np.float32)
+    check(lambda t: F.log_softmax(t, 1), lambda t: TF.log_softmax(t, 1), x)
+    check(lambda t: F.softmax(t, 1), lambda t: TF.softmax(t, 1), x)
+    assert np.isfinite(F.log_softmax(npconv.from_numpy(x), 1).numpy()).all()
+
+
+def test_implicit_softmax_dim_warns_and_picks_torchs_dim():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        mine = F.softmax(npconv.from_numpy(x)).numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = TF.softmax(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.softmax(x, 3),
+    lambda F, x: F.log_softmax(x, -4),
+    lambda F, x: F.gelu(x, approximate="fast"),
+    lambda F, x: F.hardtanh(x, 2.0, 1.0),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    x = np.zeros((2, 3, 4), dtype=np.float32)
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch.from_numpy(x))
+    with pytest.raises(theirs.type):
+        call(F, npconv.from_numpy(x))
+
+
+MODULES = [
+    lambda nn: nn.ReLU(), lambda nn: nn.ReLU(inplace=True), lambda nn: nn.ReLU6(), lambda nn: nn.LeakyReLU(),
+    lambda nn: nn.LeakyReLU(0.2, inplace=True), lambda nn: nn.ELU(), lambda nn: nn.ELU(0.5), lambda nn: nn.GELU(),
+    lambda nn: nn.GELU("tanh"), lambda nn: nn.SiLU(), lambda nn: nn.Sigmoid(), lambda nn: nn.Tanh(),
+    lambda nn: nn.Softmax(dim=1), lambda nn: nn.LogSoftmax(dim=-1), lambda nn: nn.Softmin(1),
+    lambda nn: nn.Hardswish(), lambda nn: nn.Hardtanh(-2, 2), lambda nn: nn.Hardsigmoid(),
+    lambda nn: nn.Softplus(), lambda nn: nn.Mish(), lambda nn: nn.Threshold(0.1, 20), lambda nn: nn.Softmax2d(),
+]
+
+
+@pytest.mark.parametrize("build", MODULES)
+def test_modules_match_torch_in_repr_and_values(build):
+    assert repr(build(npconv.nn)) == repr(build(torch.nn))
+    x = np.random.default_rng(1).standard_normal((2, 3, 4, 5))
+    check(build(npconv.nn), build(torch.nn), x)
+
+
+def test_relu_worked_example():
+    y = F.relu(npconv.tensor([-1.0, 0.0, 2.5]))
+    assert y.tolist() == [0.0, 0.0, 2.5]
