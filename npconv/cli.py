@@ -150,7 +150,7 @@ def run_demo(args):
     scheduler = npconv.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=DEMO_DEFAULTS["lr_decay"])
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     print(f"LeNet on {source}: {len(train_set):,} training / {len(test_set):,} test images, "
-          f"{args.epochs} epochs, SGD lr={args.lr:g} momentum {DEMO_DEFAULTS['momentum']}, "
+          f"{args.epochs} epoch{'s' * (args.epochs != 1)}, SGD lr={args.lr:g} momentum {DEMO_DEFAULTS['momentum']}, "
           f"batch {args.batch_size}, seed {args.seed}")
 
     start = time.perf_counter()
@@ -194,7 +194,7 @@ def train_one_epoch(model, optimizer, loader, on_batch):
         loss = F.cross_entropy(logits, labels)
         loss.backward()
         optimizer.step()
-        correct = int((logits.numpy().argmax(axis=1) == labels.numpy()).sum())
+        correct = int((logits.detach().numpy().argmax(axis=1) == labels.numpy()).sum())
         on_batch(loss.item(), correct, len(labels.numpy()))
 
 
@@ -361,7 +361,7 @@ def save_path_problem(path):
 def save_weights(model, path):
     """Write ``model.state_dict()`` to ``path`` by its suffix; returns the path written."""
     path = Path(path)
-    weights = {name: tensor.numpy() for name, tensor in model.state_dict().items()}
+    weights = {name: tensor.detach().numpy() for name, tensor in model.state_dict().items()}
     if path.suffix not in (".npz", ".safetensors", ".pt", ".pth"):
         path = path.with_name(path.name + (".safetensors" if has_safetensors() else ".npz"))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ def twin_models(dtype):
     """An npconv LeNet and a torch LeNet holding the same (npconv-initialised) weights in ``dtype``."""
     npconv.manual_seed(0)
     ours = LeNet()
-    weights = {name: t.numpy().astype(dtype) for name, t in ours.state_dict().items()}
+    weights = {name: t.detach().numpy().astype(dtype) for name, t in ours.state_dict().items()}
     ours.load_state_dict({name: npconv.from_numpy(array.copy()) for name, array in weights.items()})
     theirs = TorchLeNet().to(getattr(torch, np.dtype(dtype).name))
     theirs.load_state_dict({name: torch.from_numpy(array.copy()) for name, array in weights.items()})
@@ -57,7 +57,7 @@ def test_forward_and_gradients_match_torch(dtype, rtol, atol, input_shape):
     ours_out, theirs_out = ours(ours_x), theirs(theirs_x)
     assert tuple(ours_out.shape) == tuple(theirs_out.shape) == (input_shape[0], 10)
     assert ours_out.dtype.numpy_dtype == np.dtype(dtype)
-    np.testing.assert_allclose(ours_out.numpy(), theirs_out.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(ours_out.detach().numpy(), theirs_out.detach().numpy(), rtol=rtol, atol=atol)
 
     upstream = rng.standard_normal((input_shape[0], 10)).astype(dtype)
     (ours_out * npconv.from_numpy(upstream)).sum().backward()
@@ -86,7 +86,7 @@ def test_cross_entropy_training_step_matches_torch():
         theirs_opt.step()
     theirs_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
-        np.testing.assert_allclose(param.numpy(), theirs_params[name].detach().numpy(), rtol=1e-6, atol=1e-9,
+        np.testing.assert_allclose(param.detach().numpy(), theirs_params[name].detach().numpy(), rtol=1e-6, atol=1e-9,
                                    err_msg=name)
 
 
