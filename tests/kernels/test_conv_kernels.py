@@ -140,3 +140,17 @@ def test_empty_batch_gives_empty_output(algorithm):
     w = np.ones((3, 2, 3, 3), np.float32)
     y = kernels.conv_forward(x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1, algorithm=algorithm)
     assert y.shape == (0, 3, 3, 3) and y.dtype == np.float32
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("stride, groups", [(1, 1), (2, 1), (1, 4), (2, 32)])
+def test_resnet_sized_layer_float32(algorithm, stride, groups):
+    """A realistic size (whole batch in one GEMM per offset, many phases' cells) at float32 tolerance."""
+    rng = np.random.default_rng(stride * 10 + groups)
+    x, w = random_arrays(rng, np.float32, (4, 32, 23, 20), (48 if groups < 32 else 32, 32 // groups, 3, 3))
+    yt, gy, gxt, gwt = torch_conv_with_grads(x, w, lambda shape: rng.standard_normal(shape).astype(np.float32),
+                                             stride=stride, padding=1, groups=groups)
+    geometry_args = ((stride, stride), ((1, 1), (1, 1)), (1, 1), groups)
+    assert_close(kernels.conv_forward(x, w, *geometry_args, algorithm=algorithm), yt)
+    assert_close(kernels.conv_input_grad(gy, w, x.shape[2:], *geometry_args, algorithm=algorithm), gxt)
+    assert_close(kernels.conv_weight_grad(x, gy, w.shape[2:], *geometry_args, algorithm=algorithm), gwt)
