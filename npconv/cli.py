@@ -302,12 +302,12 @@ class PlainProgress:
 # ---------------------------------------------------------------------------------- layer table
 
 def layer_table(model, input_size):
-    """The model's layer table: ``npconv.summary`` when available, else a simple one of our own."""
-    import npconv
-    summary = getattr(npconv, "summary", None)
-    if summary is not None:
-        return str(summary(model, input_size=input_size))
-    return simple_layer_table(model, input_size)
+    """The model's layer table: npconv's summary (torchinfo-style) when present, else a simple one."""
+    try:
+        from npconv.arithmetic import summary
+    except ImportError:
+        return simple_layer_table(model, input_size)
+    return str(summary(model, input_size=input_size))
 
 
 def simple_layer_table(model, input_size):

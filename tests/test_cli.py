@@ -92,9 +92,10 @@ def test_demo_end_to_end_short(monkeypatch, capsys, tmp_path):
     losses = epoch_losses(out)
     assert len(losses) == 2 and losses[1] < losses[0], out  # the loss falls
     assert losses[0] < 2.3  # below chance level (ln 10 = 2.30) already in the first epoch
-    for layer in ("conv1", "conv2", "fc1", "fc2"):
-        assert re.search(rf"^.*{layer}\b.*$", out, re.M), layer
-    assert re.search(r"431,080", out)  # the parameter total in the table
+    for layer_type, shape, params in [("Conv2d", "[1, 20, 24, 24]", "520"), ("Conv2d", "[1, 50, 8, 8]", "25,050"),
+                                      ("Linear", "[1, 500]", "400,500"), ("Linear", "[1, 10]", "5,010")]:
+        assert re.search(rf"^.*{layer_type}.*{re.escape(shape)}.*{params}.*$", out, re.M), (layer_type, shape)
+    assert re.search(r"Total params: 431,080", out)
     accuracy = re.search(r"^test accuracy: (\d+\.\d)%$", out, re.M)
     assert accuracy and float(accuracy.group(1)) > 50, out
     saved = np.load(tmp_path / "lenet.npz")
@@ -126,6 +127,15 @@ def test_demo_without_rich_says_how_to_get_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "rich.progress", None)  # import fails as if rich were absent
     status, out, _ = run_cli(["demo", "--epochs", "1", "--train-size", "64"], capsys)
     assert status == 0 and "pip install npconv[progress]" in out and "epoch 1/1 [" in out
+
+
+def test_simple_layer_table_from_a_real_forward():
+    table = cli.simple_layer_table(npconv.models.LeNet(), (1, 1, 28, 28))
+    lines = table.splitlines()
+    assert lines[0].split() == ["Layer", "Type", "Output", "shape", "Params"]
+    assert lines[1].split() == ["conv1", "Conv2d", "[1,", "20,", "24,", "24]", "520"]
+    assert lines[4].split() == ["fc2", "Linear", "[1,", "10]", "5,010"]
+    assert lines[-1] == "Total params: 431,080"
 
 
 def test_save_formats(tmp_path, capsys):
