@@ -130,7 +130,8 @@ def test_demo_without_rich_says_how_to_get_it(monkeypatch, capsys):
 
 
 def test_simple_layer_table_from_a_real_forward():
-    table = cli.simple_layer_table(npconv.models.LeNet(), (1, 1, 28, 28))
+    from npconv.models import LeNet
+    table = cli.simple_layer_table(LeNet(), (1, 1, 28, 28))
     lines = table.splitlines()
     assert lines[0].split() == ["Layer", "Type", "Output", "shape", "Params"]
     assert lines[1].split() == ["conv1", "Conv2d", "[1,", "20,", "24,", "24]", "520"]
