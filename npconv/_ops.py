@@ -867,7 +867,8 @@ class VarStd(Function):
     def backward(ctx, grad):
         centered, out = ctx.saved_tensors
         with np.errstate(invalid="ignore", divide="ignore"):
-            g = grad / (2 * out) if ctx.take_sqrt else grad
+            # torch: the gradient of std is 0 where std is 0 (instead of 0/0)
+            g = np.where(out == 0, 0, grad / (2 * out)).astype(grad.dtype) if ctx.take_sqrt else grad
             g = _expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
             return g * (2 / np.asarray(ctx.denominator, dtype=centered.dtype)) * centered, None, None, None, None
 
@@ -1125,22 +1126,26 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        # treat 1-D operands as a row (left) / column (right) matrix, as matmul does
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+        if a.ndim == 1 and b.ndim == 1:
+            g2 = grad.reshape(1, 1)
+        elif a.ndim == 1:
+            g2 = np.expand_dims(grad, -2)
+        elif b.ndim == 1:
+            g2 = np.expand_dims(grad, -1)
+        else:
+            g2 = grad
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g, np.swapaxes(b2, -1, -2))
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + (a.shape[0],)) if ga.ndim > 2 else ga.reshape(a.shape)
+                ga = ga[..., 0, :]
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
-                gb = gb.reshape(gb.shape[:-2] + (b.shape[0],)) if gb.ndim > 2 else gb.reshape(b.shape)
+                gb = gb[..., 0]
         return ga, gb
 
 
@@ -1463,6 +1468,12 @@ def expand(input, *sizes):  # noqa: A002
                            f"of sizes provided ({len(sizes)}) must be greater or equal to the number of "
                            f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
+    for i in range(len(sizes) - 1, lead - 1, -1):  # torch reports the right-most mismatch
+        n, old = sizes[i], shape[i - lead]
+        if n != -1 and old != n and old != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {_list_str(sizes)}.  Tensor sizes: "
+                               f"{_list_str(shape)}")
     target = []
     for i, n in enumerate(sizes):
         if i < lead:
@@ -1570,7 +1581,7 @@ def _tensor_list(tensors, name):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        raise (ValueError if name == "torch.cat" else RuntimeError)(f"{name}(): expected a non-empty list of Tensors")
     for i, t_ in enumerate(tensors):
         if not isinstance(t_, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t_).__name__}")
@@ -1582,21 +1593,20 @@ def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dimension (sizes must match elsewhere)."""
     tensors = _tensor_list(tensors, "torch.cat")
     # torch skips legacy empty 1-D tensors of shape (0,)
-    kept = [t_ for t_ in tensors if t_._data.shape != (0,)] or tensors[:1]
-    ref = kept[0]._data.shape
+    kept = [(i, t_) for i, t_ in enumerate(tensors) if t_._data.shape != (0,)] or [(0, tensors[0])]
+    ref = kept[0][1]._data.shape
     if not ref:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     axis = _normalize_dim(dim, len(ref))
-    for i, t_ in enumerate(kept):
+    for i, t_ in kept:
         s = t_._data.shape
         if len(s) != len(ref):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}")
         for d in range(len(ref)):
             if d != axis and s[d] != ref[d]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                                   f"{ref[d]} but got size {s[d]} for tensor number {tensors.index(t_)} in the list.")
-    if len(kept) != len(tensors):
-        tensors = kept
+                                   f"{ref[d]} but got size {s[d]} for tensor number {i} in the list.")
+    tensors = [t_ for _, t_ in kept]
     return Cat.apply(*tensors, axis=axis)
 
 
@@ -1770,7 +1780,7 @@ def setitem(input, index, value):  # noqa: A002
         if input.grad_fn is None and input._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        out = IndexPut.apply(input, v, index)
+        out = IndexPut.apply(_graph_alias(input), v, index)
         input._data, input.grad_fn, input._requires_grad = out._data, out.grad_fn, True
         return
     if input._meta:
@@ -1869,8 +1879,20 @@ def _check_inplace_cast(src, dst):
                            f"{names[dst.kind] if dst.kind != 'i' else _type_name(Tensor._make(np.empty(0, dst)))}")
 
 
+def _graph_alias(t):
+    """A second Tensor object for the current value and node of ``t``: an in-place op that rebinds ``t``
+    computes from the alias, so the new node never points back at ``t`` itself (no cycle)."""
+    alias = Tensor._make(t._data, t._meta)
+    alias._requires_grad, alias.grad_fn = t._requires_grad, t.grad_fn
+    return alias
+
+
 def _make_inplace(fn):
     def method(self, *args, **kwargs):
+        if self._requires_grad and is_grad_enabled():
+            alias = _graph_alias(self)
+            args = tuple(alias if a is self else a for a in args)
+            return _inplace(self, fn(alias, *args, **kwargs))
         return _inplace(self, fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method
@@ -1886,7 +1908,7 @@ def fill_(self, value):
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if not self._meta:
         if self._requires_grad and is_grad_enabled():
-            return _inplace(self, mul(self, 0) + value)
+            return _inplace(self, mul(_graph_alias(self), 0) + value)
         self._data[...] = value
     return self
 
@@ -1897,7 +1919,7 @@ def copy_(self, src, non_blocking=False):
     if self._requires_grad and self.grad_fn is None and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if src_t._requires_grad and is_grad_enabled():
-        return _inplace(self, add(mul(self, 0), src_t))
+        return _inplace(self, add(mul(_graph_alias(self), 0), src_t))
     if self._meta:
         return self
     try:

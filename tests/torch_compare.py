@@ -36,10 +36,15 @@ def random_array(shape, dtype=np.float64, seed=0, low=-1.0, high=1.0):
     rng = np.random.default_rng(seed)
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
-        return rng.uniform(low, high, shape).astype(dtype)
+        return np.asarray(rng.uniform(low, high, shape), dtype=dtype)
     if dtype.kind == "b":
-        return rng.random(shape) < 0.5
-    return rng.integers(int(low), int(high), shape).astype(dtype)
+        return np.asarray(rng.random(shape) < 0.5)
+    return np.asarray(rng.integers(int(low), int(high), shape), dtype=dtype)
+
+
+def _arrays(arrays):
+    """NumPy scalars (what 0-d array arithmetic returns) count as 0-d arrays."""
+    return [np.asarray(a) if isinstance(a, np.generic) else a for a in arrays]
 
 
 def _wants_grad(array, requires_grad, index):
@@ -150,7 +155,7 @@ def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, 
                          check_grad=True):
     """Run ``call(m, *tensors)`` with m = torch and m = npconv on tensors made from the same ``arrays`` and
     compare outputs and gradients (see the module docstring). Returns (npconv_output, torch_output)."""
-    arrays = list(arrays)
+    arrays = _arrays(arrays)
     grads = [check_grad and _wants_grad(a, requires_grad, i) for i, a in enumerate(arrays)]
     torch_inputs = [to_torch(a, g) for a, g in zip(arrays, grads)]
     np_inputs = [to_npconv(a, g) for a, g in zip(arrays, grads)]
@@ -190,7 +195,7 @@ def assert_module_matches_torch(factory, arrays, *, rtol=None, atol=None, grad_r
     if call is None:
         def call(module, *xs):
             return module(*xs)
-    arrays = list(arrays)
+    arrays = _arrays(arrays)
     grads = [check_grad and _wants_grad(a, requires_grad, i) for i, a in enumerate(arrays)]
     torch_inputs = [to_torch(a, g) for a, g in zip(arrays, grads)]
     np_inputs = [to_npconv(a, g) for a, g in zip(arrays, grads)]
@@ -218,7 +223,7 @@ def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
     exception type; ``match`` (a regex) is searched in npconv's message. Returns (npconv_exc, torch_exc)."""
     import re
 
-    arrays = list(arrays)
+    arrays = _arrays(arrays)
     grads = [_wants_grad(a, requires_grad, i) for i, a in enumerate(arrays)]
     torch_exc = npconv_exc = None
     try:

@@ -1,0 +1,472 @@
+"""Tensor ops against torch: forward values, gradients, dtypes, errors and printing (npconv/tensor.py,
+npconv/_ops.py, npconv/_tensor_str.py)."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import npconv
+from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
+
+dtypes = st.sampled_from([np.float64, np.float32])
+seeds = st.integers(0, 2**16)
+shapes = array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4)
+
+
+def arrays_for(shape_list, dtype, seed, low=-2.0, high=2.0):
+    return [random_array(s, dtype, seed + i, low, high) for i, s in enumerate(shape_list)]
+
+
+# ------------------------------------------------------------------------------------------ binary ops
+
+BINARY = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "add_alpha": lambda m, a, b: m.add(a, b, alpha=0.5),
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b),
+    "pow": lambda m, a, b: a.abs() ** b,
+    "where": lambda m, a, b: m.where(a > 0, a, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4), dtype=dtypes, seed=seeds)
+def test_binary_ops_broadcast_like_torch(name, shapes, dtype, seed):
+    a, b = arrays_for(shapes.input_shapes, dtype, seed, 0.5, 2.0)
+    b = b * np.where(random_array(b.shape, np.float64, seed + 7) > 0, 1, -1).astype(dtype)  # both signs
+    assert_matches_torch(BINARY[name], [a, b])
+
+
+NUMBER_OPS = {
+    "radd": lambda m, a: 2 + a, "rsub": lambda m, a: 1.5 - a, "rmul": lambda m, a: 3 * a,
+    "rdiv": lambda m, a: 2 / a, "rpow": lambda m, a: 2 ** a, "pow_number": lambda m, a: a ** 3,
+    "pow_half": lambda m, a: a.abs() ** 0.5, "sub_number": lambda m, a: a - 1, "div_number": lambda m, a: a / 3,
+    "neg": lambda m, a: -a, "iadd": lambda m, a: _iadd(a), "square": lambda m, a: m.square(a),
+}
+
+
+def _iadd(a):
+    b = a * 1
+    b += 2
+    b *= a
+    return b
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_OPS))
+@given(shape=shapes, dtype=dtypes, seed=seeds)
+def test_ops_with_numbers_like_torch(name, shape, dtype, seed):
+    (a,) = arrays_for([shape], dtype, seed, 0.5, 2.0)
+    assert_matches_torch(NUMBER_OPS[name], [a])
+
+
+def test_pow_gradient_at_zero_base_matches_torch():
+    a = np.array([0.0, 0.0, 1.0, 2.0])
+    b = np.array([0.0, 2.0, 0.0, -1.0])
+    assert_matches_torch(lambda m, x, y: x ** y, [a, b])
+    assert_matches_torch(lambda m, x: x ** 0, [a])
+
+
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), seed=seeds)
+def test_comparisons_give_bool_tensors(shapes, seed):
+    a, b = [np.round(x) for x in arrays_for(shapes.input_shapes, np.float64, seed)]
+    for op in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        assert_matches_torch(lambda m, x, y: getattr(x, op)(y), [a, b], check_grad=False)
+
+
+# ------------------------------------------------------------------------------------------ type promotion
+
+PROMOTION_OPERANDS = {
+    "f32": lambda m: m.ones(2, dtype=m.float32), "f64": lambda m: m.ones(2, dtype=m.float64),
+    "i64": lambda m: m.ones(2, dtype=m.int64), "i32": lambda m: m.ones(2, dtype=m.int32),
+    "bool": lambda m: m.ones(2, dtype=m.bool), "u8": lambda m: m.ones(2, dtype=m.uint8),
+    "f64_0d": lambda m: m.tensor(1.0, dtype=m.float64), "i64_0d": lambda m: m.tensor(1),
+    "int": lambda m: 3, "float": lambda m: 2.5, "true": lambda m: True,
+}
+
+
+@pytest.mark.parametrize("left", sorted(PROMOTION_OPERANDS))
+@pytest.mark.parametrize("right", ["f32", "f64", "i64", "i32", "bool", "u8", "f64_0d", "int", "float"])
+def test_type_promotion_matches_torch(left, right):
+    if left in ("int", "float", "true") and right in ("int", "float"):
+        return  # two numbers: no tensor involved
+    for op in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x / y):
+        expected = op(PROMOTION_OPERANDS[left](torch), PROMOTION_OPERANDS[right](torch))
+        got = op(PROMOTION_OPERANDS[left](npconv), PROMOTION_OPERANDS[right](npconv))
+        assert repr(got.dtype) == repr(expected.dtype)
+
+
+# ------------------------------------------------------------------------------------------ unary ops
+
+UNARY = {
+    "exp": (lambda m, a: a.exp(), -2, 2), "log": (lambda m, a: m.log(a), 0.1, 3),
+    "sqrt": (lambda m, a: a.sqrt(), 0.1, 3), "abs": (lambda m, a: a.abs(), -2, 2),
+    "tanh": (lambda m, a: m.tanh(a), -3, 3), "sigmoid": (lambda m, a: a.sigmoid(), -5, 5),
+    "sin": (lambda m, a: m.sin(a), -3, 3), "cos": (lambda m, a: a.cos(), -3, 3),
+    "relu": (lambda m, a: a.relu(), -2, 2), "clamp": (lambda m, a: a.clamp(-0.5, 0.7), -2, 2),
+    "clamp_min": (lambda m, a: m.clamp(a, min=0.1), -2, 2), "clamp_max": (lambda m, a: a.clamp(max=0.1), -2, 2),
+    "rsqrt": (lambda m, a: a.rsqrt(), 0.2, 2), "reciprocal": (lambda m, a: a.reciprocal(), 0.2, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@given(shape=shapes, dtype=dtypes, seed=seeds)
+def test_unary_ops_like_torch(name, shape, dtype, seed):
+    fn, low, high = UNARY[name]
+    (a,) = arrays_for([shape], dtype, seed, low, high)
+    assert_matches_torch(fn, [a])
+
+
+@pytest.mark.parametrize("name", ["exp", "sqrt", "tanh", "sigmoid", "abs"])
+def test_unary_ops_on_integers_like_torch(name):
+    fn = UNARY[name][0]
+    assert_matches_torch(fn, [np.arange(1, 5)], check_grad=False)
+
+
+# ------------------------------------------------------------------------------------------ reductions
+
+@st.composite
+def reduction_case(draw):
+    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    ndim = len(shape)
+    dims = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
+                          st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)))
+    return shape, dims, draw(st.booleans())
+
+
+@given(case=reduction_case(), dtype=dtypes, seed=seeds)
+def test_sum_and_mean_like_torch(case, dtype, seed):
+    shape, dims, keepdim = case
+    (a,) = arrays_for([shape], dtype, seed)
+    if dims is None:
+        assert_matches_torch(lambda m, x: (x.sum(), x.mean()), [a])
+    else:
+        assert_matches_torch(lambda m, x: (x.sum(dims, keepdim), x.mean(dim=dims, keepdim=keepdim)), [a])
+
+
+@given(case=reduction_case(), dtype=dtypes, seed=seeds, correction=st.sampled_from([None, 0, 1, 2]),
+       unbiased=st.sampled_from([None, True, False]))
+def test_var_and_std_like_torch(case, dtype, seed, correction, unbiased):
+    shape, dims, keepdim = case
+    (a,) = arrays_for([shape], dtype, seed)
+    if correction is not None:
+        kwargs = {"correction": correction}
+    elif unbiased is not None:
+        kwargs = {"unbiased": unbiased}
+    else:
+        kwargs = {}
+    assert_matches_torch(lambda m, x: (x.var(dims, keepdim=keepdim, **kwargs), x.std(dims, keepdim=keepdim, **kwargs)),
+                         [a], rtol=1e-6 if dtype == np.float64 else 1e-3)
+
+
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5), dtype=dtypes, seed=seeds,
+       keepdim=st.booleans(), data=st.data())
+def test_max_min_argmax_like_torch(shape, dtype, seed, keepdim, data):
+    (a,) = arrays_for([shape], dtype, seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_matches_torch(lambda m, x: (x.max(), x.min(), x.argmax(), x.argmin()), [a])
+    assert_matches_torch(lambda m, x: (x.max(dim, keepdim), m.min(x, dim=dim, keepdim=keepdim)), [a])
+    assert_matches_torch(lambda m, x: (x.argmax(dim, keepdim), x.argmin(dim=dim), x.amax(dim)), [a])
+
+
+def test_max_shares_gradient_among_ties_like_torch():
+    assert_matches_torch(lambda m, x: x.max(), [np.array([1.0, 3.0, 3.0, 2.0])])
+    assert_matches_torch(lambda m, x: x.max(0), [np.array([[1.0, 3.0], [1.0, 2.0]])])
+
+
+def test_sum_of_integers_and_bools_is_int64():
+    assert_matches_torch(lambda m, x: (x.sum(), (x > 2).sum(), x.sum(0)), [np.arange(6).reshape(2, 3)])
+
+
+def test_max_namedtuple_repr_matches_torch():
+    assert repr(npconv.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1)) == repr(torch.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1))
+
+
+# ------------------------------------------------------------------------------------------ matmul
+
+@st.composite
+def matmul_shapes(draw):
+    kind = draw(st.sampled_from(["1x1", "2x1", "1x2", "2x2", "batched"]))
+    n, k, p = (draw(st.integers(1, 4)) for _ in range(3))
+    if kind == "1x1":
+        return (k,), (k,)
+    if kind == "2x1":
+        return (n, k), (k,)
+    if kind == "1x2":
+        return (k,), (k, p)
+    if kind == "2x2":
+        return (n, k), (k, p)
+    batch = draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    left = batch[0] + (n, k) if draw(st.booleans()) else (k,)
+    right = batch[1] + (k, p) if draw(st.booleans()) or len(left) == 1 else (k,)
+    return left, right
+
+
+@given(shapes=matmul_shapes(), dtype=dtypes, seed=seeds)
+def test_matmul_like_torch(shapes, dtype, seed):
+    a, b = arrays_for(shapes, dtype, seed)
+    assert_matches_torch(lambda m, x, y: x @ y, [a, b])
+
+
+def test_mm_bmm_dot_like_torch():
+    assert_matches_torch(lambda m, x, y: m.mm(x, y), [random_array((2, 3)), random_array((3, 4), seed=1)])
+    assert_matches_torch(lambda m, x, y: m.bmm(x, y), [random_array((2, 2, 3)), random_array((2, 3, 4), seed=1)])
+    assert_matches_torch(lambda m, x, y: m.dot(x, y), [random_array((3,)), random_array((3,), seed=1)])
+
+
+# ------------------------------------------------------------------------------------------ shape ops
+
+@given(shape=array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4), seed=seeds, data=st.data())
+def test_view_reshape_flatten_like_torch(shape, seed, data):
+    (a,) = arrays_for([shape], np.float64, seed)
+    n = a.size
+    target = data.draw(st.sampled_from([(n,), (-1,), (1, n), (n, -1), (-1, 1)]))
+    assert_matches_torch(lambda m, x: (x.view(*target), x.reshape(target), x.flatten()), [a])
+    start = data.draw(st.integers(-len(shape), len(shape) - 1))
+    end = data.draw(st.integers(start % len(shape), len(shape) - 1))
+    assert_matches_torch(lambda m, x: m.flatten(x, start, end), [a])
+
+
+@given(shape=array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3), seed=seeds, data=st.data())
+def test_permute_transpose_unsqueeze_squeeze_like_torch(shape, seed, data):
+    (a,) = arrays_for([shape], np.float64, seed)
+    nd = len(shape)
+    perm = data.draw(st.permutations(range(nd)))
+    d0, d1 = data.draw(st.integers(-nd, nd - 1)), data.draw(st.integers(-nd, nd - 1))
+    u = data.draw(st.integers(-nd - 1, nd))
+    s = data.draw(st.integers(-nd, nd - 1))
+    assert_matches_torch(lambda m, x: (x.permute(*perm), x.transpose(d0, d1), x.unsqueeze(u), x.squeeze(),
+                                       x.squeeze(s), x.permute(perm).reshape(-1)), [a])
+
+
+def test_t_and_T_like_torch():
+    assert_matches_torch(lambda m, x, v: (x.t(), x.T, v.t(), x.mT), [random_array((2, 3)), random_array((3,))])
+
+
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), seed=seeds, data=st.data())
+def test_expand_and_repeat_like_torch(shape, seed, data):
+    (a,) = arrays_for([shape], np.float64, seed)
+    lead = data.draw(st.lists(st.integers(1, 3), max_size=2))
+    target = tuple(lead) + tuple(data.draw(st.sampled_from([n, 3, -1])) if n == 1 else
+                                 data.draw(st.sampled_from([n, -1])) for n in shape)
+    reps = tuple(data.draw(st.integers(1, 3)) for _ in range(len(shape) + len(lead)))
+    assert_matches_torch(lambda m, x: (x.expand(*target), x.repeat(*reps)), [a])
+
+
+@given(shapes=st.lists(array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=3), min_size=1, max_size=3),
+       seed=seeds, dim=st.integers(-2, 1))
+def test_cat_like_torch(shapes, seed, dim):
+    axis = dim % 2
+    fixed = shapes[0][1 - axis]
+    shapes = [tuple(fixed if i != axis else s[i] for i in range(2)) for s in shapes]
+    arrays = arrays_for(shapes, np.float64, seed)
+    assert_matches_torch(lambda m, *xs: m.cat(xs, dim), arrays)
+
+
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), count=st.integers(1, 3), seed=seeds,
+       data=st.data())
+def test_stack_like_torch(shape, count, seed, data):
+    arrays = arrays_for([shape] * count, np.float64, seed)
+    dim = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    assert_matches_torch(lambda m, *xs: m.stack(xs, dim=dim), arrays)
+
+
+@given(n=st.integers(1, 7), size=st.integers(1, 4), chunks=st.integers(1, 5), seed=seeds)
+def test_split_and_chunk_like_torch(n, size, chunks, seed):
+    (a,) = arrays_for([(2, n)], np.float64, seed)
+    assert_matches_torch(lambda m, x: x.split(size, dim=1), [a])
+    assert_matches_torch(lambda m, x: x.chunk(chunks, 1), [a])
+    assert_matches_torch(lambda m, x: m.split(x, [1, n - 1], 1), [a])
+    assert_matches_torch(lambda m, x: x.unbind(1), [a])
+
+
+INDEXES = [
+    lambda m, x: x[0], lambda m, x: x[-1, 1:], lambda m, x: x[:, None, ::2], lambda m, x: x[..., 1],
+    lambda m, x: x[1:3, -2:], lambda m, x: x[x > 0], lambda m, x: x[m.tensor([0, 2, 2])],
+    lambda m, x: x[[1, 0]], lambda m, x: x[:, m.tensor([True, False, True, False])],
+    lambda m, x: x[m.tensor([0, 1]), m.tensor([2, 3])], lambda m, x: x[None], lambda m, x: x[...],
+    lambda m, x: x[m.tensor(1)], lambda m, x: x[1][2], lambda m, x: x[:, [3, 3, 0]],
+]
+
+
+@pytest.mark.parametrize("index", range(len(INDEXES)))
+@given(dtype=dtypes, seed=seeds)
+def test_indexing_like_torch(index, dtype, seed):
+    (a,) = arrays_for([(3, 4)], dtype, seed)
+    assert_matches_torch(INDEXES[index], [a])
+
+
+def test_setitem_like_torch():
+    def fill(m, x):
+        y = x.detach().clone()
+        y[0] = 1.5
+        y[:, 1] = m.tensor([7.0, 8.0, 9.0], dtype=y.dtype)
+        y[y > 5] = 0
+        y[m.tensor([2])] = -1
+        return y
+
+    assert_matches_torch(fill, [random_array((3, 4))], check_grad=False)
+
+    def fill_graph(m, x, v):  # assignment into a non-leaf is differentiable for both the tensor and value
+        y = x * 2
+        y[1:, 2] = v
+        return y
+
+    assert_matches_torch(fill_graph, [random_array((3, 4)), random_array((2,), seed=1)])
+
+
+def test_setitem_on_a_leaf_that_requires_grad_is_refused_like_torch():
+    def assign(m, x):
+        x[0] = 1.0
+    assert_same_error(assign, [random_array((3,))], requires_grad=True)
+
+
+def test_inplace_ops_like_torch():
+    def inplace(m, x):
+        y = x.detach().clone()
+        y.add_(1).mul_(2).sub_(0.5).div_(3).clamp_(0, 1).pow_(2)
+        z = x * 1
+        z.exp_()
+        return y, z
+
+    assert_matches_torch(inplace, [random_array((3, 4))])
+    assert_same_error(lambda m, x: x.add_(1), [random_array((3,))], requires_grad=True)
+    assert_same_error(lambda m, x: x.long().add_(1.5), [random_array((3,))])
+
+
+# ------------------------------------------------------------------------------------------ errors
+
+ERRORS = {
+    "add_shape": (lambda m, x, y: x + y, [(2, 3), (4,)]),
+    "matmul_shape": (lambda m, x, y: x @ y, [(2, 3), (2, 3)]),
+    "matmul_vector": (lambda m, x, y: x @ y, [(3,), (4,)]),
+    "matmul_batched": (lambda m, x, y: x @ y, [(2, 2, 3), (2, 4, 3)]),
+    "matmul_0d": (lambda m, x, y: x.sum() @ y, [(2,), (2,)]),
+    "matmul_dtype": (lambda m, x, y: x @ y.float(), [(2, 2), (2, 2)]),
+    "view_size": (lambda m, x, y: x.view(5), [(2, 3), (1,)]),
+    "view_two_minus_one": (lambda m, x, y: x.view(-1, -1), [(2, 3), (1,)]),
+    "view_stride": (lambda m, x, y: x.t().view(6), [(2, 3), (1,)]),
+    "reshape_size": (lambda m, x, y: x.reshape(4, -1), [(2, 3), (1,)]),
+    "float_index": (lambda m, x, y: x[y], [(2, 3), (1,)]),
+    "index_out_of_range": (lambda m, x, y: x[5], [(2, 3), (1,)]),
+    "too_many_indices": (lambda m, x, y: x[0, 0, 0], [(2, 3), (1,)]),
+    "dim_out_of_range": (lambda m, x, y: x.sum(2), [(2, 3), (1,)]),
+    "permute_length": (lambda m, x, y: x.permute(0), [(2, 3), (1,)]),
+    "expand": (lambda m, x, y: x.expand(4, 4), [(2, 3), (1,)]),
+    "cat_sizes": (lambda m, x, y: m.cat([x, y]), [(2, 3), (1, 2)]),
+    "cat_empty": (lambda m, x, y: m.cat([]), [(2, 3), (1,)]),
+    "stack_sizes": (lambda m, x, y: m.stack([x, y]), [(2, 3), (3, 2)]),
+    "t_3d": (lambda m, x, y: x.t(), [(2, 3, 1), (1,)]),
+    "mean_int": (lambda m, x, y: x.long().mean(), [(2, 3), (1,)]),
+    "item_many": (lambda m, x, y: x.item(), [(2, 3), (1,)]),
+    "bool_many": (lambda m, x, y: bool(x), [(2, 3), (1,)]),
+    "neg_bool": (lambda m, x, y: -(x > 0), [(2, 3), (1,)]),
+    "int_negative_power": (lambda m, x, y: x.long() ** -1, [(2, 3), (1,)]),
+    "int_requires_grad": (lambda m, x, y: x.long().requires_grad_(), [(2, 3), (1,)]),
+    "split_sizes": (lambda m, x, y: x.split([1, 1], 1), [(2, 3), (1,)]),
+    "max_empty": (lambda m, x, y: x[:0].max(), [(2, 3), (1,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_have_torchs_type(name):
+    fn, shape_list = ERRORS[name]
+    assert_same_error(fn, [random_array(s, seed=i) for i, s in enumerate(shape_list)])
+
+
+def test_error_messages_match_torch():
+    for fn, shape_list in (ERRORS["add_shape"], ERRORS["matmul_shape"], ERRORS["view_size"], ERRORS["expand"],
+                           ERRORS["cat_sizes"], ERRORS["dim_out_of_range"], ERRORS["index_out_of_range"]):
+        mine, theirs = assert_same_error(fn, [random_array(s, seed=i) for i, s in enumerate(shape_list)])
+        assert str(mine) == str(theirs)
+
+
+# ------------------------------------------------------------------------------------------ attributes
+
+def test_attributes_like_torch():
+    a = random_array((2, 3, 4))
+    t, n = torch.from_numpy(a.copy()), npconv.from_numpy(a.copy())
+    assert n.size() == t.size() and n.size(1) == t.size(1) and n.size(-1) == t.size(-1)
+    assert repr(n.shape) == repr(t.shape) == "torch.Size([2, 3, 4])"
+    assert (n.dim(), n.ndim, n.numel(), n.nelement()) == (t.dim(), t.ndim, t.numel(), t.nelement())
+    assert n.tolist() == t.tolist()
+    assert n[0, 0, 0].item() == t[0, 0, 0].item()
+    assert repr(n.float().dtype) == "torch.float32" and repr(n.long().dtype) == "torch.int64"
+    assert repr(n.to(npconv.float16).dtype) == "torch.float16" and n.double() is n
+    assert n.is_leaf and n.grad is None and n.grad_fn is None and not n.requires_grad
+    assert n.shape.numel() == 24 and len(n) == 2
+    assert n.device == npconv.device("cpu") and str(n.device) == "cpu"
+
+
+def test_detach_clone_and_requires_grad():
+    x = npconv.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert not y.is_leaf and y.requires_grad
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.numpy(), y.detach().numpy())
+    c = x.clone()
+    assert c.grad_fn is not None and not np.shares_memory(c.detach().numpy(), x.detach().numpy())
+    with pytest.raises(RuntimeError):
+        y.requires_grad = False
+    with pytest.raises(RuntimeError):
+        x.numpy()
+
+
+def test_dtypes_print_as_torch():
+    for name in ("float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"):
+        assert repr(getattr(npconv, name)) == repr(getattr(torch, name))
+    assert npconv.float is npconv.float32 and npconv.long is npconv.int64 and npconv.double is npconv.float64
+
+
+# ------------------------------------------------------------------------------------------ printing
+
+REPR_CASES = [
+    "m.tensor([1., 2., 3.])", "m.tensor([[1.5, -2.25], [3., 4.]])", "m.tensor([1, 2, 3])", "m.tensor(3.5)",
+    "m.tensor(2)", "m.tensor([True, False])", "m.tensor([1e-5, 1.0])", "m.tensor([1e10, 1.0])",
+    "m.tensor([0.1, 1000.5])", "m.tensor([float('nan'), 1.5, float('inf')])", "m.arange(2000)",
+    "m.arange(2000.).reshape(40, 50)", "m.tensor([1., 2.], dtype=m.float64)", "m.tensor([1, 2], dtype=m.int32)",
+    "m.zeros(0)", "m.zeros(2, 0)", "m.zeros(0, dtype=m.int64)", "m.tensor([1., 2.], requires_grad=True)",
+    "m.arange(100.).reshape(10, 10) / 3", "m.arange(30.).reshape(2, 3, 5) * 1.1", "m.tensor([123456789.0, 1.0])",
+    "m.tensor([0.00001234])", "m.tensor([-1.5, 0.0, 2.0])", "m.tensor([-0.0, 1.])", "m.tensor([[-1, 200], [3, 4]])",
+    "m.tensor([1.0, 2.0], dtype=m.float16)", "m.tensor([1e-8, 1.])", "m.linspace(0, 1, 30)",
+    "m.tensor([1.123456789, -22.5])", "m.empty(2, 3, device='meta')", "m.empty(2, 3, device='meta', dtype=m.int64)",
+    "m.nn.Parameter(m.tensor([1., 2.]))", "m.nn.Parameter(m.ones(2, 2))", "m.ones(3, 1000) * 1.5",
+    "m.arange(10 ** 4).reshape(10, 10, 100)", "m.tensor([[1.5]], dtype=m.float64, requires_grad=True) * 2",
+]
+
+GRAD_FN_CASES = [
+    "x * 2", "x + 1", "x - 1", "1 - x", "2 / x", "2 ** x", "x ** 2", "x / 2", "-x", "x.sum()", "x.mean()",
+    "x.sum(1)", "x.mean(0)", "x.exp()", "x.log()", "x.sqrt()", "x.tanh()", "x.sigmoid()", "x.abs()", "x.relu()",
+    "x.clamp(0, 1)", "x.max()", "x.max(1)", "x.view(-1)", "x.reshape(3, 1)", "x.t()", "x.transpose(0, 1)",
+    "x.permute(1, 0)", "x.unsqueeze(0)", "x.squeeze()", "x.squeeze(0)", "x.expand(2, 3)", "x.flatten()",
+    "x.double()", "x.clone()", "x[0]", "x[:, 1:]", "x[m.tensor([0])]", "x @ m.ones(3, 2)", "x[0] @ m.ones(3)",
+    "m.ones(2, 3) @ x[0]", "m.ones(2, 1, 3) @ m.ones(3, 2, requires_grad=True)", "m.cat([x, x])", "m.stack([x, x])",
+    "x.split(1, 1)", "x.var()", "x.std()", "m.maximum(x, m.ones(1))", "m.where(x > 1, x, m.zeros(1))",
+]
+
+
+@pytest.mark.parametrize("case", REPR_CASES)
+def test_repr_exactly_as_torch(case):
+    assert repr(eval(case, {"m": npconv})) == repr(eval(case, {"m": torch}))
+
+
+@pytest.mark.parametrize("case", GRAD_FN_CASES)
+def test_grad_fn_names_as_torch(case):
+    def run(m):
+        x = m.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+        return repr(eval(case, {"m": m, "x": x}))
+    assert run(npconv) == run(torch)
+
+
+def test_print_options_like_torch():
+    for m in (torch, npconv):
+        m.set_printoptions(precision=2)
+    try:
+        assert repr(npconv.tensor([1.12345, 2.5])) == repr(torch.tensor([1.12345, 2.5]))
+    finally:
+        for m in (torch, npconv):
+            m.set_printoptions(profile="default")
