@@ -223,13 +223,12 @@ def _repr_with_flops(module, per_module, batch, total_flops, total_params, flops
                        flops_to_string(flops, units=flops_units, precision=precision),
                        "{:.3%} MACs".format(flops / total_flops), original])
     extra_lines = extra.split("\n")
-    child_lines = []
-    for key, child in module._modules.items():
-        if child is None:
-            continue
-        text = _repr_with_flops(child, per_module, batch, total_flops, total_params, flops_units, param_units,
-                                precision)
-        child_lines.append("(" + key + "): " + _addindent(text, 2))
+    child_texts = [(key, _repr_with_flops(child, per_module, batch, total_flops, total_params, flops_units,
+                                          param_units, precision))
+                   for key, child in module._modules.items() if child is not None]
+    if type(module).__name__ == "ModuleList":
+        return _module_list_repr(child_texts)
+    child_lines = ["(" + key + "): " + _addindent(text, 2) for key, text in child_texts]
     lines = extra_lines + child_lines
     main = type(module).__name__ + "("
     if lines:
@@ -238,6 +237,21 @@ def _repr_with_flops(module, per_module, batch, total_flops, total_params, flops
         else:
             main += "\n  " + "\n  ".join(lines) + "\n"
     return main + ")"
+
+
+def _module_list_repr(child_texts):
+    """torch's ModuleList repr: runs of identical children print once as ``(0-2): 3 x Layer(...)``."""
+    if not child_texts:
+        return "ModuleList()"
+    runs = []  # [first index, last index, text]
+    for index, (_, text) in enumerate(child_texts):
+        if runs and runs[-1][2] == text:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index, text])
+    lines = [_addindent(f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}", 2)
+             for first, last, text in runs]
+    return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_strings=True,

@@ -88,7 +88,6 @@ class LayerRow:
     def __init__(self, **values):
         for key in self.FIELDS:
             setattr(self, key, values.get(key))
-        self.index_in_parent = values.get("index_in_parent", 1)
         self.recursive = values.get("recursive", False)
 
     def to_dict(self):
@@ -184,37 +183,45 @@ class ModelSummary:
         return formats[fmt]()
 
     def __str__(self):
-        columns = [("Output Shape", lambda r: _shape_text(r.output_shape)),
-                   ("Param #", lambda r: _count_text(r.params if (r.is_leaf or r.depth == 0) and not r.recursive
-                                                     else None) if r.depth else "--"),
-                   ("Mult-Adds", lambda r: _count_text(r.mult_adds if r.is_leaf else None)),
-                   ("RF", lambda r: _grid_text(r.receptive_field)),
-                   ("Jump", lambda r: _grid_text(r.stride))]
-        titles = [self._title(row) for row in self.layers]
-        name_width = max([40] + [5 * math.ceil((len(t) + 1) / 5) for t in titles])
-        widths = [25, 15, 18, 12, 10]
-        total_width = name_width + sum(widths)
-        divider = "=" * total_width
-        lines = [divider, "Layer (type:depth-idx)".ljust(name_width)
-                 + "".join(title.ljust(w) for (title, _), w in zip(columns, widths)), divider]
-        for row, title in zip(self.layers, titles):
-            lines.append(title.ljust(name_width) + "".join(fn(row).ljust(w) for (_, fn), w in zip(columns, widths)))
-        lines.append(divider)
-        lines.extend(f"{label}: {value}" for label, value in self._totals()[:4])
-        lines.append(divider)
-        lines.extend(f"{label}: {value}" for label, value in self._totals()[4:])
-        lines.append(divider)
-        return "\n".join(line.rstrip() for line in lines)
+        """The table in torchinfo's layout, with receptive field and jump columns added."""
+        columns = [("Output Shape", 25, lambda r: _shape_text(r.output_shape)),
+                   ("Param #", 25, lambda r: _count_text(self._shown_params(r))),
+                   ("Mult-Adds", 25, lambda r: _count_text(r.mult_adds if r.is_leaf else None)),
+                   ("Receptive Field", 16, lambda r: _grid_text(r.receptive_field)),
+                   ("Jump", 10, lambda r: _grid_text(r.stride))]
+        titles = self._titles()
+        longest = max([0] + [len(t) + row.depth * 5 + 1 for t, row in zip(titles, self.layers)])
+        name_width = max(40, 5 * math.ceil(longest / 5))
+        divider = "=" * (name_width + sum(width for _, width, _ in columns))
 
-    def _title(self, row):
-        if row.depth == 0:
-            return row.type
-        if row.depth == 1:
-            prefix = "├─"
-        else:
-            prefix = "│    " * (row.depth - 1) + "└─"
-        suffix = " (recursive)" if row.recursive else ""
-        return f"{prefix}{row.type}: {row.depth}-{row.index_in_parent}{suffix}"
+        def line(first, cells):
+            return (f"{first:<{name_width}} " + "".join(f"{c:<{w}} " for c, (_, w, _) in zip(cells, columns))).rstrip()
+        lines = [divider, line("Layer (type:depth-idx)", [title for title, _, _ in columns]), divider]
+        lines += [line(title, [fn(row) for _, _, fn in columns]) for title, row in zip(titles, self.layers)]
+        totals = [f"{label}: {value}" for label, value in self._totals()]
+        lines += [divider, *totals[:4], divider, *totals[4:], divider]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _shown_params(row):
+        """Leaves show their parameters; containers only parameters of their own (torchinfo's rule)."""
+        if row.recursive:
+            return None
+        if row.is_leaf:
+            return row.params
+        return row.own_params
+
+    def _titles(self):
+        counters, titles = {}, []
+        for row in self.layers:
+            if row.depth == 0:
+                titles.append(row.type)
+                continue
+            counters[row.depth] = counters.get(row.depth, 0) + 1
+            prefix = "├─" if row.depth == 1 else "│    " * (row.depth - 1) + "└─"
+            suffix = " (recursive)" if row.recursive else ""
+            titles.append(f"{prefix}{row.type}: {row.depth}-{counters[row.depth]}{suffix}")
+        return titles
 
     __repr__ = __str__
 
@@ -241,36 +248,64 @@ def _readable(number):
             return f" ({unit})", (f"{int(value):,d}" if value.is_integer() else f"{value:,.2f}")
 
 
-def _rows(calls):
-    """Summary rows from the trace: module calls and functional calls that are not implementation details."""
-    rows, row_of = [], {}
+def _parameter_counts(module, recurse=True):
+    unique = {id(p): p for p in module.parameters(recurse=recurse)}.values()
+    return sum(_prod(p.shape) for p in unique), sum(_prod(p.shape) for p in unique if p.requires_grad)
+
+
+def _hierarchy_depth(name):
+    """Depth in the module tree, as torchinfo counts it: the model 0, ``layer1.0.conv1`` 3."""
+    return 0 if not name else name.count(".") + 1
+
+
+def _container_row(name, module):
+    """A row for a container that was never called itself (a ModuleList), as torchinfo adds one."""
+    params, trainable = _parameter_counts(module)
+    row = LayerRow(name=name, type=type(module).__name__, depth=_hierarchy_depth(name), kind="module",
+                   params=params, trainable_params=trainable, mult_adds=0, is_leaf=False)
+    row.own_params, row._dtype = _parameter_counts(module, recurse=False)[0], None
+    return row
+
+
+def _rows(calls, model):
+    """Summary rows from the trace: module calls and functional calls that are not implementation details,
+    in call order, with containers that were never called (ModuleList) inserted before their first child."""
+    modules = dict(model.named_modules())
+    rows, named = [], set()
     shown = [c for c in calls if not c.internal and (c.kind == "module" or c.type.startswith("F."))]
     shown_ids = {id(c) for c in shown}
     for call in shown:
-        parent = call.parent
-        while parent is not None and id(parent) not in shown_ids:
-            parent = parent.parent
-        siblings = [c for c in (parent.children if parent else []) if id(c) in shown_ids]
-        has_children = any(id(c) in shown_ids for c in call.children)
-        params = 0
-        trainable = 0
         if call.kind == "module":
-            unique = {id(p): p for p in call.module.parameters()}.values()
-            params = sum(_prod(p.shape) for p in unique)
-            trainable = sum(_prod(p.shape) for p in unique if p.requires_grad)
+            depth = _hierarchy_depth(call.name)
+            parts = call.name.split(".") if call.name else []
+            for k in range(1, len(parts)):
+                prefix = ".".join(parts[:k])
+                if prefix not in named and prefix in modules:
+                    rows.append(_container_row(prefix, modules[prefix]))
+                    named.add(prefix)
+            named.add(call.name)
+        else:
+            owner = call.parent
+            while owner is not None and owner.kind != "module":
+                owner = owner.parent
+            depth = 1 if owner is None else _hierarchy_depth(owner.name) + 1
+        has_children = any(id(c) in shown_ids for c in call.children)
+        params = trainable = own = 0
+        if call.kind == "module":
+            params, trainable = _parameter_counts(call.module)
+            own = _parameter_counts(call.module, recurse=False)[0]
         field = call.output_field
         row = LayerRow(
-            name=call.name, type=call.type, depth=call.depth, kind=call.kind,
+            name=call.name, type=call.type, depth=depth, kind=call.kind,
             input_shape=call.input_shape, output_shape=call.output_shape, params=params,
             trainable_params=trainable, mult_adds=mult_adds_of(call) if not has_children else
             _subtree_mult_adds(call, shown_ids),
             receptive_field=field.size if field is not None else None,
             stride=field.jump if field is not None else None, is_leaf=not has_children,
-            index_in_parent=(siblings.index(call) + 1) if call in siblings else 1,
             recursive=getattr(call, "recursive", False))
+        row.own_params = own
         row._dtype = call.output_dtype
         rows.append(row)
-        row_of[id(call)] = row
     return rows
 
 
@@ -297,7 +332,7 @@ def summary(model, input_size, dtypes=None, **kwargs):
     """
     inputs = meta_inputs(input_size, dtypes)
     calls = trace(model, inputs, kwargs)
-    rows = _rows(calls)
+    rows = _rows(calls, model)
     input_bytes = sum(_bytes_of(tuple(t.shape), t.dtype) for t in inputs)
     shapes = [tuple(t.shape) for t in inputs]
     return ModelSummary(model, shapes, rows, {"input_bytes": input_bytes})

@@ -49,12 +49,12 @@ def test_params_shapes_and_mult_adds_match_torchinfo(name):
     assert ours.total_params == theirs.total_params
     assert ours.trainable_params == theirs.trainable_params
     module_rows = [row for row in ours.layers if row.kind == "module"]
-    assert [(r.type, list(r.output_shape)) for r in module_rows] == \
-           [(info.class_name, list(info.output_size)) for info in theirs.summary_list]
+    assert [(r.type, r.depth, list(r.output_shape or [])) for r in module_rows] == \
+           [(info.class_name, info.depth, list(info.output_size)) for info in theirs.summary_list]
 
     expected_total = 0
     for row, info in zip(module_rows, theirs.summary_list):
-        if not info.is_leaf_layer:
+        if not info.is_leaf_layer or not info.output_size:
             continue
         expected = expected_mult_adds(info.module, info.input_size, info.output_size)
         expected_total += expected

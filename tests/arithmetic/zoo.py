@@ -116,3 +116,20 @@ def build():
     return nn.Sequential(nn.Conv2d(3, 4, 3, stride=2), Block(), Block())
 """, (1, 3, 17, 17)),
 }
+
+ZOO["module_list"] = ("""
+import npconv.nn as nn
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(4, 4, 3, padding=1) for _ in range(3)] + [nn.Conv2d(4, 2, 1)])
+        self.pools = nn.ModuleList([nn.MaxPool2d(2), nn.MaxPool2d(2)])
+    def forward(self, x):
+        for conv in self.convs:
+            x = conv(x)
+        for pool in self.pools:
+            x = pool(x)
+        return x
+def build():
+    return Stack()
+""", (1, 4, 16, 16))
