@@ -1,2 +1,130 @@
-"""npconv.nn.functional: dropout ops."""
-__all__ = []
+"""npconv.nn.functional: dropout, as torch. Shapes are kept: (*) -> (*).
+
+In training, each element (dropout) or each whole channel (dropout1d/2d/3d) is zeroed with probability
+``p`` and the survivors are scaled by 1 / (1 - p), so the expectation is unchanged; in eval mode
+(``training=False``) the input passes through. The mask comes from npconv's global generator
+(``npconv.manual_seed``), so runs are reproducible, though not the same draws as torch's.
+"""
+import warnings
+
+import numpy as np
+
+from ... import random as _random
+from ...autograd import Function
+
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+
+
+class _Mask(Function):
+    """Multiply by a fixed mask (already scaled by 1 / (1 - p))."""
+
+    backward_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.mask, None
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _masked(input, p, mask_shape):
+    dtype = input.dtype.numpy_dtype
+    if p == 1.0:
+        mask = np.zeros(mask_shape, dtype=dtype)
+    else:
+        keep = _random.generator().random(mask_shape) >= p
+        mask = keep.astype(dtype) / dtype.type(1.0 - p)
+    return _Mask.apply(input, mask)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _masked(input, p, tuple(input.shape))
+
+
+def _channel_dropout(input, p, training, batched):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape)
+    lead = 2 if batched else 1
+    return _masked(input, p, shape[:lead] + (1,) * (len(shape) - lead))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p, scaling the rest by 1/(1-p)."""
+    _check_p(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, input.dim() == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p, scaling the rest by 1/(1-p)."""
+    _check_p(p)
+    ndim = input.dim()
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in "
+                      "an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _channel_dropout(input, p, training, True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p, scaling the rest by 1/(1-p)."""
+    _check_p(p)
+    ndim = input.dim()
+    if ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in "
+                      "an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
+                      "inputs).", stacklevel=2)
+    return _channel_dropout(input, p, training, ndim != 4)
+
+
+def _alpha(input, p, training, mask_shape):
+    """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    dtype = input.dtype.numpy_dtype
+    alpha_prime = -1.7580993408473766  # -scale * alpha of SELU
+    if p == 1.0:
+        return _Mask.apply(input, np.zeros(tuple(input.shape), dtype=dtype))
+    keep = (_random.generator().random(mask_shape) >= p).astype(dtype)
+    a = (1.0 / np.sqrt((alpha_prime ** 2 * p + 1) * (1 - p)))
+    b = -a * alpha_prime * p
+    return _Mask.apply(input, (keep * a).astype(dtype)) + (dtype.type(a * alpha_prime) * (1 - keep) + dtype.type(b))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks (keeps zero mean and unit variance)."""
+    return _alpha(input, p, training, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Channel-wise alpha dropout."""
+    shape = tuple(input.shape)
+    return _alpha(input, p, training, shape[:2] + (1,) * (len(shape) - 2))

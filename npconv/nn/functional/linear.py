@@ -1,2 +1,92 @@
-"""npconv.nn.functional: linear ops."""
-__all__ = []
+"""npconv.nn.functional: linear (fully connected) layer, as torch.
+
+    linear: (*, in_features) x (out_features, in_features) [+ (out_features,)] -> (*, out_features)
+            y = x W^T + b, one BLAS matmul over all leading dims at once.
+"""
+import numpy as np
+
+from ...autograd import Function
+
+__all__ = ["linear", "bilinear"]
+
+
+class _Linear(Function):
+    backward_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = None
+        if needs[0]:
+            grad_x = grad[..., None] * weight if weight.ndim == 1 else grad @ weight
+        grad_w = grad_b = None
+        if needs[1]:
+            if weight.ndim == 1:
+                grad_w = np.tensordot(grad, x, axes=(tuple(range(grad.ndim)), tuple(range(grad.ndim))))
+            else:
+                grad_w = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if ctx.has_bias and needs[2]:
+            grad_b = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if grad.ndim else grad
+        return grad_x, grad_w, grad_b
+
+
+def _type_name(t):
+    return {"float64": "double", "float32": "float", "int64": "long"}.get(t.dtype.name, t.dtype.name)
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b: (*, in_features) -> (*, out_features), with weight (out_features, in_features)
+    and bias (out_features,)."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    if input.dtype != weight.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_type_name(input)} != {_type_name(weight)}")
+    in_features = weight.shape[-1]
+    if input.shape[-1] != in_features:
+        rows = int(np.prod(input.shape[:-1], dtype=np.int64))
+        w_shape = f"{weight.shape[-1]}x{weight.shape[0]}" if weight.dim() == 2 else f"{weight.shape[0]}x1"
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {w_shape})")
+    if bias is not None:
+        out = tuple(input.shape[:-1]) + ((weight.shape[0],) if weight.dim() == 2 else ())
+        if bias.dim() > 0 and bias.shape[-1] not in (1, out[-1] if out else 1):
+            raise RuntimeError(f"The expanded size of the tensor ({out[-1]}) must match the existing size "
+                               f"({bias.shape[-1]}) at non-singleton dimension {len(out) - 1}.  Target sizes: "
+                               f"{list(out)}.  Tensor sizes: {list(bias.shape)}")
+    return _Linear.apply(input, weight, bias)
+
+
+class _Bilinear(Function):
+    @staticmethod
+    def forward(ctx, x1, x2, weight, bias):
+        ctx.save_for_backward(x1, x2, weight)
+        ctx.has_bias = bias is not None
+        y = np.einsum("...i,oij,...j->...o", x1, weight, x2, optimize=True)
+        if bias is not None:
+            y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x1, x2, weight = ctx.saved_tensors
+        g1 = np.einsum("...o,oij,...j->...i", grad, weight, x2, optimize=True)
+        g2 = np.einsum("...o,oij,...i->...j", grad, weight, x1, optimize=True)
+        gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
+        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if ctx.has_bias else None
+        return g1, g2, gw, gb
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T A x2 + b: (*, in1), (*, in2) with weight (out, in1, in2) -> (*, out)."""
+    return _Bilinear.apply(input1, input2, weight, bias)
