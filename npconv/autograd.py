@@ -325,13 +325,13 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             g = pending.pop(id(node), None)
             if g is None:
                 continue
-            retained = node.__dict__.get("_retained")
-            if retained is not None and retained() is not None:
-                _accumulate_leaf(retained(), g)
             for hook in node.__dict__.get("_hooks", ()):
                 replaced = hook(Tensor._make(g, False))
                 if replaced is not None:
                     g = replaced._data
+            retained = node.__dict__.get("_retained")  # after the hooks, as torch
+            if retained is not None and retained() is not None:
+                _accumulate_leaf(retained(), g)
             input_grads = node._function.backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)

@@ -156,7 +156,9 @@ def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, 
     """Run ``call(m, *tensors)`` with m = torch and m = npconv on tensors made from the same ``arrays`` and
     compare outputs and gradients (see the module docstring). Returns (npconv_output, torch_output)."""
     arrays = _arrays(arrays)
-    grads = [check_grad and _wants_grad(a, requires_grad, i) for i, a in enumerate(arrays)]
+    # check_grad=False alone gives inputs that need no grad; an explicit requires_grad= is honoured
+    grads = [(check_grad or requires_grad is not None) and _wants_grad(a, requires_grad, i)
+             for i, a in enumerate(arrays)]
     torch_inputs = [to_torch(a, g) for a, g in zip(arrays, grads)]
     np_inputs = [to_npconv(a, g) for a, g in zip(arrays, grads)]
     torch_out = call(torch, *torch_inputs)
@@ -196,7 +198,8 @@ def assert_module_matches_torch(factory, arrays, *, rtol=None, atol=None, grad_r
         def call(module, *xs):
             return module(*xs)
     arrays = _arrays(arrays)
-    grads = [check_grad and _wants_grad(a, requires_grad, i) for i, a in enumerate(arrays)]
+    grads = [(check_grad or requires_grad is not None) and _wants_grad(a, requires_grad, i)
+             for i, a in enumerate(arrays)]
     torch_inputs = [to_torch(a, g) for a, g in zip(arrays, grads)]
     np_inputs = [to_npconv(a, g) for a, g in zip(arrays, grads)]
     torch_out = call(torch_module, *torch_inputs)

@@ -1,0 +1,238 @@
+"""The autograd engine and the Function contract (npconv/autograd.py)."""
+import numpy as np
+import pytest
+import torch
+
+import npconv
+from npconv.autograd import Function
+from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        ctx.note = "any attribute"
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        assert ctx.note == "any attribute"
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class ArgmaxWithIndex(Function):
+    """forward returns (output, extra): the extra is a non-differentiable ndarray."""
+
+    @staticmethod
+    def forward(ctx, a):
+        idx = a.argmax(axis=-1)
+        ctx.idx, ctx.shape = idx, a.shape
+        return np.take_along_axis(a, idx[..., None], -1)[..., 0], idx
+
+    @staticmethod
+    def backward(ctx, grad):
+        full = np.zeros(ctx.shape, grad.dtype)
+        np.put_along_axis(full, ctx.idx[..., None], grad[..., None], -1)
+        return full
+
+
+def test_function_contract_unwraps_and_records():
+    x = npconv.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = npconv.tensor([2.0, 3.0, 4.0], requires_grad=True)
+    z = Mul.apply(x, y)
+    assert isinstance(z, npconv.Tensor) and z.requires_grad and not z.is_leaf
+    assert type(z.grad_fn).__name__ == "MulBackward0"
+    assert repr(z.grad_fn).startswith("<MulBackward0 object at 0x")
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 3.0, 4.0]])
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_needs_input_grad_and_numbers_pass_through():
+    seen = {}
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a, b, factor):
+            seen["needs"] = ctx.needs_input_grad
+            seen["factor"] = factor
+            return a * b * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None, None
+
+    x = npconv.ones(2, requires_grad=True)
+    Scale.apply(x, npconv.ones(2), 3.0).sum().backward()
+    assert seen == {"needs": (True, False, False), "factor": 3.0}
+    with npconv.no_grad():
+        out = Scale.apply(x, npconv.ones(2), 3.0)
+    assert seen["needs"] == (False, False, False) and out.grad_fn is None and not out.requires_grad
+
+
+def test_tuple_forward_returns_extras_unwrapped():
+    x = npconv.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]], requires_grad=True)
+    values, idx = ArgmaxWithIndex.apply(x)
+    assert isinstance(values, npconv.Tensor) and isinstance(idx, np.ndarray)
+    np.testing.assert_array_equal(idx, [1, 0])
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
+
+
+def test_engine_reduces_broadcast_gradients_to_input_shapes():
+    x = npconv.ones(3, 1, requires_grad=True)
+    y = npconv.ones(4, requires_grad=True)
+    Mul.apply(x, y).sum().backward()  # forward broadcasts to (3, 4); backward returns (3, 4) grads
+    assert x.grad.shape == (3, 1) and y.grad.shape == (4,)
+    np.testing.assert_array_equal(x.grad.numpy(), [[4.0]] * 3)
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0] * 4)
+
+
+def test_gradients_accumulate_on_leaves_and_reused_nodes_like_torch():
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * x          # x used twice in one node
+        z = y + y.exp()    # y used by two nodes (diamond)
+        z.sum().backward()
+        (x * 3).sum().backward()  # a second backward accumulates
+        return x.grad.numpy()
+    np.testing.assert_allclose(run(npconv), run(torch), rtol=1e-6)
+
+
+def test_second_backward_through_freed_graph_raises_like_torch():
+    def twice(m, x):
+        y = (x * x).sum()
+        y.backward()
+        y.backward()
+    assert_same_error(twice, [random_array((3,))], requires_grad=True)
+
+    def retained(m, x):
+        y = (x * x).sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        return x.grad
+    assert_matches_torch(retained, [random_array((3,))], check_grad=False, requires_grad=True)
+
+
+def test_backward_errors_like_torch():
+    assert_same_error(lambda m, x: (x * 2).backward(), [random_array((3,))], requires_grad=True,
+                      match="grad can be implicitly created only for scalar outputs")
+    assert_same_error(lambda m, x: x.sum().backward(), [random_array((3,))], requires_grad=False,
+                      match="does not require grad")
+    assert_same_error(lambda m, x: (x * 2).backward(m.ones(4, dtype=m.float64)), [random_array((3,))],
+                      requires_grad=True, match="Mismatch in shape")
+
+
+def test_backward_with_gradient_argument_like_torch():
+    def run(m, x, g):
+        y = x.tanh() * 3
+        y.backward(g)
+        return x.grad
+    assert_matches_torch(run, [random_array((2, 3)), random_array((2, 3), seed=1)], check_grad=False,
+                         requires_grad=[True, False])
+
+
+def test_grad_dtype_follows_the_input():
+    x = npconv.ones(3, dtype=npconv.float32, requires_grad=True)
+    (x.double() * 2).sum().backward()
+    assert x.grad.dtype == npconv.float32
+
+
+def test_no_grad_enable_grad_set_grad_enabled():
+    x = npconv.ones(2, requires_grad=True)
+    with npconv.no_grad():
+        assert not npconv.is_grad_enabled()
+        y = x * 2
+        with npconv.enable_grad():
+            z = x * 2
+    assert npconv.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None and z.requires_grad
+
+    @npconv.no_grad()
+    def decorated():
+        return x * 2
+
+    @npconv.no_grad
+    def bare():
+        return x * 2
+
+    assert not decorated().requires_grad and not bare().requires_grad and npconv.is_grad_enabled()
+    with npconv.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert npconv.is_grad_enabled()
+    npconv.set_grad_enabled(False)
+    try:
+        assert not npconv.is_grad_enabled()
+    finally:
+        npconv.set_grad_enabled(True)
+    with npconv.inference_mode():
+        assert not (x * 2).requires_grad
+
+
+def test_no_grad_restores_mode_after_exception():
+    with pytest.raises(ValueError):
+        with npconv.no_grad():
+            raise ValueError
+    assert npconv.is_grad_enabled()
+
+
+def test_autograd_grad_does_not_accumulate():
+    x = npconv.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = npconv.autograd.grad((x ** 3).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [3.0, 12.0])
+    assert x.grad is None
+
+
+def test_retain_grad_and_hooks_like_torch():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        y.register_hook(lambda g: g * 2)
+        seen = []
+        x.register_hook(lambda g: seen.append(g.clone()))
+        (y * y).sum().backward()
+        return x.grad.numpy(), y.grad.numpy(), seen[0].numpy()
+    for mine, theirs in zip(run(npconv), run(torch)):
+        np.testing.assert_allclose(mine, theirs)
+
+
+def test_detach_cuts_the_graph():
+    x = npconv.ones(2, requires_grad=True)
+    y = (x * 2).detach() * x
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_meta_tensors_flow_through_ops_without_data():
+    x = npconv.empty(2, 3, 4, device="meta")
+    assert x.is_meta and x.device.type == "meta" and x.numpy  # noqa: B018 (attribute exists)
+    y = (x * 2 + 1).sum(1).reshape(8)
+    assert y.shape == (8,) and y.is_meta and y.dtype == npconv.float32
+    assert y.numpy is not None
+    with pytest.raises(NotImplementedError):
+        y.tolist()
+
+    class ShapeOnly(Function):
+        @staticmethod
+        def forward(ctx, a):
+            raise AssertionError("forward must not run on meta tensors when meta() exists")
+
+        @staticmethod
+        def meta(a):
+            return (a.shape[0], 7), a.dtype
+
+    out = ShapeOnly.apply(x)
+    assert out.shape == (2, 7) and out.is_meta
+
+
+def test_deep_graph_does_not_hit_recursion_limit():
+    x = npconv.ones(2, requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
