@@ -619,7 +619,7 @@ def _random_float(shape_args, sample, dtype, device, requires_grad, generator):
     shape = _shape_from_args(shape_args)
     d = to_dtype(dtype) if dtype is not None else get_default_dtype()
     if not d.is_floating_point:
-        raise RuntimeError(f'"check_uniform_bounds" not implemented for \'{_torch_type_name(d)}\'')
+        raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{_torch_type_name(d)}\'')
     if _is_meta_device(device):
         return _finish(_meta_array(shape, d.numpy_dtype), None, "meta", requires_grad)
     gen = generator if generator is not None else _random.generator()
