@@ -1,2 +1,241 @@
-"""npconv.nn.functional: normalization ops."""
-__all__ = []
+"""npconv.nn.functional: batch, instance, group and layer normalisation, as torch. Shapes are kept.
+
+All four compute ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias`` and differ only in which
+elements share statistics:
+
+    batch_norm:     per channel, over (N, *S)         input (N, C, *S), weight/bias (C,)
+    instance_norm:  per sample and channel, over S     input (N, C, *S), weight/bias (C,)
+    group_norm:     per sample and group, over (C/G, *S)  weight/bias (C,)
+    layer_norm:     per sample, over the trailing normalized_shape dims; weight/bias normalized_shape
+
+so one autograd op (``_Normalize``) serves them all, given how to view the input for the statistics.
+Variance is biased (divide by n) for normalising; running variances store the unbiased one (n - 1).
+"""
+import numbers
+
+import numpy as np
+
+from ...autograd import Function
+
+__all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
+
+
+class _Normalize(Function):
+    """Normalise with statistics over ``axes`` of ``x.reshape(stats_shape)``; weight and bias broadcast
+    through ``param_shape``. Returns (y, mean, biased var) with the statistics as plain arrays."""
+
+    backward_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps):
+        view = x.reshape(stats_shape)
+        mean = view.mean(axis=axes, keepdims=True)
+        centered = view - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+        inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
+        xhat = (centered * inv_std).reshape(x.shape)
+        y = xhat if weight is None else xhat * weight.reshape(param_shape)
+        if bias is not None:
+            y = y + bias.reshape(param_shape)
+        ctx.save_for_backward(xhat, inv_std, weight)
+        ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
+        return y, mean, var
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv_std, weight = ctx.saved_tensors
+        stats_shape, axes, param_shape, bias_shape = ctx.shapes
+        needs = ctx.needs_input_grad
+        summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
+        grad_w = grad_b = grad_x = None
+        if weight is not None and needs[1]:
+            grad_w = (grad * xhat).sum(axis=summed).reshape(weight.shape)
+        if bias_shape is not None and needs[2]:
+            grad_b = grad.sum(axis=summed).reshape(bias_shape)
+        if needs[0]:
+            g = (grad if weight is None else grad * weight.reshape(param_shape)).reshape(stats_shape)
+            xh = xhat.reshape(stats_shape)
+            grad_x = inv_std * (g - g.mean(axis=axes, keepdims=True) - xh * (g * xh).mean(axis=axes, keepdims=True))
+            grad_x = grad_x.reshape(xhat.shape)
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+class _NormalizeWithGivenStats(Function):
+    """Evaluation-mode batch norm: (x - running_mean) / sqrt(running_var + eps) * weight + bias."""
+
+    backward_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, var, param_shape, eps):
+        inv_std = (1 / np.sqrt(var + var.dtype.type(eps))).astype(x.dtype, copy=False).reshape(param_shape)
+        xhat = (x - mean.astype(x.dtype, copy=False).reshape(param_shape)) * inv_std
+        y = xhat if weight is None else xhat * weight.reshape(param_shape)
+        if bias is not None:
+            y = y + bias.reshape(param_shape)
+        ctx.save_for_backward(xhat, inv_std, weight)
+        ctx.shapes = (param_shape, None if bias is None else bias.shape)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv_std, weight = ctx.saved_tensors
+        param_shape, bias_shape = ctx.shapes
+        summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
+        grad_x = grad * inv_std if weight is None else grad * (weight.reshape(param_shape) * inv_std)
+        grad_w = (grad * xhat).sum(axis=summed).reshape(weight.shape) if weight is not None else None
+        grad_b = grad.sum(axis=summed).reshape(bias_shape) if bias_shape is not None else None
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+def _channel_param_shape(input):
+    return (1, input.shape[1]) + (1,) * (input.dim() - 2)
+
+
+def _check_per_channel(name, tensor, channels):
+    if tensor is not None and tensor.numel() != channels:
+        raise RuntimeError(f"{name} should contain {channels} elements not {tensor.numel()}")
+
+
+def _update_running(running, observed, momentum):
+    """running <- (1 - momentum) * running + momentum * observed, in place (buffers carry no gradient)."""
+    if running is None:
+        return
+    array = running.numpy()
+    array[...] = ((1 - momentum) * array + momentum * observed.reshape(array.shape)).astype(array.dtype)
+
+
+def _verify_batch_size(size):
+    count = size[0]
+    for s in size[2:]:
+        count *= s
+    if count == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel of (N, C, *S) over (N, *S): with batch statistics when ``training`` (and then
+    update the running statistics with ``momentum``), else with ``running_mean`` / ``running_var``."""
+    if training:
+        _verify_batch_size(input.shape)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.dim() < 2:
+        raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
+    channels = input.shape[1]
+    for name, tensor in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                         ("running_var", running_var)):
+        _check_per_channel(name, tensor, channels)
+    param_shape = _channel_param_shape(input)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean.numpy(), running_var.numpy(),
+                                              param_shape, eps)
+    stats_shape = (input.shape[0], channels, -1)
+    y, mean, var = _Normalize.apply(input, weight, bias, stats_shape, (0, 2), param_shape, eps)
+    count = input.numel() // channels
+    _update_running(running_mean, mean, momentum)
+    _update_running(running_var, var * (count / (count - 1)), momentum)  # count > 1: checked above
+    return y
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) plane of (N, C, *S) over S; running statistics, when given, follow
+    the batch average of the per-sample statistics."""
+    if use_input_stats:
+        count = 1
+        for s in input.shape[2:]:
+            count *= s
+        if count == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        _check_per_channel(name, tensor, channels)
+    param_shape = _channel_param_shape(input)
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    stats_shape = (input.shape[0], channels, -1)
+    y, mean, var = _Normalize.apply(input, weight, bias, stats_shape, (2,), param_shape, eps)
+    count = input.numel() // (input.shape[0] * channels)
+    _update_running(running_mean, mean.mean(axis=0), momentum)
+    _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)
+    return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise (N, C, *S) per sample over groups of C / num_groups channels (and S)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    shape = list(input.shape)
+    _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
+    channels = shape[1]
+    if channels % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {shape} and num_groups={num_groups}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and (tensor.dim() != 1 or tensor.numel() != channels):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(tensor.shape)} and input of shape {shape}")
+    y, _, _ = _Normalize.apply(input, weight, bias, (shape[0], num_groups, -1), (2,),
+                               _channel_param_shape(input), eps)
+    return y
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` dims of (*, *normalized_shape)."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    shape = list(input.shape)
+    if k == 0 or tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{shape}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
+    lead = shape[:len(shape) - k]
+    rows = int(np.prod(lead, dtype=np.int64))
+    param_shape = (1,) * len(lead) + normalized_shape
+    y, _, _ = _Normalize.apply(input, weight, bias, (rows, -1) if rows else (0, max(1, int(np.prod(normalized_shape)))),
+                               (1,), param_shape, eps)
+    return y
+
+
+class _Normalize_p(Function):
+    """x / max(||x||_p over dim, eps)."""
+
+    @staticmethod
+    def forward(ctx, x, p, dim, eps):
+        norm = np.sum(np.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
+        denominator = np.maximum(norm, x.dtype.type(eps))
+        ctx.save_for_backward(x, norm, denominator)
+        ctx.args = (p, dim, eps)
+        return x / denominator
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, norm, denominator = ctx.saved_tensors
+        p, dim, eps = ctx.args
+        g = grad / denominator
+        above = norm > eps
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dnorm = np.abs(x) ** (p - 1) * np.sign(x) * norm ** (1 - p)
+        dnorm = np.where(np.isfinite(dnorm), dnorm, 0)
+        correction = np.sum(grad * x, axis=dim, keepdims=True) / denominator ** 2
+        return g - np.where(above, correction * dnorm, 0), None, None, None
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim``."""
+    return _Normalize_p.apply(input, float(p), dim, eps)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Not provided by npconv (rare in CNN tutorials); raises NotImplementedError."""
+    raise NotImplementedError("npconv does not implement local_response_norm")
