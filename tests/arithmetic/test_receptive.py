@@ -52,14 +52,35 @@ def test_union_of_residual_branches():
     assert joined.start == (-1,) and joined.size == (6,)     # pixels -1..1 and 0..4
 
 
-def touched_outputs(model, size, pixel):
+def touched_outputs(model, size, pixel, library=torch):
     """Output positions (1-d) that change when one input pixel changes, by a real forward pass."""
-    x = torch.rand(1, 1, size, dtype=torch.float64)
-    y = x.clone()
+    x = np.random.default_rng(pixel).random((1, 1, size))
+    y = x.copy()
     y[0, 0, pixel] += 100.0
-    with torch.no_grad():
-        changed = (model(x) - model(y)).abs().sum(dim=1)[0] > 1e-9
-    return set(np.flatnonzero(changed.numpy()).tolist())
+    with library.no_grad():
+        outputs = [np.asarray(model(library.tensor(v)).numpy()) for v in (x, y)]
+    changed = np.abs(outputs[0] - outputs[1]).sum(axis=1)[0] > 1e-9
+    return set(np.flatnonzero(changed).tolist())
+
+
+def build_chain(library, layers, size):
+    """The 1-d chain in ``library`` (torch or npconv): positive-weight convolutions and max pooling."""
+    nn = library.nn
+    modules, specs, length = [], [], size
+    rng = np.random.default_rng(len(layers))
+    for kind, k, s, p, d in layers:
+        if kind == "conv":
+            conv = nn.Conv1d(1, 1, k, s, p, d, bias=False).double()
+            # positive weights: a larger pixel always raises every output it reaches
+            conv.weight = nn.Parameter(library.tensor(rng.uniform(0.5, 1.0, (1, 1, k))))
+            modules.append(conv)
+            length = conv_output_size(length, k, s, p, d)
+        else:
+            p = min(p, k // 2)
+            modules.append(nn.MaxPool1d(k, s, p))
+            length = conv_output_size(length, k, s, p)
+        specs.append(dict(kind=kind, kernel_size=k, stride=s, padding=p, dilation=d))
+    return nn.Sequential(*modules), specs, length
 
 
 layer_strategy = st.one_of(
@@ -67,23 +88,13 @@ layer_strategy = st.one_of(
     st.tuples(st.just("pool"), st.integers(1, 3), st.integers(1, 3), st.integers(0, 1), st.just(1)))
 
 
+@pytest.mark.parametrize("library", ["torch", "npconv"])
 @given(layers=st.lists(layer_strategy, min_size=1, max_size=4), size=st.integers(8, 40), data=st.data())
-def test_one_pixel_changes_exactly_the_outputs_the_field_says(layers, size, data):
-    modules, specs, length = [], [], size
-    for kind, k, s, p, d in layers:
-        if kind == "conv":
-            conv = tnn.Conv1d(1, 1, k, s, p, d, bias=False).double()
-            with torch.no_grad():
-                conv.weight.uniform_(0.5, 1.0)   # positive weights: a larger pixel always raises what it reaches
-            modules.append(conv)
-            length = conv_output_size(length, k, s, p, d)
-        else:
-            p = min(p, k // 2)
-            modules.append(tnn.MaxPool1d(k, s, p))
-            length = conv_output_size(length, k, s, p)
-        specs.append(dict(kind=kind, kernel_size=k, stride=s, padding=p, dilation=d))
-        if length < 1:
-            return
+def test_one_pixel_changes_exactly_the_outputs_the_field_says(library, layers, size, data):
+    library = torch if library == "torch" else pytest.importorskip("npconv")
+    model, specs, length = build_chain(library, layers, size)
+    if length < 1:
+        return
     field = receptive_field(specs, ndim=1)
     # holes: a layer whose taps (d * jump apart) are wider apart than the field each tap reads
     dense, partial = True, ReceptiveField.identity(1)
@@ -93,7 +104,7 @@ def test_one_pixel_changes_exactly_the_outputs_the_field_says(layers, size, data
         partial = partial.conv(spec["kernel_size"], spec["stride"], spec["padding"], spec["dilation"])
     pixel = data.draw(st.integers(0, size - 1))
     predicted = {o for o in range(length) if field.region(o)[0][0] <= pixel <= field.region(o)[0][1]}
-    actual = touched_outputs(tnn.Sequential(*modules), size, pixel)
+    actual = touched_outputs(model, size, pixel, library)
     # a dilated kernel, or a stride larger than the kernel, may step over pixels (holes in the field):
     # then only "inside the span" holds. Near the borders, intermediate layers' padding is counted as
     # input pixels, so equality is promised only for outputs whose region lies inside the input.
