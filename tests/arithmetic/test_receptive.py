@@ -80,6 +80,8 @@ def build_chain(library, layers, size):
             modules.append(nn.MaxPool1d(k, s, p))
             length = conv_output_size(length, k, s, p)
         specs.append(dict(kind=kind, kernel_size=k, stride=s, padding=p, dilation=d))
+        if length < 1:
+            return None, specs, 0
     return nn.Sequential(*modules), specs, length
 
 
