@@ -345,3 +345,133 @@ def test_loading_works_where_torch_cannot_be_imported(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) == pytest.approx(expected, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------------- npconv.Tensor level
+
+npconv = pytest.importorskip("npconv")
+from npconv import io as npio  # noqa: E402
+
+
+def _npconv_net(layers):
+    return npconv.nn.Sequential(*layers)
+
+
+def test_load_gives_tensors_sharing_memory_and_parameters(tmp_path):
+    base = torch.arange(12.0).reshape(3, 4)
+    torch.save({"base": base, "view": base[:, 1:], "p": torch.nn.Parameter(torch.ones(2)),
+                "size": torch.Size([2, 3]), "half": torch.ones(2, dtype=torch.float16)}, tmp_path / "a.pt")
+    loaded = npio.load(tmp_path / "a.pt")
+    assert isinstance(loaded["base"], npconv.Tensor) and loaded["view"].shape == (3, 3)
+    assert np.shares_memory(loaded["base"].numpy(), loaded["view"].numpy())
+    assert type(loaded["p"]).__name__ == "Parameter" and loaded["p"].requires_grad
+    assert loaded["size"] == (2, 3) and repr(loaded["size"]) == "torch.Size([2, 3])"
+    assert loaded["half"].dtype == npconv.float16
+
+
+def test_saved_tensors_parameters_sizes_and_dtypes_read_back_in_torch(tmp_path):
+    net = _npconv_net([npconv.nn.Conv2d(3, 4, 3), npconv.nn.ReLU(), npconv.nn.Conv2d(4, 2, 1)])
+    obj = {"state": net.state_dict(), "params": dict(net.named_parameters()),
+           "shape": npconv.zeros(2, 5).shape, "dtype": npconv.float64, "grad": npconv.ones(2, requires_grad=True)}
+    npio.save(obj, tmp_path / "b.pt")
+    back = torch.load(tmp_path / "b.pt", weights_only=True)
+    for key, value in net.state_dict().items():
+        assert torch.equal(back["state"][key], torch.from_numpy(value.numpy()))
+    assert isinstance(back["params"]["0.weight"], torch.nn.Parameter)
+    assert back["shape"] == torch.Size([2, 5]) and isinstance(back["shape"], torch.Size)
+    assert back["dtype"] is torch.float64 and back["grad"].requires_grad
+
+
+def test_save_to_path_is_atomic(tmp_path):
+    path = tmp_path / "c.pt"
+    npio.save({"a": npconv.ones(2)}, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        npio.save({"a": npconv.ones(2), "bad": object()}, path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["c.pt"]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_flat_formats_round_trip_and_read_in_their_libraries(tmp_path, suffix):
+    state = {"w": npconv.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3)), "n": npconv.tensor(3),
+             "h": npconv.tensor(np.ones(2, np.float16)), "b": npconv.tensor([True, False])}
+    path = tmp_path / f"d{suffix}"
+    npio.save(state, path)
+    loaded = npio.load(path)
+    for key, value in state.items():
+        assert loaded[key].dtype == value.dtype and np.array_equal(loaded[key].numpy(), value.numpy())
+    if suffix == ".safetensors":
+        assert torch.equal(torch.load(path)["w"], torch.arange(6.0).reshape(2, 3))  # torch reads it too
+    else:
+        assert np.array_equal(np.load(path)["w"], state["w"].numpy())
+    with open(path, "rb") as file:              # recognised by content when there is no name
+        assert np.array_equal(npio.load(io.BytesIO(file.read()))["w"].numpy(), state["w"].numpy())
+    with pytest.raises(TypeError, match="flat"):
+        npio.save({"nested": {"w": state["w"]}}, tmp_path / f"e{suffix}")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_flat_formats_truncated_raise_clearly(tmp_path, suffix):
+    path = tmp_path / f"f{suffix}"
+    npio.save({"w": npconv.ones(64)}, path)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError):
+        npio.load(path)
+
+
+def test_safetensors_missing_gives_install_hint(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        sys.modules["safetensors"] = None
+        import npconv.io
+        try:
+            npconv.io.save({{}}, {str(tmp_path / 'g.safetensors')!r})
+        except ImportError as error:
+            print(error)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "npconv[safetensors]" in result.stdout, result.stderr
+
+
+def test_legacy_torch_format_is_refused_clearly(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save({"a": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+    with pytest.raises(CheckpointError, match="legacy"):
+        npio.load(path)
+
+
+def test_load_state_dict_of_a_torch_trained_net_gives_torch_outputs(tmp_path):
+    torch.manual_seed(0)
+    tnet = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Conv2d(4, 3, 3, stride=2), torch.nn.Flatten(), torch.nn.Linear(27, 5))
+    optimizer = torch.optim.SGD(tnet.parameters(), lr=0.1)
+    for _ in range(3):                              # a few real training steps: weights not at init
+        optimizer.zero_grad()
+        tnet(torch.randn(8, 1, 16, 16)).square().mean().backward()
+        optimizer.step()
+    torch.save(tnet.state_dict(), tmp_path / "net.pt")
+    nn = npconv.nn
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 3, 3, stride=2),
+                        nn.Flatten(), nn.Linear(27, 5))
+    net.load_state_dict(npio.load(tmp_path / "net.pt"))
+    x = np.random.default_rng(1).standard_normal((4, 1, 16, 16)).astype(np.float32)
+    with torch.no_grad():
+        expected = tnet(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(net(npconv.from_numpy(x)).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_load_state_dict_with_batchnorm_counter(tmp_path):
+    if not hasattr(npconv.nn, "BatchNorm2d"):
+        pytest.skip("npconv.nn.BatchNorm2d has not landed yet")
+    tnet = small_conv_net().eval()
+    torch.save(tnet.state_dict(), tmp_path / "bn.pt")
+    nn = npconv.nn
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(8, 4, 3, stride=2, bias=False), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(36, 5))
+    net.load_state_dict(npio.load(tmp_path / "bn.pt"))
+    net.eval()
+    assert int(net[1].num_batches_tracked) == 1
+    x = np.random.default_rng(2).standard_normal((2, 3, 16, 16)).astype(np.float32)
+    with torch.no_grad():
+        expected = tnet(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(net(npconv.from_numpy(x)).detach().numpy(), expected, rtol=1e-4, atol=1e-5)

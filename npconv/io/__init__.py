@@ -135,7 +135,8 @@ def _load_file(file, kind, map_location):
     if kind == "safetensors":
         return _load_safetensors_bytes(file.read())
     if is_zip_checkpoint(file):
-        return read_checkpoint(file, _as_tensor, _as_parameter, map_location)
+        from ..tensor import Size
+        return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
     start = file.tell()
     head = file.read(4)
     file.seek(start)
@@ -230,5 +231,6 @@ def _load_safetensors_bytes(data):
 
 def _safetensors_bytes(obj):
     writer = _safetensors_numpy()
-    arrays = {name: np.ascontiguousarray(a) for name, a in _flat_arrays(obj, ".safetensors").items()}
+    arrays = {name: a if a.flags.c_contiguous else a.copy(order="C")   # (ascontiguousarray makes 0-d 1-d)
+              for name, a in _flat_arrays(obj, ".safetensors").items()}
     return writer.save(arrays)

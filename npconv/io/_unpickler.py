@@ -135,7 +135,6 @@ def _static_globals():
         ("builtins", "complex"): complex,
         ("builtins", "bytearray"): SafeCallable("builtins.bytearray", _safe_bytearray),
         ("_codecs", "encode"): SafeCallable("_codecs.encode", _safe_encode),
-        ("torch", "Size"): SafeCallable("torch.Size", lambda dims=(): tuple(dims)),
         ("torch", "device"): SafeCallable("torch.device", lambda *a: ":".join(str(x) for x in a)),
         ("torch", "Tensor"): TypeMarker("torch.Tensor"),
         ("torch._tensor", "Tensor"): TypeMarker("torch.Tensor"),
@@ -149,7 +148,7 @@ def _static_globals():
     return rc
 
 
-ALLOWED_GLOBALS = sorted(f"{m}.{n}" for m, n in _static_globals()) + [
+ALLOWED_GLOBALS = sorted(f"{m}.{n}" for m, n in _static_globals()) + ["torch.Size",
     "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
     "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
     "torch._tensor._rebuild_from_type_v2"]
@@ -163,9 +162,10 @@ class RestrictedUnpickler(pickle.Unpickler):
     persistent ids torch writes for storages.
     """
 
-    def __init__(self, file, rebuilders, load_storage):
+    def __init__(self, file, rebuilders, load_storage, size_type=tuple):
         super().__init__(file, encoding="utf-8")
         self._globals = _static_globals()
+        self._globals[("torch", "Size")] = SafeCallable("torch.Size", lambda dims=(): size_type(dims))
         for qualified, function in rebuilders.items():
             module, _, name = qualified.rpartition(".")
             self._globals[(module, name)] = SafeCallable(qualified, function)

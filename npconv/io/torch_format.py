@@ -51,7 +51,7 @@ def is_zip_checkpoint(file):
 
 # ----------------------------------------------------------------------------------------- reading
 
-def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None):
+def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple):
     """Load the object of a torch zip checkpoint from a seekable binary file.
 
     Raises ``pickle.UnpicklingError`` when the pickle asks for a global a state dict does not need, and
@@ -64,12 +64,13 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
         raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
     with archive:
-        return _ArchiveReader(archive, make_tensor, make_parameter, map_location).load()
+        return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type).load()
 
 
 class _ArchiveReader:
-    def __init__(self, archive, make_tensor, make_parameter, map_location):
+    def __init__(self, archive, make_tensor, make_parameter, map_location, size_type):
         self.archive = archive
+        self.size_type = size_type
         self.make_tensor = make_tensor
         self.make_parameter = make_parameter
         self.map_location = map_location
@@ -115,7 +116,8 @@ class _ArchiveReader:
         self.byteorder = self._byteorder()
         self._check_map_location()
         pickled = self._record("data.pkl")
-        unpickler = RestrictedUnpickler(io.BytesIO(pickled), self._rebuilders(), self._load_storage)
+        unpickler = RestrictedUnpickler(io.BytesIO(pickled), self._rebuilders(), self._load_storage,
+                                        self.size_type)
         try:
             return unpickler.load()
         except (pickle.UnpicklingError, CheckpointError, ImportError):
