@@ -132,7 +132,7 @@ class _Recorder:
         shape = getattr(out, "shape", None)
         if shape is None:
             return
-        fields = [self.fields[id(a)] for a in arrays
+        fields = [self.fields[id(a)] for a in _flat_arrays(arrays)
                   if id(a) in self.fields and getattr(a, "ndim", 0) == len(shape) and a.shape[2:] == shape[2:]]
         self.set_field(out, _union(fields))
 
@@ -161,6 +161,18 @@ class _Recorder:
             if field is not _KEEP:
                 self.set_field(first_out._data, field)
             call.output_field = self.field_of(first_out)
+
+
+def _flat_arrays(values):
+    """The arrays among an op's arguments, looking into lists of tensors (``cat``, ``stack``)."""
+    Tensor = _tensor_class()
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            yield from _flat_arrays(value)
+        elif isinstance(value, Tensor):
+            yield value._data
+        else:
+            yield value
 
 
 def _union(fields):

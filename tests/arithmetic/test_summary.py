@@ -189,3 +189,23 @@ def test_builtin_models_summary(name, params):
         assert elapsed < 1.0, f"VGG-16 summary took {elapsed:.2f}s"
         assert result.layers[-1].output_shape == (1, 1000)
         assert result.total_mult_adds == 15470264320     # 15.47 GMACs, the figure papers quote
+
+
+def test_concatenated_branches_take_the_union_of_fields():
+    ours_model, _ = build_both("""
+import npconv as torch
+import npconv.nn as nn
+class Branches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.narrow = nn.Conv2d(1, 2, 3, padding=1)
+        self.wide = nn.Conv2d(1, 2, 5, padding=2)
+        self.mix = nn.Conv2d(4, 1, 1)
+    def forward(self, x):
+        return self.mix(torch.cat([self.narrow(x), self.wide(x)], dim=1))
+def build():
+    return Branches()
+""")
+    rows = {row.name: row for row in npconv_summary(ours_model, (1, 1, 8, 8)).layers}
+    assert rows["narrow"].receptive_field == (3, 3) and rows["wide"].receptive_field == (5, 5)
+    assert rows["mix"].receptive_field == (5, 5) and rows["mix"].stride == (1, 1)
