@@ -125,8 +125,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() < 2:
         raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
     channels = input.shape[1]
-    for name, tensor in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                         ("running_var", running_var)):
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
         _check_per_channel(name, tensor, channels)
     param_shape = _channel_param_shape(input)
     if not training:
