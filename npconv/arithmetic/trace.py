@@ -387,16 +387,20 @@ def _restore_forward(module, had_own):
 
 @contextlib.contextmanager
 def _buffers_restored(model):
-    """A training-mode forward on meta tensors must not leave meta running statistics behind."""
-    buffers = {}
-    for name, module in model.named_modules():
+    """A training-mode forward on meta tensors updates BatchNorm's running statistics from values that do
+    not exist: put back every buffer, both the object and (in place) its values."""
+    saved = []
+    for module in model.modules():
         for key, value in getattr(module, "_buffers", {}).items():
-            buffers[(id(module), key)] = (module, key, value)
+            data = getattr(value, "_data", None)
+            saved.append((module, key, value, None if data is None else data.copy()))
     try:
         yield
     finally:
-        for module, key, value in buffers.values():
+        for module, key, value, data in saved:
             module._buffers[key] = value
+            if data is not None:
+                value._data = data
 
 
 def meta_inputs(input_size, dtypes=None):
