@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn as nn
 import npconv.nn.functional as F
+from npconv import kernels
 from tests.strategies import conv_arguments, conv_transpose_arguments, float_dtypes, padding_modes
 
 RTOL = {"float64": 1e-6, "float32": 1e-4}
@@ -70,21 +71,27 @@ def check_against_torch(name, arrays, kwargs, dtype, rng):
 # functional, random cases
 
 
-@given(args=conv_arguments(), dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
-def test_conv_functional_matches_torch(args, dtype, seed):
+# None: the chooser decides (small test channel counts make it pick im2col, so force each one too)
+algorithms = st.sampled_from([None, "shifted_gemm", "im2col"])
+
+
+@given(args=conv_arguments(), dtype=float_dtypes, algorithm=algorithms, seed=st.integers(0, 2**32 - 1))
+def test_conv_functional_matches_torch(args, dtype, algorithm, seed):
     rng = np.random.default_rng(seed)
     arrays = random_inputs(rng, dtype, args, args["bias"])
     kwargs = dict(stride=args["stride"], padding=args["padding"], dilation=args["dilation"], groups=args["groups"])
-    check_against_torch(f"conv{args['dims']}d", arrays, kwargs, dtype, rng)
+    with kernels.use(algorithm):
+        check_against_torch(f"conv{args['dims']}d", arrays, kwargs, dtype, rng)
 
 
-@given(args=conv_transpose_arguments(), dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
-def test_conv_transpose_functional_matches_torch(args, dtype, seed):
+@given(args=conv_transpose_arguments(), dtype=float_dtypes, algorithm=algorithms, seed=st.integers(0, 2**32 - 1))
+def test_conv_transpose_functional_matches_torch(args, dtype, algorithm, seed):
     rng = np.random.default_rng(seed)
     arrays = random_inputs(rng, dtype, args, args["bias"])
     kwargs = dict(stride=args["stride"], padding=args["padding"], output_padding=args["output_padding"],
                   groups=args["groups"], dilation=args["dilation"])
-    check_against_torch(f"conv_transpose{args['dims']}d", arrays, kwargs, dtype, rng)
+    with kernels.use(algorithm):
+        check_against_torch(f"conv_transpose{args['dims']}d", arrays, kwargs, dtype, rng)
 
 
 # ----------------------------------------------------------------------------------------------------
