@@ -79,7 +79,8 @@ def test_number_formatting_equals_ptflops(value):
         assert params_to_string(value, units) == their_params(value, units)
 
 
-@pytest.mark.parametrize("name", ["vgg11", "resnet18", "mobilenet_v2", "unet", "dcgan_generator"])
+@pytest.mark.parametrize("name", [pytest.param("vgg11", marks=pytest.mark.slow), "resnet18", "mobilenet_v2",
+                                  "unet", "dcgan_generator"])
 def test_builtin_models_equal_ptflops(name):
     from npconv import models
     from .twins import torch_twin_module

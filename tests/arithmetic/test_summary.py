@@ -173,7 +173,8 @@ def test_errors_of_the_model_come_through():
     assert "forward" not in vars(ours_model[0])
 
 
-@pytest.mark.parametrize("name, params", [("vgg16", 138357544), ("resnet18", 11689512),
+@pytest.mark.parametrize("name, params", [pytest.param("vgg16", 138357544, marks=pytest.mark.slow),
+                                          ("resnet18", 11689512),
                                           ("mobilenet_v2", 3504872), ("dcgan_generator", 3576704)])
 def test_builtin_models_summary(name, params):
     from npconv import models
