@@ -12,6 +12,8 @@ import npconv
 import npconv.nn as nn
 import npconv.nn.functional as F
 from npconv import kernels
+from npconv.arithmetic import conv_transpose_output_size
+from tests.torch_compare import assert_matches_torch, assert_module_matches_torch
 from tests.strategies import conv_arguments, conv_transpose_arguments, float_dtypes, padding_modes
 
 RTOL = {"float64": 1e-6, "float32": 1e-4}
@@ -20,55 +22,14 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even k
 
 
 # ----------------------------------------------------------------------------------------------------
-# helpers
-
-
-def assert_close(actual, expected, dtype):
-    """Relative comparison scaled by the largest magnitude (sums of mixed signs cancel)."""
-    expected = expected.detach().numpy()
-    actual = actual.detach().numpy()
-    assert actual.shape == expected.shape
-    assert actual.dtype == expected.dtype
-    scale = max(1.0, float(np.abs(expected).max(initial=0)))
-    np.testing.assert_allclose(actual, expected, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+# functional, random cases (tests/torch_compare.py runs both and compares outputs and every gradient)
 
 
 def random_inputs(rng, dtype, args, with_bias):
     x = rng.standard_normal(args["input_shape"]).astype(dtype)
     w = rng.standard_normal(args["weight_shape"]).astype(dtype)
     b = rng.standard_normal(args["out_channels"]).astype(dtype) if with_bias else None
-    return x, w, b
-
-
-def leaves(module, arrays):
-    return [None if a is None else module.tensor(a, requires_grad=True) for a in arrays]
-
-
-def run_both(name, arrays, kwargs, rng):
-    """Call ``name`` in torch and npconv on the same arrays; backprop the same random gradient."""
-    results = []
-    for module, functional in ((torch, TF), (npconv, F)):
-        tensors = leaves(module, arrays)
-        y = getattr(functional, name)(*tensors, **kwargs)
-        if module is torch:
-            gy = rng.standard_normal(tuple(y.shape)).astype(arrays[0].dtype)
-        y.backward(module.from_numpy(gy.copy()))
-        results.append((y, [None if t is None else t.grad for t in tensors]))
-    return results
-
-
-def check_against_torch(name, arrays, kwargs, dtype, rng):
-    (expected, expected_grads), (actual, actual_grads) = run_both(name, arrays, kwargs, rng)
-    assert tuple(actual.shape) == tuple(expected.shape)
-    assert_close(actual, expected, dtype)
-    for a, e in zip(actual_grads, expected_grads):
-        assert (a is None) == (e is None)
-        if e is not None:
-            assert_close(a, e, dtype)
-
-
-# ----------------------------------------------------------------------------------------------------
-# functional, random cases
+    return [x, w, b]
 
 
 # None: the chooser decides (small test channel counts make it pick im2col, so force each one too)
@@ -77,92 +38,71 @@ algorithms = st.sampled_from([None, "shifted_gemm", "im2col"])
 
 @given(args=conv_arguments(), dtype=float_dtypes, algorithm=algorithms, seed=st.integers(0, 2**32 - 1))
 def test_conv_functional_matches_torch(args, dtype, algorithm, seed):
-    rng = np.random.default_rng(seed)
-    arrays = random_inputs(rng, dtype, args, args["bias"])
+    arrays = random_inputs(np.random.default_rng(seed), dtype, args, args["bias"])
+    name = f"conv{args['dims']}d"
     kwargs = dict(stride=args["stride"], padding=args["padding"], dilation=args["dilation"], groups=args["groups"])
     with kernels.use(algorithm):
-        check_against_torch(f"conv{args['dims']}d", arrays, kwargs, dtype, rng)
+        assert_matches_torch(lambda m, x, w, b: getattr(m.nn.functional, name)(x, w, b, **kwargs), arrays,
+                             rtol=RTOL[dtype], seed=seed)
 
 
 @given(args=conv_transpose_arguments(), dtype=float_dtypes, algorithm=algorithms, seed=st.integers(0, 2**32 - 1))
 def test_conv_transpose_functional_matches_torch(args, dtype, algorithm, seed):
-    rng = np.random.default_rng(seed)
-    arrays = random_inputs(rng, dtype, args, args["bias"])
+    arrays = random_inputs(np.random.default_rng(seed), dtype, args, args["bias"])
+    name = f"conv_transpose{args['dims']}d"
     kwargs = dict(stride=args["stride"], padding=args["padding"], output_padding=args["output_padding"],
                   groups=args["groups"], dilation=args["dilation"])
     with kernels.use(algorithm):
-        check_against_torch(f"conv_transpose{args['dims']}d", arrays, kwargs, dtype, rng)
+        assert_matches_torch(lambda m, x, w, b: getattr(m.nn.functional, name)(x, w, b, **kwargs), arrays,
+                             rtol=RTOL[dtype], seed=seed)
 
 
 # ----------------------------------------------------------------------------------------------------
-# modules, random cases (weights copied from torch's layer)
+# modules, random cases (torch's weights copied into npconv's layer)
 
 
-def copy_parameters(source, target):
-    with npconv.no_grad():
-        target.weight.copy_(npconv.from_numpy(source.weight.detach().numpy().copy()))
-        if source.bias is not None:
-            target.bias.copy_(npconv.from_numpy(source.bias.detach().numpy().copy()))
-
-
-def check_module(torch_layer, our_layer, x, dtype, rng, **forward_kwargs):
-    copy_parameters(torch_layer, our_layer)
-    xt = torch.from_numpy(x.copy()).requires_grad_()
-    xn = npconv.tensor(x, requires_grad=True)
-    yt = torch_layer(xt, **forward_kwargs)
-    yn = our_layer(xn, **forward_kwargs)
-    gy = rng.standard_normal(tuple(yt.shape)).astype(dtype)
-    yt.backward(torch.from_numpy(gy))
-    yn.backward(npconv.from_numpy(gy.copy()))
-    assert_close(yn, yt, dtype)
-    assert_close(xn.grad, xt.grad, dtype)
-    assert_close(our_layer.weight.grad, torch_layer.weight.grad, dtype)
-    if torch_layer.bias is not None:
-        assert_close(our_layer.bias.grad, torch_layer.bias.grad, dtype)
+def enlarge_spatial(shape, dims, smallest):
+    return shape[:-dims] + tuple(max(size, smallest) for size in shape[-dims:])
 
 
 @given(args=conv_arguments(), mode=padding_modes, dtype=float_dtypes, seed=st.integers(0, 2**32 - 1))
 def test_conv_module_matches_torch(args, mode, dtype, seed):
-    rng = np.random.default_rng(seed)
-    if mode in ("reflect", "circular") and args["paddings"]:
-        # reflect needs pad < size; circular wraps at most once: keep the input large enough
-        need = max(args["paddings"]) + 1
-        args["input_shape"] = args["input_shape"][:-args["dims"]] + tuple(
-            max(s, need) for s in args["input_shape"][-args["dims"]:])
+    shape = args["input_shape"]
+    if mode in ("reflect", "circular") and args["paddings"]:  # reflect: pad < size; circular: wrap once
+        shape = enlarge_spatial(shape, args["dims"], max(args["paddings"]) + 1)
     if mode == "reflect" and args["padding"] == "same":
-        need = max(d * (k - 1) for d, k in zip(args["dilations"], args["kernel"])) + 1
-        args["input_shape"] = args["input_shape"][:-args["dims"]] + tuple(
-            max(s, need) for s in args["input_shape"][-args["dims"]:])
+        shape = enlarge_spatial(shape, args["dims"],
+                                max(d * (k - 1) for d, k in zip(args["dilations"], args["kernel"])) + 1)
     kwargs = dict(kernel_size=args["kernel_size"], stride=args["stride"], padding=args["padding"],
                   dilation=args["dilation"], groups=args["groups"], bias=args["bias"], padding_mode=mode)
     name = f"Conv{args['dims']}d"
-    torch_layer = getattr(torch.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(torch, dtype),
-                                          **kwargs)
-    our_layer = getattr(nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(npconv, dtype), **kwargs)
-    assert repr(our_layer) == repr(torch_layer)
-    x = rng.standard_normal(args["input_shape"]).astype(dtype)
-    check_module(torch_layer, our_layer, x, dtype, rng)
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    ours, theirs, _, _ = assert_module_matches_torch(
+        lambda m: getattr(m.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(m, dtype), **kwargs),
+        [x], rtol=RTOL[dtype], seed=seed)
+    assert repr(ours) == repr(theirs)
 
 
 @given(args=conv_transpose_arguments(), dtype=float_dtypes, use_output_size=st.booleans(),
        seed=st.integers(0, 2**32 - 1))
 def test_conv_transpose_module_matches_torch(args, dtype, use_output_size, seed):
-    rng = np.random.default_rng(seed)
     kwargs = dict(kernel_size=args["kernel_size"], stride=args["stride"], padding=args["padding"],
                   output_padding=args["output_padding"], groups=args["groups"], bias=args["bias"],
                   dilation=args["dilation"])
     name = f"ConvTranspose{args['dims']}d"
-    torch_layer = getattr(torch.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(torch, dtype),
-                                          **kwargs)
-    our_layer = getattr(nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(npconv, dtype), **kwargs)
-    assert repr(our_layer) == repr(torch_layer)
-    x = rng.standard_normal(args["input_shape"]).astype(dtype)
-    forward_kwargs = {}
+    x = np.random.default_rng(seed).standard_normal(args["input_shape"]).astype(dtype)
+    forward = None
     reachable = all(p < s for p, s in zip(args["output_paddings"], args["strides"]))  # torch's output_size rule
     if use_output_size and reachable:  # ask for the size output_padding gives, via output_size instead
-        with torch.no_grad():
-            forward_kwargs["output_size"] = list(torch_layer(torch.from_numpy(x)).shape)
-    check_module(torch_layer, our_layer, x, dtype, rng, **forward_kwargs)
+        size = list(conv_transpose_output_size(args["input_shape"][-args["dims"]:], args["kernel"], args["strides"],
+                                               args["paddings"], args["output_paddings"], args["dilations"]))
+
+        def forward(module, x):
+            return module(x, output_size=size)
+    ours, theirs, _, _ = assert_module_matches_torch(
+        lambda m: getattr(m.nn, name)(args["in_channels"], args["out_channels"], dtype=getattr(m, dtype), **kwargs),
+        [x], rtol=RTOL[dtype], seed=seed, call=forward)
+    assert repr(ours) == repr(theirs)
 
 
 # ----------------------------------------------------------------------------------------------------
