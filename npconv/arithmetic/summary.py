@@ -66,17 +66,10 @@ def mult_adds_of(call):
 
 
 def _bytes_of(shape, dtype):
+    """Bytes of a tensor of ``shape`` and (npconv) ``dtype``; 0 when either is unknown."""
     if shape is None or dtype is None:
         return 0
-    return _prod(shape) * dtype.itemsize if hasattr(dtype, "itemsize") else _prod(shape) * _itemsize(dtype)
-
-
-def _itemsize(dtype):
-    numpy_dtype = getattr(dtype, "numpy_dtype", None)
-    if numpy_dtype is not None:
-        import numpy as np
-        return np.dtype(numpy_dtype).itemsize
-    return 4
+    return _prod(shape) * dtype.itemsize
 
 
 class LayerRow:
@@ -108,14 +101,10 @@ def _plain_number(value):
     return int(value)
 
 
-def _own_parameters(module):
-    return list(module.parameters())
-
-
 class ModelSummary:
     """The result of :func:`summary`: totals, memory figures and one :class:`LayerRow` per call."""
 
-    def __init__(self, model, input_size, layers, calls_dtype):
+    def __init__(self, model, input_size, layers, input_bytes):
         self.model_name = type(model).__name__
         self.input_size = input_size
         self.layers = layers
@@ -126,7 +115,7 @@ class ModelSummary:
         self.total_mult_adds = sum(row.mult_adds for row in layers if row.is_leaf)
         self.param_bytes = sum(_bytes_of(p.shape, p.dtype) for p in unique)
         self.buffer_bytes = sum(_bytes_of(b.shape, b.dtype) for b in model.buffers() if b is not None)
-        self.input_bytes = calls_dtype["input_bytes"]
+        self.input_bytes = input_bytes
         self.activation_bytes = sum(_bytes_of(row.output_shape, row._dtype) for row in layers if row.is_leaf)
         self.forward_backward_bytes = 2 * self.activation_bytes
         self.total_bytes = self.input_bytes + self.forward_backward_bytes + self.param_bytes
@@ -160,7 +149,7 @@ class ModelSummary:
         for row in self.layers:
             lines.append("| " + " | ".join([
                 ("&nbsp;&nbsp;" * row.depth) + (row.name or self.model_name), row.type, _shape_text(row.output_shape),
-                _count_text(row.params if row.is_leaf or row.depth == 0 else None), _count_text(row.mult_adds),
+                _count_text(self._shown_params(row)), _count_text(row.mult_adds if row.is_leaf else None),
                 _grid_text(row.receptive_field), _grid_text(row.stride)]) + " |")
         lines.append("")
         lines.extend(f"- {label}: {value}" for label, value in self._totals())
@@ -335,4 +324,4 @@ def summary(model, input_size, dtypes=None, **kwargs):
     rows = _rows(calls, model)
     input_bytes = sum(_bytes_of(tuple(t.shape), t.dtype) for t in inputs)
     shapes = [tuple(t.shape) for t in inputs]
-    return ModelSummary(model, shapes, rows, {"input_bytes": input_bytes})
+    return ModelSummary(model, shapes, rows, input_bytes)

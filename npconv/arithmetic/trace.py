@@ -425,13 +425,12 @@ def trace(model, inputs, kwargs=None):
         if isinstance(t, npconv.Tensor) and t.dim() >= 3:
             recorder.set_field(t._data, ReceptiveField.identity(t.dim() - 2))
     with _instrumented(recorder, model), npconv.no_grad():
-        recorder.output = model(*inputs, **(kwargs or {}))
-    _name_repeated_calls(recorder.calls)
-    recorder.calls_output = recorder.output
+        model(*inputs, **(kwargs or {}))
+    _mark_repeated_calls(recorder.calls)
     return recorder.calls
 
 
-def _name_repeated_calls(calls):
+def _mark_repeated_calls(calls):
     """A module called twice (weight sharing) gets ' (recursive)' appended on its later rows, as torchinfo."""
     seen = set()
     for call in calls:
