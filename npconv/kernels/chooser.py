@@ -41,34 +41,60 @@ def use(name):
 
 
 def forced():
-    """The name of the forced algorithm, or None."""
-    return _forced[0]
+    """The name of the forced algorithm, or None: ``use(name)`` while active, else
+    ``npconv.backends.conv_algorithm`` (or its environment variable) unless it is "auto"."""
+    if _forced[0] is not None:
+        return _forced[0]
+    from npconv import backends  # a plain settings module: importing it from this layer is safe
+    name = backends.conv_algorithm
+    return None if name == "auto" else name
 
 
-# Shifted GEMM runs one GEMM per kernel offset whose inner dimension is the channels of one group; below
-# this many, BLAS runs far from peak and im2col's single GEMM (inner dimension channels * kernel) wins.
-NARROW_CHANNELS = 16
-# im2col is chosen only while its column matrix stays below this size (bytes).
-IM2COL_WORKSPACE_BYTES = 256 * 2**20
+def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
+    """Whether algorithm ``name`` computes ``operation`` for these arguments itself (general algorithms
+    always do; a special one, e.g. Winograd, says so through its ``supports``)."""
+    supports = getattr(ALGORITHMS[name], "supports", None)
+    return supports is None or bool(supports(operation, tuple(x_shape), tuple(w_shape), tuple(stride),
+                                             tuple(dilation), groups))
 
 
-def choose(operation, x_shape, w_shape, out_spatial, stride, groups):
+# Winograd pays for its transforms only when the GEMMs it shrinks are big: enough channels on both sides
+# (per group) and enough output tiles.
+WINOGRAD_MIN_CHANNELS = 16
+WINOGRAD_MIN_OUTPUTS = 64
+# Depthwise direct accumulation wins over a GEMM per group for these operations (forward: tiled GEMM's one
+# small GEMM per group makes a single pass over the output).
+DEPTHWISE_OPERATIONS = ("input_grad", "weight_grad")
+
+
+def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=None):
     """Name of the algorithm for ``operation`` ('forward', 'input_grad', 'weight_grad').
 
     ``x_shape`` (N, C_in, *S) and ``w_shape`` (C_out, C_in/groups, *K) are those of the convolution (for a
-    transposed one, of the convolution it is the gradient of); ``out_spatial`` its output sizes.
+    transposed one, of the convolution it is the gradient of); ``out_spatial`` its output sizes.  A forced
+    algorithm (``use``, ``npconv.backends.conv_algorithm``) is returned as is: special algorithms hand the
+    calls they cannot compute to a general one.  The automatic choice is always valid for the arguments.
     """
-    if _forced[0] is not None:
-        return _forced[0]
-    batch, in_channels = x_shape[:2]
-    out_channels, per_group_in = w_shape[:2]
-    kernel = w_shape[2:]
-    columns_bytes = in_channels * math.prod(kernel) * batch * math.prod(out_spatial) * 8  # float64 at worst
-    if columns_bytes > IM2COL_WORKSPACE_BYTES:
-        return "shifted_gemm"
-    # the GEMMs' inner dimension: input channels going forward (and for the weight), output channels back
-    inner = out_channels // groups if operation == "input_grad" else per_group_in
-    strided_pointwise = math.prod(kernel) == 1 and any(s > 1 for s in stride)  # im2col is a strided view
-    if inner < NARROW_CHANNELS or strided_pointwise:
-        return "im2col"
+    name = forced()
+    if name is not None:
+        return name
+    dilation = tuple(dilation) if dilation is not None else (1,) * len(stride)
+    return automatic(operation, tuple(x_shape), tuple(w_shape), tuple(out_spatial), tuple(stride), groups,
+                     dilation)
+
+
+def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
+    """The automatic choice (see ``choose``), from measurements on a 2-core AVX-512 machine (RESULTS.md)."""
+    def valid(name):
+        return name in ALGORITHMS and is_valid(name, operation, x_shape, w_shape, stride, groups, dilation)
+
+    c_out, per_group_in = w_shape[:2]
+    if operation in DEPTHWISE_OPERATIONS and valid("depthwise"):
+        return "depthwise"
+    narrow = min(per_group_in, c_out // groups) < WINOGRAD_MIN_CHANNELS
+    if (valid("winograd") and not narrow and len(out_spatial) == 2
+            and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS):
+        return "winograd"
+    if valid("tiled_gemm"):
+        return "tiled_gemm"
     return "shifted_gemm"

@@ -108,11 +108,11 @@ def test_chooser_override_and_default():
     with kernels.use("im2col"):
         assert kernels.chooser.choose("forward", *wide_layer) == "im2col"
     assert kernels.chooser.forced() is None
-    assert kernels.chooser.choose("forward", *wide_layer) == "shifted_gemm"
-    assert kernels.chooser.choose("forward", *first_layer) == "im2col"  # 3 input channels: narrow GEMMs
-    assert kernels.chooser.choose("input_grad", *first_layer) == "shifted_gemm"  # 64 output channels
+    assert kernels.chooser.choose("forward", *wide_layer) == "winograd"  # 3x3 stride 1, 64 channels
+    assert kernels.chooser.choose("forward", *first_layer) == "tiled_gemm"  # 3 input channels: narrow GEMMs
+    assert kernels.chooser.choose("input_grad", *first_layer) == "tiled_gemm"
     huge = ((64, 3, 512, 512), (64, 3, 3, 3), (512, 512), (1, 1), 1)
-    assert kernels.chooser.choose("forward", *huge) == "shifted_gemm"  # im2col's columns would not fit
+    assert kernels.chooser.choose("forward", *huge) == "tiled_gemm"  # bounded column tiles
     with pytest.raises(ValueError, match="unknown convolution algorithm"):
         kernels.use("no_such_algorithm")
 

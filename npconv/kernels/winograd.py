@@ -1,0 +1,170 @@
+"""Winograd minimal filtering F(m, 3) in 1, 2 or 3 dims, for stride-1 undilated 3-wide kernels.
+
+Each output tile of m^d values is computed from an input tile of (m+2)^d values as
+``Y = A^T [ (G g G^T) * (B^T d B) ] A`` (Lavin & Gray, 2015), the transforms applied along every spatial
+axis in turn.  After the transforms the channel sums of all tiles are one batched GEMM per transformed
+position: (m+2)^d GEMMs of (C_out/G x C_in/G) @ (C_in/G x tiles).  F(4x4, 3x3) does 36 multiplications
+per 16 outputs where direct convolution does 144; F(2x2, 3x3) does 16 per 4 (36 direct) with smaller
+transforms and less float32 rounding.  The input is processed in chunks of whole tiles so the transformed
+input and product stay under ``CHUNK_BYTES`` (bounded workspace).
+
+The input gradient of a stride-1 convolution is a forward convolution with the flipped kernel
+(flipped.py), so it runs here too; the weight gradient is left to the GEMM algorithms.
+"""
+import math
+
+import numpy as np
+
+from . import flipped, tiled_gemm
+from . import geometry as geo
+
+__all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "transform_matrices", "F2", "F4"]
+
+# Transformed input + product of one chunk of tiles: large enough for efficient GEMMs, small for the cache.
+CHUNK_BYTES = 6 * 2**20
+
+
+def transform_matrices(m):
+    """(B^T, G, A^T) of F(m, 3) for m = 2 or 4, interpolation points 0, +-1 (, +-2) and infinity."""
+    if m == 2:
+        bt = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+        g = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]]
+        at = [[1, 1, 1, 0], [0, 1, -1, -1]]
+    elif m == 4:
+        bt = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+              [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]
+        g = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+             [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]
+        at = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+    else:
+        raise ValueError(f"Winograd F(m, 3) is implemented for m = 2 and 4, not {m}")
+    return np.array(bt, dtype=np.float64), np.array(g, dtype=np.float64), np.array(at, dtype=np.float64)
+
+
+def supports(operation, x_shape, w_shape, stride, dilation, groups):
+    """Forward and input-grad of convolutions with every kernel size 3, stride 1 and dilation 1."""
+    return (operation in ("forward", "input_grad") and all(k == 3 for k in w_shape[2:])
+            and all(s == 1 for s in stride) and all(dl == 1 for dl in dilation))
+
+
+def _transform_leading(matrix, array, d):
+    """Apply ``matrix`` along each of the first ``d`` axes of ``array``: (e_1..e_d, rest) -> (a_1..a_d, rest).
+
+    Each step is one (broadcast) matmul on a contiguous array, no transposed copy: the axis being
+    transformed sits between the already transformed ones and the rest.
+    """
+    array = np.ascontiguousarray(array)
+    for axis in range(d):
+        shape = array.shape
+        flat = array.reshape(math.prod(shape[:axis]), shape[axis], -1)
+        array = np.matmul(matrix, flat).reshape(shape[:axis] + (matrix.shape[0],) + shape[axis + 1:])
+    return array
+
+
+def _weight_transform(w, groups, g_matrix):
+    """U = G g G^T for every (C_out, C_in/G) pair, as ``(alpha^d, G, C_out/G, C_in/G)``."""
+    c_out, per_group = w.shape[:2]
+    d = w.ndim - 2
+    by_offset = w.transpose(tuple(range(2, 2 + d)) + (0, 1))  # (k_1..k_d, C_out, C_in/G)
+    u = _transform_leading(g_matrix, by_offset, d)
+    alpha = g_matrix.shape[0]
+    u = u.reshape((alpha ** d, groups, c_out // groups, per_group))
+    return np.ascontiguousarray(u)
+
+
+def _tile_view(padded, m, tiles):
+    """Overlapping input tiles of ``padded`` (N, C, *P) as a view (e_1..e_d, C, N, t_1..t_d), no copy."""
+    d = len(tiles)
+    spatial_strides = padded.strides[2:]
+    shape = (m + 2,) * d + (padded.shape[1], padded.shape[0]) + tuple(tiles)
+    strides = (tuple(spatial_strides) + (padded.strides[1], padded.strides[0])
+               + tuple(st * m for st in spatial_strides))
+    return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+
+
+def _chunks(batch, tiles, tile_bytes):
+    """Slices (images, first-axis tile rows) covering all tiles, each chunk under CHUNK_BYTES."""
+    per_image = math.prod(tiles)
+    budget = max(1, CHUNK_BYTES // tile_bytes)
+    if budget >= per_image:
+        images = budget // per_image
+        return [(slice(n, min(n + images, batch)), slice(0, tiles[0])) for n in range(0, batch, images)]
+    rows = max(1, budget // (per_image // tiles[0]))
+    return [(slice(n, n + 1), slice(t, min(t + rows, tiles[0])))
+            for n in range(batch) for t in range(0, tiles[0], rows)]
+
+
+def winograd_forward(x, w, padding, groups, m):
+    """Stride-1, dilation-1 convolution with a 3-wide kernel by Winograd F(m, 3); shapes as conv_forward."""
+    batch, c_in = x.shape[:2]
+    c_out = w.shape[0]
+    d = x.ndim - 2
+    dtype = np.result_type(x, w)
+    kernel = (3,) * d
+    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, (1,) * d, (1,) * d)
+    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
+        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
+    bt, g_matrix, at = (matrix.astype(dtype) for matrix in transform_matrices(m))
+    alpha = m + 2
+    tiles = tuple(-(-o // m) for o in out_spatial)
+    padded = np.zeros((batch, c_in) + tuple(t * m + 2 for t in tiles), dtype=dtype)
+    padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))] \
+        = x[(Ellipsis,) + tuple(slice(0, t * m + 2 - before) for (before, _), t in zip(padding, tiles))]
+    u = _weight_transform(w.astype(dtype, copy=False), groups, g_matrix)
+    view = _tile_view(padded, m, tiles)
+    full = np.empty((batch, c_out) + tuple(t * m for t in tiles), dtype=dtype)
+    full_tiles = full.reshape((batch, c_out) + tuple(size for t in tiles for size in (t, m)))
+    to_output = (d + 1, d) + tuple(axis for i in range(1, d + 1) for axis in (d + 1 + i, i - 1))
+    tile_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
+    for images, rows in _chunks(batch, tiles, tile_bytes):
+        chunk = view[(slice(None),) * (d + 1) + (images, rows)]  # (e_1..e_d, C, n, t_1 part, t_2..)
+        v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t..) contiguous
+        columns = v.shape[d + 1:]
+        v = v.reshape((alpha ** d, groups, c_in // groups, -1))
+        product = np.matmul(u, v).reshape((alpha,) * d + (c_out,) + columns)
+        y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t..)
+        target = full_tiles[(images, slice(None), rows)]
+        target[...] = y.transpose(to_output)
+    if all(t * m == o for t, o in zip(tiles, out_spatial)):
+        return full
+    return np.ascontiguousarray(full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
+
+
+def _forward_with(m):
+    def forward(x, w, stride, padding, dilation, groups):
+        if not supports("forward", x.shape, w.shape, stride, dilation, groups):
+            return tiled_gemm.conv_forward(x, w, stride, padding, dilation, groups)
+        return winograd_forward(x, w, padding, groups, m)
+    return forward
+
+
+def _input_grad_with(m):
+    forward = _forward_with(m)
+
+    def input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
+        x_shape = (gy.shape[0], w.shape[1] * groups) + tuple(input_spatial)
+        if supports("input_grad", x_shape, w.shape, stride, dilation, groups):
+            gx = flipped.input_grad_by_forward(forward, gy, w, input_spatial, padding, dilation, groups)
+            if gx is not None:
+                return gx
+        return tiled_gemm.conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups)
+    return input_grad
+
+
+class _Variant:
+    """One Winograd tile size as an algorithm module (the three kernel functions + supports)."""
+
+    def __init__(self, m):
+        self.m = m
+        self.conv_forward = _forward_with(m)
+        self.conv_input_grad = _input_grad_with(m)
+        self.conv_weight_grad = tiled_gemm.conv_weight_grad
+        self.supports = supports
+        self.__name__ = f"winograd F({m}, 3)"
+
+
+F2 = _Variant(2)
+F4 = _Variant(4)
+conv_forward = F4.conv_forward
+conv_input_grad = F4.conv_input_grad
+conv_weight_grad = F4.conv_weight_grad
