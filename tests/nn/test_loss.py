@@ -1,0 +1,186 @@
+"""Losses (npconv/nn/functional/loss.py, npconv/nn/modules/loss.py) against torch: values, gradients with
+respect to input (and target / weights where torch has them), every reduction, errors."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+from tests.nn.oracle import check
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+@st.composite
+def classification(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    classes = draw(st.integers(1, 5))
+    layout = draw(st.sampled_from(["unbatched", "batched", "spatial"]))
+    if layout == "unbatched":
+        shape, target_shape = (classes,), ()
+    elif layout == "batched":
+        n = draw(st.integers(1, 4))
+        shape, target_shape = (n, classes), (n,)
+    else:
+        n, extra = draw(st.integers(1, 3)), tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 2))))
+        shape, target_shape = (n, classes) + extra, (n,) + extra
+    logits = (rng.standard_normal(shape) * 3).astype(dtype)
+    target = rng.integers(0, classes, target_shape)
+    ignore_index = draw(st.sampled_from([-100, 0, 1]))
+    weight = rng.uniform(0.2, 2.0, classes).astype(dtype) if draw(st.booleans()) else None
+    return logits, np.asarray(target, dtype=np.int64), ignore_index, weight, rng
+
+
+def _weights(weight, lib):
+    return None if weight is None else lib.tensor(weight)
+
+
+@given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.1, 0.5]))
+def test_cross_entropy_with_class_indices_matches_torch(case, reduction, smoothing):
+    logits, target, ignore_index, weight, _ = case
+    check(lambda x, t: F.cross_entropy(x, t, _weights(weight, npconv), ignore_index=ignore_index,
+                                       reduction=reduction, label_smoothing=smoothing),
+          lambda x, t: TF.cross_entropy(x, t, _weights(weight, torch), ignore_index=ignore_index,
+                                        reduction=reduction, label_smoothing=smoothing),
+          logits, target)
+
+
+@given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
+def test_cross_entropy_with_probabilities_matches_torch(case, reduction, smoothing):
+    logits, _, _, weight, rng = case
+    probabilities = rng.dirichlet(np.ones(logits.shape[1 if logits.ndim > 1 else 0]),
+                                  size=logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else None)
+    probabilities = np.moveaxis(probabilities, -1, 1 if logits.ndim > 1 else 0).astype(logits.dtype)
+    check(lambda x, p: F.cross_entropy(x, p, _weights(weight, npconv), reduction=reduction, label_smoothing=smoothing),
+          lambda x, p: TF.cross_entropy(x, p, _weights(weight, torch), reduction=reduction, label_smoothing=smoothing),
+          logits, probabilities)
+
+
+@given(case=classification(), reduction=REDUCTIONS)
+def test_nll_loss_matches_torch(case, reduction):
+    logits, target, ignore_index, weight, _ = case
+    check(lambda x, t: F.nll_loss(x, t, _weights(weight, npconv), ignore_index=ignore_index, reduction=reduction),
+          lambda x, t: TF.nll_loss(x, t, _weights(weight, torch), ignore_index=ignore_index, reduction=reduction),
+          logits, target)
+
+
+@st.composite
+def pairs(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype), rng
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@given(case=pairs(), reduction=REDUCTIONS)
+def test_regression_losses_match_torch(name, case, reduction):
+    x, y, _ = case
+    if y.size:
+        y.flat[0] = x.flat[0]  # a zero difference: the kink of |x - y|
+    check(lambda a, b: getattr(F, name)(a, b, reduction=reduction),
+          lambda a, b: getattr(TF, name)(a, b, reduction=reduction), x, y)
+
+
+@given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans())
+def test_binary_cross_entropy_matches_torch(case, reduction, weighted):
+    x, y, rng = case
+    probabilities = np.asarray(1 / (1 + np.exp(-x)))
+    targets = np.asarray(1 / (1 + np.exp(-y))).astype(x.dtype)
+    weight = rng.uniform(0.5, 2, x.shape[-1:]).astype(x.dtype) if weighted and x.ndim else None
+    check(lambda p, t: F.binary_cross_entropy(p, t, _weights(weight, npconv), reduction=reduction),
+          lambda p, t: TF.binary_cross_entropy(p, t, _weights(weight, torch), reduction=reduction),
+          probabilities.astype(x.dtype), targets)
+
+
+@given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans(), positive=st.booleans())
+def test_binary_cross_entropy_with_logits_matches_torch(case, reduction, weighted, positive):
+    x, y, rng = case
+    targets = np.asarray((y > 0) if positive else 1 / (1 + np.exp(-y))).astype(x.dtype)
+    last = x.shape[-1:] if x.ndim else ()
+    weight = rng.uniform(0.5, 2, last).astype(x.dtype) if weighted else None
+    pos_weight = rng.uniform(0.5, 3, last).astype(x.dtype) if positive else None
+    check(lambda a, t: F.binary_cross_entropy_with_logits(a, t, _weights(weight, npconv), reduction=reduction,
+                                                          pos_weight=_weights(pos_weight, npconv)),
+          lambda a, t: TF.binary_cross_entropy_with_logits(a, t, _weights(weight, torch), reduction=reduction,
+                                                           pos_weight=_weights(pos_weight, torch)),
+          np.asarray(x * 10), targets)
+
+
+def test_losses_are_stable_at_the_extremes():
+    x = np.array([0.0, 1.0, 1e-30, 1 - 1e-7], dtype=np.float32)
+    t = np.array([1.0, 0.0, 1.0, 0.0], dtype=np.float32)
+    check(lambda a, b: F.binary_cross_entropy(a, b, reduction="none"),
+          lambda a, b: TF.binary_cross_entropy(a, b, reduction="none"), x, t, grad=False)
+    logits = np.array([[1000.0, -1000.0, 0.0]], dtype=np.float32)
+    check(lambda a, b: F.cross_entropy(a, b), lambda a, b: TF.cross_entropy(a, b), logits, np.array([1]))
+    check(lambda a, b: F.binary_cross_entropy_with_logits(a, b), lambda a, b: TF.binary_cross_entropy_with_logits(a, b),
+          logits, np.array([[0.0, 1.0, 0.5]], dtype=np.float32))
+
+
+def test_cross_entropy_worked_example():
+    logits = npconv.tensor([[2.0, 0.0, 0.0]])
+    loss = F.cross_entropy(logits, npconv.tensor([0]))
+    assert abs(loss.item() - (-2.0 + np.log(np.exp(2) + 2))) < 1e-6
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0, 5])),            # target out of range
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0])),               # batch mismatch
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0, 4], dtype=lib.int32)),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0, 4]), label_smoothing=1.5),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0, 4]), reduction="avg"),
+    lambda F, lib: F.cross_entropy(lib.zeros(3, 5), lib.tensor([1, 0, 4]), weight=lib.ones(4)),
+    lambda F, lib: F.cross_entropy(lib.zeros(2, 5, 3), lib.zeros(2, 4, dtype=lib.int64)),
+    lambda F, lib: F.nll_loss(lib.tensor(1.0), lib.tensor(0)),
+    lambda F, lib: F.mse_loss(lib.zeros(3), lib.zeros(2)),
+    lambda F, lib: F.binary_cross_entropy(lib.tensor([0.5, 1.5]), lib.tensor([0.0, 1.0])),
+    lambda F, lib: F.binary_cross_entropy(lib.tensor([0.5, 0.5]), lib.tensor([0.0, 1.0, 1.0])),
+    lambda F, lib: F.binary_cross_entropy_with_logits(lib.tensor([0.5, 0.5]), lib.tensor([0.0, 1.0, 1.0])),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as theirs:
+            call(TF, torch)
+        with pytest.raises(theirs.type) as ours:
+            call(F, npconv)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_broadcasting_target_warns_like_torch():
+    with pytest.warns(UserWarning, match="Using a target size"):
+        F.mse_loss(npconv.zeros(3), npconv.zeros(2, 3))
+
+
+@pytest.mark.parametrize("build", [
+    lambda nn, lib: nn.CrossEntropyLoss(), lambda nn, lib: nn.CrossEntropyLoss(weight=lib.ones(3), label_smoothing=0.1),
+    lambda nn, lib: nn.NLLLoss(ignore_index=2), lambda nn, lib: nn.MSELoss(reduction="sum"),
+    lambda nn, lib: nn.L1Loss(reduction="none"), lambda nn, lib: nn.BCELoss(weight=lib.ones(2)),
+    lambda nn, lib: nn.BCEWithLogitsLoss(pos_weight=lib.ones(2)), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
+    lambda nn, lib: nn.HuberLoss(delta=2.0),
+])
+def test_modules_match_torch_in_repr_and_state_dict(build):
+    ours, theirs = build(npconv.nn, npconv), build(torch.nn, torch)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_loss_modules_compute_as_functions():
+    rng = np.random.default_rng(3)
+    logits, target = rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
+    check(npconv.nn.CrossEntropyLoss(label_smoothing=0.2), torch.nn.CrossEntropyLoss(label_smoothing=0.2), logits, target)
+    check(npconv.nn.NLLLoss(reduction="sum"), torch.nn.NLLLoss(reduction="sum"), logits, target)
+    check(npconv.nn.MSELoss(), torch.nn.MSELoss(), logits, logits * 0.5)
+    check(npconv.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), logits, (logits > 0).astype(float))
+
+
+def test_legacy_size_average_maps_to_reduction():
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        module = npconv.nn.MSELoss(size_average=False)
+    assert module.reduction == "sum"
