@@ -1,0 +1,102 @@
+"""Dropout (npconv/nn/functional/dropout.py, npconv/nn/modules/dropout.py): the random masks cannot equal
+torch's draws, so these tests check the properties torch guarantees: scaling by 1/(1-p), the drop
+rate, whole channels for the channel-wise forms, identity in eval mode, gradients through the same mask,
+reproducibility under npconv.manual_seed, and torch's errors, warnings and repr."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+
+
+@given(p=st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]), seed=st.integers(0, 1000))
+def test_dropout_zeroes_or_scales_and_backpropagates_through_the_mask(p, seed):
+    npconv.manual_seed(seed)
+    x = npconv.tensor(np.random.default_rng(seed).uniform(1, 2, (50, 40)), requires_grad=True)
+    y = F.dropout(x, p)
+    out, inp = y.detach().numpy(), x.detach().numpy()
+    kept = out != 0
+    if p < 1:
+        np.testing.assert_allclose(out[kept], inp[kept] / (1 - p), rtol=1e-12)
+    else:
+        assert not kept.any()
+    y.sum().backward()
+    expected_grad = np.where(kept, 1 / (1 - p) if p < 1 else 0, 0)
+    np.testing.assert_allclose(x.grad.numpy(), expected_grad, rtol=1e-12)
+
+
+def test_drop_rate_is_p():
+    npconv.manual_seed(0)
+    y = F.dropout(npconv.ones(200, 500), 0.3)
+    assert abs((y.numpy() == 0).mean() - 0.3) < 0.01
+    assert abs(y.numpy().mean() - 1.0) < 0.02  # expectation kept
+
+
+@pytest.mark.parametrize("function, shape", [(F.dropout1d, (4, 6, 9)), (F.dropout1d, (6, 9)),
+                                             (F.dropout2d, (4, 6, 3, 3)), (F.dropout2d, (6, 3, 3)),
+                                             (F.dropout3d, (4, 6, 2, 2, 2)), (F.dropout3d, (6, 2, 2, 2))])
+def test_channel_dropout_drops_whole_channels(function, shape):
+    npconv.manual_seed(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = function(npconv.ones(*shape), 0.5).numpy()
+    # dropout2d reads a 3-d input as (N, C, L), as torch does (with a warning)
+    batched = function is F.dropout2d or len(shape) == {F.dropout1d: 3, F.dropout3d: 5}[function]
+    planes = y.reshape(shape[:2] + (-1,)) if batched else y.reshape(shape[:1] + (-1,))
+    assert np.all((planes == 0).all(-1) | (planes == 2).all(-1))
+    assert (planes == 0).any() and (planes == 2).any()
+
+
+@pytest.mark.parametrize("build", [lambda nn: nn.Dropout(), lambda nn: nn.Dropout1d(0.2), lambda nn: nn.Dropout2d(0.3),
+                                   lambda nn: nn.Dropout3d(0.1, inplace=True), lambda nn: nn.AlphaDropout(0.2)])
+def test_modules_are_identity_in_eval_mode_and_repr_matches(build):
+    module = build(npconv.nn)
+    assert repr(module) == repr(build(torch.nn))
+    module.eval()
+    x = npconv.randn(2, 3, 4) if isinstance(module, npconv.nn.Dropout1d) else npconv.randn(2, 3, 4, 4)
+    np.testing.assert_array_equal(module(x).numpy(), x.numpy())
+
+
+def test_same_seed_same_mask():
+    npconv.manual_seed(7)
+    a = F.dropout(npconv.ones(10, 10)).numpy()
+    npconv.manual_seed(7)
+    b = F.dropout(npconv.ones(10, 10)).numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib, nn: F.dropout(lib.zeros(2), 1.5),
+    lambda F, lib, nn: nn.Dropout(-0.1),
+    lambda F, lib, nn: F.dropout1d(lib.zeros(2, 3, 4, 5)),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch, torch.nn)
+    with pytest.raises(theirs.type) as ours:
+        call(F, npconv, npconv.nn)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("call", [lambda F, lib: F.dropout2d(lib.ones(2, 3, 4)), lambda F, lib: F.dropout2d(lib.ones(2, 3)),
+                                  lambda F, lib: F.dropout3d(lib.ones(2, 3, 4))])
+def test_unusual_ranks_warn_like_torch(call):
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        call(TF, torch)
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        call(F, npconv)
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    npconv.manual_seed(3)
+    x = npconv.randn(400, 500)
+    y = F.alpha_dropout(x, 0.2, training=True).numpy()
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02

@@ -1,0 +1,94 @@
+"""linear / Linear / Bilinear / Flatten / Unflatten (npconv/nn/functional/linear.py,
+npconv/nn/modules/linear.py) against torch: values, gradients of input, weight and bias, errors, repr."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, strategies as st
+
+import npconv
+import npconv.nn.functional as F
+from tests.nn.oracle import check
+
+
+@given(lead=st.lists(st.integers(1, 4), max_size=3), features=st.integers(1, 6), outputs=st.integers(1, 5),
+       bias=st.booleans(), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_linear_matches_torch(lead, features, outputs, bias, dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(lead) + (features,)).astype(dtype)
+    w = rng.standard_normal((outputs, features)).astype(dtype)
+    if bias:
+        b = rng.standard_normal(outputs).astype(dtype)
+        check(F.linear, TF.linear, x, w, b)
+    else:
+        check(F.linear, TF.linear, x, w)
+
+
+def test_linear_with_a_vector_weight_matches_torch():
+    rng = np.random.default_rng(0)
+    check(F.linear, TF.linear, rng.standard_normal((3, 4)), rng.standard_normal(4))
+
+
+@given(lead=st.lists(st.integers(1, 3), max_size=2), seed=st.integers(0, 2**32 - 1))
+def test_bilinear_matches_torch(lead, seed):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.standard_normal(tuple(lead) + (3,)), rng.standard_normal(tuple(lead) + (2,))
+    check(F.bilinear, TF.bilinear, x1, x2, rng.standard_normal((4, 3, 2)), rng.standard_normal(4))
+
+
+def test_linear_module_shapes_init_and_repr_match_torch():
+    npconv.manual_seed(0)
+    ours, theirs = npconv.nn.Linear(20, 7), torch.nn.Linear(20, 7)
+    assert repr(ours) == repr(theirs) == "Linear(in_features=20, out_features=7, bias=True)"
+    assert repr(npconv.nn.Linear(3, 4, bias=False)) == repr(torch.nn.Linear(3, 4, bias=False))
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+           [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters()) == 147
+    bound = 1 / np.sqrt(20)  # kaiming_uniform(a=sqrt(5)) and the bias both give U(-1/sqrt(20), 1/sqrt(20))
+    assert np.abs(ours.weight.detach().numpy()).max() <= bound and np.abs(ours.bias.detach().numpy()).max() <= bound
+    assert ours.weight.dtype == npconv.float32
+
+
+def test_linear_module_computes_as_torch_with_the_same_parameters():
+    theirs = torch.nn.Linear(5, 3).double()
+    ours = npconv.nn.Linear(5, 3).double()
+    ours.load_state_dict({k: npconv.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
+    check(ours, theirs, np.random.default_rng(1).standard_normal((2, 4, 5)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.linear(lib.zeros(2, 3), lib.zeros(4, 5)),
+    lambda F, lib: F.linear(lib.zeros(2, 6, 3), lib.zeros(4, 5)),
+    lambda F, lib: F.linear(lib.zeros(3), lib.zeros(4, 5)),
+    lambda F, lib: F.linear(lib.zeros(2, 5), lib.zeros(4, 5), lib.zeros(3)),
+    lambda F, lib: F.linear(lib.tensor(1.0), lib.zeros(4, 5)),
+    lambda F, lib: F.linear(lib.zeros(2, 5, dtype=lib.float64), lib.zeros(4, 5)),
+])
+def test_invalid_arguments_raise_like_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(TF, torch)
+    with pytest.raises(theirs.type) as ours:
+        call(F, npconv)
+    assert str(ours.value) == str(theirs.value)
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_flatten_and_unflatten_match_torch(shape, data):
+    ndim = len(shape)
+    start = data.draw(st.integers(-ndim, ndim - 1))
+    end = data.draw(st.integers(-ndim, ndim - 1))
+    x = np.random.default_rng(ndim).standard_normal(shape)
+    check(npconv.nn.Flatten(start, end), torch.nn.Flatten(start, end), x)
+    dim = data.draw(st.integers(-ndim, ndim - 1))
+    size = shape[dim]
+    split = data.draw(st.sampled_from([(size,), (1, size), (size, 1), (-1, 1)] + ([(2, size // 2)] if size % 2 == 0 else [])))
+    check(npconv.nn.Unflatten(dim, split), torch.nn.Unflatten(dim, split), x)
+
+
+def test_flatten_worked_example_and_reprs():
+    x = npconv.zeros(8, 16, 5, 5)
+    assert tuple(npconv.nn.Flatten()(x).shape) == (8, 400)
+    assert repr(npconv.nn.Flatten()) == repr(torch.nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert repr(npconv.nn.Unflatten(1, (2, 3))) == repr(torch.nn.Unflatten(1, (2, 3)))
+    with pytest.raises(RuntimeError, match="don't multiply up"):
+        npconv.nn.Unflatten(1, (2, 4))(npconv.zeros(2, 6))
