@@ -14,7 +14,8 @@ torch, computed on a shape-only run (no convolution is computed). ptflops' conve
   output size from ``size`` or ``input elements x scale_factor ** spatial dims``; ``torch.matmul``/``mm``/
   ``bmm`` and the Tensor methods: ``prod(a.shape) * b.shape[-1]``; ``addmm``/``baddbmm`` add the
   bias elements; ``torch.add``/``torch.mul`` and ``Tensor.add``/``Tensor.mul`` (not ``+``/``*``):
-  elements of the broadcast result. ``F.linear`` and ``F.conv*`` calls are not counted (as in ptflops);
+  elements of the broadcast result; ``F.lp_pool*`` (pooling, relu and mul inside): input elements plus
+  twice the output elements. ``F.linear`` and ``F.conv*`` calls are not counted (as in ptflops);
 * torch's built-in layers call the patched functions internally, and ptflops counts those calls too:
   an ``nn.ReLU`` costs its elements twice, a pooling layer its input twice, an ``nn.Upsample`` both its
   hook and ``F.interpolate``'s count. npconv reproduces these totals by rule, whatever its own layers
@@ -74,6 +75,7 @@ SUPPORTED_MODULES = _ACTIVATIONS | _POOLS | _NORMS | _CONVS | _TRANSPOSED | {"Li
 _INTERNAL_FUNCTIONAL = {"ReLU": "relu", "PReLU": "prelu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu",
                         "Softmax": "softmax", "Softmax2d": "softmax", "Upsample": "interpolate",
                         "UpsamplingNearest2d": "interpolate", "UpsamplingBilinear2d": "interpolate",
+                        "LPPool1d": "lp_pool", "LPPool2d": "lp_pool", "LPPool3d": "lp_pool",
                         **{name: "pool" for name in _POOLS}}
 _NUMEL_FUNCTIONS = {"relu", "prelu", "elu", "relu6", "gelu", "silu", "softmax"} | {
     f"{kind}_pool{d}d" for kind in ("max", "avg", "adaptive_avg", "adaptive_max") for d in (1, 2, 3)}
@@ -117,7 +119,14 @@ def _internal_functional_flops(call):
         return 0
     if kind == "interpolate":
         return _interpolate_flops(call.input_shape, call.module.size, call.module.scale_factor)
+    if kind == "lp_pool":
+        return _lp_pool_flops(call.input_shape, call.output_shape)
     return _prod(call.input_shape)
+
+
+def _lp_pool_flops(input_shape, output_shape):
+    """torch's lp_pool calls avg_pool (input elements), then relu and Tensor.mul on the pooled result."""
+    return _prod(input_shape) + 2 * _prod(output_shape)
 
 
 def _interpolate_flops(shape, size, scale_factor):
@@ -143,6 +152,8 @@ def function_flops(call):
     if kind == "F":
         if name in _NUMEL_FUNCTIONS:
             return _prod(call.input_shape) if call.input_shape is not None else 0
+        if name.startswith("lp_pool"):
+            return _lp_pool_flops(call.input_shape, call.output_shape)
         if name in ("interpolate", "upsample"):
             flops = _interpolate_flops(_shape(a.get("input")), a.get("size"), a.get("scale_factor"))
             # F.upsample calls F.interpolate through the module namespace: ptflops counts both

@@ -14,7 +14,8 @@ The rules, for a layer with kernel ``k``, stride ``s``, padding ``p``, dilation 
 * element-wise layers (activations, normalisation, dropout) change nothing; a residual sum takes the
   union of both branches' fields.
 
-Jumps below one (after upsampling) are exact fractions. A dilated kernel whose taps are further apart than
+Jumps below one (after upsampling) are exact fractions; a size that comes out fractional (a window over
+sub-pixel steps) is rounded up to whole input pixels. A dilated kernel whose taps are further apart than
 the field it reads leaves holes (so does a stride larger than the kernel): ``size`` is then the span, not
 the count, of the pixels seen. Near the borders the region is an over-estimate: the zero padding added by
 an intermediate layer is counted as if it were input pixels.
@@ -63,7 +64,8 @@ class ReceptiveField(NamedTuple):
                      for start, jump, size, i in zip(self.start, self.jump, self.size, index))
 
     def _new(self, size, jump, start):
-        return ReceptiveField(tuple(_plain(Fraction(v)) for v in size), tuple(_plain(Fraction(v)) for v in jump),
+        # after upsampling, a window's span can fall between pixels: count every pixel it touches
+        return ReceptiveField(tuple(math.ceil(Fraction(v)) for v in size), tuple(_plain(Fraction(v)) for v in jump),
                               tuple(_plain(Fraction(v)) for v in start))
 
     def conv(self, kernel_size, stride=1, padding=0, dilation=1):

@@ -27,7 +27,8 @@ __all__ = ["Call", "trace", "FUNCTIONAL_OPS", "TENSOR_OPS"]
 
 _POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg", "adaptive_avg", "adaptive_max") for d in (1, 2, 3)]
 _CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
-FUNCTIONAL_OPS = (_CONVS + _POOLS + ["linear", "interpolate", "upsample", "relu", "relu6", "elu", "prelu",
+_LP_POOLS = [f"lp_pool{d}d" for d in (1, 2, 3)]
+FUNCTIONAL_OPS = (_CONVS + _POOLS + _LP_POOLS + ["linear", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample", "relu", "relu6", "elu", "prelu",
                                      "gelu", "silu", "leaky_relu", "softmax", "log_softmax", "sigmoid", "tanh",
                                      "batch_norm", "instance_norm", "group_norm", "layer_norm", "dropout",
                                      "pad"])
@@ -208,6 +209,12 @@ def _spatial_rule(call, x, out, field):
             return field.conv_transpose(**params)
         if kind == "pad":
             return field.conv(1, 1, params["padding"], 1)
+        if kind == "spread":      # each output pixel copies one input pixel: PixelShuffle, MaxUnpool
+            factors = tuple(Fraction(o, i) for o, i in zip(out.shape[2:], x.shape[2:]))
+            return field.upsample(factors, "nearest")
+        if kind == "gather":      # each output pixel reads a block: PixelUnshuffle
+            factor = params["factor"]
+            return field.conv(factor, factor, 0, 1)
         if kind == "adaptive":
             return field.adaptive_pool(tuple(x.shape[2:]), tuple(out.shape[2:]))
         if kind == "upsample":
@@ -229,9 +236,13 @@ def _module_geometry(module, type_name):
                             padding=left_padding(module.padding, module.kernel_size, module.dilation))
     if type_name.startswith("Adaptive"):
         return "adaptive", {}
-    if type_name.startswith(("MaxPool", "AvgPool")):
+    if type_name.startswith(("MaxPool", "AvgPool", "LPPool")):
         return "conv", dict(kernel_size=module.kernel_size, stride=module.stride or module.kernel_size,
-                            padding=module.padding, dilation=getattr(module, "dilation", 1))
+                            padding=getattr(module, "padding", 0), dilation=getattr(module, "dilation", 1))
+    if type_name in ("PixelShuffle", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"):
+        return "spread", {}
+    if type_name == "PixelUnshuffle":
+        return "gather", dict(factor=module.downscale_factor)
     if type_name.startswith("Upsampl"):
         mode = getattr(module, "mode", "bilinear" if "Bilinear" in type_name else "nearest")
         return "upsample", dict(mode=mode)
@@ -265,7 +276,11 @@ def _function_geometry(name, a):
                             padding=left_padding(a.get("padding", 0), kernel, dilation))
     if name.startswith("adaptive"):
         return "adaptive", {}
-    if name.startswith(("max_pool", "avg_pool")):
+    if name == "pixel_shuffle":
+        return "spread", {}
+    if name == "pixel_unshuffle":
+        return "gather", dict(factor=a["downscale_factor"])
+    if name.startswith(("max_pool", "avg_pool", "lp_pool")):
         stride = a.get("stride")
         if stride is None or stride == [] or stride == ():
             stride = a["kernel_size"]

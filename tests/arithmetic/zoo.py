@@ -133,3 +133,30 @@ class Stack(nn.Module):
 def build():
     return Stack()
 """, (1, 4, 16, 16))
+
+ZOO["exotic"] = ("""
+import npconv as torch
+import npconv.nn as nn
+import npconv.nn.functional as F
+class Exotic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, padding=1, padding_mode="reflect")
+        self.shuffle = nn.PixelShuffle(2)
+        self.pool = nn.MaxPool2d(2, return_indices=True)
+        self.unpool = nn.MaxUnpool2d(2)
+        self.lp = nn.LPPool2d(2, 2)
+        self.up = nn.Upsample(scale_factor=1.5, mode="bilinear")
+        self.act = nn.ELU()
+    def forward(self, x):
+        x = self.shuffle(self.conv(x))
+        x = self.unpool(*self.pool(x))
+        x = F.lp_pool2d(self.lp(F.pad(x, (1, 2, 3, 4))), 2, 1)
+        x = self.act(self.up(x))
+        x = torch.mul(x * 2 + 1, 3).add(x)
+        x = F.silu(F.gelu(F.elu(F.relu6(x))))
+        x = torch.matmul(x, x.transpose(2, 3))
+        return F.softmax(F.interpolate(x, size=5), dim=1)
+def build():
+    return Exotic()
+""", (2, 4, 8, 8))
