@@ -179,8 +179,17 @@ class TilingPlan:
             bounds.append(out_size)
         tiles = []
         for o0, o1 in zip(bounds, bounds[1:]):
-            a = max(0, math.floor(start + o0 * jump)) // align * align
-            b = min(size, math.ceil(start + (o1 - 1) * jump + span))
+            a = min(max(0, math.floor(start + o0 * jump)), size - 1) // align * align
+            b = max(min(size, math.ceil(start + (o1 - 1) * jump + span)), a + 1)
+            # Outputs whose field lies (partly) in the padding need a crop long enough for the forward
+            # to produce them: grow it towards the image end, then (aligned) towards its start.
+            while self.output_size_along(dim, b - a) < o1 - Fraction(a) / jump:
+                if b < size:
+                    b = size
+                elif a > 0:
+                    a = max(0, a - align)
+                else:
+                    raise RuntimeError(f"cannot cover outputs {o0}..{o1} along dim {dim}")  # not expected
             shift = Fraction(a) / jump
             assert shift.denominator == 1, "alignment must make the tile start an output position"
             tiles.append((o0, o1, a, b, int(shift)))

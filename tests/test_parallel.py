@@ -1,0 +1,190 @@
+"""npconv.parallel.apply_tiled: tiled output equals the whole-array forward, for random chains and chunkings."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, strategies as st
+
+da = pytest.importorskip("dask.array")
+import npconv  # noqa: E402
+from npconv.parallel import apply_tiled, tiling_plan  # noqa: E402
+
+nn = torch.nn
+
+
+def _torch_forward(net):
+    def forward(block):
+        with torch.no_grad():
+            return net(torch.from_numpy(block)).numpy()
+    return forward
+
+
+@st.composite
+def layer_specs(draw, ndim):
+    kind = draw(st.sampled_from(["conv", "conv", "conv_same", "maxpool", "avgpool", "upsample", "convT",
+                                 "pointwise"]))
+    k = draw(st.integers(1, 4))
+    if kind == "conv":
+        dilation = draw(st.integers(1, 3))
+        return kind, dict(kernel_size=k, stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, k)),
+                          dilation=dilation)
+    if kind == "conv_same":
+        return kind, dict(kernel_size=k, dilation=draw(st.integers(1, 2)))
+    if kind in ("maxpool", "avgpool"):
+        k = max(k, 2)
+        args = dict(kernel_size=k, stride=draw(st.integers(1, k)), padding=draw(st.integers(0, k // 2)),
+                    ceil_mode=draw(st.booleans()))
+        if kind == "maxpool":
+            args["dilation"] = draw(st.integers(1, 2))
+        return kind, args
+    if kind == "upsample":
+        modes = ["nearest", "linear" if ndim == 1 else "bilinear"]
+        return kind, dict(scale_factor=draw(st.integers(1, 3)), mode=draw(st.sampled_from(modes)))
+    if kind == "convT":
+        stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        return kind, dict(kernel_size=k, stride=stride, padding=draw(st.integers(0, (k - 1) * dilation)),
+                          dilation=dilation, output_padding=draw(st.integers(0, max(stride, dilation) - 1)))
+    return kind, dict(which=draw(st.sampled_from(["relu", "batchnorm", "tanh"])))
+
+
+def build_torch_chain(specs, ndim, channels=2):
+    conv = [nn.Conv1d, nn.Conv2d][ndim - 1]
+    layers, c = [], channels
+    for kind, args in specs:
+        if kind == "conv":
+            layers.append(conv(c, 3, **args))
+            c = 3
+        elif kind == "conv_same":
+            layers.append(conv(c, 3, padding="same", **args))
+            c = 3
+        elif kind == "convT":
+            layers.append([nn.ConvTranspose1d, nn.ConvTranspose2d][ndim - 1](c, 2, **args))
+            c = 2
+        elif kind == "maxpool":
+            layers.append([nn.MaxPool1d, nn.MaxPool2d][ndim - 1](**args))
+        elif kind == "avgpool":
+            layers.append([nn.AvgPool1d, nn.AvgPool2d][ndim - 1](**args))
+        elif kind == "upsample":
+            layers.append(nn.Upsample(**args))
+        elif args["which"] == "batchnorm":
+            layers.append([nn.BatchNorm1d, nn.BatchNorm2d][ndim - 1](c))
+            layers[-1].running_mean.uniform_(-1, 1)
+            layers[-1].running_var.uniform_(0.5, 2)
+        else:
+            layers.append(nn.ReLU() if args["which"] == "relu" else nn.Tanh())
+    return nn.Sequential(*layers).double().eval()
+
+
+@st.composite
+def chunking(draw, size):
+    cuts = sorted(draw(st.sets(st.integers(1, size - 1), max_size=min(size - 1, 6)))) if size > 1 else []
+    bounds = [0, *cuts, size]
+    return tuple(b - a for a, b in zip(bounds, bounds[1:]))
+
+
+@given(data=st.data(), ndim=st.integers(1, 2), seed=st.integers(0, 2 ** 31))
+def test_random_chain_and_chunking_equal_the_whole_forward(data, ndim, seed):
+    specs = data.draw(st.lists(layer_specs(ndim), min_size=1, max_size=4), label="layers")
+    torch.manual_seed(seed % 1000)
+    net = build_torch_chain(specs, ndim)
+    spatial = tuple(data.draw(st.integers(6, 30 if ndim == 2 else 60), label=f"size{d}") for d in range(ndim))
+    x = np.random.default_rng(seed).standard_normal((2, 2) + spatial)
+    forward = _torch_forward(net)
+    try:
+        whole = forward(x)
+    except RuntimeError:            # the chain does not fit this input (torch refuses): not a case
+        assume(False)
+    chunks = (data.draw(st.sampled_from([1, 2])), 2) + tuple(data.draw(chunking(n), label="chunks")
+                                                             for n in spatial)
+    tiled = apply_tiled(net, da.from_array(x, chunks=chunks), forward=forward)
+    assert tiled.shape == whole.shape
+    np.testing.assert_allclose(tiled.compute(scheduler="sync"), whole, rtol=1e-9, atol=1e-9)
+
+
+def test_chunks_smaller_than_the_halo_and_odd_alignment():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 7, padding=3, dilation=2), nn.MaxPool2d(3, stride=3),
+                        nn.Conv2d(4, 2, 5, stride=2, padding=1)).double().eval()
+    plan = tiling_plan(net)
+    assert plan.alignment == (6, 6) and plan.field.size[0] > 10
+    x = np.random.default_rng(0).standard_normal((1, 3, 53, 41))
+    tiled = apply_tiled(net, x, chunks=(1, 3, 2, 3), forward=_torch_forward(net))   # 2x3 pixel chunks
+    assert tiled.numblocks[2] > 1
+    np.testing.assert_allclose(tiled.compute(), _torch_forward(net)(x), rtol=1e-10, atol=1e-12)
+
+
+def test_npconv_model_tiled_in_float32_with_default_forward():
+    n = npconv.nn
+    npconv.manual_seed(0)
+    net = n.Sequential(n.Conv2d(3, 8, 3, padding=1), n.ReLU(), n.MaxPool2d(2), n.Conv2d(8, 8, 3, stride=2, padding=1),
+                       n.Upsample(scale_factor=2, mode="nearest"), n.Conv2d(8, 2, 3, padding=1))
+    x = np.random.default_rng(0).standard_normal((2, 3, 45, 38)).astype(np.float32)
+    whole = net(npconv.from_numpy(x)).detach().numpy()
+    tiled = apply_tiled(net, da.from_array(x, chunks=(1, 3, 13, 9))).compute()
+    assert tiled.dtype == np.float32 and tiled.shape == whole.shape
+    np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_distributed_local_cluster():
+    distributed = pytest.importorskip("distributed")
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(4, 2, 3, padding=2, dilation=2)).double().eval()
+    x = np.random.default_rng(0).standard_normal((2, 3, 40, 33))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        tiled = apply_tiled(net, da.from_array(x, chunks=(1, 3, 11, 16)), forward=_torch_forward(net)).compute()
+    np.testing.assert_allclose(tiled, _torch_forward(net)(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer, message", [
+    (nn.Linear(4, 4), "Linear"), (nn.Flatten(), "Flatten"), (nn.AdaptiveAvgPool2d(1), "global/adaptive"),
+    (nn.Conv2d(2, 2, 3, padding=1, padding_mode="circular"), "circular"),
+    (nn.Upsample(size=(8, 8)), "fixed output size"), (nn.Upsample(scale_factor=2, mode="bilinear",
+                                                                  align_corners=True), "align_corners"),
+    (nn.Upsample(scale_factor=1.5), "whole scale factor"), (nn.GroupNorm(1, 2), "GroupNorm")])
+def test_untileable_layers_are_refused_by_name(layer, message):
+    with pytest.raises(ValueError, match=message):
+        apply_tiled(nn.Sequential(nn.Conv2d(2, 2, 3), layer), np.zeros((1, 2, 8, 8)), chunks=4)
+
+
+def test_training_mode_batchnorm_is_refused():
+    with pytest.raises(ValueError, match="eval"):
+        apply_tiled(nn.Sequential(nn.Conv2d(2, 2, 3), nn.BatchNorm2d(2)), np.zeros((1, 2, 8, 8)), chunks=4)
+
+
+def test_custom_forward_models_are_refused():
+    class Skip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 2, 3, padding=1)
+
+        def forward(self, x):
+            return x + self.conv(x)
+    with pytest.raises(ValueError, match="own forward"):
+        apply_tiled(Skip(), np.zeros((1, 2, 8, 8)), chunks=4)
+
+
+def test_input_too_small_is_refused():
+    with pytest.raises(ValueError, match="too small"):
+        apply_tiled(nn.Sequential(nn.Conv2d(2, 2, 5)), np.zeros((1, 2, 3, 8)), chunks=4)
+
+
+def test_missing_dask_names_the_extra():
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["dask"] = None
+        sys.modules["dask.array"] = None
+        import numpy as np
+        from npconv.parallel import apply_tiled
+        try:
+            apply_tiled(None, np.zeros((1, 1, 4, 4)))
+        except ImportError as error:
+            print(error)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "npconv[dask]" in result.stdout, result.stderr
