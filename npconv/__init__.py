@@ -1,6 +1,7 @@
 """npconv: PyTorch's convolution toolbox rebuilt on NumPy. ``import npconv as torch``."""
-from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half,  # noqa: A004
-                     int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype,  # noqa: A004
+                     half, iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
+                     uint8)
 from .tensor import *  # noqa: F401,F403
 from .tensor import Size, Tensor, device
 from ._ops import *  # noqa: F401,F403
@@ -8,8 +9,15 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, initial_seed, manual_seed, seed
 from . import random
+from . import cuda
 
 __version__ = "0.1.0"
 from ._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
+
+import types as _types  # noqa: E402
+
+# tutorial code asks torch.backends whether an accelerator exists: none here
+backends = _types.SimpleNamespace(mps=_types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False),
+                                  cudnn=_types.SimpleNamespace(enabled=False, benchmark=False, deterministic=False))

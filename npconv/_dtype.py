@@ -149,3 +149,31 @@ def scalar_dtype(value):
     if isinstance(value, np.ndarray):
         return from_numpy_dtype(value.dtype)
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
+
+
+class finfo:
+    """torch.finfo: limits of a floating dtype (eps, max, min, tiny, resolution, bits)."""
+
+    def __init__(self, type=None):  # noqa: A002
+        d = to_dtype(type) if type is not None else _default_float
+        info = np.finfo(d.numpy_dtype)
+        self.bits, self.eps, self.max, self.min = info.bits, _py_float(info.eps), _py_float(info.max), _py_float(info.min)
+        self.tiny = self.smallest_normal = _py_float(info.tiny)
+        self.resolution = _py_float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: limits of an integer dtype."""
+
+    def __init__(self, type):  # noqa: A002
+        d = to_dtype(type)
+        info = np.iinfo(d.numpy_dtype)
+        self.bits, self.max, self.min, self.dtype = info.bits, _py_int(info.max), _py_int(info.min), d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

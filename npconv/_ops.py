@@ -24,7 +24,8 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "numel", "result_type", "promote_types", "prod", "cumsum", "outer", "einsum", "logical_not",
            "floor_divide", "remainder", "log2", "log10", "exp2", "erf", "broadcast_to", "broadcast_shapes",
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten", "swapaxes",
-           "swapdims", "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "amax", "amin"]
+           "swapdims", "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "amax", "amin", "flip",
+           "norm", "nonzero", "unique", "softmax", "log_softmax"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1841,6 +1842,109 @@ def masked_fill(input, mask, value):  # noqa: A002
     return where(mask, Tensor._make(np.asarray(value, dtype=input._data.dtype)), input)
 
 
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return np.flip(a, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.axes), None
+
+
+def flip(input, dims):  # noqa: A002
+    """Reverse the order of elements along ``dims``."""
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    return Flip.apply(input, _normalize_dims(dims, input._data.ndim) if input._data.ndim else ())
+
+
+class VectorNorm(Function):
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, np.asarray(out))
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(out == 0, 0, grad / out).astype(a.dtype)  # torch: 0 at the origin
+        return _expand_reduced(scale, a.shape, ctx.axes, ctx.keepdim) * a, None, None
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    """The 2-norm (``p=2`` or 'fro') over all elements or ``dim``; other p as sum(|x|^p)^(1/p)."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_type_name(input)}")
+    axes = _reduce_axes(input, dim)
+    if p in ("fro", 2, 2.0, None):
+        return VectorNorm.apply(input, axes, keepdim)
+    if p == float("inf"):
+        return amax(abs(input), dim if dim is not None else (), keepdim)
+    if p == 1:
+        return sum(abs(input), dim, keepdim)
+    return pow(sum(pow(abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    found = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in found)
+    return Tensor._make(np.stack(found, axis=1).astype(np.int64) if found else np.zeros((0, 0), np.int64))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The sorted distinct values (optionally with inverse indices and counts)."""
+    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True, axis=dim)
+    result = [Tensor._make(values)]
+    if return_inverse:
+        result.append(Tensor._make(inverse.reshape(input._data.shape if dim is None else -1).astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._make(counts.astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+def softmax(input, dim, dtype=None):  # noqa: A002
+    """torch.softmax: the same as npconv.nn.functional.softmax."""
+    from .nn import functional as F
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: A002
+    """torch.log_softmax: the same as npconv.nn.functional.log_softmax."""
+    from .nn import functional as F
+    return F.log_softmax(input, dim, dtype=dtype)
+
+
+def _new_like(name):
+    """Tensor.new_zeros / new_ones / new_empty: same dtype (and meta-ness) as self unless told."""
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        import sys  # npconv.tensor the attribute is the function torch.tensor; take the module
+        make = getattr(sys.modules[__package__ + ".tensor"], name)
+        return make(*size, dtype=dtype if dtype is not None else self.dtype,
+                    device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
+    method.__name__ = "new_" + name
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    from .tensor import full
+    return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype,
+                device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from .tensor import tensor
+    return tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+
+
 # --------------------------------------------------------------------------------------------------
 # In-place ops
 
@@ -2063,7 +2167,11 @@ _METHODS = {
     "masked_fill": masked_fill, "gather": gather, "topk": topk, "sort": sort, "argsort": argsort,
     "floor_divide": floor_divide, "remainder": remainder, "softmax": _softmax, "log_softmax": _log_softmax,
     "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
-    "bernoulli_": bernoulli_, "masked_fill_": _make_inplace(masked_fill),
+    "bernoulli_": bernoulli_, "masked_fill_": _make_inplace(masked_fill), "flip": flip, "norm": norm,
+    "nonzero": nonzero, "unique": unique,
+    "new_zeros": _new_like("zeros"), "new_ones": _new_like("ones"), "new_empty": _new_like("empty"),
+    "new_full": _new_full,
+    "new_tensor": _new_tensor,
 }
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "tanh",
               "sigmoid", "sin", "cos", "relu", "square", "reciprocal", "maximum", "minimum", "floor", "ceil",

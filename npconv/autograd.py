@@ -28,6 +28,7 @@ a Function may define ``meta(*args, **kwargs) -> (shape, dtype)`` computing only
 zero-stride arrays (cheap for shape ops, fine for small element-wise ops) and its result becomes meta.
 """
 import functools
+import threading
 import weakref
 
 import numpy as np
@@ -35,12 +36,17 @@ import numpy as np
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "backward", "grad"]
 
-_grad_enabled = True
+class _GradState(threading.local):
+    """Grad mode is per thread, as in torch (tiled inference runs forwards in worker threads)."""
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
     """True when new operations are recorded for backward."""
-    return _grad_enabled
+    return _state.enabled
 
 
 class _GradMode:
@@ -49,13 +55,11 @@ class _GradMode:
     mode = None
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self.mode
+        self._previous = _state.enabled
+        _state.enabled = self.mode
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        _state.enabled = self._previous
         return False
 
     def __call__(self, func):
@@ -97,10 +101,9 @@ class inference_mode(_GradMode):
         self._requested = bool(mode)
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
+        self._previous = _state.enabled
         if self._requested:
-            _grad_enabled = False
+            _state.enabled = False
 
     def _ctor_args(self):
         return (self._requested,)
@@ -111,18 +114,15 @@ class set_grad_enabled(_GradMode):
     restores the previous mode on exit (torch's behaviour)."""
 
     def __init__(self, mode):
-        global _grad_enabled
-        self._previous = _grad_enabled
+        self._previous = _state.enabled
         self.mode = bool(mode)
-        _grad_enabled = self.mode
+        _state.enabled = self.mode
 
     def __enter__(self):
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _state.enabled = self.mode
 
     def __call__(self, func):
-        global _grad_enabled
-        _grad_enabled = self._previous  # used as a decorator: do not switch at decoration time
+        _state.enabled = self._previous  # used as a decorator: do not switch at decoration time
         return super().__call__(func)
 
     def _ctor_args(self):
@@ -218,7 +218,7 @@ class Function:
                 arrays.append(a)
             inputs.append(None)
             needs.append(False)
-        record = any_needs and _grad_enabled
+        record = any_needs and _state.enabled
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         if any_meta:
             result = _apply_meta(cls, ctx, arrays, kwargs)

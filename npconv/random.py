@@ -42,7 +42,31 @@ def set_rng_state(state):
 
 
 class Generator:
-    """torch.Generator look-alike: ``Generator().manual_seed(0)`` and pass ``generator=`` to rand etc."""
+    """torch.Generator look-alike: ``g = Generator().manual_seed(0)`` then ``randn(3, generator=g)``.
+    It behaves as a numpy Generator (every attribute is forwarded to one)."""
 
-    def __new__(cls, device="cpu"):
-        return np.random.default_rng(0)
+    def __init__(self, device="cpu"):
+        self._seed = 67280421310721  # torch's default seed for a new Generator
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed & 0xFFFFFFFFFFFFFFFF)
+        return self
+
+    def seed(self):
+        self.manual_seed(int(np.random.SeedSequence().entropy % (1 << 63)))
+        return self._seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self._rng.bit_generator.state
+
+    def set_state(self, state):
+        self._rng.bit_generator.state = state
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_rng"], name)

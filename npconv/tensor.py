@@ -708,3 +708,21 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 # Imported last (they need Tensor): the ops behind the methods, and the global generator.
 from . import _ops  # noqa: E402
 from . import random as _random  # noqa: E402
+
+
+def _legacy_constructor(dtype_name):
+    def construct(*args, **kwargs):
+        return Tensor(*args, dtype=getattr(_dtype, dtype_name), **kwargs)
+    construct.__name__ = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                          "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor"}[dtype_name]
+    construct.__doc__ = f"Legacy constructor: ``{construct.__name__}(2, 3)`` or ``{construct.__name__}([...])``."
+    return construct
+
+
+FloatTensor = _legacy_constructor("float32")
+DoubleTensor = _legacy_constructor("float64")
+LongTensor = _legacy_constructor("int64")
+IntTensor = _legacy_constructor("int32")
+BoolTensor = _legacy_constructor("bool")
+ByteTensor = _legacy_constructor("uint8")
+__all__ += ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"]

@@ -236,3 +236,27 @@ def test_deep_graph_does_not_hit_recursion_limit():
         y = y * 1.0
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def worker(name):
+        with npconv.no_grad():
+            barrier.wait()
+            results[name] = npconv.is_grad_enabled()
+            barrier.wait()
+
+    def recorder():
+        barrier.wait()  # the other thread is inside no_grad now
+        results["other"] = (npconv.ones(1, requires_grad=True) * 2).requires_grad
+        barrier.wait()
+
+    threads = [threading.Thread(target=worker, args=("worker",)), threading.Thread(target=recorder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"worker": False, "other": True} and npconv.is_grad_enabled()

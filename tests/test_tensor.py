@@ -470,3 +470,32 @@ def test_print_options_like_torch():
     finally:
         for m in (torch, npconv):
             m.set_printoptions(profile="default")
+
+
+# ------------------------------------------------------------------------------------------ extras tutorials use
+
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), dtype=dtypes, seed=seeds, data=st.data())
+def test_norm_flip_cumsum_like_torch(shape, dtype, seed, data):
+    (a,) = arrays_for([shape], dtype, seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_matches_torch(lambda m, x: (x.norm(), m.norm(x, dim=dim), x.norm(p=1), x.flip(dim), x.cumsum(dim)), [a])
+
+
+def test_norm_gradient_at_zero_like_torch():
+    assert_matches_torch(lambda m, x: x.norm(), [np.zeros(3)])
+
+
+def test_tensor_new_methods_and_legacy_constructors_like_torch():
+    for case in ("m.ones(2, dtype=m.float64).new_zeros(3)", "m.ones(2, dtype=m.int64).new_ones((2, 1))",
+                 "m.ones(2).new_full((2,), 4)", "m.ones(2, dtype=m.float64).new_tensor([1, 2])",
+                 "m.FloatTensor([1, 2])", "m.LongTensor([1, 2])", "m.FloatTensor(2, 3).shape",
+                 "m.nonzero(m.tensor([[0, 1], [1, 1]]))", "m.unique(m.tensor([3, 1, 3, 2]))",
+                 "m.finfo(m.float32).eps", "m.finfo(m.float64).max", "m.iinfo(m.int64).max",
+                 "m.cuda.is_available()", "m.backends.mps.is_available()", "m.device('cpu')"):
+        assert repr(eval(case, {"m": npconv})) == repr(eval(case, {"m": torch})), case
+
+
+def test_generator_object_drives_random_functions():
+    a = npconv.randn(4, generator=npconv.Generator().manual_seed(3))
+    b = npconv.randn(4, generator=npconv.Generator().manual_seed(3))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
