@@ -271,7 +271,8 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
                               output_precision=2, backend_specific_config=None):
     """MACs and parameters of ``model`` for one input of shape ``(1, *input_res)``, as ptflops counts them.
 
-    Same signature and results as ``ptflops.get_model_complexity_info`` (default ``'pytorch'`` backend):
+    Same signature and results as ``ptflops.get_model_complexity_info``, for its default ``'pytorch'``
+    backend and for ``backend='aten'`` (which counts only convolutions and matrix products):
     returns ``(macs, params)`` as strings (``'15.5 GMac'``, ``'138.36 M'``) or, with ``as_strings=False``,
     as numbers; ``(None, None)`` after printing the error when the model cannot run. With
     ``print_per_layer_stat`` the model's repr is printed to ``ost`` with each layer's parameters, MACs and
@@ -282,8 +283,12 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
     """
     if not (isinstance(input_res, tuple) and len(input_res) >= 1):
         raise AssertionError("input_res must be a non-empty tuple")
-    if str(getattr(backend, "value", backend)) != "pytorch":
-        raise ValueError("npconv reproduces ptflops' 'pytorch' backend only")
+    backend = str(getattr(backend, "value", backend))
+    if backend not in ("pytorch", "aten"):
+        raise ValueError("Wrong backend name")
+    if backend == "aten":
+        return _aten_complexity(model, input_res, print_per_layer_stat, as_strings, input_constructor, ost,
+                                ignore_modules, flops_units, param_units, output_precision)
     config = backend_specific_config or {}
     try:
         calls, batch = _run(model, input_res, input_constructor, ost)
@@ -329,3 +334,112 @@ def _run(model, input_res, input_constructor, ost):
         return trace(model, [], meta), 1
     meta = batch.to("meta") if isinstance(batch, npconv.Tensor) else batch
     return trace(model, [meta]), len(batch)
+
+
+# ----- ptflops' 'aten' backend: it counts only matrix products and convolutions, as torch dispatches them
+
+
+def aten_ops(call):
+    """The ``(aten op name, count)`` pairs torch would dispatch for one call, as ptflops' aten backend
+    counts them: convolutions (bias included), and linear layers and matrix products as mm/addmm/bmm."""
+    if call.output_shape is None or not call.input_shapes:
+        return []
+    name, x, out = call.type, call.input_shape, call.output_shape
+    if call.kind == "module":
+        module = call.module
+        if not _is_builtin(module):
+            return []
+        if name in _CONVS or name in _TRANSPOSED:
+            return [("aten.convolution", _aten_convolution(x, tuple(module.weight.shape), out, name in _TRANSPOSED,
+                                                           getattr(module, "bias", None) is not None))]
+        if name == "Linear":
+            return _aten_linear(x, module.in_features, module.out_features, module.bias is not None)
+        return []
+    kind, _, op = name.partition(".")
+    a = call.arguments
+    if kind == "F" and op.startswith("conv"):
+        return [("aten.convolution", _aten_convolution(x, tuple(a["weight"].shape), out, "transpose" in op,
+                                                       a.get("bias") is not None))]
+    if kind == "F" and op == "linear":
+        weight = a["weight"]
+        return _aten_linear(x, weight.shape[-1], weight.shape[0], a.get("bias") is not None)
+    values = list(a.values())
+    if op in ("matmul", "mm", "bmm"):
+        return _aten_matmul(_shape(values[0]), _shape(values[1]))
+    if op == "addmm":
+        mat1, mat2 = _shape(values[1]), _shape(values[2])
+        return [("aten.addmm", mat1[0] * mat1[1] * mat2[1] + mat1[0] * mat2[1])]
+    return []
+
+
+def _aten_convolution(x, w, out, transposed, bias):
+    positions = (x if transposed else out)[2:]
+    flops = x[0] * _prod(w) * _prod(positions)
+    return flops + (x[0] * out[1] * _prod(out[2:]) if bias else 0)
+
+
+def _aten_linear(x, in_features, out_features, bias):
+    rows = _prod(x[:-1])
+    if len(x) == 1:   # a vector: torch dispatches mv / dot, which ptflops does not count
+        return []
+    if bias:
+        return [("aten.addmm", rows * in_features * out_features + rows * out_features)]
+    return [("aten.mm", rows * in_features * out_features)]
+
+
+def _aten_matmul(a, b):
+    if len(a) < 2 or len(b) < 2:
+        return []
+    if len(b) == 2:           # (..., n, k) @ (k, m): folded into one mm
+        return [("aten.mm", _prod(a) * b[-1])]
+    batch = _prod(max(p, q) for p, q in zip((1,) * (len(b) - len(a)) + a[:-2], (1,) * (len(a) - len(b)) + b[:-2]))
+    return [("aten.bmm", batch * a[-2] * a[-1] * b[-1])]
+
+
+def _aten_complexity(model, input_res, print_per_layer_stat, as_strings, input_constructor, ost, ignored_ops,
+                     flops_units, param_units, precision):
+    """ptflops' aten backend: totals per op, for the whole model ('Global') and per top-level child."""
+    ignored = {str(op) for op in ignored_ops}
+    try:
+        calls, _ = _run(model, input_res, input_constructor, ost)
+    except Exception as error:
+        print("Flops estimation was not finished successfully because of"
+              f" the following exception: \n{type(error)}: {error}")
+        traceback.print_exc()
+        return None, None
+    counts = {"Global": {}}   # owner -> {op: count}, in the order ptflops first meets them
+    top_level = {id(child): name for name, child in model.named_children()}
+    for call in calls:
+        if call.internal:
+            continue
+        for op, flops in aten_ops(call):
+            if op in ignored:
+                print(f"Warning: {op} operation is ignored", file=ost)
+                continue
+            for owner in ["Global"] + _top_level_owners(call, top_level):
+                counts.setdefault(owner, {}).setdefault(op, 0)
+                counts[owner][op] += flops
+    total = sum(counts["Global"].values())
+    if print_per_layer_stat:
+        print("Total:" + flops_to_string(total, units=flops_units, precision=precision), file=ost)
+        for owner, ops in counts.items():
+            print("Module: ", owner, file=ost)
+            for op, flops in ops.items():
+                print(f"{op}: " + flops_to_string(flops, units=flops_units, precision=precision), file=ost)
+            print(file=ost)
+    params = _trainable_params(model)
+    if as_strings:
+        return (flops_to_string(total, units=flops_units, precision=precision),
+                params_to_string(params, units=param_units, precision=precision))
+    return total, params
+
+
+def _top_level_owners(call, top_level):
+    """Names of the model's direct children this call runs inside (ptflops hooks only those)."""
+    owners = []
+    node = call
+    while node is not None:
+        if node.kind == "module" and id(node.module) in top_level and node.depth == 1:
+            owners.append(top_level[id(node.module)])
+        node = node.parent
+    return owners[::-1]

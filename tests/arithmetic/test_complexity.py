@@ -94,3 +94,14 @@ def test_builtin_models_equal_ptflops(name):
     (ours, our_params), _ = ours_or_skip(ours_model, res, as_strings=False, print_per_layer_stat=False)
     (ref, ref_params), _ = theirs(torch_model, res, as_strings=False, print_per_layer_stat=False)
     assert (ours, our_params) == (ref, ref_params)
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_aten_backend_equals_ptflops(name):
+    source, input_size = ZOO[name]
+    ours_model, torch_model = build_both(source)
+    res = tuple(input_size[1:])
+    ours, our_report = ours_or_skip(ours_model, res, as_strings=False, backend="aten")
+    ref, their_report = theirs(torch_model, res, as_strings=False, backend="aten")
+    assert ours == ref
+    assert our_report == their_report
