@@ -9,12 +9,18 @@ sets the initial value.  ``kernels.use(name)`` (a context manager) takes precede
 
     import npconv
     npconv.backends.conv_algorithm = "winograd"   # unknown names raise ValueError
+
+Like torch.backends it also answers tutorial code that asks for accelerators: ``mps.is_available()`` is
+False, ``cudnn`` settings are accepted and ignored.
 """
 import os
 import sys
 import types
 
-__all__ = ["conv_algorithm", "conv_algorithms"]
+__all__ = ["conv_algorithm", "conv_algorithms", "mps", "cudnn"]
+
+mps = types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
+cudnn = types.SimpleNamespace(enabled=False, benchmark=False, deterministic=False)
 
 _ENVIRONMENT_VARIABLE = "NPCONV_CONV_ALGORITHM"
 

@@ -10,6 +10,7 @@ chosen only for those; the others fall back to the general ones.
 ``with chooser.use("im2col"): ...``.
 """
 import contextlib
+import importlib
 import math
 
 ALGORITHMS = {}  # name -> module; filled by npconv.kernels
@@ -45,8 +46,8 @@ def forced():
     ``npconv.backends.conv_algorithm`` (or its environment variable) unless it is "auto"."""
     if _forced[0] is not None:
         return _forced[0]
-    from npconv import backends  # a plain settings module: importing it from this layer is safe
-    name = backends.conv_algorithm
+    # a plain settings module, safe to import from this layer (by its module path, not the package attribute)
+    name = importlib.import_module("npconv.backends").conv_algorithm
     return None if name == "auto" else name
 
 

@@ -1,0 +1,115 @@
+"""The chooser: never an algorithm that is invalid for the arguments; forcing through use() and backends."""
+import importlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import npconv
+from npconv import kernels
+from npconv.kernels import chooser
+from npconv.kernels.geometry import output_spatial
+from tests.strategies import conv_arguments
+
+OPERATIONS = ["forward", "input_grad", "weight_grad"]
+backends = importlib.import_module("npconv.backends")  # the module, whatever npconv/__init__ binds to the name
+
+
+@st.composite
+def layers(draw):
+    """Random convolutions, with depthwise and 3x3 stride-1 layers (the special algorithms' domains) often."""
+    args = draw(conv_arguments(string_padding=False, batched=True, max_extra=40))
+    x_shape, w_shape = args["input_shape"], args["weight_shape"]
+    stride, dilation, groups = args["strides"], args["dilations"], args["groups"]
+    kind = draw(st.sampled_from(["any", "depthwise", "3x3"]))
+    dims = len(stride)
+    if kind == "depthwise":
+        groups = x_shape[1]
+        w_shape = (groups * draw(st.integers(1, 2)), 1) + w_shape[2:]
+    elif kind == "3x3":
+        channels = draw(st.sampled_from([1, 16, 64]))
+        x_shape = x_shape[:1] + (channels,) + tuple(max(s, 3) for s in x_shape[2:])
+        w_shape = (draw(st.sampled_from([8, 32])), channels) + (3,) * dims
+        stride, dilation, groups = (1,) * dims, (1,) * dims, 1
+    pairs = tuple((p, p) for p in args["paddings"])
+    return x_shape, w_shape, stride, pairs, dilation, groups
+
+
+@given(layer=layers(), operation=st.sampled_from(OPERATIONS))
+def test_automatic_choice_is_always_valid(layer, operation):
+    x_shape, w_shape, stride, pairs, dilation, groups = layer
+    out = output_spatial(x_shape[2:], pairs, w_shape[2:], stride, dilation)
+    name = chooser.choose(operation, x_shape, w_shape, out, stride, groups, dilation)
+    assert name in kernels.ALGORITHMS
+    assert chooser.is_valid(name, operation, x_shape, w_shape, stride, groups, dilation)
+
+
+def test_choices_on_known_layers():
+    resnet_3x3 = ((8, 64, 56, 56), (64, 64, 3, 3), (56, 56), (1, 1), 1, (1, 1))
+    assert chooser.choose("forward", *resnet_3x3) == "winograd"
+    assert chooser.choose("weight_grad", *resnet_3x3) != "winograd"  # no Winograd weight gradient
+    depthwise_layer = ((8, 32, 28, 28), (32, 1, 3, 3), (28, 28), (1, 1), 32, (1, 1))
+    assert chooser.choose("input_grad", *depthwise_layer) == "depthwise"
+    strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
+    assert chooser.choose("forward", *strided) == "tiled_gemm"
+    five = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
+    assert chooser.choose("forward", *five) not in ("winograd", "winograd_f2")
+
+
+def test_use_forces_and_restores():
+    layer = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
+    with kernels.use("winograd"):
+        assert chooser.choose("forward", *layer) == "winograd"  # forced as is: it hands 5x5 over itself
+        with kernels.use("im2col"):
+            assert chooser.choose("forward", *layer) == "im2col"
+        assert chooser.choose("forward", *layer) == "winograd"
+    assert chooser.forced() is None
+
+
+def test_backends_conv_algorithm_forces_and_validates():
+    layer = ((2, 64, 20, 20), (64, 64, 3, 3), (20, 20), (1, 1), 1, (1, 1))
+    assert backends.conv_algorithm == "auto"
+    assert set(kernels.ALGORITHMS) < set(backends.conv_algorithms())
+    try:
+        backends.conv_algorithm = "im2col"
+        assert chooser.choose("forward", *layer) == "im2col"
+        with kernels.use("tiled_gemm"):  # use() takes precedence while active
+            assert chooser.choose("forward", *layer) == "tiled_gemm"
+        with pytest.raises(ValueError, match="unknown convolution algorithm 'fastest'"):
+            backends.conv_algorithm = "fastest"
+        assert backends.conv_algorithm == "im2col"
+    finally:
+        backends.conv_algorithm = "auto"
+    assert chooser.choose("forward", *layer) == "winograd"
+
+
+def test_forced_algorithm_runs_the_public_api():
+    x = npconv.from_numpy(np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32))
+    w = npconv.from_numpy(np.random.default_rng(1).standard_normal((3, 2, 3, 3)).astype(np.float32))
+    results = []
+    for name in ("im2col", "winograd", "tiled_gemm"):
+        try:
+            backends.conv_algorithm = name
+            results.append(npconv.nn.functional.conv2d(x, w, padding=1).numpy())
+        finally:
+            backends.conv_algorithm = "auto"
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(results[2], results[0], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("value, expected", [("winograd", "winograd"), ("", "auto")])
+def test_environment_variable_sets_the_initial_algorithm(value, expected):
+    code = "import npconv.backends as b; print(b.conv_algorithm)"
+    env = dict(os.environ, NPCONV_CONV_ALGORITHM=value)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
+
+
+def test_environment_variable_typo_is_an_error():
+    code = "import npconv.backends as b; b.conv_algorithm"
+    env = dict(os.environ, NPCONV_CONV_ALGORITHM="winogard")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "NPCONV_CONV_ALGORITHM" in out.stderr and "winogard" in out.stderr
