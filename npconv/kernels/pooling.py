@@ -159,15 +159,40 @@ def _avg_divisor(spatial, kernel_size, stride, padding, out_size, count_include_
     return np.where(divisor > 0, divisor, 1).astype(dtype)
 
 
+def _window_sum_along(x, axis, kernel, stride, padding, out):
+    """Sum of ``kernel`` consecutive (zero-padded) samples every ``stride`` along one axis."""
+    extent = (out - 1) * stride + kernel
+    length = x.shape[axis]
+    after = max(0, extent - padding - length)
+    if padding or after:
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (padding, after)
+        x = np.pad(x, widths)
+    total = None
+    for k in range(kernel):
+        where = [slice(None)] * x.ndim
+        where[axis] = slice(k, k + (out - 1) * stride + 1, stride)
+        view = x[tuple(where)]
+        if total is None:
+            total = view.copy()
+        else:
+            total += view
+    return total
+
+
 def avg_pool_forward(x, kernel_size, stride, padding, out_size, ceil_mode=False, count_include_pad=True,
                      divisor_override=None):
-    """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv.arithmetic.pool_output_size."""
-    ones = (1,) * len(kernel_size)
-    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, ones), 0)
-    offsets = list(itertools.product(*[range(k) for k in kernel_size]))
-    out = _window(xp, offsets[0], stride, ones, out_size).copy()
-    for offset in offsets[1:]:
-        out += _window(xp, offset, stride, ones, out_size)
+    """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv.arithmetic.pool_output_size.
+
+    A box sum is separable: summing along one axis at a time costs sum(k_d) instead of prod(k_d)
+    passes, and each pass shrinks the array by its stride.
+    """
+    n = len(kernel_size)
+    # The axis that shrinks the most goes first, so later passes touch less data.
+    order = sorted(range(n), key=lambda d: out_size[d] / x.shape[2 + d])
+    out = x
+    for d in order:
+        out = _window_sum_along(out, 2 + d, kernel_size[d], stride[d], padding[d], out_size[d])
     out /= _avg_divisor(x.shape[2:], kernel_size, stride, padding, out_size, count_include_pad,
                         divisor_override, x.dtype)
     return out

@@ -101,6 +101,13 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
     return tuple(out)
 
 
+def _indices_tensor(indices, output):
+    """Pooling indices as an int64 Tensor (shape-only when the output is on the meta device)."""
+    if output.is_meta:
+        return Tensor._make(np.broadcast_to(np.zeros((), np.int64), indices.shape), True)
+    return Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+
+
 def _batched(x, n):
     """View an unbatched (C, *S) array as (1, C, *S)."""
     return x if x.ndim == n + 2 else x[None]
@@ -249,8 +256,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     out = _output_size(input, n, k, s, p, d, ceil_mode)
     result = _MaxPool.apply(input, n, k, s, p, d, out, bool(return_indices))
     if return_indices:
-        y, indices = result
-        return y, Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+        return result[0], _indices_tensor(result[1], result[0])
     return result
 
 
@@ -386,8 +392,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     _adaptive_checks(input, n, out, op, True)
     result = _AdaptiveMaxPool.apply(input, n, out, bool(return_indices))
     if return_indices:
-        y, indices = result
-        return y, Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+        return result[0], _indices_tensor(result[1], result[0])
     return result
 
 
