@@ -263,6 +263,8 @@ def _sum_to_shape(grad, shape):
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
+    elif extra < 0:  # a backward that dropped leading size-1 dims
+        grad = grad.reshape((1,) * -extra + grad.shape)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
