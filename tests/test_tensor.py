@@ -499,3 +499,33 @@ def test_generator_object_drives_random_functions():
     a = npconv.randn(4, generator=npconv.Generator().manual_seed(3))
     b = npconv.randn(4, generator=npconv.Generator().manual_seed(3))
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=30), seed=seeds,
+       kind=st.sampled_from(["normal", "integers", "ints", "special", "bool", "sparse"]),
+       exponent=st.integers(-9, 9), dtype=st.sampled_from([np.float32, np.float64, np.float16]),
+       grad=st.sampled_from([None, "leaf", "op"]))
+def test_repr_of_random_tensors_as_torch(shape, seed, kind, exponent, dtype, grad):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape) * 10.0 ** exponent
+    if kind == "integers":
+        a = np.round(a)
+    elif kind == "ints":
+        a = np.round(rng.standard_normal(shape) * 100).astype(np.int64)
+    elif kind == "special" and a.size:
+        a.reshape(-1)[rng.integers(0, a.size)] = [np.nan, np.inf, -np.inf][rng.integers(0, 3)]
+    elif kind == "bool":
+        a = rng.random(shape) < 0.5
+    elif kind == "sparse":
+        a = np.where(rng.random(shape) < 0.5, 0.0, a)
+    with np.errstate(all="ignore"):
+        a = np.asarray(a).astype(dtype) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+
+    def show(m):
+        t = m.from_numpy(a.copy())
+        if grad and t.is_floating_point():
+            t.requires_grad_()
+            if grad == "op":
+                t = t * 1
+        return repr(t)
+    assert show(npconv) == show(torch)
