@@ -166,6 +166,15 @@ def test_max_unpool_inverts_max_pool_as_torch(dims, data):
     lambda F, x: F.adaptive_max_pool2d(x[None], 1),
     lambda F, x: F.adaptive_avg_pool1d(x, 1),
     lambda F, x: F.max_unpool2d(x, F.max_pool2d(x, 1, return_indices=True)[1] + 100, 2),
+    # max_pool1d without indices is a kernel of its own in torch, with its own messages
+    lambda F, x: F.max_pool1d(x[0], 3, padding=2),
+    lambda F, x: F.max_pool1d(x[0], 7),
+    lambda F, x: F.max_pool1d(x[0], 7, return_indices=True),
+    lambda F, x: F.max_pool1d(x[0], 0, 1),
+    lambda F, x: F.max_pool1d(x[0], (2, 2)),
+    lambda F, x: F.avg_pool1d(x[0], (2, 2)),
+    lambda F, x: F.avg_pool1d(x[0], 7),
+    lambda F, x: F.adaptive_max_pool1d(x[0], (2, 2)),
 ])
 def test_invalid_arguments_raise_like_torch(call):
     x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32)

@@ -95,7 +95,7 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
     spatial = tuple(x.shape[-n:])
     out = arithmetic.pool_output_size(spatial, kernel_size, stride, padding, dilation, ceil_mode)
     if min(out) < 1:
-        lead = tuple(x.shape[-n - 1:-n])
+        lead = tuple(x.shape[-n - 1:-n]) + ((1,) if n == 1 else ())  # 1-d runs as 2-d with height 1
         raise RuntimeError(f"Given input size: ({_describe(lead + spatial)}). Calculated output size: "
                            f"({_describe(lead + tuple(out))}). Output size is too small")
     return tuple(out)
@@ -241,8 +241,45 @@ class _LpPool(Function):
 # ----------------------------------------------------------------------------------------------
 # max pooling
 
+def _one_int(value, what, op):
+    """Argument-parser check of torch's 1-d ops: an int or a sequence of exactly one int."""
+    if isinstance(value, (tuple, list)) and len(value) != 1:
+        raise RuntimeError(f"{op}() argument '{what}' should contain one int (got {len(value)})")
+
+
+def _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """max_pool1d without indices is its own kernel in torch, with its own messages."""
+    op = "max_pool1d()"
+    for what, value, allowed in (("kernel_size", kernel_size, "an int, list of ints or tuple of ints"),
+                                 ("stride", stride, "None, an int, list of ints, or tuple of ints"),
+                                 ("padding", padding, "an int, list of ints, or tuple of ints"),
+                                 ("dilation", dilation, "an int, list of ints, or tuple of ints")):
+        if isinstance(value, (tuple, list)) and len(value) != 1 and not (what == "stride" and len(value) == 0):
+            raise RuntimeError(f"{op} {what} must be {allowed} of size 1 but got size {len(value)}")
+    k = _tuple(kernel_size, 1, "kernel_size", op)[0]
+    s = (_tuple(stride, 1, "stride", op, omitted_ok=True) or (k,))[0]
+    p = _tuple(padding, 1, "padding", op)[0]
+    d = _tuple(dilation, 1, "dilation", op)[0]
+    if k <= 0:
+        raise RuntimeError(f"{op} kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"{op} stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"{op} padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"{op} padding should be at most half of kernel size, but got padding={p} and "
+                           f"kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"{op} dilation must be greater than zero, but got {d}")
+    out = arithmetic.pool_output_size(input.shape[-1], k, s, p, d, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"{op} Invalid computed output size: {out}")
+
+
 def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     op = f"max_pool{n}d" if n > 1 else "max_pool2d"
+    if n == 1 and input.dim() in (2, 3) and not return_indices:
+        _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op)
@@ -310,6 +347,9 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
             raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
                                "argument #1 'self' (while checking arguments for avg_pool1d)")
         op = "avg_pool1d"
+        for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
+            if not (what == "stride" and value is not None and len(tuple(value) if isinstance(value, (tuple, list)) else (1,)) == 0):
+                _one_int(value, what, op)
     k = _tuple(kernel_size, n, "kernel_size", op if n > 1 else "avg_pool2d")
     s = _tuple(stride, n, "stride", op if n > 1 else "avg_pool2d", omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")
@@ -357,6 +397,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 # adaptive pooling
 
 def _adaptive_size(input, n, output_size, op):
+    if n == 1:
+        _one_int(output_size, "output_size", op)
     if isinstance(output_size, numbers.Integral) or output_size is None:
         output_size = (output_size,) * n
     output_size = tuple(output_size)
