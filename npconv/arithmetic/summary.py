@@ -179,8 +179,9 @@ class ModelSummary:
                    ("Receptive Field", 16, lambda r: _grid_text(r.receptive_field)),
                    ("Jump", 10, lambda r: _grid_text(r.stride))]
         titles = self._titles()
-        longest = max([0] + [len(t) + row.depth * 5 + 1 for t, row in zip(titles, self.layers)])
+        longest = max([0] + [len(bare) + row.depth * 5 + 1 for (_, bare), row in zip(titles, self.layers)])
         name_width = max(40, 5 * math.ceil(longest / 5))
+        titles = [title for title, _ in titles]
         divider = "=" * (name_width + sum(width for _, width, _ in columns))
 
         def line(first, cells):
@@ -193,23 +194,24 @@ class ModelSummary:
 
     @staticmethod
     def _shown_params(row):
-        """Leaves show their parameters; containers only parameters of their own (torchinfo's rule)."""
-        if row.recursive:
+        """Leaves show their parameters, containers only parameters of their own, and a module called again
+        shows "(recursive)" (torchinfo's rules)."""
+        shown = row.params if row.is_leaf else row.own_params
+        if not shown:
             return None
-        if row.is_leaf:
-            return row.params
-        return row.own_params
+        return "(recursive)" if row.recursive else shown
 
     def _titles(self):
+        """``├─Conv2d: 1-3``: tree prefix, type, depth and the running index at that depth (torchinfo's)."""
         counters, titles = {}, []
         for row in self.layers:
             if row.depth == 0:
-                titles.append(row.type)
+                titles.append((row.type, row.type))
                 continue
             counters[row.depth] = counters.get(row.depth, 0) + 1
             prefix = "├─" if row.depth == 1 else "│    " * (row.depth - 1) + "└─"
-            suffix = " (recursive)" if row.recursive else ""
-            titles.append(f"{prefix}{row.type}: {row.depth}-{counters[row.depth]}{suffix}")
+            bare = f"{row.type}: {row.depth}-{counters[row.depth]}"
+            titles.append((prefix + bare, bare))
         return titles
 
     __repr__ = __str__
@@ -220,6 +222,8 @@ def _shape_text(shape):
 
 
 def _count_text(value):
+    if isinstance(value, str):
+        return value
     return "--" if not value else f"{value:,}"
 
 

@@ -210,3 +210,21 @@ def build():
     rows = {row.name: row for row in npconv_summary(ours_model, (1, 1, 8, 8)).layers}
     assert rows["narrow"].receptive_field == (3, 3) and rows["wide"].receptive_field == (5, 5)
     assert rows["mix"].receptive_field == (5, 5) and rows["mix"].stride == (1, 1)
+
+
+@pytest.mark.parametrize("name", ["grouped_depthwise", "batchnorm", "module_list", "pool_upsample", "three_d"])
+def test_table_reads_like_torchinfo(name):
+    """Layer names, tree, depth-idx, output shapes and Param # columns print as torchinfo prints them."""
+    source, input_size = ZOO[name]
+    ours_model, torch_model = build_both(source)
+    ours = str(npconv_summary(ours_model, input_size)).splitlines()
+    theirs = str(torchinfo.summary(torch_model, input_size=input_size, verbose=0,
+                                   col_names=("output_size", "num_params"))).splitlines()
+    param_column_end = theirs[1].index("Param #") + 12
+    their_rows = theirs[3:theirs.index(theirs[0], 3)]     # between the second and third divider
+    our_rows = ours[3:3 + len(their_rows)]
+    assert len(their_rows) > 1 and set(ours[3 + len(their_rows)]) == {"="}
+    for our_line, their_line in zip(our_rows, their_rows):
+        assert our_line[:param_column_end].rstrip() == their_line[:param_column_end].rstrip()
+    assert [line for line in ours if line.startswith(("Total params", "Trainable", "Non-trainable"))] == \
+           [line for line in theirs if line.startswith(("Total params", "Trainable", "Non-trainable"))]
