@@ -433,10 +433,45 @@ def test_safetensors_missing_gives_install_hint(tmp_path):
     assert "npconv[safetensors]" in result.stdout, result.stderr
 
 
-def test_legacy_torch_format_is_refused_clearly(tmp_path):
+def test_legacy_torch_format_is_read_with_views_dtypes_and_metadata(tmp_path):
     path = tmp_path / "legacy.pt"
-    torch.save({"a": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
-    with pytest.raises(CheckpointError, match="legacy"):
+    base = torch.arange(12.0).reshape(3, 4)
+    state = small_conv_net().state_dict()
+    obj = {"state": state, "view": base[:, 1:], "base": base, "bf": torch.tensor([1.5], dtype=torch.bfloat16),
+           "p": torch.nn.Parameter(torch.ones(2)), "nested": [1, "a", (None, 2.5)]}
+    torch.save(obj, path, _use_new_zipfile_serialization=False)
+    loaded = npio.load(path)
+    assert_same_tree({k: v.numpy() for k, v in loaded["state"].items()}, to_numpy_tree(dict(state)))
+    assert loaded["state"]._metadata == state._metadata
+    assert np.shares_memory(loaded["view"].numpy(), loaded["base"].numpy())
+    np.testing.assert_array_equal(loaded["view"].numpy(), base[:, 1:].numpy())
+    assert loaded["bf"].dtype == npconv.float32 and loaded["p"].requires_grad
+    assert loaded["nested"] == [1, "a", (None, 2.5)]
+
+
+def test_legacy_format_refuses_globals_and_truncation(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save({"a": torch.arange(100.0)}, path, _use_new_zipfile_serialization=False)
+    data = path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 1):
+        path.write_bytes(data[:cut])
+        with pytest.raises((CheckpointError, pickle.UnpicklingError)):
+            npio.load(path)
+    marker = tmp_path / "pwned"
+    header = b"".join(pickle.dumps(x, protocol=2) for x in (0x1950a86a20f9469cfc6c, 1001, {}))
+    path.write_bytes(header + pickle.dumps(_RunsCommand(f"touch {marker}"), protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="system"):
+        npio.load(path)
+    assert not marker.exists()
+
+
+def test_legacy_storage_larger_than_the_file_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save({"a": torch.arange(100.0)}, path, _use_new_zipfile_serialization=False)
+    data = path.read_bytes()
+    assert data.count(b"Kd\x4e") == 1                      # numel 100 then view_metadata None in the id
+    path.write_bytes(data.replace(b"Kd\x4e", b"J\xff\xff\xff\x7f\x4e"))   # claim 2**31 - 1 floats
+    with pytest.raises(CheckpointError, match="more than the file holds"):
         npio.load(path)
 
 

@@ -4,7 +4,7 @@ The format follows the file name, as in torch:
 
 * ``.pt``, ``.pth``, ``.bin``, anything else: PyTorch's zip checkpoint, read **without torch** and
   written so that ``torch.load(path, weights_only=True)`` returns the same object (see
-  :mod:`npconv.io.torch_format`). Loading never runs code from the file: the unpickler resolves only
+  :mod:`npconv.io.torch_format`); the legacy format before torch 1.6 is read too. Loading never runs code from the file: the unpickler resolves only
   the few globals a state dict needs and refuses any other with ``pickle.UnpicklingError``.
 * ``.safetensors``: a flat ``{name: tensor}`` dict (needs the optional extra ``npconv[safetensors]``).
 * ``.npz``: a flat ``{name: tensor}`` dict in NumPy's archive (no pickles: ``allow_pickle=False``).
@@ -19,7 +19,8 @@ import zipfile
 
 import numpy as np
 
-from .torch_format import CheckpointError, is_zip_checkpoint, read_checkpoint, write_checkpoint
+from .torch_format import (CheckpointError, is_zip_checkpoint, read_checkpoint, read_legacy_checkpoint,
+                           write_checkpoint)
 
 __all__ = ["load", "save", "CheckpointError"]
 
@@ -134,15 +135,14 @@ def _load_file(file, kind, map_location):
         return _load_npz(file)
     if kind == "safetensors":
         return _load_safetensors_bytes(file.read())
+    from ..tensor import Size
     if is_zip_checkpoint(file):
-        from ..tensor import Size
         return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
     start = file.tell()
     head = file.read(4)
     file.seek(start)
     if head == _LEGACY_MAGIC:
-        raise CheckpointError("this checkpoint uses torch's legacy (pre-1.6) format, which npconv does not "
-                              "read; re-save it with torch.save(obj, path) from torch >= 1.6")
+        return read_legacy_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
     raise CheckpointError("not a checkpoint: the file is neither a torch zip archive, nor .npz, nor "
                           ".safetensors (truncated or corrupt?)")
 

@@ -186,9 +186,12 @@ class RestrictedUnpickler(pickle.Unpickler):
                 "code from a file.") from None
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] in ("storage", b"storage")):
+        # zip format: ('storage', type, key, location, numel); legacy format adds view_metadata, which
+        # torch has written as None since storage views were removed.
+        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] in ("storage", b"storage")
+                and (len(pid) == 5 or pid[5] is None)):
             raise pickle.UnpicklingError(f"unsupported persistent id in checkpoint: {pid!r:.80}")
-        _, storage_type, key, location, numel = pid
+        _, storage_type, key, location, numel = pid[:5]
         if not isinstance(storage_type, StorageType):
             raise pickle.UnpicklingError(f"persistent id names {storage_type!r:.80}, not a storage type")
         if isinstance(key, bytes):

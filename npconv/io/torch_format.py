@@ -28,7 +28,8 @@ from numpy.lib.stride_tricks import as_strided
 from ._pickler import CheckpointPickler
 from ._unpickler import BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker
 
-__all__ = ["read_checkpoint", "write_checkpoint", "is_zip_checkpoint", "CheckpointError"]
+__all__ = ["read_checkpoint", "read_legacy_checkpoint", "write_checkpoint", "is_zip_checkpoint",
+           "CheckpointError"]
 
 STORAGE_ALIGNMENT = 64
 FILE_FORMAT_VERSION = "3\n"          # the 'version' record torch 2.x writes
@@ -57,8 +58,6 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
     Raises ``pickle.UnpicklingError`` when the pickle asks for a global a state dict does not need, and
     ``CheckpointError`` (a RuntimeError) when the archive is damaged or not a torch checkpoint.
     """
-    make_tensor = make_tensor or (lambda array, requires_grad: array)
-    make_parameter = make_parameter or (lambda tensor, requires_grad: tensor)
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
@@ -67,57 +66,26 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
         return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type).load()
 
 
-class _ArchiveReader:
-    def __init__(self, archive, make_tensor, make_parameter, map_location, size_type):
-        self.archive = archive
-        self.size_type = size_type
-        self.make_tensor = make_tensor
-        self.make_parameter = make_parameter
+def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple):
+    """Load a checkpoint in torch's format before 1.6 (``_use_new_zipfile_serialization=False``), with
+    the same restricted unpickler and the same errors as :func:`read_checkpoint`."""
+    return _LegacyReader(file, make_tensor, make_parameter, map_location, size_type).load()
+
+
+class _Reader:
+    """What both formats share: unpickling with our rebuild functions, tensor views, map_location."""
+
+    def __init__(self, make_tensor, make_parameter, map_location, size_type):
+        self.make_tensor = make_tensor or (lambda array, requires_grad: array)
+        self.make_parameter = make_parameter or (lambda tensor, requires_grad: tensor)
         self.map_location = map_location
-        self.records = {info.filename: info for info in archive.infolist()}
-        self.prefix = self._find_prefix()
+        self.size_type = size_type
         self.storages = {}            # key -> 1-d ndarray, so views of one storage share memory
         self.storage_ids = set()
+        _check_map_location(map_location)
 
-    def _find_prefix(self):
-        names = list(self.records)
-        if not names:
-            raise CheckpointError("the archive is empty")
-        prefix = names[0].split("/", 1)[0]
-        if f"{prefix}/data.pkl" not in self.records:
-            raise CheckpointError("the archive has no data.pkl record: not a torch checkpoint")
-        if f"{prefix}/constants.pkl" in self.records:
-            raise CheckpointError("this is a TorchScript archive (torch.jit.save), not a checkpoint; "
-                                  "save a state_dict() with torch.save to load it in npconv")
-        return prefix
-
-    def _record(self, name, expected_size=None):
-        info = self.records.get(f"{self.prefix}/{name}")
-        if info is None:
-            raise CheckpointError(f"the archive has no record {name!r}")
-        if expected_size is not None and info.file_size != expected_size:
-            raise CheckpointError(f"record {name!r} holds {info.file_size} bytes, the pickle says "
-                                  f"{expected_size}: the file is corrupt")
-        try:
-            return self.archive.read(info)       # checks the CRC: flipped bits are caught here
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
-                NotImplementedError, RuntimeError) as error:
-            raise CheckpointError(f"cannot read record {name!r}: {error}") from None
-
-    def _byteorder(self):
-        if f"{self.prefix}/byteorder" not in self.records:
-            return "little"                      # torch's default for files without the record
-        order = self._record("byteorder").decode("ascii", "replace")
-        if order not in ("little", "big"):
-            raise CheckpointError(f"Unknown endianness type: {order}")
-        return order
-
-    def load(self):
-        self.byteorder = self._byteorder()
-        self._check_map_location()
-        pickled = self._record("data.pkl")
-        unpickler = RestrictedUnpickler(io.BytesIO(pickled), self._rebuilders(), self._load_storage,
-                                        self.size_type)
+    def unpickle(self, file):
+        unpickler = RestrictedUnpickler(file, self._rebuilders(), self._load_storage, self.size_type)
         try:
             return unpickler.load()
         except (pickle.UnpicklingError, CheckpointError, ImportError):
@@ -129,31 +97,8 @@ class _ArchiveReader:
             raise pickle.UnpicklingError(f"the pickle in the checkpoint is malformed: "
                                          f"{type(error).__name__}: {error}") from None
 
-    def _check_map_location(self):
-        location = self.map_location
-        if location is None or callable(location) and not isinstance(location, (str, dict)):
-            return
-        targets = location.values() if isinstance(location, dict) else [location]
-        for target in targets:
-            name = target.decode() if isinstance(target, bytes) else str(target)
-            if name.split(":")[0] not in ("cpu", "meta"):
-                raise RuntimeError(f"npconv runs on the CPU only; map_location={name!r} is not possible "
-                                   "(use map_location='cpu' or leave it out)")
-
-    # -- storages -------------------------------------------------------------------------------
-
-    def _load_storage(self, storage_type, key, location, numel):
-        if key in self.storages:
-            return self.storages[key]
-        raw_dtype = np.dtype("<u2") if storage_type.dtype == BFLOAT16 else storage_type.dtype
-        raw = self._record(f"data/{key}", expected_size=numel * raw_dtype.itemsize)
-        storage = np.frombuffer(raw, dtype=raw_dtype.newbyteorder("<" if self.byteorder == "little"
-                                                                   else ">"))
-        if storage_type.dtype == BFLOAT16:
-            storage = _bfloat16_to_float32(storage)
-        else:  # a writable, native-endian copy: loaded weights may be updated in place
-            storage = storage.astype(raw_dtype.newbyteorder("="), copy=True)
-        if callable(self.map_location) and not isinstance(self.map_location, (str, dict)):
+    def _keep_storage(self, key, storage, location):
+        if _is_location_callable(self.map_location):
             mapped = self.map_location(storage, location)
             storage = mapped if isinstance(mapped, np.ndarray) else storage
         self.storages[key] = storage
@@ -211,6 +156,167 @@ class _ArchiveReader:
         if new_type.name == "torch.nn.Parameter":
             result = self.make_parameter(result, True)
         return result
+
+
+class _ArchiveReader(_Reader):
+    """The zip format (torch >= 1.6): storages are records of the archive, read when first named."""
+
+    def __init__(self, archive, *options):
+        super().__init__(*options)
+        self.archive = archive
+        self.records = {info.filename: info for info in archive.infolist()}
+        self.prefix = self._find_prefix()
+        self.byteorder = "little"
+
+    def load(self):
+        self.byteorder = self._byteorder()
+        return self.unpickle(io.BytesIO(self._record("data.pkl")))
+
+    def _find_prefix(self):
+        names = list(self.records)
+        if not names:
+            raise CheckpointError("the archive is empty")
+        prefix = names[0].split("/", 1)[0]
+        if f"{prefix}/data.pkl" not in self.records:
+            raise CheckpointError("the archive has no data.pkl record: not a torch checkpoint")
+        if f"{prefix}/constants.pkl" in self.records:
+            raise CheckpointError("this is a TorchScript archive (torch.jit.save), not a checkpoint; "
+                                  "save a state_dict() with torch.save to load it in npconv")
+        return prefix
+
+    def _record(self, name, expected_size=None):
+        info = self.records.get(f"{self.prefix}/{name}")
+        if info is None:
+            raise CheckpointError(f"the archive has no record {name!r}")
+        if expected_size is not None and info.file_size != expected_size:
+            raise CheckpointError(f"record {name!r} holds {info.file_size} bytes, the pickle says "
+                                  f"{expected_size}: the file is corrupt")
+        try:
+            return self.archive.read(info)       # checks the CRC: flipped bits are caught here
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
+                NotImplementedError, RuntimeError) as error:
+            raise CheckpointError(f"cannot read record {name!r}: {error}") from None
+
+    def _byteorder(self):
+        if f"{self.prefix}/byteorder" not in self.records:
+            return "little"                      # torch's default for files without the record
+        order = self._record("byteorder").decode("ascii", "replace")
+        if order not in ("little", "big"):
+            raise CheckpointError(f"Unknown endianness type: {order}")
+        return order
+
+    def _load_storage(self, storage_type, key, location, numel):
+        if key in self.storages:
+            return self.storages[key]
+        raw_dtype = _raw_dtype(storage_type, self.byteorder)
+        raw = np.frombuffer(self._record(f"data/{key}", expected_size=numel * raw_dtype.itemsize),
+                            dtype=raw_dtype)
+        return self._keep_storage(key, _native_copy(raw, storage_type), location)
+
+
+class _LegacyReader(_Reader):
+    """The format before torch 1.6: pickles of a magic number, a protocol version and system info, then
+    the object (storages as persistent ids), then the list of storage keys, then for each key an int64
+    element count and the raw bytes. Storages are named before their bytes come, so the object is built
+    over empty storages that are filled afterwards (views share them, so they see the data)."""
+
+    MAGIC_NUMBER, PROTOCOL_VERSION = 0x1950a86a20f9469cfc6c, 1001
+
+    def __init__(self, file, *options):
+        super().__init__(*options)
+        self.file = file
+        self.byteorder = "little"
+        self.pending = []            # (key, storage_type) in the order they were named
+        self.budget = 0              # bytes left in the file: placeholders may not exceed it
+
+    def load(self):
+        start = self.file.tell()
+        self.file.seek(0, io.SEEK_END)
+        self.budget = self.file.tell() - start
+        self.file.seek(start)
+        if self._plain_pickle() != self.MAGIC_NUMBER:
+            raise CheckpointError("Invalid magic number; corrupt file?")
+        if self._plain_pickle() != self.PROTOCOL_VERSION:
+            raise CheckpointError("Invalid protocol version of a legacy torch checkpoint")
+        info = self._plain_pickle()
+        if isinstance(info, dict) and info.get("little_endian") is False:
+            self.byteorder = "big"
+        result = self.unpickle(self.file)
+        keys = self._plain_pickle()
+        if not isinstance(keys, list) or sorted(map(str, keys)) != sorted(k for k, _ in self.pending):
+            raise CheckpointError("the storage list of the legacy checkpoint does not match its object")
+        types = dict(self.pending)
+        for key in keys:
+            self._fill(str(key), types[str(key)])
+        return result
+
+    def _plain_pickle(self):
+        # The header pickles and the key list are plain data: they may name no global at all.
+        try:
+            return _DataOnlyUnpickler(self.file).load()
+        except pickle.UnpicklingError:
+            raise
+        except Exception as error:
+            raise CheckpointError(f"truncated or corrupt legacy checkpoint ({type(error).__name__})") from None
+
+    def _load_storage(self, storage_type, key, location, numel):
+        if key in self.storages:
+            return self.storages[key]
+        itemsize = _raw_dtype(storage_type, self.byteorder).itemsize
+        if numel * itemsize > self.budget:   # refuse before allocating what the file cannot hold
+            raise CheckpointError(f"storage {key} claims {numel * itemsize} bytes, more than the file holds")
+        self.budget -= numel * itemsize
+        native = np.float32 if storage_type.dtype == BFLOAT16 else storage_type.dtype
+        self.pending.append((key, storage_type))
+        return self._keep_storage(key, np.zeros(numel, dtype=native), location)
+
+    def _fill(self, key, storage_type):
+        storage = self.storages[key]
+        count = self.file.read(8)
+        if len(count) != 8:
+            raise CheckpointError("truncated legacy checkpoint: storage data missing")
+        numel = int.from_bytes(count, self.byteorder)
+        raw_dtype = _raw_dtype(storage_type, self.byteorder)
+        data = self.file.read(numel * raw_dtype.itemsize)
+        if numel != storage.size or len(data) != numel * raw_dtype.itemsize:
+            raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
+        storage[...] = _native_copy(np.frombuffer(data, dtype=raw_dtype), storage_type)
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not "
+                                     "an allowed global in a checkpoint header")
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("unexpected persistent id in a checkpoint header")
+
+
+def _raw_dtype(storage_type, byteorder):
+    dtype = np.dtype(np.uint16) if storage_type.dtype == BFLOAT16 else storage_type.dtype
+    return dtype.newbyteorder("<" if byteorder == "little" else ">")
+
+
+def _native_copy(raw, storage_type):
+    """A writable, native-endian copy of a storage's bytes (loaded weights may be updated in place)."""
+    if storage_type.dtype == BFLOAT16:
+        return _bfloat16_to_float32(raw)
+    return raw.astype(raw.dtype.newbyteorder("="), copy=True)
+
+
+def _is_location_callable(location):
+    return callable(location) and not isinstance(location, (str, bytes, dict))
+
+
+def _check_map_location(location):
+    if location is None or _is_location_callable(location):
+        return
+    targets = location.values() if isinstance(location, dict) else [location]
+    for target in targets:
+        name = target.decode() if isinstance(target, bytes) else str(target)
+        if name.split(":")[0] not in ("cpu", "meta"):
+            raise RuntimeError(f"npconv runs on the CPU only; map_location={name!r} is not possible "
+                               "(use map_location='cpu' or leave it out)")
 
 
 def _refuse_metadata(metadata):
