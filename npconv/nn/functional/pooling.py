@@ -55,8 +55,16 @@ def _tuple(value, n, what, op, omitted_ok=False):
 
 
 def _check_rank(x, n, op):
-    if x.dim() not in (n + 1, n + 2) or any(s == 0 for s in x.shape[-n - 1:]):
+    if x.dim() not in (n + 1, n + 2):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    if n == 3 and any(s == 0 for s in x.shape[-3:]):
+        prefix = "max_pool3d_with_indices_out_cpu_template()" if op == "max_pool3d" else f"{op}()"
+        first = [s == 0 for s in x.shape[-3:]].index(True)
+        raise RuntimeError(f"{prefix}: Expected input's non-batch dimensions to have positive length, but input has "
+                           f"a shape of {list(x.shape)} and non-batch dimension {first} has length zero!")
+    if any(s == 0 for s in x.shape[-n - 1:]):
+        raise RuntimeError(f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(x.shape)}")
 
 
 def _check_window(kernel_size, stride, padding, dilation):
@@ -88,10 +96,12 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
         raise RuntimeError("dilation should be greater than zero, but got "
                            + " ".join(f"dilation{a}: {d}" for a, d in zip("THW"[3 - n:], dilation)))
     if any(p > k // 2 for p, k in zip(padding, kernel_size)):
-        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but got "
-                           + ", ".join(f"pad{a} = {p}" for a, p in zip("TWH"[3 - n:] if n == 3 else "WH",
-                                                                         reversed(padding)))
-                           + ", " + ", ".join(f"k{a} = {k}" for a, k in zip("WH", reversed(kernel_size))))
+        k, p = (1,) * (3 - n) + tuple(kernel_size), (0,) * (3 - n) + tuple(padding)
+        if n == 3:
+            detail = f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} padH: {p[1]}"
+        else:
+            detail = f"padW = {p[2]}, padH = {p[1]}, kW = {k[2]}, kH = {k[1]}"
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {detail}")
     spatial = tuple(x.shape[-n:])
     out = arithmetic.pool_output_size(spatial, kernel_size, stride, padding, dilation, ceil_mode)
     if min(out) < 1:
@@ -403,8 +413,8 @@ def _adaptive_size(input, n, output_size, op):
         output_size = (output_size,) * n
     output_size = tuple(output_size)
     if len(output_size) != n:
-        if n == 1:
-            raise RuntimeError(f"{op}: output_size must be 1")
+        if op.startswith("adaptive_max"):
+            raise RuntimeError(f"{op}(): internal error: output_size.size() must be {n}")
         raise RuntimeError(f"{op}: output_size must be {n}")
     # None keeps the input size of that dim (torch's _list_with_default).
     return tuple(int(input.shape[-n + d]) if o is None else int(o) for d, o in enumerate(output_size))
