@@ -117,7 +117,7 @@ def _source_indices(mode, size, before, after):
     # circular (as torch): crop the negative pads first, then wrap around what is left
     start = max(-before, 0)
     kept = size - start - max(-after, 0)
-    return start + (np.arange(size + before + after) - max(before, 0)) % max(kept, 1)
+    return start + (positions + before - max(before, 0)) % max(kept, 1)
 
 
 def _constant_pad(array, pairs, value):
