@@ -66,7 +66,8 @@ def max_pool_forward(x, kernel_size, stride, padding, dilation, out_size, return
     ``O_d`` is given (npconv.arithmetic.pool_output_size); padding is never selected.
     """
     spatial = x.shape[2:]
-    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, dilation), -np.inf)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
+    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, dilation), lowest)
     offsets = list(itertools.product(*[range(k) for k in kernel_size]))
     out = _window(xp, offsets[0], stride, dilation, out_size).copy()
     for offset in offsets[1:]:
@@ -97,8 +98,7 @@ def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_si
         if masks[number] is not None:
             hit &= masks[number]
         np.copyto(chosen, number, where=hit)
-    nan_windows = np.isnan(out)
-    if nan_windows.any():
+    if out.dtype.kind == "f" and np.isnan(out).any():
         # PyTorch's scan keeps updating on NaN: the last NaN of the window is chosen.
         for number, offset in enumerate(offsets):
             hit = np.isnan(_window(xp, offset, stride, dilation, out_size))
@@ -229,7 +229,8 @@ def adaptive_max_pool_forward(x, out_size):
     windows = [adaptive_windows(s, o) for s, o in zip(spatial, out_size)]
     widths = [int((end - start).max()) if len(start) else 0 for start, end in windows]
     plane_strides = _flat_offsets(spatial)
-    out = np.full(x.shape[:2] + tuple(out_size), -np.inf, dtype=x.dtype)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    out = np.full(x.shape[:2] + tuple(out_size), lowest, dtype=x.dtype)
     # Start with each window's first element, as PyTorch does.
     indices = 0
     for start, ps in zip(_broadcast_dims([w[0] for w in windows]), plane_strides):

@@ -258,3 +258,18 @@ def test_modules_compute_as_functions(data):
                   lambda nn: nn.AdaptiveAvgPool2d((2, None)), lambda nn: nn.AdaptiveMaxPool2d(2),
                   lambda nn: nn.LPPool2d(2, 2)]:
         check(build(npconv.nn), build(torch.nn), x)
+
+
+def test_integer_inputs_pool_like_torch():
+    x = np.random.default_rng(0).integers(-5, 5, (1, 2, 5, 5))
+    check(lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
+          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True), x, grad=False)
+
+
+def test_kernel_functions_agree_with_torch_on_a_large_map():
+    """The kernels on a 2x8x40x40 map (many windows, many ties) against torch, forward and indices."""
+    x = np.round(np.random.default_rng(5).standard_normal((2, 8, 40, 40)) * 2)
+    check(lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
+          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True), x)
+    check(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
+          lambda t: TF.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x)
