@@ -1,4 +1,4 @@
-"""Winograd minimal filtering F(m, 3) in 1, 2 or 3 dims, for stride-1 undilated 3-wide kernels.
+"""Winograd minimal filtering F(m, 3) in 1, 2 or 3 dims, for stride-1 3-wide kernels.
 
 Each output tile of m^d values is computed from an input tile of (m+2)^d values as
 ``Y = A^T [ (G g G^T) * (B^T d B) ] A`` (Lavin & Gray, 2015), the transforms applied along every spatial
@@ -9,7 +9,8 @@ transforms and less float32 rounding.  The input is processed in chunks of whole
 input and product stay under ``CHUNK_BYTES`` (bounded workspace).
 
 The input gradient of a stride-1 convolution is a forward convolution with the flipped kernel
-(flipped.py), so it runs here too; the weight gradient is left to the GEMM algorithms.
+(flipped.py), so it runs here too; the weight gradient is left to the GEMM algorithms.  A dilated
+convolution is one undilated convolution per residue of the dilation, all in the same GEMMs.
 """
 import math
 
@@ -42,9 +43,9 @@ def transform_matrices(m):
 
 
 def supports(operation, x_shape, w_shape, stride, dilation, groups):
-    """Forward and input-grad of convolutions with every kernel size 3, stride 1 and dilation 1."""
+    """Forward and input-grad of convolutions with every kernel size 3 and stride 1 (any dilation)."""
     return (operation in ("forward", "input_grad") and all(k == 3 for k in w_shape[2:])
-            and all(s == 1 for s in stride) and all(dl == 1 for dl in dilation))
+            and all(s == 1 for s in stride))
 
 
 def _transform_leading(matrix, array, d):
@@ -72,60 +73,73 @@ def _weight_transform(w, groups, g_matrix):
     return np.ascontiguousarray(u)
 
 
-def _tile_view(padded, m, tiles):
-    """Overlapping input tiles of ``padded`` (N, C, *P) as a view (e_1..e_d, C, N, t_1..t_d), no copy."""
+def _tile_view(padded, m, tiles, dilation):
+    """Overlapping input tiles of ``padded`` (N, C, *P) as a view, no copy.
+
+    Axes ``(e_1..e_d, C, N, t_1, r_1..r_d, t_2..t_d)``: tile element ``e``, channel, image, tile ``t`` and
+    dilation residue ``r`` read padded position ``(t * m + e) * dilation + r`` (r is always 0 undilated).
+    """
     d = len(tiles)
-    spatial_strides = padded.strides[2:]
-    shape = (m + 2,) * d + (padded.shape[1], padded.shape[0]) + tuple(tiles)
-    strides = (tuple(spatial_strides) + (padded.strides[1], padded.strides[0])
-               + tuple(st * m for st in spatial_strides))
+    spatial = padded.strides[2:]
+    shape = ((m + 2,) * d + (padded.shape[1], padded.shape[0], tiles[0]) + tuple(dilation) + tuple(tiles[1:]))
+    strides = (tuple(st * dl for st, dl in zip(spatial, dilation)) + (padded.strides[1], padded.strides[0])
+               + (spatial[0] * m * dilation[0],) + tuple(spatial)
+               + tuple(st * m * dl for st, dl in zip(spatial[1:], dilation[1:])))
     return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
 
 
-def _chunks(batch, tiles, tile_bytes):
-    """Slices (images, first-axis tile rows) covering all tiles, each chunk under CHUNK_BYTES."""
-    per_image = math.prod(tiles)
-    budget = max(1, CHUNK_BYTES // tile_bytes)
+def _chunks(batch, columns_per_row, rows_per_image, column_bytes):
+    """Slices (images, first-axis tile rows) covering every tile column, each chunk under CHUNK_BYTES."""
+    per_image = columns_per_row * rows_per_image
+    budget = max(1, CHUNK_BYTES // column_bytes)
     if budget >= per_image:
         images = budget // per_image
-        return [(slice(n, min(n + images, batch)), slice(0, tiles[0])) for n in range(0, batch, images)]
-    rows = max(1, budget // (per_image // tiles[0]))
-    return [(slice(n, n + 1), slice(t, min(t + rows, tiles[0])))
-            for n in range(batch) for t in range(0, tiles[0], rows)]
+        return [(slice(n, min(n + images, batch)), slice(0, rows_per_image)) for n in range(0, batch, images)]
+    rows = max(1, budget // columns_per_row)
+    return [(slice(n, n + 1), slice(t, min(t + rows, rows_per_image)))
+            for n in range(batch) for t in range(0, rows_per_image, rows)]
 
 
-def winograd_forward(x, w, padding, groups, m):
-    """Stride-1, dilation-1 convolution with a 3-wide kernel by Winograd F(m, 3); shapes as conv_forward."""
+def winograd_forward(x, w, padding, groups, m, dilation=None):
+    """Stride-1 convolution with a 3-wide kernel by Winograd F(m, 3); shapes as conv_forward.
+
+    A dilated convolution is one undilated convolution per residue of the output position modulo the
+    dilation; the residues are just more tile columns of the same GEMMs (see ``_tile_view``).
+    """
     batch, c_in = x.shape[:2]
     c_out = w.shape[0]
     d = x.ndim - 2
+    dilation = tuple(dilation) if dilation is not None else (1,) * d
     dtype = np.result_type(x, w)
-    kernel = (3,) * d
-    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, (1,) * d, (1,) * d)
+    out_spatial = geo.output_spatial(x.shape[2:], padding, (3,) * d, (1,) * d, dilation)
     if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
         return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
     bt, g_matrix, at = (matrix.astype(dtype) for matrix in transform_matrices(m))
     alpha = m + 2
-    tiles = tuple(-(-o // m) for o in out_spatial)
-    padded = np.zeros((batch, c_in) + tuple(t * m + 2 for t in tiles), dtype=dtype)
+    tiles = tuple(-(-(-(-o // dl)) // m) for o, dl in zip(out_spatial, dilation))  # per residue
+    extent = tuple((t * m + 2) * dl for t, dl in zip(tiles, dilation))
+    padded = np.zeros((batch, c_in) + extent, dtype=dtype)
     padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))] \
-        = x[(Ellipsis,) + tuple(slice(0, t * m + 2 - before) for (before, _), t in zip(padding, tiles))]
+        = x[(Ellipsis,) + tuple(slice(0, e - before) for (before, _), e in zip(padding, extent))]
     u = _weight_transform(w.astype(dtype, copy=False), groups, g_matrix)
-    view = _tile_view(padded, m, tiles)
-    full = np.empty((batch, c_out) + tuple(t * m for t in tiles), dtype=dtype)
-    full_tiles = full.reshape((batch, c_out) + tuple(size for t in tiles for size in (t, m)))
-    to_output = (d + 1, d) + tuple(axis for i in range(1, d + 1) for axis in (d + 1 + i, i - 1))
-    tile_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
-    for images, rows in _chunks(batch, tiles, tile_bytes):
-        chunk = view[(slice(None),) * (d + 1) + (images, rows)]  # (e_1..e_d, C, n, t_1 part, t_2..)
-        v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t..) contiguous
+    view = _tile_view(padded, m, tiles, dilation)
+    full = np.empty((batch, c_out) + tuple(t * m * dl for t, dl in zip(tiles, dilation)), dtype=dtype)
+    full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
+    # y chunk axes: (m_1..m_d, C_out, n, t_1, r_1..r_d, t_2..t_d) -> (n, C_out, t_1, m_1, r_1, t_2, m_2, r_2..)
+    to_output = (d + 1, d, d + 2, 0, d + 3) + tuple(axis for i in range(2, d + 1)
+                                                    for axis in (2 * d + 1 + i, i - 1, d + 2 + i))
+    column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
+    columns_per_row = math.prod(dilation) * math.prod(tiles[1:])
+    for images, rows in _chunks(batch, columns_per_row, tiles[0], column_bytes):
+        chunk = view[(slice(None),) * (d + 1) + (images, rows)]
+        v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
         columns = v.shape[d + 1:]
         v = v.reshape((alpha ** d, groups, c_in // groups, -1))
         product = np.matmul(u, v).reshape((alpha,) * d + (c_out,) + columns)
-        y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t..)
+        y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
         target = full_tiles[(images, slice(None), rows)]
         target[...] = y.transpose(to_output)
-    if all(t * m == o for t, o in zip(tiles, out_spatial)):
+    if full.shape[2:] == out_spatial:
         return full
     return np.ascontiguousarray(full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
 
@@ -134,7 +148,7 @@ def _forward_with(m):
     def forward(x, w, stride, padding, dilation, groups):
         if not supports("forward", x.shape, w.shape, stride, dilation, groups):
             return tiled_gemm.conv_forward(x, w, stride, padding, dilation, groups)
-        return winograd_forward(x, w, padding, groups, m)
+        return winograd_forward(x, w, padding, groups, m, dilation)
     return forward
 
 
