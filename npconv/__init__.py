@@ -11,13 +11,11 @@ from .random import Generator, initial_seed, manual_seed, seed
 from . import random
 from . import cuda
 
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from . import backends  # torch.backends look-alike (conv algorithm switch; no mps/cudnn)
+from . import nn
+from . import optim
+from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data
+from .io import load, save
+
 __version__ = "0.1.0"
-from ._tensor_str import get_printoptions, printoptions, set_printoptions  # noqa: E402
-from . import nn  # noqa: E402
-from . import optim  # noqa: E402
-
-import types as _types  # noqa: E402
-
-# tutorial code asks torch.backends whether an accelerator exists: none here
-backends = _types.SimpleNamespace(mps=_types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False),
-                                  cudnn=_types.SimpleNamespace(enabled=False, benchmark=False, deterministic=False))
