@@ -2181,3 +2181,33 @@ for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
+
+
+def _with_out(fn):
+    """torch's ``out=`` argument: write the result into ``out`` (resized to the result's shape, keeping
+    its dtype) and return it; not differentiable, as in torch."""
+    def wrapper(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if result._requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        _check_inplace_cast(result._data.dtype, out._data.dtype)
+        if out._data.shape != result._data.shape:
+            out._data = np.empty(result._data.shape, out._data.dtype)
+        np.copyto(out._data, result._data, casting="unsafe")
+        return out
+    wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return wrapper
+
+
+def _install_out_arguments():
+    import inspect
+    for name in __all__:
+        fn = globals().get(name)
+        if callable(fn) and "out" in inspect.signature(fn).parameters:
+            globals()[name] = _with_out(fn)
+
+
+_install_out_arguments()

@@ -529,3 +529,17 @@ def test_repr_of_random_tensors_as_torch(shape, seed, kind, exponent, dtype, gra
                 t = t * 1
         return repr(t)
     assert show(npconv) == show(torch)
+
+
+def test_out_argument_like_torch():
+    def run(m):
+        a = m.ones(2, 2) * 2
+        o = m.empty(1)
+        r = m.matmul(a, a, out=o)
+        s = m.zeros(2, 2, dtype=m.float64)
+        m.add(a, 1, out=s)
+        return r is o, o.tolist(), s.tolist(), repr(s.dtype)
+    assert run(npconv) == run(torch)
+    mine, theirs = assert_same_error(lambda m, x: m.mul(x, 2, out=m.zeros(3, dtype=m.float64)), [random_array((3,))],
+                                     requires_grad=True)
+    assert str(mine) == str(theirs)
