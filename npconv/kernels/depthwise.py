@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import geometry as geo
-from . import tiled_gemm
+from . import threads, tiled_gemm
 
 __all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad"]
 
@@ -69,17 +69,23 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     length = geo.wide_length(batch, out_spatial, grid)
     multiplier = gy.shape[1] // groups
     phases = np.zeros(tuple(stride) + (groups, 1, cells), dtype=dtype)
-    scratch = np.empty((groups, multiplier, min(length, max(128, TILE_ELEMENTS // groups))), dtype=dtype)
-    for begin, end in _tiles(length, groups):
-        rows = wide_gy[:, :, begin:end]
-        term = scratch[:, :, :end - begin]
-        for index, (phase, start) in enumerate(starts):
-            target = phases[phase][:, :, start + begin:start + end]
-            np.multiply(rows, weights[index], out=term)
-            if multiplier == 1:
-                target += term
-            else:
-                target += term.sum(axis=1, keepdims=True)
+
+    def run_groups(piece):  # threads own disjoint channels
+        first, stop = piece
+        count = stop - first
+        scratch = np.empty((count, multiplier, min(length, max(128, TILE_ELEMENTS // count))), dtype=dtype)
+        for begin, end in _tiles(length, count):
+            rows = wide_gy[first:stop, :, begin:end]
+            term = scratch[:, :, :end - begin]
+            for index, (phase, start) in enumerate(starts):
+                target = phases[phase][first:stop, :, start + begin:start + end]
+                np.multiply(rows, weights[index, first:stop], out=term)
+                if multiplier == 1:
+                    target += term
+                else:
+                    target += term.sum(axis=1, keepdims=True)
+    parts = threads.workers() if length * gy.shape[1] * len(starts) >= tiled_gemm.PARALLEL_MIN_MACS else 1
+    threads.run_parallel(run_groups, threads.split(groups, parts))
     phases = phases.reshape(tuple(stride) + (groups, 1, batch) + grid)
     return geo.from_phases(phases, padding, stride, input_spatial)
 

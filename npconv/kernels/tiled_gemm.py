@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from . import geometry as geo
+from . import threads
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "TILE_BYTES"]
 
@@ -29,8 +30,17 @@ def _tile_columns(rows, itemsize, length):
     return int(min(length, max(MIN_TILE_COLUMNS, TILE_BYTES // max(1, rows * itemsize))))
 
 
+# Below this many multiply-adds a convolution runs on one thread: dispatching pieces would cost more.
+PARALLEL_MIN_MACS = 4 * 2**20
+
+
 def _tiles(length, columns):
-    return ((start, min(start + columns, length)) for start in range(0, length, columns))
+    return [(start, min(start + columns, length)) for start in range(0, length, columns)]
+
+
+def _pieces(count, macs):
+    """``count`` units of work split over the worker threads (one piece when the work is small)."""
+    return threads.split(count, threads.workers() if macs >= PARALLEL_MIN_MACS else 1)
 
 
 def _offset_starts(kernel, stride, dilation, grid):
@@ -93,10 +103,15 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         np.matmul(weights, phases[phase][:, :, start:start + length], out=wide[:, :, :length])
         return geo.gather_from_wide(wide, batch, out_spatial, grid)
     rows = len(starts) * per_group
-    columns = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
-    for begin, end in _tiles(length, columns.shape[2]):
-        _fill_columns(columns, phases, starts, per_group, begin, end)
-        np.matmul(weights, columns[:, :, :end - begin], out=wide[:, :, begin:end])
+    width = _tile_columns(groups * rows, dtype.itemsize, length)
+    tiles = _tiles(length, width)
+
+    def run_tiles(piece):  # each thread fills its own column buffer and writes its own output columns
+        columns = np.empty((groups, rows, width), dtype=dtype)
+        for begin, end in tiles[piece[0]:piece[1]]:
+            _fill_columns(columns, phases, starts, per_group, begin, end)
+            np.matmul(weights, columns[:, :, :end - begin], out=wide[:, :, begin:end])
+    threads.run_parallel(run_tiles, _pieces(len(tiles), length * rows * c_out))
     return geo.gather_from_wide(wide, batch, out_spatial, grid)
 
 
@@ -127,12 +142,20 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         np.matmul(weights_t, wide_gy[:, :, :length], out=phases[phase][:, :, start:start + length])
         return geo.from_phases(phases.reshape(tuple(stride) + (groups, per_group, batch) + grid), padding,
                                stride, input_spatial)
-    product = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
-    for begin, end in _tiles(length, product.shape[2]):
-        tile = product[:, :, :end - begin]
-        np.matmul(weights_t, wide_gy[:, :, begin:end], out=tile)
-        for index, (phase, start) in enumerate(starts):
-            phases[phase][:, :, start + begin:start + end] += tile[:, index * per_group:(index + 1) * per_group]
+    width = _tile_columns(groups * rows, dtype.itemsize, length)
+    by_channel = weights_t.reshape(groups, len(starts), per_group, c_out // groups)
+
+    def run_channels(piece):  # threads own disjoint input channels, so their additions never overlap
+        first, stop = piece
+        count = stop - first
+        own_weights = by_channel[:, :, first:stop].reshape(groups, len(starts) * count, c_out // groups)
+        product = np.empty((groups, len(starts) * count, width), dtype=dtype)
+        for begin, end in _tiles(length, width):
+            tile = product[:, :, :end - begin]
+            np.matmul(own_weights, wide_gy[:, :, begin:end], out=tile)
+            for index, (phase, start) in enumerate(starts):
+                phases[phase][:, first:stop, start + begin:start + end] += tile[:, index * count:(index + 1) * count]
+    threads.run_parallel(run_channels, _pieces(per_group, length * rows * c_out))
     phases = phases.reshape(tuple(stride) + (groups, per_group, batch) + grid)
     return geo.from_phases(phases, padding, stride, input_spatial)
 
@@ -156,17 +179,24 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     per_group = c_in // groups
     length = geo.wide_length(batch, out_spatial, grid)
     rows = len(starts) * per_group
-    grads = np.zeros((groups, c_out // groups, rows), dtype=dtype)
     if len(starts) == 1:  # a 1x1 kernel: the phase cells are the columns
+        grads = np.empty((groups, c_out // groups, rows), dtype=dtype)
         phase, start = starts[0]
         np.matmul(wide_gy[:, :, :length], phases[phase][:, :, start:start + length].swapaxes(1, 2), out=grads)
         return grads.reshape((c_out, per_group) + kernel)
-    partial = np.empty_like(grads)
-    columns = np.empty((groups, rows, _tile_columns(groups * rows, dtype.itemsize, length)), dtype=dtype)
-    for begin, end in _tiles(length, columns.shape[2]):
-        _fill_columns(columns, phases, starts, per_group, begin, end)
-        np.matmul(wide_gy[:, :, begin:end], columns[:, :, :end - begin].swapaxes(1, 2), out=partial)
-        grads += partial
+    width = _tile_columns(groups * rows, dtype.itemsize, length)
+    tiles = _tiles(length, width)
+
+    def run_tiles(piece):  # each thread sums its tiles into its own (weight-sized) gradient
+        grads = np.zeros((groups, c_out // groups, rows), dtype=dtype)
+        partial = np.empty_like(grads)
+        columns = np.empty((groups, rows, width), dtype=dtype)
+        for begin, end in tiles[piece[0]:piece[1]]:
+            _fill_columns(columns, phases, starts, per_group, begin, end)
+            np.matmul(wide_gy[:, :, begin:end], columns[:, :, :end - begin].swapaxes(1, 2), out=partial)
+            grads += partial
+        return grads
+    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), length * rows * c_out)))
     d = len(kernel)
     grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)

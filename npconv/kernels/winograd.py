@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import flipped, tiled_gemm
+from . import flipped, threads, tiled_gemm
 from . import geometry as geo
 
 __all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "transform_matrices", "F2", "F4"]
@@ -130,15 +130,21 @@ def winograd_forward(x, w, padding, groups, m, dilation=None):
                                                     for axis in (2 * d + 1 + i, i - 1, d + 2 + i))
     column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
     columns_per_row = math.prod(dilation) * math.prod(tiles[1:])
-    for images, rows in _chunks(batch, columns_per_row, tiles[0], column_bytes):
-        chunk = view[(slice(None),) * (d + 1) + (images, rows)]
-        v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
-        columns = v.shape[d + 1:]
-        v = v.reshape((alpha ** d, groups, c_in // groups, -1))
-        product = np.matmul(u, v).reshape((alpha,) * d + (c_out,) + columns)
-        y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
-        target = full_tiles[(images, slice(None), rows)]
-        target[...] = y.transpose(to_output)
+    chunks = _chunks(batch, columns_per_row, tiles[0], column_bytes)
+
+    def run_chunks(piece):  # chunks write disjoint output tiles: threads need no coordination
+        for images, rows in chunks[piece[0]:piece[1]]:
+            chunk = view[(slice(None),) * (d + 1) + (images, rows)]
+            v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
+            columns = v.shape[d + 1:]
+            v = v.reshape((alpha ** d, groups, c_in // groups, -1))
+            product = np.matmul(u, v).reshape((alpha,) * d + (c_out,) + columns)
+            y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
+            target = full_tiles[(images, slice(None), rows)]
+            target[...] = y.transpose(to_output)
+    macs = math.prod(full.shape) * c_in // groups * 9
+    parts = threads.workers() if macs >= tiled_gemm.PARALLEL_MIN_MACS else 1
+    threads.run_parallel(run_chunks, threads.split(len(chunks), parts))
     if full.shape[2:] == out_spatial:
         return full
     return np.ascontiguousarray(full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])

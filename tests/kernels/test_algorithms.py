@@ -222,3 +222,34 @@ def test_float32_stays_float32(algorithm):
     assert y.dtype == np.float32
     assert kernels.conv_input_grad(y, w, (9, 9), *geometry, algorithm=algorithm).dtype == np.float32
     assert kernels.conv_weight_grad(x, y, (3, 3), *geometry, algorithm=algorithm).dtype == np.float32
+
+
+@pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
+@pytest.mark.parametrize("workers", ["2", "3"])
+def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch):
+    """Split over threads (forced even for small work), every kernel gives the single-thread result."""
+    pytest.importorskip("threadpoolctl")
+    x, w = random_arrays(8, np.float64, (3, 6, 11, 10), (6, 1, 3, 3))
+    cases = [((1, 1), ((1, 1), (1, 1)), (1, 1), 6), ((2, 1), ((0, 2), (1, 1)), (1, 2), 6)]
+    w_dense = random_arrays(9, np.float64, (4, 6, 3, 3))[0]
+    for weight, (stride, pairs, dilation, groups) in [(w, c) for c in cases] + [(w_dense, (c[0], c[1], c[2], 1))
+                                                                                 for c in cases]:
+        monkeypatch.setenv("NPCONV_NUM_THREADS", "1")
+        serial = _all_kernels(algorithm, x, weight, stride, pairs, dilation, groups)
+        monkeypatch.setenv("NPCONV_NUM_THREADS", workers)
+        monkeypatch.setattr(tiled_gemm, "PARALLEL_MIN_MACS", 0)
+        monkeypatch.setattr(tiled_gemm, "TILE_BYTES", 1)
+        monkeypatch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 7)
+        monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(depthwise, "TILE_ELEMENTS", 1)
+        threaded = _all_kernels(algorithm, x, weight, stride, pairs, dilation, groups)
+        for ours, reference in zip(threaded, serial):
+            np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
+        monkeypatch.undo()
+
+
+def _all_kernels(algorithm, x, w, stride, pairs, dilation, groups):
+    geometry = (stride, pairs, dilation, groups)
+    y = kernels.conv_forward(x, w, *geometry, algorithm=algorithm)
+    return (y, kernels.conv_input_grad(y, w, x.shape[2:], *geometry, algorithm=algorithm),
+            kernels.conv_weight_grad(x, y, w.shape[2:], *geometry, algorithm=algorithm))
