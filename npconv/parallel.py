@@ -141,7 +141,12 @@ class TilingPlan:
 
     def output_size(self, spatial):
         """The spatial output size for a spatial input size (by ``npconv.arithmetic``'s rules)."""
+        return self.sizes_through(spatial)[-1]
+
+    def sizes_through(self, spatial):
+        """The spatial size before the first layer and after each one."""
         size = tuple(spatial)
+        sizes = [size]
         for spec in self.specs:
             if spec.get("neighbourhood") or spec.get("same"):
                 continue          # keeps the size (the 'same' conv has stride 1 by torch's rule)
@@ -156,7 +161,8 @@ class TilingPlan:
                                         spec["dilation"], spec["ceil_mode"])
             else:
                 size = interpolate_output_size(size, spec["scale_factor"])
-        return tuple(size)
+            sizes.append(tuple(size))
+        return sizes
 
     def output_channels(self, in_channels):
         channels = [s["channels"] for s in self.specs if "channels" in s]
@@ -183,7 +189,7 @@ class TilingPlan:
             b = max(min(size, math.ceil(start + (o1 - 1) * jump + span)), a + 1)
             # Outputs whose field lies (partly) in the padding need a crop long enough for the forward
             # to produce them: grow it towards the image end, then (aligned) towards its start.
-            while self.output_size_along(dim, b - a) < o1 - Fraction(a) / jump:
+            while not self._covers(dim, b - a, o1 - Fraction(a) / jump):
                 if b < size:
                     b = size
                 elif a > 0:
@@ -195,10 +201,18 @@ class TilingPlan:
             tiles.append((o0, o1, a, b, int(shift)))
         return tiles
 
-    def output_size_along(self, dim, size):
+    def sizes_along(self, dim, size):
         spatial = [1] * self.ndim
         spatial[dim] = size
-        return self.output_size(spatial)[dim]
+        return [s[dim] for s in self.sizes_through(spatial)]
+
+    def output_size_along(self, dim, size):
+        return self.sizes_along(dim, size)[-1]
+
+    def _covers(self, dim, crop, outputs_needed):
+        """Whether a crop of ``crop`` pixels runs through every layer and yields ``outputs_needed``."""
+        sizes = self.sizes_along(dim, crop)
+        return min(sizes) >= 1 and sizes[-1] >= outputs_needed
 
 
 def tiling_plan(model, ndim=2):
@@ -265,10 +279,10 @@ def apply_tiled(model, array, chunks=None, forward=None):
     ndim = array.ndim - 2
     plan = tiling_plan(model, ndim)
     spatial = array.shape[2:]
-    out_spatial = plan.output_size(spatial)
-    if min(out_spatial) <= 0:
-        raise ValueError(f"the model's output for input size {tuple(spatial)} would be {out_spatial}: "
-                         "the input is too small")
+    sizes = plan.sizes_through(spatial)
+    if min(min(s) for s in sizes) <= 0:
+        raise ValueError(f"the input size {tuple(spatial)} is too small for the model: its layers would "
+                         f"produce sizes {sizes[1:]}")
     forward = forward or _NpconvForward(model)
     out_channels = plan.output_channels(array.shape[1])
     per_dim = [plan.tiles(d, spatial[d], array.chunks[2 + d]) for d in range(ndim)]
