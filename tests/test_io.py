@@ -150,6 +150,28 @@ def test_torch_to_npconv_to_torch_round_trip_of_a_trained_net():
         assert again[key].dtype == state[key].dtype and torch.equal(again[key], state[key])
 
 
+def test_checkpoint_written_without_crc_is_read(tmp_path):
+    torch.serialization.set_crc32_options(False)
+    try:
+        data = torch_bytes({"a": torch.arange(5.0)})
+    finally:
+        torch.serialization.set_crc32_options(True)
+    assert all(info.CRC == 0 for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    np.testing.assert_array_equal(npconv_read(data)["a"], np.arange(5.0, dtype=np.float32))
+
+
+def test_tutorial_checkpoint_with_optimizer_round_trips_both_ways(tmp_path):
+    tnet = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2))
+    optimizer = torch.optim.Adam(tnet.parameters())
+    tnet(torch.randn(2, 1, 5, 5)).sum().backward()
+    optimizer.step()
+    checkpoint = {"epoch": 3, "model_state_dict": tnet.state_dict(),
+                  "optimizer_state_dict": optimizer.state_dict(), "loss": torch.tensor(0.5)}
+    again = torch_read(npconv_bytes(npconv_read(torch_bytes(checkpoint))))
+    assert_same_tree(to_numpy_tree(again), to_numpy_tree(checkpoint))
+    optimizer.load_state_dict(again["optimizer_state_dict"])     # torch accepts what npconv wrote
+
+
 def test_written_archive_is_aligned_and_mmap_loadable(tmp_path):
     path = tmp_path / "w.pt"
     write_checkpoint({"a": np.arange(5.0), "b": np.ones((3, 3), np.float32)}, str(path))
