@@ -5,14 +5,14 @@ one scalar per kernel offset.  With the input split by phase and flattened (geom
 contribution to a whole column tile is ``wide[g, m, :] += w[g, m, offset] * phase_row[g, shift:]``,
 a scaled row added to another: memory-bound, so the columns are walked in tiles that stay in cache while
 every offset is added.  Channel multipliers (C_out = m * C_in) are covered; other layers are delegated
-to ``tiled_gemm``.
+to ``tiled_gemm``.  Stride-1 input gradients are forward depthwise convolutions with the flipped kernel.
 """
 import math
 
 import numpy as np
 
 from . import geometry as geo
-from . import threads, tiled_gemm
+from . import flipped, threads, tiled_gemm
 
 __all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad"]
 
@@ -61,6 +61,11 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     dtype = np.result_type(gy, w)
     if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
         return np.zeros((batch, groups) + input_spatial, dtype=dtype)
+    if all(s == 1 for s in stride):  # a forward depthwise convolution with the flipped kernel: one pass
+        gx = flipped.input_grad_by_forward(tiled_gemm.conv_forward, gy, w, input_spatial, padding, dilation,
+                                           groups)
+        if gx is not None:
+            return gx
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)  # (G, m, cells)
