@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from .arithmetic import (conv_output_size, conv_transpose_output_size, interpolate_output_size,
-                         pool_output_size, receptive_field)
+                         pool_output_size, receptive_field, same_padding)
 
 __all__ = ["apply_tiled", "tiling_plan", "TilingPlan"]
 
@@ -91,7 +91,8 @@ def _describe(layer, ndim):
 
 
 def _describe_conv(layer, name, ndim):
-    if getattr(layer, "padding_mode", "zeros") == "circular":
+    mode = getattr(layer, "padding_mode", "zeros")
+    if mode == "circular":
         raise ValueError(f"apply_tiled cannot tile {name} with padding_mode='circular': its padding wraps "
                          "around the whole image")
     spec = {"kernel_size": _tuple(layer.kernel_size, ndim), "stride": _tuple(layer.stride, ndim),
@@ -99,13 +100,16 @@ def _describe_conv(layer, name, ndim):
     if name.startswith("ConvTranspose"):
         return {"kind": "conv_transpose", "padding": _tuple(layer.padding, ndim),
                 "output_padding": _tuple(layer.output_padding, ndim), **spec}
-    padding = layer.padding
-    if padding == "valid":
-        padding = 0
+    padding = 0 if layer.padding == "valid" else layer.padding
     if padding == "same":  # stride 1 by torch's rule; the receptive field starts at the left padding
-        return {"kind": "conv", "same": True, **spec,
-                "padding": tuple(d * (k - 1) // 2 for k, d in zip(spec["kernel_size"], spec["dilation"]))}
-    return {"kind": "conv", "padding": _tuple(padding, ndim), **spec}
+        left_right = same_padding(spec["kernel_size"], spec["dilation"])
+        spec.update(same=True, padding=tuple(left for left, _ in left_right))
+        widest = tuple(right for _, right in left_right)
+    else:
+        spec["padding"] = widest = _tuple(padding, ndim)
+    if mode == "reflect":  # reflection needs more input than padding, in every tile too
+        spec["min_input"] = tuple(p + 1 for p in widest)
+    return {"kind": "conv", **spec}
 
 
 def _describe_upsample(layer, name, ndim):
@@ -126,7 +130,8 @@ def _field_spec(spec):
     """The keys ``receptive_field`` reads (ours carry extra bookkeeping)."""
     if spec["kind"] == "upsample":
         spec = {**spec, "mode": "nearest"}   # linear modes: see the neighbourhood window in tiling_plan
-    return {k: v for k, v in spec.items() if k not in ("channels", "same", "ceil_mode", "neighbourhood")}
+    return {k: v for k, v in spec.items()
+            if k not in ("channels", "same", "ceil_mode", "neighbourhood", "min_input")}
 
 
 class TilingPlan:
@@ -212,7 +217,8 @@ class TilingPlan:
     def _covers(self, dim, crop, outputs_needed):
         """Whether a crop of ``crop`` pixels runs through every layer and yields ``outputs_needed``."""
         sizes = self.sizes_along(dim, crop)
-        return min(sizes) >= 1 and sizes[-1] >= outputs_needed
+        fits = all(size >= spec.get("min_input", (1,) * self.ndim)[dim] for size, spec in zip(sizes, self.specs))
+        return fits and min(sizes) >= 1 and sizes[-1] >= outputs_needed
 
 
 def tiling_plan(model, ndim=2):
@@ -270,7 +276,7 @@ def apply_tiled(model, array, chunks=None, forward=None):
     """
     da = _import_dask()
     if not isinstance(array, da.Array):
-        data = array.numpy() if hasattr(array, "numpy") and not isinstance(array, np.ndarray) else array
+        data = array.detach().numpy() if hasattr(array, "detach") else array   # an npconv Tensor
         array = da.from_array(np.asarray(data), chunks=chunks if chunks is not None else "auto")
     elif chunks is not None:
         array = array.rechunk(chunks)

@@ -22,6 +22,9 @@ def _torch_forward(net):
     return forward
 
 
+padding_modes = st.sampled_from(["zeros", "zeros", "reflect", "replicate"])
+
+
 @st.composite
 def layer_specs(draw, ndim):
     kind = draw(st.sampled_from(["conv", "conv", "conv_same", "maxpool", "avgpool", "upsample", "convT",
@@ -30,9 +33,9 @@ def layer_specs(draw, ndim):
     if kind == "conv":
         dilation = draw(st.integers(1, 3))
         return kind, dict(kernel_size=k, stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, k)),
-                          dilation=dilation)
+                          dilation=dilation, padding_mode=draw(padding_modes))
     if kind == "conv_same":
-        return kind, dict(kernel_size=k, dilation=draw(st.integers(1, 2)))
+        return kind, dict(kernel_size=k, dilation=draw(st.integers(1, 2)), padding_mode=draw(padding_modes))
     if kind in ("maxpool", "avgpool"):
         k = max(k, 2)
         args = dict(kernel_size=k, stride=draw(st.integers(1, k)), padding=draw(st.integers(0, k // 2)),
@@ -95,7 +98,7 @@ def npconv_mirror(torch_net):
         cls = getattr(npconv.nn, name)
         if name.startswith("Conv"):
             args = dict(kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                        dilation=layer.dilation)
+                        dilation=layer.dilation, padding_mode=layer.padding_mode)
             if name.startswith("ConvTranspose"):
                 args["output_padding"] = layer.output_padding
             layers.append(cls(layer.in_channels, layer.out_channels, **args))
@@ -222,3 +225,14 @@ def test_missing_dask_names_the_extra():
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "npconv[dask]" in result.stdout, result.stderr
+
+
+def test_reflect_padding_wider_than_small_tiles():
+    # Output 0 of a k=3, p=2 conv reads only pixel 0: a tile of one pixel cannot be reflected by 2.
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv1d(1, 2, 3, padding=2, padding_mode="reflect"),
+                        nn.Conv1d(2, 1, 2, padding=1, padding_mode="reflect")).double().eval()
+    assert tiling_plan(net, ndim=1).specs[0]["min_input"] == (3,)
+    x = np.random.default_rng(0).standard_normal((1, 1, 17))
+    tiled = apply_tiled(net, x, chunks=(1, 1, 1), forward=_torch_forward(net))
+    np.testing.assert_allclose(tiled.compute(), _torch_forward(net)(x), rtol=1e-12, atol=1e-12)
