@@ -19,7 +19,9 @@ The contract every op in npconv is written against::
 
 The engine sums a gradient over broadcast dimensions down to its input's shape and casts it to the
 input's dtype, so ops need not. ``ctx`` *is* the graph node (as in torch): ``out.grad_fn`` prints as
-``<MulBackward0 object at 0x...>``; a Function may set ``backward_name = "MmBackward0"`` to mimic torch.
+``<MulBackward0 object at 0x...>`` for a Function defined inside npconv (torch's built-in style) and as
+``<MulBackward ...>`` for one defined by user code (torch's custom-Function style); a Function may set
+``backward_name = "MmBackward0"`` to mimic a particular torch op.
 
 Shape-only ("meta") mode: a Tensor created with ``device='meta'`` holds a zero-stride NumPy view (shape and
 dtype, no memory). ``Function.apply`` sends calls with any meta input to ``_apply_meta`` (the one hook):
@@ -186,7 +188,10 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get("backward_name") or cls.__name__ + "Backward0"
+        # torch's built-in ops print as <AddBackward0>, Functions written by users as <MulBackward>:
+        # npconv's own ops play the built-ins
+        suffix = "Backward0" if cls.__module__.split(".")[0] == "npconv" else "Backward"
+        name = cls.__dict__.get("backward_name") or cls.__name__ + suffix
         cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
 
     @staticmethod

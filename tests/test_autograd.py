@@ -44,11 +44,31 @@ def test_function_contract_unwraps_and_records():
     y = npconv.tensor([2.0, 3.0, 4.0], requires_grad=True)
     z = Mul.apply(x, y)
     assert isinstance(z, npconv.Tensor) and z.requires_grad and not z.is_leaf
-    assert type(z.grad_fn).__name__ == "MulBackward0"
-    assert repr(z.grad_fn).startswith("<MulBackward0 object at 0x")
+    assert type(z.grad_fn).__name__ == "MulBackward"  # a user-defined Function, named as torch names them
+    assert repr(z.grad_fn).startswith("<MulBackward object at 0x")
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 3.0, 4.0]])
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_user_function_repr_like_torch():
+    def run(m):
+        class Cube(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a ** 3
+
+            @staticmethod
+            def backward(ctx, grad):
+                (a,) = ctx.saved_tensors
+                return 3 * a ** 2 * grad
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = Cube.apply(x)
+        y.sum().backward()
+        return repr(y), x.grad.tolist()
+    # npconv's Function receives ndarrays, torch's tensors: the same code works for both here
+    assert run(npconv) == run(torch)
 
 
 def test_needs_input_grad_and_numbers_pass_through():
