@@ -273,6 +273,11 @@ def test_every_other_global_is_refused_by_name(module, name):
         npconv_read(zip_with_pickle(pickled))
 
 
+def test_whole_pickled_model_is_refused_with_a_state_dict_hint():
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL torch\.nn\.modules\..* state_dict\(\)"):
+        npconv_read(torch_bytes(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1))))
+
+
 def test_build_cannot_rewrite_the_allowed_callables():
     # GLOBAL _rebuild_tensor_v2, then BUILD with slot state {'function': print}: must fail, and leave
     # the reader intact for the next file.

@@ -128,11 +128,11 @@ class CheckpointPickler:
             self.save_tensor_or_parameter(obj, *info)
         elif isinstance(obj, collections.OrderedDict):
             self.save_ordered_dict(obj)
-        elif type(obj) is dict:
+        elif isinstance(obj, dict):       # other dict subclasses (defaultdict...) as plain dicts
             self.out += b"}"
             self.put_memo(obj)
             self.save_items(obj.items())
-        elif type(obj) is list:
+        elif isinstance(obj, list):
             self.out += b"]"
             self.put_memo(obj)
             self.save_list_items(obj)

@@ -180,10 +180,13 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return self._globals[(module, name)]
         except (KeyError, TypeError):
+            hint = (" This file holds a whole pickled model: save model.state_dict() with torch.save and "
+                    "load that into the npconv model with load_state_dict."
+                    if str(module).startswith("torch.nn.modules") else "")
             raise pickle.UnpicklingError(
                 f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not an allowed global. "
                 "A state dict needs only tensors, numbers, strings and containers; npconv never runs "
-                "code from a file.") from None
+                f"code from a file.{hint}") from None
 
     def persistent_load(self, pid):
         # zip format: ('storage', type, key, location, numel); legacy format adds view_metadata, which
