@@ -21,7 +21,8 @@ torch, computed on a shape-only run (no convolution is computed). ptflops' conve
   hook and ``F.interpolate``'s count. npconv reproduces these totals by rule, whatever its own layers
   call inside;
 * module counts are divided by the batch size of the input (ptflops' "per image" average), functional
-  counts are not; parameters are the trainable ones.
+  counts are not; parameters are the trainable ones; the model runs in eval mode (ptflops leaves the model
+  in eval mode afterwards; npconv puts every module's training flag back).
 """
 import math
 import sys
@@ -320,6 +321,18 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
 
 
 def _run(model, input_res, input_constructor, ost):
+    """Trace the model in eval mode, as ptflops runs it (ptflops leaves it in eval mode; npconv restores
+    each module's training flag afterwards)."""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        return _run_eval(model, input_res, input_constructor, ost)
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def _run_eval(model, input_res, input_constructor, ost):
     import npconv
     dtype = next(iter(model.parameters()), None)
     dtype = dtype.dtype if dtype is not None else None

@@ -105,3 +105,16 @@ def test_aten_backend_equals_ptflops(name):
     ref, their_report = theirs(torch_model, res, as_strings=False, backend="aten")
     assert ours == ref
     assert our_report == their_report
+
+
+def test_runs_in_eval_mode_and_restores_training_flags():
+    ours_model, torch_model = build_both("""
+import npconv.nn as nn
+def build():
+    return nn.Sequential(nn.Conv2d(1, 1, 1, 6), nn.BatchNorm2d(1))
+""")
+    # a 1x1 output: BatchNorm could not train on it, but ptflops runs the model in eval mode
+    (ours, _), _ = ours_or_skip(ours_model, (1, 6, 6), as_strings=False, print_per_layer_stat=False)
+    (ref, _), _ = theirs(torch_model, (1, 6, 6), as_strings=False, print_per_layer_stat=False)
+    assert ours == ref
+    assert all(m.training for m in ours_model.modules())
