@@ -264,3 +264,10 @@ def test_zero_grad_like_torch(set_to_none):
         model.zero_grad(set_to_none=set_to_none)
         return [None if p.grad is None else p.grad.tolist() for p in model.parameters()]
     assert run(npconv) == run(torch)
+
+
+def test_load_state_dict_accepts_torch_tensors_and_ndarrays():
+    mine, theirs = both()
+    assert repr(mine.load_state_dict(theirs.state_dict())) == "<All keys matched successfully>"
+    mine.load_state_dict({k: v.numpy() * 0 for k, v in theirs.state_dict().items()})
+    assert all(not p.detach().numpy().any() for p in mine.parameters())

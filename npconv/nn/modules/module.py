@@ -481,8 +481,8 @@ class Module:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
-            if isinstance(value, np.ndarray):
-                value = Tensor._make(value)
+            if not isinstance(value, Tensor) and (isinstance(value, np.ndarray) or hasattr(value, "__array__")):
+                value = Tensor._make(np.asarray(value))  # ndarrays, and torch tensors straight from torch
             if not isinstance(value, Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value)}")
