@@ -18,8 +18,9 @@ class DataLoader:
         shuffle: draw a new random order at the start of every epoch.
         drop_last: drop the last batch when it is smaller than ``batch_size``.
         collate_fn: turns a list of samples into a batch (default: stack field by field).
-        generator: a ``numpy.random.Generator`` (or an int seed) for the shuffling; by default the
-            global generator of ``npconv.manual_seed``, so runs are repeatable as in torch.
+        generator: an ``npconv.Generator``, a ``numpy.random.Generator`` or an int seed for the
+            shuffling; by default the global generator of ``npconv.manual_seed``, so runs are
+            repeatable as in torch.
         seed: npconv extension, same as ``generator=numpy.random.default_rng(seed)``.
 
     ``len(loader)`` is the number of batches: ``ceil(len(dataset) / batch_size)``, or
@@ -91,11 +92,11 @@ def default_collate(samples):
 
 
 def _as_generator(generator):
-    if generator is None or isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, numbers.Integral):
+    """None, or something with ``permutation(n)``: a numpy Generator, ``npconv.Generator`` (kept as is,
+    so that a later ``manual_seed`` on it is seen), or a numpy Generator made from an int seed."""
+    if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    inner = getattr(generator, "numpy_generator", None)  # an npconv Generator wrapper, if one exists
-    if isinstance(inner, np.random.Generator):
-        return inner
-    raise TypeError(f"generator must be a numpy.random.Generator or an int seed, got {type(generator).__name__}")
+    if generator is None or callable(getattr(generator, "permutation", None)):
+        return generator
+    raise TypeError(f"generator must be a numpy.random.Generator, an npconv.Generator or an int seed, "
+                    f"got {type(generator).__name__}")

@@ -70,6 +70,11 @@ def test_generator_argument():
     a = [b[1].numpy() for b in DataLoader(TensorDataset(x, y), 5, shuffle=True, generator=np.random.default_rng(1))]
     b = [b[1].numpy() for b in DataLoader(TensorDataset(x, y), 5, shuffle=True, generator=1)]
     np.testing.assert_array_equal(np.concatenate(a), np.concatenate(b))
+    torch_style = npconv.Generator().manual_seed(1)  # as torch users write it
+    c = [b[1].numpy() for b in DataLoader(TensorDataset(x, y), 5, shuffle=True, generator=torch_style)]
+    np.testing.assert_array_equal(np.concatenate(a), np.concatenate(c))
+    with pytest.raises(TypeError, match="generator must be"):
+        DataLoader(TensorDataset(x, y), 5, shuffle=True, generator="seed")
 
 
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "4"])
