@@ -357,6 +357,8 @@ def where(condition, input=None, other=None):  # noqa: A002
 
 
 def _compare(np_fn, a, b, name):
+    if b is None and name in ("eq", "ne"):
+        return name == "ne"  # torch: ``t == None`` is False, ``t != None`` is True
     _check_number(b, name)
     np_dtype = _np_dtype_of_result(a, b)
     x = a._data if isinstance(a, Tensor) else a
@@ -1689,6 +1691,10 @@ def _index_item(item):
         return a, True
     if isinstance(item, builtins.bool):
         return item, True
+    if isinstance(item, slice) and item.step is not None and item.step <= 0:
+        if item.step == 0:
+            raise ValueError("slice step cannot be zero")
+        raise ValueError("step must be greater than zero")
     if item is None or item is Ellipsis or isinstance(item, (slice, numbers.Integral)):
         return item, False
     if isinstance(item, numbers.Number):

@@ -369,6 +369,9 @@ ERRORS = {
     "int_requires_grad": (lambda m, x, y: x.long().requires_grad_(), [(2, 3), (1,)]),
     "split_sizes": (lambda m, x, y: x.split([1, 1], 1), [(2, 3), (1,)]),
     "max_empty": (lambda m, x, y: x[:0].max(), [(2, 3), (1,)]),
+    "negative_step": (lambda m, x, y: x[::-1], [(2, 3), (1,)]),
+    "zero_step": (lambda m, x, y: x[:, ::0], [(2, 3), (1,)]),
+    "ragged_list": (lambda m, x, y: m.tensor([[1, 2], [3]]), [(2, 3), (1,)]),
 }
 
 
@@ -543,3 +546,9 @@ def test_out_argument_like_torch():
     mine, theirs = assert_same_error(lambda m, x: m.mul(x, 2, out=m.zeros(3, dtype=m.float64)), [random_array((3,))],
                                      requires_grad=True)
     assert str(mine) == str(theirs)
+
+
+def test_comparison_with_none_like_torch():
+    for m in (npconv, torch):
+        x = m.ones(2)
+        assert (x == None) is False and (x != None) is True  # noqa: E711
