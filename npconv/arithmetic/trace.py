@@ -194,8 +194,10 @@ def _spatial_rule(call, x, out, field):
     """The receptive field of a known layer's output, from its input's field; _KEEP for unknown layers."""
     if call.kind == "module":
         kind, params = _module_geometry(call.module, call.type)
-    else:
+    elif call.type.startswith("F."):
         kind, params = _function_geometry(call.type[2:], call.arguments)
+    else:                      # torch.add, Tensor.mul...: element-wise, left to the op observer
+        kind, params = None, {}
     if kind is None:
         return _KEEP
     if field is None or x is None or x.dim() != out.dim() or field.ndim != out.dim() - 2:
