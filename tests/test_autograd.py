@@ -1,6 +1,8 @@
 """The autograd engine and the Function contract (npconv/autograd.py)."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import torch
 
 import npconv
@@ -280,3 +282,23 @@ def test_grad_mode_is_per_thread():
     for t in threads:
         t.join()
     assert results == {"worker": False, "other": True} and npconv.is_grad_enabled()
+
+
+UNARY_STEPS = [lambda v: v.tanh(), lambda v: v.sigmoid(), lambda v: v.sin(), lambda v: (v * 0.5).exp(),
+               lambda v: v.abs(), lambda v: v.clamp(-0.5, 0.5), lambda v: v.sum(0, keepdim=True),
+               lambda v: v.t().t(), lambda v: v.reshape(-1).reshape(v.shape), lambda v: v[:, :1]]
+BINARY_STEPS = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a / (b.abs() + 1),
+                lambda a, b: a.maximum(b) if a.shape == b.shape else a + b]
+
+
+@given(program=st.lists(st.tuples(st.booleans(), st.integers(0, 9), st.integers(0, 50), st.integers(0, 50)),
+                        min_size=1, max_size=12), seed=st.integers(0, 1000))
+def test_random_graphs_give_torchs_gradients(program, seed):
+    """Random DAGs over two inputs (values reused, diamonds, broadcasting): the graph walk must match torch."""
+    def run(m, x, y):
+        values = [x, y]
+        for unary, op, i, j in program:
+            a, b = values[i % len(values)], values[j % len(values)]
+            values.append(UNARY_STEPS[op](a) if unary else BINARY_STEPS[op % len(BINARY_STEPS)](a, b))
+        return values[-1], values[len(values) // 2]
+    assert_matches_torch(run, [random_array((3, 4), seed=seed), random_array((3, 4), seed=seed + 1)], rtol=1e-6)
