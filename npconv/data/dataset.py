@@ -1,9 +1,13 @@
 """Datasets, as ``torch.utils.data``: ``Dataset`` (the protocol) and ``TensorDataset``."""
+import itertools
+import math
+import warnings
+
 import numpy as np
 
 import npconv
 
-__all__ = ["Dataset", "TensorDataset"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 
 
 class Dataset:
@@ -46,6 +50,67 @@ class TensorDataset(Dataset):
         """
         indices = np.asarray(indices, dtype=np.int64)
         return tuple(npconv.from_numpy(t.numpy()[indices]) for t in self.tensors)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order: ``Subset(d, [4, 1])[0] is d[4]``."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        return len(self.indices)
+
+    @property
+    def batch(self):
+        """Gather a batch in one step when the underlying dataset can (a TensorDataset): DataLoader
+        looks this up; it is absent (AttributeError) otherwise, and batches are collated item by item."""
+        inner_batch = self.dataset.batch  # AttributeError when the dataset cannot batch
+
+        def batch(indices):
+            return inner_batch(np.asarray(self.indices, dtype=np.int64)[np.asarray(indices, dtype=np.int64)])
+        return batch
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` into non-overlapping random ``Subset``s of the given ``lengths``.
+
+    ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1: then each part
+    gets ``floor(fraction * len(dataset))`` samples and the remainder is dealt out one by one from the
+    first part on, as torch does. ``generator``: an ``npconv.Generator``/numpy Generator/int seed; by
+    default the global generator of ``npconv.manual_seed``.
+    """
+    from .dataloader import _as_generator
+    lengths = list(lengths)
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        lengths = _lengths_from_fractions(lengths, len(dataset))
+    if sum(lengths) != len(dataset):
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    rng = _as_generator(generator) or npconv.random.generator()
+    order = rng.permutation(sum(lengths)).tolist()
+    ends = itertools.accumulate(lengths)
+    return [Subset(dataset, order[end - length:end]) for end, length in zip(ends, lengths)]
+
+
+def _lengths_from_fractions(fractions, size):
+    for i, fraction in enumerate(fractions):
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+    lengths = [math.floor(size * fraction) for fraction in fractions]
+    for i in range(size - sum(lengths)):  # deal the remainder out round-robin
+        lengths[i % len(lengths)] += 1
+    for i, length in enumerate(lengths):
+        if length == 0:
+            warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                          stacklevel=3)
+    return lengths
 
 
 def _as_tensor(value):

@@ -1,4 +1,4 @@
 """``npconv.utils.data``, as ``torch.utils.data``: the same objects as ``npconv.data``."""
-from npconv.data import DataLoader, Dataset, TensorDataset, default_collate  # noqa: F401
+from npconv.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split  # noqa: F401
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]

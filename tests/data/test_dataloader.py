@@ -139,3 +139,45 @@ def test_utils_data_is_the_same_module_surface():
     import npconv.utils.data as utils_data
     assert utils_data.DataLoader is DataLoader and utils_data.TensorDataset is TensorDataset
     assert utils_data.Dataset is Dataset
+
+
+@pytest.mark.parametrize("lengths", [[3, 7], [0.3, 0.3, 0.4], [0.33, 0.33, 0.34], [-1, 11], [10], [0.5, 0.5]])
+def test_random_split_sizes_like_torch(lengths):
+    theirs = tdata.random_split(tdata.TensorDataset(torch.arange(10)), lengths,
+                                generator=torch.Generator().manual_seed(0))
+    ours = npconv.data.random_split(TensorDataset(np.arange(10)), lengths, generator=0)
+    assert [len(p) for p in ours] == [len(p) for p in theirs]
+    together = sorted(i for part in ours for i in part.indices)
+    assert together == list(range(10))  # a partition
+    for part in ours:
+        for position, index in enumerate(part.indices):
+            assert int(part[position][0].item()) == index
+
+
+@pytest.mark.parametrize("lengths, message", [([3, 8], "Sum of input lengths does not equal"),
+                                              ([0.5, 0.6], "Sum of input lengths does not equal"),
+                                              ([0.5, -0.5, 1.0], "Fraction at index 1 is not between 0 and 1")])
+def test_random_split_errors_like_torch(lengths, message):
+    with pytest.raises(ValueError, match=message):
+        tdata.random_split(tdata.TensorDataset(torch.arange(10)), lengths)
+    with pytest.raises(ValueError, match=message):
+        npconv.data.random_split(TensorDataset(np.arange(10)), lengths)
+
+
+def test_random_split_warns_on_empty_part_like_torch():
+    with pytest.warns(UserWarning, match="Length of split at index 2 is 0"):
+        tdata.random_split(tdata.TensorDataset(torch.arange(2)), [0.5, 0.5, 0.0])
+    with pytest.warns(UserWarning, match="Length of split at index 2 is 0"):
+        npconv.data.random_split(TensorDataset(np.arange(2)), [0.5, 0.5, 0.0])
+
+
+def test_subset_through_the_loader_fast_and_generic():
+    x, y = make_arrays(12)
+    subset = npconv.data.Subset(TensorDataset(x, y), [5, 2, 9, 0, 7])
+    batches = list(DataLoader(subset, batch_size=2))
+    assert [b[1].numpy().tolist() for b in batches] == [[5, 2], [9, 0], [7]]
+    np.testing.assert_array_equal(batches[0][0].numpy(), x[[5, 2]])
+    generic = npconv.data.Subset(Squares(), [6, 1, 3])
+    assert not hasattr(generic, "batch")
+    assert [b[1].numpy().tolist() for b in DataLoader(generic, batch_size=2)] == [[6, 1], [3]]
+    assert [s[1] for s in generic[[0, 2]]] == [6, 3]
