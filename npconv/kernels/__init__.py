@@ -11,10 +11,10 @@ and ``dilation`` are d-tuples, ``padding`` a d-tuple of (before, after) pairs.  
 valid (npconv.nn.functional checks them).  Each entry point asks ``chooser.choose`` which algorithm to
 run (per operation, shape and dtype; ``chooser.use(name)`` or ``npconv.backends.conv_algorithm`` force
 one).  Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path),
-``winograd`` / ``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``depthwise`` (direct
-accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the reference).
+``winograd`` / ``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``fft`` (large
+stride-1 kernels), ``depthwise`` (direct accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the reference).
 """
-from . import chooser, depthwise, im2col, shifted_gemm, tiled_gemm, winograd
+from . import chooser, depthwise, fft, im2col, shifted_gemm, tiled_gemm, winograd
 from .chooser import ALGORITHMS, use
 from .geometry import output_spatial
 
@@ -24,6 +24,7 @@ chooser.register("tiled_gemm", tiled_gemm)
 chooser.register("depthwise", depthwise)
 chooser.register("winograd", winograd.F4)
 chooser.register("winograd_f2", winograd.F2)
+chooser.register("fft", fft)
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "ALGORITHMS", "use", "chooser"]
 

@@ -61,7 +61,9 @@ def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
 
 # Winograd pays for its transforms only when the GEMMs it shrinks are big: enough channels on both sides
 # (per group) and enough output tiles.
-WINOGRAD_MIN_CHANNELS = 16
+WINOGRAD_MIN_CHANNEL_RATIO = {2: 24, 3: 8}  # per dims: C_in * C_out / (C_in + C_out), per group
+# FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
+FFT_MIN_KERNEL = 49
 WINOGRAD_MIN_OUTPUTS = 64
 # Depthwise direct accumulation wins over a GEMM per group for these operations (forward: tiled GEMM's one
 # small GEMM per group makes a single pass over the output).
@@ -92,8 +94,13 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     c_out, per_group_in = w_shape[:2]
     if operation in DEPTHWISE_OPERATIONS and valid("depthwise"):
         return "depthwise"
-    narrow = min(per_group_in, c_out // groups) < WINOGRAD_MIN_CHANNELS
-    if (valid("winograd") and not narrow and len(out_spatial) == 2
+    if valid("fft") and math.prod(w_shape[2:]) >= FFT_MIN_KERNEL and per_group_in > 1:
+        return "fft"
+    # Winograd saves GEMM work in proportion to C_in * C_out / (C_in + C_out) per group (its transforms
+    # cost C_in + C_out per tile), 4x fewer multiplications in 2-d, 8x in 3-d, only 2x in 1-d
+    in_out = per_group_in * (c_out // groups) / max(1, per_group_in + c_out // groups)
+    dims = len(out_spatial)
+    if (valid("winograd") and dims in WINOGRAD_MIN_CHANNEL_RATIO and in_out >= WINOGRAD_MIN_CHANNEL_RATIO[dims]
             and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS):
         return "winograd"
     if valid("tiled_gemm"):

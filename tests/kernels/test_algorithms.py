@@ -11,12 +11,12 @@ import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
 from npconv import kernels
-from npconv.kernels import depthwise, flipped, tiled_gemm, winograd
+from npconv.kernels import depthwise, fft, flipped, tiled_gemm, winograd
 from tests.strategies import conv_arguments
 
 TORCH_CONV = {1: TF.conv1d, 2: TF.conv2d, 3: TF.conv3d}
 TOLERANCE = {np.float64: 1e-9, np.float32: 1e-4}
-FAST_ALGORITHMS = ["tiled_gemm", "winograd", "winograd_f2", "depthwise"]
+FAST_ALGORITHMS = ["tiled_gemm", "winograd", "winograd_f2", "depthwise", "fft"]
 
 
 def assert_close(actual, expected, rtol=None):
@@ -82,6 +82,25 @@ def test_winograd_matches_torch(algorithm, dtype, case, seed):
     x, w = random_arrays(seed, dtype, x_shape, w_shape)
     stride = (1,) * len(pairs)
     check_algorithm(algorithm, x, w, stride, pairs, dilation, groups)
+
+
+@st.composite
+def fft_cases(draw):
+    """Stride 1, kernels up to 9 wide, any dilation, (asymmetric) padding and groups, 1 to 3 dims."""
+    args = draw(conv_arguments(string_padding=False, batched=True, max_kernel=9, max_stride=1,
+                               dims=draw(st.integers(1, 3)), max_extra=6))
+    pairs = tuple((p, p + draw(st.integers(0, 2))) for p in args["paddings"])
+    return args["input_shape"], args["weight_shape"], pairs, args["dilations"], args["groups"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(case=fft_cases(), seed=st.integers(0, 2**32 - 1), chunk_bytes=st.sampled_from([1, fft.CHUNK_BYTES]))
+def test_fft_matches_torch(dtype, case, seed, chunk_bytes):
+    x_shape, w_shape, pairs, dilation, groups = case
+    x, w = random_arrays(seed, dtype, x_shape, w_shape)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fft, "CHUNK_BYTES", chunk_bytes)  # 1 byte: one output channel per chunk
+        check_algorithm("fft", x, w, (1,) * len(pairs), pairs, dilation, groups)
 
 
 @st.composite

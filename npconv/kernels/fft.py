@@ -1,0 +1,102 @@
+"""FFT convolution for large stride-1 kernels.
+
+Cross-correlation is a product in the frequency domain: with the padded input ``xp`` (length P per dim)
+transformed at a fast length L >= P, ``y = irfft( sum_c X_c * conj(W_c) )`` cropped to the first O
+positions (no wrap-around reaches them: the last output reads position P - 1 < L).  The channel sum at
+each frequency is a small complex GEMM, ``(N, C/G) @ (C/G, C_out/G)`` per group.  The cost per output and
+channel pair is about constant in the kernel size, so it wins for large kernels (the direct methods pay
+prod(K) multiply-adds).
+
+Workspace bound: the weight spectrum (C_out x C/G per frequency, far larger than the weights) is never
+built whole; it is transformed for a chunk of output channels at a time and used at once.  Input and
+output spectra are about input- and output-sized.
+
+The stride-1 input gradient is the forward with the flipped kernel (flipped.py); strided convolutions
+and weight gradients are handed to tiled_gemm.
+"""
+import math
+
+import numpy as np
+import scipy.fft
+
+from . import flipped, threads, tiled_gemm
+from . import geometry as geo
+
+__all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "fft_lengths"]
+
+# Bytes of weight spectrum per chunk of output channels (complex, C/G per frequency and channel).
+CHUNK_BYTES = 4 * 2**20
+
+
+def supports(operation, x_shape, w_shape, stride, dilation, groups):
+    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups)."""
+    return operation in ("forward", "input_grad") and all(s == 1 for s in stride)
+
+
+def fft_lengths(padded):
+    """Transform lengths: the padded sizes rounded up to sizes FFTPACK/pocketfft handle fast."""
+    return tuple(scipy.fft.next_fast_len(p, real=True) for p in padded)
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """Same contract as ``tiled_gemm.conv_forward``; stride 1 by FFT, other strides handed over."""
+    if not supports("forward", x.shape, w.shape, stride, dilation, groups):
+        return tiled_gemm.conv_forward(x, w, stride, padding, dilation, groups)
+    batch, c_in = x.shape[:2]
+    c_out, per_group = w.shape[:2]
+    kernel = w.shape[2:]
+    d = len(kernel)
+    dtype = np.result_type(x, w)
+    complex_dtype = np.result_type(dtype, np.complex64)
+    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, stride, dilation)
+    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
+        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
+    padded_sizes = tuple(b + s + a for s, (b, a) in zip(x.shape[2:], padding))
+    lengths = fft_lengths(padded_sizes)
+    padded = np.zeros((batch, c_in) + lengths, dtype=dtype)
+    padded[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[2:], padding))] = x
+    axes = tuple(range(2, 2 + d))
+    workers = threads.workers()
+    spectrum = scipy.fft.rfftn(padded, s=lengths, axes=axes, workers=workers)  # (N, C, *F)
+    del padded
+    freq_shape = spectrum.shape[2:]
+    count = math.prod(freq_shape)
+    # (F, G, N, C/G): one (N, C/G) matrix per frequency and group, for the channel-sum GEMMs
+    by_frequency = np.ascontiguousarray(
+        spectrum.reshape(batch, groups, per_group, count).transpose(3, 1, 0, 2)).astype(complex_dtype, copy=False)
+    del spectrum
+    w_grouped = w.astype(dtype, copy=False).reshape((groups, c_out // groups, per_group) + kernel)
+    dilated = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
+    out_spectrum = np.empty((count, groups, batch, c_out // groups), dtype=complex_dtype)
+    per_channel = groups * per_group * count * np.dtype(complex_dtype).itemsize
+    chunk = max(1, CHUNK_BYTES // per_channel)
+    for start in range(0, c_out // groups, chunk):  # output channels of every group, a chunk at a time
+        stop = min(start + chunk, c_out // groups)
+        taps = np.zeros((groups, stop - start, per_group) + dilated, dtype=dtype)
+        taps[(Ellipsis,) + tuple(slice(None, None, dl) for dl in dilation)] = w_grouped[:, start:stop]
+        # conj(DFT) of the kernel = DFT of the kernel reversed (circularly): spectrum of a correlation
+        spectrum_w = np.conj(scipy.fft.rfftn(taps, s=lengths, axes=tuple(range(3, 3 + d)), workers=workers))
+        # (G, c, C/G, *F) -> (F, G, C/G, c)
+        spectrum_w = spectrum_w.reshape(groups, stop - start, per_group, count).transpose(3, 0, 2, 1)
+        out_spectrum[:, :, :, start:stop] = np.matmul(by_frequency, spectrum_w)
+    del by_frequency
+    out_spectrum = out_spectrum.reshape(freq_shape + (groups, batch, c_out // groups))
+    # (*F, G, N, C_out/G) -> (N, G, C_out/G, *F)
+    order = (d + 1, d, d + 2) + tuple(range(d))
+    out_spectrum = np.ascontiguousarray(out_spectrum.transpose(order)).reshape((batch, c_out) + freq_shape)
+    full = scipy.fft.irfftn(out_spectrum, s=lengths, axes=axes, workers=workers)
+    crop = full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)]
+    return np.ascontiguousarray(crop, dtype=dtype)
+
+
+def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
+    """Same contract as ``tiled_gemm.conv_input_grad``; stride 1 as the flipped forward by FFT."""
+    x_shape = (gy.shape[0], w.shape[1] * groups) + tuple(input_spatial)
+    if supports("input_grad", x_shape, w.shape, stride, dilation, groups) and 0 not in gy.shape:
+        gx = flipped.input_grad_by_forward(conv_forward, gy, w, input_spatial, padding, dilation, groups)
+        if gx is not None:
+            return gx
+    return tiled_gemm.conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups)
+
+
+conv_weight_grad = tiled_gemm.conv_weight_grad
