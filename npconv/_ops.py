@@ -193,6 +193,11 @@ class Pow(Function):
         return ga, gb
 
 
+class PowNumberBase(Pow):
+    """number ** tensor, as torch records it."""
+    backward_name = "PowBackward2"
+
+
 class PowScalar(Function):
     backward_name = "PowBackward0"
 
@@ -307,22 +312,7 @@ def pow(input, exponent, *, out=None):  # noqa: A002
         if np_dtype.kind in "iu" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(_as_operand(input, np_dtype), exponent)
-    if not isinstance(input, Tensor):
-        r = _binary(Pow, input, exponent, "pow")
-        if r.grad_fn is not None:
-            r.grad_fn.__class__ = _pow_backward2_node()
-        return r
-    return _binary(Pow, input, exponent, "pow")
-
-
-def _pow_backward2_node():
-    global _PowBackward2
-    if _PowBackward2 is None:
-        _PowBackward2 = type("PowBackward2", (Pow._node_class,), {})
-    return _PowBackward2
-
-
-_PowBackward2 = None
+    return _binary(Pow if isinstance(input, Tensor) else PowNumberBase, input, exponent, "pow")
 
 
 def maximum(input, other, *, out=None):  # noqa: A002
@@ -408,7 +398,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A0
     return builtins.bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def _no_grad_unary(np_fn, keep_int=True):
+def _no_grad_unary(np_fn):
     def op(input, *, out=None):  # noqa: A002
         return Tensor._make(np.asarray(np_fn(input._data)), input._meta)
     op.__name__ = np_fn.__name__
@@ -706,8 +696,23 @@ def square(input, *, out=None):  # noqa: A002
     return pow(input, 2)
 
 
+class Reciprocal(Function):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(divide="ignore"):
+            out = 1 / a
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * out * out
+
+
 def reciprocal(input, *, out=None):  # noqa: A002
-    return div(1, input)
+    """1 / input (integers give the default float dtype)."""
+    return Reciprocal.apply(_floating(input))
 
 
 def abs(input, *, out=None):  # noqa: A002
@@ -2080,40 +2085,11 @@ def _rsub(self, other):
 
 def _rdiv(self, other):
     # torch computes other / self as self.reciprocal() * other
-    return mul(reciprocal_tensor(self), other)
-
-
-class Reciprocal(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(divide="ignore"):
-            out = 1 / a
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return -grad * out * out
-
-
-def reciprocal_tensor(x):
-    return Reciprocal.apply(_floating(x))
-
-
-reciprocal = reciprocal_tensor  # noqa: F811
+    return mul(reciprocal(self), other)
 
 
 def _rmatmul(self, other):
     return matmul(other, self)
-
-
-def _getattr_view(self, *shape):
-    return view(self, *shape)
-
-
-def _size_method(self, *shape):
-    return reshape(self, *shape)
 
 
 def _max_method(self, dim=None, keepdim=False):
