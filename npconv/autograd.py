@@ -18,7 +18,8 @@ The contract every op in npconv is written against::
                                            #    input requires grad
 
 The engine sums a gradient over broadcast dimensions down to its input's shape and casts it to the
-input's dtype, so ops need not. ``ctx`` *is* the graph node (as in torch): ``out.grad_fn`` prints as
+input's dtype, so ops need not. ``backward`` must never modify ``grad`` in place: the same array may feed
+several nodes, and it may be a read-only broadcast view. ``ctx`` *is* the graph node (as in torch): ``out.grad_fn`` prints as
 ``<MulBackward0 object at 0x...>`` for a Function defined inside npconv (torch's built-in style) and as
 ``<MulBackward ...>`` for one defined by user code (torch's custom-Function style); a Function may set
 ``backward_name = "MmBackward0"`` to mimic a particular torch op.

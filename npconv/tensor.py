@@ -1,7 +1,8 @@
 """Tensor: a NumPy array plus ``requires_grad``, ``grad`` and the node (``grad_fn``) that made it.
 
 The differentiable ops live in ``npconv/_ops.py`` (each a ``Function`` with forward and backward side by
-side); Tensor methods are thin calls into them. Creation functions (``tensor``, ``zeros``, ``randn``...)
+side); that module attaches them to Tensor as methods and operators (``x + y``, ``x.sum()``...), so this
+file holds only storage, attributes, conversions and creation. Creation functions (``tensor``, ``zeros``, ``randn``...)
 are at the bottom of this file.
 
 A tensor on the ``'meta'`` device keeps a zero-stride (memory-free) NumPy view as its data: it has a
