@@ -152,9 +152,9 @@ def run_demo(args):
     optimizer = npconv.optim.SGD(model.parameters(), lr=args.lr, momentum=DEMO_DEFAULTS["momentum"])
     scheduler = npconv.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=DEMO_DEFAULTS["lr_decay"])
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    print(f"LeNet on {source}: {len(train_set):,} training / {len(test_set):,} test images, "
-          f"{args.epochs} epoch{'s' * (args.epochs != 1)}, SGD lr={args.lr:g} momentum {DEMO_DEFAULTS['momentum']}, "
-          f"batch {args.batch_size}, seed {args.seed}")
+    epochs = f"{args.epochs} epoch{'s' * (args.epochs != 1)}"
+    print(f"LeNet on {source}: {len(train_set):,} training / {len(test_set):,} test images, {epochs}, "
+          f"SGD lr={args.lr:g} momentum {DEMO_DEFAULTS['momentum']}, batch {args.batch_size}, seed {args.seed}")
 
     start = time.perf_counter()
     with make_progress() as progress:

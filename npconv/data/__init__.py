@@ -6,5 +6,5 @@ from .dataloader import DataLoader, default_collate
 from .digits import load_digits
 from .idx import load_mnist, read_idx
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate", "load_digits", "load_mnist",
-           "read_idx"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
+           "load_digits", "load_mnist", "read_idx"]
