@@ -37,7 +37,7 @@ import weakref
 import numpy as np
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "backward", "grad"]
+           "inference_mode", "backward", "grad", "Variable"]
 
 class _GradState(threading.local):
     """Grad mode is per thread, as in torch (tiled inference runs forwards in worker threads)."""
@@ -435,6 +435,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                "Set allow_unused=True if this is the desired behavior.")
         result.append(None if g is None else Tensor._make(np.array(g, dtype=t._data.dtype), False))
     return tuple(result)
+
+
+def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (torch's legacy name)
+    """Legacy ``torch.autograd.Variable(t, requires_grad=...)``: today simply the tensor itself."""
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
 
 
 def _retain(tensor):
