@@ -18,13 +18,20 @@ REGISTRY = {
 }
 
 
+def _registry_key(name):
+    """Registry names match loosely: 'VGG-16', 'vgg_16' and 'vgg16' are one model."""
+    wanted = name.lower().replace("-", "").replace("_", "")
+    for key in REGISTRY:
+        if key.replace("_", "") == wanted:
+            return key
+    raise ValueError(f"unknown model {name!r}; built-in models: {', '.join(REGISTRY)}")
+
+
 def get_model(name):
     """A new instance of the built-in model ``name`` (one of ``REGISTRY``)."""
-    key = name.lower().replace("-", "_")
-    if key not in REGISTRY:
-        raise ValueError(f"unknown model {name!r}; built-in models: {', '.join(REGISTRY)}")
-    return REGISTRY[key][0]()
+    return REGISTRY[_registry_key(name)][0]()
 
 
 def default_input_size(name):
-    return REGISTRY[name.lower().replace("-", "_")][1]
+    """The input size ``name`` is usually summarised with, e.g. ``(1, 3, 224, 224)``."""
+    return REGISTRY[_registry_key(name)][1]
