@@ -228,3 +228,14 @@ def test_table_reads_like_torchinfo(name):
         assert our_line[:param_column_end].rstrip() == their_line[:param_column_end].rstrip()
     assert [line for line in ours if line.startswith(("Total params", "Trainable", "Non-trainable"))] == \
            [line for line in theirs if line.startswith(("Total params", "Trainable", "Non-trainable"))]
+
+
+def test_summary_computes_no_convolution():
+    """5.5 GMACs of convolution: computing them would take seconds; the shape-only run takes milliseconds."""
+    import npconv.nn as nn
+    model = nn.Sequential(*[nn.Conv2d(64, 64, 3, padding=1) for _ in range(3)])
+    summary(model, (1, 64, 224, 224))            # warm-up (imports, first calls)
+    start = time.perf_counter()
+    result = summary(model, (1, 64, 224, 224))
+    assert time.perf_counter() - start < 0.5
+    assert result.total_mult_adds == 3 * 64 * 224 * 224 * 64 * 9
