@@ -259,11 +259,16 @@ class Tensor:
         self._check_has_data("tolist()")
         return self._data.tolist()
 
+    def _python_scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self):
-        return builtins.float(self.item())
+        return builtins.float(self._python_scalar())
 
     def __int__(self):
-        return builtins.int(self.item())
+        return builtins.int(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -272,7 +277,8 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
+                                                                  "more than one value") + " is ambiguous")
         return builtins.bool(self.item())
 
     def __len__(self):

@@ -370,6 +370,11 @@ ERRORS = {
     "split_sizes": (lambda m, x, y: x.split([1, 1], 1), [(2, 3), (1,)]),
     "max_empty": (lambda m, x, y: x[:0].max(), [(2, 3), (1,)]),
     "negative_step": (lambda m, x, y: x[::-1], [(2, 3), (1,)]),
+    "float_of_many": (lambda m, x, y: float(x), [(2, 3), (1,)]),
+    "int_of_many": (lambda m, x, y: int(x), [(2, 3), (1,)]),
+    "bool_of_empty": (lambda m, x, y: bool(x[:0]), [(2, 3), (1,)]),
+    "len_0d": (lambda m, x, y: len(x.sum()), [(2, 3), (1,)]),
+    "float_as_index": (lambda m, x, y: [1, 2][x.sum()], [(2, 3), (1,)]),
     "zero_step": (lambda m, x, y: x[:, ::0], [(2, 3), (1,)]),
     "ragged_list": (lambda m, x, y: m.tensor([[1, 2], [3]]), [(2, 3), (1,)]),
 }
@@ -382,7 +387,7 @@ def test_errors_have_torchs_type(name):
 
 
 def test_error_messages_match_torch():
-    for fn, shape_list in (ERRORS["add_shape"], ERRORS["matmul_shape"], ERRORS["view_size"], ERRORS["expand"],
+    for fn, shape_list in (ERRORS["float_of_many"], ERRORS["bool_of_empty"], ERRORS["bool_many"], ERRORS["add_shape"], ERRORS["matmul_shape"], ERRORS["view_size"], ERRORS["expand"],
                            ERRORS["cat_sizes"], ERRORS["dim_out_of_range"], ERRORS["index_out_of_range"]):
         mine, theirs = assert_same_error(fn, [random_array(s, seed=i) for i, s in enumerate(shape_list)])
         assert str(mine) == str(theirs)
