@@ -58,15 +58,22 @@ SUITE = (
 )
 
 
+# "wall": elapsed time (what a user waits for); "cpu": this process's CPU time, steadier on a machine
+# shared with other jobs but only comparable between single-threaded runs.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = [time.perf_counter]
+
+
 def time_median(fn, repeat=7, min_seconds=0.0):
-    """Median wall time of ``fn()`` over ``repeat`` runs after one warm-up (more runs if under min_seconds)."""
+    """Median time of ``fn()`` over ``repeat`` runs after one warm-up (more runs if under min_seconds)."""
+    clock = _clock[0]
     fn()
     times = []
-    start = time.perf_counter()
-    while len(times) < repeat or time.perf_counter() - start < min_seconds:
-        begin = time.perf_counter()
+    start = clock()
+    while len(times) < repeat or clock() - start < min_seconds:
+        begin = clock()
         fn()
-        times.append(time.perf_counter() - begin)
+        times.append(clock() - begin)
         if len(times) >= 10 * repeat:
             break
     return statistics.median(times)
@@ -143,7 +150,9 @@ def _tinygrad_runner(case, x, w):
     opts = case.options
 
     def call(backward):
-        xt, wt = Tensor(x, requires_grad=backward), Tensor(w, requires_grad=backward)
+        xt, wt = Tensor(x), Tensor(w)
+        if backward:
+            xt.requires_grad = wt.requires_grad = True
         if case.op == "conv":
             y = xt.conv2d(wt, groups=opts.get("groups", 1), stride=opts.get("stride", 1),
                           dilation=opts.get("dilation", 1), padding=opts.get("padding", 0))
@@ -226,21 +235,21 @@ def _geomean(values):
 def format_table(rows, libraries=()):
     """The rows as a Markdown table, ratios as library time / torch time, then the geometric means."""
     has_torch = all("torch" in row for row in rows)
-    head = ["case", "npconv ms", "GFLOP/s", "peak extra MB"]
+    head = ["case", "npconv ms", "GFLOP/s", "peak extra MB", "x+w+y MB"]
     if has_torch:
         head += ["torch ms", "npconv/torch", "max rel err"]
     head += [f"{name}/torch" for name in libraries]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [row["case"].name, f"{row['npconv'] * 1e3:.2f}", f"{row['gflops']:.1f}",
-                 "-" if row["memory"] is None else f"{row['memory'] / 2**20:.1f}"]
+                 "-" if row["memory"] is None else f"{row['memory'] / 2**20:.1f}", f"{row['io_bytes'] / 2**20:.1f}"]
         if has_torch:
             cells += [f"{row['torch'] * 1e3:.2f}", f"{row['npconv'] / row['torch']:.2f}", f"{row['error']:.1e}"]
         cells += [_ratio(row.get(name), row.get("torch")) for name in libraries]
         lines.append("| " + " | ".join(cells) + " |")
     if has_torch:
-        means = ["**geometric mean**", "", "", "", "", f"**{_geomean([r['npconv'] / r['torch'] for r in rows]):.2f}**",
-                 ""]
+        means = ["**geometric mean**", "", "", "", "", "",
+                 f"**{_geomean([r['npconv'] / r['torch'] for r in rows]):.2f}**", ""]
         means += [f"{_geomean([r[n] / r['torch'] for r in rows if r.get(n)]):.2f}" for n in libraries]
         lines.append("| " + " | ".join(means) + " |")
         worst = max(rows, key=lambda r: r["npconv"] / r["torch"])
@@ -391,6 +400,13 @@ def machine_description():
     return text
 
 
+def _load_average():
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _cpu_name():
     try:
         with open("/proc/cpuinfo") as info:
@@ -414,6 +430,9 @@ def add_arguments(parser):
                              "or 'none'")
     parser.add_argument("--models", action="store_true", help="also time a LeNet epoch and a ResNet-18 forward")
     parser.add_argument("--threads", type=int, help="thread count for torch and BLAS (default: unchanged)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time (default) or process CPU time (steadier on a busy machine; use with "
+                             "--threads 1)")
     parser.add_argument("--markdown", help="also write the report to this Markdown file")
 
 
@@ -439,6 +458,7 @@ def run(args):
     if args.algorithm:
         from npconv import backends
         backends.conv_algorithm = args.algorithm
+    _clock[0] = CLOCKS[args.clock]
     cases = _selected_cases(args.cases)
     if not cases:
         print(f"npconv bench: no case matches {args.cases!r}")
@@ -446,8 +466,9 @@ def run(args):
     repeat = 3 if args.quick else args.repeat
     libraries = _libraries(args.libraries)
     directions = [False] if args.quick or args.forward else [True] if args.backward else [False, True]
-    report = [f"Machine: {machine_description()}", ""]
-    print(report[0], flush=True)
+    report = [f"Machine: {machine_description()}", f"Clock: {args.clock}; load average when started: "
+              f"{_load_average()}", ""]
+    print("\n".join(report[:2]), flush=True)
     for backward in directions:
         title = "Forward + backward" if backward else "Forward"
         rows = run_suite(cases, backward, repeat, libraries,
