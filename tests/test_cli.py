@@ -207,3 +207,31 @@ def test_default_demo_reaches_97_percent(capsys):
     assert status == 0
     accuracy = float(re.search(r"^test accuracy: (\d+\.\d)%$", out, re.M).group(1))
     assert accuracy >= 97.0, out
+
+
+# Packages npconv may use only as optional extras (or in tests); a new user's `pip install npconv`
+# brings just [project].dependencies, so `npconv demo` must run with every other one missing.
+OPTIONAL_PACKAGES = {"scipy": "scipy", "rich": "rich", "safetensors": "safetensors", "dask": "dask",
+                     "distributed": "distributed", "PIL": "pillow", "torch": "torch", "torchinfo": "torchinfo",
+                     "ptflops": "ptflops", "threadpoolctl": "threadpoolctl", "sklearn": "scikit-learn",
+                     "hypothesis": "hypothesis", "pytest": "pytest"}
+
+
+def declared_dependencies():
+    import tomllib
+    from pathlib import Path
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    names = (re.split(r"[\s<>=!~;\[]", spec, maxsplit=1)[0].lower() for spec in pyproject["project"]["dependencies"])
+    return set(names)
+
+
+def test_demo_runs_with_only_the_declared_dependencies():
+    """What a new user gets from `pip install npconv`: importing any undeclared package fails."""
+    declared = declared_dependencies()
+    blocked = sorted(module for module, dist in OPTIONAL_PACKAGES.items() if dist.lower() not in declared)
+    script = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+              "from npconv.cli import main\n"
+              "sys.exit(main(['demo', '--epochs', '1', '--train-size', '32', '--batch-size', '16']))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"blocked {blocked}:\n{result.stderr[-2000:]}"
+    assert "pip install npconv[progress]" in result.stdout and "test accuracy:" in result.stdout
