@@ -4,7 +4,6 @@ npconv's models and test models are written as torch code with ``npconv`` in pla
 the word back gives the torch twin, so torchinfo and ptflops can measure exactly the same architecture.
 """
 import inspect
-import sys
 import textwrap
 import types
 
