@@ -22,7 +22,7 @@ def add_arguments(parser):
                         help="input size, comma separated (default: the model's usual input)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default=None,
-                        help="input dtype (default: float32)")
+                        help="dtype of the input and the parameters (default: float32)")
     parser.set_defaults(run=run)
     return parser
 
@@ -85,6 +85,7 @@ def run(args):
     if args.dtype is not None:
         import npconv
         dtypes = [getattr(npconv, args.dtype)]
+        model = model.to(dtypes[0])      # parameters in the same dtype as the input, as torch requires
     try:
         result = summary(model, input_size, dtypes=dtypes)
     except (RuntimeError, ValueError, TypeError) as error:

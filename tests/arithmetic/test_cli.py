@@ -37,6 +37,8 @@ def test_model_from_file_with_input_and_formats(capsys, tmp_path):
     assert "├─Conv2d: 1-1" in out and "[2, 4, 4, 4]" in out and "Total params: 112" in out
     status, out, _ = run(capsys, f"{path}:Tiny", "--input", "2,3,9,9", "--format", "csv")
     assert status == 0 and out.splitlines()[2].startswith("conv,Conv2d,1,module,2x3x9x9,2x4x4x4,112")
+    status, out, _ = run(capsys, f"{path}:Tiny", "--input", "2,3,9,9", "--dtype", "float64", "--format", "json")
+    assert status == 0 and json.loads(out)["param_bytes"] == 8 * 112
     status, out, _ = run(capsys, f"{path}:Tiny", "--input", "1x3x9x9", "--format", "markdown")
     assert status == 0 and out.startswith("| Layer |")
     status, _, err = run(capsys, f"{path}:Tiny")
