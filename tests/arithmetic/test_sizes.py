@@ -138,3 +138,47 @@ def test_tuple_form_matches_torch_2d(h, w, kh, kw, sh, sw):
 def test_interpolate_output_size_matches_torch(size, scale):
     length = torch_size(lambda: TF.interpolate(torch.zeros(1, 1, size), scale_factor=scale))
     assert agrees(interpolate_output_size(size, scale), length)
+
+
+# ----- N-d cases drawn by the project's shared layer strategies (tests/strategies.py)
+
+from tests.strategies import conv_arguments, conv_transpose_arguments  # noqa: E402
+
+
+def _torch_conv(args, transposed=False):
+    dims = args["dims"]
+    x = torch.zeros(args["input_shape"], dtype=torch.float64)
+    w = torch.zeros(args["weight_shape"], dtype=torch.float64)
+    if transposed:
+        op = getattr(TF, f"conv_transpose{dims}d")
+        return op(x, w, stride=args["stride"], padding=args["padding"], output_padding=args["output_padding"],
+                  groups=args["groups"], dilation=args["dilation"])
+    op = getattr(TF, f"conv{dims}d")
+    return op(x, w, stride=args["stride"], padding=args["padding"], dilation=args["dilation"], groups=args["groups"])
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@given(conv_arguments())
+def test_nd_conv_sizes_match_torch(args):
+    spatial = tuple(args["input_shape"][-args["dims"]:])
+    expected = tuple(_torch_conv(args).shape[-args["dims"]:])
+    if args["paddings"] is None:                      # 'same' / 'valid'
+        if args["padding"] == "same":
+            pairs = same_padding(args["kernel"], args["dilations"])
+            assert conv_output_size(spatial, args["kernel"], 1, 0, args["dilations"]) == \
+                tuple(e - left - right for e, (left, right) in zip(expected, pairs))
+            assert expected == spatial
+        else:
+            assert conv_output_size(spatial, args["kernel"], args["strides"], 0, args["dilations"]) == expected
+        return
+    # torch's own argument forms (ints or tuples) against a tuple of sizes: a tuple comes back
+    assert conv_output_size(spatial, args["kernel_size"], args["stride"], args["padding"], args["dilation"]) == \
+        expected
+
+
+@given(conv_transpose_arguments())
+def test_nd_conv_transpose_sizes_match_torch(args):
+    spatial = tuple(args["input_shape"][-args["dims"]:])
+    expected = tuple(_torch_conv(args, transposed=True).shape[-args["dims"]:])
+    assert conv_transpose_output_size(spatial, args["kernel"], args["strides"], args["paddings"],
+                                      args["output_paddings"], args["dilations"]) == expected
