@@ -94,3 +94,17 @@ def test_meta_creation_prints_like_torch():
 def test_requires_grad_creation_takes_gradients():
     assert_matches_torch(lambda m, x: (m.ones(3, dtype=m.float64, requires_grad=True) * x).sum(),
                          [np.arange(3.0)])
+
+
+def test_set_default_dtype_like_torch():
+    cases = ["m.tensor([1.5])", "m.ones(2)", "m.arange(0.0, 2)", "m.tensor([1, 2]) / 2", "m.ones(2, dtype=m.float32)",
+             "m.rand(2).dtype", "m.tensor([1]) * 0.5", "m.linspace(0, 1, 3)"]
+    for m in (npconv, torch):
+        m.set_default_dtype(m.float64)
+    try:
+        for case in cases:
+            assert repr(eval(case, {"m": npconv})) == repr(eval(case, {"m": torch})), case
+    finally:
+        for m in (npconv, torch):
+            m.set_default_dtype(m.float32)
+    assert npconv.get_default_dtype() is npconv.float32
