@@ -99,11 +99,67 @@ def _window_view(phases, kernel, stride, dilation, grid, length):
     return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
 
 
+def _is_pointwise(kernel, stride, padding):
+    """A 1x1 kernel, stride 1, no padding: every kernel is one batched GEMM on the arrays as they are."""
+    return all(k == 1 for k in kernel) and all(s == 1 for s in stride) and all(p == (0, 0) for p in padding)
+
+
+def _pointwise_forward(x, w, groups):
+    batch, c_in = x.shape[:2]
+    c_out = w.shape[0]
+    dtype = np.result_type(x, w)
+    rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
+    y = np.matmul(w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups), rows)
+    return y.reshape((batch, c_out) + x.shape[2:])
+
+
+def _pointwise_input_grad(gy, w, groups):
+    batch, c_out = gy.shape[:2]
+    c_in = w.shape[1] * groups
+    dtype = np.result_type(gy, w)
+    rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
+    weights_t = w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups).swapaxes(1, 2)
+    return np.matmul(weights_t, rows).reshape((batch, c_in) + gy.shape[2:])
+
+
+def _pointwise_weight_grad(x, gy, groups):
+    batch, c_in = x.shape[:2]
+    c_out = gy.shape[1]
+    dtype = np.result_type(x, gy)
+    x_rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
+    gy_rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
+    grads = np.matmul(gy_rows, x_rows.swapaxes(2, 3)).sum(axis=0)  # (G, C_out/G, C_in/G), summed over images
+    return grads.reshape((c_out, c_in // groups) + (1,) * (x.ndim - 2))
+
+
+def _row_tiles(batch, rows_needed, row_cells, width):
+    """Tiles of whole rows of the first spatial dim, as (first image, stop, first row, stop): several
+    images per tile when an image's rows fit in ``width`` columns, else a band of rows of one image."""
+    per_image = rows_needed * row_cells
+    if per_image <= width:
+        images = max(1, width // per_image)
+        return [(n, min(n + images, batch), 0, rows_needed) for n in range(0, batch, images)]
+    rows = max(1, width // row_cells)
+    return [(n, n + 1, r, min(r + rows, rows_needed)) for n in range(batch) for r in range(0, rows_needed, rows)]
+
+
+def _image_window(cells, kernel, dilation, grid, span):
+    """Stride 1: the column matrix as a view ``(G, *K, C/G, N, span)`` of ``cells`` (G, C/G, N, cells)."""
+    item = cells.itemsize
+    offset_strides = tuple(dl * math.prod(grid[i + 1:]) * item for i, dl in enumerate(dilation))
+    shape = (cells.shape[0],) + tuple(kernel) + (cells.shape[1], cells.shape[2], span)
+    strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
+    return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
+
+
 def conv_forward(x, w, stride, padding, dilation, groups):
     """``y[n, co, o] = sum_{c, k} w[co, c, k] * x_padded[n, g(co) * C/G + c, o * stride + k * dilation]``.
 
     Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *O) with
     O = floor((S + pad_before + pad_after - dilation * (K - 1) - 1) / stride) + 1.
+
+    Tiles are whole rows (of the first spatial dim) of one or more images, so each tile's product is
+    cropped and written straight into ``y``: the workspace is the phase copy of the input and one tile.
     """
     batch, c_in = x.shape[:2]
     spatial, kernel = x.shape[2:], w.shape[2:]
@@ -112,29 +168,52 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     out_spatial = geo.output_spatial(spatial, padding, kernel, stride, dilation)
     if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
         return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
+    if _is_pointwise(kernel, stride, padding):
+        return _pointwise_forward(x, w, groups)
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
-    phases = _phase_input(x.astype(dtype, copy=False), groups, padding, stride, grid, kernel, dilation)
+    # one spare row: the last needed row of the last image reads up to a row past the grid (the wide
+    # positions beyond each row's outputs, computed and thrown away)
+    grid = (grid[0] + 1,) + grid[1:]
+    row_cells = math.prod(grid[1:])
+    used = geo.used_phases(kernel, stride, dilation)
+    per_group = c_in // groups
+    phases = geo.to_phases(x.astype(dtype, copy=False), groups, padding, stride, grid, used).reshape(
+        tuple(stride) + (groups, per_group, batch, math.prod(grid)))
     weights = _weight_rows(w.astype(dtype, copy=False), groups)
     starts = _offset_starts(kernel, stride, dilation, grid)
-    per_group = c_in // groups
-    length = geo.wide_length(batch, out_spatial, grid)
-    wide = np.empty((groups, c_out // groups, batch * math.prod(grid)), dtype=dtype)
-    if len(starts) == 1:  # a 1x1 kernel: the phase cells are the columns, no copy needed
-        phase, start = starts[0]
-        np.matmul(weights, phases[phase][:, :, start:start + length], out=wide[:, :, :length])
-        return geo.gather_from_wide(wide, batch, out_spatial, grid)
     rows = len(starts) * per_group
-    width = _tile_columns(groups * rows, dtype.itemsize, length)
-    tiles = _tiles(length, width)
-    window = _window_view(phases, kernel, stride, dilation, grid, length)
+    width = _tile_columns(groups * rows, dtype.itemsize, batch * out_spatial[0] * row_cells)
+    tiles = _row_tiles(batch, out_spatial[0], row_cells, width)
+    width = max((n1 - n0) * (r1 - r0) * row_cells for n0, n1, r0, r1 in tiles)
+    window = None
+    if all(s == 1 for s in stride):
+        window = _image_window(phases[(0,) * len(stride)], kernel, dilation, grid, out_spatial[0] * row_cells)
+    y = np.empty((batch, c_out) + out_spatial, dtype=dtype)
+    y_grouped = y.reshape((batch, groups, c_out // groups) + out_spatial)
+    crop = tuple(slice(0, o) for o in out_spatial[1:])
+    to_batch_first = (2, 0, 1) + tuple(range(3, 3 + len(out_spatial)))
 
-    def run_tiles(piece):  # each thread fills its own column buffer and writes its own output columns
+    def run_tiles(piece):  # each thread fills its own buffers and writes its own rows of y
         columns = np.empty((groups, rows, width), dtype=dtype)
-        for begin, end in tiles[piece[0]:piece[1]]:
-            _fill_columns(columns, phases, starts, per_group, begin, end, window)
-            np.matmul(weights, columns[:, :, :end - begin], out=wide[:, :, begin:end])
-    threads.run_parallel(run_tiles, _pieces(len(tiles), length * rows * c_out))
-    return geo.gather_from_wide(wide, batch, out_spatial, grid)
+        product = np.empty((groups, c_out // groups, width), dtype=dtype)
+        for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
+            count = (r1 - r0) * row_cells
+            tile = columns[:, :, :(n1 - n0) * count]
+            if window is not None:
+                np.copyto(tile.reshape(window.shape[:-2] + (n1 - n0, count)),
+                          window[..., n0:n1, r0 * row_cells:r1 * row_cells])
+            else:
+                by_image = tile.reshape(groups, rows, n1 - n0, count)
+                for index, (phase, start) in enumerate(starts):
+                    first = start + r0 * row_cells
+                    by_image[:, index * per_group:(index + 1) * per_group] = \
+                        phases[phase][:, :, n0:n1, first:first + count]
+            out = product[:, :, :(n1 - n0) * count]
+            np.matmul(weights, tile, out=out)
+            cells = out.reshape((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:])
+            y_grouped[n0:n1, :, :, r0:r1] = cells[(Ellipsis,) + crop].transpose(to_batch_first)
+    threads.run_parallel(run_tiles, _pieces(len(tiles), batch * math.prod(grid) * rows * c_out))
+    return y
 
 
 def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
@@ -150,6 +229,8 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     dtype = np.result_type(gy, w)
     if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
         return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
+    if _is_pointwise(kernel, stride, padding) and input_spatial == tuple(out_spatial):
+        return _pointwise_input_grad(gy, w, groups)
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)
@@ -194,6 +275,8 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     dtype = np.result_type(x, gy)
     if 0 in x.shape or 0 in gy.shape or 0 in kernel:
         return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    if _is_pointwise(kernel, stride, padding) and spatial == out_spatial:
+        return _pointwise_weight_grad(x, gy, groups)
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
     phases = _phase_input(x.astype(dtype, copy=False), groups, padding, stride, grid, kernel, dilation)
     wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)  # zeros past each row: no garbage

@@ -272,3 +272,11 @@ def _all_kernels(algorithm, x, w, stride, pairs, dilation, groups):
     y = kernels.conv_forward(x, w, *geometry, algorithm=algorithm)
     return (y, kernels.conv_input_grad(y, w, x.shape[2:], *geometry, algorithm=algorithm),
             kernels.conv_weight_grad(x, y, w.shape[2:], *geometry, algorithm=algorithm))
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_pointwise_kernels_as_one_batched_gemm(dims):
+    """1x1 kernels, stride 1, no padding (tiled_gemm's direct path), grouped, and the strided/padded ones."""
+    x, w = random_arrays(10, np.float64, (3, 6) + (5,) * dims, (4, 3) + (1,) * dims)
+    check_algorithm("tiled_gemm", x, w, (1,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
+    check_algorithm("tiled_gemm", x, w, (2,) * dims, ((1, 0),) * dims, (1,) * dims, 2)
