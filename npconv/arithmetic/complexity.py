@@ -184,38 +184,73 @@ def _elementwise_flops(a, b):
     return _prod(max(x, y) for x, y in zip(sa, sb))
 
 
-def count(calls, batch_size, ignored=()):
+class _Rules:
+    """Which layers ptflops hooks and how: its built-in table, minus ``ignore_modules``, plus
+    ``custom_modules_hooks`` (class -> ``hook(module, inputs, output)``)."""
+
+    def __init__(self, ignore_modules=(), custom_modules_hooks=None):
+        self.custom = dict(custom_modules_hooks or {})
+        self.ignored = set(ignore_modules)
+
+    def supported(self, module):
+        """ptflops counts a supported layer by its own hook and does not look inside it."""
+        return type(module) in self.custom or (type(module).__name__ in SUPPORTED_MODULES and _is_builtin(module))
+
+    def flops(self, call):
+        module = call.module
+        if type(module) in self.ignored:
+            return 0
+        hook = self.custom.get(type(module))
+        return module_flops(call) if hook is None else _run_custom_hook(hook, call)
+
+    def params(self, module):
+        return 0 if type(module) in self.ignored else _trainable_params(module)
+
+
+def _run_custom_hook(hook, call):
+    """A ptflops-style hook adds to ``module.__flops__``; one that returns a number is taken at its word."""
+    module = call.module
+    saved = module.__dict__.get("__flops__")
+    module.__dict__["__flops__"] = 0
+    try:
+        returned = hook(module, call.inputs, call.output)
+        counted = module.__dict__["__flops__"]
+    finally:
+        if saved is None:
+            module.__dict__.pop("__flops__", None)
+        else:
+            module.__dict__["__flops__"] = saved
+    return returned if isinstance(returned, (int, float)) and not counted else counted
+
+
+def count(model, calls, batch_size, rules=None):
     """ptflops' total and per-module counts from a trace: ``(total, {id(module): flops})``.
 
-    Layers whose class name is in ``ignored`` count zero themselves (the functions they call still count).
+    Module counts are summed down the module tree, stopping at the layers ptflops hooks (as its
+    ``accumulate_flops``), and divided by the batch size; functional counts are added as they are.
     """
+    rules = rules or _Rules()
     per_module = {}
-    module_total = 0
     functional_total = 0
     for call in calls:
         if call.kind == "module":
-            flops = 0 if call.type in ignored else module_flops(call)
-            per_module[id(call.module)] = per_module.get(id(call.module), 0) + flops
-            module_total += flops
+            if rules.supported(call.module):
+                per_module[id(call.module)] = per_module.get(id(call.module), 0) + rules.flops(call)
             if not call.internal:
                 functional_total += _internal_functional_flops(call)
         elif not call.internal:
             functional_total += function_flops(call)
-    return module_total / batch_size + functional_total, per_module
-
-
-def _supported(module):
-    return type(module).__name__ in SUPPORTED_MODULES and _is_builtin(module)
+    return _accumulate(model, per_module, "flops", rules) / batch_size + functional_total, per_module
 
 
 def _trainable_params(module):
     return sum(_prod(p.shape) for p in {id(p): p for p in module.parameters()}.values() if p.requires_grad)
 
 
-def _accumulate(module, per_module, what):
-    if _supported(module):
-        return per_module.get(id(module), 0) if what == "flops" else _trainable_params(module)
-    return sum(_accumulate(child, per_module, what) for child in module.children())
+def _accumulate(module, per_module, what, rules):
+    if rules.supported(module):
+        return per_module.get(id(module), 0) if what == "flops" else rules.params(module)
+    return sum(_accumulate(child, per_module, what, rules) for child in module.children())
 
 
 def _addindent(text, spaces):
@@ -225,17 +260,18 @@ def _addindent(text, spaces):
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
-def _repr_with_flops(module, per_module, batch, total_flops, total_params, flops_units, param_units, precision):
+def _repr_with_flops(module, per_module, rules, batch, total_flops, total_params, flops_units, param_units,
+                     precision):
     """torch's Module.__repr__ with ptflops' statistics in front of each layer's extra_repr."""
-    params = _accumulate(module, per_module, "params")
-    flops = _accumulate(module, per_module, "flops") / batch
+    params = _accumulate(module, per_module, "params", rules)
+    flops = _accumulate(module, per_module, "flops", rules) / batch
     original = module.extra_repr() if hasattr(module, "extra_repr") else ""
     extra = ", ".join([params_to_string(params, units=param_units, precision=precision),
                        "{:.3%} Params".format(params / total_params),
                        flops_to_string(flops, units=flops_units, precision=precision),
                        "{:.3%} MACs".format(flops / total_flops), original])
     extra_lines = extra.split("\n")
-    child_texts = [(key, _repr_with_flops(child, per_module, batch, total_flops, total_params, flops_units,
+    child_texts = [(key, _repr_with_flops(child, per_module, rules, batch, total_flops, total_params, flops_units,
                                           param_units, precision))
                    for key, child in module._modules.items() if child is not None]
     if type(module).__name__ == "ModuleList":
@@ -279,8 +315,9 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
     ``print_per_layer_stat`` the model's repr is printed to ``ost`` with each layer's parameters, MACs and
     their shares. ``input_constructor(input_res)`` may build the input (a tensor, or a dict of keyword
     arguments). Counting conventions: see the module doc. ``ignore_modules`` lists layer classes to count
-    as zero; ``custom_modules_hooks`` maps a class to ``hook(module, inputs, output)`` returning a count
-    (npconv's hooks return the count instead of adding to ``module.__flops__``).
+    as zero; ``custom_modules_hooks`` maps a class to ptflops' kind of hook, ``hook(module, inputs,
+    output)`` adding to ``module.__flops__`` (inputs and output are shape-only tensors), or returning the
+    count.
     """
     if not (isinstance(input_res, tuple) and len(input_res) >= 1):
         raise AssertionError("input_res must be a non-empty tuple")
@@ -293,17 +330,10 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
     config = backend_specific_config or {}
     try:
         calls, batch = _run(model, input_res, input_constructor, ost)
-        ignored = {getattr(cls, "__name__", cls) for cls in ignore_modules}
-        custom = custom_modules_hooks or {}
+        rules = _Rules(ignore_modules, custom_modules_hooks)
         if not config.get("count_functional", True):
             calls = [c for c in calls if c.kind == "module"]
-        total, per_module = count(calls, batch, ignored)
-        for call in calls:
-            hook = custom.get(type(call.module)) if call.kind == "module" else None
-            if hook is not None:
-                extra = hook(call.module, call.input_shapes, call.output_shape) or 0
-                per_module[id(call.module)] = per_module.get(id(call.module), 0) + extra
-                total += extra / batch
+        total, per_module = count(model, calls, batch, rules)
         params = _trainable_params(model)
     except Exception as error:  # ptflops reports and returns (None, None)
         print("Flops estimation was not finished successfully because of"
@@ -311,8 +341,8 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
         traceback.print_exc()
         return None, None
     if print_per_layer_stat:
-        print(_repr_with_flops(model, per_module, batch, max(total, 1), max(params, 1), flops_units, param_units,
-                               output_precision), file=ost)
+        print(_repr_with_flops(model, per_module, rules, batch, max(total, 1), max(params, 1), flops_units,
+                               param_units, output_precision), file=ost)
     total = int(total)
     if as_strings:
         return (flops_to_string(total, units=flops_units, precision=output_precision),

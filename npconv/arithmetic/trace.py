@@ -62,6 +62,7 @@ class Call:
         self.internal = parent is not None and (parent.internal or parent.kind == "function"
                                                 or parent.is_builtin_layer)
         self.input_shapes, self.output_shape = [], None
+        self.inputs, self.output = (), None   # the (meta) tensors themselves
         self.input_dtype = self.output_dtype = None
         self.output_field = None
         self.children = []
@@ -151,6 +152,7 @@ class _Recorder:
 
     def close(self, call, inputs, output):
         self.stack.pop()
+        call.inputs, call.output = tuple(inputs), output
         first_out = _first_tensor(output)
         call.input_shapes = [tuple(t.shape) for t in _tensors(inputs)]
         first_in = _first_tensor(list(inputs))

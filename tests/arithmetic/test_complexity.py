@@ -118,3 +118,29 @@ def build():
     (ref, _), _ = theirs(torch_model, (1, 6, 6), as_strings=False, print_per_layer_stat=False)
     assert ours == ref
     assert all(m.training for m in ours_model.modules())
+
+
+def test_custom_module_hooks_like_ptflops():
+    source = """
+import npconv.nn as nn
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.relu = nn.ReLU()
+    def forward(self, x):
+        return self.relu(self.conv(x))
+def build():
+    return nn.Sequential(Block(), nn.Conv2d(4, 2, 1))
+"""
+    ours_model, torch_model = build_both(source)
+
+    def hook(module, inputs, output):       # ptflops' kind: add to module.__flops__
+        module.__flops__ += 1000 + output.shape[1]
+
+    (ours, our_params), our_report = ours_or_skip(
+        ours_model, (3, 8, 8), as_strings=False, custom_modules_hooks={type(ours_model[0]): hook})
+    (ref, ref_params), their_report = theirs(
+        torch_model, (3, 8, 8), as_strings=False, custom_modules_hooks={type(torch_model[0]): hook})
+    assert (ours, our_params) == (ref, ref_params)
+    assert our_report.replace("twin_npconv", "") == their_report.replace("twin_torch", "")
