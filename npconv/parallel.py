@@ -107,6 +107,13 @@ def _describe_conv(layer, name, ndim):
         widest = tuple(right for _, right in left_right)
     else:
         spec["padding"] = widest = _tuple(padding, ndim)
+    if mode in ("reflect", "replicate"):
+        # Padding that copies pixels makes a border output read pixels outside its geometric window:
+        # reflected ones up to 2p further in. Widen the window by 2p per side for the halo (a superset).
+        spec["field"] = {"kernel_size": tuple(d * (k - 1) + 1 + 4 * p for k, d, p in
+                                              zip(spec["kernel_size"], spec["dilation"], widest)),
+                         "dilation": (1,) * ndim, "padding": tuple(left + 2 * p for left, p in
+                                                                   zip(spec["padding"], widest))}
     if mode == "reflect":  # reflection needs more input than padding, in every tile too
         spec["min_input"] = tuple(p + 1 for p in widest)
     return {"kind": "conv", **spec}
@@ -130,8 +137,9 @@ def _field_spec(spec):
     """The keys ``receptive_field`` reads (ours carry extra bookkeeping)."""
     if spec["kind"] == "upsample":
         spec = {**spec, "mode": "nearest"}   # linear modes: see the neighbourhood window in tiling_plan
+    spec = {**spec, **spec.get("field", {})}  # a wider window than the layer's own (copying padding)
     return {k: v for k, v in spec.items()
-            if k not in ("channels", "same", "ceil_mode", "neighbourhood", "min_input")}
+            if k not in ("channels", "same", "ceil_mode", "neighbourhood", "min_input", "field")}
 
 
 class TilingPlan:
@@ -154,8 +162,8 @@ class TilingPlan:
         sizes = [size]
         for spec in self.specs:
             if spec.get("neighbourhood") or spec.get("same"):
-                continue          # keeps the size (the 'same' conv has stride 1 by torch's rule)
-            if spec["kind"] == "conv":
+                pass              # keeps the size (the 'same' conv has stride 1 by torch's rule)
+            elif spec["kind"] == "conv":
                 size = conv_output_size(
                     size, spec["kernel_size"], spec["stride"], spec["padding"], spec["dilation"])
             elif spec["kind"] == "conv_transpose":

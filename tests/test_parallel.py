@@ -15,6 +15,15 @@ from npconv.parallel import apply_tiled, tiling_plan  # noqa: E402
 nn = torch.nn
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiles are tiny: torch's thread pool only adds contention on a shared machine (100x slower)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 def _torch_forward(net):
     def forward(block):
         with torch.no_grad():
@@ -165,7 +174,6 @@ def test_npconv_model_tiled_in_float32_with_default_forward():
     np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.slow
 def test_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     torch.manual_seed(0)
