@@ -207,6 +207,21 @@ class _Rules:
         return 0 if type(module) in self.ignored else _trainable_params(module)
 
 
+def _warn_zero_op_modules(model, rules, ost):
+    """ptflops' verbose warning, once per layer class it does not count (children before parents)."""
+    seen = set()
+
+    def visit(module):
+        for child in module.children():
+            visit(child)
+        kind = type(module)
+        if kind not in seen and kind not in rules.ignored and not rules.supported(module) \
+                and kind.__name__ not in ("Sequential", "ModuleList"):
+            print("Warning: module " + kind.__name__ + " is treated as a zero-op.", file=ost)
+        seen.add(kind)
+    visit(model)
+
+
 def _run_custom_hook(hook, call):
     """A ptflops-style hook adds to ``module.__flops__``; one that returns a number is taken at its word."""
     module = call.module
@@ -331,6 +346,8 @@ def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_st
     try:
         calls, batch = _run(model, input_res, input_constructor, ost)
         rules = _Rules(ignore_modules, custom_modules_hooks)
+        if verbose:
+            _warn_zero_op_modules(model, rules, ost)
         if not config.get("count_functional", True):
             calls = [c for c in calls if c.kind == "module"]
         total, per_module = count(model, calls, batch, rules)

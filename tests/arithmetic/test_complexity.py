@@ -144,3 +144,11 @@ def build():
         torch_model, (3, 8, 8), as_strings=False, custom_modules_hooks={type(torch_model[0]): hook})
     assert (ours, our_params) == (ref, ref_params)
     assert our_report.replace("twin_npconv", "") == their_report.replace("twin_torch", "")
+
+
+def test_verbose_warnings_like_ptflops():
+    ours_model, torch_model = build_both(ZOO["residual"][0])
+    _, our_report = ours_or_skip(ours_model, (3, 17, 17), verbose=True, print_per_layer_stat=False)
+    _, their_report = theirs(torch_model, (3, 17, 17), verbose=True, print_per_layer_stat=False)
+    assert "is treated as a zero-op" in their_report
+    assert our_report == their_report
