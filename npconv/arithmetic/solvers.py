@@ -200,7 +200,16 @@ def solve_padding(input_size, output_size, kernel_size, stride=1, dilation=1):
 
 
 def _padding_bound(input_size, output_size, kernel_size, stride, dilation):
-    """A padding large enough for any wanted size: out grows by one per stride/2 of padding."""
-    values = [v for v in (input_size, output_size, kernel_size, stride, dilation)]
-    flat = [x for v in values for x in (v if isinstance(v, (tuple, list)) else (v,))]
-    return max(flat) * 2
+    """A padding beyond which the output is always larger than wanted: from
+    ``(size + 2p - span) // stride + 1 == out`` follows ``2p < out * stride + span - size``."""
+    def dims(value):
+        return value if isinstance(value, (tuple, list)) else None
+    ndim = next((len(v) for v in (input_size, output_size, kernel_size, stride, dilation) if dims(v)), 1)
+
+    def pick(value, d):
+        return value[d] if dims(value) else value
+    bounds = []
+    for d in range(ndim):
+        span = pick(dilation, d) * (pick(kernel_size, d) - 1) + 1
+        bounds.append((pick(output_size, d) * pick(stride, d) + span - pick(input_size, d)) // 2 + 1)
+    return max(0, *bounds)

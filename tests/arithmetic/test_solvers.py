@@ -64,11 +64,12 @@ def test_solve_pool_is_complete_and_correct(size, wanted):
     assert {tuple(f) for f in found} == expected
 
 
-@given(size=st.integers(1, 40), kernel=st.integers(1, 7), stride=st.integers(1, 3), dilation=st.integers(1, 2),
-       wanted=st.integers(1, 40))
-def test_solve_padding_answers_are_correct(size, kernel, stride, dilation, wanted):
-    for padding in solve_padding(size, wanted, kernel, stride, dilation):
-        assert conv_output_size(size, kernel, stride, padding, dilation) == wanted
+@given(size=st.integers(1, 40), kernel=st.integers(1, 7), stride=st.integers(1, 5), dilation=st.integers(1, 3),
+       wanted=st.integers(1, 60))
+def test_solve_padding_is_complete_and_correct(size, kernel, stride, dilation, wanted):
+    expected = [p for p in range(0, 4 * (size + wanted * stride + dilation * kernel))
+                if conv_output_size(size, kernel, stride, p, dilation) == wanted]
+    assert solve_padding(size, wanted, kernel, stride, dilation) == expected
 
 
 def test_fixed_values_are_respected():
