@@ -243,6 +243,9 @@ class RunningScore:
     def accuracy(self):
         return self.correct / max(self.count, 1)
 
+    def text(self):
+        return f"loss {self.loss:.4f}  accuracy {self.accuracy:6.1%}"
+
 
 class RichProgress:
     """One rich progress bar per epoch with the running loss and accuracy."""
@@ -252,19 +255,18 @@ class RichProgress:
                                    TimeElapsedColumn)
         self.progress = Progress(
             TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:6.1%}"),
+            TextColumn("{task.fields[scores]}"),
             TimeElapsedColumn())
         self.progress.__enter__()
         return self
 
     def start_epoch(self, epoch, epochs, batches):
         self.score = RunningScore()
-        self.task = self.progress.add_task("", total=batches, epoch=f"{epoch}/{epochs}",
-                                           loss=float("nan"), accuracy=0.0)
+        self.task = self.progress.add_task("", total=batches, epoch=f"{epoch}/{epochs}", scores="")
 
     def advance(self, loss, correct, count):
         self.score.add(loss, correct, count)
-        self.progress.update(self.task, advance=1, loss=self.score.loss, accuracy=self.score.accuracy)
+        self.progress.update(self.task, advance=1, scores=self.score.text())
 
     def __exit__(self, *exc_info):
         return self.progress.__exit__(*exc_info)
@@ -295,8 +297,8 @@ class PlainProgress:
     def line(self):
         filled = self.WIDTH * self.done // max(self.batches, 1)
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        return (f"{self.label} [{bar}] {self.done}/{self.batches}  loss {self.score.loss:.4f}  "
-                f"accuracy {self.score.accuracy:6.1%}  {time.perf_counter() - self.started:.1f}s")
+        return (f"{self.label} [{bar}] {self.done}/{self.batches}  {self.score.text()}  "
+                f"{time.perf_counter() - self.started:.1f}s")
 
     def __exit__(self, *exc_info):
         return False
