@@ -116,20 +116,38 @@ def _per_dimension(size, wanted, fixed):
             for d in range(ndim)]
 
 
-def _combine(per_dim_solutions, settings_type, limit):
-    """Join per-dimension solutions into tuple-valued settings, simplest first (all dims share one order)."""
+def _combo_rank(combo):
+    """A combination is as simple as its least simple dimension, then its next one, and so on."""
+    return sorted((_simplicity(s) for s in combo), reverse=True)
+
+
+def _best_combinations(per_dim_solutions, limit):
+    """The per-dimension choices joined, simplest first, at most ``limit`` of them."""
     if any(not solutions for solutions in per_dim_solutions):
         return []
-    combos = itertools.product(*per_dim_solutions)
-    ranked = sorted(combos, key=lambda combo: sorted((_simplicity(s) for s in combo), reverse=True))
     if limit is not None:
-        ranked = ranked[:limit]
+        # making one dimension's choice simpler never ranks a combination lower, so the best `limit`
+        # combinations use only each dimension's best `limit` choices
+        per_dim_solutions = [solutions[:limit] for solutions in per_dim_solutions]
+    ranked = sorted(itertools.product(*per_dim_solutions), key=_combo_rank)
+    return ranked if limit is None else ranked[:limit]
+
+
+def _combine(per_dim_solutions, settings_type, limit):
+    """Join per-dimension solutions into tuple-valued settings, simplest first."""
+    if settings_type is PoolSettings:  # one ceil_mode for the whole layer: join each mode on its own
+        combos = []
+        for ceil_mode in (False, True):
+            combos += _best_combinations([[s for s in solutions if s.ceil_mode == ceil_mode]
+                                          for solutions in per_dim_solutions], limit)
+        combos.sort(key=_combo_rank)
+        combos = combos if limit is None else combos[:limit]
+    else:
+        combos = _best_combinations(per_dim_solutions, limit)
     joined = []
-    for combo in ranked:
+    for combo in combos:
         fields = {name: tuple(getattr(s, name) for s in combo) for name in settings_type._fields}
-        if "ceil_mode" in fields:  # one ceil_mode for the whole layer
-            if len(set(fields["ceil_mode"])) > 1:
-                continue
+        if settings_type is PoolSettings:
             fields["ceil_mode"] = fields["ceil_mode"][0]
         joined.append(settings_type(**fields))
     return joined

@@ -84,3 +84,14 @@ def test_simplest_first_ordering():
     assert all(s.dilation == 1 for s in found[:5])
     with pytest.raises(ValueError):
         solve_conv((8, 8), (8, 8, 8))
+
+
+def test_limited_tuple_answers_are_the_first_of_all_answers():
+    for limit in (1, 3, 8):
+        assert solve_conv((20, 11), (10, 6), limit=limit, max_kernel=5) == \
+            solve_conv((20, 11), (10, 6), max_kernel=5)[:limit]
+        assert solve_pool((9, 12), (4, 6), limit=limit, max_kernel=4, max_stride=4) == \
+            solve_pool((9, 12), (4, 6), max_kernel=4, max_stride=4)[:limit]
+    every = solve_pool((9, 12), (4, 6), max_kernel=4, max_stride=4)
+    assert every and all(pool_output_size((9, 12), *s) == (4, 6) for s in every)
+    assert {s.ceil_mode for s in every} == {False, True}
