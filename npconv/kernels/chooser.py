@@ -61,7 +61,7 @@ def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
 
 # Winograd pays for its transforms only when the GEMMs it shrinks are big: enough channels on both sides
 # (per group) and enough output tiles.
-WINOGRAD_MIN_CHANNEL_RATIO = {2: 24, 3: 8}  # per dims: C_in * C_out / (C_in + C_out), per group
+WINOGRAD_MIN_CHANNEL_RATIO = {2: 24, 3: 24}  # per dims: C_in * C_out / (C_in + C_out), per group
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
 WINOGRAD_MIN_OUTPUTS = 64

@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
+from . import flipped, threads
 from . import geometry as geo
-from . import threads
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "TILE_BYTES"]
 
@@ -31,6 +31,10 @@ def _tile_columns(rows, itemsize, length):
     return int(min(length, max(MIN_TILE_COLUMNS, TILE_BYTES // max(1, rows * itemsize))))
 
 
+# Weight gradients take tiles this many times longer (see conv_weight_grad).
+WEIGHT_GRAD_TILE_FACTOR = 4
+# Input gradients by the flipped forward need this many input channels per group to keep BLAS efficient.
+FLIPPED_MIN_CHANNELS = 4
 # Below this many multiply-adds a convolution runs on one thread: dispatching pieces would cost more.
 PARALLEL_MIN_MACS = 4 * 2**20
 
@@ -231,6 +235,12 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
     if _is_pointwise(kernel, stride, padding) and input_spatial == tuple(out_spatial):
         return _pointwise_input_grad(gy, w, groups)
+    # stride 1: the forward with the flipped kernel (row tiles, no additions), unless it would leave the GEMMs
+    # with too few output rows (its outputs are this layer's few input channels)
+    if all(s == 1 for s in stride) and c_in // groups >= FLIPPED_MIN_CHANNELS:
+        gx = flipped.input_grad_by_forward(conv_forward, gy, w, input_spatial, padding, dilation, groups)
+        if gx is not None:
+            return gx
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)
@@ -264,9 +274,10 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
-    """Gradient of ``conv_forward`` with respect to w: ``gy @ columns^T`` summed over column tiles.
+    """Gradient of ``conv_forward`` with respect to w: ``gy @ columns^T`` summed over row tiles.
 
-    Shapes: x (N, C_in, *S), gy (N, C_out, *O) -> gw (C_out, C_in/G, *kernel_spatial).
+    Shapes: x (N, C_in, *S), gy (N, C_out, *O) -> gw (C_out, C_in/G, *kernel_spatial).  Tiles are those of
+    ``conv_forward``; each tile of gy is laid out on the tile's cells (zeros where no output is).
     """
     batch, c_in = x.shape[:2]
     c_out = gy.shape[1]
@@ -278,31 +289,47 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     if _is_pointwise(kernel, stride, padding) and spatial == out_spatial:
         return _pointwise_weight_grad(x, gy, groups)
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
-    phases = _phase_input(x.astype(dtype, copy=False), groups, padding, stride, grid, kernel, dilation)
-    wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)  # zeros past each row: no garbage
-    starts = _offset_starts(kernel, stride, dilation, grid)
+    grid = (grid[0] + 1,) + grid[1:]  # a spare row, as in conv_forward
+    row_cells = math.prod(grid[1:])
+    used = geo.used_phases(kernel, stride, dilation)
     per_group = c_in // groups
-    length = geo.wide_length(batch, out_spatial, grid)
+    phases = geo.to_phases(x.astype(dtype, copy=False), groups, padding, stride, grid, used).reshape(
+        tuple(stride) + (groups, per_group, batch, math.prod(grid)))
+    gy_grouped = gy.astype(dtype, copy=False).reshape((batch, groups, c_out // groups) + out_spatial)
+    starts = _offset_starts(kernel, stride, dilation, grid)
     rows = len(starts) * per_group
-    if len(starts) == 1:  # a 1x1 kernel: the phase cells are the columns
-        grads = np.empty((groups, c_out // groups, rows), dtype=dtype)
-        phase, start = starts[0]
-        np.matmul(wide_gy[:, :, :length], phases[phase][:, :, start:start + length].swapaxes(1, 2), out=grads)
-        return grads.reshape((c_out, per_group) + kernel)
-    width = _tile_columns(groups * rows, dtype.itemsize, length)
-    tiles = _tiles(length, width)
-    window = _window_view(phases, kernel, stride, dilation, grid, length)
+    # longer tiles than forward: the tile is the GEMM's inner dimension here, and fewer tiles mean fewer sums
+    width = WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, batch * out_spatial[0] * row_cells)
+    tiles = _row_tiles(batch, out_spatial[0], row_cells, width)
+    width = max((n1 - n0) * (r1 - r0) * row_cells for n0, n1, r0, r1 in tiles)
+    window = None
+    if all(s == 1 for s in stride):
+        window = _image_window(phases[(0,) * len(stride)], kernel, dilation, grid, out_spatial[0] * row_cells)
+    valid = tuple(slice(0, o) for o in out_spatial[1:])
+    channels_first = (1, 2, 0) + tuple(range(3, 3 + len(out_spatial)))  # (n, G, C_out/G, ..) -> (G, .., n, ..)
 
     def run_tiles(piece):  # each thread sums its tiles into its own (weight-sized) gradient
         grads = np.zeros((groups, c_out // groups, rows), dtype=dtype)
         partial = np.empty_like(grads)
         columns = np.empty((groups, rows, width), dtype=dtype)
-        for begin, end in tiles[piece[0]:piece[1]]:
-            _fill_columns(columns, phases, starts, per_group, begin, end, window)
-            np.matmul(wide_gy[:, :, begin:end], columns[:, :, :end - begin].swapaxes(1, 2), out=partial)
+        for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
+            count = (r1 - r0) * row_cells
+            tile = columns[:, :, :(n1 - n0) * count]
+            if window is not None:
+                np.copyto(tile.reshape(window.shape[:-2] + (n1 - n0, count)),
+                          window[..., n0:n1, r0 * row_cells:r1 * row_cells])
+            else:
+                by_image = tile.reshape(groups, rows, n1 - n0, count)
+                for index, (phase, start) in enumerate(starts):
+                    first = start + r0 * row_cells
+                    by_image[:, index * per_group:(index + 1) * per_group] = \
+                        phases[phase][:, :, n0:n1, first:first + count]
+            gy_cells = np.zeros((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:], dtype=dtype)
+            gy_cells[(Ellipsis,) + valid] = gy_grouped[n0:n1, :, :, r0:r1].transpose(channels_first)
+            np.matmul(gy_cells.reshape(groups, c_out // groups, -1), tile.swapaxes(1, 2), out=partial)
             grads += partial
         return grads
-    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), length * rows * c_out)))
+    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), batch * math.prod(grid) * rows * c_out)))
     d = len(kernel)
     grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)
