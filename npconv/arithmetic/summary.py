@@ -320,9 +320,15 @@ def summary(model, input_size, dtypes=None, **kwargs):
     the memory figures, and ``layers``: one :class:`LayerRow` per module call and per ``F.*`` call made in
     a ``forward`` (``name``, ``type``, ``depth``, ``input_shape``, ``output_shape``, ``params``,
     ``mult_adds``, ``receptive_field`` and ``stride`` -- the jump -- per spatial dimension, in input
-    pixels). ``str()`` of it is a torchinfo-style table; ``to_dict``, ``to_json``, ``to_csv``,
+    pixels). ``dtypes`` (one per input) defaults to the dtype of the model's parameters. ``str()`` of it is a
+    torchinfo-style table; ``to_dict``, ``to_json``, ``to_csv``,
     ``to_markdown`` export it. Extra keyword arguments are passed to ``model.forward``.
     """
+    if dtypes is None:   # the parameters' dtype, so that a model.double() needs no dtypes argument
+        first = next(iter(model.parameters()), None)
+        if first is not None and first.is_floating_point():
+            shapes = [input_size] if all(isinstance(n, int) for n in input_size) else list(input_size)
+            dtypes = [first.dtype] * len(shapes)
     inputs = meta_inputs(input_size, dtypes)
     calls = trace(model, inputs, kwargs)
     rows = _rows(calls, model)

@@ -137,6 +137,8 @@ def test_memory_figures_follow_the_dtype():
     assert single.total_bytes == single.input_bytes + single.forward_backward_bytes + single.param_bytes
     double = npconv_summary(ours_model.double(), (2, 3, 20, 20), dtypes=[npconv.float64])
     assert double.param_bytes == 2 * single.param_bytes and double.input_bytes == 2 * single.input_bytes
+    inferred = npconv_summary(ours_model, (2, 3, 20, 20))          # dtypes default: the parameters' dtype
+    assert inferred.input_bytes == double.input_bytes
 
 
 def test_exports_and_table():
