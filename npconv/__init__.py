@@ -18,4 +18,10 @@ from . import optim
 from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data
 from .io import load, save
 
+# npconv's own answers beside torch's API: the arithmetic of a model and the explanation of a layer.
+from . import arithmetic
+from .arithmetic import summary
+from . import explain  # a callable package: npconv.explain(layer, input_size)
+from . import models
+
 __version__ = "0.1.0"
