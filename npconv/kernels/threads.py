@@ -61,7 +61,14 @@ def run_parallel(task, pieces):
     Nested calls (from inside a piece) run serially; exceptions propagate.
     """
     pieces = list(pieces)
-    if len(pieces) < 2 or threading.current_thread().name.startswith("npconv"):
+    if threading.current_thread().name.startswith("npconv"):
         return [task(piece) for piece in pieces]
-    with _controller().limit(limits=1, user_api="blas"):
+    controller = _controller()
+    if not controller:
+        return [task(piece) for piece in pieces]
+    # BLAS single-threaded even for one piece: small GEMMs gain little from BLAS threads, and on a machine
+    # shared with other jobs spinning BLAS threads can be many times slower than one thread
+    with controller.limit(limits=1, user_api="blas"):
+        if len(pieces) < 2:
+            return [task(piece) for piece in pieces]
         return list(_pool(len(pieces)).map(task, pieces))

@@ -108,12 +108,24 @@ def _is_pointwise(kernel, stride, padding):
     return all(k == 1 for k in kernel) and all(s == 1 for s in stride) and all(p == (0, 0) for p in padding)
 
 
+def _batched_matmul(left, right, out):
+    """``np.matmul(left, right, out=out)`` for ``right``/``out`` batched over images, the images split
+    between the worker threads."""
+    macs = out.size * left.shape[-1]
+
+    def run(piece):
+        np.matmul(left, right[piece[0]:piece[1]], out=out[piece[0]:piece[1]])
+    threads.run_parallel(run, _pieces(out.shape[0], macs))
+    return out
+
+
 def _pointwise_forward(x, w, groups):
     batch, c_in = x.shape[:2]
     c_out = w.shape[0]
     dtype = np.result_type(x, w)
     rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
-    y = np.matmul(w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups), rows)
+    y = np.empty((batch, groups, c_out // groups, rows.shape[-1]), dtype=dtype)
+    _batched_matmul(w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups), rows, y)
     return y.reshape((batch, c_out) + x.shape[2:])
 
 
@@ -123,7 +135,8 @@ def _pointwise_input_grad(gy, w, groups):
     dtype = np.result_type(gy, w)
     rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
     weights_t = w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups).swapaxes(1, 2)
-    return np.matmul(weights_t, rows).reshape((batch, c_in) + gy.shape[2:])
+    gx = np.empty((batch, groups, c_in // groups, rows.shape[-1]), dtype=dtype)
+    return _batched_matmul(weights_t, rows, gx).reshape((batch, c_in) + gy.shape[2:])
 
 
 def _pointwise_weight_grad(x, gy, groups):
@@ -132,7 +145,11 @@ def _pointwise_weight_grad(x, gy, groups):
     dtype = np.result_type(x, gy)
     x_rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
     gy_rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
-    grads = np.matmul(gy_rows, x_rows.swapaxes(2, 3)).sum(axis=0)  # (G, C_out/G, C_in/G), summed over images
+
+    def run(piece):  # (G, C_out/G, C_in/G) summed over this thread's images
+        first, stop = piece
+        return np.matmul(gy_rows[first:stop], x_rows[first:stop].swapaxes(2, 3)).sum(axis=0)
+    grads = sum(threads.run_parallel(run, _pieces(batch, gy.size * x_rows.shape[2])))
     return grads.reshape((c_out, c_in // groups) + (1,) * (x.ndim - 2))
 
 
