@@ -26,9 +26,11 @@ TILE_BYTES = 512 * 2**10
 MIN_TILE_COLUMNS = 512
 
 
-def _tile_columns(rows, itemsize, length):
-    """Columns per tile for a ``rows``-row column tile: as many as fit TILE_BYTES, at least MIN_TILE_COLUMNS."""
-    return int(min(length, max(MIN_TILE_COLUMNS, TILE_BYTES // max(1, rows * itemsize))))
+def _tile_columns(rows, itemsize, length=0):
+    """Columns per tile for a ``rows``-row column tile: as many as fit TILE_BYTES, at least MIN_TILE_COLUMNS
+    (and at most ``length``, when given)."""
+    columns = max(MIN_TILE_COLUMNS, TILE_BYTES // max(1, rows * itemsize))
+    return int(min(length, columns) if length else columns)
 
 
 # Weight gradients take tiles this many times longer (see conv_weight_grad).
@@ -73,34 +75,6 @@ def _phase_input(x, groups, padding, stride, grid, kernel, dilation):
     used = geo.used_phases(kernel, stride, dilation)
     phases = geo.to_phases(x, groups, padding, stride, grid, used)
     return phases.reshape(tuple(stride) + (groups, c_in // groups, batch * math.prod(grid)))
-
-
-def _fill_columns(columns, phases, starts, per_group, begin, end, window=None):
-    """Copy the rows of every offset for wide positions [begin, end) into ``columns`` (G, offsets*C/G, T).
-
-    With ``window`` (stride 1: every offset reads the one phase) it is a single copy from that view.
-    """
-    count = end - begin
-    if window is not None:
-        target = columns[:, :, :count].reshape(window.shape[:-1] + (count,))
-        np.copyto(target, window[..., begin:end])
-        return
-    for index, (phase, start) in enumerate(starts):
-        columns[:, index * per_group:(index + 1) * per_group, :count] = \
-            phases[phase][:, :, start + begin:start + end]
-
-
-def _window_view(phases, kernel, stride, dilation, grid, length):
-    """For stride 1, the column matrix as a read-only view ``(G, *K, C/G, length)`` of the phase cells
-    (offset ``k`` starts ``sum_i k_i * dilation_i * prod(grid[i+1:])`` cells in); None for other strides."""
-    if any(s != 1 for s in stride):
-        return None
-    cells = phases[(0,) * len(stride)]  # (G, C/G, cells), contiguous
-    item = cells.itemsize
-    offset_strides = tuple(dl * math.prod(grid[i + 1:]) * item for i, dl in enumerate(dilation))
-    shape = (cells.shape[0],) + tuple(kernel) + (cells.shape[1], length)
-    strides = (cells.strides[0],) + offset_strides + (cells.strides[1], item)
-    return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
 
 
 def _is_pointwise(kernel, stride, padding):
@@ -164,13 +138,55 @@ def _row_tiles(batch, rows_needed, row_cells, width):
     return [(n, n + 1, r, min(r + rows, rows_needed)) for n in range(batch) for r in range(0, rows_needed, rows)]
 
 
-def _image_window(cells, kernel, dilation, grid, span):
-    """Stride 1: the column matrix as a view ``(G, *K, C/G, N, span)`` of ``cells`` (G, C/G, N, cells)."""
-    item = cells.itemsize
-    offset_strides = tuple(dl * math.prod(grid[i + 1:]) * item for i, dl in enumerate(dilation))
-    shape = (cells.shape[0],) + tuple(kernel) + (cells.shape[1], cells.shape[2], span)
-    strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
-    return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
+class _RowColumns:
+    """The column matrix of ``x`` for tiles of whole rows (first spatial dim) of one or more images.
+
+    The padded input is split by phase and flattened per image, ``(G, C/G, N, cells)`` per phase, with
+    one spare row: the last needed row of the last image reads up to a row past the grid (the wide
+    positions beyond each row's outputs, computed and thrown away).  A tile's columns are, for each
+    kernel offset, one slice of those cells at the offset's shift; with stride 1 all offsets read the one
+    phase and the whole tile is a single copy from a strided window view.
+    """
+
+    def __init__(self, x, groups, padding, kernel, stride, dilation, out_spatial):
+        batch, c_in = x.shape[:2]
+        grid = geo.phase_grid(x.shape[2:], padding, out_spatial, kernel, stride, dilation)
+        self.grid = (grid[0] + 1,) + grid[1:]
+        self.row_cells = math.prod(self.grid[1:])
+        self.groups, self.per_group, self.batch = groups, c_in // groups, batch
+        self.rows_needed = out_spatial[0]
+        used = geo.used_phases(kernel, stride, dilation)
+        self.phases = geo.to_phases(x, groups, padding, stride, self.grid, used).reshape(
+            tuple(stride) + (groups, self.per_group, batch, math.prod(self.grid)))
+        self.starts = _offset_starts(kernel, stride, dilation, self.grid)
+        self.rows = len(self.starts) * self.per_group
+        self.window = None
+        if all(s == 1 for s in stride):
+            cells = self.phases[(0,) * len(stride)]
+            item = cells.itemsize
+            offset_strides = tuple(dl * math.prod(self.grid[i + 1:]) * item for i, dl in enumerate(dilation))
+            shape = (groups,) + tuple(kernel) + (self.per_group, batch, self.rows_needed * self.row_cells)
+            strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
+            self.window = np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
+
+    def tiles(self, width):
+        """Tiles (first image, stop, first row, stop) of at most about ``width`` columns, and the widest."""
+        tiles = _row_tiles(self.batch, self.rows_needed, self.row_cells, width)
+        return tiles, max((n1 - n0) * (r1 - r0) * self.row_cells for n0, n1, r0, r1 in tiles)
+
+    def fill(self, buffer, n0, n1, r0, r1):
+        """The tile's columns ``(G, offsets * C/G, images * rows * row_cells)``, copied into ``buffer``."""
+        count = (r1 - r0) * self.row_cells
+        tile = buffer[:, :, :(n1 - n0) * count]
+        cells = slice(r0 * self.row_cells, r1 * self.row_cells)
+        if self.window is not None:
+            np.copyto(tile.reshape(self.window.shape[:-2] + (n1 - n0, count)), self.window[..., n0:n1, cells])
+            return tile
+        by_image = tile.reshape(self.groups, self.rows, n1 - n0, count)
+        for index, (phase, start) in enumerate(self.starts):
+            by_image[:, index * self.per_group:(index + 1) * self.per_group] = \
+                self.phases[phase][:, :, n0:n1, start + cells.start:start + cells.stop]
+        return tile
 
 
 def conv_forward(x, w, stride, padding, dilation, groups):
@@ -182,7 +198,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     Tiles are whole rows (of the first spatial dim) of one or more images, so each tile's product is
     cropped and written straight into ``y``: the workspace is the phase copy of the input and one tile.
     """
-    batch, c_in = x.shape[:2]
+    batch = x.shape[0]
     spatial, kernel = x.shape[2:], w.shape[2:]
     c_out = w.shape[0]
     dtype = np.result_type(x, w)
@@ -191,24 +207,10 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
     if _is_pointwise(kernel, stride, padding):
         return _pointwise_forward(x, w, groups)
-    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
-    # one spare row: the last needed row of the last image reads up to a row past the grid (the wide
-    # positions beyond each row's outputs, computed and thrown away)
-    grid = (grid[0] + 1,) + grid[1:]
-    row_cells = math.prod(grid[1:])
-    used = geo.used_phases(kernel, stride, dilation)
-    per_group = c_in // groups
-    phases = geo.to_phases(x.astype(dtype, copy=False), groups, padding, stride, grid, used).reshape(
-        tuple(stride) + (groups, per_group, batch, math.prod(grid)))
+    source = _RowColumns(x.astype(dtype, copy=False), groups, padding, kernel, stride, dilation, out_spatial)
     weights = _weight_rows(w.astype(dtype, copy=False), groups)
-    starts = _offset_starts(kernel, stride, dilation, grid)
-    rows = len(starts) * per_group
-    width = _tile_columns(groups * rows, dtype.itemsize, batch * out_spatial[0] * row_cells)
-    tiles = _row_tiles(batch, out_spatial[0], row_cells, width)
-    width = max((n1 - n0) * (r1 - r0) * row_cells for n0, n1, r0, r1 in tiles)
-    window = None
-    if all(s == 1 for s in stride):
-        window = _image_window(phases[(0,) * len(stride)], kernel, dilation, grid, out_spatial[0] * row_cells)
+    rows, grid = source.rows, source.grid
+    tiles, width = source.tiles(_tile_columns(groups * rows, dtype.itemsize, 0))
     y = np.empty((batch, c_out) + out_spatial, dtype=dtype)
     y_grouped = y.reshape((batch, groups, c_out // groups) + out_spatial)
     crop = tuple(slice(0, o) for o in out_spatial[1:])
@@ -218,18 +220,8 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         columns = np.empty((groups, rows, width), dtype=dtype)
         product = np.empty((groups, c_out // groups, width), dtype=dtype)
         for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
-            count = (r1 - r0) * row_cells
-            tile = columns[:, :, :(n1 - n0) * count]
-            if window is not None:
-                np.copyto(tile.reshape(window.shape[:-2] + (n1 - n0, count)),
-                          window[..., n0:n1, r0 * row_cells:r1 * row_cells])
-            else:
-                by_image = tile.reshape(groups, rows, n1 - n0, count)
-                for index, (phase, start) in enumerate(starts):
-                    first = start + r0 * row_cells
-                    by_image[:, index * per_group:(index + 1) * per_group] = \
-                        phases[phase][:, :, n0:n1, first:first + count]
-            out = product[:, :, :(n1 - n0) * count]
+            tile = source.fill(columns, n0, n1, r0, r1)
+            out = product[:, :, :tile.shape[2]]
             np.matmul(weights, tile, out=out)
             cells = out.reshape((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:])
             y_grouped[n0:n1, :, :, r0:r1] = cells[(Ellipsis,) + crop].transpose(to_batch_first)
@@ -305,23 +297,11 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
         return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
     if _is_pointwise(kernel, stride, padding) and spatial == out_spatial:
         return _pointwise_weight_grad(x, gy, groups)
-    grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
-    grid = (grid[0] + 1,) + grid[1:]  # a spare row, as in conv_forward
-    row_cells = math.prod(grid[1:])
-    used = geo.used_phases(kernel, stride, dilation)
-    per_group = c_in // groups
-    phases = geo.to_phases(x.astype(dtype, copy=False), groups, padding, stride, grid, used).reshape(
-        tuple(stride) + (groups, per_group, batch, math.prod(grid)))
+    source = _RowColumns(x.astype(dtype, copy=False), groups, padding, kernel, stride, dilation, out_spatial)
+    rows, grid, per_group = source.rows, source.grid, source.per_group
     gy_grouped = gy.astype(dtype, copy=False).reshape((batch, groups, c_out // groups) + out_spatial)
-    starts = _offset_starts(kernel, stride, dilation, grid)
-    rows = len(starts) * per_group
     # longer tiles than forward: the tile is the GEMM's inner dimension here, and fewer tiles mean fewer sums
-    width = WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, batch * out_spatial[0] * row_cells)
-    tiles = _row_tiles(batch, out_spatial[0], row_cells, width)
-    width = max((n1 - n0) * (r1 - r0) * row_cells for n0, n1, r0, r1 in tiles)
-    window = None
-    if all(s == 1 for s in stride):
-        window = _image_window(phases[(0,) * len(stride)], kernel, dilation, grid, out_spatial[0] * row_cells)
+    tiles, width = source.tiles(WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, 0))
     valid = tuple(slice(0, o) for o in out_spatial[1:])
     channels_first = (1, 2, 0) + tuple(range(3, 3 + len(out_spatial)))  # (n, G, C_out/G, ..) -> (G, .., n, ..)
 
@@ -330,17 +310,7 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
         partial = np.empty_like(grads)
         columns = np.empty((groups, rows, width), dtype=dtype)
         for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
-            count = (r1 - r0) * row_cells
-            tile = columns[:, :, :(n1 - n0) * count]
-            if window is not None:
-                np.copyto(tile.reshape(window.shape[:-2] + (n1 - n0, count)),
-                          window[..., n0:n1, r0 * row_cells:r1 * row_cells])
-            else:
-                by_image = tile.reshape(groups, rows, n1 - n0, count)
-                for index, (phase, start) in enumerate(starts):
-                    first = start + r0 * row_cells
-                    by_image[:, index * per_group:(index + 1) * per_group] = \
-                        phases[phase][:, :, n0:n1, first:first + count]
+            tile = source.fill(columns, n0, n1, r0, r1)
             gy_cells = np.zeros((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:], dtype=dtype)
             gy_cells[(Ellipsis,) + valid] = gy_grouped[n0:n1, :, :, r0:r1].transpose(channels_first)
             np.matmul(gy_cells.reshape(groups, c_out // groups, -1), tile.swapaxes(1, 2), out=partial)
