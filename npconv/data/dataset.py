@@ -1,4 +1,4 @@
-"""Datasets, as ``torch.utils.data``: ``Dataset`` (the protocol) and ``TensorDataset``."""
+"""Datasets, as ``torch.utils.data``: ``Dataset`` (the protocol), ``TensorDataset``, ``Subset``, ``random_split``."""
 import itertools
 import math
 import warnings
@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
         DataLoader uses this instead of indexing item by item, so a batch costs one NumPy gather.
         """
         indices = np.asarray(indices, dtype=np.int64)
-        return tuple(npconv.from_numpy(t.numpy()[indices]) for t in self.tensors)
+        return tuple(npconv.from_numpy(t.detach().numpy()[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):
