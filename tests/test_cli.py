@@ -195,6 +195,13 @@ def test_demo_on_mismatched_mnist(tmp_path, capsys):
     assert status == 1 and "dims mismatch" in err and "64 images" in err and "63 labels" in err
 
 
+def test_demo_on_mnist_of_the_wrong_image_size(tmp_path, capsys):
+    fake_mnist(tmp_path)
+    idx_file(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((20, 32, 32), np.uint8))
+    status, _, err = run_cli(["demo", "--data", str(tmp_path)], capsys)
+    assert status == 1 and "t10k-images-idx3-ubyte.gz: dims mismatch: MNIST images are 28x28" in err
+
+
 def test_demo_on_missing_mnist_folder(tmp_path, capsys):
     status, _, err = run_cli(["demo", "--data", str(tmp_path / "nowhere")], capsys)
     assert status == 1 and "train-images-idx3-ubyte" in err

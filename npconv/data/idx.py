@@ -110,6 +110,9 @@ def load_mnist(root, train=True):
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise ValueError(f"{label_path}: expected a 1-d uint8 array of labels, got shape {labels.shape} "
                          f"of {labels.dtype}")
+    if images.shape[1:] != (28, 28):
+        raise ValueError(f"{image_path}: dims mismatch: MNIST images are 28x28, this file holds "
+                         f"{images.shape[1]}x{images.shape[2]} images")
     if len(images) != len(labels):
         raise ValueError(f"dims mismatch: {image_path} holds {len(images)} images but {label_path} holds "
                          f"{len(labels)} labels")
