@@ -12,6 +12,7 @@ chosen only for those; the others fall back to the general ones.
 import contextlib
 import importlib
 import math
+import sys
 
 ALGORITHMS = {}  # name -> module; filled by npconv.kernels
 
@@ -47,7 +48,8 @@ def forced():
     if _forced[0] is not None:
         return _forced[0]
     # a plain settings module, safe to import from this layer (by its module path, not the package attribute)
-    name = importlib.import_module("npconv.backends").conv_algorithm
+    backends = sys.modules.get("npconv.backends") or importlib.import_module("npconv.backends")
+    name = backends.conv_algorithm
     return None if name == "auto" else name
 
 

@@ -10,6 +10,7 @@ memory speed into a tile of ``TILE_BYTES`` that stays in cache, and multiplied a
 Workspace: the phase copy of the input, the wide output and one tile (bounded); nothing grows with the
 number of kernel offsets.
 """
+import functools
 import math
 
 import numpy as np
@@ -52,11 +53,17 @@ def _pieces(count, macs):
 
 def _offset_starts(kernel, stride, dilation, grid):
     """(phase, flat start in the phase cells) of every kernel offset, in C order."""
+    return _cached_offset_starts(tuple(kernel), tuple(stride), tuple(dilation), tuple(grid))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_offset_starts(kernel, stride, dilation, grid):
+    # cached: small convolutions (LeNet's) would otherwise spend a noticeable share of their time here
     starts = []
     for offset in geo.kernel_offsets(kernel):
         phase, shift = geo.phase_and_shift(offset, stride, dilation)
         starts.append((phase, geo.flat_index(shift, grid)))
-    return starts
+    return tuple(starts)
 
 
 def _weight_rows(w, groups):
@@ -155,10 +162,10 @@ class _RowColumns:
         self.row_cells = math.prod(self.grid[1:])
         self.groups, self.per_group, self.batch = groups, c_in // groups, batch
         self.rows_needed = out_spatial[0]
-        used = geo.used_phases(kernel, stride, dilation)
+        self.starts = _offset_starts(kernel, stride, dilation, self.grid)
+        used = {phase for phase, _ in self.starts}
         self.phases = geo.to_phases(x, groups, padding, stride, self.grid, used).reshape(
             tuple(stride) + (groups, self.per_group, batch, math.prod(self.grid)))
-        self.starts = _offset_starts(kernel, stride, dilation, self.grid)
         self.rows = len(self.starts) * self.per_group
         self.window = None
         if all(s == 1 for s in stride):

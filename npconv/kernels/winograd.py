@@ -22,7 +22,7 @@ from . import geometry as geo
 __all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "transform_matrices", "F2", "F4"]
 
 # Transformed input + product of one chunk of tiles: large enough for efficient GEMMs, small for the cache.
-CHUNK_BYTES = 6 * 2**20
+CHUNK_BYTES = 2 * 2**20
 
 
 def transform_matrices(m):
