@@ -64,7 +64,9 @@ def _tuple(value, ndim):
 
 
 def _describe(layer, ndim):
-    """A layer as the dict spec ``npconv.arithmetic.receptive_field`` reads, or None for point-wise layers."""
+    """A layer as a spec: ``kind`` and the size arguments for ``npconv.arithmetic``'s size rules, plus
+    ``windows``, the receptive-field specs (``receptive_field`` dicts) of a superset of the input pixels
+    each output reads. None for point-wise layers."""
     name = type(layer).__name__
     if name in _POINTWISE:
         return None
@@ -73,13 +75,15 @@ def _describe(layer, ndim):
             raise ValueError(f"{name} is in training mode, where it depends on the whole batch (or is "
                              "random): call model.eval() before apply_tiled")
         return None
-    if name.startswith(("Conv1d", "Conv2d", "Conv3d", "ConvTranspose")):
+    if name.startswith("ConvTranspose"):
+        return _describe_conv_transpose(layer, ndim)
+    if name.startswith(("Conv1d", "Conv2d", "Conv3d")):
         return _describe_conv(layer, name, ndim)
     if name.startswith(("MaxPool", "AvgPool")) and name[-2:] in ("1d", "2d", "3d"):
-        return {"kind": "pool", "kernel_size": _tuple(layer.kernel_size, ndim),
-                "stride": _tuple(layer.stride or layer.kernel_size, ndim), "padding": _tuple(layer.padding, ndim),
-                "dilation": _tuple(getattr(layer, "dilation", 1), ndim),
-                "ceil_mode": bool(getattr(layer, "ceil_mode", False))}
+        window = {"kind": "pool", "kernel_size": _tuple(layer.kernel_size, ndim),
+                  "stride": _tuple(layer.stride or layer.kernel_size, ndim), "padding": _tuple(layer.padding, ndim),
+                  "dilation": _tuple(getattr(layer, "dilation", 1), ndim)}
+        return {**window, "ceil_mode": bool(getattr(layer, "ceil_mode", False)), "windows": [window]}
     if name in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"):
         return _describe_upsample(layer, name, ndim)
     if name.startswith("Adaptive") or name.startswith("Global"):
@@ -90,33 +94,51 @@ def _describe(layer, ndim):
                      "normalisation over the image mix all positions)")
 
 
+def _conv_window(kernel_size, stride, padding, dilation):
+    return {"kind": "conv", "kernel_size": kernel_size, "stride": stride, "padding": padding,
+            "dilation": dilation}
+
+
 def _describe_conv(layer, name, ndim):
     mode = getattr(layer, "padding_mode", "zeros")
     if mode == "circular":
         raise ValueError(f"apply_tiled cannot tile {name} with padding_mode='circular': its padding wraps "
                          "around the whole image")
-    spec = {"kernel_size": _tuple(layer.kernel_size, ndim), "stride": _tuple(layer.stride, ndim),
-            "dilation": _tuple(layer.dilation, ndim), "channels": layer.out_channels}
-    if name.startswith("ConvTranspose"):
-        return {"kind": "conv_transpose", "padding": _tuple(layer.padding, ndim),
-                "output_padding": _tuple(layer.output_padding, ndim), **spec}
+    kernel, stride, dilation = (_tuple(v, ndim) for v in (layer.kernel_size, layer.stride, layer.dilation))
+    spec = {"kind": "conv", "kernel_size": kernel, "stride": stride, "dilation": dilation,
+            "channels": layer.out_channels}
     padding = 0 if layer.padding == "valid" else layer.padding
     if padding == "same":  # stride 1 by torch's rule; the receptive field starts at the left padding
-        left_right = same_padding(spec["kernel_size"], spec["dilation"])
+        left_right = same_padding(kernel, dilation)
         spec.update(same=True, padding=tuple(left for left, _ in left_right))
         widest = tuple(right for _, right in left_right)
     else:
         spec["padding"] = widest = _tuple(padding, ndim)
+    window = _conv_window(kernel, stride, spec["padding"], dilation)
     if mode in ("reflect", "replicate"):
         # Padding that copies pixels makes a border output read pixels outside its geometric window:
-        # reflected ones up to 2p further in. Widen the window by 2p per side for the halo (a superset).
-        spec["field"] = {"kernel_size": tuple(d * (k - 1) + 1 + 4 * p for k, d, p in
-                                              zip(spec["kernel_size"], spec["dilation"], widest)),
-                         "dilation": (1,) * ndim, "padding": tuple(left + 2 * p for left, p in
-                                                                   zip(spec["padding"], widest))}
+        # reflected ones up to 2p further in. Widen the window by 2p per side.
+        window = _conv_window(tuple(d * (k - 1) + 1 + 4 * p for k, d, p in zip(kernel, dilation, widest)),
+                              stride, tuple(left + 2 * p for left, p in zip(spec["padding"], widest)),
+                              (1,) * ndim)
     if mode == "reflect":  # reflection needs more input than padding, in every tile too
         spec["min_input"] = tuple(p + 1 for p in widest)
-    return {"kind": "conv", **spec}
+    return {**spec, "windows": [window]}
+
+
+def _describe_conv_transpose(layer, ndim):
+    kernel, stride, dilation, padding = (_tuple(v, ndim) for v in (layer.kernel_size, layer.stride,
+                                                                   layer.dilation, layer.padding))
+    # Output o reads inputs i with i * s = o + p - d * j: all within [(o + p - d(k-1)) / s, (o + p) / s],
+    # exactly the window of a stride-1 convolution (kernel d(k-1)+1, padding d(k-1)-p) over the input
+    # spread out s times (a nearest upsampling, as far as positions go).
+    span = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    windows = [{"kind": "upsample", "scale_factor": stride, "mode": "nearest"},
+               _conv_window(tuple(n + 1 for n in span), (1,) * ndim, tuple(n - p for n, p in zip(span, padding)),
+                            (1,) * ndim)]
+    return {"kind": "conv_transpose", "kernel_size": kernel, "stride": stride, "padding": padding,
+            "dilation": dilation, "output_padding": _tuple(layer.output_padding, ndim),
+            "channels": layer.out_channels, "windows": windows}
 
 
 def _describe_upsample(layer, name, ndim):
@@ -130,16 +152,13 @@ def _describe_upsample(layer, name, ndim):
         raise ValueError(f"apply_tiled tiles {name} only with a whole scale factor and mode in "
                          f"{sorted(_UPSAMPLE_MODES)} without align_corners (where the sampling grid "
                          f"does not depend on the image size); got mode={mode!r}, scale_factor={layer.scale_factor}")
-    return {"kind": "upsample", "scale_factor": tuple(int(f) for f in factors), "mode": mode}
-
-
-def _field_spec(spec):
-    """The keys ``receptive_field`` reads (ours carry extra bookkeeping)."""
-    if spec["kind"] == "upsample":
-        spec = {**spec, "mode": "nearest"}   # linear modes: see the neighbourhood window in tiling_plan
-    spec = {**spec, **spec.get("field", {})}  # a wider window than the layer's own (copying padding)
-    return {k: v for k, v in spec.items()
-            if k not in ("channels", "same", "ceil_mode", "neighbourhood", "min_input", "field")}
+    factors = tuple(int(f) for f in factors)
+    # Output o of a nearest upsampling reads floor(o / f), up to a pixel left of o / f; linear modes read
+    # floor(o / f + (1/f - 1) / 2) and the next one. A small window before spreading covers both.
+    reach = 1 if mode in ("nearest", "nearest-exact") else 2
+    windows = [_conv_window((2 * reach,) * ndim, (1,) * ndim, (reach,) * ndim, (1,) * ndim),
+               {"kind": "upsample", "scale_factor": factors, "mode": "nearest"}]
+    return {"kind": "upsample", "scale_factor": factors, "mode": mode, "windows": windows}
 
 
 class TilingPlan:
@@ -147,9 +166,9 @@ class TilingPlan:
 
     def __init__(self, specs, ndim):
         self.specs, self.ndim = specs, ndim
-        self.field = receptive_field([_field_spec(s) for s in specs], ndim=ndim)
-        jumps = [receptive_field([_field_spec(s) for s in specs[:i + 1]], ndim=ndim).jump
-                 for i in range(len(specs))]
+        windows = [window for spec in specs for window in spec["windows"]]
+        self.field = receptive_field(windows, ndim=ndim)
+        jumps = [receptive_field(windows[:i + 1], ndim=ndim).jump for i in range(len(windows))]
         self.alignment = tuple(math.lcm(1, *(Fraction(j[d]).numerator for j in jumps)) for d in range(ndim))
 
     def output_size(self, spatial):
@@ -161,7 +180,7 @@ class TilingPlan:
         size = tuple(spatial)
         sizes = [size]
         for spec in self.specs:
-            if spec.get("neighbourhood") or spec.get("same"):
+            if spec.get("same"):
                 pass              # keeps the size (the 'same' conv has stride 1 by torch's rule)
             elif spec["kind"] == "conv":
                 size = conv_output_size(
@@ -235,16 +254,7 @@ def tiling_plan(model, ndim=2):
     Raises ``ValueError`` naming the first layer that cannot be tiled (Linear, Flatten, global or
     adaptive pooling, training-mode BatchNorm, circular padding, size-given or align_corners upsampling).
     """
-    specs = []
-    for layer in _leaf_layers(model):
-        spec = _describe(layer, ndim)
-        if spec is not None and spec["kind"] == "upsample" and spec["mode"] not in ("nearest", "nearest-exact"):
-            # Linear modes read input floor(o/f + (1/f - 1)/2) and the next one: a superset is the
-            # 3-wide neighbourhood of the nearest pixel, i.e. a 3-tap window before nearest upsampling.
-            specs.append({"kind": "conv", "kernel_size": (3,) * ndim, "stride": (1,) * ndim,
-                          "padding": (1,) * ndim, "dilation": (1,) * ndim, "neighbourhood": True})
-        if spec is not None:
-            specs.append(spec)
+    specs = [spec for spec in (_describe(layer, ndim) for layer in _leaf_layers(model)) if spec is not None]
     return TilingPlan(specs, ndim)
 
 
