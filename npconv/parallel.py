@@ -11,10 +11,14 @@ Works with any dask scheduler: the local threaded one, or ``dask.distributed`` (
 real cluster) when a ``Client`` is active. Dask is an optional extra: ``pip install 'npconv[dask]'``.
 
 Per spatial dimension, with the model's receptive field ``size``, ``jump`` and ``start``
-(``ReceptiveField``): output ``o`` reads input ``[start + o * jump, start + o * jump + size)``; a tile of
-outputs ``[o0, o1)`` reads ``[floor(start + o0 * jump) // A * A, ceil(start + (o1 - 1) * jump + size))``
-clipped to the input, where ``A`` (the alignment) is the least common multiple of the numerators of the
-jumps after every layer.
+(``npconv.arithmetic.receptive_field``): output ``o`` reads within input
+``[start + o * jump, start + o * jump + size)``; a tile of outputs ``[o0, o1)`` reads
+``[floor(start + o0 * jump) // A * A, ceil(start + (o1 - 1) * jump + size))`` clipped to the input (and
+grown if the layers need more to produce those outputs), where ``A`` (the alignment) is the least common
+multiple of the numerators of the jumps after every layer. Each layer enters the field through a window
+that contains every input its outputs read, whatever their phase: transposed convolutions and
+upsampling read ``floor(o / s)``-like positions, and reflect/replicate padding copies pixels from inside
+the image; a halo slightly larger than the exact one costs little, a smaller one gives wrong borders.
 """
 import math
 from fractions import Fraction
