@@ -17,7 +17,11 @@ and weight gradients are handed to tiled_gemm.
 import math
 
 import numpy as np
-import scipy.fft
+
+try:  # scipy's pocketfft takes several threads and fast lengths; without scipy (an optional extra,
+    import scipy.fft  # `pip install npconv[scipy]`) the chooser never picks this algorithm
+except ImportError:
+    scipy = None
 
 from . import flipped, threads, tiled_gemm
 from . import geometry as geo
@@ -29,8 +33,8 @@ CHUNK_BYTES = 4 * 2**20
 
 
 def supports(operation, x_shape, w_shape, stride, dilation, groups):
-    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups)."""
-    return operation in ("forward", "input_grad") and all(s == 1 for s in stride)
+    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups), when scipy is installed."""
+    return scipy is not None and operation in ("forward", "input_grad") and all(s == 1 for s in stride)
 
 
 def fft_lengths(padded):
