@@ -295,6 +295,15 @@ def test_raw_pickle_that_is_not_a_checkpoint_is_refused(tmp_path):
     assert not marker.exists()
 
 
+def test_pickle_ending_early_is_not_returned_as_a_fragment():
+    data = torch_bytes({"a": [1, 2, 3], "b": torch.ones(2)})
+    name = next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.endswith("data.pkl"))
+    pickled = zipfile.ZipFile(io.BytesIO(data)).read(name)
+    early = pickled.replace(b"K\x03", b"K\x03.", 1)          # STOP right after the 3: a fragment
+    with pytest.raises(pickle.UnpicklingError, match="end mark"):
+        npconv_read(_replace_record(data, name, early))
+
+
 def test_tensor_pointing_outside_its_storage_is_refused():
     data = torch_bytes({"a": torch.arange(4.0)})
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -351,6 +360,24 @@ def test_fuzzed_files_fail_cleanly_or_load_whole(flips):
     loaded = _load_or_error(bytes(data))
     if loaded is not None:      # a flip in padding or an unused header field: then all must be intact
         assert_same_tree(loaded, to_numpy_tree(REFERENCE))
+
+
+REFERENCE_PICKLE_NAME = next(n for n in zipfile.ZipFile(io.BytesIO(REFERENCE_BYTES)).namelist()
+                             if n.endswith("data.pkl"))
+REFERENCE_PICKLE = zipfile.ZipFile(io.BytesIO(REFERENCE_BYTES)).read(REFERENCE_PICKLE_NAME)
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, len(REFERENCE_PICKLE) - 1), st.integers(0, 255)),
+                      min_size=1, max_size=3))
+def test_fuzzed_pickles_with_valid_crc_are_refused_or_loaded_without_crashing(flips):
+    # The zip CRC stops random damage before the unpickler; here the pickle itself is garbage.
+    pickled = bytearray(REFERENCE_PICKLE)
+    for position, value in flips:
+        pickled[position] = value
+    try:
+        npconv_read(_replace_record(REFERENCE_BYTES, REFERENCE_PICKLE_NAME, bytes(pickled)))
+    except (CheckpointError, pickle.UnpicklingError) as error:
+        assert str(error)
 
 
 # ----------------------------------------------------------------------------------- torch-free

@@ -174,7 +174,11 @@ class _ArchiveReader(_Reader):
 
     def load(self):
         self.byteorder = self._byteorder()
-        return self.unpickle(io.BytesIO(self._record("data.pkl")))
+        pickled = io.BytesIO(self._record("data.pkl"))
+        result = self.unpickle(pickled)
+        if pickled.tell() != len(pickled.getbuffer()):   # a STOP mid-way would return a fragment
+            raise pickle.UnpicklingError("data.pkl goes on after its end mark: the pickle is corrupt")
+        return result
 
     def _find_prefix(self):
         names = list(self.records)
