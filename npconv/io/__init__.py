@@ -111,6 +111,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     ``f`` is a path or a binary file object. ``map_location`` may be None, ``'cpu'`` (npconv has no
     other device), a dict of such, or a ``(storage, location)`` callable. npconv always loads as
     ``weights_only=True`` would, whatever ``weights_only`` says: it never runs code from a file.
+    ``mmap`` and ``pickle_load_args`` are accepted for torch's signature and ignored (storages are read
+    into memory).
 
     Raises ``pickle.UnpicklingError`` naming any global beyond those a state dict needs, and
     ``CheckpointError`` (a RuntimeError) for truncated, corrupt or unsupported files; nothing is
