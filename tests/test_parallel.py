@@ -165,8 +165,10 @@ def test_chunks_smaller_than_the_halo_and_odd_alignment():
 def test_npconv_model_tiled_in_float32_with_default_forward():
     n = npconv.nn
     npconv.manual_seed(0)
-    net = n.Sequential(n.Conv2d(3, 8, 3, padding=1), n.ReLU(), n.MaxPool2d(2), n.Conv2d(8, 8, 3, stride=2, padding=1),
-                       n.Upsample(scale_factor=2, mode="nearest"), n.Conv2d(8, 2, 3, padding=1))
+    net = n.Sequential(n.Conv2d(3, 8, 3, padding=1), n.BatchNorm2d(8), n.ReLU(), n.MaxPool2d(2),
+                       n.Conv2d(8, 8, 3, stride=2, padding=1, padding_mode="reflect"),
+                       n.Upsample(scale_factor=2, mode="bilinear"), n.ConvTranspose2d(8, 4, 3, stride=2),
+                       n.Conv2d(4, 2, 3, padding=1)).eval()
     x = np.random.default_rng(0).standard_normal((2, 3, 45, 38)).astype(np.float32)
     whole = net(npconv.from_numpy(x)).detach().numpy()
     tiled = apply_tiled(net, da.from_array(x, chunks=(1, 3, 13, 9))).compute()
