@@ -17,6 +17,11 @@ Outputs may be a tensor, a Python number/bool, or a (nested) tuple/list/namedtup
 module in both libraries, torch's parameters and buffers are copied into npconv's, and the outputs, the
 input gradients and the parameter gradients are compared.
 
+``assert_shape_only_matches_torch(call, arrays)`` runs torch on the arrays and npconv on meta tensors of
+the same shapes and dtypes ("shape-only" mode, as npconv.summary uses it): every output's shape and dtype
+must equal torch's, and every npconv op of the packages named in ``ruled`` that the call reaches must have
+a ``meta`` rule (so no real computation happens on the zero-stride arrays).
+
 ``assert_same_error`` asserts both libraries raise an exception of the same built-in type (RuntimeError,
 ValueError, IndexError, TypeError...) and returns both exceptions so a test can check the message.
 """
@@ -26,7 +31,7 @@ import torch
 import npconv
 
 __all__ = ["assert_matches_torch", "assert_module_matches_torch", "assert_same_error", "copy_torch_state",
-           "to_torch", "to_npconv", "random_array", "TOLERANCE"]
+           "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "TOLERANCE"]
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4, np.dtype(np.float16): 1e-2}
 
@@ -245,3 +250,36 @@ def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
     if match is not None:
         assert re.search(match, str(npconv_exc)), f"npconv's message {str(npconv_exc)!r} does not match {match!r}"
     return npconv_exc, torch_exc
+
+
+def assert_shape_only_matches_torch(call, arrays, *, ruled=("npconv.nn.functional",)):
+    """Run ``call(torch, *real tensors)`` and ``call(npconv, *meta tensors)`` of the same shapes and dtypes:
+    outputs must agree in shape and dtype and be meta; ops defined in modules starting with a name in
+    ``ruled`` must compute their output shape with a meta rule. Returns the npconv output."""
+    import npconv.autograd as autograd
+
+    arrays = _arrays(arrays)
+    torch_out = _flatten(call(torch, *[to_torch(a) for a in arrays]))
+    unruled = []
+    original = autograd._apply_meta
+
+    def watched(cls, ctx, op_arrays, kwargs):
+        if cls.__module__.startswith(tuple(ruled)) and getattr(cls, "meta", None) is None:
+            unruled.append(f"{cls.__module__}.{cls.__qualname__}")
+        return original(cls, ctx, op_arrays, kwargs)
+
+    metas = [npconv.empty(a.shape, dtype=to_npconv(a).dtype, device="meta") if isinstance(a, np.ndarray) else a
+             for a in arrays]
+    autograd._apply_meta = watched
+    try:
+        npconv_out = call(npconv, *metas)
+    finally:
+        autograd._apply_meta = original
+    assert not unruled, f"ops without a meta rule ran their forward in shape-only mode: {unruled}"
+    mine = _flatten(npconv_out)
+    assert len(mine) == len(torch_out), f"npconv returned {len(mine)} outputs, torch {len(torch_out)}"
+    for i, (m, t) in enumerate(zip(mine, torch_out)):
+        assert isinstance(m, npconv.Tensor) and m.is_meta, f"output {i}: not a meta tensor"
+        assert tuple(m.shape) == tuple(t.shape), f"output {i}: shape {tuple(m.shape)} != torch {tuple(t.shape)}"
+        assert repr(m.dtype) == repr(t.dtype), f"output {i}: dtype {m.dtype!r} != torch {t.dtype!r}"
+    return npconv_out

@@ -10,6 +10,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.nn.oracle import check
+from tests.torch_compare import assert_shape_only_matches_torch
 
 ELEMENTWISE = {
     "relu": lambda F: F.relu,
@@ -106,3 +107,13 @@ def test_modules_match_torch_in_repr_and_values(build):
 def test_relu_worked_example():
     y = F.relu(npconv.tensor([-1.0, 0.0, 2.5]))
     assert y.tolist() == [0.0, 0.0, 2.5]
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE) + ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_shape_only_mode_computes_nothing(name, dtype):
+    def call(m, x):
+        if name in ELEMENTWISE:
+            return ELEMENTWISE[name](m.nn.functional)(x)
+        return getattr(m.nn.functional, name)(x, dim=1)
+    assert_shape_only_matches_torch(call, [np.zeros((2, 3, 4, 5), dtype=dtype)])

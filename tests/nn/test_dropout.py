@@ -12,6 +12,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.torch_compare import assert_shape_only_matches_torch
 
 
 @given(p=st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]), seed=st.integers(0, 1000))
@@ -100,3 +101,15 @@ def test_alpha_dropout_keeps_mean_and_variance():
     x = npconv.randn(400, 500)
     y = F.alpha_dropout(x, 0.2, training=True).numpy()
     assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+
+
+@pytest.mark.parametrize("name", ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                                  "feature_alpha_dropout"])
+def test_shape_only_mode_draws_no_mask(name):
+    shape = (2, 3, 5) if name == "dropout1d" else (2, 3, 4, 5) if name != "dropout3d" else (2, 3, 2, 4, 5)
+    npconv.manual_seed(7)
+    expected = npconv.rand(3)
+    npconv.manual_seed(7)
+    assert_shape_only_matches_torch(lambda m, x: getattr(m.nn.functional, name)(x, 0.3, training=True),
+                                    [np.zeros(shape, dtype=np.float32)])
+    assert np.array_equal(npconv.rand(3).numpy(), expected.numpy())  # the generator was not advanced

@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.nn.oracle import check
+from tests.torch_compare import assert_shape_only_matches_torch
 
 
 @given(lead=st.lists(st.integers(1, 4), max_size=3), features=st.integers(1, 6), outputs=st.integers(1, 5),
@@ -92,3 +93,18 @@ def test_flatten_worked_example_and_reprs():
     assert repr(npconv.nn.Unflatten(1, (2, 3))) == repr(torch.nn.Unflatten(1, (2, 3)))
     with pytest.raises(RuntimeError, match="don't multiply up"):
         npconv.nn.Unflatten(1, (2, 4))(npconv.zeros(2, 6))
+
+
+@pytest.mark.parametrize("shapes", [[(2, 25088), (4096, 25088), (4096,)], [(3, 2, 5), (7, 5)], [(5,), (7, 5)],
+                                    [(2, 5), (5,)], [(2, 5), (3, 5), (1,)]])
+def test_linear_in_shape_only_mode_does_no_matmul(shapes):
+    arrays = [np.zeros(s, dtype=np.float32) for s in shapes]
+    assert_shape_only_matches_torch(lambda m, *t: m.nn.functional.linear(*t), arrays)
+
+
+def test_bilinear_and_the_layers_in_shape_only_mode():
+    assert_shape_only_matches_torch(lambda m, a, b, w, c: m.nn.functional.bilinear(a, b, w, c),
+                                    [np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((5, 3, 4)), np.zeros(5)])
+    model = npconv.nn.Sequential(npconv.nn.Flatten(), npconv.nn.Linear(12, 4), npconv.nn.Unflatten(1, (2, 2)))
+    out = model(npconv.zeros(6, 3, 4, device="meta"))
+    assert out.is_meta and tuple(out.shape) == (6, 2, 2)

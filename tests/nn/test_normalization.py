@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.nn.oracle import check, TOLERANCE
+from tests.torch_compare import assert_shape_only_matches_torch
 
 
 @st.composite
@@ -190,3 +191,30 @@ def test_repr_and_state_dict_layout_match_torch(build):
     ours, theirs = build(npconv.nn), build(torch.nn)
     assert repr(ours) == repr(theirs)
     _same_module_state(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["batch_train", "batch_eval", "instance", "group", "layer", "normalize"])
+def test_shape_only_mode_computes_no_statistics(name):
+    calls = {
+        "batch_train": lambda F, x, w, b, mean, var: F.batch_norm(x, mean, var, w, b, training=True),
+        "batch_eval": lambda F, x, w, b, mean, var: F.batch_norm(x, mean, var, w, b, training=False),
+        "instance": lambda F, x, w, b, mean, var: F.instance_norm(x, mean, var, w, b),
+        "group": lambda F, x, w, b, mean, var: F.group_norm(x, 2, w, b),
+        "layer": lambda F, x, w, b, mean, var: F.layer_norm(x, (5, 6)),
+        "normalize": lambda F, x, w, b, mean, var: F.normalize(x, 3.0, dim=2),
+    }
+    mean, var = np.zeros(4, dtype=np.float32), np.ones(4, dtype=np.float32)
+    arrays = [np.zeros((3, 4, 5, 6), dtype=np.float32), np.ones(4, dtype=np.float32), np.zeros(4, dtype=np.float32)]
+    real_mean, real_var = npconv.from_numpy(mean.copy()), npconv.from_numpy(var.copy())
+    assert_shape_only_matches_torch(
+        lambda m, x, w, b: calls[name](m.nn.functional, x, w, b,
+                                       *((real_mean, real_var) if m is npconv else map(torch.from_numpy, (mean, var)))),
+        arrays)
+    assert (real_mean.numpy() == 0).all() and (real_var.numpy() == 1).all()  # nothing to learn from a meta batch
+
+
+def test_batch_norm_module_in_shape_only_mode():
+    for layer in (npconv.nn.BatchNorm2d(4), npconv.nn.BatchNorm2d(4).eval(), npconv.nn.GroupNorm(2, 4),
+                  npconv.nn.LayerNorm([5, 6]), npconv.nn.InstanceNorm2d(4, track_running_stats=True)):
+        out = layer(npconv.zeros(3, 4, 5, 6, device="meta"))
+        assert out.is_meta and tuple(out.shape) == (3, 4, 5, 6)

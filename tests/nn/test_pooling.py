@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.nn.oracle import check
+from tests.torch_compare import assert_shape_only_matches_torch
 
 FUNCTIONS = {
     "max": ([None, F.max_pool1d, F.max_pool2d, F.max_pool3d], [None, TF.max_pool1d, TF.max_pool2d, TF.max_pool3d]),
@@ -277,3 +278,45 @@ def test_kernel_functions_agree_with_torch_on_a_large_map():
           lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True), x)
     check(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
           lambda t: TF.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x)
+
+
+SHAPE_ONLY_CALLS = {
+    "max_pool1d": ((2, 3, 9), lambda F, x: F.max_pool1d(x, 3, 2, 1, ceil_mode=True)),
+    "max_pool2d": ((2, 3, 9, 8), lambda F, x: F.max_pool2d(x, 3, 2, 1, dilation=2)),
+    "max_pool2d_indices": ((3, 9, 8), lambda F, x: F.max_pool2d(x, 2, return_indices=True)),
+    "max_pool3d_indices": ((1, 2, 5, 6, 7), lambda F, x: F.max_pool3d(x, 2, 1, 1, return_indices=True)),
+    "avg_pool2d": ((2, 3, 9, 8), lambda F, x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)),
+    "avg_pool3d": ((1, 2, 5, 6, 7), lambda F, x: F.avg_pool3d(x, 2)),
+    "adaptive_avg_pool2d": ((2, 3, 9, 8), lambda F, x: F.adaptive_avg_pool2d(x, (4, None))),
+    "adaptive_max_pool1d": ((2, 3, 9), lambda F, x: F.adaptive_max_pool1d(x, 4, return_indices=True)),
+    "lp_pool2d": ((2, 3, 9, 8), lambda F, x: F.lp_pool2d(x, 2, 3, 2)),
+    "lp_pool_inf": ((2, 3, 9, 8), lambda F, x: F.lp_pool2d(x, float("inf"), 2)),
+    "unpool_of_pool": ((2, 3, 9, 8), lambda F, x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2,
+                                                                    output_size=(9, 8))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_ONLY_CALLS))
+def test_shape_only_mode_scans_no_window(name):
+    shape, call = SHAPE_ONLY_CALLS[name]
+    assert_shape_only_matches_torch(lambda m, x: call(m.nn.functional, x), [np.zeros(shape, dtype=np.float32)])
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_in_shape_only_mode(dims):
+    """Indices have no values on the meta device: unpooling reads none (torch's real run is the oracle)."""
+    x = np.random.default_rng(dims).standard_normal((2, 3) + (6,) * dims)
+    y, indices = pair("max", dims)[1](torch.from_numpy(x), 2, return_indices=True)
+    unpool = FUNCTIONS["unpool"]
+    for meta_input, meta_indices in ((True, True), (True, False), (False, True)):
+        def call(m, values, idx):
+            f = (unpool[0] if m is npconv else unpool[1])[dims]
+            return f(values, idx, 2, output_size=(7,) * dims)
+        out = call(torch, y, indices)
+        mine = call(npconv, npconv.empty(tuple(y.shape), device="meta", dtype=npconv.float64) if meta_input
+                    else npconv.from_numpy(y.numpy()),
+                    npconv.empty(tuple(indices.shape), device="meta", dtype=npconv.int64) if meta_indices
+                    else npconv.from_numpy(indices.numpy()))
+        assert mine.is_meta and tuple(mine.shape) == tuple(out.shape) and mine.dtype == npconv.float64
+    assert_shape_only_matches_torch(lambda m, v, i: unpool[0 if m is npconv else 1][dims](v, i, 2),
+                                    [y.numpy(), indices.numpy()])

@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.nn.oracle import check
+from tests.torch_compare import assert_shape_only_matches_torch
 
 MODES_BY_DIMS = {1: ["nearest", "nearest-exact", "linear", "area"],
                  2: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
@@ -137,3 +138,22 @@ def test_invalid_arguments_raise_like_torch(call):
 ])
 def test_module_repr_matches_torch(build):
     assert repr(build(npconv.nn)) == repr(build(torch.nn))
+
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 3, 7), dict(scale_factor=2.5, mode="linear")),
+    ((2, 3, 7, 5), dict(size=(4, 9), mode="bilinear", align_corners=True)),
+    ((2, 3, 7, 5), dict(scale_factor=1.7, mode="bicubic")),
+    ((2, 3, 7, 5), dict(scale_factor=(2, 3))),
+    ((2, 3, 7, 5), dict(scale_factor=0.6, mode="nearest-exact", recompute_scale_factor=True)),
+    ((2, 3, 4, 7, 5), dict(size=3, mode="trilinear")),
+    ((2, 3, 7, 5), dict(size=(3, 2), mode="area")),
+])
+def test_interpolate_in_shape_only_mode(shape, kwargs):
+    assert_shape_only_matches_torch(lambda m, x: m.nn.functional.interpolate(x, **kwargs),
+                                    [np.zeros(shape, dtype=np.float32)])
+
+
+def test_pixel_shuffles_in_shape_only_mode():
+    assert_shape_only_matches_torch(lambda m, x: m.nn.functional.pixel_shuffle(x, 2), [np.zeros((2, 12, 3, 5))])
+    assert_shape_only_matches_torch(lambda m, x: m.nn.functional.pixel_unshuffle(x, 3), [np.zeros((5, 2, 6, 9))])

@@ -21,11 +21,20 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmo
            "log_softmax", "softmin", "hardswish", "hardtanh", "hardsigmoid", "softplus", "mish", "threshold"]
 
 
+class _ShapeKeeping(Function):
+    """Base of the ops whose output has the input's shape and dtype (all activations here)."""
+
+    @staticmethod
+    def meta(x, *args, **kwargs):
+        """Shape-only mode: nothing to compute, the output looks like the input."""
+        return x.shape, x.dtype
+
+
 def _typed(x, value):
     return x.dtype.type(value)
 
 
-class _Relu(Function):
+class _Relu(_ShapeKeeping):
     backward_name = "ReluBackward0"
 
     @staticmethod
@@ -40,7 +49,7 @@ class _Relu(Function):
         return np.where(y <= 0, _typed(grad, 0), grad)
 
 
-class _Hardtanh(Function):
+class _Hardtanh(_ShapeKeeping):
     backward_name = "HardtanhBackward0"
 
     @staticmethod
@@ -56,7 +65,7 @@ class _Hardtanh(Function):
         return np.where((x <= low) | (x >= high), _typed(grad, 0), grad), None, None
 
 
-class _LeakyRelu(Function):
+class _LeakyRelu(_ShapeKeeping):
     backward_name = "LeakyReluBackward0"
 
     @staticmethod
@@ -71,7 +80,7 @@ class _LeakyRelu(Function):
         return np.where(x > 0, grad, grad * _typed(grad, ctx.slope)), None
 
 
-class _Elu(Function):
+class _Elu(_ShapeKeeping):
     backward_name = "EluBackward0"
 
     @staticmethod
@@ -89,7 +98,7 @@ class _Elu(Function):
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-class _Gelu(Function):
+class _Gelu(_ShapeKeeping):
     backward_name = "GeluBackward0"
 
     @staticmethod
@@ -122,7 +131,7 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-class _Silu(Function):
+class _Silu(_ShapeKeeping):
     backward_name = "SiluBackward0"
 
     @staticmethod
@@ -137,7 +146,7 @@ class _Silu(Function):
         return grad * s * (1 + x * (1 - s))
 
 
-class _Sigmoid(Function):
+class _Sigmoid(_ShapeKeeping):
     backward_name = "SigmoidBackward0"
 
     @staticmethod
@@ -152,7 +161,7 @@ class _Sigmoid(Function):
         return grad * (1 - y) * y
 
 
-class _Tanh(Function):
+class _Tanh(_ShapeKeeping):
     backward_name = "TanhBackward0"
 
     @staticmethod
@@ -167,7 +176,7 @@ class _Tanh(Function):
         return grad * (1 - y * y)
 
 
-class _Softmax(Function):
+class _Softmax(_ShapeKeeping):
     backward_name = "SoftmaxBackward0"
 
     @staticmethod
@@ -185,7 +194,7 @@ class _Softmax(Function):
         return y * (grad - np.sum(grad * y, axis=ctx.dim, keepdims=True)), None
 
 
-class _LogSoftmax(Function):
+class _LogSoftmax(_ShapeKeeping):
     backward_name = "LogSoftmaxBackward0"
 
     @staticmethod
@@ -202,7 +211,7 @@ class _LogSoftmax(Function):
         return grad - np.exp(y) * np.sum(grad, axis=ctx.dim, keepdims=True), None
 
 
-class _Hardswish(Function):
+class _Hardswish(_ShapeKeeping):
     backward_name = "HardswishBackward0"
 
     @staticmethod
@@ -217,7 +226,7 @@ class _Hardswish(Function):
         return np.where(x <= -3, _typed(grad, 0), np.where(x < 3, middle, grad))
 
 
-class _Hardsigmoid(Function):
+class _Hardsigmoid(_ShapeKeeping):
     backward_name = "HardsigmoidBackward0"
 
     @staticmethod
@@ -231,7 +240,7 @@ class _Hardsigmoid(Function):
         return np.where((x > -3) & (x < 3), grad / _typed(grad, 6), _typed(grad, 0))
 
 
-class _Softplus(Function):
+class _Softplus(_ShapeKeeping):
     backward_name = "SoftplusBackward0"
 
     @staticmethod
@@ -251,7 +260,7 @@ class _Softplus(Function):
         return np.where(bx > threshold, grad, grad * _sigmoid(bx)), None, None
 
 
-class _Mish(Function):
+class _Mish(_ShapeKeeping):
     backward_name = "MishBackward0"
 
     @staticmethod
@@ -266,7 +275,7 @@ class _Mish(Function):
         return grad * (t + x * _sigmoid(x) * (1 - t * t))
 
 
-class _Threshold(Function):
+class _Threshold(_ShapeKeeping):
     backward_name = "ThresholdBackward0"
 
     @staticmethod

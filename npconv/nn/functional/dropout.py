@@ -29,15 +29,26 @@ class _Mask(Function):
     def backward(ctx, grad):
         return grad * ctx.mask, None
 
+    @staticmethod
+    def meta(x, mask):
+        return np.broadcast_shapes(x.shape, mask.shape), np.result_type(x.dtype, mask.dtype)
+
 
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _shape_only_mask(input, mask_shape):
+    """A meta input has no values to drop: a zero-stride mask keeps the shape and draws no random numbers."""
+    return np.broadcast_to(np.zeros((), input.dtype.numpy_dtype), mask_shape)
+
+
 def _masked(input, p, mask_shape):
     dtype = input.dtype.numpy_dtype
-    if p == 1.0:
+    if input.is_meta:
+        mask = _shape_only_mask(input, mask_shape)
+    elif p == 1.0:
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
         keep = _random.generator().random(mask_shape) >= p
@@ -111,6 +122,8 @@ def _alpha(input, p, training, mask_shape):
         return input
     dtype = input.dtype.numpy_dtype
     alpha_prime = -1.7580993408473766  # -scale * alpha of SELU
+    if input.is_meta:
+        return _Mask.apply(input, _shape_only_mask(input, mask_shape))
     if p == 1.0:
         return _Mask.apply(input, np.zeros(tuple(input.shape), dtype=dtype))
     keep = (_random.generator().random(mask_shape) >= p).astype(dtype)

@@ -39,6 +39,14 @@ class _Linear(Function):
             grad_b = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if grad.ndim else grad
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def meta(x, weight, bias):
+        """Shape-only mode: (*, in) x (out, in) -> (*, out), no matmul (a VGG summary would do 25088x4096)."""
+        shape = x.shape[:-1] + weight.shape[:-1]
+        if bias is not None:
+            shape = np.broadcast_shapes(shape, bias.shape)
+        return shape, np.result_type(x.dtype, weight.dtype)
+
 
 def _type_name(t):
     return {"float64": "double", "float32": "float", "int64": "long"}.get(t.dtype.name, t.dtype.name)
@@ -85,6 +93,13 @@ class _Bilinear(Function):
         gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
         gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if ctx.has_bias else None
         return g1, g2, gw, gb
+
+    @staticmethod
+    def meta(x1, x2, weight, bias):
+        shape = np.broadcast_shapes(x1.shape[:-1], x2.shape[:-1]) + weight.shape[:1]
+        if bias is not None:
+            shape = np.broadcast_shapes(shape, bias.shape)
+        return shape, np.result_type(x1.dtype, x2.dtype, weight.dtype)
 
 
 def bilinear(input1, input2, weight, bias=None):

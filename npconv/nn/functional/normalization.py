@@ -59,6 +59,18 @@ class _Normalize(Function):
             grad_x = grad_x.reshape(xhat.shape)
         return grad_x, grad_w, grad_b, None, None, None, None
 
+    @staticmethod
+    def meta(x, *args):
+        """Shape-only mode: y alone (the statistics have no values); see :func:`_normalize`."""
+        return x.shape, x.dtype
+
+
+def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps):
+    """(y, mean, biased var) of :class:`_Normalize`; the statistics are None in shape-only mode."""
+    if any(t is not None and t.is_meta for t in (input, weight, bias)):
+        return _Normalize.apply(input, weight, bias, stats_shape, axes, param_shape, eps), None, None
+    return _Normalize.apply(input, weight, bias, stats_shape, axes, param_shape, eps)
+
 
 class _NormalizeWithGivenStats(Function):
     """Evaluation-mode batch norm: (x - running_mean) / sqrt(running_var + eps) * weight + bias."""
@@ -86,6 +98,10 @@ class _NormalizeWithGivenStats(Function):
         grad_b = grad.sum(axis=summed).reshape(bias_shape) if bias_shape is not None else None
         return grad_x, grad_w, grad_b, None, None, None, None
 
+    @staticmethod
+    def meta(x, *args):
+        return x.shape, x.dtype
+
 
 def _channel_param_shape(input):
     return (1, input.shape[1]) + (1,) * (input.dim() - 2)
@@ -98,7 +114,7 @@ def _check_per_channel(name, tensor, channels):
 
 def _update_running(running, observed, momentum):
     """running <- (1 - momentum) * running + momentum * observed, in place (buffers carry no gradient)."""
-    if running is None:
+    if running is None or running.is_meta:  # a meta buffer has no values to update
         return
     array = running.numpy()
     array[...] = ((1 - momentum) * array + momentum * observed.reshape(array.shape)).astype(array.dtype)
@@ -132,13 +148,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-        return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean.numpy(), running_var.numpy(),
-                                              param_shape, eps)
+        return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean, running_var, param_shape, eps)
     stats_shape = (input.shape[0], channels, -1)
-    y, mean, var = _Normalize.apply(input, weight, bias, stats_shape, (0, 2), param_shape, eps)
-    count = input.numel() // channels
-    _update_running(running_mean, mean, momentum)
-    _update_running(running_var, var * (count / (count - 1)), momentum)  # count > 1: checked above
+    y, mean, var = _normalize(input, weight, bias, stats_shape, (0, 2), param_shape, eps)
+    if mean is not None:
+        count = input.numel() // channels
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, var * (count / (count - 1)), momentum)  # count > 1: checked above
     return y
 
 
@@ -159,10 +175,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     stats_shape = (input.shape[0], channels, -1)
-    y, mean, var = _Normalize.apply(input, weight, bias, stats_shape, (2,), param_shape, eps)
-    count = input.numel() // (input.shape[0] * channels)
-    _update_running(running_mean, mean.mean(axis=0), momentum)
-    _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)
+    y, mean, var = _normalize(input, weight, bias, stats_shape, (2,), param_shape, eps)
+    if mean is not None:
+        count = input.numel() // (input.shape[0] * channels)
+        _update_running(running_mean, mean.mean(axis=0), momentum)
+        _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)
     return y
 
 
@@ -180,8 +197,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if tensor is not None and (tensor.dim() != 1 or tensor.numel() != channels):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(tensor.shape)} and input of shape {shape}")
-    y, _, _ = _Normalize.apply(input, weight, bias, (shape[0], num_groups, -1), (2,),
-                               _channel_param_shape(input), eps)
+    y, _, _ = _normalize(input, weight, bias, (shape[0], num_groups, -1), (2,), _channel_param_shape(input), eps)
     return y
 
 
@@ -202,8 +218,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     lead = shape[:len(shape) - k]
     rows = int(np.prod(lead, dtype=np.int64))
     param_shape = (1,) * len(lead) + normalized_shape
-    y, _, _ = _Normalize.apply(input, weight, bias, (rows, -1) if rows else (0, max(1, int(np.prod(normalized_shape)))),
-                               (1,), param_shape, eps)
+    y, _, _ = _normalize(input, weight, bias, (rows, -1) if rows else (0, max(1, int(np.prod(normalized_shape)))),
+                         (1,), param_shape, eps)
     return y
 
 
@@ -229,6 +245,10 @@ class _Normalize_p(Function):
         dnorm = np.where(np.isfinite(dnorm), dnorm, 0)
         correction = np.sum(grad * x, axis=dim, keepdims=True) / denominator ** 2
         return g - np.where(above, correction * dnorm, 0), None, None, None
+
+    @staticmethod
+    def meta(x, *args):
+        return x.shape, x.dtype
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

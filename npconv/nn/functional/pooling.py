@@ -111,11 +111,25 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
     return tuple(out)
 
 
-def _indices_tensor(indices, output):
-    """Pooling indices as an int64 Tensor (shape-only when the output is on the meta device)."""
-    if output.is_meta:
-        return Tensor._make(np.broadcast_to(np.zeros((), np.int64), indices.shape), True)
-    return Tensor._make(np.ascontiguousarray(indices, dtype=np.int64))
+def _pooled(op, input, *args, return_indices):
+    """``op.apply(input, *args, return_indices)``: the output, or (output, int64 indices Tensor).
+
+    In shape-only mode the op's meta rule gives the output alone (no window is scanned); the indices are
+    then a meta tensor of the output's shape."""
+    if input.is_meta:
+        output = op.apply(input, *args, False)
+        if not return_indices:
+            return output
+        return output, Tensor._make(np.broadcast_to(np.zeros((), np.int64), tuple(output.shape)), True)
+    result = op.apply(input, *args, bool(return_indices))
+    if not return_indices:
+        return result
+    return result[0], Tensor._make(np.ascontiguousarray(result[1], dtype=np.int64))
+
+
+def _pooled_meta(x, n, out_size):
+    """Shape-only rule shared by the pooling ops: (*, *S) -> (*, *out_size), dtype kept."""
+    return x.shape[:-n] + tuple(out_size), x.dtype
 
 
 def _batched(x, n):
@@ -151,6 +165,10 @@ class _MaxPool(Function):
         gx = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)
         return (gx if ctx.x_ndim == ctx.n + 2 else gx[0],) + (None,) * 7
 
+    @staticmethod
+    def meta(x, n, kernel_size, stride, padding, dilation, out_size, return_indices):
+        return _pooled_meta(x, n, out_size)
+
 
 class _AvgPool(Function):
     @staticmethod
@@ -170,6 +188,10 @@ class _AvgPool(Function):
                                        divisor_override)
         return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 8
 
+    @staticmethod
+    def meta(x, n, kernel_size, stride, padding, out_size, *args):
+        return _pooled_meta(x, n, out_size)
+
 
 class _AdaptiveAvgPool(Function):
     @staticmethod
@@ -182,6 +204,10 @@ class _AdaptiveAvgPool(Function):
         n, x_ndim, spatial = ctx.args
         gx = kernels.adaptive_avg_pool_backward(grad if x_ndim == n + 2 else grad[None], spatial)
         return gx if x_ndim == n + 2 else gx[0], None, None
+
+    @staticmethod
+    def meta(x, n, out_size):
+        return _pooled_meta(x, n, out_size)
 
 
 class _AdaptiveMaxPool(Function):
@@ -201,6 +227,10 @@ class _AdaptiveMaxPool(Function):
         gx = kernels.max_pool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices, spatial)
         return gx if x_ndim == n + 2 else gx[0], None, None, None
 
+    @staticmethod
+    def meta(x, n, out_size, return_indices):
+        return _pooled_meta(x, n, out_size)
+
 
 class _MaxUnpool(Function):
     @staticmethod
@@ -215,6 +245,10 @@ class _MaxUnpool(Function):
         n, x_ndim = ctx.args
         gx = kernels.max_unpool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices)
         return gx if x_ndim == n + 2 else gx[0], None, None, None
+
+    @staticmethod
+    def meta(x, indices, n, out_size):
+        return _pooled_meta(x, n, out_size)
 
 
 class _LpPool(Function):
@@ -246,6 +280,10 @@ class _LpPool(Function):
             g_pow = kernels.avg_pool_backward(g_mean, xb.shape[2:], kernel_size, stride, (0,) * n)
             gx = g_pow * dt(p) * xb ** dt(p - 1) if p != 0 else np.zeros_like(xb)
         return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 6
+
+    @staticmethod
+    def meta(x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
+        return _pooled_meta(x, n, out_size)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,10 +339,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     else:
         _check_rank(input, n, op)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
-    result = _MaxPool.apply(input, n, k, s, p, d, out, bool(return_indices))
-    if return_indices:
-        return result[0], _indices_tensor(result[1], result[0])
-    return result
+    return _pooled(_MaxPool, input, n, k, s, p, d, out, return_indices=return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -442,10 +477,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
-    result = _AdaptiveMaxPool.apply(input, n, out, bool(return_indices))
-    if return_indices:
-        return result[0], _indices_tensor(result[1], result[0])
-    return result
+    return _pooled(_AdaptiveMaxPool, input, n, out, return_indices=return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -542,6 +574,10 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
 
 class _Abs(Function):
     @staticmethod
+    def meta(x):
+        return x.shape, x.dtype
+
+    @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.abs(x)
@@ -553,6 +589,10 @@ class _Abs(Function):
 
 
 class _Neg(Function):
+    @staticmethod
+    def meta(x):
+        return x.shape, x.dtype
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -623,13 +663,17 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
         what = f"{n + 1}D or {n + 2}D"
         raise RuntimeError(f"Input to max_unpooling{n}d should be a {what} Tensor, but got a tensor with "
                            f"{input.dim()} dimensions.")
-    idx = indices.numpy()
+    if not (input.is_meta or indices.is_meta):  # shape-only mode: no index values to check
+        _check_unpool_indices(indices.numpy(), out)
+    return _MaxUnpool.apply(input, indices, n, out)
+
+
+def _check_unpool_indices(idx, out):
     plane = math.prod(out)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{_describe(out)})")
-    return _MaxUnpool.apply(input, idx, n, out)
 
 
 def _torch_type(t):

@@ -36,6 +36,11 @@ class _Resample(Function):
     def backward(ctx, grad):
         return kernels.resample_backward(grad, ctx.taps), None
 
+    @staticmethod
+    def meta(x, taps):
+        """Shape-only mode: the trailing dims take the sizes the index tables were built for."""
+        return x.shape[:x.ndim - len(taps)] + tuple(t.output_size for t in taps), x.dtype
+
 
 def _is_integer(value):
     return isinstance(value, numbers.Integral) or (hasattr(value, "dtype") and np.issubdtype(
@@ -189,6 +194,10 @@ class _PixelShuffle(Function):
     def backward(ctx, grad):
         return np.ascontiguousarray(_unshuffle(grad, ctx.r)), None
 
+    @staticmethod
+    def meta(x, r):
+        return _shuffle(x, r).shape, x.dtype  # a view of the zero-stride input: no copy
+
 
 class _PixelUnshuffle(Function):
     @staticmethod
@@ -199,6 +208,10 @@ class _PixelUnshuffle(Function):
     @staticmethod
     def backward(ctx, grad):
         return np.ascontiguousarray(_shuffle(grad, ctx.r)), None
+
+    @staticmethod
+    def meta(x, r):
+        return _unshuffle(x, r).shape, x.dtype  # a view of the zero-stride input: no copy
 
 
 def _check_factor(value, name, op):
