@@ -1,6 +1,7 @@
 """``npconv bench``: npconv's convolutions timed beside torch (and other NumPy libraries) in one process.
 
-Every library runs the same float32 case with the same thread count; a time is the median of repetitions.
+Every library runs the same float32 case with the same thread count; a time is the median of repetitions,
+npconv and torch alternating (both see the same load when other jobs share the machine).
 For each case of the fixed suite (the shapes of issue 12) the table gives npconv's time, GFLOP/s, the
 ratio to torch's time, the max relative error against torch, npconv's peak extra memory (tracemalloc
 sees NumPy's allocations), and the ratio of each other installed library; the geometric means close it.
@@ -18,7 +19,7 @@ import tracemalloc
 
 import numpy as np
 
-__all__ = ["Case", "SUITE", "time_median", "run_case", "run_suite", "format_table", "add_arguments", "run"]
+__all__ = ["Case", "SUITE", "time_median", "time_interleaved", "run_case", "run_suite", "format_table", "add_arguments", "run"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +78,21 @@ def time_median(fn, repeat=7, min_seconds=0.0):
         if len(times) >= 10 * repeat:
             break
     return statistics.median(times)
+
+
+def time_interleaved(first, second, repeat=7):
+    """Median times of two functions run alternately (after a warm-up of each), so that both see the same
+    conditions when other jobs load the machine."""
+    clock = _clock[0]
+    first()
+    second()
+    times = ([], [])
+    for _ in range(repeat):
+        for fn, bucket in zip((first, second), times):
+            begin = clock()
+            fn()
+            bucket.append(clock() - begin)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _arrays(case, seed=0):
@@ -194,15 +210,17 @@ def run_case(case, backward=False, repeat=7, libraries=(), measure_memory=True):
     y = npconv_call(backward)
     row = dict(case=case, backward=backward, out_shape=y.shape)
     flops = 2 * case.macs(y.shape) * (3 if backward else 1)
-    row["npconv"] = time_median(lambda: npconv_call(backward), repeat)
-    row["gflops"] = flops / row["npconv"] / 1e9
     row["memory"] = _peak_extra_bytes(lambda: npconv_call(backward)) if measure_memory else None
     row["io_bytes"] = x.nbytes + w.nbytes + y.nbytes
     if _installed("torch"):
         torch_call = _torch_runner(case, x, w)
         expected = torch_call(backward)
-        row["torch"] = time_median(lambda: torch_call(backward), repeat)
+        row["npconv"], row["torch"] = time_interleaved(lambda: npconv_call(backward), lambda: torch_call(backward),
+                                                       repeat)
         row["error"] = float(np.abs(y - expected).max() / max(1e-30, np.abs(expected).max()))
+    else:
+        row["npconv"] = time_median(lambda: npconv_call(backward), repeat)
+    row["gflops"] = flops / row["npconv"] / 1e9
     for name in libraries:
         row[name] = _time_other(name, case, x, w, backward, repeat)
     return row
