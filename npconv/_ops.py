@@ -496,133 +496,48 @@ def result_type(tensor, other):
 # Element-wise unary ops
 
 
-class Neg(Function):
-    @staticmethod
+def _pointwise(name, compute, chain, saves="input"):
+    """An element-wise Function ``y = compute(x)`` whose backward is ``chain(grad, x)``, or
+    ``chain(grad, y)`` with ``saves="output"`` (``chain(grad)`` with ``saves=None``): only the one
+    array the derivative is written in is kept for backward. Its grad_fn prints as <NameBackward0>."""
     def forward(ctx, a):
-        return -a
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
-
-
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(over="ignore"):
-            out = np.exp(a)
-        ctx.save_for_backward(out)
+        out = compute(a)
+        if saves is not None:
+            ctx.save_for_backward(out if saves == "output" else a)
         return out
 
-    @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
+        return chain(grad, *ctx.saved_tensors)
+
+    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                                    "__module__": __name__})
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad / a
+def _ignoring(fn, *errors):
+    """``fn`` run with NumPy's warnings for ``errors`` (e.g. "over", "divide") silenced: torch does not
+    warn when a result is inf or nan."""
+    def quiet(*arrays):
+        with np.errstate(**{error: "ignore" for error in errors}):
+            return fn(*arrays)
+    return quiet
 
 
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad / (2 * out)
-
-
-class Abs(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.abs(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * np.sign(a)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.tanh(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
-
-
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(over="ignore"):
-            out = 1 / (1 + np.exp(-a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out) * out
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.sin(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * np.cos(a)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.cos(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * -np.sin(a)
-
-
-class Relu(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.maximum(a, 0)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+# one line an op: name, y = f(x), grad * dy/dx (written in x, or in y where that is cheaper)
+Neg = _pointwise("Neg", np.negative, lambda grad: -grad, saves=None)
+Exp = _pointwise("Exp", _ignoring(np.exp, "over"), lambda grad, out: grad * out, saves="output")
+Log = _pointwise("Log", _ignoring(np.log, "divide", "invalid"),
+                 _ignoring(lambda grad, a: grad / a, "divide", "invalid"))
+Sqrt = _pointwise("Sqrt", _ignoring(np.sqrt, "invalid"),
+                  _ignoring(lambda grad, out: grad / (2 * out), "divide", "invalid"), saves="output")
+Reciprocal = _pointwise("Reciprocal", _ignoring(lambda a: 1 / a, "divide"),
+                        lambda grad, out: -grad * out * out, saves="output")
+Abs = _pointwise("Abs", np.abs, lambda grad, a: grad * np.sign(a))
+Tanh = _pointwise("Tanh", np.tanh, lambda grad, out: grad * (1 - out * out), saves="output")
+Sigmoid = _pointwise("Sigmoid", _ignoring(lambda a: 1 / (1 + np.exp(-a)), "over"),
+                     lambda grad, out: grad * (1 - out) * out, saves="output")
+Sin = _pointwise("Sin", np.sin, lambda grad, a: grad * np.cos(a))
+Cos = _pointwise("Cos", np.cos, lambda grad, a: grad * -np.sin(a))
+Relu = _pointwise("Relu", lambda a: np.maximum(a, 0), lambda grad, out: grad * (out > 0), saves="output")
 
 
 class Clamp(Function):
@@ -694,20 +609,6 @@ def rsqrt(input, *, out=None):  # noqa: A002
 
 def square(input, *, out=None):  # noqa: A002
     return pow(input, 2)
-
-
-class Reciprocal(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(divide="ignore"):
-            out = 1 / a
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return -grad * out * out
 
 
 def reciprocal(input, *, out=None):  # noqa: A002
