@@ -184,6 +184,12 @@ def _check_output_size(input, out_shape, op):
                            f"({MAX_OUTPUT_BYTES / 2**30:.1f} GiB, half of this machine's memory)")
 
 
+def _check_divisible_by_groups(weight, groups):
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+
+
 def _sizes_text(sizes):
     return " x ".join(str(s) for s in sizes)
 
@@ -231,9 +237,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     batched = input.ndim == dims + 2
     channels = input.shape[1 if batched else 0]
     out_channels = weight.shape[0]
-    if out_channels % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
+    _check_divisible_by_groups(weight, groups)
     if channels != weight.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
@@ -248,49 +252,70 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     out_spatial = tuple(conv_output_size(padded, kernel, stride, 0, dilation))
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
-    return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, batched)
+    return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
 def _bias_shape(dims):
     return (1, -1) + (1,) * dims
 
 
-class _Convolution(Function):
+class _ConvolutionFunction(Function):
+    """What convolution and transposed convolution share: the optional batch dim, the bias, the saved
+    x and w, the bias gradient. A subclass is one row of DESIGN.md's table: the kernels for its output,
+    its input gradient and its weight gradient (``geometry`` = stride, pairs, dilation, groups)."""
+
+    @classmethod
+    def forward(cls, ctx, x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
+        x_batched = x if batched else x[np.newaxis]
+        geometry = (stride, pairs, dilation, groups)
+        y = cls.output(x_batched, w, out_spatial, geometry)
+        if b is not None:
+            y += b.reshape(_bias_shape(len(stride)))
+        ctx.save_for_backward(x_batched, w)
+        ctx.geometry = geometry
+        ctx.batched = batched
+        return y if batched else y[0]
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        x, w = ctx.saved_tensors
+        gy = grad if ctx.batched else grad[np.newaxis]
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = cls.input_grad(gy, w, x.shape[2:], ctx.geometry)
+            gx = gx if ctx.batched else gx[0]
+        if ctx.needs_input_grad[1]:
+            gw = cls.weight_grad(x, gy, w.shape[2:], ctx.geometry)
+        if ctx.needs_input_grad[2]:
+            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
+        return gx, gw, gb, None, None, None, None, None, None
+
+    @classmethod
+    def meta(cls, x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
+        batch = x.shape[:1] if batched else ()
+        return batch + (cls.out_channels(w, groups),) + tuple(out_spatial), x.dtype
+
+
+class _Convolution(_ConvolutionFunction):
     """y = conv(x, w) + b; backward: conv_input_grad, conv_weight_grad, a sum (DESIGN.md's table)."""
 
     backward_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pairs, dilation, groups, batched):
-        x_batched = x if batched else x[np.newaxis]
-        y = kernels.conv_forward(x_batched, w, stride, pairs, dilation, groups)
-        if b is not None:
-            y += b.reshape(_bias_shape(len(stride)))
-        ctx.save_for_backward(x_batched, w)
-        ctx.geometry = (stride, pairs, dilation, groups)
-        ctx.batched = batched
-        return y if batched else y[0]
+    def out_channels(w, groups):
+        return w.shape[0]
 
     @staticmethod
-    def backward(ctx, grad):
-        x, w = ctx.saved_tensors
-        gy = grad if ctx.batched else grad[np.newaxis]
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = kernels.conv_input_grad(gy, w, x.shape[2:], *ctx.geometry)
-            gx = gx if ctx.batched else gx[0]
-        if ctx.needs_input_grad[1]:
-            gw = kernels.conv_weight_grad(x, gy, w.shape[2:], *ctx.geometry)
-        if ctx.needs_input_grad[2]:
-            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
-        return gx, gw, gb, None, None, None, None, None
+    def output(x, w, out_spatial, geometry):
+        return kernels.conv_forward(x, w, *geometry)
 
     @staticmethod
-    def meta(x, w, b, stride, pairs, dilation, groups, batched):
-        padded = tuple(size + before + after for size, (before, after) in zip(x.shape[-len(stride):], pairs))
-        out_spatial = tuple(conv_output_size(padded, w.shape[2:], stride, 0, dilation))
-        batch = x.shape[:1] if batched else ()
-        return batch + (w.shape[0],) + out_spatial, x.dtype
+    def input_grad(gy, w, in_spatial, geometry):
+        return kernels.conv_input_grad(gy, w, in_spatial, *geometry)
+
+    @staticmethod
+    def weight_grad(x, gy, kernel, geometry):
+        return kernels.conv_weight_grad(x, gy, kernel, *geometry)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -312,9 +337,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
                            f"dilation={list(dilation)}")
     batched = input.ndim == dims + 2
     channels = input.shape[1 if batched else 0]
-    if weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
+    _check_divisible_by_groups(weight, groups)
     if channels != weight.shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape)} to have {weight.shape[0]} channels, but got {channels} "
@@ -336,40 +359,26 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
-class _TransposedConvolution(Function):
+class _TransposedConvolution(_ConvolutionFunction):
     """y = conv_input_grad(x, w) + b; backward: conv_forward (cropped) and conv_weight_grad, swapped."""
 
     backward_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
-        x_batched = x if batched else x[np.newaxis]
-        y = kernels.conv_input_grad(x_batched, w, out_spatial, stride, pairs, dilation, groups)
-        if b is not None:
-            y += b.reshape(_bias_shape(len(stride)))
-        ctx.save_for_backward(x_batched, w)
-        ctx.geometry = (stride, pairs, dilation, groups)
-        ctx.batched = batched
-        return y if batched else y[0]
+    def out_channels(w, groups):
+        return w.shape[1] * groups
 
     @staticmethod
-    def backward(ctx, grad):
-        x, w = ctx.saved_tensors
-        gy = grad if ctx.batched else grad[np.newaxis]
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = kernels.conv_forward(gy, w, *ctx.geometry)
-            # output_padding >= stride (allowed when < dilation) makes the forward formula give extra
-            # trailing positions; they are not inputs of the transposed conv
-            gx = gx[(Ellipsis,) + tuple(slice(0, size) for size in x.shape[2:])]
-            gx = gx if ctx.batched else gx[0]
-        if ctx.needs_input_grad[1]:
-            gw = kernels.conv_weight_grad(gy, x, w.shape[2:], *ctx.geometry)
-        if ctx.needs_input_grad[2]:
-            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
-        return gx, gw, gb, None, None, None, None, None, None
+    def output(x, w, out_spatial, geometry):
+        return kernels.conv_input_grad(x, w, out_spatial, *geometry)
 
     @staticmethod
-    def meta(x, w, b, stride, pairs, dilation, groups, out_spatial, batched):
-        batch = x.shape[:1] if batched else ()
-        return batch + (w.shape[1] * groups,) + tuple(out_spatial), x.dtype
+    def input_grad(gy, w, in_spatial, geometry):
+        gx = kernels.conv_forward(gy, w, *geometry)
+        # output_padding >= stride (allowed when < dilation) makes the forward formula give extra
+        # trailing positions; they are not inputs of the transposed conv
+        return gx[(Ellipsis,) + tuple(slice(0, size) for size in in_spatial)]
+
+    @staticmethod
+    def weight_grad(x, gy, kernel, geometry):
+        return kernels.conv_weight_grad(gy, x, kernel, *geometry)
