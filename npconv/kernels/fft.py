@@ -18,8 +18,8 @@ import math
 
 import numpy as np
 
-try:  # scipy's pocketfft takes several threads and fast lengths; without scipy (an optional extra,
-    import scipy.fft  # `pip install npconv[scipy]`) the chooser never picks this algorithm
+try:  # scipy's pocketfft can use several threads; without scipy (an optional extra, `pip install
+    import scipy.fft  # npconv[scipy]`) NumPy's own pocketfft runs the same transforms on one thread
 except ImportError:
     scipy = None
 
@@ -33,13 +33,39 @@ CHUNK_BYTES = 4 * 2**20
 
 
 def supports(operation, x_shape, w_shape, stride, dilation, groups):
-    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups), when scipy is installed."""
-    return scipy is not None and operation in ("forward", "input_grad") and all(s == 1 for s in stride)
+    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups)."""
+    return operation in ("forward", "input_grad") and all(s == 1 for s in stride)
+
+
+def _rfftn(array, lengths, axes):
+    if scipy is not None:
+        return scipy.fft.rfftn(array, s=lengths, axes=axes, workers=threads.workers())
+    return np.fft.rfftn(array, s=lengths, axes=axes)
+
+
+def _irfftn(array, lengths, axes):
+    if scipy is not None:
+        return scipy.fft.irfftn(array, s=lengths, axes=axes, workers=threads.workers())
+    return np.fft.irfftn(array, s=lengths, axes=axes)
+
+
+def fast_length(n):
+    """The smallest 2^a 3^b 5^c >= n: a length pocketfft transforms fast."""
+    best = 1 << max(0, (n - 1).bit_length())
+    power5 = 1
+    while power5 < best:
+        power35 = power5
+        while power35 < best:
+            candidate = power35 << max(0, (-(-n // power35) - 1).bit_length())  # times the power of 2 needed
+            best = min(best, candidate)
+            power35 *= 3
+        power5 *= 5
+    return best
 
 
 def fft_lengths(padded):
-    """Transform lengths: the padded sizes rounded up to sizes FFTPACK/pocketfft handle fast."""
-    return tuple(scipy.fft.next_fast_len(p, real=True) for p in padded)
+    """Transform lengths: the padded sizes rounded up to fast sizes."""
+    return tuple(fast_length(p) for p in padded)
 
 
 def conv_forward(x, w, stride, padding, dilation, groups):
@@ -60,8 +86,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     padded = np.zeros((batch, c_in) + lengths, dtype=dtype)
     padded[(Ellipsis,) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[2:], padding))] = x
     axes = tuple(range(2, 2 + d))
-    workers = threads.workers()
-    spectrum = scipy.fft.rfftn(padded, s=lengths, axes=axes, workers=workers)  # (N, C, *F)
+    spectrum = _rfftn(padded, lengths, axes)  # (N, C, *F)
     del padded
     freq_shape = spectrum.shape[2:]
     count = math.prod(freq_shape)
@@ -79,7 +104,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         taps = np.zeros((groups, stop - start, per_group) + dilated, dtype=dtype)
         taps[(Ellipsis,) + tuple(slice(None, None, dl) for dl in dilation)] = w_grouped[:, start:stop]
         # conj(DFT) of the kernel = DFT of the kernel reversed (circularly): spectrum of a correlation
-        spectrum_w = np.conj(scipy.fft.rfftn(taps, s=lengths, axes=tuple(range(3, 3 + d)), workers=workers))
+        spectrum_w = np.conj(_rfftn(taps, lengths, tuple(range(3, 3 + d))))
         # (G, c, C/G, *F) -> (F, G, C/G, c)
         spectrum_w = spectrum_w.reshape(groups, stop - start, per_group, count).transpose(3, 0, 2, 1)
         out_spectrum[:, :, :, start:stop] = np.matmul(by_frequency, spectrum_w)
@@ -88,7 +113,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     # (*F, G, N, C_out/G) -> (N, G, C_out/G, *F)
     order = (d + 1, d, d + 2) + tuple(range(d))
     out_spectrum = np.ascontiguousarray(out_spectrum.transpose(order)).reshape((batch, c_out) + freq_shape)
-    full = scipy.fft.irfftn(out_spectrum, s=lengths, axes=axes, workers=workers)
+    full = _irfftn(out_spectrum, lengths, axes)
     crop = full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)]
     return np.ascontiguousarray(crop, dtype=dtype)
 

@@ -280,3 +280,11 @@ def test_pointwise_kernels_as_one_batched_gemm(dims):
     x, w = random_arrays(10, np.float64, (3, 6) + (5,) * dims, (4, 3) + (1,) * dims)
     check_algorithm("tiled_gemm", x, w, (1,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
     check_algorithm("tiled_gemm", x, w, (2,) * dims, ((1, 0),) * dims, (1,) * dims, 2)
+
+
+def test_fft_without_scipy_uses_numpy_fft(monkeypatch):
+    """scipy is optional: NumPy's pocketfft gives the same result; the fast lengths match scipy's rule."""
+    x, w = random_arrays(11, np.float64, (2, 3, 13, 11), (4, 3, 7, 5))
+    monkeypatch.setattr(fft, "scipy", None)
+    check_algorithm("fft", x, w, (1, 1), ((3, 2), (2, 2)), (1, 2), 1)
+    assert [fft.fast_length(n) for n in (1, 7, 11, 13, 17, 97, 121)] == [1, 8, 12, 15, 18, 100, 125]
