@@ -28,6 +28,8 @@ import math
 import sys
 import traceback
 
+from ..nn.modules.container import _runs_repr
+from ..nn.modules.module import _addindent, _layout_repr
 from .trace import meta_inputs, trace
 
 __all__ = ["get_model_complexity_info", "flops_to_string", "params_to_string"]
@@ -268,13 +270,6 @@ def _accumulate(module, per_module, what, rules):
     return sum(_accumulate(child, per_module, what, rules) for child in module.children())
 
 
-def _addindent(text, spaces):
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
-
-
 def _repr_with_flops(module, per_module, rules, batch, total_flops, total_params, flops_units, param_units,
                      precision):
     """torch's Module.__repr__ with ptflops' statistics in front of each layer's extra_repr."""
@@ -290,31 +285,9 @@ def _repr_with_flops(module, per_module, rules, batch, total_flops, total_params
                                           param_units, precision))
                    for key, child in module._modules.items() if child is not None]
     if type(module).__name__ == "ModuleList":
-        return _module_list_repr(child_texts)
+        return _runs_repr("ModuleList", [text for _, text in child_texts])
     child_lines = ["(" + key + "): " + _addindent(text, 2) for key, text in child_texts]
-    lines = extra_lines + child_lines
-    main = type(module).__name__ + "("
-    if lines:
-        if len(extra_lines) == 1 and not child_lines:
-            main += extra_lines[0]
-        else:
-            main += "\n  " + "\n  ".join(lines) + "\n"
-    return main + ")"
-
-
-def _module_list_repr(child_texts):
-    """torch's ModuleList repr: runs of identical children print once as ``(0-2): 3 x Layer(...)``."""
-    if not child_texts:
-        return "ModuleList()"
-    runs = []  # [first index, last index, text]
-    for index, (_, text) in enumerate(child_texts):
-        if runs and runs[-1][2] == text:
-            runs[-1][1] = index
-        else:
-            runs.append([index, index, text])
-    lines = [_addindent(f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}", 2)
-             for first, last, text in runs]
-    return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+    return _layout_repr(type(module).__name__, extra_lines, child_lines)
 
 
 def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_strings=True,

@@ -15,6 +15,23 @@ def _checked_index(idx, length):
     return idx % length if length else idx
 
 
+def _runs_repr(name, reprs):
+    """torch's ModuleList repr: runs of identical children print once, as ``(0-2): 3 x Linear(...)``."""
+    if not reprs:
+        return name + "()"
+    runs = []  # [start, end, repr]
+    for i, r in enumerate(reprs):
+        if runs and runs[-1][2] == r:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, r])
+    lines = []
+    for start, end, r in runs:
+        line = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
+        lines.append(_addindent(line, 2))
+    return name + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored, as torch)."""
 
@@ -163,21 +180,7 @@ class ModuleList(Module):
         return module
 
     def __repr__(self):
-        # torch compresses runs of identical children: "(0-2): 3 x Linear(...)"
-        reprs = [repr(m) for m in self]
-        if not reprs:
-            return self._get_name() + "()"
-        runs = []  # [start, end, repr]
-        for i, r in enumerate(reprs):
-            if runs and runs[-1][2] == r:
-                runs[-1][1] = i
-            else:
-                runs.append([i, i, r])
-        lines = []
-        for start, end, r in runs:
-            line = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
-            lines.append(_addindent(line, 2))
-        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+        return _runs_repr(self._get_name(), [repr(m) for m in self])
 
 
 class ModuleDict(Module):

@@ -58,6 +58,19 @@ def _addindent(text, spaces):
     return first + "\n" + "\n".join(" " * spaces + line for line in lines)
 
 
+def _layout_repr(name, extra_lines, child_lines):
+    """torch's Module repr from its parts: ``Name(extra)`` on one line when there is one extra line and
+    no child, else one indented line per part."""
+    lines = extra_lines + child_lines
+    main = name + "("
+    if lines:
+        if len(extra_lines) == 1 and not child_lines:
+            main += extra_lines[0]
+        else:
+            main += "\n  " + "\n  ".join(lines) + "\n"
+    return main + ")"
+
+
 class Module:
     """Base class for all layers: assign Parameters and Modules as attributes and they are registered."""
 
@@ -549,14 +562,7 @@ class Module:
     def __repr__(self):
         extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
         child_lines = [f"({key}): " + _addindent(repr(module), 2) for key, module in self._modules.items()]
-        lines = extra_lines + child_lines
-        main = self._get_name() + "("
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                main += extra_lines[0]
-            else:
-                main += "\n  " + "\n  ".join(lines) + "\n"
-        return main + ")"
+        return _layout_repr(self._get_name(), extra_lines, child_lines)
 
 
 def float_dtype():
