@@ -4,6 +4,8 @@
 
     # the call receives the module (torch or npconv) first, then the inputs as tensors of that module
     assert_matches_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, stride=2), [x_arr, w_arr])
+    # or a pair (npconv callable, torch callable) taking only the tensors, e.g. two layers built apart
+    assert_matches_torch((ours_layer, torch_layer), [x_arr], atol=ABSOLUTE_TOLERANCE)
     assert_same_error(lambda m, x: x.view(5), [np.zeros((2, 3))])          # same exception type
 
 ``assert_matches_torch`` builds tensors from the same arrays in both libraries (floating arrays require
@@ -12,6 +14,10 @@ dtype, values (float64 to 1e-7, float32 to 1e-4 relative by default; integers an
 whether it requires grad. Then it back-propagates the same random upstream gradient through every
 floating output that requires grad and compares the gradient of every input (both None, or equal).
 Outputs may be a tensor, a Python number/bool, or a (nested) tuple/list/namedtuple of them.
+``rtol``/``atol``/``grad_rtol`` take a number or a {dtype: number} table (``ABSOLUTE_TOLERANCE`` is the
+charter's bound as an absolute one: float64 1e-6, float32 1e-4); by default atol scales with the largest
+torch value. With ``expect_errors=True`` (random hyper-parameters that torch may refuse) a torch exception
+is part of the test: npconv must then raise the same built-in exception type, and None is returned.
 
 ``assert_module_matches_torch(factory, arrays)`` does the same for a layer: ``factory(m)`` builds the
 module in both libraries, torch's parameters and buffers are copied into npconv's, and the outputs, the
@@ -31,9 +37,18 @@ import torch
 import npconv
 
 __all__ = ["assert_matches_torch", "assert_module_matches_torch", "assert_same_error", "copy_torch_state",
-           "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "TOLERANCE"]
+           "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "TOLERANCE",
+           "ABSOLUTE_TOLERANCE"]
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4, np.dtype(np.float16): 1e-2}
+ABSOLUTE_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
+
+
+def _for_dtype(tolerance, dtype):
+    """A tolerance given as a number, a {dtype: number} table, or None (the default)."""
+    if isinstance(tolerance, dict):
+        return tolerance.get(np.dtype(dtype))
+    return tolerance
 
 
 def random_array(shape, dtype=np.float64, seed=0, low=-1.0, high=1.0):
@@ -109,6 +124,7 @@ def _assert_close(mine, theirs, what, rtol, atol):
             return
         a, b = np.asarray(mine), np.asarray(theirs)
     if b.dtype.kind == "f":
+        rtol, atol = _for_dtype(rtol, b.dtype), _for_dtype(atol, b.dtype)
         tol = rtol if rtol is not None else TOLERANCE.get(b.dtype, 1e-4)
         scale = float(np.max(np.abs(b[np.isfinite(b)]), initial=1.0))
         abs_tol = atol if atol is not None else tol * scale
@@ -141,7 +157,12 @@ def _backward_both(mine, theirs, seed):
             np_grads.append(npconv.from_numpy(g.copy()))
     if not torch_roots:
         return False
-    torch.autograd.backward(torch_roots, torch_grads)
+    try:
+        torch.autograd.backward(torch_roots, torch_grads)
+    except RuntimeError:
+        if any(t.numel() for t in torch_roots):
+            raise
+        return False  # torch refuses some backward passes of empty outputs (max_unpool into an empty volume)
     npconv.autograd.backward(np_roots, np_grads)
     return True
 
@@ -156,17 +177,37 @@ def _compare_grads(pairs, rtol, atol, grad_rtol):
         _assert_close(m.grad, t.grad, f"gradient of {name}", tol, atol)
 
 
+def _per_library(call):
+    """``call(m, *tensors)``, or a pair (npconv callable, torch callable) taking the tensors only."""
+    if isinstance(call, (tuple, list)):
+        ours, theirs = call
+        return lambda m, *tensors: (ours if m is npconv else theirs)(*tensors)
+    return call
+
+
 def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, requires_grad=None, seed=0,
-                         check_grad=True):
-    """Run ``call(m, *tensors)`` with m = torch and m = npconv on tensors made from the same ``arrays`` and
-    compare outputs and gradients (see the module docstring). Returns (npconv_output, torch_output)."""
+                         check_grad=True, expect_errors=False):
+    """Run ``call(m, *tensors)`` with m = torch and m = npconv (or a pair of callables, one per library) on
+    tensors made from the same ``arrays`` and compare outputs and gradients (see the module docstring).
+    Returns (npconv_output, torch_output), or None when torch raised and ``expect_errors`` allowed it."""
+    call = _per_library(call)
     arrays = _arrays(arrays)
     # check_grad=False alone gives inputs that need no grad; an explicit requires_grad= is honoured
     grads = [(check_grad or requires_grad is not None) and _wants_grad(a, requires_grad, i)
              for i, a in enumerate(arrays)]
     torch_inputs = [to_torch(a, g) for a, g in zip(arrays, grads)]
     np_inputs = [to_npconv(a, g) for a, g in zip(arrays, grads)]
-    torch_out = call(torch, *torch_inputs)
+    try:
+        torch_out = call(torch, *torch_inputs)
+    except Exception as torch_exc:  # noqa: BLE001 - the type is what we compare
+        if not expect_errors:
+            raise
+        try:
+            call(npconv, *np_inputs)
+        except Exception as npconv_exc:  # noqa: BLE001
+            _assert_same_type(npconv_exc, torch_exc)
+            return None
+        raise AssertionError(f"npconv did not raise (torch raised {type(torch_exc).__name__}: {torch_exc})")
     npconv_out = call(npconv, *np_inputs)
     mine, theirs = _compare_outputs(npconv_out, torch_out, rtol, atol)
     if check_grad and _backward_both(mine, theirs, seed):
@@ -226,6 +267,13 @@ def _builtin_type(exc):
     return next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
 
 
+def _assert_same_type(npconv_exc, torch_exc):
+    """The same built-in exception type (torch's own error classes count as the built-in they derive from)."""
+    assert _builtin_type(npconv_exc) is _builtin_type(torch_exc), (
+        f"npconv raised {type(npconv_exc).__name__}: {npconv_exc}\n"
+        f"torch raised {type(torch_exc).__name__}: {torch_exc}")
+
+
 def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
     """Both ``call(torch, *tensors)`` and ``call(npconv, *tensors)`` must raise, with the same built-in
     exception type; ``match`` (a regex) is searched in npconv's message. Returns (npconv_exc, torch_exc)."""
@@ -244,9 +292,7 @@ def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
         npconv_exc = exc
     assert torch_exc is not None, "torch did not raise"
     assert npconv_exc is not None, f"npconv did not raise (torch raised {type(torch_exc).__name__}: {torch_exc})"
-    assert _builtin_type(npconv_exc) is _builtin_type(torch_exc), (
-        f"npconv raised {type(npconv_exc).__name__}: {npconv_exc}\n"
-        f"torch raised {type(torch_exc).__name__}: {torch_exc}")
+    _assert_same_type(npconv_exc, torch_exc)
     if match is not None:
         assert re.search(match, str(npconv_exc)), f"npconv's message {str(npconv_exc)!r} does not match {match!r}"
     return npconv_exc, torch_exc

@@ -258,12 +258,15 @@ def max_unpool_forward(x, indices, out_spatial):
     n, c = x.shape[:2]
     plane = int(np.prod(out_spatial, dtype=np.int64))
     out = np.zeros((n * c, plane), dtype=x.dtype)
-    np.put_along_axis(out, indices.reshape(n * c, -1), x.reshape(n * c, -1), axis=1)
+    if plane:  # an empty volume receives nothing (torch then ignores the indices too)
+        np.put_along_axis(out, indices.reshape(n * c, -1), x.reshape(n * c, -1), axis=1)
     return out.reshape((n, c) + tuple(out_spatial))
 
 
 def max_unpool_backward(grad, indices):
     """Gradient of max unpooling: the output gradient read back at each index. (N, C, *O) -> (N, C, *I)."""
     n, c = grad.shape[:2]
+    if grad.size == 0:  # an empty volume: no value depended on the input
+        return np.zeros(indices.shape, dtype=grad.dtype)
     picked = np.take_along_axis(grad.reshape(n * c, -1), indices.reshape(n * c, -1), axis=1)
     return picked.reshape(indices.shape)

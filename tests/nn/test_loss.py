@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
-from tests.nn.oracle import check
+from tests.torch_compare import ABSOLUTE_TOLERANCE, assert_matches_torch
 
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 
@@ -43,11 +43,11 @@ def _weights(weight, lib):
 @given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.1, 0.5]))
 def test_cross_entropy_with_class_indices_matches_torch(case, reduction, smoothing):
     logits, target, ignore_index, weight, _ = case
-    check(lambda x, t: F.cross_entropy(x, t, _weights(weight, npconv), ignore_index=ignore_index,
-                                       reduction=reduction, label_smoothing=smoothing),
-          lambda x, t: TF.cross_entropy(x, t, _weights(weight, torch), ignore_index=ignore_index,
-                                        reduction=reduction, label_smoothing=smoothing),
-          logits, target)
+    assert_matches_torch((lambda x, t: F.cross_entropy(x, t, _weights(weight, npconv), ignore_index=ignore_index,
+                                                       reduction=reduction, label_smoothing=smoothing),
+                          lambda x, t: TF.cross_entropy(x, t, _weights(weight, torch), ignore_index=ignore_index,
+                                                        reduction=reduction, label_smoothing=smoothing)),
+                         [logits, target], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
@@ -56,17 +56,21 @@ def test_cross_entropy_with_probabilities_matches_torch(case, reduction, smoothi
     probabilities = rng.dirichlet(np.ones(logits.shape[1 if logits.ndim > 1 else 0]),
                                   size=logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else None)
     probabilities = np.moveaxis(probabilities, -1, 1 if logits.ndim > 1 else 0).astype(logits.dtype)
-    check(lambda x, p: F.cross_entropy(x, p, _weights(weight, npconv), reduction=reduction, label_smoothing=smoothing),
-          lambda x, p: TF.cross_entropy(x, p, _weights(weight, torch), reduction=reduction, label_smoothing=smoothing),
-          logits, probabilities)
+    assert_matches_torch((lambda x, p: F.cross_entropy(x, p, _weights(weight, npconv), reduction=reduction,
+                                                       label_smoothing=smoothing),
+                          lambda x, p: TF.cross_entropy(x, p, _weights(weight, torch), reduction=reduction,
+                                                        label_smoothing=smoothing)),
+                         [logits, probabilities], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(case=classification(), reduction=REDUCTIONS)
 def test_nll_loss_matches_torch(case, reduction):
     logits, target, ignore_index, weight, _ = case
-    check(lambda x, t: F.nll_loss(x, t, _weights(weight, npconv), ignore_index=ignore_index, reduction=reduction),
-          lambda x, t: TF.nll_loss(x, t, _weights(weight, torch), ignore_index=ignore_index, reduction=reduction),
-          logits, target)
+    assert_matches_torch((lambda x, t: F.nll_loss(x, t, _weights(weight, npconv), ignore_index=ignore_index,
+                                                  reduction=reduction),
+                          lambda x, t: TF.nll_loss(x, t, _weights(weight, torch), ignore_index=ignore_index,
+                                                   reduction=reduction)),
+                         [logits, target], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @st.composite
@@ -83,8 +87,9 @@ def test_regression_losses_match_torch(name, case, reduction):
     x, y, _ = case
     if y.size:
         y.flat[0] = x.flat[0]  # a zero difference: the kink of |x - y|
-    check(lambda a, b: getattr(F, name)(a, b, reduction=reduction),
-          lambda a, b: getattr(TF, name)(a, b, reduction=reduction), x, y)
+    assert_matches_torch((lambda a, b: getattr(F, name)(a, b, reduction=reduction),
+                          lambda a, b: getattr(TF, name)(a, b, reduction=reduction)),
+                         [x, y], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans())
@@ -93,9 +98,9 @@ def test_binary_cross_entropy_matches_torch(case, reduction, weighted):
     probabilities = np.asarray(1 / (1 + np.exp(-x)))
     targets = np.asarray(1 / (1 + np.exp(-y))).astype(x.dtype)
     weight = rng.uniform(0.5, 2, x.shape[-1:]).astype(x.dtype) if weighted and x.ndim else None
-    check(lambda p, t: F.binary_cross_entropy(p, t, _weights(weight, npconv), reduction=reduction),
-          lambda p, t: TF.binary_cross_entropy(p, t, _weights(weight, torch), reduction=reduction),
-          probabilities.astype(x.dtype), targets)
+    assert_matches_torch((lambda p, t: F.binary_cross_entropy(p, t, _weights(weight, npconv), reduction=reduction),
+                          lambda p, t: TF.binary_cross_entropy(p, t, _weights(weight, torch), reduction=reduction)),
+                         [probabilities.astype(x.dtype), targets], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans(), positive=st.booleans())
@@ -105,22 +110,27 @@ def test_binary_cross_entropy_with_logits_matches_torch(case, reduction, weighte
     last = x.shape[-1:] if x.ndim else ()
     weight = rng.uniform(0.5, 2, last).astype(x.dtype) if weighted else None
     pos_weight = rng.uniform(0.5, 3, last).astype(x.dtype) if positive else None
-    check(lambda a, t: F.binary_cross_entropy_with_logits(a, t, _weights(weight, npconv), reduction=reduction,
-                                                          pos_weight=_weights(pos_weight, npconv)),
-          lambda a, t: TF.binary_cross_entropy_with_logits(a, t, _weights(weight, torch), reduction=reduction,
-                                                           pos_weight=_weights(pos_weight, torch)),
-          np.asarray(x * 10), targets)
+    assert_matches_torch((lambda a, t: F.binary_cross_entropy_with_logits(a, t, _weights(weight, npconv),
+                                                                          reduction=reduction,
+                                                                          pos_weight=_weights(pos_weight, npconv)),
+                          lambda a, t: TF.binary_cross_entropy_with_logits(a, t, _weights(weight, torch),
+                                                                           reduction=reduction,
+                                                                           pos_weight=_weights(pos_weight, torch))),
+                         [np.asarray(x * 10), targets], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 def test_losses_are_stable_at_the_extremes():
     x = np.array([0.0, 1.0, 1e-30, 1 - 1e-7], dtype=np.float32)
     t = np.array([1.0, 0.0, 1.0, 0.0], dtype=np.float32)
-    check(lambda a, b: F.binary_cross_entropy(a, b, reduction="none"),
-          lambda a, b: TF.binary_cross_entropy(a, b, reduction="none"), x, t, grad=False)
+    assert_matches_torch((lambda a, b: F.binary_cross_entropy(a, b, reduction="none"),
+                          lambda a, b: TF.binary_cross_entropy(a, b, reduction="none")),
+                         [x, t], check_grad=False, atol=ABSOLUTE_TOLERANCE)
     logits = np.array([[1000.0, -1000.0, 0.0]], dtype=np.float32)
-    check(lambda a, b: F.cross_entropy(a, b), lambda a, b: TF.cross_entropy(a, b), logits, np.array([1]))
-    check(lambda a, b: F.binary_cross_entropy_with_logits(a, b), lambda a, b: TF.binary_cross_entropy_with_logits(a, b),
-          logits, np.array([[0.0, 1.0, 0.5]], dtype=np.float32))
+    assert_matches_torch((lambda a, b: F.cross_entropy(a, b), lambda a, b: TF.cross_entropy(a, b)),
+                         [logits, np.array([1])], atol=ABSOLUTE_TOLERANCE)
+    assert_matches_torch((lambda a, b: F.binary_cross_entropy_with_logits(a, b),
+                          lambda a, b: TF.binary_cross_entropy_with_logits(a, b)),
+                         [logits, np.array([[0.0, 1.0, 0.5]], dtype=np.float32)], atol=ABSOLUTE_TOLERANCE)
 
 
 def test_cross_entropy_worked_example():
@@ -174,10 +184,13 @@ def test_modules_match_torch_in_repr_and_state_dict(build):
 def test_loss_modules_compute_as_functions():
     rng = np.random.default_rng(3)
     logits, target = rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
-    check(npconv.nn.CrossEntropyLoss(label_smoothing=0.2), torch.nn.CrossEntropyLoss(label_smoothing=0.2), logits, target)
-    check(npconv.nn.NLLLoss(reduction="sum"), torch.nn.NLLLoss(reduction="sum"), logits, target)
-    check(npconv.nn.MSELoss(), torch.nn.MSELoss(), logits, logits * 0.5)
-    check(npconv.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), logits, (logits > 0).astype(float))
+    assert_matches_torch((npconv.nn.CrossEntropyLoss(label_smoothing=0.2),
+                          torch.nn.CrossEntropyLoss(label_smoothing=0.2)), [logits, target], atol=ABSOLUTE_TOLERANCE)
+    assert_matches_torch((npconv.nn.NLLLoss(reduction="sum"), torch.nn.NLLLoss(reduction="sum")),
+                         [logits, target], atol=ABSOLUTE_TOLERANCE)
+    assert_matches_torch((npconv.nn.MSELoss(), torch.nn.MSELoss()), [logits, logits * 0.5], atol=ABSOLUTE_TOLERANCE)
+    assert_matches_torch((npconv.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss()),
+                         [logits, (logits > 0).astype(float)], atol=ABSOLUTE_TOLERANCE)
 
 
 def test_legacy_size_average_maps_to_reduction():

@@ -8,8 +8,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
-from tests.nn.oracle import check
-from tests.torch_compare import assert_shape_only_matches_torch
+from tests.torch_compare import ABSOLUTE_TOLERANCE, assert_matches_torch, assert_shape_only_matches_torch
 
 FUNCTIONS = {
     "max": ([None, F.max_pool1d, F.max_pool2d, F.max_pool3d], [None, TF.max_pool1d, TF.max_pool2d, TF.max_pool3d]),
@@ -77,9 +76,10 @@ def test_max_pool_matches_torch(dims, data):
     args = data.draw(window_arguments(dims))
     return_indices = data.draw(st.booleans())
     ours, theirs = pair("max", dims)
-    check(lambda t: ours(t, **args, return_indices=return_indices),
-          lambda t: theirs(t, **args, return_indices=return_indices), x,
-          grad=torch_max_pool_is_safe(x, dims, args))
+    assert_matches_torch((lambda t: ours(t, **args, return_indices=return_indices),
+                          lambda t: theirs(t, **args, return_indices=return_indices)),
+                         [x],
+                         check_grad=torch_max_pool_is_safe(x, dims, args), atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(dims=st.integers(1, 3), data=st.data())
@@ -91,7 +91,8 @@ def test_avg_pool_matches_torch(dims, data):
     if dims > 1:
         args["divisor_override"] = data.draw(st.sampled_from([None, 1, 3]))
     ours, theirs = pair("avg", dims)
-    check(lambda t: ours(t, **args), lambda t: theirs(t, **args), x)
+    assert_matches_torch((lambda t: ours(t, **args), lambda t: theirs(t, **args)),
+                         [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(dims=st.integers(1, 3), data=st.data())
@@ -102,10 +103,13 @@ def test_adaptive_pools_match_torch(dims, data):
         size = (None,) + size[1:]
     output_size = per_dim_or_int(data.draw, size)
     ours, theirs = pair("aavg", dims)
-    check(lambda t: ours(t, output_size), lambda t: theirs(t, output_size), x)
+    assert_matches_torch((lambda t: ours(t, output_size), lambda t: theirs(t, output_size)),
+                         [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
     return_indices = data.draw(st.booleans())
     ours, theirs = pair("amax", dims)
-    check(lambda t: ours(t, output_size, return_indices), lambda t: theirs(t, output_size, return_indices), x)
+    assert_matches_torch((lambda t: ours(t, output_size, return_indices),
+                          lambda t: theirs(t, output_size, return_indices)),
+                         [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(dims=st.integers(1, 3), data=st.data())
@@ -118,8 +122,9 @@ def test_lp_pool_matches_torch(dims, data):
     if dims == 1 and isinstance(kernel, tuple):
         kernel = kernel[0]  # torch's lp_pool1d multiplies by kernel_size: it must be an int
     ours, theirs = pair("lp", dims)
-    check(lambda t: ours(t, norm, kernel, args["stride"], args["ceil_mode"]),
-          lambda t: theirs(t, norm, kernel, args["stride"], args["ceil_mode"]), x)
+    assert_matches_torch((lambda t: ours(t, norm, kernel, args["stride"], args["ceil_mode"]),
+                          lambda t: theirs(t, norm, kernel, args["stride"], args["ceil_mode"])),
+                         [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 @given(dims=st.integers(1, 3), data=st.data())
@@ -136,14 +141,10 @@ def test_max_unpool_inverts_max_pool_as_torch(dims, data):
     explicit = data.draw(st.booleans())
     output_size = tuple(x.shape[-dims:]) if explicit else None
     ours, theirs = pair("unpool", dims)
-    idx = indices.numpy()
-    if stride != kernel:
-        # Overlapping windows can pick one element twice; torch then writes it in an unspecified
-        # order, so compare only the positions and gradients (values written twice are equal anyway).
-        pass
-    check(lambda v, i: ours(v, npconv.from_numpy(i), kernel, stride, padding, output_size),
-          lambda v, i: theirs(v, torch.from_numpy(i), kernel, stride, padding, output_size),
-          pooled.numpy(), idx)
+    # Overlapping windows can pick one element twice: it is then written twice, with the same value.
+    assert_matches_torch((lambda v, i: ours(v, i, kernel, stride, padding, output_size),
+                          lambda v, i: theirs(v, i, kernel, stride, padding, output_size)),
+                         [pooled.numpy(), indices.numpy()], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,6 +168,10 @@ def test_max_unpool_inverts_max_pool_as_torch(dims, data):
     lambda F, x: F.adaptive_max_pool2d(x[None], 1),
     lambda F, x: F.adaptive_avg_pool1d(x, 1),
     lambda F, x: F.max_unpool2d(x, F.max_pool2d(x, 1, return_indices=True)[1] + 100, 2),
+    lambda F, x: F.max_unpool1d(x[0, 0, 0], F.max_pool1d(x[0, 0, :1], 1, return_indices=True)[1][0], 2),
+    lambda F, x: F.max_unpool1d(x, F.max_pool2d(x, 1, return_indices=True)[1], 2),   # wrong rank: 2-d words
+    lambda F, x: F.max_unpool2d(x[0, 0], F.max_pool1d(x[0], 1, return_indices=True)[1][0], 2),
+    lambda F, x: F.max_unpool3d(x[0], F.max_pool2d(x[0], 1, return_indices=True)[1], 2),
     # max_pool1d without indices is a kernel of its own in torch, with its own messages
     lambda F, x: F.max_pool1d(x[0], 3, padding=2),
     lambda F, x: F.max_pool1d(x[0], 7),
@@ -213,8 +218,8 @@ def test_ties_pick_the_first_maximum_in_scan_order():
 
 def test_nan_wins_and_the_last_nan_is_reported():
     x = np.array([[[1.0, np.nan, 3.0, np.nan, 2.0]]])
-    check(lambda t: F.max_pool1d(t, 5, return_indices=True),
-          lambda t: TF.max_pool1d(t, 5, return_indices=True), x)
+    assert_matches_torch((lambda t: F.max_pool1d(t, 5, return_indices=True),
+                          lambda t: TF.max_pool1d(t, 5, return_indices=True)), [x], atol=ABSOLUTE_TOLERANCE)
 
 
 def test_stride2_conv_against_conv_then_2x2_max_pool():
@@ -225,8 +230,9 @@ def test_stride2_conv_against_conv_then_2x2_max_pool():
     strided, plain = npconv.nn.Conv2d(1, 4, 3, stride=2), npconv.nn.Conv2d(1, 4, 3)
     for ours, theirs in ((strided, strided_t), (plain, plain_t)):
         ours.load_state_dict({k: npconv.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
-    by_stride = check(strided, strided_t, x)[0]
-    by_pool = check(lambda t: F.max_pool2d(plain(t), 2), lambda t: TF.max_pool2d(plain_t(t), 2), x)[0]
+    by_stride = assert_matches_torch((strided, strided_t), [x], atol=ABSOLUTE_TOLERANCE)[0]
+    by_pool = assert_matches_torch((lambda t: F.max_pool2d(plain(t), 2),
+                                    lambda t: TF.max_pool2d(plain_t(t), 2)), [x], atol=ABSOLUTE_TOLERANCE)[0]
     assert tuple(by_stride.shape) == tuple(by_pool.shape) == (1, 4, 13, 13)
 
 
@@ -262,22 +268,23 @@ def test_modules_compute_as_functions(data):
     for build in [lambda nn: nn.MaxPool2d(3, 2, 1, ceil_mode=True), lambda nn: nn.AvgPool2d(2, 1, 1, False, False),
                   lambda nn: nn.AdaptiveAvgPool2d((2, None)), lambda nn: nn.AdaptiveMaxPool2d(2),
                   lambda nn: nn.LPPool2d(2, 2)]:
-        check(build(npconv.nn), build(torch.nn), x)
+        assert_matches_torch((build(npconv.nn), build(torch.nn)), [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
 def test_integer_inputs_pool_like_torch():
     x = np.random.default_rng(0).integers(-5, 5, (1, 2, 5, 5))
-    check(lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
-          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True), x, grad=False)
+    assert_matches_torch((lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
+                          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True)),
+                         [x], check_grad=False, atol=ABSOLUTE_TOLERANCE)
 
 
 def test_kernel_functions_agree_with_torch_on_a_large_map():
     """The kernels on a 2x8x40x40 map (many windows, many ties) against torch, forward and indices."""
     x = np.round(np.random.default_rng(5).standard_normal((2, 8, 40, 40)) * 2)
-    check(lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
-          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True), x)
-    check(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
-          lambda t: TF.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x)
+    assert_matches_torch((lambda t: F.max_pool2d(t, 3, 2, 1, return_indices=True),
+                          lambda t: TF.max_pool2d(t, 3, 2, 1, return_indices=True)), [x], atol=ABSOLUTE_TOLERANCE)
+    assert_matches_torch((lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
+                          lambda t: TF.avg_pool2d(t, 3, 2, 1, count_include_pad=False)), [x], atol=ABSOLUTE_TOLERANCE)
 
 
 SHAPE_ONLY_CALLS = {

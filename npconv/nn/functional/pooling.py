@@ -658,12 +658,13 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
-    rank = max(n, 2) + 1
-    if input.dim() not in (rank, rank + 1) or (n == 1 and input.dim() not in (2, 3)):
-        what = f"{n + 1}D or {n + 2}D"
-        raise RuntimeError(f"Input to max_unpooling{n}d should be a {what} Tensor, but got a tensor with "
-                           f"{input.dim()} dimensions.")
-    if not (input.is_meta or indices.is_meta):  # shape-only mode: no index values to check
+    if input.dim() not in (n + 1, n + 2):
+        # torch runs the 1-d op as the 2-d one on the input with a trailing unit dim: its words
+        kernel_dims, shown = max(n, 2), input.dim() + (n == 1)
+        raise RuntimeError(f"Input to max_unpooling{kernel_dims}d should be a {kernel_dims + 1}d or "
+                           f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
+    # no index values in shape-only mode; torch reads none when the output is empty
+    if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
     return _MaxUnpool.apply(input, indices, n, out)
 
