@@ -1,5 +1,4 @@
 """The chooser: never an algorithm that is invalid for the arguments; forcing through use() and backends."""
-import importlib
 import os
 import subprocess
 import sys
@@ -9,13 +8,12 @@ import pytest
 from hypothesis import given, strategies as st
 
 import npconv
-from npconv import kernels
+from npconv import backends, kernels
 from npconv.kernels import chooser
 from npconv.kernels.geometry import output_spatial
 from tests.strategies import conv_arguments
 
 OPERATIONS = ["forward", "input_grad", "weight_grad"]
-backends = importlib.import_module("npconv.backends")  # the module, whatever npconv/__init__ binds to the name
 
 
 @st.composite
