@@ -43,6 +43,18 @@ def _check_stride(stride):
         raise ValueError(f"stride must be positive, got {stride}")
 
 
+def _window_count(a, ceil_mode):
+    """How many positions the dilated kernel takes along one padded dim (``a``: that dim's arguments):
+    convolution's rule, which is pooling's with ``ceil_mode=False``."""
+    _check_stride(a["stride"])
+    span = a["dilation"] * (a["kernel_size"] - 1) + 1
+    rounding = a["stride"] - 1 if ceil_mode else 0
+    count = (a["size"] + 2 * a["padding"] - span + rounding) // a["stride"] + 1
+    if ceil_mode and (count - 1) * a["stride"] >= a["size"] + a["padding"]:
+        count -= 1
+    return count
+
+
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """Output size of a convolution along each spatial dimension.
 
@@ -53,12 +65,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """
     per_dim, as_tuple = _broadcast(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                                    dilation=dilation)
-    out = []
-    for a in per_dim:
-        _check_stride(a["stride"])
-        span = a["dilation"] * (a["kernel_size"] - 1) + 1
-        out.append((a["size"] + 2 * a["padding"] - span) // a["stride"] + 1)
-    return _pack(out, as_tuple)
+    return _pack([_window_count(a, ceil_mode=False) for a in per_dim], as_tuple)
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
@@ -92,16 +99,7 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
         stride = kernel_size  # torch treats stride=None and stride=[] both as "same as kernel_size"
     per_dim, as_tuple = _broadcast(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                                    dilation=dilation)
-    out = []
-    for a in per_dim:
-        _check_stride(a["stride"])
-        span = a["dilation"] * (a["kernel_size"] - 1) + 1
-        rounding = a["stride"] - 1 if ceil_mode else 0
-        count = (a["size"] + 2 * a["padding"] - span + rounding) // a["stride"] + 1
-        if ceil_mode and (count - 1) * a["stride"] >= a["size"] + a["padding"]:
-            count -= 1
-        out.append(count)
-    return _pack(out, as_tuple)
+    return _pack([_window_count(a, ceil_mode) for a in per_dim], as_tuple)
 
 
 def same_padding(kernel_size, dilation=1):
