@@ -310,17 +310,22 @@ def _bind(function, args, kwargs):
         return {"args": args, **kwargs}
 
 
+def _run_recorded(recorder, call, original, args, kwargs):
+    """Run the wrapped module or function; its record is closed even when it raises (output None)."""
+    output = None
+    try:
+        output = original(*args, **kwargs)
+        return output
+    finally:
+        recorder.close(call, list(args) + list(kwargs.values()), output)
+
+
 def _wrap_forward(recorder, module, name, type_name):
     original = module.forward
 
     def forward(*args, **kwargs):
         call = recorder.open("module", name, type_name, module=module)
-        output = None
-        try:
-            output = original(*args, **kwargs)
-            return output
-        finally:
-            recorder.close(call, list(args) + list(kwargs.values()), output)
+        return _run_recorded(recorder, call, original, args, kwargs)
     return forward
 
 
@@ -333,12 +338,7 @@ def _wrap_function(recorder, original, label):
         prefix = f"{parent.name}/" if parent is not None and parent.name else ""
         call = recorder.open("function", f"{prefix}{label}:{siblings + 1}", label, function=original,
                              arguments=arguments)
-        output = None
-        try:
-            output = original(*args, **kwargs)
-            return output
-        finally:
-            recorder.close(call, list(args) + list(kwargs.values()), output)
+        return _run_recorded(recorder, call, original, args, kwargs)
     wrapper.__wrapped__ = original
     return wrapper
 
