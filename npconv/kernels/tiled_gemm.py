@@ -151,8 +151,9 @@ class _RowColumns:
     The padded input is split by phase and flattened per image, ``(G, C/G, N, cells)`` per phase, with
     one spare row: the last needed row of the last image reads up to a row past the grid (the wide
     positions beyond each row's outputs, computed and thrown away).  A tile's columns are, for each
-    kernel offset, one slice of those cells at the offset's shift; with stride 1 all offsets read the one
-    phase and the whole tile is a single copy from a strided window view.
+    kernel offset, one slice of those cells at the offset's shift.  With stride 1 all offsets read the one
+    phase and the whole tile is a single copy from a strided window view; undilated strided kernels take
+    one such copy per phase (offsets r + s*j of phase r shift by j cells); others copy offset by offset.
     """
 
     def __init__(self, x, groups, padding, kernel, stride, dilation, out_spatial):
@@ -167,14 +168,26 @@ class _RowColumns:
         self.phases = geo.to_phases(x, groups, padding, stride, self.grid, used).reshape(
             tuple(stride) + (groups, self.per_group, batch, math.prod(self.grid)))
         self.rows = len(self.starts) * self.per_group
-        self.window = None
+        # windows: (offsets they fill, as slices of the kernel axes; read-only view (G, *J, C/G, N, span))
+        self.windows = None
         if all(s == 1 for s in stride):
-            cells = self.phases[(0,) * len(stride)]
-            item = cells.itemsize
-            offset_strides = tuple(dl * math.prod(self.grid[i + 1:]) * item for i, dl in enumerate(dilation))
-            shape = (groups,) + tuple(kernel) + (self.per_group, batch, self.rows_needed * self.row_cells)
-            strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
-            self.window = np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
+            self.windows = [(tuple(slice(None) for _ in kernel), self._window((0,) * len(stride), kernel, dilation))]
+        elif all(dl == 1 for dl in dilation):  # offsets k = r + s * j of phase r shift by j cells
+            self.windows = []
+            for phase in sorted(used):
+                counts = tuple(len(range(r, k, st)) for r, k, st in zip(phase, kernel, stride))
+                self.windows.append((tuple(slice(r, None, st) for r, st in zip(phase, stride)),
+                                     self._window(phase, counts, (1,) * len(stride))))
+        self.kernel = tuple(kernel)
+
+    def _window(self, phase, counts, steps):
+        """View ``(G, *counts, C/G, N, span)`` of ``phase``'s cells: entry j reads ``j * steps`` cells in."""
+        cells = self.phases[phase]
+        item = cells.itemsize
+        offset_strides = tuple(step * math.prod(self.grid[i + 1:]) * item for i, step in enumerate(steps))
+        shape = (self.groups,) + tuple(counts) + (self.per_group, self.batch, self.rows_needed * self.row_cells)
+        strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
+        return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
 
     def tiles(self, width):
         """Tiles (first image, stop, first row, stop) of at most about ``width`` columns, and the widest."""
@@ -186,8 +199,10 @@ class _RowColumns:
         count = (r1 - r0) * self.row_cells
         tile = buffer[:, :, :(n1 - n0) * count]
         cells = slice(r0 * self.row_cells, r1 * self.row_cells)
-        if self.window is not None:
-            np.copyto(tile.reshape(self.window.shape[:-2] + (n1 - n0, count)), self.window[..., n0:n1, cells])
+        if self.windows is not None:
+            by_offset = tile.reshape((self.groups,) + self.kernel + (self.per_group, n1 - n0, count))
+            for offsets, window in self.windows:
+                np.copyto(by_offset[(slice(None),) + offsets], window[..., n0:n1, cells])
             return tile
         by_image = tile.reshape(self.groups, self.rows, n1 - n0, count)
         for index, (phase, start) in enumerate(self.starts):
