@@ -1,4 +1,9 @@
 """Activations (npconv/nn/functional/activation.py, npconv/nn/modules/activation.py) against torch."""
+import importlib
+import io
+import math
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -118,3 +123,61 @@ def test_shape_only_mode_computes_nothing(name, dtype):
             return ELEMENTWISE[name](m.nn.functional)(x)
         return getattr(m.nn.functional, name)(x, dim=1)
     assert_shape_only_matches_torch(call, [np.zeros((2, 3, 4, 5), dtype=dtype)])
+
+
+# ---------------------------------------------------------------------------------------------
+# gelu without scipy: npconv's own vectorised erf
+
+ACTIVATION_MODULE = importlib.import_module("npconv.nn.functional.activation")
+
+
+def _erf_grid():
+    boundaries = np.array([1.0, 2.5, 4.0, 6.0])
+    near = np.concatenate([boundaries, np.nextafter(boundaries, 0), np.nextafter(boundaries, 10)])
+    tiny = np.geomspace(1e-300, 1.0, 3000)
+    grid = np.concatenate([np.linspace(-8, 8, 400_001), near, tiny, [0.0, 5e-324, 30.0, 1e300]])
+    return np.concatenate([grid, -grid])
+
+
+def test_numpy_erf_equals_math_erf_on_a_dense_grid():
+    x = _erf_grid()
+    mine = ACTIVATION_MODULE._erf_float64(x)
+    expected = np.array([math.erf(v) for v in x])
+    relative = np.abs(mine - expected) / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    assert relative.max() <= 1e-15, f"erf({x[relative.argmax()]!r}): relative error {relative.max():.2e}"
+    assert np.array_equal(np.signbit(mine), np.signbit(expected))  # erf(-0.0) = -0.0
+
+
+def test_numpy_erf_special_values():
+    erf = ACTIVATION_MODULE._erf_float64
+    result = erf(np.array([np.inf, -np.inf, np.nan]))
+    assert result[0] == 1.0 and result[1] == -1.0 and np.isnan(result[2])
+    assert erf(np.zeros((2, 0))).shape == (2, 0)
+
+
+@given(x=arrays())
+def test_gelu_with_the_numpy_erf_matches_torch(x):
+    with pytest.MonkeyPatch.context() as patch:  # gelu as it runs where scipy is not installed
+        patch.setattr(ACTIVATION_MODULE, "_erf", ACTIVATION_MODULE._erf_float64)
+        assert_matches_torch(lambda m, t: m.nn.functional.gelu(t), [x], atol=ABSOLUTE_TOLERANCE)
+
+
+def test_without_scipy_gelu_uses_the_numpy_erf():
+    """A fresh interpreter in which scipy cannot be imported: gelu still computes torch's values."""
+    x = np.linspace(-9, 9, 1001)
+    program = ("import sys, numpy as np\n"
+               "sys.modules['scipy'] = None\n"
+               "import npconv, npconv.nn.functional as F\n"
+               "module = sys.modules['npconv.nn.functional.activation']\n"
+               "assert module._erf is module._erf_float64, module._erf\n"
+               "x = npconv.tensor(np.linspace(-9, 9, 1001), dtype=npconv.float64, requires_grad=True)\n"
+               "y = F.gelu(x)\n"
+               "y.sum().backward()\n"
+               "np.save(sys.stdout.buffer, np.stack([y.detach().numpy(), x.grad.numpy()]))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True)
+    values, grads = np.load(io.BytesIO(done.stdout))
+    t = torch.from_numpy(x).requires_grad_()
+    expected = TF.gelu(t)
+    expected.sum().backward()
+    np.testing.assert_allclose(values, expected.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grads, t.grad.numpy(), rtol=1e-6, atol=1e-6)
