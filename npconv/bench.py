@@ -476,7 +476,11 @@ def run(args):
         _set_threads(args.threads)
     if args.algorithm:
         from npconv import backends
-        backends.conv_algorithm = args.algorithm
+        try:
+            backends.conv_algorithm = args.algorithm
+        except ValueError as error:
+            print(f"npconv bench: {error}")
+            return 2
     _clock[0] = CLOCKS[args.clock]
     cases = _selected_cases(args.cases)
     if not cases:
