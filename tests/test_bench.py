@@ -1,0 +1,63 @@
+"""npconv.bench: the benchmark suite's plumbing on tiny cases (timings themselves are not tested)."""
+import argparse
+
+import numpy as np
+import pytest
+
+from npconv import bench
+
+TINY = (bench.Case("tiny 3x3", "conv", (2, 4, 8, 8), (4, 4, 3, 3), dict(padding=1)),
+        bench.Case("tiny transposed", "conv_transpose", (1, 4, 5, 5), (4, 2, 4, 4), dict(stride=2, padding=1)))
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_rows_have_times_error_and_memory(backward):
+    rows = bench.run_suite(TINY, backward=backward, repeat=1)
+    for row in rows:
+        assert row["npconv"] > 0 and row["torch"] > 0 and row["gflops"] > 0
+        assert row["error"] < 1e-5  # float32 against torch
+        assert row["memory"] > 0 and row["io_bytes"] > 0
+    table = bench.format_table(rows)
+    assert "tiny 3x3" in table and "geometric mean" in table and "worst case" in table
+
+
+def test_flops_count_multiply_adds_of_the_forward():
+    conv, transposed = TINY
+    assert conv.macs((2, 4, 8, 8)) == 2 * 4 * 64 * 4 * 9
+    assert transposed.macs((1, 2, 10, 10)) == 4 * 25 * 2 * 16  # every input pixel scatters the kernel
+
+
+def test_suite_covers_the_issue_shapes():
+    names = " ".join(case.name for case in bench.SUITE)
+    for word in ("3x3", "5x5", "stem", "stride-2", "depthwise", "grouped", "dilated", "1x1", "1-d", "3-d",
+                 "transposed", "LeNet"):
+        assert word in names
+
+
+def test_interleaved_timing_runs_both_alternately():
+    calls = []
+    first, second = bench.time_interleaved(lambda: calls.append("a"), lambda: calls.append("b"), repeat=3)
+    assert calls == ["a", "b"] * 4 and first >= 0 and second >= 0
+
+
+def run_cli(*words):
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    return bench.run(parser.parse_args(list(words)))
+
+
+def test_command_line_errors_are_one_line(capsys):
+    assert run_cli("--cases", "no such case") == 2
+    assert run_cli("--algorithm", "nope") == 2
+    assert "unknown convolution algorithm 'nope'" in capsys.readouterr().out
+    from npconv import backends
+    assert backends.conv_algorithm == "auto"
+
+
+def test_command_line_writes_markdown(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "SUITE", TINY)
+    out = tmp_path / "results.md"
+    assert run_cli("--quick", "--libraries", "none", "--markdown", str(out)) == 0
+    text = out.read_text()
+    assert text.startswith("Machine:") and "## Forward" in text and "tiny transposed" in text
+    assert np.isfinite(float(text.split("**geometric mean**")[1].split("**")[1]))
