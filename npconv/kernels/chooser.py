@@ -64,6 +64,10 @@ def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
 # Winograd pays for its transforms only when the GEMMs it shrinks are big: enough channels on both sides
 # (per group) and enough output tiles.
 WINOGRAD_MIN_CHANNEL_RATIO = {2: 24, 3: 24}  # per dims: C_in * C_out / (C_in + C_out), per group
+# Strided input gradients (a transposed convolution's forward): shifted GEMM's one GEMM per offset with the
+# output channels as inner dimension, added over whole arrays, measured fastest from this many input
+# channels per group (below, its GEMMs have too few rows).
+SHIFTED_INPUT_GRAD_MIN_CHANNELS = 16
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
 WINOGRAD_MIN_OUTPUTS = 64
@@ -105,6 +109,9 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     if (valid("winograd") and dims in WINOGRAD_MIN_CHANNEL_RATIO and in_out >= WINOGRAD_MIN_CHANNEL_RATIO[dims]
             and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS):
         return "winograd"
+    strided = any(s > 1 for s in stride)
+    if operation == "input_grad" and strided and per_group_in >= SHIFTED_INPUT_GRAD_MIN_CHANNELS:
+        return "shifted_gemm"  # whole-array additions per offset beat col2im on tiles here (transposed conv)
     if valid("tiled_gemm"):
         return "tiled_gemm"
     return "shifted_gemm"
