@@ -189,9 +189,13 @@ class _RowColumns:
         strides = (cells.strides[0],) + offset_strides + cells.strides[1:3] + (item,)
         return np.lib.stride_tricks.as_strided(cells, shape, strides, writeable=False)
 
-    def tiles(self, width):
-        """Tiles (first image, stop, first row, stop) of at most about ``width`` columns, and the widest."""
+    def tiles(self, width, pieces=1):
+        """Tiles (first image, stop, first row, stop) of at most about ``width`` columns, and the widest;
+        narrower when that gives fewer tiles than ``pieces`` (threads), so that every thread gets work."""
         tiles = _row_tiles(self.batch, self.rows_needed, self.row_cells, width)
+        total = self.batch * self.rows_needed * self.row_cells
+        if len(tiles) < pieces:
+            tiles = _row_tiles(self.batch, self.rows_needed, self.row_cells, max(1, total // pieces))
         return tiles, max((n1 - n0) * (r1 - r0) * self.row_cells for n0, n1, r0, r1 in tiles)
 
     def fill(self, buffer, n0, n1, r0, r1):
@@ -232,7 +236,8 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     source = _RowColumns(x.astype(dtype, copy=False), groups, padding, kernel, stride, dilation, out_spatial)
     weights = _weight_rows(w.astype(dtype, copy=False), groups)
     rows, grid = source.rows, source.grid
-    tiles, width = source.tiles(_tile_columns(groups * rows, dtype.itemsize, 0))
+    macs = batch * math.prod(grid) * rows * c_out
+    tiles, width = source.tiles(_tile_columns(groups * rows, dtype.itemsize, 0), len(_pieces(2**30, macs)))
     y = np.empty((batch, c_out) + out_spatial, dtype=dtype)
     y_grouped = y.reshape((batch, groups, c_out // groups) + out_spatial)
     crop = tuple(slice(0, o) for o in out_spatial[1:])
@@ -247,7 +252,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
             np.matmul(weights, tile, out=out)
             cells = out.reshape((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:])
             y_grouped[n0:n1, :, :, r0:r1] = cells[(Ellipsis,) + crop].transpose(to_batch_first)
-    threads.run_parallel(run_tiles, _pieces(len(tiles), batch * math.prod(grid) * rows * c_out))
+    threads.run_parallel(run_tiles, _pieces(len(tiles), macs))
     return y
 
 
@@ -323,7 +328,9 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     rows, grid, per_group = source.rows, source.grid, source.per_group
     gy_grouped = gy.astype(dtype, copy=False).reshape((batch, groups, c_out // groups) + out_spatial)
     # longer tiles than forward: the tile is the GEMM's inner dimension here, and fewer tiles mean fewer sums
-    tiles, width = source.tiles(WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, 0))
+    macs = batch * math.prod(grid) * rows * c_out
+    tiles, width = source.tiles(WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, 0),
+                                len(_pieces(2**30, macs)))
     valid = tuple(slice(0, o) for o in out_spatial[1:])
     channels_first = (1, 2, 0) + tuple(range(3, 3 + len(out_spatial)))  # (n, G, C_out/G, ..) -> (G, .., n, ..)
 
@@ -338,7 +345,7 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
             np.matmul(gy_cells.reshape(groups, c_out // groups, -1), tile.swapaxes(1, 2), out=partial)
             grads += partial
         return grads
-    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), batch * math.prod(grid) * rows * c_out)))
+    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), macs)))
     d = len(kernel)
     grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)
