@@ -14,7 +14,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...tensor import Tensor
-from .activation import log_softmax
+from .activation import _sigmoid, log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -187,11 +187,6 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def _softplus_of_negative(x):
     """log(1 + exp(-x)), stable for any x."""
     return np.logaddexp(x.dtype.type(0), -x)
-
-
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 class _BinaryCrossEntropyWithLogits(Function):
