@@ -463,14 +463,7 @@ def _adaptive_checks(input, n, out, op, is_max):
         if is_max:
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
         raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
-    if any(o < 0 for o in out):
-        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
-                           f"{{{', '.join(map(str, out))}}}")
-    for d in range(-n, 0):
-        if input.shape[d] == 0:
-            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
-                               f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
-                               "being empty")
+    _adaptive_checks_nonempty(input, n, out, op)
 
 
 def _adaptive_max(n, input, output_size, return_indices):
@@ -524,6 +517,7 @@ def _adaptive_avg(n, input, output_size):
 
 
 def _adaptive_checks_nonempty(input, n, out, op):
+    """No negative output size, no empty non-batch dim."""
     if any(o < 0 for o in out):
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
                            f"{{{', '.join(map(str, out))}}}")
