@@ -138,6 +138,8 @@ def _batched(x, n):
 
 
 def _unbatched_like(y, x, n):
+    """Undo _batched on a result ``y`` when ``x`` was unbatched. Pooling keeps the rank, so in backward
+    the output gradient tells how the input came: ``_unbatched_like(gx, grad, n)``."""
     return y if x.ndim == n + 2 else y[0]
 
 
@@ -152,7 +154,7 @@ class _MaxPool(Function):
         need_indices = return_indices or ctx.needs_input_grad[0]
         y, indices = kernels.max_pool_forward(_batched(x, n), kernel_size, stride, padding, dilation,
                                               out_size, need_indices)
-        ctx.n, ctx.x_ndim, ctx.spatial = n, x.ndim, x.shape[-n:]
+        ctx.n, ctx.spatial = n, x.shape[-n:]
         ctx.indices = indices
         y = _unbatched_like(y, x, n)
         if return_indices:
@@ -161,9 +163,8 @@ class _MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        g = grad if ctx.x_ndim == ctx.n + 2 else grad[None]
-        gx = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)
-        return (gx if ctx.x_ndim == ctx.n + 2 else gx[0],) + (None,) * 7
+        gx = kernels.max_pool_backward(_batched(grad, ctx.n), ctx.indices, ctx.spatial)
+        return (_unbatched_like(gx, grad, ctx.n),) + (None,) * 7
 
     @staticmethod
     def meta(x, n, kernel_size, stride, padding, dilation, out_size, return_indices):
@@ -174,19 +175,17 @@ class _AvgPool(Function):
     @staticmethod
     def forward(ctx, x, n, kernel_size, stride, padding, out_size, ceil_mode, count_include_pad,
                 divisor_override):
-        ctx.args = (n, x.ndim, x.shape[-n:], kernel_size, stride, padding, count_include_pad,
-                    divisor_override)
+        ctx.args = (n, x.shape[-n:], kernel_size, stride, padding, count_include_pad, divisor_override)
         y = kernels.avg_pool_forward(_batched(x, n), kernel_size, stride, padding, out_size, ceil_mode,
                                      count_include_pad, divisor_override)
         return _unbatched_like(y, x, n)
 
     @staticmethod
     def backward(ctx, grad):
-        n, x_ndim, spatial, kernel_size, stride, padding, count_include_pad, divisor_override = ctx.args
-        g = grad if x_ndim == n + 2 else grad[None]
-        gx = kernels.avg_pool_backward(g, spatial, kernel_size, stride, padding, count_include_pad,
-                                       divisor_override)
-        return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 8
+        n, spatial, kernel_size, stride, padding, count_include_pad, divisor_override = ctx.args
+        gx = kernels.avg_pool_backward(_batched(grad, n), spatial, kernel_size, stride, padding,
+                                       count_include_pad, divisor_override)
+        return (_unbatched_like(gx, grad, n),) + (None,) * 8
 
     @staticmethod
     def meta(x, n, kernel_size, stride, padding, out_size, *args):
@@ -196,14 +195,14 @@ class _AvgPool(Function):
 class _AdaptiveAvgPool(Function):
     @staticmethod
     def forward(ctx, x, n, out_size):
-        ctx.args = (n, x.ndim, x.shape[-n:])
+        ctx.args = (n, x.shape[-n:])
         return _unbatched_like(kernels.adaptive_avg_pool_forward(_batched(x, n), out_size), x, n)
 
     @staticmethod
     def backward(ctx, grad):
-        n, x_ndim, spatial = ctx.args
-        gx = kernels.adaptive_avg_pool_backward(grad if x_ndim == n + 2 else grad[None], spatial)
-        return gx if x_ndim == n + 2 else gx[0], None, None
+        n, spatial = ctx.args
+        gx = kernels.adaptive_avg_pool_backward(_batched(grad, n), spatial)
+        return _unbatched_like(gx, grad, n), None, None
 
     @staticmethod
     def meta(x, n, out_size):
@@ -214,7 +213,7 @@ class _AdaptiveMaxPool(Function):
     @staticmethod
     def forward(ctx, x, n, out_size, return_indices):
         y, indices = kernels.adaptive_max_pool_forward(_batched(x, n), out_size)
-        ctx.args = (n, x.ndim, x.shape[-n:])
+        ctx.args = (n, x.shape[-n:])
         ctx.indices = indices
         y = _unbatched_like(y, x, n)
         if return_indices:
@@ -223,9 +222,9 @@ class _AdaptiveMaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n, x_ndim, spatial = ctx.args
-        gx = kernels.max_pool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices, spatial)
-        return gx if x_ndim == n + 2 else gx[0], None, None, None
+        n, spatial = ctx.args
+        gx = kernels.max_pool_backward(_batched(grad, n), ctx.indices, spatial)
+        return _unbatched_like(gx, grad, n), None, None, None
 
     @staticmethod
     def meta(x, n, out_size, return_indices):
@@ -235,16 +234,15 @@ class _AdaptiveMaxPool(Function):
 class _MaxUnpool(Function):
     @staticmethod
     def forward(ctx, x, indices, n, out_size):
-        ctx.args = (n, x.ndim)
+        ctx.n = n
         ctx.indices = _batched(indices, n)
         y = kernels.max_unpool_forward(_batched(x, n), ctx.indices, out_size)
         return _unbatched_like(y, x, n)
 
     @staticmethod
     def backward(ctx, grad):
-        n, x_ndim = ctx.args
-        gx = kernels.max_unpool_backward(grad if x_ndim == n + 2 else grad[None], ctx.indices)
-        return gx if x_ndim == n + 2 else gx[0], None, None, None
+        gx = kernels.max_unpool_backward(_batched(grad, ctx.n), ctx.indices)
+        return _unbatched_like(gx, grad, ctx.n), None, None, None
 
     @staticmethod
     def meta(x, indices, n, out_size):
@@ -264,14 +262,14 @@ class _LpPool(Function):
             scaled = mean * x.dtype.type(math.prod(kernel_size))
             y = scaled ** x.dtype.type(1.0 / norm_type)
         ctx.save_for_backward(xb, mean, scaled)
-        ctx.args = (n, x.ndim, norm_type, kernel_size, stride)
+        ctx.args = (n, norm_type, kernel_size, stride)
         return _unbatched_like(y, x, n)
 
     @staticmethod
     def backward(ctx, grad):
         xb, mean, scaled = ctx.saved_tensors
-        n, x_ndim, p, kernel_size, stride = ctx.args
-        g = grad if x_ndim == n + 2 else grad[None]
+        n, p, kernel_size, stride = ctx.args
+        g = _batched(grad, n)
         dt = g.dtype.type
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             # torch's chain: pow(1/p) -> mul(K) -> sign*relu(abs): zero where the window sum is 0.
@@ -279,7 +277,7 @@ class _LpPool(Function):
             g_mean = np.where(mean != 0, g_mean, dt(0))
             g_pow = kernels.avg_pool_backward(g_mean, xb.shape[2:], kernel_size, stride, (0,) * n)
             gx = g_pow * dt(p) * xb ** dt(p - 1) if p != 0 else np.zeros_like(xb)
-        return (gx if x_ndim == n + 2 else gx[0],) + (None,) * 6
+        return (_unbatched_like(gx, grad, n),) + (None,) * 6
 
     @staticmethod
     def meta(x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
