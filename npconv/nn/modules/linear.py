@@ -12,6 +12,7 @@ from npconv.tensor import empty as _empty
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from .conv import _ConvNd
 from .module import Module
 
 __all__ = ["Linear", "Bilinear", "Flatten", "Unflatten"]
@@ -32,13 +33,9 @@ class Linear(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        """kaiming_uniform(a=sqrt(5)) on the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+    # kaiming_uniform(a=sqrt(5)) on the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias: the
+    # convolutions' initialisation (fan_in = in_features here)
+    reset_parameters = _ConvNd.reset_parameters
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
