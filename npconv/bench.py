@@ -1,7 +1,7 @@
 """``npconv bench``: npconv's convolutions timed beside torch (and other NumPy libraries) in one process.
 
 Every library runs the same float32 case with the same thread count; a time is the median of repetitions,
-npconv and torch alternating (both see the same load when other jobs share the machine).
+npconv and torch in blocks (``--interleave``: call by call, for a machine shared with other jobs).
 For each case of the fixed suite (the shapes of issue 12) the table gives npconv's time, GFLOP/s, the
 ratio to torch's time, the max relative error against torch, npconv's peak extra memory (tracemalloc
 sees NumPy's allocations), and the ratio of each other installed library; the geometric means close it.
@@ -19,7 +19,7 @@ import tracemalloc
 
 import numpy as np
 
-__all__ = ["Case", "SUITE", "time_median", "time_interleaved", "run_case", "run_suite", "format_table", "add_arguments", "run"]
+__all__ = ["Case", "SUITE", "time_median", "time_pair", "run_case", "run_suite", "format_table", "add_arguments", "run"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,9 +80,16 @@ def time_median(fn, repeat=7, min_seconds=0.0):
     return statistics.median(times)
 
 
-def time_interleaved(first, second, repeat=7):
-    """Median times of two functions run alternately (after a warm-up of each), so that both see the same
-    conditions when other jobs load the machine."""
+def time_pair(first, second, repeat=7, interleave=False):
+    """Median times of two functions, each after a warm-up.
+
+    By default in blocks: all runs of ``first``, then all runs of ``second``. When calls alternate one by
+    one, the worker threads a library leaves spinning after its call (OpenMP, OpenBLAS) steal a core from
+    the other library's next call, which on an idle machine penalises whichever runs second.
+    ``interleave=True`` alternates call by call instead, so that both see the same conditions when other
+    jobs load the machine."""
+    if not interleave:
+        return time_median(first, repeat), time_median(second, repeat)
     clock = _clock[0]
     first()
     second()
@@ -203,7 +210,7 @@ def _peak_extra_bytes(fn):
         tracemalloc.stop()
 
 
-def run_case(case, backward=False, repeat=7, libraries=(), measure_memory=True):
+def run_case(case, backward=False, repeat=7, libraries=(), measure_memory=True, interleave=False):
     """Time one case; returns a dict of the row's figures (seconds, GFLOP/s, ratios, error, memory)."""
     x, w = _arrays(case)
     npconv_call = _npconv_runner(case, x, w)
@@ -215,8 +222,8 @@ def run_case(case, backward=False, repeat=7, libraries=(), measure_memory=True):
     if _installed("torch"):
         torch_call = _torch_runner(case, x, w)
         expected = torch_call(backward)
-        row["npconv"], row["torch"] = time_interleaved(lambda: npconv_call(backward), lambda: torch_call(backward),
-                                                       repeat)
+        row["npconv"], row["torch"] = time_pair(lambda: npconv_call(backward), lambda: torch_call(backward),
+                                                repeat, interleave)
         row["error"] = float(np.abs(y - expected).max() / max(1e-30, np.abs(expected).max()))
     else:
         row["npconv"] = time_median(lambda: npconv_call(backward), repeat)
@@ -236,10 +243,10 @@ def _time_other(name, case, x, w, backward, repeat):
         return None
 
 
-def run_suite(cases=SUITE, backward=False, repeat=7, libraries=(), progress=None):
+def run_suite(cases=SUITE, backward=False, repeat=7, libraries=(), progress=None, interleave=False):
     rows = []
     for case in cases:
-        rows.append(run_case(case, backward, repeat, libraries))
+        rows.append(run_case(case, backward, repeat, libraries, interleave=interleave))
         if progress:
             progress(rows[-1])
     return rows
@@ -452,6 +459,9 @@ def add_arguments(parser):
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                         help="wall time (default) or process CPU time (steadier on a busy machine; use with "
                              "--threads 1)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="alternate npconv and torch call by call (fairer on a machine shared with other "
+                             "jobs; on an idle one each library's spinning threads slow the other)")
     parser.add_argument("--markdown", help="also write the report to this Markdown file")
 
 
@@ -489,14 +499,14 @@ def run(args):
     repeat = 3 if args.quick else args.repeat
     libraries = _libraries(args.libraries)
     directions = [False] if args.quick or args.forward else [True] if args.backward else [False, True]
-    report = [f"Machine: {machine_description()}", f"Clock: {args.clock}; load average when started: "
-              f"{_load_average()}", ""]
+    report = [f"Machine: {machine_description()}", f"Clock: {args.clock}, "
+              f"{'interleaved' if args.interleave else 'in blocks'}; load average when started: {_load_average()}", ""]
     print("\n".join(report[:2]), flush=True)
     for backward in directions:
         title = "Forward + backward" if backward else "Forward"
         rows = run_suite(cases, backward, repeat, libraries,
                          progress=lambda row: print(f"  {row['case'].name}: {row['npconv'] * 1e3:.2f} ms",
-                                                    flush=True))
+                                                    flush=True), interleave=args.interleave)
         section = [f"## {title} (float32, median of {repeat})", "", format_table(rows, libraries), ""]
         print("\n".join(section), flush=True)
         report += section

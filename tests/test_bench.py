@@ -36,8 +36,14 @@ def test_suite_covers_the_issue_shapes():
 
 def test_interleaved_timing_runs_both_alternately():
     calls = []
-    first, second = bench.time_interleaved(lambda: calls.append("a"), lambda: calls.append("b"), repeat=3)
+    first, second = bench.time_pair(lambda: calls.append("a"), lambda: calls.append("b"), repeat=3, interleave=True)
     assert calls == ["a", "b"] * 4 and first >= 0 and second >= 0
+
+
+def test_block_timing_runs_each_in_turn():
+    calls = []
+    first, second = bench.time_pair(lambda: calls.append("a"), lambda: calls.append("b"), repeat=3)
+    assert calls == ["a"] * 4 + ["b"] * 4 and first >= 0 and second >= 0
 
 
 def run_cli(*words):
