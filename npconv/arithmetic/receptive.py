@@ -7,18 +7,25 @@ The rules, for a layer with kernel ``k``, stride ``s``, padding ``p``, dilation 
 ``k_eff = d * (k - 1) + 1`` (Dumoulin & Visin; Araujo et al. 2019):
 
 * convolution and pooling: ``size += (k_eff - 1) * jump``, ``start -= p * jump``, ``jump *= s``
-* transposed convolution: ``jump /= s``; ``size`` grows by the widest span of inputs that reach one
-  output, ``(taps - 1) * jump`` where ``taps`` counts them (position dependent: this is the maximum);
-* adaptive pooling ``n -> m``: windows of up to ``ceil(n / m)``-ish pixels, ``jump *= n / m``;
-* nearest upsampling by ``f``: ``jump /= f``; linear/bilinear upsampling also widens ``size`` by one jump;
+* layers that read a fractional position -- transposed convolution, upsampling, adaptive pooling --
+  are described by a linear *envelope*: output ``o`` reads layer inputs ``i`` with
+  ``lo + o * r <= i <= hi + o * r`` (``r`` the layer's own jump, ``1/s`` or ``1/f`` or ``n/m``). Which
+  inputs an output reads depends on its phase (``floor(o / s)`` rounds down by up to ``(s-1)/s``), so
+  ``lo`` and ``hi`` are the extremes over all phases (one period of ``o``): then ``start += lo * jump``,
+  ``size += (hi - lo) * jump``, ``jump *= r``. This is a conservative span: no output reads outside it,
+  although one output of a given phase may read fewer pixels than ``size``;
+* nearest upsampling by ``f`` reads ``floor(o / f)``; linear/bilinear/trilinear (``align_corners=False``)
+  read ``floor(src)`` and the next pixel at ``src = (o + 1/2) / f - 1/2``; bicubic one more each side;
 * element-wise layers (activations, normalisation, dropout) change nothing; a residual sum takes the
   union of both branches' fields.
 
-Jumps below one (after upsampling) are exact fractions; a size that comes out fractional (a window over
-sub-pixel steps) is rounded up to whole input pixels. A dilated kernel whose taps are further apart than
-the field it reads leaves holes (so does a stride larger than the kernel): ``size`` is then the span, not
-the count, of the pixels seen. Near the borders the region is an over-estimate: the zero padding added by
-an intermediate layer is counted as if it were input pixels.
+Jumps below one (after upsampling) and starts are exact fractions: output ``o`` reads only input pixels
+``p`` with ``start + o * jump <= p <= start + o * jump + size - 1``. A size that comes out fractional is
+rounded up to whole input pixels (so it stays an over-estimate). A dilated kernel whose taps are further
+apart than the field it reads leaves holes (so does a stride larger than the kernel): ``size`` is then the
+span, not the count, of the pixels seen. Near the borders the region is an over-estimate: the zero padding
+added by an intermediate layer is counted as if it were input pixels. ``align_corners=True`` scales by
+``(n - 1) / (m - 1)``, which depends on the sizes: its field is not described (a ``ValueError``).
 """
 import math
 from fractions import Fraction
@@ -60,7 +67,7 @@ class ReceptiveField(NamedTuple):
     def region(self, index):
         """The input pixels ``(first, last)`` per dimension seen by the output at ``index`` (unclipped)."""
         index = (index,) * self.ndim if isinstance(index, int) else tuple(index)
-        return tuple((start + i * jump, start + i * jump + size - 1)
+        return tuple((_plain(Fraction(start + i * jump)), _plain(Fraction(start + i * jump + size - 1)))
                      for start, jump, size, i in zip(self.start, self.jump, self.size, index))
 
     def _new(self, size, jump, start):
@@ -82,37 +89,44 @@ class ReceptiveField(NamedTuple):
     pool = conv
 
     def conv_transpose(self, kernel_size, stride=1, padding=0, dilation=1):
-        """After a transposed convolution (the widest span over output positions; see the module doc)."""
+        """After a transposed convolution: output ``o`` (``u = o + p`` uncropped) reads the inputs
+        ``i = (u - d * j) / s`` that are whole numbers, ``j`` in ``0..k-1`` (an envelope over phases)."""
         dims = _per_dim(self.ndim, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-        size, jump, start = [], [], []
-        for a, s0, j0, st0 in zip(dims, self.size, self.jump, self.start):
+        envelopes = []
+        for a in dims:
             k, s, p, d = a["kernel_size"], a["stride"], a["padding"], a["dilation"]
-            j0 = Fraction(j0)
-            span = max(_transpose_taps_span(o, k, s, d) for o in range(s * d * k))
-            size.append(s0 + span * j0)
-            # output o sits at o + p in the uncropped output; its first input is about (o + p - d(k-1)) / s
-            start.append(st0 + Fraction(p - d * (k - 1), s) * j0)
-            jump.append(j0 / s)
-        return self._new(size, jump, start)
+
+            def reads(o, k=k, s=s, p=p, d=d):
+                taps = [(o + p - d * j) // s for j in range(k) if (o + p - d * j) % s == 0]
+                return (min(taps), max(taps)) if taps else None
+            envelopes.append(_envelope(reads, Fraction(1, s)))
+        return self._through(envelopes)
 
     def adaptive_pool(self, input_size, output_size):
         """After adaptive pooling from ``input_size`` to ``output_size`` (window i: floor(i*n/m)..ceil((i+1)*n/m))."""
         dims = _per_dim(self.ndim, input_size=input_size, output_size=output_size)
-        size, jump = [], []
-        for a, s0, j0 in zip(dims, self.size, self.jump):
-            n, m = a["input_size"], a["output_size"]
-            widest = max(-((-(i + 1) * n) // m) - (i * n) // m for i in range(m))
-            size.append(s0 + (widest - 1) * Fraction(j0))
-            jump.append(Fraction(j0) * Fraction(n, m))
-        return self._new(size, jump, self.start)
+        return self._through([_window_envelope(Fraction(a["input_size"], a["output_size"])) for a in dims])
 
-    def upsample(self, scale_factor, mode="nearest"):
-        """After ``interpolate``/``Upsample``: nearest keeps the size; (bi/tri)linear also reads a neighbour."""
+    def upsample(self, scale_factor, mode="nearest", align_corners=None):
+        """After ``interpolate``/``Upsample`` by ``scale_factor`` (an envelope over output phases: see the
+        module doc). ``align_corners=True`` has no size-free field: a ``ValueError``."""
+        if align_corners and mode not in ("nearest", "nearest-exact", "area"):
+            raise ValueError("upsampling with align_corners=True: no receptive field without the sizes")
         factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * self.ndim
-        widen = 0 if mode == "nearest" else 1
-        size = [s0 + widen * Fraction(j0) for s0, j0 in zip(self.size, self.jump)]
-        jump = [Fraction(j0) / Fraction(f).limit_denominator(10 ** 6) for j0, f in zip(self.jump, factors)]
-        return self._new(size, jump, self.start)
+        if len(factors) != self.ndim:
+            raise ValueError(f"expected {self.ndim} spatial dimensions, got {len(factors)}")
+        return self._through([_upsample_envelope(1 / Fraction(f).limit_denominator(10 ** 6), mode)
+                              for f in factors])
+
+    def _through(self, envelopes):
+        """Compose with one layer given per dimension as ``(lo, hi, rate)``: output o reads lo+o*rate..hi+o*rate."""
+        size, jump, start = [], [], []
+        for (lo, hi, rate), s0, j0, st0 in zip(envelopes, self.size, self.jump, self.start):
+            j0 = Fraction(j0)
+            size.append(s0 + (hi - lo) * j0)
+            start.append(st0 + lo * j0)
+            jump.append(j0 * rate)
+        return self._new(size, jump, start)
 
     def union(self, other):
         """The field of a sum of two branches: the pixels either branch sees (jumps must agree)."""
@@ -123,10 +137,47 @@ class ReceptiveField(NamedTuple):
         return self._new([e - s for s, e in zip(start, end)], self.jump, start)
 
 
-def _transpose_taps_span(o, k, s, d):
-    """Index span (last - first) of the inputs i with i*s = o - d*j, j in 0..k-1, for uncropped output o."""
-    taps = [(o - d * j) // s for j in range(k) if (o - d * j) % s == 0 and o - d * j >= 0]
-    return max(taps) - min(taps) if taps else 0
+def _envelope(reads, rate):
+    """``(lo, hi, rate)``: the tightest ``lo, hi`` with ``lo + o*rate <= first`` and ``last <= hi + o*rate``
+    for every output ``o``, where ``reads(o)`` gives ``(first, last)`` (or None). The reads repeat, shifted by
+    ``rate * period``, every ``period`` outputs (the denominator of ``rate``): one period decides. Outputs
+    are taken far from 0 so that no clamping at the input border shows."""
+    period = rate.denominator
+    offsets = []
+    for o in range(1000 * period, 1001 * period):
+        seen = reads(o)
+        if seen is not None:
+            offsets += [seen[0] - o * rate, seen[1] - o * rate]
+    if not offsets:
+        return Fraction(0), Fraction(0), rate
+    return min(offsets), max(offsets), rate
+
+
+def _window_envelope(ratio):
+    """Adaptive (and 'area') windows of ratio ``n/m``: output o reads floor(o*n/m) .. ceil((o+1)*n/m) - 1."""
+    return _envelope(lambda o: ((o * ratio) // 1, -((-(o + 1) * ratio) // 1) - 1), ratio)
+
+
+def _upsample_envelope(rate, mode):
+    """Inputs read by output o of an upsampling with source step ``rate = 1/f`` (align_corners=False)."""
+    if mode == "nearest":
+        return _envelope(lambda o: ((o * rate) // 1,) * 2, rate)
+    if mode == "nearest-exact":
+        return _envelope(lambda o: (((o + Fraction(1, 2)) * rate) // 1,) * 2, rate)
+    if mode == "area":
+        return _window_envelope(rate)
+    extra = {"linear": (0, 1), "bilinear": (0, 1), "trilinear": (0, 1), "bicubic": (1, 2)}
+    if mode not in extra:
+        raise ValueError(f"no receptive field for upsampling mode {mode!r}")
+    before, after = extra[mode]
+
+    def reads(o):
+        source = (o + Fraction(1, 2)) * rate - Fraction(1, 2)
+        first = source // 1
+        if source == first:       # exactly on a pixel: every neighbour's weight is zero
+            return first, first
+        return first - before, first + after
+    return _envelope(reads, rate)
 
 
 _ELEMENTWISE = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish", "Hardtanh",
@@ -153,7 +204,9 @@ def receptive_field(layers, ndim=2, input_size=None):
     AvgPool*d, Adaptive*Pool*d, Upsample, element-wise layers; Sequential containers are flattened) or of
     dicts ``{"kind": "conv"|"pool"|"conv_transpose", "kernel_size": ..., ...}``. ``input_size`` (spatial
     only) is needed for adaptive pooling. Layers that mix all positions (Linear, Flatten) end the spatial
-    field: a ``ValueError`` says so.
+    field: a ``ValueError`` says so (as for upsampling with ``align_corners=True``, whose step depends on the
+    sizes). After transposed convolutions, upsampling and adaptive pooling the field is the span over all
+    output phases (see the module doc): never smaller than what one output reads, sometimes larger.
 
     >>> receptive_field([{"kind": "conv", "kernel_size": 3}] * 2, ndim=1).size
     (5,)
@@ -186,7 +239,7 @@ def receptive_field(layers, ndim=2, input_size=None):
             field = field.adaptive_pool(spatial, out)
             spatial = out
         elif kind == "upsample":
-            field = field.upsample(args["scale_factor"], args["mode"])
+            field = field.upsample(args["scale_factor"], args["mode"], args.get("align_corners"))
             spatial = None
         else:
             raise ValueError(f"{type(layer).__name__} mixes all positions: no spatial receptive field after it")
@@ -230,5 +283,6 @@ def _describe_layer(layer):
         if layer.scale_factor is None:
             raise ValueError("Upsample with output_size: give scale_factor for a receptive field")
         mode = getattr(layer, "mode", "nearest")
-        return "upsample", dict(scale_factor=layer.scale_factor, mode=mode)
+        return "upsample", dict(scale_factor=layer.scale_factor, mode=mode,
+                                align_corners=getattr(layer, "align_corners", None))
     return "global", {}

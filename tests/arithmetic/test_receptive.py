@@ -1,10 +1,12 @@
 """Receptive fields: chains known by hand, and the property that one changed input pixel changes exactly the
 outputs the field says (checked with a real forward pass)."""
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import torch
 import torch.nn as tnn
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from npconv.arithmetic import ReceptiveField, conv_output_size, receptive_field
 
@@ -35,11 +37,14 @@ def test_resnet_stem_on_torch_modules():
 
 def test_transposed_and_adaptive_and_upsample():
     field = receptive_field([tnn.ConvTranspose1d(1, 1, 4, 2, 1)], ndim=1)
-    assert field.size == (2,) and field.jump[0] == 0.5
+    # each output reads 2 inputs, but which 2 depends on its phase: the span over both phases is 3 halves
+    assert field.size == (3,) and field.jump[0] == 0.5
+    assert field.region(0) == ((-1, 1),) and field.region(1) == ((Fraction(-1, 2), Fraction(3, 2)),)
     field = receptive_field([tnn.AdaptiveAvgPool2d(1)], input_size=(7, 7))
     assert field.size == (7, 7)
     field = receptive_field([tnn.Upsample(scale_factor=2)], ndim=2)
-    assert field.size == (1, 1) and field.jump == (0.5, 0.5)
+    # output o reads floor(o / 2), between o/2 - 1/2 and o/2: a span of 1.5 pixels, rounded up
+    assert field.size == (2, 2) and field.jump == (0.5, 0.5) and field.start == (Fraction(-1, 2),) * 2
     with pytest.raises(ValueError, match="mixes all positions"):
         receptive_field([tnn.Linear(3, 3)])
 
@@ -114,3 +119,87 @@ def test_one_pixel_changes_exactly_the_outputs_the_field_says(library, layers, s
     inside = {o for o in predicted if field.region(o)[0][0] >= 0 and field.region(o)[0][1] <= size - 1}
     if dense:
         assert inside <= actual
+
+
+@pytest.mark.parametrize("layers, size, output, reads", [
+    # AvgPool(2) then ConvTranspose(kernel 2, stride 2): output 2 is the tap j=0 of pooled pixel 1 = pixels 2-3
+    ([tnn.AvgPool1d(2), tnn.ConvTranspose1d(1, 1, 2, 2)], 8, 2, {2, 3}),
+    # Conv(k=1, s=2, p=1) then nearest x2: output 3 reads conv output 1, i.e. pixel 2*1 - 1 = 1
+    ([tnn.Conv1d(1, 1, 1, 2, 1), tnn.Upsample(scale_factor=2)], 8, 3, {1}),
+    # linear x2 (align_corners=False): output 2 samples 2.5/2 - 0.5 = 0.75, pixels 0 and 1
+    ([tnn.Upsample(scale_factor=2, mode="linear")], 8, 2, {0, 1}),
+])
+def test_fractional_jumps_cover_the_phase_each_output_reads(layers, size, output, reads):
+    model = tnn.Sequential(*layers).double()
+    for layer in layers:
+        if hasattr(layer, "weight"):
+            layer.weight.data.fill_(1.0)
+    actual = {pixel for pixel in range(size) if output in touched_outputs(model, size, pixel)}
+    assert actual == reads
+    (first, last), = receptive_field(layers, ndim=1).region(output)
+    assert first <= min(reads) and max(reads) <= last
+
+
+def build_upsampling_chain(library, layers, size):
+    """A 1-d chain with transposed convolutions and upsampling (positive weights, no bias)."""
+    nn = library.nn
+    modules, specs, length = [], [], size
+    rng = np.random.default_rng(len(layers))
+    for kind, k, s, p, d in layers:
+        if kind in ("conv", "conv_transpose"):
+            if kind == "conv":
+                layer = nn.Conv1d(1, 1, k, s, p, d, bias=False).double()
+                length = conv_output_size(length, k, s, p, d)
+            else:
+                p = min(p, d * (k - 1))      # torch refuses padding beyond the dilated kernel
+                layer = nn.ConvTranspose1d(1, 1, k, s, p, 0, 1, False, d).double()
+                length = (length - 1) * s - 2 * p + d * (k - 1) + 1
+            layer.weight = nn.Parameter(library.tensor(rng.uniform(0.5, 1.0, (1, 1, k))))
+            modules.append(layer)
+            specs.append(dict(kind=kind, kernel_size=k, stride=s, padding=p, dilation=d))
+        else:
+            mode = "nearest" if kind == "nearest" else "linear"
+            extra = {} if mode == "nearest" else {"align_corners": False}
+            modules.append(nn.Upsample(scale_factor=k, mode=mode, **extra))
+            length = length * k
+            specs.append(dict(kind="upsample", scale_factor=k, mode=mode))
+        if length < 1:
+            return None, specs, 0
+    return nn.Sequential(*modules), specs, length
+
+
+upsampling_layer_strategy = st.one_of(
+    st.tuples(st.just("conv"), st.integers(1, 3), st.integers(1, 3), st.integers(0, 1), st.integers(1, 2)),
+    st.tuples(st.just("conv_transpose"), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2),
+              st.integers(1, 2)),
+    st.tuples(st.sampled_from(["nearest", "linear"]), st.integers(2, 3), st.just(1), st.just(0), st.just(1)))
+
+
+@pytest.mark.parametrize("library", ["torch", "npconv"])
+@settings(max_examples=40, deadline=None)
+@given(layers=st.lists(upsampling_layer_strategy, min_size=1, max_size=4), size=st.integers(4, 16),
+       data=st.data())
+def test_one_pixel_changes_only_outputs_whose_field_holds_it_through_fractional_jumps(library, layers, size,
+                                                                                      data):
+    library = torch if library == "torch" else pytest.importorskip("npconv")
+    model, specs, length = build_upsampling_chain(library, layers, size)
+    if length < 1 or length > 2000:
+        return
+    field = receptive_field(specs, ndim=1)
+    pixel = data.draw(st.integers(0, size - 1))
+    for output in touched_outputs(model, size, pixel, library):
+        (first, last), = field.region(output)
+        assert first <= pixel <= last, (output, pixel, field)
+
+
+def test_adaptive_windows_of_every_phase_lie_in_the_field():
+    # 5 -> 3: windows 0-1, 1-3, 3-4 (window i: floor(5i/3) .. ceil(5(i+1)/3) - 1)
+    field = receptive_field([tnn.AdaptiveAvgPool1d(3)], ndim=1, input_size=5)
+    for output, (first, last) in enumerate([(0, 1), (1, 3), (3, 4)]):
+        (low, high), = field.region(output)
+        assert low <= first and last <= high
+
+
+def test_align_corners_true_has_no_size_free_field():
+    with pytest.raises(ValueError, match="align_corners"):
+        receptive_field([tnn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)])
