@@ -2,8 +2,8 @@
 from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                      half, iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
                      uint8)
-from .tensor import *  # noqa: F401,F403
-from .tensor import Size, Tensor, device
+from ._tensor import *  # noqa: F401,F403
+from ._tensor import Size, Tensor, device
 from ._ops import *  # noqa: F401,F403
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

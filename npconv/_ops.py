@@ -12,7 +12,7 @@ from . import _dtype
 from ._dtype import get_default_dtype, to_dtype
 from ._dtype import result_type as _result_type_of
 from .autograd import Function, is_grad_enabled
-from .tensor import Size, Tensor, _normalize_dim
+from ._tensor import Size, Tensor, _normalize_dim
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
            "negative", "matmul", "mm", "bmm", "dot", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "clip",
@@ -1838,8 +1838,8 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
 def _new_like(name):
     """Tensor.new_zeros / new_ones / new_empty: same dtype (and meta-ness) as self unless told."""
     def method(self, *size, dtype=None, device=None, requires_grad=False):
-        import sys  # npconv.tensor the attribute is the function torch.tensor; take the module
-        make = getattr(sys.modules[__package__ + ".tensor"], name)
+        from . import _tensor
+        make = getattr(_tensor, name)
         return make(*size, dtype=dtype if dtype is not None else self.dtype,
                     device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
     method.__name__ = "new_" + name
@@ -1847,13 +1847,13 @@ def _new_like(name):
 
 
 def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    from .tensor import full
+    from ._tensor import full
     return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype,
                 device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    from .tensor import tensor
+    from ._tensor import tensor
     return tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 

@@ -450,6 +450,6 @@ def _retain(tensor):
         tensor.grad_fn._retained = weakref.ref(tensor)
 
 
-# Imported last: tensor.py needs nothing from here at import time, and this module needs Tensor only
+# Imported last: _tensor.py needs nothing from here at import time, and this module needs Tensor only
 # when ops run. Either module may be imported first.
-from .tensor import Size, Tensor  # noqa: E402
+from ._tensor import Size, Tensor  # noqa: E402

@@ -272,7 +272,7 @@ class _NpconvForward:
 
     def __call__(self, block):
         from .autograd import no_grad
-        from .tensor import from_numpy
+        from ._tensor import from_numpy
         with no_grad():
             return self.model(from_numpy(np.ascontiguousarray(block))).numpy()
 

@@ -1,4 +1,4 @@
-"""Creation functions and the random generator (npconv/tensor.py, npconv/random.py) against torch."""
+"""Creation functions and the random generator (npconv/_tensor.py, npconv/random.py) against torch."""
 import numpy as np
 import pytest
 import torch

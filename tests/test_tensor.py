@@ -1,4 +1,4 @@
-"""Tensor ops against torch: forward values, gradients, dtypes, errors and printing (npconv/tensor.py,
+"""Tensor ops against torch: forward values, gradients, dtypes, errors and printing (npconv/_tensor.py,
 npconv/_ops.py, npconv/_tensor_str.py)."""
 import numpy as np
 import pytest

@@ -85,7 +85,7 @@ class Call:
 
 
 def _tensor_class():
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return Tensor
 
 

@@ -32,7 +32,7 @@ _LEGACY_MAGIC = b"\x80\x02\x8a\x0a"   # pickle of torch's legacy magic number 0x
 # ------------------------------------------------------------------------------- npconv.Tensor glue
 
 def _as_tensor(array, requires_grad):
-    from ..tensor import from_numpy
+    from .._tensor import from_numpy
     try:
         tensor = from_numpy(array)
     except TypeError:
@@ -62,7 +62,7 @@ def _as_parameter(tensor, requires_grad):
 
 def _tensor_info(obj):
     """(array, requires_grad, is_parameter) for what ``save`` writes as a tensor, else None."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if isinstance(obj, Tensor):
         if getattr(obj, "is_meta", False):
             raise ValueError("cannot save a tensor on the 'meta' device: it has no data")
@@ -137,7 +137,7 @@ def _load_file(file, kind, map_location):
         return _load_npz(file)
     if kind == "safetensors":
         return _load_safetensors_bytes(file.read())
-    from ..tensor import Size
+    from .._tensor import Size
     if is_zip_checkpoint(file):
         return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
     start = file.tell()

@@ -1,7 +1,7 @@
 """Parameter: a Tensor a Module registers as learnable (requires_grad=True by default)."""
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
 

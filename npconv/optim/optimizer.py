@@ -5,7 +5,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
 

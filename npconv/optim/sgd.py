@@ -1,7 +1,7 @@
 """SGD with momentum, dampening, Nesterov and weight decay (torch's single-tensor arithmetic)."""
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]

@@ -14,7 +14,7 @@ import numpy as np
 from npconv import kernels
 from npconv.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
 from npconv.autograd import Function
-from npconv.tensor import Tensor
+from npconv._tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 

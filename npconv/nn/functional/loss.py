@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ...autograd import Function
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .activation import _sigmoid, log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",

@@ -17,7 +17,7 @@ import numpy as np
 from ... import arithmetic
 from ...autograd import Function
 from ...kernels import pooling as kernels
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d",

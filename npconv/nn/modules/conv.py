@@ -5,7 +5,7 @@ initialisation, repr); non-zero padding modes are an explicit ``F.pad`` followed
 """
 import math
 
-from npconv.tensor import empty as _empty
+from npconv._tensor import empty as _empty
 from npconv.arithmetic import conv_transpose_output_size, same_padding
 from npconv.nn import functional as F
 from npconv.nn import init

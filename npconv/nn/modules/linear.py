@@ -7,7 +7,7 @@
 """
 import math
 
-from npconv.tensor import empty as _empty
+from npconv._tensor import empty as _empty
 
 from .. import functional as F
 from .. import init

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ..._dtype import to_dtype
-from ...tensor import Tensor, _is_meta_device, _meta_array
+from ..._tensor import Tensor, _is_meta_device, _meta_array
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]

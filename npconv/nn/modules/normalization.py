@@ -6,10 +6,10 @@ Parameters and buffers are laid out as torch's (``weight``, ``bias``, ``running_
 import numbers
 import warnings
 
-from npconv.tensor import empty as _empty
-from npconv.tensor import ones as _ones
-from npconv.tensor import tensor as _tensor
-from npconv.tensor import zeros as _zeros
+from npconv._tensor import empty as _empty
+from npconv._tensor import ones as _ones
+from npconv._tensor import tensor as _tensor
+from npconv._tensor import zeros as _zeros
 
 from .. import functional as F
 from .. import init
