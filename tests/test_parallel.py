@@ -3,14 +3,14 @@ import subprocess
 import sys
 import textwrap
 
+import dask.array as da
 import numpy as np
 import pytest
 import torch
 from hypothesis import assume, given, strategies as st
 
-da = pytest.importorskip("dask.array")
-import npconv  # noqa: E402
-from npconv.parallel import apply_tiled, tiling_plan  # noqa: E402
+import npconv
+from npconv.parallel import apply_tiled, tiling_plan
 
 nn = torch.nn
 
@@ -177,7 +177,7 @@ def test_npconv_model_tiled_in_float32_with_default_forward():
 
 
 def test_distributed_local_cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                         nn.Conv2d(4, 2, 3, padding=2, dilation=2)).double().eval()

@@ -27,7 +27,7 @@ def test_split_sizes_dtypes_and_balance(bundle):
 
 
 def test_same_samples_as_sklearn(bundle):
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as sklearn_datasets
     digits = sklearn_datasets.load_digits()
 
     def rows(images, labels):
@@ -40,7 +40,6 @@ def test_same_samples_as_sklearn(bundle):
 
 
 def test_build_script_reproduces_the_bundle(tmp_path, bundle):
-    pytest.importorskip("sklearn")
     from npconv.data._build_digits import build
     with np.load(build(tmp_path / "digits.npz")) as rebuilt:
         for key, array in bundle.items():

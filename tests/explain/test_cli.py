@@ -20,7 +20,7 @@ def run(monkeypatch):
 
 
 def test_text_and_pictures(run, tmp_path, capsys):
-    pytest.importorskip("PIL")
+    import PIL  # noqa: F401 - PNG and GIF output need pillow
     svg, png, gif = tmp_path / "c.svg", tmp_path / "c.png", tmp_path / "c.gif"
     status = run("Conv2d(1, 1, kernel_size=3, stride=2, padding=1)", "--input", "1,1,5,5", "--at", "1,1",
                  "--svg", str(svg), "--png", str(png), "--gif", str(gif))

@@ -191,7 +191,7 @@ def test_large_inputs_explain_in_text_but_refuse_a_huge_diagram():
 
 
 def test_gif_has_one_frame_per_output_position(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+    from PIL import Image
     explanation = run_explain("Conv2d(1, 1, 3, stride=2, padding=1)", (1, 1, 5, 5))
     path = tmp_path / "conv.gif"
     assert explanation.save_gif(path) == 9
@@ -200,7 +200,7 @@ def test_gif_has_one_frame_per_output_position(tmp_path):
 
 
 def test_gif_frames_are_capped(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+    from PIL import Image
     explanation = run_explain("MaxPool2d(1)", (1, 1, 10, 10))
     path = tmp_path / "pool.gif"
     assert explanation.save_gif(path, max_frames=20) == 20
@@ -209,7 +209,7 @@ def test_gif_frames_are_capped(tmp_path):
 
 
 def test_png_and_svg_files(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+    from PIL import Image
     explanation = run_explain("Upsample(scale_factor=2, mode='bilinear')", (1, 1, 3, 3))
     explanation.save_png(tmp_path / "up.png")
     explanation.save_svg(tmp_path / "up.svg")

@@ -247,7 +247,6 @@ def test_float32_stays_float32(algorithm):
 @pytest.mark.parametrize("workers", ["2", "3"])
 def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch):
     """Split over threads (forced even for small work), every kernel gives the single-thread result."""
-    pytest.importorskip("threadpoolctl")
     x, w = random_arrays(8, np.float64, (3, 6, 11, 10), (6, 1, 3, 3))
     cases = [((1, 1), ((1, 1), (1, 1)), (1, 1), 6), ((2, 1), ((0, 2), (1, 1)), (1, 2), 6)]
     w_dense = random_arrays(9, np.float64, (4, 6, 3, 3))[0]
