@@ -112,3 +112,17 @@ def test_bilinear_and_the_layers_in_shape_only_mode():
     model = npconv.nn.Sequential(npconv.nn.Flatten(), npconv.nn.Linear(12, 4), npconv.nn.Unflatten(1, (2, 2)))
     out = model(npconv.zeros(6, 3, 4, device="meta"))
     assert out.is_meta and tuple(out.shape) == (6, 2, 2)
+
+
+@pytest.mark.parametrize("input_shape,bias", [((2, 5), True), ((2, 5), False), ((5,), True), ((3, 2, 5), True)])
+def test_linear_graph_is_torch_addmm_graph(input_shape, bias):
+    """torch's Linear is View <- Addmm(bias, View(x), T(W)) (Mm(x, T(W)) without bias): the blitz tutorial
+    prints these nodes."""
+    graphs = []
+    for lib in (npconv, torch):
+        layer = lib.nn.Linear(5, 4, bias=bias)
+        y = layer(lib.zeros(input_shape, requires_grad=True))
+        nodes = [y.grad_fn] + ([y.grad_fn.next_functions[0][0]] if len(input_shape) != 2 else [])
+        graphs.append([repr(n).split(" object")[0] for n in nodes] +
+                      [repr(n).split(" object")[0] for n, _ in nodes[-1].next_functions])
+    assert graphs[0] == graphs[1]

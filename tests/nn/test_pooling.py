@@ -327,3 +327,31 @@ def test_max_unpool_in_shape_only_mode(dims):
         assert mine.is_meta and tuple(mine.shape) == tuple(out.shape) and mine.dtype == npconv.float64
     assert_shape_only_matches_torch(lambda m, v, i: unpool[0 if m is npconv else 1][dims](v, i, 2),
                                     [y.numpy(), indices.numpy()])
+
+
+def _graph_names(node, depth=3):
+    """Node names along next_functions[0][0], as printing grad_fn chains shows them."""
+    names = []
+    while node is not None and len(names) < depth:
+        names.append(repr(node).split(" object at ")[0])
+        following = getattr(node, "next_functions", ())
+        node = following[0][0] if following else None
+    return names
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("call", [
+    lambda F, n, x: getattr(F, f"max_pool{n}d")(x, 2),
+    lambda F, n, x: getattr(F, f"max_pool{n}d")(x, 2, return_indices=True)[0],
+    lambda F, n, x: getattr(F, f"avg_pool{n}d")(x, 2),
+    lambda F, n, x: getattr(F, f"adaptive_avg_pool{n}d")(x, 2),
+    lambda F, n, x: getattr(F, f"adaptive_avg_pool{n}d")(x, 1),
+    lambda F, n, x: getattr(F, f"adaptive_max_pool{n}d")(x, 2),
+])
+@pytest.mark.parametrize("batched", [True, False])
+def test_pooling_graph_nodes_are_named_as_torch(dims, call, batched):
+    """MaxPool2DWithIndicesBackward0 and friends; 1-d pooling is Squeeze <- 2-d pooling <- Unsqueeze."""
+    shape = (1, 2) + (6,) * dims if batched else (2,) + (6,) * dims
+    names = [_graph_names(call(lib.nn.functional, dims, lib.ones(shape, requires_grad=True).mul(2)).grad_fn)
+             for lib in (npconv, torch)]
+    assert names[0] == names[1]

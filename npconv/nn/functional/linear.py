@@ -3,6 +3,8 @@
     linear: (*, in_features) x (out_features, in_features) [+ (out_features,)] -> (*, out_features)
             y = x W^T + b, one BLAS matmul over all leading dims at once.
 """
+import math
+
 import numpy as np
 
 from ...autograd import Function
@@ -10,8 +12,54 @@ from ...autograd import Function
 __all__ = ["linear", "bilinear"]
 
 
-class _Linear(Function):
+class _Mm(Function):
+    """x (rows, in) @ wt (in, out), as torch's mm: Linear without bias on a 2-d input."""
+
+    backward_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, wt):
+        ctx.save_for_backward(x, wt)
+        return x @ wt
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, wt = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad @ wt.T if needs[0] else None), (x.T @ grad if needs[1] else None)
+
+    @staticmethod
+    def meta(x, wt):
+        return x.shape[:1] + wt.shape[1:], np.result_type(x.dtype, wt.dtype)
+
+
+class _Addmm(Function):
+    """bias + x (rows, in) @ wt (in, out), as torch's addmm: Linear with a bias. The bias comes first, so
+    ``next_functions[0]`` is the bias's AccumulateGrad, as the blitz tutorial prints."""
+
     backward_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, bias, x, wt):
+        ctx.save_for_backward(x, wt)
+        y = x @ wt
+        y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, wt = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return ((grad.sum(axis=0) if needs[0] else None), (grad @ wt.T if needs[1] else None),
+                (x.T @ grad if needs[2] else None))
+
+    @staticmethod
+    def meta(bias, x, wt):
+        return np.broadcast_shapes(x.shape[:1] + wt.shape[1:], bias.shape), np.result_type(x.dtype, wt.dtype)
+
+
+class _Linear(Function):
+    """x W^T + b for a 1-d weight (a dot product per row): the rare form addmm does not cover."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -72,7 +120,21 @@ def linear(input, weight, bias=None):
             raise RuntimeError(f"The expanded size of the tensor ({out[-1]}) must match the existing size "
                                f"({bias.shape[-1]}) at non-singleton dimension {len(out) - 1}.  Target sizes: "
                                f"{list(out)}.  Tensor sizes: {list(bias.shape)}")
-    return _Linear.apply(input, weight, bias)
+    if weight.dim() != 2:
+        return _Linear.apply(input, weight, bias)
+    return _matrix_linear(input, weight, bias)
+
+
+def _matrix_linear(input, weight, bias):
+    """torch's graph for a 2-d weight: [View] <- Addmm(bias, x, T(W)) or Mm(x, T(W)) <- [View of x]."""
+    if input.dim() == 2:
+        rows = input
+    else:
+        rows = input.reshape(math.prod(input.shape[:-1]), input.shape[-1])
+    y = _Mm.apply(rows, weight.t()) if bias is None else _Addmm.apply(bias, rows, weight.t())
+    if input.dim() == 2:
+        return y
+    return y.view(*input.shape[:-1], weight.shape[0])
 
 
 class _Bilinear(Function):

@@ -8,11 +8,13 @@ Shapes::
 
 'none' keeps the per-element (per-sample for the class losses) shape; 'mean' and 'sum' give a scalar.
 """
+import math
 import warnings
 
 import numpy as np
 
-from ...autograd import Function
+from ..._dtype import promote_types
+from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
 from .activation import _sigmoid, log_softmax
 
@@ -77,91 +79,213 @@ def _as_tensor_like(value, like):
 
 
 # ----------------------------------------------------------------------------------------------
-# Regression losses
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Squared error (x - y)^2, reduced."""
-    _warn_if_broadcasting(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_broadcastable(input, target)
-    diff = input - target
-    loss = diff * diff
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+# One graph node per loss: torch computes these losses and their reduction in one op
+# (``MseLossBackward0``, ...), so ``loss.grad_fn.next_functions`` leads straight to the network.
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Absolute error |x - y|, reduced (gradient 0 where x == y, as torch)."""
-    _warn_if_broadcasting(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_broadcastable(input, target)
-    loss = (input - target).abs()
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+def _reduce_array(loss, reduction):
+    """'none': the per-element loss; 'sum' and 'mean' a 0-d array ('mean' of nothing is NaN, as torch)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / loss.dtype.type(loss.size))
 
 
-class _Huber(Function):
+def _spread(grad, reduction, shape):
+    """The upstream gradient of a reduced loss as a per-element gradient of ``shape``."""
+    if reduction == "mean":
+        grad = grad / grad.dtype.type(max(math.prod(shape), 1))
+    return np.broadcast_to(grad, shape)
+
+
+def _broadcast_pair(input, target):
+    """torch broadcasts input and target to one shape (``ExpandBackward0`` nodes) before the loss op."""
+    shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(target.shape)))
+    expand = (lambda t: t if tuple(t.shape) == shape else t.expand(shape))
+    return expand(input), expand(target)
+
+
+def _common_dtype(input, target):
+    return promote_types(input.dtype, target.dtype).numpy_dtype
+
+
+class _MseLoss(Function):
+    backward_name = "MseLossBackward0"
+
     @staticmethod
-    def forward(ctx, diff, delta, scale):
+    def forward(ctx, x, y, *, reduction, dtype):
+        diff = x.astype(dtype, copy=False) - y.astype(dtype, copy=False)
         ctx.save_for_backward(diff)
-        ctx.args = (delta, scale)
-        absolute = np.abs(diff)
-        half = diff.dtype.type(0.5)
-        return np.where(absolute < delta, half * diff * diff, delta * (absolute - half * delta)) / scale
+        ctx.reduction = reduction
+        return _reduce_array(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
-        delta, scale = ctx.args
-        return grad * np.clip(diff, -delta, delta) / scale, None, None
+        g = _spread(grad, ctx.reduction, diff.shape) * (2 * diff)
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class _HuberLoss(Function):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); divided by ``scale`` (smooth L1: scale = beta)."""
+
+    backward_name = "HuberLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, *, reduction, dtype, delta, scale):
+        diff = x.astype(dtype, copy=False) - y.astype(dtype, copy=False)
+        ctx.save_for_backward(diff)
+        ctx.args = (reduction, delta, scale)
+        absolute = np.abs(diff)
+        half = diff.dtype.type(0.5)
+        loss = np.where(absolute < delta, half * diff * diff, delta * (absolute - half * delta)) / scale
+        return _reduce_array(loss.astype(dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        reduction, delta, scale = ctx.args
+        g = _spread(grad, reduction, diff.shape) * np.clip(diff, -delta, delta) / scale
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class _SmoothL1Loss(_HuberLoss):
+    backward_name = "SmoothL1LossBackward0"
+
+
+# ----------------------------------------------------------------------------------------------
+# Regression losses
+
+def _warn_and_reduce(input, target, size_average, reduce, reduction):
+    """The checks torch's regression losses start with: broadcasting warning, legacy reduction arguments."""
+    _warn_if_broadcasting(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_broadcastable(input, target)
+    return reduction
+
+
+def _weighted(elementwise, weight, reduction, input, mean_over_weight):
+    """torch's weighted regression losses: (loss * weight), summed, or for 'mean' divided by the summed
+    weights (mse, l1) or by the element count (huber)."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = elementwise() * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / weight.sum() if mean_over_weight else loss.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Squared error (x - y)^2: per element ('none'), summed, or averaged ('mean'; with ``weight``,
+    sum(w (x - y)^2) / sum(w))."""
+    if weight is not None:
+        _warn_if_broadcasting(input, target)
+        if size_average is not None or reduce is not None:
+            reduction = _legacy_reduction(size_average, reduce)
+        _check_broadcastable(input, target)
+        x, y = _broadcast_pair(input, target)
+        return _weighted(lambda: (x - y) ** 2, weight, reduction, input, mean_over_weight=True)
+    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
+    x, y = _broadcast_pair(input, target)
+    return _MseLoss.apply(x, y, reduction=reduction, dtype=_common_dtype(x, y))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Absolute error |x - y| (gradient 0 where x == y, as torch); weighted as ``mse_loss``."""
+    if weight is not None:
+        _warn_if_broadcasting(input, target)
+        if size_average is not None or reduce is not None:
+            reduction = _legacy_reduction(size_average, reduce)
+        _check_broadcastable(input, target)
+        x, y = _broadcast_pair(input, target)
+        return _weighted(lambda: (x - y).abs(), weight, reduction, input, mean_over_weight=True)
+    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
+    x, y = _broadcast_pair(input, target)
+    return _reduce((x - y).abs(), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta."""
-    _warn_if_broadcasting(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
+    """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta (beta = 0: the L1 loss)."""
+    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _broadcast_pair(input, target)
     if beta == 0.0:
-        return l1_loss(input, target, reduction=reduction)
-    return _reduce(_Huber.apply(input - target, beta, beta), reduction)
+        return _reduce((x - y).abs(), reduction)
+    return _SmoothL1Loss.apply(x, y, reduction=reduction, dtype=_common_dtype(x, y), delta=beta, scale=beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta)."""
+    """0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta); with ``weight``, 'mean'
+    averages w * loss over the elements."""
     _warn_if_broadcasting(input, target)
-    reduction = _reduction(None, None, reduction)
-    loss = _Huber.apply(input - target, delta, 1.0)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    if weight is None:
+        reduction = _reduction(None, None, reduction)
+    _check_broadcastable(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, y = _broadcast_pair(input, target)
+
+    def elementwise(reduction):
+        # torch's huber_loss computes in the input's dtype, whatever the target's
+        return _HuberLoss.apply(x, y, reduction=reduction, dtype=x.dtype.numpy_dtype, delta=delta, scale=1.0)
+    if weight is None:
+        return elementwise(reduction)
+    return _weighted(lambda: elementwise("none"), weight, reduction, input, mean_over_weight=False)
 
 
 # ----------------------------------------------------------------------------------------------
 # Binary losses
 
+def _refuse_grad(tensor, op, argument):
+    """torch's binary losses are not differentiable in their weights."""
+    if isinstance(tensor, Tensor) and tensor.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{argument}'. "
+                           "This input cannot have requires_grad True.")
+
+
+def _scalar_name(tensor):
+    """torch's scalar type name of a tensor's dtype: 'Float' (of torch.FloatTensor)."""
+    return tensor.type()[len("torch."):-len("Tensor")]
+
+
+def _check_same_dtype(input, target):
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_scalar_name(target)} but expected {_scalar_name(input)}")
+
+
 class _BinaryCrossEntropy(Function):
-    """-w (y log x + (1 - y) log(1 - x)) with the logs clamped at -100, as torch."""
+    """-w (y log x + (1 - y) log(1 - x)) with the logs clamped at -100, as torch, then reduced."""
 
     backward_name = "BinaryCrossEntropyBackward0"
 
     @staticmethod
-    def forward(ctx, x, y, weight):
+    def forward(ctx, x, y, *, weight, reduction):
         with np.errstate(divide="ignore", invalid="ignore"):
             log_x = np.maximum(np.log(x), x.dtype.type(-100))
             log_1mx = np.maximum(np.log1p(-x), x.dtype.type(-100))
-        ctx.save_for_backward(x, y, weight, log_x, log_1mx)
+        ctx.save_for_backward(x, y, log_x, log_1mx)
+        ctx.args = (weight, reduction)
         loss = -(y * log_x + (1 - y) * log_1mx)
-        return loss if weight is None else loss * weight
+        return _reduce_array(loss if weight is None else loss * weight, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        x, y, weight, log_x, log_1mx = ctx.saved_tensors
-        g = grad if weight is None else grad * weight
+        x, y, log_x, log_1mx = ctx.saved_tensors
+        weight, reduction = ctx.args
+        g = _spread(grad, reduction, x.shape)
+        g = g if weight is None else g * weight
         eps = x.dtype.type(1e-12)
         grad_x = g * (x - y) / np.maximum((1 - x) * x, eps)
-        grad_y = g * (log_1mx - log_x)
-        return grad_x, grad_y, None
+        grad_y = g * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -170,8 +294,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
                          "is deprecated. Please ensure they have the same size.")
+    target = _as_tensor_like(target, input)
+    _check_same_dtype(input, target)
+    _refuse_grad(weight, "binary_cross_entropy", "weight")
     x = input.detach().numpy()
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+    if x.size and not input.is_meta and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
@@ -181,7 +308,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             raise RuntimeError(f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! Mismatching "
                                f"argument at index 1 had {weight.shape}; but expected shape should be broadcastable to "
                                f"{list(input.shape)}") from None
-    return _reduce(_BinaryCrossEntropy.apply(input, _as_tensor_like(target, input), w), reduction)
+    return _BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
 def _softplus_of_negative(x):
@@ -190,31 +317,32 @@ def _softplus_of_negative(x):
 
 
 class _BinaryCrossEntropyWithLogits(Function):
-    """(1 - y) x + (1 + (p - 1) y) log(1 + exp(-x)), times the weight; stable for large |x|."""
+    """(1 - y) x + (1 + (p - 1) y) log(1 + exp(-x)), times the weight, reduced; stable for large |x|."""
 
     backward_name = "BinaryCrossEntropyWithLogitsBackward0"
 
     @staticmethod
-    def forward(ctx, x, y, weight, pos_weight):
+    def forward(ctx, x, y, *, weight, pos_weight, reduction):
         softplus = _softplus_of_negative(x)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         loss = (1 - y) * x + log_weight * softplus
-        ctx.save_for_backward(x, y, weight, pos_weight, softplus)
-        return loss if weight is None else loss * weight
+        ctx.save_for_backward(x, y, softplus)
+        ctx.args = (weight, pos_weight, reduction)
+        loss = loss if weight is None else loss * weight
+        return _reduce_array(loss.astype(y.dtype, copy=False), reduction)  # torch: the target's dtype
 
     @staticmethod
     def backward(ctx, grad):
-        x, y, weight, pos_weight, softplus = ctx.saved_tensors
-        g = grad if weight is None else grad * weight
+        x, y, softplus = ctx.saved_tensors
+        weight, pos_weight, reduction = ctx.args
+        g = _spread(grad, reduction, np.broadcast_shapes(x.shape, y.shape))
+        g = g if weight is None else g * weight
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        needs = ctx.needs_input_grad
         grad_x = g * ((1 - y) - log_weight * (1 - _sigmoid(x)))
-        grad_y = g * (-x + (0 if pos_weight is None else (pos_weight - 1) * softplus)) if needs[1] else None
-        grad_w = None
-        if weight is not None and needs[2]:
-            grad_w = grad * ((1 - y) * x + log_weight * softplus)
-        grad_p = g * y * softplus if pos_weight is not None and needs[3] else None
-        return grad_x, grad_y, grad_w, grad_p
+        grad_y = None
+        if ctx.needs_input_grad[1]:
+            grad_y = g * (-x + (0 if pos_weight is None else (pos_weight - 1) * softplus))
+        return grad_x, grad_y
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -223,8 +351,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    return _reduce(_BinaryCrossEntropyWithLogits.apply(input, _as_tensor_like(target, input), weight, pos_weight),
-                   reduction)
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type {_scalar_name(target)}")
+    _refuse_grad(weight, "binary_cross_entropy_with_logits", "weight")
+    _refuse_grad(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    arrays = [None if t is None else t.detach().numpy() for t in (weight, pos_weight)]
+    return _BinaryCrossEntropyWithLogits.apply(input, _as_tensor_like(target, input), weight=arrays[0],
+                                               pos_weight=arrays[1], reduction=reduction)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -237,7 +370,7 @@ class _NllLoss(Function):
     backward_name = "NllLossBackward0"
 
     @staticmethod
-    def forward(ctx, logp, target, class_weight, ignore_index, class_dim, reduction):
+    def forward(ctx, logp, *, target, class_weight, ignore_index, class_dim, reduction):
         valid = target != ignore_index
         safe = np.where(valid, target, 0)
         picked = np.take_along_axis(logp, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
@@ -263,7 +396,7 @@ class _NllLoss(Function):
         grad_logp = np.zeros(shape, dtype=grad.dtype)
         np.put_along_axis(grad_logp, np.expand_dims(safe, class_dim),
                           np.expand_dims(np.broadcast_to(per_target, safe.shape), class_dim), axis=class_dim)
-        return grad_logp, None, None, None, None, None
+        return grad_logp
 
 
 def _check_class_target(input, target, weight, ignore_index):
@@ -273,9 +406,7 @@ def _check_class_target(input, target, weight, ignore_index):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
     if target.dtype.name not in ("int64", "uint8"):
-        name = {"int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
-                "bool": "Bool"}.get(target.dtype.name, target.dtype.name)
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target)}")
     if input.dim() <= 2 and target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.dim() > 2 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
@@ -294,7 +425,9 @@ def _check_class_target(input, target, weight, ignore_index):
 
 def _nll(input, target, weight, ignore_index, reduction, class_dim):
     w = None if weight is None else weight.detach().numpy()
-    return _NllLoss.apply(input, target, w, ignore_index, class_dim, reduction)
+    _refuse_grad(weight, "nll_loss_forward", "weight")
+    return _NllLoss.apply(input, target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim,
+                          reduction=reduction)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):

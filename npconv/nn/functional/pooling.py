@@ -284,6 +284,40 @@ class _LpPool(Function):
         return _pooled_meta(x, n, out_size)
 
 
+def _named_by_dims(op, name):
+    """Subclasses of ``op`` for 2-d and 3-d whose graph nodes carry torch's names (``name`` formatted with
+    2 or 3: MaxPool2DWithIndicesBackward0). There is no 1-d node: see _pool."""
+    return {n: type(f"{op.__name__}{n}D", (op,), {"backward_name": name.format(n), "__module__": __name__})
+            for n in (2, 3)}
+
+
+_MAX_POOL = _named_by_dims(_MaxPool, "MaxPool{}DWithIndicesBackward0")
+_AVG_POOL = _named_by_dims(_AvgPool, "AvgPool{}DBackward0")
+_ADAPTIVE_AVG_POOL = _named_by_dims(_AdaptiveAvgPool, "AdaptiveAvgPool{}DBackward0")
+_ADAPTIVE_MAX_POOL = _named_by_dims(_AdaptiveMaxPool, "AdaptiveMaxPool{}DBackward0")
+
+
+def _pool(ops, input, n, windows, fills, rest=(), return_indices=None):
+    """``ops[n].apply(input, n, *windows, *rest)`` (through _pooled when ``return_indices`` is given).
+
+    1-d pooling runs as 2-d pooling of a height-1 image, as in torch (whose graph then reads
+    Squeeze <- MaxPool2DWithIndices <- Unsqueeze); ``fills`` are the height entries of the per-dim
+    ``windows`` (kernel 1, stride 1, padding 0, ...)."""
+    lifted = n == 1
+    if lifted:
+        input, n = input.unsqueeze(-2), 2
+        windows = tuple((fill,) + tuple(w) for w, fill in zip(windows, fills))
+    if return_indices is None:
+        result = ops[n].apply(input, n, *windows, *rest)
+    else:
+        result = _pooled(ops[n], input, n, *windows, *rest, return_indices=return_indices)
+    if not lifted:
+        return result
+    if isinstance(result, tuple):
+        return tuple(r.squeeze(-2) for r in result)
+    return result.squeeze(-2)
+
+
 # ----------------------------------------------------------------------------------------------
 # max pooling
 
@@ -337,7 +371,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     else:
         _check_rank(input, n, op)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
-    return _pooled(_MaxPool, input, n, k, s, p, d, out, return_indices=return_indices)
+    return _pool(_MAX_POOL, input, n, (k, s, p, d, out), (1, 1, 0, 1, 1), return_indices=return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -404,8 +438,8 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     if n == 3:
         _check_avg_pool3d_input(input, k, s, p)
     out = _output_size(input, n, k, s, p, ones, ceil_mode)
-    return _AvgPool.apply(input, n, k, s, p, out, bool(ceil_mode), bool(count_include_pad),
-                          divisor_override)
+    return _pool(_AVG_POOL, input, n, (k, s, p, out), (1, 1, 0, 1),
+                 (bool(ceil_mode), bool(count_include_pad), divisor_override))
 
 
 def _check_avg_pool3d_input(input, kernel_size, stride, padding):
@@ -468,7 +502,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
-    return _pooled(_AdaptiveMaxPool, input, n, out, return_indices=return_indices)
+    return _pool(_ADAPTIVE_MAX_POOL, input, n, (out,), (1,), return_indices=return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -511,7 +545,11 @@ def _adaptive_avg(n, input, output_size):
         if input.dim() < n + 1:
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)
-    return _AdaptiveAvgPool.apply(input, n, out)
+    if all(o == 1 for o in out) and input.numel():  # torch takes the mean (its graph shows MeanBackward1)
+        lifted = input.unsqueeze(-2) if n == 1 else input
+        pooled = lifted.mean(tuple(range(-max(n, 2), 0)), keepdim=True)
+        return pooled.squeeze(-2) if n == 1 else pooled
+    return _pool(_ADAPTIVE_AVG_POOL, input, n, (out,), (1,))
 
 
 def _adaptive_checks_nonempty(input, n, out, op):
