@@ -93,7 +93,7 @@ def _kind_of_content(file):
     if head.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(file).namelist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
             return "torch"  # let the checkpoint reader give its error
         finally:
             file.seek(start)

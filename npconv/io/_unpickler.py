@@ -12,10 +12,35 @@ opcode cannot rewrite them (or any module state) either.
 import _compat_pickle
 import collections
 import pickle
+import reprlib
 
 import numpy as np
 
-__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS"]
+__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal"]
+
+
+class _BoundedRepr(reprlib.Repr):
+    """reprlib's depth and length limits, extended to the containers a pickle can build."""
+
+    def repr_OrderedDict(self, value, level):
+        return self.repr_dict(value, level)
+
+    def repr_bytearray(self, value, level):
+        return self.repr_bytes(bytes(value[:self.maxstring]), level)
+
+
+_BOUNDED_REPR = _BoundedRepr()
+_BOUNDED_REPR.maxlevel = 3
+
+
+def short_repr(value):
+    """A repr of something read from a file, for an error message, in bounded time.
+
+    A 400-byte pickle can hold a list of two references to a list of two references ... 40 levels deep:
+    its full repr has 2**40 parts, so ``f"{value!r:.80}"`` (which builds the whole repr, then cuts it)
+    never returns. This one looks at a few levels and a few items only.
+    """
+    return _BOUNDED_REPR.repr(value)
 
 # Bytes are pickled (protocol 2) as _codecs.encode(text, 'latin1'); only plain text codecs are allowed,
 # so a file cannot reach the zlib/bz2 codecs and decompress a bomb.
@@ -128,6 +153,31 @@ def _safe_bytearray(*args):
     raise pickle.UnpicklingError("bytearray is allowed only from text, bytes or a list of byte values")
 
 
+def _device_text(*args):
+    """A pickled ``torch.device(...)`` as its text, e.g. ``"cpu"``, checked as torch checks it (where it
+    may restore to is checked with the storages' locations)."""
+    from .._tensor import device
+    if not args or not isinstance(args[0], str) or len(args) > 2 or (len(args) == 2 and type(args[1]) is not int):
+        raise refusal(TypeError, f"device() received an invalid combination of arguments - got "
+                                 f"{short_repr(args)} in checkpoint")
+    try:
+        return str(device(*args))
+    except (RuntimeError, TypeError) as error:
+        raise refusal(type(error), str(error)) from None
+
+
+_REFUSAL_TYPES = {}
+
+
+def refusal(torch_type, message):
+    """An error of the type torch raises for the same file (TypeError, AttributeError, ...), which is also
+    a ``pickle.UnpicklingError``, so that code catching either sees it and the loader passes it on."""
+    if torch_type not in _REFUSAL_TYPES:
+        _REFUSAL_TYPES[torch_type] = type(torch_type.__name__, (torch_type, pickle.UnpicklingError),
+                                          {"__module__": __name__})
+    return _REFUSAL_TYPES[torch_type](message)
+
+
 def _static_globals():
     rc = {
         ("collections", "OrderedDict"): collections.OrderedDict,   # immutable C type
@@ -135,7 +185,7 @@ def _static_globals():
         ("builtins", "complex"): complex,
         ("builtins", "bytearray"): SafeCallable("builtins.bytearray", _safe_bytearray),
         ("_codecs", "encode"): SafeCallable("_codecs.encode", _safe_encode),
-        ("torch", "device"): SafeCallable("torch.device", lambda *a: ":".join(str(x) for x in a)),
+        ("torch", "device"): SafeCallable("torch.device", _device_text),
         ("torch", "Tensor"): TypeMarker("torch.Tensor"),
         ("torch._tensor", "Tensor"): TypeMarker("torch.Tensor"),
         ("torch.nn.parameter", "Parameter"): TypeMarker("torch.nn.Parameter"),
@@ -193,14 +243,14 @@ class RestrictedUnpickler(pickle.Unpickler):
         # torch has written as None since storage views were removed.
         if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] in ("storage", b"storage")
                 and (len(pid) == 5 or pid[5] is None)):
-            raise pickle.UnpicklingError(f"unsupported persistent id in checkpoint: {pid!r:.80}")
+            raise pickle.UnpicklingError(f"unsupported persistent id in checkpoint: {short_repr(pid)}")
         _, storage_type, key, location, numel = pid[:5]
         if not isinstance(storage_type, StorageType):
-            raise pickle.UnpicklingError(f"persistent id names {storage_type!r:.80}, not a storage type")
+            raise refusal(AttributeError, f"persistent id names {short_repr(storage_type)}, not a storage type")
         if isinstance(key, bytes):
             key = key.decode("ascii", "replace")
         if isinstance(location, bytes):
             location = location.decode("ascii", "replace")
         if not isinstance(key, str) or not isinstance(location, str) or type(numel) is not int or numel < 0:
-            raise pickle.UnpicklingError(f"malformed storage reference in checkpoint: {pid!r:.80}")
+            raise refusal(TypeError, f"malformed storage reference in checkpoint: {short_repr(pid)}")
         return self._load_storage(storage_type, key, location, numel)

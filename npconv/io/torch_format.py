@@ -20,6 +20,7 @@ requires_grad)`` / ``make_parameter(tensor, requires_grad)`` to load, and ``tens
 import copy
 import io
 import pickle
+import re
 import struct
 import zipfile
 
@@ -27,13 +28,15 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._pickler import CheckpointPickler
-from ._unpickler import BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker
+from ._unpickler import (BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker, refusal,
+                         short_repr)
 
 __all__ = ["read_checkpoint", "read_legacy_checkpoint", "write_checkpoint", "is_zip_checkpoint",
            "CheckpointError"]
 
 STORAGE_ALIGNMENT = 64
 FILE_FORMAT_VERSION = "3\n"          # the 'version' record torch 2.x writes
+MIN_READ_VERSION, MAX_READ_VERSION = 1, 10   # the versions torch 2.13's reader accepts
 _ZIP_MAGIC = b"PK\x03\x04"
 _ALIGN_EXTRA_ID = 0x4246             # 'FB': the padding field miniz (torch's writer) uses too
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # reproducible archives: the same object gives the same bytes
@@ -61,7 +64,7 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
     """
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError) as error:
         raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
     with archive:
         return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type).load()
@@ -83,7 +86,6 @@ class _Reader:
         self.size_type = size_type
         self.storages = {}            # key -> 1-d ndarray, so views of one storage share memory
         self.storage_ids = set()
-        _check_map_location(map_location)
 
     def unpickle(self, file):
         unpickler = RestrictedUnpickler(file, self._rebuilders(), self._load_storage, self.size_type)
@@ -99,9 +101,7 @@ class _Reader:
                                          f"{type(error).__name__}: {error}") from None
 
     def _keep_storage(self, key, storage, location):
-        if _is_location_callable(self.map_location):
-            mapped = self.map_location(storage, location)
-            storage = mapped if isinstance(mapped, np.ndarray) else storage
+        storage = _restore(storage, location, self.map_location)
         self.storages[key] = storage
         self.storage_ids.add(id(storage))
         return storage
@@ -138,7 +138,7 @@ class _Reader:
         self._check_storage(storage)
         _refuse_metadata(metadata)
         if not isinstance(dtype, DtypeMarker) or dtype.numpy_dtype == BFLOAT16:
-            raise pickle.UnpicklingError(f"_rebuild_tensor_v3 with unsupported dtype {dtype!r:.60}")
+            raise pickle.UnpicklingError(f"_rebuild_tensor_v3 with unsupported dtype {short_repr(dtype)}")
         if storage.dtype != np.uint8 or storage.size % dtype.numpy_dtype.itemsize:
             raise pickle.UnpicklingError("_rebuild_tensor_v3 needs an untyped storage of whole elements")
         typed = storage.view(dtype.numpy_dtype)
@@ -173,6 +173,7 @@ class _ArchiveReader(_Reader):
         self.without_crc = all(info.CRC == 0 for info in self.records.values())
 
     def load(self):
+        self._check_version()
         self.byteorder = self._byteorder()
         pickled = io.BytesIO(self._record("data.pkl"))
         result = self.unpickle(pickled)
@@ -185,6 +186,10 @@ class _ArchiveReader(_Reader):
         if not names:
             raise CheckpointError("the archive is empty")
         prefix = names[0].split("/", 1)[0]
+        for name in names:   # torch's reader refuses an archive whose records are not in one folder
+            if not name.startswith(prefix + "/"):
+                raise CheckpointError(f"[enforce fail at inline_container.cc:340] . file in archive is not in a "
+                                      f"subdirectory {prefix}/: {name}")
         if f"{prefix}/data.pkl" not in self.records:
             raise CheckpointError("the archive has no data.pkl record: not a torch checkpoint")
         if f"{prefix}/constants.pkl" in self.records:
@@ -203,10 +208,36 @@ class _ArchiveReader(_Reader):
             info = copy.copy(info)
             del info.CRC                         # zipfile checks a CRC only if the attribute exists
         try:
-            return self.archive.read(info)       # checks the CRC: flipped bits are caught here
+            return _read_declared_size(self.archive, info)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
                 NotImplementedError, RuntimeError) as error:
             raise CheckpointError(f"cannot read record {name!r}: {error}") from None
+
+    def _check_version(self):
+        """The 'version' record as torch reads it (C++ stoll: leading digits after blanks and a sign)."""
+        if f"{self.prefix}/version" not in self.records:
+            raise CheckpointError('Expected hasRecord("version") to be true, but got false.  (Could this error '
+                                  'message be improved?  If so, please report an enhancement request to PyTorch.)')
+        text = self._record("version").decode("latin-1")
+        digits = re.match(r"\s*[+-]?\d+", text)
+        if digits is None:
+            raise CheckpointError(f"[enforce fail at inline_container.cc:215] . Couldn't parse the version {text} "
+                                  "as Long Long.")
+        version = int(digits.group())
+        if not -2 ** 63 <= version < 2 ** 63:
+            raise IndexError("stoull")
+        if version < MIN_READ_VERSION:
+            raise CheckpointError(
+                f"[enforce fail at inline_container.cc:219] . Attempted to read a PyTorch file with version "
+                f"{version}, but the minimum supported version for reading is {MIN_READ_VERSION}. Your PyTorch "
+                "script module file is too old. Please regenerate it with latest version of PyTorch to mitigate "
+                "this issue.")
+        if version > MAX_READ_VERSION:
+            raise CheckpointError(
+                f"[enforce fail at inline_container.cc:230] . Attempted to read a PyTorch file with version "
+                f"{version}, but the maximum supported version for reading is {MAX_READ_VERSION}. The version of "
+                "your PyTorch installation may be too old, please upgrade PyTorch to latest version to mitigate "
+                "this issue.")
 
     def _byteorder(self):
         if f"{self.prefix}/byteorder" not in self.records:
@@ -223,6 +254,34 @@ class _ArchiveReader(_Reader):
         raw = np.frombuffer(self._record(f"data/{key}", expected_size=numel * raw_dtype.itemsize),
                             dtype=raw_dtype)
         return self._keep_storage(key, _native_copy(raw, storage_type), location)
+
+
+# Deflate expands at most 1032:1, so a record that claims more than this per compressed byte is a bomb.
+_MAX_DEFLATE_RATIO = 1032
+_READ_CHUNK = 1 << 20
+
+
+def _read_declared_size(archive, info):
+    """The record's bytes, never more than its directory entry declares, decompressed in bounded chunks.
+
+    ``ZipFile.read`` inflates up to 2 GiB per step before cutting to the declared size, so a small record
+    whose stream inflates far beyond its entry would cost time and memory; this stops at the declared size
+    (the CRC is checked there, when zipfile sees the end).
+    """
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 64:
+        raise CheckpointError(f"record {info.filename!r} claims {info.file_size} bytes from "
+                              f"{info.compress_size} compressed bytes: not a real record")
+    chunks, left = [], info.file_size
+    with archive.open(info) as stream:
+        while left > 0:
+            chunk = stream.read(min(left, _READ_CHUNK))
+            if not chunk:
+                raise CheckpointError(f"record {info.filename!r} ends before its declared {info.file_size} bytes")
+            chunks.append(chunk)
+            left -= len(chunk)
+        if info.file_size == 0:
+            stream.read(1)   # reach the end so that an empty record's CRC is checked too
+    return b"".join(chunks)
 
 
 class _LegacyReader(_Reader):
@@ -288,8 +347,10 @@ class _LegacyReader(_Reader):
             raise CheckpointError("truncated legacy checkpoint: storage data missing")
         numel = int.from_bytes(count, self.byteorder)
         raw_dtype = _raw_dtype(storage_type, self.byteorder)
+        if numel != storage.size:   # before reading: a flipped count must not size an allocation
+            raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
         data = self.file.read(numel * raw_dtype.itemsize)
-        if numel != storage.size or len(data) != numel * raw_dtype.itemsize:
+        if len(data) != numel * raw_dtype.itemsize:
             raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
         storage[...] = _native_copy(np.frombuffer(data, dtype=raw_dtype), storage_type)
 
@@ -319,20 +380,52 @@ def _is_location_callable(location):
     return callable(location) and not isinstance(location, (str, bytes, dict))
 
 
-def _check_map_location(location):
-    if location is None or _is_location_callable(location):
+def _restore(storage, location, map_location):
+    """The storage as ``map_location`` places it, refused where torch on a CPU-only machine refuses.
+
+    As torch: a string or device replaces every storage's location tag, a dict maps tags, a callable
+    may return the storage (or None: the tag decides); the result must name the CPU (or 'meta').
+    """
+    if _is_location_callable(map_location):
+        mapped = map_location(storage, location)
+        if isinstance(mapped, np.ndarray):
+            return mapped
+    elif isinstance(map_location, dict):
+        location = map_location.get(location, location)
+    elif map_location is not None:
+        location = map_location
+    _check_restorable(location.decode("ascii", "replace") if isinstance(location, bytes) else str(location))
+    return storage
+
+
+_NOT_AVAILABLE = ("Attempting to deserialize object on a {} device but torch.{}.is_available() is False. If "
+                  "you are running on a CPU-only machine, please use torch.load with "
+                  "map_location=torch.device('cpu') to map your storages to the CPU.")
+_NOT_REGISTERED = ("The {} device module is not registered. If you are running on a CPU-only machine, please "
+                   "use torch.load with map_location=torch.device('cpu') to map your storages to the CPU.")
+
+
+def _check_restorable(location):
+    """torch's default_restore_location on a CPU-only build: 'cpu' and 'meta' restore, others raise its
+    RuntimeError (the device families it knows by prefix, then "don't know how")."""
+    if location in ("cpu", "meta"):
         return
-    targets = location.values() if isinstance(location, dict) else [location]
-    for target in targets:
-        name = target.decode() if isinstance(target, bytes) else str(target)
-        if name.split(":")[0] not in ("cpu", "meta"):
-            raise RuntimeError(f"npconv runs on the CPU only; map_location={name!r} is not possible "
-                               "(use map_location='cpu' or leave it out)")
+    for prefix, message in (("cuda", _NOT_AVAILABLE.format("CUDA", "cuda")),
+                            ("mps", "torch.UntypedStorage(): Storage device not recognized: mps"),
+                            ("hpu", _NOT_REGISTERED.format("HPU")),
+                            ("xpu", _NOT_AVAILABLE.format("XPU", "xpu")),
+                            ("privateuseone", _NOT_REGISTERED.format("PRIVATEUSEONE"))):
+        if location.startswith(prefix):
+            raise CheckpointError(message)
+    raise CheckpointError("don't know how to restore data location of torch.storage.UntypedStorage "
+                       f"(tagged with {location})")
 
 
 def _refuse_metadata(metadata):
+    if metadata is not None and not isinstance(metadata, dict):
+        raise refusal(AssertionError, f"tensor metadata in the checkpoint must be a dict, got {short_repr(metadata)}")
     if metadata and any(metadata.values()):
-        raise pickle.UnpicklingError(f"tensors with conjugate/negative bits ({metadata!r:.60}) are not "
+        raise pickle.UnpicklingError(f"tensors with conjugate/negative bits ({short_repr(metadata)}) are not "
                                      "supported; save t.resolve_conj().resolve_neg() instead")
 
 
@@ -343,8 +436,8 @@ def _bfloat16_to_float32(raw_uint16):
 
 def _check_int(value, what):
     if type(value) is not int or not 0 <= value < 2 ** 62:
-        raise pickle.UnpicklingError(f"tensor {what} in the checkpoint must be a non-negative int, "
-                                     f"got {value!r:.40}")
+        raise refusal(TypeError if type(value) is not int else RuntimeError, f"tensor {what} in the checkpoint must be a non-negative int, "
+                                     f"got {short_repr(value)}")
     return value
 
 
@@ -357,7 +450,7 @@ def strided_view(storage, offset, size, stride):
     offset = _check_int(offset, "storage offset")
     if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) \
             or len(size) != len(stride) or len(size) > 64:
-        raise pickle.UnpicklingError(f"tensor size {size!r:.60} and stride {stride!r:.60} do not match")
+        raise pickle.UnpicklingError(f"tensor size {short_repr(size)} and stride {short_repr(stride)} do not match")
     size = tuple(_check_int(n, "size") for n in size)
     stride = tuple(_check_int(s, "stride") for s in stride)
     if 0 in size:
