@@ -44,18 +44,37 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
 
-class device:
-    """torch.device: only 'cpu' and the shape-only 'meta' exist here."""
+# The device types torch's parser knows, in the order its error message lists them.
+DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
-    def __init__(self, type="cpu", index=None):  # noqa: A002
-        if isinstance(type, device):
+
+_NOT_GIVEN = object()
+
+
+class device:
+    """torch.device: any device torch names can be described; only 'cpu' and the shape-only 'meta' hold
+    data here (creating a tensor elsewhere raises)."""
+
+    def __init__(self, type=_NOT_GIVEN, index=None):  # noqa: A002
+        if isinstance(type, device) and index is None:
             type, index = type.type, type.index
-        name = str(type)
-        if ":" in name:
-            name, index = name.split(":")[0], builtins.int(name.split(":")[1])
-        if name not in ("cpu", "meta", "cuda", "mps"):
-            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta device type at start of device "
-                               f"string: {type}")
+        elif not isinstance(type, str):
+            got = "" if type is _NOT_GIVEN else builtins.type(type).__name__
+            mismatch = "" if type is _NOT_GIVEN else (f"      didn't match because some of the arguments have "
+                                                       f"invalid types: (!{got}!)\n")
+            raise TypeError(f"device() received an invalid combination of arguments - got ({got}), but "
+                            f"expected one of:\n * (torch.device device)\n{mismatch} * (str type, int index = -1)\n")
+        if index is not None and (not isinstance(index, numbers.Integral) or isinstance(index, builtins.bool)):
+            raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                            f"{builtins.type(index).__name__}")
+        name, parsed = _parse_device_string(type)
+        if parsed is not None and index is not None:
+            raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
+                               f"{type}")
+        index = parsed if index is None else builtins.int(index)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = name, index
 
     def __eq__(self, other):
@@ -74,16 +93,47 @@ class device:
         return f"device(type='{self.type}'{idx})"
 
 
-def _is_meta_device(dev):
+def _parse_device_string(text):
+    """'cuda:1' -> ('cuda', 1), 'cpu' -> ('cpu', None), with torch's errors for anything else."""
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    name, colon, number = text.partition(":")
+    if name not in DEVICE_TYPES:
+        if not name.isalnum() or colon and not number.isdigit():
+            raise RuntimeError(f"Invalid device string: '{text}'")
+        raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: "
+                           f"{name}")
+    if not colon:
+        return name, None
+    if not number.isdigit() or (len(number) > 1 and number[0] == "0") or not number.isascii():
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    if len(number) > 18:
+        raise RuntimeError(f"Could not parse device index '{number}' in device string '{text}'")
+    return name, builtins.int(number)
+
+
+def _is_meta_device(dev, moving=False):
+    """Whether a ``device=`` argument asks for shape-only tensors; raises torch's CPU-only build's error
+    for a device npconv cannot hold data on (``moving``: for ``.to(device)``, whose error differs from a
+    creation function's)."""
     if dev is None:
         return False
-    name = dev.type if isinstance(dev, device) else str(dev).split(":")[0]
-    if name in ("cuda", "mps"):
-        raise RuntimeError(f"npconv runs on the CPU only: device '{dev}' is not available "
-                           "(Torch not compiled with CUDA enabled)")
+    if isinstance(dev, numbers.Integral) and not isinstance(dev, builtins.bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    name = (dev if isinstance(dev, device) else device(dev)).type
+    if name in ("cuda", "xpu"):
+        raise not_compiled_error(name)
     if name not in ("cpu", "meta"):
-        device(name)  # raises torch's message
+        if moving:
+            raise RuntimeError(f"PyTorch is not linked with support for {name} devices")
+        raise NotImplementedError(f"Could not run 'aten::empty.memory_format' with arguments from the "
+                                  f"'{name.upper()}' backend: this build has the CPU only.")
     return name == "meta"
+
+
+def not_compiled_error(name="cuda"):
+    """The AssertionError torch built for the CPU raises when asked for a CUDA (or XPU) device."""
+    return AssertionError(f"Torch not compiled with {name.upper()} enabled")
 
 
 def _meta_array(shape, np_dtype):
@@ -337,7 +387,7 @@ class Tensor:
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("npconv runs on the CPU only (Torch not compiled with CUDA enabled)")
+        raise not_compiled_error()
 
     def to(self, *args, **kwargs):
         """to(dtype), to(device), to(device, dtype), to(other_tensor): a new tensor only if something
@@ -353,12 +403,12 @@ class Tensor:
                 dtype = a.dtype
             elif isinstance(a, _dtype.dtype) or a in (builtins.float, builtins.int, builtins.bool):
                 dtype = a
-            elif isinstance(a, (str, device)):
+            elif isinstance(a, (str, device)) or (isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool)):
                 dev = a
             else:
                 raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
         result = self
-        if dev is not None and _is_meta_device(dev) != self._meta:
+        if dev is not None and _is_meta_device(dev, moving=True) != self._meta:
             if self._meta:
                 raise NotImplementedError("Cannot copy out of meta tensor; no data!")
             result = Tensor._make(_meta_array(self._data.shape, self._data.dtype), True)

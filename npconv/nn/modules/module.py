@@ -6,7 +6,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ..._dtype import to_dtype
-from ..._tensor import Tensor, _is_meta_device, _meta_array
+from ..._tensor import Tensor, _is_meta_device, _meta_array, not_compiled_error
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -419,7 +419,7 @@ class Module:
             if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                                 f"dtype={dtype}")
-        to_meta = device is not None and _is_meta_device(device)
+        to_meta = device is not None and _is_meta_device(device, moving=True)
 
         def convert(t):
             array = t._data
@@ -445,7 +445,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        raise RuntimeError("npconv runs on the CPU only (Torch not compiled with CUDA enabled)")
+        raise not_compiled_error()
 
     def type(self, dst_type):
         return self.to(dst_type)
