@@ -5,6 +5,12 @@ from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float6
 from ._tensor import *  # noqa: F401,F403
 from ._tensor import Size, Tensor, device
 from ._ops import *  # noqa: F401,F403
+from . import _observe, _ops
+
+# torch.* functions and the named Tensor methods (not the operators: ``x.add(y)``, not ``x + y``) are entry
+# points that summaries and MAC counters can observe: see npconv._observe
+_observe.mark_entry_points(globals(), "torch", _ops.__all__)
+_observe.mark_entry_points(Tensor, "Tensor")
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, initial_seed, manual_seed, seed

@@ -27,17 +27,12 @@ import numpy as np
 
 from .arithmetic import (conv_output_size, conv_transpose_output_size, interpolate_output_size,
                          pool_output_size, receptive_field, same_padding)
+from .arithmetic.receptive import POSITION_PRESERVING_LAYERS
 
 __all__ = ["apply_tiled", "tiling_plan", "TilingPlan"]
 
 _DASK_HINT = "npconv.parallel needs dask: pip install 'npconv[dask]' (dask[array,distributed])"
 
-# Layers that act on each position alone (or across channels only): nothing to tile about them.
-_POINTWISE = {"ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Sigmoid", "Tanh",
-              "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus", "Softsign", "Mish", "PReLU", "Identity",
-              "Tanhshrink", "Threshold", "LogSigmoid", "LocalResponseNorm"}
-_EVAL_ONLY = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
-              "AlphaDropout", "FeatureAlphaDropout"}
 _UPSAMPLE_MODES = {"nearest", "nearest-exact", "linear", "bilinear", "trilinear"}
 
 
@@ -72,9 +67,10 @@ def _describe(layer, ndim):
     ``windows``, the receptive-field specs (``receptive_field`` dicts) of a superset of the input pixels
     each output reads. None for point-wise layers."""
     name = type(layer).__name__
-    if name in _POINTWISE:
+    position_rule = POSITION_PRESERVING_LAYERS.get(name)
+    if position_rule == "pointwise":
         return None
-    if name in _EVAL_ONLY:
+    if position_rule == "eval":
         if getattr(layer, "training", False):
             raise ValueError(f"{name} is in training mode, where it depends on the whole batch (or is "
                              "random): call model.eval() before apply_tiled")

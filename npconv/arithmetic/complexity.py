@@ -28,8 +28,7 @@ import math
 import sys
 import traceback
 
-from ..nn.modules.container import _runs_repr
-from ..nn.modules.module import _addindent, _layout_repr
+from ..nn.modules.printing import tree_repr
 from .trace import meta_inputs, trace
 
 __all__ = ["get_model_complexity_info", "flops_to_string", "params_to_string"]
@@ -270,24 +269,17 @@ def _accumulate(module, per_module, what, rules):
     return sum(_accumulate(child, per_module, what, rules) for child in module.children())
 
 
-def _repr_with_flops(module, per_module, rules, batch, total_flops, total_params, flops_units, param_units,
+def _repr_with_flops(model, per_module, rules, batch, total_flops, total_params, flops_units, param_units,
                      precision):
     """torch's Module.__repr__ with ptflops' statistics in front of each layer's extra_repr."""
-    params = _accumulate(module, per_module, "params", rules)
-    flops = _accumulate(module, per_module, "flops", rules) / batch
-    original = module.extra_repr() if hasattr(module, "extra_repr") else ""
-    extra = ", ".join([params_to_string(params, units=param_units, precision=precision),
-                       "{:.3%} Params".format(params / total_params),
-                       flops_to_string(flops, units=flops_units, precision=precision),
-                       "{:.3%} MACs".format(flops / total_flops), original])
-    extra_lines = extra.split("\n")
-    child_texts = [(key, _repr_with_flops(child, per_module, rules, batch, total_flops, total_params, flops_units,
-                                          param_units, precision))
-                   for key, child in module._modules.items() if child is not None]
-    if type(module).__name__ == "ModuleList":
-        return _runs_repr("ModuleList", [text for _, text in child_texts])
-    child_lines = ["(" + key + "): " + _addindent(text, 2) for key, text in child_texts]
-    return _layout_repr(type(module).__name__, extra_lines, child_lines)
+    def statistics(module):
+        params = _accumulate(module, per_module, "params", rules)
+        flops = _accumulate(module, per_module, "flops", rules) / batch
+        return ", ".join([params_to_string(params, units=param_units, precision=precision),
+                          "{:.3%} Params".format(params / total_params),
+                          flops_to_string(flops, units=flops_units, precision=precision),
+                          "{:.3%} MACs".format(flops / total_flops), module.extra_repr()])
+    return tree_repr(model, statistics)
 
 
 def get_model_complexity_info(model, input_res, print_per_layer_stat=True, as_strings=True,

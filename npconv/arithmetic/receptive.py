@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from .sizes import _broadcast, same_padding
 
-__all__ = ["ReceptiveField", "receptive_field"]
+__all__ = ["ReceptiveField", "receptive_field", "POSITION_PRESERVING_LAYERS", "POSITION_PRESERVING_FUNCTIONS"]
 
 
 def _per_dim(ndim, **arguments):
@@ -180,10 +180,60 @@ def _upsample_envelope(rate, mode):
     return _envelope(reads, rate)
 
 
-_ELEMENTWISE = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish", "Hardtanh",
-                "Softplus", "Mish", "PReLU", "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
-                "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-                "InstanceNorm3d", "GroupNorm", "LocalResponseNorm", "Softmax", "LogSoftmax", "ZeroPad2d")
+# ----- The layers that do not move pixels: one table for receptive fields, traces (summary) and tiling.
+# Each maps a layer class name (npconv's or torch's) or an F.* function name to where an output value
+# comes from:
+#   "pointwise"  the same position of the input (LocalResponseNorm and Softmax2d mix channels only);
+#   "eval"       the same position in eval mode; in training, batch statistics or random masks;
+#   "statistics" the same position and statistics over the sample (instance/group/layer norm, a softmax
+#                along any dim): receptive fields follow the position and leave the statistics out, as is
+#                usual; tiling cannot cut through them.
+_ACTIVATIONS = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish",
+                "Hardsigmoid", "Hardtanh", "Hardshrink", "Softshrink", "Softplus", "Softsign", "Mish", "PReLU",
+                "RReLU", "Tanhshrink", "Threshold", "LogSigmoid")
+POSITION_PRESERVING_LAYERS = {
+    **{name: "pointwise" for name in _ACTIVATIONS + ("Identity", "LocalResponseNorm", "Softmax2d")},
+    **{name: "eval" for name in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "Dropout",
+                                 "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")},
+    **{name: "statistics" for name in ("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "GroupNorm",
+                                       "LayerNorm", "Softmax", "LogSoftmax", "Softmin")},
+}
+POSITION_PRESERVING_FUNCTIONS = {
+    **{name: "pointwise" for name in ("relu", "relu_", "relu6", "elu", "elu_", "celu", "selu", "prelu", "rrelu",
+                                      "gelu", "silu", "mish", "leaky_relu", "leaky_relu_", "sigmoid", "tanh",
+                                      "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "hardshrink",
+                                      "softshrink", "softplus", "softsign", "tanhshrink", "threshold",
+                                      "logsigmoid", "local_response_norm")},
+    **{name: "eval" for name in ("batch_norm", "dropout", "dropout1d", "dropout2d", "dropout3d",
+                                 "alpha_dropout", "feature_alpha_dropout")},
+    **{name: "statistics" for name in ("instance_norm", "group_norm", "layer_norm", "softmax", "log_softmax",
+                                       "softmin")},
+}
+
+
+def left_pads(pad, ndim=None):
+    """Left pads per spatial dim, first dim first, from F.pad's last-dim-first list (or a module's tuple);
+    an int stays an int. ``ndim`` fills the dims the list leaves out with 0."""
+    if isinstance(pad, int):
+        return pad
+    pad = list(pad)
+    lefts = pad[0::2][::-1]
+    if ndim is not None and len(lefts) < ndim:
+        lefts = [0] * (ndim - len(lefts)) + lefts
+    return tuple(lefts)
+
+
+def _padded_size(spatial, pad):
+    """Spatial size after padding layers' ``pad`` (an int, or F.pad's last-dim-first list)."""
+    if isinstance(pad, int):
+        return tuple(n + 2 * pad for n in spatial)
+    pad = list(pad) + [0] * (2 * len(spatial) - len(pad))
+    return tuple(n + left + right for n, left, right in zip(spatial, pad[0::2][::-1], pad[1::2][::-1]))
+
+
+def is_padding_layer(name):
+    """True for the padding layers (ZeroPad2d, ReflectionPad1d, ConstantPad3d...)."""
+    return name.endswith(("Pad1d", "Pad2d", "Pad3d"))
 
 
 def _layers(modules):
@@ -219,7 +269,10 @@ def receptive_field(layers, ndim=2, input_size=None):
         kind, args = _describe_layer(layer)
         if kind == "elementwise":
             continue
-        if kind == "conv":
+        if kind == "pad":
+            field = field.conv(1, 1, left_pads(args["padding"], ndim), 1)
+            spatial = spatial and _padded_size(spatial, args["padding"])
+        elif kind == "conv":
             field = field.conv(**args)
             spatial = spatial and _tuple(conv_output_size(spatial, **args), ndim)
         elif kind == "pool":
@@ -265,8 +318,10 @@ def _describe_layer(layer):
         args = dict(layer)
         return args.pop("kind"), args
     name = type(layer).__name__
-    if name in _ELEMENTWISE:
+    if name in POSITION_PRESERVING_LAYERS:
         return "elementwise", {}
+    if is_padding_layer(name):
+        return "pad", dict(padding=layer.padding)
     if name.startswith("ConvTranspose"):
         return "conv_transpose", dict(kernel_size=layer.kernel_size, stride=layer.stride, padding=layer.padding,
                                       dilation=layer.dilation, output_padding=layer.output_padding)

@@ -7,41 +7,27 @@ and per call of a public functional op (``F.conv2d``, ``F.relu``...) or counted 
 receptive field of its output. Summary tables, MAC counters and the ptflops drop-in are all built on
 this one record.
 
-How calls are seen, without any hook in the model's code:
-* modules: each module instance gets a wrapped ``forward`` for the duration of the trace;
-* functional ops: the names listed in ``FUNCTIONAL_OPS`` are wrapped in ``npconv.nn.functional`` (calls
-  written ``F.relu(x)`` go through the wrapper, as in ptflops);
-* every autograd op on meta tensors: ``npconv.autograd._apply_meta`` (the shape-only hook) is observed,
-  to carry receptive fields through element-wise ops (residual sums, normalisation, activations).
-Everything is restored on exit, also after an error; model buffers (BatchNorm running statistics) are
-restored too, since a training-mode forward on meta tensors would overwrite them.
+How calls are seen, without touching the model or any module's attributes: the trace registers an
+observer on its own thread (``npconv._observe``), which ``Module.__call__`` tells about every module call,
+the public entry points (every ``F.*`` function, ``torch.*`` function and named Tensor method, not the
+operators ``+``/``*``) about their calls, and ``autograd.Function.apply`` about every op, so that receptive
+fields are carried through element-wise ops (residual sums, normalisation, activations). Other threads
+are not affected: two traces may run at once. Model buffers (BatchNorm running statistics) are restored
+on exit, since a training-mode forward on meta tensors would overwrite them.
 """
 import contextlib
 import inspect
-import types
 from fractions import Fraction
 
-from .receptive import ReceptiveField, left_padding
+from .. import _observe
+from .receptive import (POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS, ReceptiveField,
+                        is_padding_layer, left_pads, left_padding)
 
-__all__ = ["Call", "trace", "FUNCTIONAL_OPS", "TENSOR_OPS"]
+__all__ = ["Call", "trace", "TENSOR_OPS"]
 
-_POOLS = [f"{kind}_pool{d}d" for kind in ("max", "avg", "adaptive_avg", "adaptive_max") for d in (1, 2, 3)]
-_CONVS = [f"conv{d}d" for d in (1, 2, 3)] + [f"conv_transpose{d}d" for d in (1, 2, 3)]
-_LP_POOLS = [f"lp_pool{d}d" for d in (1, 2, 3)]
-FUNCTIONAL_OPS = (_CONVS + _POOLS + _LP_POOLS + ["linear", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample", "relu", "relu6", "elu", "prelu",
-                                     "gelu", "silu", "leaky_relu", "softmax", "log_softmax", "sigmoid", "tanh",
-                                     "batch_norm", "instance_norm", "group_norm", "layer_norm", "dropout",
-                                     "pad"])
+# The torch.* functions and Tensor methods recorded beside F.* (those ptflops counts, see complexity.py).
 TENSOR_OPS = ("matmul", "mm", "bmm", "addmm", "baddbmm", "mul", "add")
 
-# Layers that never move pixels: their output field is their input's.
-ELEMENTWISE_MODULES = {
-    "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid",
-    "Hardtanh", "Softplus", "Mish", "PReLU", "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
-    "AlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-    "InstanceNorm3d", "GroupNorm", "LocalResponseNorm", "Softmax2d"}
-ELEMENTWISE_FUNCTIONS = {"relu", "relu6", "elu", "prelu", "gelu", "silu", "leaky_relu", "sigmoid", "tanh",
-                         "batch_norm", "instance_norm", "group_norm", "dropout"}
 CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
 
 
@@ -230,7 +216,7 @@ def _spatial_rule(call, x, out, field):
 
 
 def _module_geometry(module, type_name):
-    if type_name in ELEMENTWISE_MODULES:
+    if type_name in POSITION_PRESERVING_LAYERS:
         return "elementwise", {}
     if type_name.startswith("ConvTranspose") and hasattr(module, "kernel_size"):
         return "conv_transpose", dict(kernel_size=module.kernel_size, stride=module.stride,
@@ -250,24 +236,13 @@ def _module_geometry(module, type_name):
     if type_name.startswith("Upsampl"):
         mode = getattr(module, "mode", "bilinear" if "Bilinear" in type_name else "nearest")
         return "upsample", dict(mode=mode)
-    if type_name.endswith("Pad1d") or type_name.endswith("Pad2d") or type_name.endswith("Pad3d"):
-        return "pad", dict(padding=_left_pads(module.padding, None))
+    if is_padding_layer(type_name):
+        return "pad", dict(padding=left_pads(module.padding))
     return None, {}
 
 
-def _left_pads(pad, ndim):
-    """Left pads per spatial dim, first dim first, from F.pad's last-dim-first list (or a module's tuple)."""
-    if isinstance(pad, int):
-        return pad
-    pad = list(pad)
-    lefts = pad[0::2][::-1]
-    if ndim is not None and len(lefts) < ndim:
-        lefts = [0] * (ndim - len(lefts)) + lefts
-    return tuple(lefts)
-
-
 def _function_geometry(name, a):
-    if name in ELEMENTWISE_FUNCTIONS:
+    if name in POSITION_PRESERVING_FUNCTIONS:
         return "elementwise", {}
     if name.startswith("conv_transpose"):
         kernel = tuple(a["weight"].shape[2:])
@@ -293,11 +268,11 @@ def _function_geometry(name, a):
     if name in ("interpolate", "upsample"):
         return "upsample", dict(mode=a.get("mode", "nearest"))
     if name == "pad" and a.get("input") is not None:
-        return "pad", dict(padding=_left_pads(a["pad"], a["input"].dim() - 2))
+        return "pad", dict(padding=left_pads(a["pad"], a["input"].dim() - 2))
     return None, {}
 
 
-# ----- patching
+# ----- observing (npconv._observe: Module.__call__, the public entry points, Function.apply)
 
 
 def _bind(function, args, kwargs):
@@ -310,98 +285,44 @@ def _bind(function, args, kwargs):
         return {"args": args, **kwargs}
 
 
-def _run_recorded(recorder, call, original, args, kwargs):
-    """Run the wrapped module or function; its record is closed even when it raises (output None)."""
-    output = None
-    try:
-        output = original(*args, **kwargs)
-        return output
-    finally:
-        recorder.close(call, list(args) + list(kwargs.values()), output)
+class _Observer:
+    """Feeds a :class:`_Recorder` from the calls announced on this thread: the modules of one model, the
+    ``F.*`` functions, and the tensor ops of ``TENSOR_OPS`` (``torch.matmul``, ``Tensor.add``...)."""
 
+    def __init__(self, recorder, model):
+        self.recorder = recorder
+        self.names = {}
+        for name, module in model.named_modules():
+            self.names.setdefault(id(module), name)
 
-def _wrap_forward(recorder, module, name, type_name):
-    original = module.forward
+    def enter_module(self, module, args, kwargs):
+        name = self.names.get(id(module))
+        if name is None:        # a module outside the model (built inside forward): its ops still count
+            return None
+        call = self.recorder.open("module", name, type(module).__name__, module=module)
+        return call, list(args) + list(kwargs.values())
 
-    def forward(*args, **kwargs):
-        call = recorder.open("module", name, type_name, module=module)
-        return _run_recorded(recorder, call, original, args, kwargs)
-    return forward
+    def exit_module(self, token, output):
+        if token is not None:
+            self.recorder.close(token[0], token[1], output)
 
-
-def _wrap_function(recorder, original, label):
-    def wrapper(*args, **kwargs):
-        arguments = _bind(original, args, kwargs)
+    def enter_function(self, label, function, args, kwargs):
+        namespace, _, op = label.partition(".")
+        if namespace != "F" and op not in TENSOR_OPS:
+            return None
+        recorder = self.recorder
         parent = recorder.stack[-1] if recorder.stack else None
         siblings = sum(1 for c in (parent.children if parent else recorder.calls)
                        if c.kind == "function" and c.type == label)
         prefix = f"{parent.name}/" if parent is not None and parent.name else ""
-        call = recorder.open("function", f"{prefix}{label}:{siblings + 1}", label, function=original,
-                             arguments=arguments)
-        return _run_recorded(recorder, call, original, args, kwargs)
-    wrapper.__wrapped__ = original
-    return wrapper
+        call = recorder.open("function", f"{prefix}{label}:{siblings + 1}", label, function=function,
+                             arguments=_bind(function, args, kwargs))
+        return call, list(args) + list(kwargs.values())
 
+    exit_function = exit_module
 
-@contextlib.contextmanager
-def _patched(owner, attribute, replacement):
-    had_own = attribute in vars(owner) if isinstance(owner, type) else True
-    original = getattr(owner, attribute)
-    setattr(owner, attribute, replacement)
-    try:
-        yield original
-    finally:
-        if had_own:
-            setattr(owner, attribute, original)
-        else:
-            delattr(owner, attribute)
-
-
-@contextlib.contextmanager
-def _instrumented(recorder, model):
-    import npconv
-    import npconv.autograd as autograd
-    import npconv.nn.functional as F
-    with contextlib.ExitStack() as stack:
-        for name in FUNCTIONAL_OPS:
-            if _is_function(getattr(F, name, None)):
-                stack.enter_context(_patched(F, name, _wrap_function(recorder, getattr(F, name), f"F.{name}")))
-        for name in TENSOR_OPS:
-            if _is_function(getattr(npconv, name, None)):
-                stack.enter_context(_patched(npconv, name, _wrap_function(recorder, getattr(npconv, name),
-                                                                          f"torch.{name}")))
-            if _is_function(getattr(npconv.Tensor, name, None)):
-                stack.enter_context(_patched(npconv.Tensor, name, _wrap_function(
-                    recorder, getattr(npconv.Tensor, name), f"Tensor.{name}")))
-        original_meta = autograd._apply_meta
-
-        def observed_meta(cls, ctx, arrays, kwargs):
-            result = original_meta(cls, ctx, arrays, kwargs)
-            recorder.observe_op(arrays, result)
-            return result
-        stack.enter_context(_patched(autograd, "_apply_meta", observed_meta))
-        seen = set()
-        for name, module in model.named_modules():
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            had_own = "forward" in vars(module)
-            wrapped = _wrap_forward(recorder, module, name, type(module).__name__)
-            object.__setattr__(module, "forward", wrapped)
-            stack.callback(_restore_forward, module, had_own)
-        stack.enter_context(_buffers_restored(model))
-        yield
-
-
-def _is_function(value):
-    """A callable op (npconv.nn.functional also holds its topic submodules: F.dropout may be a module)."""
-    return callable(value) and not isinstance(value, types.ModuleType)
-
-
-def _restore_forward(module, had_own):
-    if had_own:
-        return  # a user-set instance forward: our wrapper closed over it; put it back
-    vars(module).pop("forward", None)
+    def op_applied(self, function_class, arrays, result):
+        self.recorder.observe_op(arrays, result)
 
 
 @contextlib.contextmanager
@@ -443,7 +364,7 @@ def trace(model, inputs, kwargs=None):
     for t in inputs:
         if isinstance(t, npconv.Tensor) and t.dim() >= 3:
             recorder.set_field(t._data, ReceptiveField.identity(t.dim() - 2))
-    with _instrumented(recorder, model), npconv.no_grad():
+    with _observe.observing(_Observer(recorder, model)), _buffers_restored(model), npconv.no_grad():
         model(*inputs, **(kwargs or {}))
     _mark_repeated_calls(recorder.calls)
     return recorder.calls

@@ -204,3 +204,57 @@ def test_adaptive_windows_of_every_phase_lie_in_the_field():
 def test_align_corners_true_has_no_size_free_field():
     with pytest.raises(ValueError, match="align_corners"):
         receptive_field([tnn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)])
+
+
+@pytest.mark.parametrize("padding, size, output, reads", [
+    # ZeroPad1d((2, 1)) then Conv1d(k=3): output o reads padded 0..2+o, i.e. input pixels o-2 .. o
+    ((2, 1), 8, 3, {1, 2, 3}),
+    ((0, 3), 8, 0, {0, 1, 2}),
+])
+def test_padding_layers_shift_the_start_by_their_left_pad(padding, size, output, reads):
+    layers = [tnn.ZeroPad1d(padding), tnn.Conv1d(1, 1, 3, bias=False)]
+    model = tnn.Sequential(*layers).double()
+    layers[1].weight.data.fill_(1.0)
+    actual = {pixel for pixel in range(size) if output in touched_outputs(model, size, pixel)}
+    assert actual == reads
+    field = receptive_field(layers, ndim=1, input_size=size)
+    assert field.start == (-padding[0],) and field.size == (3,)
+    (first, last), = field.region(output)
+    assert {p for p in range(first, last + 1) if 0 <= p < size} == reads
+
+
+def test_zero_pad_2d_pads_each_dim_by_its_own_left_pad_and_sizes_follow():
+    # (left, right, top, bottom): H starts at -top, W at -left; adaptive pooling sees the padded size
+    field = receptive_field([tnn.ZeroPad2d((1, 2, 3, 4)), tnn.Conv2d(1, 1, 3), tnn.AdaptiveAvgPool2d(1)],
+                            input_size=(10, 10))
+    assert field.start == (-3, -1) and field.size == (10 + 3 + 4, 10 + 1 + 2)
+
+
+@pytest.mark.parametrize("library, names", [
+    ("torch", ("Hardsigmoid", "Hardswish", "SELU", "CELU", "Softsign", "Mish", "LogSigmoid", "Tanhshrink")),
+    ("npconv", ("Hardsigmoid", "Hardswish", "Mish"))])
+def test_hardsigmoid_and_every_pointwise_activation_keep_the_field(library, names):
+    nn = tnn if library == "torch" else __import__("npconv").nn
+    conv = {"kind": "conv", "kernel_size": 3, "stride": 2}
+    for name in names:
+        assert receptive_field([conv, getattr(nn, name)(), conv]) == receptive_field([conv, conv]), name
+
+
+def test_one_table_of_position_preserving_layers_serves_receptive_fields_traces_and_tiling():
+    import npconv
+    import npconv.parallel as parallel
+    from npconv.arithmetic.receptive import POSITION_PRESERVING_LAYERS
+    # every layer the table calls point-wise is one that tiling passes through and receptive fields keep
+    for name, rule in POSITION_PRESERVING_LAYERS.items():
+        layer = getattr(tnn, name, None)
+        if layer is None or rule == "statistics":
+            continue
+        instance = layer(*{"Threshold": (0.1, 0.0), "LocalResponseNorm": (2,)}.get(name, (4,) if "BatchNorm" in name
+                                                                                  else ()))
+        instance.eval()
+        assert parallel._describe(instance, 2) is None, name
+        assert receptive_field([instance]) == ReceptiveField.identity(2), name
+    # and a summary carries the field through them (Hardsigmoid was missing from one of three lists)
+    model = npconv.nn.Sequential(npconv.nn.Conv2d(1, 1, 3), npconv.nn.Hardsigmoid(), npconv.nn.Conv2d(1, 1, 3))
+    rows = npconv.summary(model, (1, 1, 9, 9)).layers
+    assert [row.receptive_field for row in rows[1:]] == [(3, 3), (3, 3), (5, 5)]

@@ -3,7 +3,8 @@ import operator
 from collections import OrderedDict
 
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module
+from .printing import runs
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity"]
 
@@ -13,23 +14,6 @@ def _checked_index(idx, length):
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range")
     return idx % length if length else idx
-
-
-def _runs_repr(name, reprs):
-    """torch's ModuleList repr: runs of identical children print once, as ``(0-2): 3 x Linear(...)``."""
-    if not reprs:
-        return name + "()"
-    runs = []  # [start, end, repr]
-    for i, r in enumerate(reprs):
-        if runs and runs[-1][2] == r:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i, r])
-    lines = []
-    for start, end, r in runs:
-        line = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
-        lines.append(_addindent(line, 2))
-    return name + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class Identity(Module):
@@ -180,7 +164,7 @@ class ModuleList(Module):
         return module
 
     def __repr__(self):
-        return _runs_repr(self._get_name(), [repr(m) for m in self])
+        return runs(self._get_name(), [repr(m) for m in self])
 
 
 class ModuleDict(Module):

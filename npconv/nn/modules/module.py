@@ -4,10 +4,12 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ... import _observe
 from ...autograd import no_grad
 from ..._dtype import to_dtype
 from ..._tensor import Tensor, _is_meta_device, _meta_array, not_compiled_error
 from ..parameter import Buffer, Parameter
+from .printing import indent, layout
 
 __all__ = ["Module"]
 
@@ -50,27 +52,6 @@ def _typename(value):
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def _addindent(text, spaces):
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    first = lines.pop(0)
-    return first + "\n" + "\n".join(" " * spaces + line for line in lines)
-
-
-def _layout_repr(name, extra_lines, child_lines):
-    """torch's Module repr from its parts: ``Name(extra)`` on one line when there is one extra line and
-    no child, else one indented line per part."""
-    lines = extra_lines + child_lines
-    main = name + "("
-    if lines:
-        if len(extra_lines) == 1 and not child_lines:
-            main += extra_lines[0]
-        else:
-            main += "\n  " + "\n  ".join(lines) + "\n"
-    return main + ")"
-
-
 class Module:
     """Base class for all layers: assign Parameters and Modules as attributes and they are registered."""
 
@@ -100,8 +81,14 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
+        if _observe.state.observers:   # a summary (or other tool) watches this thread: announce the call
+            return _observe.module_call(self, self._call_with_hooks, args, kwargs)
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
+        return self._call_with_hooks(*args, **kwargs)
+
+    def _call_with_hooks(self, *args, **kwargs):
+        """forward between the forward pre-hooks and hooks (torch's order)."""
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -561,8 +548,8 @@ class Module:
 
     def __repr__(self):
         extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
-        child_lines = [f"({key}): " + _addindent(repr(module), 2) for key, module in self._modules.items()]
-        return _layout_repr(self._get_name(), extra_lines, child_lines)
+        child_lines = [f"({key}): " + indent(repr(module), 2) for key, module in self._modules.items()]
+        return layout(self._get_name(), extra_lines, child_lines)
 
 
 def float_dtype():
