@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
+from ._memory import check_allocation
 
 __all__ = ["Tensor", "Size", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
@@ -600,6 +601,7 @@ def _filled(shape_args, value, dtype, device, requires_grad, size=None):
     np_dtype = _dtype_or_default(dtype)
     if _is_meta_device(device):
         return _finish(_meta_array(shape, np_dtype), None, "meta", requires_grad)
+    check_allocation(shape, np_dtype.itemsize)
     return _finish(np.full(shape, value, dtype=np_dtype), None, None, requires_grad)
 
 
@@ -679,6 +681,7 @@ def _random_float(shape_args, sample, dtype, device, requires_grad, generator):
         raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{_torch_type_name(d)}\'')
     if _is_meta_device(device):
         return _finish(_meta_array(shape, d.numpy_dtype), None, "meta", requires_grad)
+    check_allocation(shape, d.itemsize)
     gen = generator if generator is not None else _random.generator()
     array = sample(gen, shape).astype(d.numpy_dtype, copy=False)
     return _finish(array, None, None, requires_grad)
@@ -713,6 +716,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     gen = generator if generator is not None else _random.generator()
     if _is_meta_device(device):
         return _finish(_meta_array(shape, d.numpy_dtype), None, "meta", requires_grad)
+    check_allocation(shape, d.itemsize)
     return _finish(gen.integers(low, high, size=shape).astype(d.numpy_dtype), None, None, requires_grad)
 
 

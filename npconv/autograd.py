@@ -37,6 +37,7 @@ import weakref
 import numpy as np
 
 from . import _observe
+from ._memory import allocation_error, is_huge_broadcast
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "backward", "grad", "Variable"]
@@ -231,7 +232,7 @@ class Function:
         if any_meta:
             result = _apply_meta(cls, ctx, arrays, kwargs)
         else:
-            result = cls.forward(ctx, *arrays, **kwargs)
+            result = _forward_within_memory(cls, ctx, arrays, kwargs)
         if _observe.state.observers:   # a summary watches this thread (see npconv._observe)
             _observe.op_applied(cls, arrays, result)
         extras = None
@@ -245,6 +246,18 @@ class Function:
         if extras is not None:
             return (out,) + tuple(extras)
         return out
+
+
+def _forward_within_memory(cls, ctx, arrays, kwargs):
+    """The forward, refused with torch's allocator error for a huge broadcast input (its result would not
+    fit, and computing it would not end) or when NumPy cannot allocate."""
+    for array in arrays:
+        if type(array) is np.ndarray and is_huge_broadcast(array):
+            raise allocation_error(array.nbytes)
+    try:
+        return cls.forward(ctx, *arrays, **kwargs)
+    except MemoryError as error:   # NumPy's _ArrayMemoryError knows the size it was asked for
+        raise allocation_error(getattr(error, "_total_size", "an unknown number of")) from None
 
 
 def _apply_meta(cls, ctx, arrays, kwargs):

@@ -7,28 +7,16 @@ wrong, so that nothing large is allocated for a call that must fail.  Output siz
 """
 import math
 import operator
-import os
 
 import numpy as np
 
 from npconv import kernels
 from npconv.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
+from npconv._memory import MAX_ARRAY_BYTES as MAX_OUTPUT_BYTES
 from npconv.autograd import Function
 from npconv._tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
-
-
-def _physical_memory_bytes():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 16 * 2**30
-
-
-# An output above this is refused before anything is allocated: the algorithms need a few output-sized
-# buffers, so half the machine's memory is already more than a call can hope to finish with.
-MAX_OUTPUT_BYTES = _physical_memory_bytes() // 2
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ Shapes::
 Every mode is separable and runs through npconv.kernels.interpolate, whose index and weight tables
 follow PyTorch's CPU kernels (coordinate mapping, align_corners, scale factors, border clamping).
 """
+import math
 import numbers
 import warnings
 
 import numpy as np
 
 from ... import arithmetic
+from ..._memory import check_allocation
 from ...autograd import Function
 from ...kernels import interpolate as kernels
 from .pooling import _adaptive_avg
@@ -126,10 +128,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         wanted = {1: "3D", 2: "4D", 3: "5D"}[_SPATIAL_MODES[mode]]
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {wanted} input")
     if output_size is None:
+        if not all(math.isfinite(f) for f in scale_factors):   # area mode has raised int()'s error above
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         output_size = list(arithmetic.interpolate_output_size(spatial, tuple(scale_factors)))
     if mode == "area":
         return _adaptive_avg(dims, input, tuple(output_size))
     _check_sizes(spatial, output_size)
+    if input.shape[1] == 0:
+        raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
+                           f"{list(input.shape)}")
+    if not input.is_meta:   # before the tap tables, whose cost grows with the output too
+        check_allocation(tuple(input.shape[:2]) + tuple(output_size), input.element_size())
     dtype = input.dtype.numpy_dtype
     if dtype.kind != "f":
         kernel = {"nearest": "upsample_nearest", "nearest-exact": "_upsample_nearest_exact"}.get(mode, f"upsample_{mode}")
