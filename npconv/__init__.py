@@ -5,7 +5,7 @@ from ._dtype import (bool, double, dtype, finfo, float, float16, float32, float6
 from ._tensor import *  # noqa: F401,F403
 from ._tensor import Size, Tensor, device
 from ._ops import *  # noqa: F401,F403
-from . import _observe, _ops
+from . import _observe, _ops, _torch_api
 
 # torch.* functions and the named Tensor methods (not the operators: ``x.add(y)``, not ``x + y``) are entry
 # points that summaries and MAC counters can observe: see npconv._observe
@@ -31,3 +31,6 @@ from . import explain  # a callable package: npconv.explain(layer, input_size)
 from . import models
 
 __version__ = "0.1.0"
+
+
+__getattr__ = _torch_api.module_getattr("torch")  # a torch name npconv lacks: NotImplementedError naming it

@@ -16,6 +16,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._memory import check_allocation
+from ._torch_api import missing
 
 __all__ = ["Tensor", "Size", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
@@ -146,6 +147,13 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_meta", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
+
+    def __getattr__(self, name):
+        # Called only for a name Tensor lacks: a torch method npconv does not have says so by name (an unset
+        # slot or class attribute stays a plain AttributeError).
+        if hasattr(type(self), name):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise missing("torch.Tensor", name, self)
 
     def __init__(self, *args, dtype=None, device=None):
         # torch.Tensor(2, 3) -> uninitialised float tensor; torch.Tensor([..]) -> float tensor of data.

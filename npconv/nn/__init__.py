@@ -4,3 +4,8 @@ from .modules import *  # noqa: F401,F403
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
 from . import utils  # noqa: F401
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.nn")  # a torch name npconv lacks: NotImplementedError naming it

@@ -199,3 +199,8 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
 
 
 del numbers
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.nn.init")  # a torch name npconv lacks: NotImplementedError naming it

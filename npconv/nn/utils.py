@@ -70,3 +70,8 @@ def vector_to_parameters(vec, parameters):
             n = p.numel()
             p._data = np.array(vec._data[offset:offset + n].reshape(p._data.shape), dtype=p._data.dtype)
             offset += n
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.nn.utils")  # a torch name npconv lacks: NotImplementedError naming it

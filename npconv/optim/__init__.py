@@ -3,3 +3,8 @@ from .optimizer import Optimizer  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .adam import Adam, AdamW  # noqa: F401
 from . import lr_scheduler  # noqa: F401
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.optim")  # a torch name npconv lacks: NotImplementedError naming it

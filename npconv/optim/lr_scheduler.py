@@ -107,3 +107,8 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.optim.lr_scheduler")  # a torch name npconv lacks: NotImplementedError naming it

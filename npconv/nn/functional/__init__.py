@@ -17,3 +17,8 @@ from ... import _observe
 
 # every public function of F is an entry point a summary records as a row (``F.relu``): see npconv._observe
 _observe.mark_entry_points(globals(), "F")
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.nn.functional")  # a torch name npconv lacks: NotImplementedError naming it
