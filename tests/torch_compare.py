@@ -29,7 +29,8 @@ must equal torch's, and every npconv op of the packages named in ``ruled`` that 
 a ``meta`` rule (so no real computation happens on the zero-stride arrays).
 
 ``assert_same_error`` asserts both libraries raise an exception of the same built-in type (RuntimeError,
-ValueError, IndexError, TypeError...) and returns both exceptions so a test can check the message.
+ValueError, IndexError, TypeError...), with torch's message when ``same_message=True``, and returns both
+exceptions so a test can check more.
 """
 import numpy as np
 import torch
@@ -274,9 +275,10 @@ def _assert_same_type(npconv_exc, torch_exc):
         f"torch raised {type(torch_exc).__name__}: {torch_exc}")
 
 
-def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
+def assert_same_error(call, arrays=(), *, match=None, same_message=False, requires_grad=False):
     """Both ``call(torch, *tensors)`` and ``call(npconv, *tensors)`` must raise, with the same built-in
-    exception type; ``match`` (a regex) is searched in npconv's message. Returns (npconv_exc, torch_exc)."""
+    exception type; ``match`` (a regex) is searched in npconv's message, ``same_message=True`` requires
+    torch's message word for word. Returns (npconv_exc, torch_exc)."""
     import re
 
     arrays = _arrays(arrays)
@@ -295,6 +297,8 @@ def assert_same_error(call, arrays=(), *, match=None, requires_grad=False):
     _assert_same_type(npconv_exc, torch_exc)
     if match is not None:
         assert re.search(match, str(npconv_exc)), f"npconv's message {str(npconv_exc)!r} does not match {match!r}"
+    if same_message:
+        assert str(npconv_exc) == str(torch_exc), f"npconv's message {str(npconv_exc)!r} != torch's {str(torch_exc)!r}"
     return npconv_exc, torch_exc
 
 
