@@ -5,10 +5,13 @@ argument names, plus the shapes the test needs.  Per-dim values are drawn as tup
 sometimes given as a plain int, so both forms torch accepts are exercised.  Sizes stay small: the
 differential tests run many cases on a shared 2-core machine.
 """
+import numpy as np
 from hypothesis import strategies as st
 
 __all__ = ["spatial_dims", "int_or_tuple", "conv_arguments", "conv_transpose_arguments", "padding_modes",
-           "float_dtypes"]
+           "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
+           "chooser_layers", "pooling_input", "pooling_arguments",
+           "normalization_input"]
 
 spatial_dims = st.integers(1, 3)
 padding_modes = st.sampled_from(["zeros", "reflect", "replicate", "circular"])
@@ -28,29 +31,34 @@ def _per_dim(draw, dims, low, high):
 
 
 @st.composite
-def _channels(draw, max_groups=3, max_per_group=3):
+def _channels(draw, max_groups=3, max_per_group=3, depthwise=None):
+    """(groups, in_channels, out_channels); ``depthwise="in"`` ("out") gives one input (output) channel per
+    group and 2 to 5 groups."""
+    if depthwise is not None:
+        groups, multiplier = draw(st.integers(2, 5)), draw(st.integers(1, max_per_group))
+        return (groups, groups, groups * multiplier) if depthwise == "in" else (groups, groups * multiplier, groups)
     groups = draw(st.integers(1, max_groups))
     return groups, groups * draw(st.integers(1, max_per_group)), groups * draw(st.integers(1, max_per_group))
 
 
 @st.composite
 def conv_arguments(draw, dims=None, max_kernel=4, max_stride=3, max_dilation=3, max_extra=5,
-                   string_padding=True, batched=None):
-    """Arguments of ``conv{1,2,3}d`` / ``Conv{1,2,3}d`` that torch accepts.
+                   string_padding=True, batched=None, min_kernel=1, max_padding=3, depthwise=False):
+    """Arguments of ``conv{1,2,3}d`` / ``Conv{1,2,3}d`` that torch accepts (``depthwise``: groups = in_channels).
 
     Returns a dict: ``dims, batch (None: unbatched), in_channels, out_channels, groups, kernel_size, stride,
     padding, dilation, bias`` (bool), ``input_shape``, ``weight_shape`` and the per-dim tuples
     ``kernel, strides, paddings, dilations`` (paddings None for 'same'/'valid').
     """
     dims = draw(spatial_dims) if dims is None else dims
-    groups, in_channels, out_channels = draw(_channels())
-    kernel = _per_dim(draw, dims, 1, max_kernel)
+    groups, in_channels, out_channels = draw(_channels(depthwise="in" if depthwise else None))
+    kernel = _per_dim(draw, dims, min_kernel, max_kernel)
     dilation = _per_dim(draw, dims, 1, max_dilation)
     padding_form = draw(st.sampled_from(["numbers", "same", "valid"]) if string_padding else st.just("numbers"))
     stride = (1,) * dims if padding_form == "same" else _per_dim(draw, dims, 1, max_stride)
     if padding_form == "numbers":
         # torch refuses padding > half the (dilated) kernel only for pooling; for conv any padding works
-        paddings = _per_dim(draw, dims, 0, 3)
+        paddings = _per_dim(draw, dims, 0, max_padding)
         padding = draw(int_or_tuple(paddings))
     else:
         paddings, padding = None, padding_form
@@ -72,19 +80,20 @@ def conv_arguments(draw, dims=None, max_kernel=4, max_stride=3, max_dilation=3, 
 
 @st.composite
 def conv_transpose_arguments(draw, dims=None, max_kernel=4, max_stride=3, max_dilation=3, max_extra=4,
-                             batched=None):
+                             batched=None, min_kernel=1, max_padding=3, depthwise=False):
     """Arguments of ``conv_transpose{1,2,3}d`` / ``ConvTranspose{1,2,3}d`` that torch accepts.
 
     Same keys as ``conv_arguments`` plus ``output_padding`` (and per-dim ``output_paddings``); the weight
     is ``(in_channels, out_channels / groups, *kernel)``.  output_padding < max(stride, dilation), as
-    torch requires, and the output size is at least 1.
+    torch requires, and the output size is at least 1. ``depthwise``: out_channels = groups (the convolution
+    this one is the gradient of is depthwise).
     """
     dims = draw(spatial_dims) if dims is None else dims
-    groups, in_channels, out_channels = draw(_channels())
-    kernel = _per_dim(draw, dims, 1, max_kernel)
+    groups, in_channels, out_channels = draw(_channels(depthwise="out" if depthwise else None))
+    kernel = _per_dim(draw, dims, min_kernel, max_kernel)
     dilation = _per_dim(draw, dims, 1, max_dilation)
     stride = _per_dim(draw, dims, 1, max_stride)
-    paddings = _per_dim(draw, dims, 0, 3)
+    paddings = _per_dim(draw, dims, 0, max_padding)
     output_paddings = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     spatial = []
     for i in range(dims):
@@ -101,3 +110,126 @@ def conv_transpose_arguments(draw, dims=None, max_kernel=4, max_stride=3, max_di
                 dilation=draw(int_or_tuple(dilation)), bias=draw(st.booleans()), input_shape=input_shape,
                 weight_shape=(in_channels, out_channels // groups) + kernel, kernel=kernel, strides=stride,
                 paddings=paddings, output_paddings=output_paddings, dilations=dilation)
+
+
+# ------------------------------------------------------------------------------ npconv.kernels' arguments
+
+# Where each special convolution algorithm computes rather than hands the call to a general one (its
+# ``supports``), as limits of conv_arguments / conv_transpose_arguments. Winograd: 3-wide kernels, stride 1,
+# undilated, padding <= 2 (its input gradient is its forward with the flipped kernel, padded k - 1 - p);
+# FFT: stride 1, kernels up to 9 wide; depthwise: one input channel per group.
+KERNEL_DOMAINS = {
+    "winograd": dict(min_kernel=3, max_kernel=3, max_stride=1, max_dilation=1, max_padding=2),
+    "winograd_f2": dict(min_kernel=3, max_kernel=3, max_stride=1, max_dilation=1, max_padding=2),
+    "fft": dict(max_kernel=9, max_stride=1, max_extra=6),
+    "depthwise": dict(depthwise=True, max_extra=4),
+}
+
+
+@st.composite
+def kernel_arguments(draw, algorithm=None, transposed=False, asymmetric=True, **limits):
+    """Arguments of npconv.kernels' entry points, inside ``algorithm``'s domain (KERNEL_DOMAINS) when given.
+
+    A dict: ``x_shape, w_shape, stride, pairs`` ((before, after) padding per dim; sometimes asymmetric, never
+    past the domain's padding limit), ``dilation, groups``; with ``transposed``, the arguments of
+    conv_transpose (``output_padding`` and ``y_shape``, the transposed output's shape, added).
+    """
+    limits = dict(KERNEL_DOMAINS.get(algorithm, {}), **limits)
+    if transposed:
+        limits.pop("max_extra", None)
+        args = draw(conv_transpose_arguments(batched=True, **limits))
+    else:
+        args = draw(conv_arguments(string_padding=False, batched=True, **limits))
+    limit = limits.get("max_padding", 3)
+    pairs = tuple((p, p) for p in args["paddings"])
+    if asymmetric and not transposed and draw(st.booleans()):
+        pairs = tuple((p, draw(st.integers(p, max(p, limit)))) for p in args["paddings"])
+    case = dict(x_shape=args["input_shape"], w_shape=args["weight_shape"], stride=args["strides"], pairs=pairs,
+                dilation=args["dilations"], groups=args["groups"])
+    if transposed:
+        case["output_padding"] = args["output_paddings"]
+    return case
+
+
+@st.composite
+def kernel_arguments_mostly_in_domain(draw, algorithm, transposed=False):
+    """kernel_arguments inside ``algorithm``'s domain three draws in four (``in_domain`` True), anywhere in the
+    fourth (where a special algorithm hands the call to a general one)."""
+    inside = algorithm in KERNEL_DOMAINS and draw(st.integers(0, 3)) > 0
+    case = draw(kernel_arguments(algorithm if inside else None, transposed=transposed))
+    case["in_domain"] = inside
+    return case
+
+
+@st.composite
+def chooser_layers(draw):
+    """Random convolutions for the algorithm chooser, with depthwise and wide 3x3 stride-1 layers (the special
+    algorithms' domains) often: (x_shape, w_shape, stride, pairs, dilation, groups)."""
+    args = draw(conv_arguments(string_padding=False, batched=True, max_extra=40))
+    x_shape, w_shape = args["input_shape"], args["weight_shape"]
+    stride, dilation, groups = args["strides"], args["dilations"], args["groups"]
+    kind = draw(st.sampled_from(["any", "depthwise", "3x3"]))
+    dims = len(stride)
+    if kind == "depthwise":
+        groups = x_shape[1]
+        w_shape = (groups * draw(st.integers(1, 2)), 1) + w_shape[2:]
+    elif kind == "3x3":
+        channels = draw(st.sampled_from([1, 16, 64]))
+        x_shape = x_shape[:1] + (channels,) + tuple(max(s, 3) for s in x_shape[2:])
+        w_shape = (draw(st.sampled_from([8, 32])), channels) + (3,) * dims
+        stride, dilation, groups = (1,) * dims, (1,) * dims, 1
+    pairs = tuple((p, p) for p in args["paddings"])
+    return x_shape, w_shape, stride, pairs, dilation, groups
+
+
+# ------------------------------------------------------------------------------------------------- pooling
+
+
+@st.composite
+def pooling_input(draw, dims, low=1, high=8):
+    """An input of pooling: batched or not, 1-3 channels, ``dims`` sizes from ``low`` (an int or one per dim)
+    to ``high`` (or low + 7 if that is more), float32 or float64, with many ties half the time."""
+    lows = (low,) * dims if isinstance(low, int) else tuple(low)
+    batched = draw(st.booleans())
+    shape = ((draw(st.integers(1, 2)),) if batched else ()) + (draw(st.integers(1, 3)),)
+    shape += tuple(draw(st.integers(size, max(high, size + 7))) for size in lows)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal(shape)
+    if draw(st.booleans()):
+        x = np.round(x)  # many ties: the chosen index must still be torch's
+    return x.astype(draw(st.sampled_from([np.float32, np.float64])))
+
+
+@st.composite
+def pooling_arguments(draw, dims, with_dilation=True, invalid_share=10):
+    """A pooling window and an input it fits: a dict of torch's keyword arguments (kernel_size, stride or None,
+    padding, dilation, ceil_mode) plus ``input`` (pooling_input). One draw in ``invalid_share`` (never if
+    None) is unconstrained, so torch may refuse it (padding over half the kernel, a window wider than the
+    padded input); the others are valid."""
+    kernel = _per_dim(draw, dims, 1, 4)
+    stride = draw(st.one_of(st.none(), st.just(_per_dim(draw, dims, 1, 3))))
+    anything = invalid_share is not None and draw(st.integers(0, invalid_share - 1)) == 0
+    padding = tuple(draw(st.integers(0, 3 if anything else k // 2)) for k in kernel)
+    dilation = _per_dim(draw, dims, 1, 3) if with_dilation else (1,) * dims
+    smallest = [1 if anything else max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
+    return dict(input=draw(pooling_input(dims, low=smallest)), kernel_size=draw(int_or_tuple(kernel)),
+                stride=None if stride is None else draw(int_or_tuple(stride)), padding=draw(int_or_tuple(padding)),
+                dilation=draw(int_or_tuple(dilation)), ceil_mode=draw(st.booleans()))
+
+
+# ------------------------------------------------------------------------------------------- normalization
+
+
+@st.composite
+def normalization_input(draw, min_dims=2, max_dims=5, single_value_share=10):
+    """(x, rng): x of shape (N, C, *spatial) with sizes 1-4 and values 3 * normal + 1, float32 or float64, and
+    the generator that made it (for weights). One draw in ``single_value_share`` may hold a single value
+    per channel (N = 1 and no spatial extent), which normalisation in training refuses; the others do not."""
+    ndim = draw(st.integers(min_dims, max_dims))
+    spatial = tuple(draw(st.integers(1, 4)) for _ in range(ndim - 2))
+    single_value_allowed = draw(st.integers(0, single_value_share - 1)) == 0
+    smallest_batch = 1 if single_value_allowed or any(size > 1 for size in spatial) else 2
+    shape = (draw(st.integers(smallest_batch, 4)), draw(st.integers(1, 4))) + spatial
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return (rng.standard_normal(shape) * 3 + 1).astype(dtype), rng

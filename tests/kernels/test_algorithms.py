@@ -6,122 +6,55 @@ tiny spatial sizes, padding wider than the kernel, channel multipliers, several 
 """
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
+import npconv
 from npconv import kernels
 from npconv.kernels import depthwise, fft, flipped, tiled_gemm, winograd
-from tests.strategies import conv_arguments
+from tests.kernels.compare import assert_kernels_match_torch, computes_itself
+from tests.strategies import conv_arguments, kernel_arguments
+from tests.torch_compare import assert_matches_torch, random_array
 
-TORCH_CONV = {1: TF.conv1d, 2: TF.conv2d, 3: TF.conv3d}
-TOLERANCE = {np.float64: 1e-9, np.float32: 1e-4}
 FAST_ALGORITHMS = ["tiled_gemm", "winograd", "winograd_f2", "depthwise", "fft"]
 
 
-def assert_close(actual, expected, rtol=None):
-    """Equal shape and dtype; values within rtol of the largest magnitude (float32 sums round)."""
-    assert actual.shape == expected.shape
-    assert actual.dtype == expected.dtype
-    rtol = TOLERANCE[expected.dtype.type] if rtol is None else rtol
-    scale = max(1.0, float(np.abs(expected).max(initial=0)))
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
-
-
-def torch_reference(x, w, gy_seed, stride, pairs, dilation, groups):
-    """torch's y, and the gradients for a random gy: explicit (asymmetric) pad, then conv."""
-    xt = torch.from_numpy(x.copy()).requires_grad_()
-    wt = torch.from_numpy(w.copy()).requires_grad_()
-    torch_pad = [amount for pair in reversed(pairs) for amount in pair]
-    yt = TORCH_CONV[x.ndim - 2](TF.pad(xt, torch_pad), wt, stride=stride, dilation=dilation, groups=groups)
-    gy = np.random.default_rng(gy_seed).standard_normal(tuple(yt.shape)).astype(x.dtype)
-    yt.backward(torch.from_numpy(gy))
-    return yt.detach().numpy(), gy, xt.grad.numpy(), wt.grad.numpy()
-
-
-def check_algorithm(algorithm, x, w, stride, pairs, dilation, groups, rtol=None):
-    y, gy, gx, gw = torch_reference(x, w, 1, stride, pairs, dilation, groups)
-    geometry = (stride, pairs, dilation, groups)
-    assert_close(kernels.conv_forward(x, w, *geometry, algorithm=algorithm), y, rtol)
-    assert_close(kernels.conv_input_grad(gy, w, x.shape[2:], *geometry, algorithm=algorithm), gx, rtol)
-    assert_close(kernels.conv_weight_grad(x, gy, w.shape[2:], *geometry, algorithm=algorithm), gw, rtol)
-
-
 def random_arrays(seed, dtype, *shapes):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+    return [random_array(shape, dtype, seed + i) for i, shape in enumerate(shapes)]
 
 
-def in_domain(algorithm, x, w, stride, dilation, groups, operation="forward"):
-    return kernels.chooser.is_valid(algorithm, operation, x.shape, w.shape, stride, groups, dilation)
+def check_case(algorithm, case, dtype, seed):
+    """Draws from the algorithm's own domain: it computes (some of) the call itself, and gives torch's result."""
+    x, w = random_arrays(seed, dtype, case["x_shape"], case["w_shape"])
+    assert computes_itself(algorithm, x.shape, w.shape, case["stride"], case["dilation"], case["groups"])
+    assert_kernels_match_torch(algorithm, x, w, case["stride"], case["pairs"], case["dilation"], case["groups"])
 
 
 # ---------------------------------------------------------------------------------------------- random
 
 
-@st.composite
-def winograd_cases(draw):
-    """3-wide kernels, stride 1, any (asymmetric) padding, groups, 1 to 3 dims, sizes around tile edges."""
-    dims = draw(st.integers(1, 3))
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
-    pairs = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(dims))
-    limit = 11 if dims < 3 else 6
-    spatial = tuple(draw(st.integers(max(1, 3 - before - after), limit)) for before, after in pairs)
-    dilation = tuple(draw(st.sampled_from([1, 1, 2])) for _ in range(dims))
-    spatial = tuple(max(size, 2 * d + 1 - before - after) for size, d, (before, after) in zip(spatial, dilation, pairs))
-    batch = draw(st.integers(1, 3))
-    return (batch, c_in) + spatial, (c_out, c_in // groups) + (3,) * dims, pairs, dilation, groups
-
-
 @pytest.mark.parametrize("algorithm", ["winograd", "winograd_f2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@given(case=winograd_cases(), seed=st.integers(0, 2**32 - 1))
+@given(case=kernel_arguments("winograd", max_dilation=2, max_padding=3), seed=st.integers(0, 2**31))
 def test_winograd_matches_torch(algorithm, dtype, case, seed):
-    x_shape, w_shape, pairs, dilation, groups = case
-    x, w = random_arrays(seed, dtype, x_shape, w_shape)
-    stride = (1,) * len(pairs)
-    check_algorithm(algorithm, x, w, stride, pairs, dilation, groups)
-
-
-@st.composite
-def fft_cases(draw):
-    """Stride 1, kernels up to 9 wide, any dilation, (asymmetric) padding and groups, 1 to 3 dims."""
-    args = draw(conv_arguments(string_padding=False, batched=True, max_kernel=9, max_stride=1,
-                               dims=draw(st.integers(1, 3)), max_extra=6))
-    pairs = tuple((p, p + draw(st.integers(0, 2))) for p in args["paddings"])
-    return args["input_shape"], args["weight_shape"], pairs, args["dilations"], args["groups"]
+    """3-wide kernels, stride 1, any (asymmetric) padding, dilation 1 or 2, groups, 1 to 3 dims."""
+    check_case(algorithm, case, dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@given(case=fft_cases(), seed=st.integers(0, 2**32 - 1), chunk_bytes=st.sampled_from([1, fft.CHUNK_BYTES]))
+@given(case=kernel_arguments("fft"), seed=st.integers(0, 2**31), chunk_bytes=st.sampled_from([1, fft.CHUNK_BYTES]))
 def test_fft_matches_torch(dtype, case, seed, chunk_bytes):
-    x_shape, w_shape, pairs, dilation, groups = case
-    x, w = random_arrays(seed, dtype, x_shape, w_shape)
+    """Stride 1, kernels up to 9 wide, any dilation, (asymmetric) padding and groups, 1 to 3 dims."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fft, "CHUNK_BYTES", chunk_bytes)  # 1 byte: one output channel per chunk
-        check_algorithm("fft", x, w, (1,) * len(pairs), pairs, dilation, groups)
-
-
-@st.composite
-def depthwise_cases(draw):
-    """One input channel per group (G = C_in), channel multiplier 1-3, any stride/dilation/padding."""
-    args = draw(conv_arguments(string_padding=False, batched=True, max_extra=4))
-    groups = draw(st.integers(2, 5))
-    multiplier = draw(st.integers(1, 3))
-    x_shape = (args["input_shape"][0], groups) + args["input_shape"][2:]
-    w_shape = (groups * multiplier, 1) + args["kernel"]
-    pairs = tuple((p, p) for p in args["paddings"])
-    return x_shape, w_shape, args["strides"], pairs, args["dilations"], groups
+        check_case("fft", case, dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@given(case=depthwise_cases(), seed=st.integers(0, 2**32 - 1))
+@given(case=kernel_arguments("depthwise"), seed=st.integers(0, 2**31))
 def test_depthwise_matches_torch(dtype, case, seed):
-    x_shape, w_shape, stride, pairs, dilation, groups = case
-    x, w = random_arrays(seed, dtype, x_shape, w_shape)
-    assert in_domain("depthwise", x, w, stride, dilation, groups)
-    check_algorithm("depthwise", x, w, stride, pairs, dilation, groups)
+    """One input channel per group (G = C_in), channel multiplier 1-3, any stride/dilation/padding."""
+    check_case("depthwise", case, dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -134,7 +67,7 @@ def test_tiled_gemm_matches_torch_for_any_tile_size(dtype, args, seed, tile_byte
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tiled_gemm, "TILE_BYTES", tile_bytes)
         patch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 1)
-        check_algorithm("tiled_gemm", x, w, args["strides"], pairs, args["dilations"], args["groups"])
+        assert_kernels_match_torch("tiled_gemm", x, w, args["strides"], pairs, args["dilations"], args["groups"])
 
 
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
@@ -143,7 +76,7 @@ def test_outside_their_domain_algorithms_hand_over(algorithm, args, seed):
     """Forced on any convolution (5x5, strided, grouped...), every algorithm still gives torch's result."""
     x, w = random_arrays(seed, np.float64, args["input_shape"], args["weight_shape"])
     pairs = tuple((p, p) for p in args["paddings"])
-    check_algorithm(algorithm, x, w, args["strides"], pairs, args["dilations"], args["groups"])
+    assert_kernels_match_torch(algorithm, x, w, args["strides"], pairs, args["dilations"], args["groups"])
 
 
 # ------------------------------------------------------------------------------------------ edge cases
@@ -154,7 +87,7 @@ def test_outside_their_domain_algorithms_hand_over(algorithm, args, seed):
 def test_winograd_tile_remainders(algorithm, size):
     """Output sizes 1..10 cover every remainder of the 2- and 4-wide tiles, with 'same' padding."""
     x, w = random_arrays(size, np.float64, (2, 3, size, size + 1), (4, 3, 3, 3))
-    check_algorithm(algorithm, x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert_kernels_match_torch(algorithm, x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
 
 
 @pytest.mark.parametrize("budget", [1, 3000, 40000])
@@ -162,14 +95,14 @@ def test_winograd_chunks_split_images_and_tile_rows(budget, monkeypatch):
     """A tiny chunk budget splits each image by tile rows; a middle one takes whole images at a time."""
     monkeypatch.setattr(winograd, "CHUNK_BYTES", budget)
     x, w = random_arrays(0, np.float64, (5, 4, 13, 9), (6, 2, 3, 3))
-    check_algorithm("winograd", x, w, (1, 1), ((1, 2), (0, 1)), (1, 1), 2)
+    assert_kernels_match_torch("winograd", x, w, (1, 1), ((1, 2), (0, 1)), (1, 1), 2)
 
 
 def test_winograd_input_grad_with_padding_wider_than_kernel_falls_back():
     """Padding 3 > kernel - 1 makes the flipped forward's padding negative: the GEMM path takes over."""
     x, w = random_arrays(1, np.float64, (1, 2, 5, 5), (3, 2, 3, 3))
     assert flipped.input_grad_padding((5, 5), (9, 9), (3, 3), ((3, 3), (3, 3)), (1, 1)) is None
-    check_algorithm("winograd", x, w, (1, 1), ((3, 3), (3, 3)), (1, 1), 1)
+    assert_kernels_match_torch("winograd", x, w, (1, 1), ((3, 3), (3, 3)), (1, 1), 1)
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
@@ -179,15 +112,8 @@ def test_winograd_float32_error_on_wide_layers(dims):
     spatial = {1: (60,), 2: (20, 20), 3: (8, 8, 8)}[dims]
     x, w = random_arrays(2, np.float32, (2, channels) + spatial, (32, channels) + (3,) * dims)
     w /= np.sqrt(channels * 3 ** dims)
-    pairs = ((1, 1),) * dims
-    y, gy, gx, _ = torch_reference(x.astype(np.float64), w.astype(np.float64), 1, (1,) * dims, pairs,
-                                   (1,) * dims, 1)
-    ours = kernels.conv_forward(x, w, (1,) * dims, pairs, (1,) * dims, 1, algorithm="winograd")
-    assert ours.dtype == np.float32
-    assert_close(ours.astype(np.float64), y, rtol=1e-4)
-    gx_ours = kernels.conv_input_grad(gy.astype(np.float32), w, spatial, (1,) * dims, pairs, (1,) * dims, 1,
-                                      algorithm="winograd")
-    assert_close(gx_ours.astype(np.float64), gx, rtol=1e-4)
+    assert computes_itself("winograd", x.shape, w.shape, (1,) * dims, (1,) * dims, 1, ["forward", "input_grad"])
+    assert_kernels_match_torch("winograd", x, w, (1,) * dims, ((1, 1),) * dims, (1,) * dims, 1)
 
 
 def test_winograd_transforms_are_exact_polynomial_identities():
@@ -203,20 +129,23 @@ def test_winograd_transforms_are_exact_polynomial_identities():
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
 def test_stride_larger_than_kernel_and_tiny_inputs(algorithm):
     x, w = random_arrays(3, np.float64, (2, 4, 7, 1), (4, 1, 2, 1))
-    check_algorithm(algorithm, x, w, (3, 2), ((0, 1), (0, 0)), (1, 1), 4)
+    assert_kernels_match_torch(algorithm, x, w, (3, 2), ((0, 1), (0, 0)), (1, 1), 4)
     x, w = random_arrays(4, np.float64, (1, 2, 1, 1), (3, 2, 3, 3))
-    check_algorithm(algorithm, x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert_kernels_match_torch(algorithm, x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
 
 
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
 def test_transposed_convolution_reuses_the_algorithms(algorithm):
     """conv_transpose2d (stride 2, output_padding 1, groups 2) through the chosen algorithm's input-grad."""
     x, w = random_arrays(5, np.float64, (2, 4, 5, 6), (4, 3, 3, 3))
-    expected = TF.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1,
-                                   output_padding=1, groups=2).numpy()
-    ours = kernels.conv_input_grad(x, w, expected.shape[2:], (2, 2), ((1, 1), (1, 1)), (1, 1), 2,
-                                   algorithm=algorithm)
-    assert_close(ours, expected)
+
+    def ours(x, w):
+        y = kernels.conv_input_grad(x.numpy(), w.numpy(), (10, 12), (2, 2), ((1, 1), (1, 1)), (1, 1), 2,
+                                    algorithm=algorithm)
+        return npconv.from_numpy(y)
+
+    assert_matches_torch((ours, lambda x, w: TF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1,
+                                                                 groups=2)), [x, w], check_grad=False)
 
 
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
@@ -277,13 +206,13 @@ def _all_kernels(algorithm, x, w, stride, pairs, dilation, groups):
 def test_pointwise_kernels_as_one_batched_gemm(dims):
     """1x1 kernels, stride 1, no padding (tiled_gemm's direct path), grouped, and the strided/padded ones."""
     x, w = random_arrays(10, np.float64, (3, 6) + (5,) * dims, (4, 3) + (1,) * dims)
-    check_algorithm("tiled_gemm", x, w, (1,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
-    check_algorithm("tiled_gemm", x, w, (2,) * dims, ((1, 0),) * dims, (1,) * dims, 2)
+    assert_kernels_match_torch("tiled_gemm", x, w, (1,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
+    assert_kernels_match_torch("tiled_gemm", x, w, (2,) * dims, ((1, 0),) * dims, (1,) * dims, 2)
 
 
 def test_fft_without_scipy_uses_numpy_fft(monkeypatch):
     """scipy is optional: NumPy's pocketfft gives the same result; the fast lengths match scipy's rule."""
     x, w = random_arrays(11, np.float64, (2, 3, 13, 11), (4, 3, 7, 5))
     monkeypatch.setattr(fft, "scipy", None)
-    check_algorithm("fft", x, w, (1, 1), ((3, 2), (2, 2)), (1, 2), 1)
+    assert_kernels_match_torch("fft", x, w, (1, 1), ((3, 2), (2, 2)), (1, 2), 1)
     assert [fft.fast_length(n) for n in (1, 7, 11, 13, 17, 97, 121)] == [1, 8, 12, 15, 18, 100, 125]

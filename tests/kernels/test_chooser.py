@@ -11,32 +11,12 @@ import npconv
 from npconv import backends, kernels
 from npconv.kernels import chooser
 from npconv.kernels.geometry import output_spatial
-from tests.strategies import conv_arguments
+from tests.strategies import chooser_layers
 
 OPERATIONS = ["forward", "input_grad", "weight_grad"]
 
 
-@st.composite
-def layers(draw):
-    """Random convolutions, with depthwise and 3x3 stride-1 layers (the special algorithms' domains) often."""
-    args = draw(conv_arguments(string_padding=False, batched=True, max_extra=40))
-    x_shape, w_shape = args["input_shape"], args["weight_shape"]
-    stride, dilation, groups = args["strides"], args["dilations"], args["groups"]
-    kind = draw(st.sampled_from(["any", "depthwise", "3x3"]))
-    dims = len(stride)
-    if kind == "depthwise":
-        groups = x_shape[1]
-        w_shape = (groups * draw(st.integers(1, 2)), 1) + w_shape[2:]
-    elif kind == "3x3":
-        channels = draw(st.sampled_from([1, 16, 64]))
-        x_shape = x_shape[:1] + (channels,) + tuple(max(s, 3) for s in x_shape[2:])
-        w_shape = (draw(st.sampled_from([8, 32])), channels) + (3,) * dims
-        stride, dilation, groups = (1,) * dims, (1,) * dims, 1
-    pairs = tuple((p, p) for p in args["paddings"])
-    return x_shape, w_shape, stride, pairs, dilation, groups
-
-
-@given(layer=layers(), operation=st.sampled_from(OPERATIONS))
+@given(layer=chooser_layers(), operation=st.sampled_from(OPERATIONS))
 def test_automatic_choice_is_always_valid(layer, operation):
     x_shape, w_shape, stride, pairs, dilation, groups = layer
     out = output_spatial(x_shape[2:], pairs, w_shape[2:], stride, dilation)

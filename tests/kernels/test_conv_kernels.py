@@ -1,104 +1,79 @@
-"""The three convolution kernels, every algorithm, against torch.nn.functional on random cases."""
+"""The three convolution kernels, every algorithm, against torch.nn.functional on random cases.
+
+A special algorithm (Winograd, FFT, depthwise) forced on any convolution hands the calls it does not cover to
+a general one; so three draws in four come from its own domain (tests/strategies.py: KERNEL_DOMAINS), and
+the test asserts that it then computes at least one operation itself.
+"""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
+import npconv
 from npconv import kernels
 from npconv.kernels import geometry
-from tests.strategies import conv_arguments, conv_transpose_arguments
+from tests.kernels.compare import assert_kernels_match_torch, computes_itself
+from tests.strategies import kernel_arguments_mostly_in_domain
+from tests.torch_compare import assert_matches_torch, random_array
 
 ALGORITHMS = sorted(kernels.ALGORITHMS)
-TORCH_CONV = {1: TF.conv1d, 2: TF.conv2d, 3: TF.conv3d}
 TORCH_CONV_TRANSPOSE = {1: TF.conv_transpose1d, 2: TF.conv_transpose2d, 3: TF.conv_transpose3d}
-TOLERANCE = {np.float64: 1e-9, np.float32: 1e-4}
 
 
-def assert_close(actual, expected):
-    expected = expected.detach().numpy()
-    assert actual.shape == expected.shape
-    assert actual.dtype == expected.dtype
-    scale = max(1.0, float(np.abs(expected).max(initial=0)))
-    rtol = TOLERANCE[expected.dtype.type]
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
-
-
-def random_arrays(rng, dtype, *shapes):
-    return [rng.standard_normal(shape).astype(dtype) for shape in shapes]
-
-
-def torch_leaf(array):
-    return torch.from_numpy(array.copy()).requires_grad_()
-
-
-def torch_conv_with_grads(x, w, gy_of_shape, **conv):
-    """Run torch's conv with ``conv`` keyword arguments; returns y, gy, gx, gw."""
-    xt, wt = torch_leaf(x), torch_leaf(w)
-    yt = TORCH_CONV[x.ndim - 2](xt, wt, **conv)
-    gy = gy_of_shape(tuple(yt.shape))
-    yt.backward(torch.from_numpy(gy))
-    return yt, gy, xt.grad, wt.grad
+def check_domain(algorithm, case, x_shape, w_shape, operations=("forward", "input_grad", "weight_grad")):
+    """A draw meant for ``algorithm``'s domain is computed there by it (at least one operation)."""
+    if case["in_domain"]:
+        assert computes_itself(algorithm, x_shape, w_shape, case["stride"], case["dilation"], case["groups"],
+                               operations), f"{algorithm} hands every operation of {case} to another algorithm"
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@given(args=conv_arguments(string_padding=False, batched=True), seed=st.integers(0, 2**32 - 1))
-def test_kernels_match_torch_conv(algorithm, dtype, args, seed):
-    rng = np.random.default_rng(seed)
-    x, w = random_arrays(rng, dtype, args["input_shape"], args["weight_shape"])
-    yt, gy, gxt, gwt = torch_conv_with_grads(
-        x, w, lambda shape: rng.standard_normal(shape).astype(dtype),
-        stride=args["strides"], padding=args["paddings"], dilation=args["dilations"], groups=args["groups"])
-    geometry_args = (args["strides"], tuple((p, p) for p in args["paddings"]), args["dilations"], args["groups"])
-    assert_close(kernels.conv_forward(x, w, *geometry_args, algorithm=algorithm), yt)
-    assert_close(kernels.conv_input_grad(gy, w, x.shape[2:], *geometry_args, algorithm=algorithm), gxt)
-    assert_close(kernels.conv_weight_grad(x, gy, w.shape[2:], *geometry_args, algorithm=algorithm), gwt)
+@given(case=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_kernels_match_torch_conv(algorithm, dtype, case, seed):
+    """Forward, input-gradient and weight-gradient, symmetric or asymmetric (before, after) padding, which
+    equals torch's F.pad followed by an unpadded convolution."""
+    case = case.draw(kernel_arguments_mostly_in_domain(algorithm))
+    check_domain(algorithm, case, case["x_shape"], case["w_shape"])
+    x, w = random_array(case["x_shape"], dtype, seed), random_array(case["w_shape"], dtype, seed + 1)
+    assert_kernels_match_torch(algorithm, x, w, case["stride"], case["pairs"], case["dilation"], case["groups"])
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-@given(args=conv_arguments(string_padding=False, batched=True), seed=st.integers(0, 2**32 - 1),
-       data=st.data())
-def test_asymmetric_padding_matches_explicit_pad(algorithm, args, seed, data):
-    """(before, after) padding equals torch's F.pad followed by an unpadded convolution."""
-    rng = np.random.default_rng(seed)
-    x, w = random_arrays(rng, np.float64, args["input_shape"], args["weight_shape"])
-    spans = [d * (k - 1) + 1 for d, k in zip(args["dilations"], args["kernel"])]
-    pairs = tuple((before, data.draw(st.integers(max(0, span - size - before), 3 + span)))
-                  for before, span, size in zip(args["paddings"], spans, x.shape[2:]))
-    torch_pad = [amount for pair in reversed(pairs) for amount in pair]  # torch lists the last dim first
-    xt, wt = torch_leaf(x), torch_leaf(w)
-    yt = TORCH_CONV[x.ndim - 2](TF.pad(xt, torch_pad), wt, stride=args["strides"], dilation=args["dilations"],
-                                groups=args["groups"])
-    gy = rng.standard_normal(tuple(yt.shape))
-    yt.backward(torch.from_numpy(gy))
-    geometry_args = (args["strides"], pairs, args["dilations"], args["groups"])
-    assert_close(kernels.conv_forward(x, w, *geometry_args, algorithm=algorithm), yt)
-    assert_close(kernels.conv_input_grad(gy, w, x.shape[2:], *geometry_args, algorithm=algorithm), xt.grad)
-    assert_close(kernels.conv_weight_grad(x, gy, w.shape[2:], *geometry_args, algorithm=algorithm), wt.grad)
-
-
-@pytest.mark.parametrize("algorithm", ALGORITHMS)
-@given(args=conv_transpose_arguments(batched=True), seed=st.integers(0, 2**32 - 1))
-def test_input_grad_is_transposed_conv(algorithm, args, seed):
+@given(case=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_input_grad_is_transposed_conv(algorithm, case, seed):
     """conv_input_grad with the transposed output size (output_padding included) is conv_transpose, and
     its gradients are conv_forward and conv_weight_grad with arguments swapped (DESIGN.md's table)."""
-    rng = np.random.default_rng(seed)
-    x, w = random_arrays(rng, np.float64, args["input_shape"], args["weight_shape"])
-    xt, wt = torch_leaf(x), torch_leaf(w)
-    yt = TORCH_CONV_TRANSPOSE[x.ndim - 2](xt, wt, stride=args["strides"], padding=args["paddings"],
-                                          output_padding=args["output_paddings"], groups=args["groups"],
-                                          dilation=args["dilations"])
-    gy = rng.standard_normal(tuple(yt.shape))
-    yt.backward(torch.from_numpy(gy))
-    geometry_args = (args["strides"], tuple((p, p) for p in args["paddings"]), args["dilations"], args["groups"])
-    y = kernels.conv_input_grad(x, w, tuple(yt.shape[2:]), *geometry_args, algorithm=algorithm)
-    assert_close(y, yt)
-    # with output_padding >= stride (allowed when < dilation) the forward formula gives extra trailing
-    # outputs, which read only the padding that output_padding added: the input gradient drops them
-    gx = kernels.conv_forward(gy, w, *geometry_args, algorithm=algorithm)
-    assert_close(gx[(Ellipsis,) + tuple(slice(0, size) for size in x.shape[2:])], xt.grad)
-    assert_close(kernels.conv_weight_grad(gy, x, w.shape[2:], *geometry_args, algorithm=algorithm), wt.grad)
+    case = case.draw(kernel_arguments_mostly_in_domain(algorithm, transposed=True))
+    x, w = random_array(case["x_shape"], np.float64, seed), random_array(case["w_shape"], np.float64, seed + 1)
+    stride, dilation, groups = case["stride"], case["dilation"], case["groups"]
+    padding = tuple(before for before, _ in case["pairs"])
+    with torch.no_grad():
+        y_shape = tuple(TORCH_CONV_TRANSPOSE[x.ndim - 2](
+            torch.from_numpy(x), torch.from_numpy(w), stride=stride, padding=padding,
+            output_padding=case["output_padding"], groups=groups, dilation=dilation).shape)
+    # the transposed convolution is the input gradient of the convolution from y's shape to x's
+    check_domain(algorithm, case, y_shape, w.shape, operations=("input_grad",))
+    geometry_args = (stride, case["pairs"], dilation, groups)
+
+    def ours(x, w, gy):
+        x, w, gy = x.numpy(), w.numpy(), gy.numpy()
+        # with output_padding >= stride (allowed when < dilation) the forward formula gives extra trailing
+        # outputs, which read only the padding that output_padding added: the input gradient drops them
+        gx = kernels.conv_forward(gy, w, *geometry_args, algorithm=algorithm)
+        return tuple(npconv.from_numpy(np.ascontiguousarray(a)) for a in (
+            kernels.conv_input_grad(x, w, y_shape[2:], *geometry_args, algorithm=algorithm),
+            gx[(Ellipsis,) + tuple(slice(0, size) for size in x.shape[2:])],
+            kernels.conv_weight_grad(gy, x, w.shape[2:], *geometry_args, algorithm=algorithm)))
+
+    def theirs(x, w, gy):
+        x, w = x.requires_grad_(), w.requires_grad_()
+        y = TORCH_CONV_TRANSPOSE[x.ndim - 2](x, w, stride=stride, padding=padding, groups=groups,
+                                             output_padding=case["output_padding"], dilation=dilation)
+        return (y.detach(),) + torch.autograd.grad(y, (x, w), gy)
+
+    assert_matches_torch((ours, theirs), [x, w, random_array(y_shape, np.float64, seed + 2)], check_grad=False)
 
 
 def test_chooser_override_and_default():
@@ -146,11 +121,6 @@ def test_empty_batch_gives_empty_output(algorithm):
 @pytest.mark.parametrize("stride, groups", [(1, 1), (2, 1), (1, 4), (2, 32)])
 def test_resnet_sized_layer_float32(algorithm, stride, groups):
     """A realistic size (whole batch in one GEMM per offset, many phases' cells) at float32 tolerance."""
-    rng = np.random.default_rng(stride * 10 + groups)
-    x, w = random_arrays(rng, np.float32, (4, 32, 23, 20), (48 if groups < 32 else 32, 32 // groups, 3, 3))
-    yt, gy, gxt, gwt = torch_conv_with_grads(x, w, lambda shape: rng.standard_normal(shape).astype(np.float32),
-                                             stride=stride, padding=1, groups=groups)
-    geometry_args = ((stride, stride), ((1, 1), (1, 1)), (1, 1), groups)
-    assert_close(kernels.conv_forward(x, w, *geometry_args, algorithm=algorithm), yt)
-    assert_close(kernels.conv_input_grad(gy, w, x.shape[2:], *geometry_args, algorithm=algorithm), gxt)
-    assert_close(kernels.conv_weight_grad(x, gy, w.shape[2:], *geometry_args, algorithm=algorithm), gwt)
+    x = random_array((4, 32, 23, 20), np.float32, stride * 10 + groups)
+    w = random_array((48 if groups < 32 else 32, 32 // groups, 3, 3), np.float32, stride * 10 + groups + 1)
+    assert_kernels_match_torch(algorithm, x, w, (stride, stride), ((1, 1), (1, 1)), (1, 1), groups)
