@@ -17,7 +17,8 @@ Outputs may be a tensor, a Python number/bool, or a (nested) tuple/list/namedtup
 ``rtol``/``atol``/``grad_rtol`` take a number or a {dtype: number} table (``ABSOLUTE_TOLERANCE`` is the
 charter's bound as an absolute one: float64 1e-6, float32 1e-4); by default atol scales with the largest
 torch value. With ``expect_errors=True`` (random hyper-parameters that torch may refuse) a torch exception
-is part of the test: npconv must then raise the same built-in exception type, and None is returned.
+is part of the test: npconv must then raise the same built-in exception type, and None is returned; a test
+that allows this must still compare values in most of its calls (EXPECT_ERRORS_TALLY, checked by conftest).
 
 ``assert_module_matches_torch(factory, arrays)`` does the same for a layer: ``factory(m)`` builds the
 module in both libraries, torch's parameters and buffers are copied into npconv's, and the outputs, the
@@ -40,6 +41,10 @@ import npconv
 __all__ = ["assert_matches_torch", "assert_module_matches_torch", "assert_same_error", "copy_torch_state",
            "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "TOLERANCE",
            "ABSOLUTE_TOLERANCE"]
+
+# assert_matches_torch(expect_errors=True) calls of the running test: how many torch refused, how many
+# compared values. tests/conftest.py requires most of them to compare values.
+EXPECT_ERRORS_TALLY = {"raised": 0, "compared": 0}
 
 TOLERANCE = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4, np.dtype(np.float16): 1e-2}
 ABSOLUTE_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
@@ -207,6 +212,7 @@ def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, 
             call(npconv, *np_inputs)
         except Exception as npconv_exc:  # noqa: BLE001
             _assert_same_type(npconv_exc, torch_exc)
+            EXPECT_ERRORS_TALLY["raised"] += 1
             return None
         raise AssertionError(f"npconv did not raise (torch raised {type(torch_exc).__name__}: {torch_exc})")
     npconv_out = call(npconv, *np_inputs)
@@ -215,6 +221,8 @@ def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, 
         pairs = [(f"input {i}", m, t) for i, (m, t) in enumerate(zip(np_inputs, torch_inputs))
                  if isinstance(t, torch.Tensor) and t.requires_grad]
         _compare_grads(pairs, rtol, atol, grad_rtol)
+    if expect_errors:
+        EXPECT_ERRORS_TALLY["compared"] += 1
     return npconv_out, torch_out
 
 

@@ -10,17 +10,9 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import normalization_input
 from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error,
                                   assert_shape_only_matches_torch)
-
-
-@st.composite
-def batch(draw, min_dims=2, max_dims=5):
-    ndim = draw(st.integers(min_dims, max_dims))
-    shape = (draw(st.integers(1, 4)), draw(st.integers(1, 4))) + tuple(draw(st.integers(1, 4)) for _ in range(ndim - 2))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    return (rng.standard_normal(shape) * 3 + 1).astype(dtype), rng
 
 
 def _same_module_state(ours, theirs):
@@ -43,7 +35,7 @@ def _copy_parameters(ours, theirs):
 @pytest.mark.parametrize("dims", [1, 2, 3])
 @given(data=st.data())
 def test_batch_norm_module_train_then_eval_matches_torch(dims, data):
-    x, rng = data.draw(batch(min_dims=dims + 1 if dims > 1 else 2, max_dims=dims + 2))
+    x, rng = data.draw(normalization_input(min_dims=dims + 1 if dims > 1 else 2, max_dims=dims + 2))
     if dims > 1 and x.ndim != dims + 2:
         return
     channels = x.shape[1]
@@ -70,7 +62,7 @@ def test_batch_norm_module_train_then_eval_matches_torch(dims, data):
 
 @given(data=st.data())
 def test_functional_batch_norm_matches_torch(data):
-    x, rng = data.draw(batch())
+    x, rng = data.draw(normalization_input())
     channels = x.shape[1]
     training = data.draw(st.booleans())
     weight = rng.uniform(0.5, 1.5, channels).astype(x.dtype)
@@ -84,7 +76,7 @@ def test_functional_batch_norm_matches_torch(data):
 
 @given(data=st.data())
 def test_group_norm_matches_torch(data):
-    x, rng = data.draw(batch())
+    x, rng = data.draw(normalization_input())
     channels = x.shape[1]
     groups = data.draw(st.sampled_from([g for g in range(1, channels + 1) if channels % g == 0]))
     affine = data.draw(st.booleans())
@@ -101,7 +93,7 @@ def test_group_norm_matches_torch(data):
 
 @given(data=st.data())
 def test_layer_norm_matches_torch(data):
-    x, rng = data.draw(batch(min_dims=1, max_dims=4))
+    x, rng = data.draw(normalization_input(min_dims=1, max_dims=4))
     k = data.draw(st.integers(1, x.ndim))
     normalized = x.shape[x.ndim - k:]
     if np.prod(normalized) == 1:
@@ -127,7 +119,7 @@ def test_layer_norm_matches_torch(data):
 @pytest.mark.parametrize("dims", [1, 2, 3])
 @given(data=st.data())
 def test_instance_norm_module_matches_torch(dims, data):
-    x, rng = data.draw(batch(min_dims=dims + 2, max_dims=dims + 2))
+    x, rng = data.draw(normalization_input(min_dims=dims + 2, max_dims=dims + 2))
     if np.prod(x.shape[2:]) == 1:
         return
     if data.draw(st.booleans()):

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import int_or_tuple, pooling_arguments, pooling_input
 from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error,
                                   assert_shape_only_matches_torch)
 
@@ -29,38 +30,6 @@ def pair(kind, dims):
     return ours[dims], theirs[dims]
 
 
-def per_dim_or_int(draw, values):
-    if len(set(values)) == 1 and draw(st.booleans()):
-        return values[0]
-    return tuple(values)
-
-
-@st.composite
-def inputs(draw, dims, low=1, high=8):
-    batched = draw(st.booleans())
-    shape = ((draw(st.integers(1, 2)),) if batched else ()) + (draw(st.integers(1, 3)),)
-    shape += tuple(draw(st.integers(low, high)) for _ in range(dims))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal(shape)
-    if draw(st.booleans()):
-        x = np.round(x)  # many ties: the chosen index must still be torch's
-    return x.astype(dtype)
-
-
-@st.composite
-def window_arguments(draw, dims, with_dilation=True, allow_invalid=True):
-    kernel = tuple(draw(st.integers(1, 4)) for _ in range(dims))
-    stride = draw(st.one_of(st.none(), st.just(tuple(draw(st.integers(1, 3)) for _ in range(dims)))))
-    limit = 3 if allow_invalid and draw(st.integers(0, 9)) == 0 else None  # sometimes too much padding
-    padding = tuple(draw(st.integers(0, limit if limit is not None else k // 2)) for k in kernel)
-    dilation = tuple(draw(st.integers(1, 3)) for _ in range(dims)) if with_dilation else (1,) * dims
-    return dict(kernel_size=per_dim_or_int(draw, kernel),
-                stride=None if stride is None else per_dim_or_int(draw, stride),
-                padding=per_dim_or_int(draw, padding), dilation=per_dim_or_int(draw, dilation),
-                ceil_mode=draw(st.booleans()))
-
-
 def torch_max_pool_is_safe(x, dims, args):
     """torch's max-pool backward writes out of bounds when a window lies wholly in the padding (its
     index points outside the plane): such cases are compared forward only."""
@@ -73,8 +42,8 @@ def torch_max_pool_is_safe(x, dims, args):
 
 @given(dims=st.integers(1, 3), data=st.data())
 def test_max_pool_matches_torch(dims, data):
-    x = data.draw(inputs(dims))
-    args = data.draw(window_arguments(dims))
+    args = data.draw(pooling_arguments(dims))
+    x = args.pop("input")
     return_indices = data.draw(st.booleans())
     ours, theirs = pair("max", dims)
     assert_matches_torch((lambda t: ours(t, **args, return_indices=return_indices),
@@ -85,8 +54,8 @@ def test_max_pool_matches_torch(dims, data):
 
 @given(dims=st.integers(1, 3), data=st.data())
 def test_avg_pool_matches_torch(dims, data):
-    x = data.draw(inputs(dims))
-    args = data.draw(window_arguments(dims, with_dilation=False))
+    args = data.draw(pooling_arguments(dims, with_dilation=False))
+    x = args.pop("input")
     del args["dilation"]
     args["count_include_pad"] = data.draw(st.booleans())
     if dims > 1:
@@ -98,11 +67,11 @@ def test_avg_pool_matches_torch(dims, data):
 
 @given(dims=st.integers(1, 3), data=st.data())
 def test_adaptive_pools_match_torch(dims, data):
-    x = data.draw(inputs(dims))
+    x = data.draw(pooling_input(dims))
     size = tuple(data.draw(st.integers(1, 9)) for _ in range(dims))
     if dims > 1 and data.draw(st.booleans()):
         size = (None,) + size[1:]
-    output_size = per_dim_or_int(data.draw, size)
+    output_size = data.draw(int_or_tuple(size))
     ours, theirs = pair("aavg", dims)
     assert_matches_torch((lambda t: ours(t, output_size), lambda t: theirs(t, output_size)),
                          [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
@@ -115,9 +84,9 @@ def test_adaptive_pools_match_torch(dims, data):
 
 @given(dims=st.integers(1, 3), data=st.data())
 def test_lp_pool_matches_torch(dims, data):
-    x = data.draw(inputs(dims))
+    args = data.draw(pooling_arguments(dims, with_dilation=False, invalid_share=None))
+    x = args.pop("input")
     x = np.abs(x) + 0.1 if data.draw(st.booleans()) else x
-    args = data.draw(window_arguments(dims, with_dilation=False, allow_invalid=False))
     norm = data.draw(st.sampled_from([1, 2, 3, 1.5, float("inf")]))
     kernel = args["kernel_size"]
     if dims == 1 and isinstance(kernel, tuple):
@@ -130,8 +99,8 @@ def test_lp_pool_matches_torch(dims, data):
 
 @given(dims=st.integers(1, 3), data=st.data())
 def test_max_unpool_inverts_max_pool_as_torch(dims, data):
-    x = data.draw(inputs(dims, low=2))
     kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(dims))
+    x = data.draw(pooling_input(dims, low=kernel))
     stride = tuple(data.draw(st.integers(1, 3)) for _ in range(dims))
     padding = tuple(data.draw(st.integers(0, k // 2)) for k in kernel)
     try:
@@ -261,7 +230,7 @@ def test_module_repr_matches_torch(module, expected):
 
 @given(data=st.data())
 def test_modules_compute_as_functions(data):
-    x = data.draw(inputs(2, low=4))
+    x = data.draw(pooling_input(2, low=4))
     for build in [lambda nn: nn.MaxPool2d(3, 2, 1, ceil_mode=True), lambda nn: nn.AvgPool2d(2, 1, 1, False, False),
                   lambda nn: nn.AdaptiveAvgPool2d((2, None)), lambda nn: nn.AdaptiveMaxPool2d(2),
                   lambda nn: nn.LPPool2d(2, 2)]:
