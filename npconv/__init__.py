@@ -29,6 +29,7 @@ from . import arithmetic
 from .arithmetic import summary
 from . import explain  # a callable package: npconv.explain(layer, input_size)
 from . import models
+from . import explore  # a callable package: npconv.explore() serves the interactive page (Jupyter: inline)
 
 __version__ = "0.1.0"
 

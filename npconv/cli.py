@@ -16,6 +16,7 @@ EXTERNAL_COMMANDS = {
     "summary": ("npconv.arithmetic.cli", "layer table of a model: output shapes, parameters, MACs, memory"),
     "explain": ("npconv.explain.cli", "one convolution step by step, in numbers and pictures"),
     "bench": ("npconv.bench", "time npconv's convolution algorithms (beside torch when installed)"),
+    "explore": ("npconv.explore.cli", "an interactive page in your browser: one layer, or a model on an image"),
 }
 
 # Chosen on the bundled digits: first with torch as a stand-in (seeds 0-9: 97.8-99.2% after 6 epochs;

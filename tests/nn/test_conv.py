@@ -294,3 +294,11 @@ def test_output_too_large_is_refused_before_allocating():
     w = npconv.zeros(1, 4096, 3, 3)
     with pytest.raises(RuntimeError, match=r"output of shape \[1, 4096, 3000003, 3000003\].*bytes"):
         F.conv_transpose2d(x, w, stride=10**6)
+
+
+@pytest.mark.parametrize("dims, stride, output_padding", [(1, 2, 2), (2, 2, 2), (2, (2, 3), (1, 3)), (3, 2, 2)])
+def test_conv_transpose_output_padding_error_words_it_as_torch(dims, stride, output_padding):
+    # found by the explorer's test that shows torch's error text for invalid combinations
+    layer = lambda m: getattr(m.nn, f"ConvTranspose{dims}d")(1, 1, 3, stride=stride, output_padding=output_padding)
+    ours, theirs = assert_same_error(lambda m, x: layer(m)(x), [np.zeros((1, 1) + (4,) * dims, np.float32)])
+    assert str(ours) == str(theirs)

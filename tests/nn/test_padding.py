@@ -7,6 +7,7 @@ from hypothesis import assume, given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.torch_compare import assert_same_error
 
 
 def run_npconv(array, pad, mode, value, gy):
@@ -112,3 +113,12 @@ def test_pad_errors(call, error, message):
     x = npconv.ones(2, 3, 4)
     with pytest.raises(error, match=message):
         call(x)
+
+
+@pytest.mark.parametrize("shape, pad", [((1, 1, 3, 3), (3, 3, 3, 3)), ((1, 1, 3, 3), (1, 1, 3, 3)),
+                                        ((1, 1, 3, 3, 3), (1, 1, 1, 1, 3, 3)), ((1, 1, 3, 3, 3), (1, 1, 3, 3, 1, 1)),
+                                        ((1, 3, 3), (3, 3))])
+def test_reflect_pad_names_the_dimension_and_argument_torch_names(shape, pad):
+    # torch checks the last dimension first and numbers the pair by its place in pad (found by explore's test)
+    ours, theirs = assert_same_error(lambda m, x: m.nn.functional.pad(x, pad, mode="reflect"), [np.zeros(shape)])
+    assert str(ours) == str(theirs)

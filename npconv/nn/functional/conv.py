@@ -310,6 +310,19 @@ class _Convolution(_ConvolutionFunction):
 # Transposed convolution
 
 
+def _per_dimension_text(**values):
+    """``output_padding_height: 1 output_padding_width: 2 stride_height: ...`` as torch words its checks
+    (a 1-d layer runs as 2-d in torch, so it reports a height of output_padding 0, stride 1, dilation 1)."""
+    parts = []
+    for name, value in values.items():
+        value = tuple(value)
+        if len(value) == 1:
+            value = (0 if name == "output_padding" else 1,) + value
+        names = ("depth", "height", "width")[-len(value):]
+        parts += [f"{name}_{axis}: {v}" for axis, v in zip(names, value)]
+    return " ".join(parts)
+
+
 def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
     stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
     if isinstance(padding, str):
@@ -320,9 +333,8 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     _check_non_negative(amounts, "padding")
     _check_non_negative(output_padding, "output_padding")
     if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)):
-        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
-                           f"output_padding={list(output_padding)}, stride={list(stride)}, "
-                           f"dilation={list(dilation)}")
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + _per_dimension_text(output_padding=output_padding, stride=stride, dilation=dilation))
     batched = input.ndim == dims + 2
     channels = input.shape[1 if batched else 0]
     _check_divisible_by_groups(weight, groups)

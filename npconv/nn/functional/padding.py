@@ -79,9 +79,10 @@ def _check_output_size(shape, pairs):
 
 
 def _check_reflect(shape, pairs):
-    for dim, size, before, after in _padded_dims(shape, pairs):
+    # torch checks the last dimension first; its (before, after) pair is pad's argument #4, the next #6...
+    for from_last, (dim, size, before, after) in enumerate(reversed(_padded_dims(shape, pairs))):
         if before >= size or after >= size:
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
+            raise RuntimeError(f"Argument #{4 + 2 * from_last}: Padding size should be less than the corresponding input "
                                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
                                f"{list(shape)}")
     _check_output_size(shape, pairs)
