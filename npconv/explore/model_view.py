@@ -146,8 +146,12 @@ class ModelView:
             from ..arithmetic import summary
             from ..arithmetic.trace import trace
             array, about, label = self.input_array(key)
-            table = summary(self.model, self.input_shape)
-            recorded = trace(self.model, [from_numpy(array)])
+            try:
+                table = summary(self.model, self.input_shape)
+                recorded = trace(self.model, [from_numpy(array)])
+            except (RuntimeError, TypeError, ValueError, IndexError, NotImplementedError) as error:
+                raise ValueError(f"{self.source} fails on input {list(self.input_shape)}: "
+                                 f"{type(error).__name__}: {error}") from None
             calls = {call.name: call for call in recorded if not call.internal}
             self._runs = {key: (table, calls, array, about, label)}   # keep one image's run
         return self._runs[key]

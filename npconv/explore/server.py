@@ -28,7 +28,7 @@ __all__ = ["ExplorerApp", "make_server", "start_in_thread", "STATIC_FILES", "MAX
 
 STATIC_FILES = {"index.html": "text/html; charset=utf-8", "explore.css": "text/css; charset=utf-8",
                 "common.js": "text/javascript; charset=utf-8", "layer.js": "text/javascript; charset=utf-8",
-                "main.js": "text/javascript; charset=utf-8"}
+                "model.js": "text/javascript; charset=utf-8", "main.js": "text/javascript; charset=utf-8"}
 MAX_QUERY_LENGTH = 4000
 # Every resource the page loads is served here; the browser refuses anything else.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -38,12 +38,13 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
 class ExplorerApp:
     """What the server answers, independent of HTTP (``answer(path, query) -> (status, type, body)``).
 
-    ``model_view`` is a :class:`~npconv.explore.model_view.ModelView` (model mode) or None: the page's
-    model mode then offers the built-in models.
+    ``model_view`` is the :class:`~npconv.explore.model_view.ModelView` of the command line's model (and
+    weights, image) or None; the page's model mode also offers the built-in models.
     """
 
     def __init__(self, model_view=None):
-        self.model_view = model_view
+        self.command_line_model = model_view.source if model_view is not None else None
+        self.model_views = {model_view.source: model_view} if model_view is not None else {}
         self.compute_lock = threading.Lock()
         self.static = {name: resources.files(__package__).joinpath("static", name).read_bytes()
                        for name in STATIC_FILES}
@@ -64,8 +65,11 @@ class ExplorerApp:
         try:
             with self.compute_lock:
                 return _json(HTTPStatus.OK, route(query))
-        except (ExplainError, ValueError) as error:   # the user's input: shown on the page as it is
+        except (ExplainError, ValueError, ImportError) as error:   # the user's input: shown as it is
             return _json(HTTPStatus.OK, {"ok": False, "error": str(error)})
+        except Exception as error:  # noqa: BLE001 - a bug must reach the page as text, not a dropped connection
+            return _json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                         {"ok": False, "error": f"internal error ({type(error).__name__}: {error}); please report it"})
 
     def _static(self, name):
         if name not in self.static:
@@ -81,17 +85,23 @@ class ExplorerApp:
         return explain_layer(query.get("layer", ""), query.get("input", ""), query.get("at"))
 
     def _model(self, query):
-        return self._model_view(query).overview(query.get("image"))
+        from .. import models
+        answer = self._model_view(query).overview(query.get("image"))
+        answer["models"] = list(dict.fromkeys([m for m in (self.command_line_model,) if m] + list(models.REGISTRY)))
+        return answer
 
     def _model_layer(self, query):
         return self._model_view(query).explain_row(query.get("row", ""), query.get("image"), query.get("at"))
 
     def _model_view(self, query):
+        """The command line's model, or a built-in one the page chose (only one of those is kept)."""
         from .model_view import ModelView
-        wanted = query.get("model")
-        if self.model_view is None or (wanted and wanted != self.model_view.source):
-            self.model_view = ModelView.for_page(wanted or "lenet", previous=self.model_view)
-        return self.model_view
+        wanted = query.get("model") or self.command_line_model or "lenet"
+        if wanted not in self.model_views:
+            view = ModelView.for_page(wanted)
+            self.model_views = {name: v for name, v in self.model_views.items() if name == self.command_line_model}
+            self.model_views[wanted] = view
+        return self.model_views[wanted]
 
 
 def _json(status, payload):

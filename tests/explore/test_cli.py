@@ -41,3 +41,13 @@ def test_a_busy_port_is_reported_with_a_way_out():
         process = start("--port", str(port), "--no-browser")
         out, err = process.communicate(timeout=60)
     assert process.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in err and "--port 0" in err
+
+
+def test_model_options_are_checked_before_serving(tmp_path):
+    for arguments, message in [(("--model", "nope"), "unknown model 'nope'"),
+                               (("--model", "lenet", "--weights", str(tmp_path / "missing.npz")), "cannot read weights"),
+                               (("--image", str(tmp_path / "missing.png")), "cannot read image"),
+                               (("--model", str(tmp_path / "missing.py") + ":Net"), "no such file")]:
+        process = start(*arguments, "--port", "0", "--no-browser")
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 2 and message in err and out == "", (arguments, err)

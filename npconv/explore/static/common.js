@@ -220,3 +220,7 @@ Explore.start = async function () {
   await show(wanted === "model" && Explore.ModelMode ? "model" : "layer");
   document.body.dataset.ready = "true";
 };
+
+// A link pasted into this tab changes only the #hash: start again from it (the page writes its own state
+// with history.replaceState, which fires no hashchange).
+window.addEventListener("hashchange", () => location.reload());
