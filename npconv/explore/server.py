@@ -10,9 +10,9 @@ fixed list read from the package at start-up (no path from a request ever touche
 layer string goes through explain's parser, never ``eval``; sizes are capped (``layers.LIMITS``). Files
 are read only when named by the user on the command line (``--model``, ``--weights``, ``--image``).
 
-Requests are served on threads. npconv's computations for them run one at a time under one lock:
-``npconv.summary`` traces a model by wrapping ``npconv.nn.functional`` for the duration of a forward, and
-a second forward running meanwhile on another thread would be recorded into that trace.
+Requests are served on threads. npconv's computations for them run one at a time under one lock: it
+guards the model mode's caches (the models built, the last image's forward) and keeps a small machine
+from running several large forwards at once; the page's requests are small and answered in milliseconds.
 """
 import json
 import threading
@@ -152,7 +152,8 @@ def make_server(app, host="127.0.0.1", port=0):
     server.daemon_threads = True
     bound_port = server.server_address[1]
     if host in ("127.0.0.1", "localhost", "::1"):
-        handler.allowed_hosts = {f"{name}:{bound_port}" for name in ("127.0.0.1", "localhost", "[::1]")}
+        names = ("127.0.0.1", "localhost", "[::1]", "0.0.0.0")
+        handler.allowed_hosts = {f"{name}:{bound_port}" for name in names}
     return server
 
 

@@ -93,3 +93,24 @@ def test_the_app_answers_without_http():
     status, content_type, body = ExplorerApp().answer("/api/schema", {})
     assert status == 200 and content_type == "application/json"
     assert [layer["name"] for layer in json.loads(body)["layers"]][:3] == ["Conv1d", "Conv2d", "Conv3d"]
+
+
+def test_concurrent_model_requests_answer_as_one_request_would(explorer):
+    rows = ["conv1", "F.max_pool2d:1", "conv2", "F.max_pool2d:2"]
+    urls = [f"{explorer}api/model/layer?" + urllib.parse.urlencode({"row": row, "image": "digit:2", "at": "1,1"})
+            for row in rows]
+    expected = {url: get(url)[2] for url in urls}
+    answers = {}
+    threads = [threading.Thread(target=lambda u=url: answers.setdefault(u, []).append(get(u)[2])) for url in urls * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert {url: set(found) for url, found in answers.items()} == {url: {expected[url]} for url in urls}
+    assert all(json.loads(body)["ok"] for body in expected.values())
+
+
+def test_the_host_check_accepts_the_loopback_names(explorer):
+    port = urllib.parse.urlsplit(explorer).port
+    for host in ("127.0.0.1", "localhost", "0.0.0.0"):
+        assert get(explorer, host=f"{host}:{port}")[0] == 200
