@@ -14,7 +14,8 @@ from ..explain.geometry import axes_of, padding_pairs
 from ..explain.parse import PARAMETERS, REQUIRED
 from ..explain.text import shape_text
 
-__all__ = ["EXPLORED_LAYERS", "LIMITS", "layer_schema", "module_defaults", "explain_layer", "explanation_payload", "pytorch_code",
+__all__ = ["EXPLORED_LAYERS", "LIMITS", "layer_schema", "module_defaults", "dims_text", "python_literal",
+           "explain_layer", "explanation_payload", "pytorch_code",
            "parse_indices", "check_limits"]
 
 EXPLORED_LAYERS = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
@@ -41,8 +42,8 @@ def layer_schema():
 def module_defaults(name):
     """The default value of each argument of ``npconv.nn.<name>`` (torch's, which the tests check)."""
     import npconv.nn as nn
-    return {key: parameter.default for key, parameter in inspect.signature(getattr(nn, name).__init__).parameters.items()
-            if parameter.default is not inspect.Parameter.empty}
+    parameters = inspect.signature(getattr(nn, name).__init__).parameters
+    return {key: p.default for key, p in parameters.items() if p.default is not inspect.Parameter.empty}
 
 
 def _layer_controls(name):
@@ -206,28 +207,31 @@ def layer_numbers(call, input_shape):
     from ..arithmetic import summary
     module = getattr(nn, call.name)(**call.arguments)
     row = next(r for r in summary(module, tuple(input_shape)).layers)
-    shown = lambda values: None if values is None else "x".join(_number_text(v) for v in values)
-    return {"params": row.params, "macs": row.mult_adds, "receptive_field": shown(row.receptive_field),
-            "jump": shown(row.stride), "output_shape": shape_text(row.output_shape)}
+    return {"params": row.params, "macs": row.mult_adds, "receptive_field": dims_text(row.receptive_field),
+            "jump": dims_text(row.stride), "output_shape": shape_text(row.output_shape)}
 
 
-def _number_text(value):
-    value = float(value)
-    return str(int(value)) if value == int(value) else f"{value:.3g}"
+def dims_text(values):
+    """``(3, 3)`` -> ``'3x3'``, fractions (a jump of 1/2) with 3 significant digits; None stays None."""
+    if values is None:
+        return None
+    return "x".join(str(int(v)) if float(v) == int(v) else f"{float(v):.3g}" for v in values)
 
 
 def call_text(call):
     """The layer as a user writes it: channels positional, the other arguments by keyword."""
     positional = [repr(call.arguments[key]) for key in ("in_channels", "out_channels")
                   if key in call.arguments and PARAMETERS[call.name][:2] == ("in_channels", "out_channels")]
-    keywords = [f"{key}={_literal(value)}" for key, value in call.arguments.items()
+    keywords = [f"{key}={python_literal(value)}" for key, value in call.arguments.items()
                 if key not in ("in_channels", "out_channels") or not positional]
     return f"{call.name}({', '.join(positional + keywords)})"
 
 
-def _literal(value):
-    if isinstance(value, tuple) and len(value) == 1:
-        return f"({value[0]!r},)"
+def python_literal(value):
+    """``value`` as it is written in a layer's arguments (lists as tuples, as torch stores them)."""
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(python_literal(v) for v in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
     return repr(value)
 
 

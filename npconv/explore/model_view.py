@@ -15,7 +15,7 @@ import numpy as np
 
 from ..explain import ExplainError, explain, layer_spec
 from ..explain.parse import LAYER_NAMES
-from .layers import check_limits, explanation_payload, module_defaults, parse_indices
+from .layers import check_limits, dims_text, explanation_payload, module_defaults, parse_indices, python_literal
 
 __all__ = ["ModelView", "activation_maps", "MAX_CHANNELS_SHOWN", "MAX_SIDE_SHOWN"]
 
@@ -135,8 +135,9 @@ class ModelView:
         payload = explanation_payload(explanation)
         text = layer if isinstance(layer, str) else repr(layer)
         payload.update(row=name, layer=text, code=f"# {name}\n{text}",
-                       numbers={"params": row.params, "macs": row.mult_adds, "output_shape": str(list(row.output_shape)),
-                                "receptive_field": _joined(row.receptive_field), "jump": _joined(row.stride)})
+                       numbers={"params": row.params, "macs": row.mult_adds,
+                                "output_shape": str(list(row.output_shape)),
+                                "receptive_field": dims_text(row.receptive_field), "jump": dims_text(row.stride)})
         return payload
 
     def _run(self, key):
@@ -238,18 +239,8 @@ def _explainable(row, call):
               and not (key in defaults and value == defaults[key])}
     if name == "Upsample" and wanted.get("mode") in (None, "area", "nearest-exact"):
         return None
-    shown = ", ".join(f"{key}={_literal(value)}" for key, value in wanted.items())
+    shown = ", ".join(f"{key}={python_literal(value)}" for key, value in wanted.items())
     return f"{name}({shown})"
-
-
-def _literal(value):
-    return repr(tuple(value)) if isinstance(value, list) else repr(value)
-
-
-def _joined(values):
-    if values is None:
-        return None
-    return "x".join(str(int(v)) if float(v) == int(v) else f"{float(v):.3g}" for v in values)
 
 
 def activation_maps(tensor, max_channels=MAX_CHANNELS_SHOWN, max_side=MAX_SIDE_SHOWN):

@@ -40,7 +40,8 @@ def test_clicking_a_layer_explains_it_and_the_digit_can_change(browser, explorer
     WebDriverWait(browser, WAIT).until(
         lambda d: "Conv2d(20, 50, kernel_size=(5, 5), stride=(1, 1))" in model_view_text(d, "code"), "no explain view")
     assert browser.find_elements(By.CSS_SELECTOR, "#model-view svg rect.out-cell")
-    assert "selected" in browser.find_element(By.CSS_SELECTOR, '#model-table tr[data-row="conv2"]').get_attribute("class")
+    row = browser.find_element(By.CSS_SELECTOR, '#model-table tr[data-row="conv2"]')
+    assert "selected" in row.get_attribute("class")
     assert "row=conv2" in browser.current_url
     before = browser.find_element(By.ID, "model-about").text
     browser.find_element(By.ID, "digit-next").click()

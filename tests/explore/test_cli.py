@@ -45,7 +45,7 @@ def test_a_busy_port_is_reported_with_a_way_out():
 
 def test_model_options_are_checked_before_serving(tmp_path):
     for arguments, message in [(("--model", "nope"), "unknown model 'nope'"),
-                               (("--model", "lenet", "--weights", str(tmp_path / "missing.npz")), "cannot read weights"),
+                               (("--model", "lenet", "--weights", str(tmp_path / "no.npz")), "cannot read weights"),
                                (("--image", str(tmp_path / "missing.png")), "cannot read image"),
                                (("--model", str(tmp_path / "missing.py") + ":Net"), "no such file")]:
         process = start(*arguments, "--port", "0", "--no-browser")

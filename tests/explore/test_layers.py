@@ -63,7 +63,8 @@ def test_conv_transpose_code_runs_in_torch_and_states_its_shape(arguments):
 @pytest.mark.parametrize("text, shape, macs, field, jump", [
     ("Conv2d(1, 1, kernel_size=3, stride=2, padding=1)", (1, 1, 5, 5), 81, "3x3", "2x2"),
     ("Conv2d(3, 8, 3, dilation=2)", (1, 3, 9, 9), 8 * 25 * 27, "5x5", "1x1"),
-    ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", (1, 16, 4, 4), 16 * 16 * 8 * 9, "2x2", "0.5x0.5"),
+    ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", (1, 16, 4, 4), 16 * 16 * 8 * 9,
+     "2x2", "0.5x0.5"),
     ("MaxPool2d(2)", (1, 1, 6, 6), 0, "2x2", "2x2"),
     ("AvgPool1d(3, stride=2, padding=1)", (1, 2, 5), 0, "3", "2"),
     ("Upsample(scale_factor=2)", (1, 1, 3, 3), 0, "2x2", "0.5x0.5"),   # arithmetic: over every output phase

@@ -42,13 +42,15 @@ def test_table_activations_and_prediction_of_lenet(trained_weights):
     conv1 = next(row for row in answer["rows"] if row["name"] == "conv1")["activation"]
     expected = torch_lenet_conv1(model)(torch.from_numpy(image)).detach().numpy()[0]
     assert (conv1["channels"], conv1["height"], conv1["width"], len(conv1["maps"])) == (20, 24, 24, 8)
-    assert np.isclose(conv1["min"], expected[:8].min(), rtol=1e-4) and np.isclose(conv1["max"], expected[:8].max(), rtol=1e-4)
+    assert np.isclose(conv1["min"], expected[:8].min(), rtol=1e-4)
+    assert np.isclose(conv1["max"], expected[:8].max(), rtol=1e-4)
     first = np.frombuffer(base64.b64decode(conv1["maps"][0]), np.uint8).reshape(24, 24)
     scaled = np.round((expected[0] - expected[:8].min()) / (expected[:8].max() - expected[:8].min()) * 255)
     assert np.abs(first.astype(int) - scaled).max() <= 1
     with npconv.no_grad():
         logits = model(npconv.from_numpy(image)).numpy()[0]
-    assert next(row for row in answer["rows"] if row["name"] == "fc2")["activation"]["values"] == pytest.approx(logits, rel=1e-5)
+    fc2 = next(row for row in answer["rows"] if row["name"] == "fc2")
+    assert fc2["activation"]["values"] == pytest.approx(logits, rel=1e-5)
     assert answer["prediction"][0]["class"] == int(np.argmax(logits))
     assert answer["weights"] == f"weights from {path}" and answer["total_params"] == 431_080
 

@@ -249,12 +249,16 @@ class LayerMode {
     if (value === true) return "True";
     if (value === false) return "False";
     if (typeof value === "string") return `'${value}'`;
-    if (Array.isArray(value)) return value.length === 1 ? `(${LayerMode.literal(value[0])},)` : `(${value.map(LayerMode.literal).join(", ")})`;
+    if (Array.isArray(value)) {
+      const items = value.map(LayerMode.literal).join(", ");
+      return value.length === 1 ? `(${items},)` : `(${items})`;
+    }
     return String(value);
   }
 
   changed() {
-    if ("in_channels" in this.values && this.input[1] !== this.values.in_channels && this.lastChannels !== this.values.in_channels) {
+    const channels = this.values.in_channels;
+    if (channels !== undefined && this.input[1] !== channels && this.lastChannels !== channels) {
       this.input[1] = this.values.in_channels;   // the input's C follows in_channels (edit C to see the error)
       const box = this.inputBox.querySelector('input[name="input-C"]');
       if (box) box.value = this.input[1];

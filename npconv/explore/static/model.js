@@ -64,7 +64,8 @@ class ModelMode {
     this.answer = null;
     this.row = null;
     this.view = new Explore.ExplainView(Explore.partsOf(root.querySelector("#model-view")),
-      (position) => Explore.api("/api/model/layer", { ...this.query(), row: this.row, ...(position ? { at: position.join(",") } : {}) }));
+      (position) => Explore.api("/api/model/layer",
+        { ...this.query(), row: this.row, ...(position ? { at: position.join(",") } : {}) }));
     this.view.onPosition = () => this.saveState();
     this.modelSelect.addEventListener("change", () => { this.row = null; this.load(); });
     this.sourceSelect.addEventListener("change", () => this.load());
