@@ -109,3 +109,22 @@ def test_activation_maps_of_other_ranks():
     assert (volume["height"], volume["width"], volume["min"], volume["max"]) == (6, 7, 0.0, 0.0)
     large = activation_maps(npconv.ones(1, 1, 300, 200))
     assert (large["height"], large["width"]) == (64, 64)
+
+
+def test_a_model_from_the_users_file(tmp_path):
+    (tmp_path / "net.py").write_text(
+        "import npconv.nn as nn\nimport npconv.nn.functional as F\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 4, 3, padding=1)\n\n"
+        "    def forward(self, x):\n"
+        "        return F.avg_pool2d(F.relu(self.conv(x)), 2)\n")
+    view = ModelView(f"{tmp_path / 'net.py'}:Net", input_size="1,3,16,16")
+    answer = view.overview()
+    assert [row["name"] for row in answer["rows"]] == ["", "conv", "F.relu:1", "F.avg_pool2d:1"]
+    image = view.input_array("digit:0")[0]
+    assert image.shape == (1, 3, 16, 16) and np.array_equal(image[0, 0], image[0, 2])   # grey in 3 channels
+    pool = view.explain_row("F.avg_pool2d:1")
+    assert pool["layer"] == "AvgPool2d(kernel_size=2)" and pool["output_shape"] == [1, 4, 8, 8]
+    assert answer["prediction"] is None   # a (1, 4, 8, 8) output is not a classifier's
