@@ -1,4 +1,5 @@
-"""Optimisers and the StepLR schedule against torch, step by step (npconv/optim/)."""
+"""Optimisers against torch, step by step (npconv/optim/): values in float32 and float64, state_dict layout,
+param_groups defaults, reprs, and the errors for bad hyper-parameters and options."""
 import numpy as np
 import pytest
 import torch
@@ -6,60 +7,151 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from tests.torch_compare import assert_same_error, random_array
+from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
+
+# every option of every optimiser, drawn at random; values outside torch's ranges are drawn too, and then
+# npconv must raise what torch raises (the exact texts are checked one by one below)
+_FLAGS = {"maximize": st.booleans(), "foreach": st.sampled_from([None, False, True]),
+          "differentiable": st.sampled_from([False, False, False, True])}
+_CAPTURABLE = {"capturable": st.sampled_from([False, False, False, True])}
+_FUSED = {"fused": st.sampled_from([None, False, False, True])}
+_LR = st.sampled_from([1e-3, 0.01, 0.1, 0.5, -0.1])
+_EPS = st.sampled_from([1e-8, 1e-6, 1e-3, 0.0, -1e-8])
+_DECAY = st.sampled_from([0, 0.01, 0.1, -0.1])
+_BETAS = st.sampled_from([(0.9, 0.999), (0.8, 0.99), (0.3, 0.6), (0.0, 0.5), (1.0, 0.9), (0.9, 1.0), (0, 0.9)])
+OPTIONS = {
+    "SGD": {"lr": _LR, "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "dampening": st.sampled_from([0, 0.1, 0.6]),
+            "weight_decay": _DECAY, "nesterov": st.booleans(), **_FLAGS, **_FUSED},
+    "Adam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
+             "decoupled_weight_decay": st.booleans(), **_FLAGS, **_CAPTURABLE, **_FUSED},
+    "AdamW": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
+              **_FLAGS, **_CAPTURABLE, **_FUSED},
+    "Adadelta": {"lr": st.sampled_from([1.0, 0.5, -1.0]), "rho": st.sampled_from([0.9, 0.5, 0.0, 1.0, 1.1]),
+                 "eps": _EPS, "weight_decay": _DECAY, **_FLAGS, **_CAPTURABLE},
+    "Adagrad": {"lr": _LR, "lr_decay": st.sampled_from([0, 0.1, -0.1]), "weight_decay": _DECAY,
+                "initial_accumulator_value": st.sampled_from([0, 0.1, -0.1]), "eps": _EPS, **_FLAGS, **_FUSED},
+    "RMSprop": {"lr": _LR, "alpha": st.sampled_from([0.99, 0.9, 0.3, -0.1]), "eps": _EPS, "weight_decay": _DECAY,
+                "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "centered": st.booleans(), **_FLAGS,
+                **_CAPTURABLE},
+    "NAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
+              "momentum_decay": st.sampled_from([4e-3, 0.1, 0.0, -0.1]), "decoupled_weight_decay": st.booleans(),
+              **_FLAGS, **_CAPTURABLE},
+    "RAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
+              "decoupled_weight_decay": st.booleans(), **_FLAGS, **_CAPTURABLE},
+    "Adamax": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, **_FLAGS, **_CAPTURABLE},
+}
+STEPS = 7
+
+
+def _trajectory(name, kwargs, with_state=True):
+    """A call for assert_matches_torch: build two parameters from the first two arrays, give them the
+    gradients of the other two (one row per step), step ``STEPS`` times; return every parameter value on
+    the way, then each state's keys and values."""
+    def call(m, w, b, grads_w, grads_b):
+        params = [m.nn.Parameter(w.clone()), m.nn.Parameter(b.clone())]
+        opt = getattr(m.optim, name)(params, **kwargs)
+        path = []
+        for step in range(STEPS):
+            params[0].grad, params[1].grad = grads_w[step].clone(), grads_b[step].clone()
+            opt.step()
+            path += [p.detach().clone() for p in params]
+        if with_state:
+            for p in params:
+                path += [tuple(opt.state[p])] + list(opt.state[p].values())
+        return path
+    return call
+
+
+def _arrays(dtype, seed):
+    return [random_array((3, 4), dtype, seed), random_array((4,), dtype, seed + 1),
+            random_array((STEPS, 3, 4), dtype, seed + 2), random_array((STEPS, 4), dtype, seed + 3)]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 1000))
+def test_optimizer_steps_match_torch(name, data, dtype, seed):
+    """Random options (some invalid): parameters and state after each step equal torch's."""
+    kwargs = data.draw(st.fixed_dictionaries({}, optional=OPTIONS[name]), label="options")
+    assert_matches_torch(_trajectory(name, kwargs), _arrays(dtype, seed), check_grad=False, expect_errors=True)
+
 
 CONFIGS = [
-    ("SGD", {"lr": 0.1}),
     ("SGD", {"lr": 0.1, "momentum": 0.9}),
-    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5, "weight_decay": 0.01}),
-    ("SGD", {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.1}),
-    ("SGD", {"lr": 0.05, "momentum": 0.5, "maximize": True}),
-    ("Adam", {}),
-    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.1, "maximize": True}),
     ("Adam", {"lr": 0.01, "amsgrad": True}),
-    ("Adam", {"lr": 0.01, "maximize": True}),
-    ("AdamW", {"lr": 0.01}),
-    ("AdamW", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True, "fused": True}),
+    ("Adadelta", {"weight_decay": 0.1}),
+    ("Adagrad", {"lr_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("RMSprop", {"momentum": 0.5, "centered": True}),
+    ("RMSprop", {"foreach": True}),
+    ("NAdam", {"momentum_decay": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"betas": (0.5, 0.6)}),
+    ("Adamax", {"weight_decay": 0.1, "maximize": True}),
 ]
 
 
-def _pair(shape, dtype, seed):
-    w = random_array(shape, dtype, seed)
-    return torch.nn.Parameter(torch.from_numpy(w.copy())), npconv.nn.Parameter(npconv.from_numpy(w.copy()))
+@pytest.mark.parametrize("name,kwargs", CONFIGS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_worked_trajectories_match_torch(name, kwargs, dtype):
+    """Fixed options, steps compared to float64 1e-7 / float32 1e-4 (relative to the largest value)."""
+    assert_matches_torch(_trajectory(name, kwargs), _arrays(dtype, 7), check_grad=False)
+
+
+def _stepped(m, name, kwargs, dtype, steps=2):
+    """An optimiser of ``m`` over two parameters of ``dtype`` after ``steps`` steps with fixed gradients."""
+    params = [m.nn.Parameter(m.from_numpy(random_array(shape, dtype, i))) for i, shape in enumerate([(2, 3), (3,)])]
+    opt = getattr(m.optim, name)(params, **kwargs)
+    for step in range(steps):
+        for i, p in enumerate(params):
+            p.grad = m.from_numpy(random_array(tuple(p.shape), dtype, 10 * step + i + 5))
+        opt.step()
+    return opt, params
 
 
 @pytest.mark.parametrize("name,kwargs", CONFIGS)
-@given(dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 1000))
-def test_optimizer_steps_match_torch(name, kwargs, dtype, seed):
-    tp, npp = _pair((3, 4), dtype, seed)
-    tb, npb = _pair((4,), dtype, seed + 1)
-    topt = getattr(torch.optim, name)([tp, tb], **kwargs)
-    nopt = getattr(npconv.optim, name)([npp, npb], **kwargs)
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    for step in range(6):
-        for t, n, s in ((tp, npp, 0), (tb, npb, 1)):
-            g = random_array(tuple(t.shape), dtype, 100 * seed + 10 * step + s)
-            t.grad, n.grad = torch.from_numpy(g.copy()), npconv.from_numpy(g.copy())
-        topt.step()
-        nopt.step()
-        for t, n in ((tp, npp), (tb, npb)):
-            assert n.dtype == npconv.float64 if dtype == np.float64 else n.dtype == npconv.float32
-            np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=tol, atol=tol)
-
-
-@pytest.mark.parametrize("name,kwargs", [CONFIGS[1], CONFIGS[7], CONFIGS[10]])
-def test_state_dict_layout_and_repr_like_torch(name, kwargs):
-    tp, npp = _pair((2,), np.float32, 0)
-    topt, nopt = getattr(torch.optim, name)([tp], **kwargs), getattr(npconv.optim, name)([npp], **kwargs)
-    for opt, p in ((topt, tp), (nopt, npp)):
-        p.grad = type(p.detach())(np.ones(2, np.float32)) if p is npp else torch.ones(2)
-        opt.step()
-    ts, ns = topt.state_dict(), nopt.state_dict()
+@pytest.mark.parametrize("steps", [0, 2])
+def test_state_dict_layout_and_repr_like_torch(name, kwargs, steps):
+    """The same param_groups (keys, defaults, order), state keys and state reprs, and the same repr."""
+    nopt, _ = _stepped(npconv, name, kwargs, np.float32, steps)
+    topt, _ = _stepped(torch, name, kwargs, np.float32, steps)
+    ns, ts = nopt.state_dict(), topt.state_dict()
+    assert [list(g) for g in ns["param_groups"]] == [list(g) for g in ts["param_groups"]]
     assert ns["param_groups"] == ts["param_groups"]
-    assert sorted(ns["state"][0]) == sorted(ts["state"][0])
-    for key, value in ts["state"][0].items():
-        assert repr(ns["state"][0][key]) == repr(value)
+    assert list(ns["state"]) == list(ts["state"])
+    for index, state in ts["state"].items():
+        assert list(ns["state"][index]) == list(state)
+        for key, value in state.items():
+            if value.dim() == 0:
+                assert repr(ns["state"][index][key]) == repr(value), key
+            np.testing.assert_allclose(ns["state"][index][key].numpy(), value.numpy(), rtol=1e-5, atol=1e-7)
     assert repr(nopt) == repr(topt)
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS)
+def test_state_dict_from_torch_continues_like_torch(name, kwargs):
+    """A torch state_dict (float32 state) loaded into a float64 npconv optimiser: state is cast to the
+    parameter's dtype except the step counter, and the next steps follow torch's float64 ones."""
+    topt, tparams = _stepped(torch, name, kwargs, np.float32, 3)
+    saved = topt.state_dict()
+    converted = {"param_groups": saved["param_groups"],
+                 "state": {i: {k: npconv.from_numpy(v.numpy().copy()) for k, v in st.items()}
+                           for i, st in saved["state"].items()}}
+    results = []
+    for m, state_dict in ((torch, saved), (npconv, converted)):
+        opt, params = _stepped(m, name, kwargs, np.float64, 0)
+        opt.load_state_dict(state_dict)
+        for p, q in zip(params, tparams):
+            p.grad = m.from_numpy(q.detach().numpy().astype(np.float64) + 0.5)
+        opt.step()
+        results.append(([p.detach().numpy() for p in params],
+                        {i: {k: (repr(v.dtype), v.numpy()) for k, v in st.items()} for i, st in
+                         opt.state_dict()["state"].items()}))
+    (mine, mine_state), (theirs, theirs_state) = results
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert {i: {k: d for k, (d, _) in st.items()} for i, st in mine_state.items()} == \
+        {i: {k: d for k, (d, _) in st.items()} for i, st in theirs_state.items()}
 
 
 def test_load_state_dict_restores_the_trajectory():
@@ -100,10 +192,55 @@ def test_param_groups_and_zero_grad_like_torch():
     lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, p: m.optim.SGD([p * 2], lr=0.1),
     lambda m, p: m.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1),
     lambda m, p: m.optim.lr_scheduler.StepLR(object(), 2),
+    lambda m, p: m.optim.Adam([p], betas=(0, 0.9)), lambda m, p: m.optim.Adam([p], lr=m.ones(2)),
+    lambda m, p: m.optim.Adam([p], lr=m.tensor(0.1), foreach=True),
+    lambda m, p: m.optim.Adam([p], betas=(m.tensor(0.9), m.tensor(0.99)), foreach=True),
+    lambda m, p: m.optim.Adam([p], betas=(m.tensor(0.9), m.ones(2))),
+    lambda m, p: m.optim.Adam([p], fused=True, differentiable=True),
+    lambda m, p: m.optim.SGD([p], fused=True, foreach=True),
+    lambda m, p: m.optim.Adagrad([p], fused=True, foreach=True),
+    lambda m, p: m.optim.Adadelta([p], rho=1.5), lambda m, p: m.optim.Adadelta([p], lr=-1),
+    lambda m, p: m.optim.Adadelta([p], eps=-1), lambda m, p: m.optim.Adadelta([p], weight_decay=-1),
+    lambda m, p: m.optim.Adagrad([p], lr_decay=-1), lambda m, p: m.optim.Adagrad([p], initial_accumulator_value=-1),
+    lambda m, p: m.optim.Adagrad([p], eps=-1), lambda m, p: m.optim.RMSprop([p], alpha=-1),
+    lambda m, p: m.optim.RMSprop([p], momentum=-1), lambda m, p: m.optim.RMSprop([p], eps=-1),
+    lambda m, p: m.optim.NAdam([p], momentum_decay=-1), lambda m, p: m.optim.NAdam([p], betas=(0.9, 1.0)),
+    lambda m, p: m.optim.RAdam([p], betas=(-0.1, 0.9)), lambda m, p: m.optim.RAdam([p], weight_decay=-1),
+    lambda m, p: m.optim.Adamax([p], eps=-1), lambda m, p: m.optim.Adamax([p], lr=float("nan")),
+    lambda m, p: m.optim.SGD([("a", p), p]),
 ])
 def test_invalid_arguments_raise_like_torch(call):
     mine, theirs = assert_same_error(call, [np.ones(2, np.float32)], requires_grad=True)
     assert str(mine) == str(theirs)
+
+
+_REFUSED = [{"capturable": True}, {"differentiable": True}, {"foreach": True, "capturable": True},
+            {"foreach": True, "differentiable": True}, {"foreach": True, "capturable": True, "differentiable": True}]
+
+
+@pytest.mark.parametrize("name,flags", [(name, flags) for name in sorted(OPTIONS) for flags in _REFUSED
+                                        if set(flags) <= set(OPTIONS[name])])
+def test_options_refused_at_step_like_torch(name, flags):
+    """capturable / differentiable on a CPU: the same refusal as torch at the first step, with its text."""
+    def call(m, w):
+        p = m.nn.Parameter(w.clone())
+        opt = getattr(m.optim, name)([p], **flags)
+        opt.step()  # no gradient yet: nothing is refused
+        p.grad = m.ones_like(w)
+        opt.step()
+    mine, theirs = assert_same_error(call, [np.ones(2, np.float32)])
+    assert str(mine) == str(theirs)
+
+
+def test_param_group_warnings_and_name_errors_like_torch():
+    for m in (npconv, torch):
+        p = m.nn.Parameter(m.ones(2))
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            m.optim.SGD([p, p], lr=0.1)
+        opt = m.optim.SGD([("w", p)], lr=0.1)
+        assert opt.param_groups[0]["param_names"] == ["w"]
+        with pytest.raises(ValueError, match="cannot add param group without names to the optimizer"):
+            opt.add_param_group({"params": [m.nn.Parameter(m.ones(1))]})
 
 
 @pytest.mark.parametrize("step_size,gamma", [(1, 0.5), (3, 0.1), (2, 0.9)])
