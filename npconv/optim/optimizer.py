@@ -284,7 +284,8 @@ class Optimizer:
         return value
 
     def __getstate__(self):
-        return self.__dict__
+        """What pickling keeps, as torch: defaults, state and groups (not a scheduler's wrapper of ``step``)."""
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -327,3 +327,13 @@ def test_lr_scheduler_names_like_torch():
     assert npconv.optim.lr_scheduler.__all__ == torch.optim.lr_scheduler.__all__
     for name in torch.optim.lr_scheduler.__all__:
         assert issubclass(getattr(npconv.optim.lr_scheduler, name), npconv.optim.lr_scheduler.LRScheduler)
+
+
+def test_optimizer_pickles_after_a_scheduler_wrapped_its_step():
+    import pickle
+
+    opt = _optimizer(npconv, "Adam")
+    npconv.optim.lr_scheduler.StepLR(opt, 2)
+    copy = pickle.loads(pickle.dumps(opt))
+    assert repr(copy) == repr(opt)
+    assert not hasattr(copy.step, "_wrapped_by_lr_sched")
