@@ -1,39 +1,44 @@
 """Tiled inference: run a fully-convolutional model over an image too large for one process.
 
 ``apply_tiled(model, array)`` cuts the output into tiles (one per chunk of a ``dask.array``), reads for
-each tile the input region its receptive field needs (the *halo*, from ``npconv.arithmetic``), starting
-on a multiple of the model's total stride so that every strided layer sees the same phase as in the
-whole-array forward, runs the model on that region alone and keeps the outputs whose receptive field lay
-entirely inside it (or touched the true image border, where the padding is the real one). The tiles
-assemble into exactly the whole-array result.
+each tile the input region its receptive field needs (the *halo*), starting on a multiple of the model's
+alignment so that every strided layer sees the same phase as in the whole-array forward, runs the model on
+that region alone and keeps the outputs whose receptive field lay entirely inside it (or touched the true
+image border, where the padding is the real one). The tiles assemble into exactly the whole-array result.
+
+The model may be any graph of local layers (convolutions, transposed convolutions, pooling, upsampling,
+padding, BatchNorm and dropout in eval mode, activations, and cat / add / mul of branches: U-Nets, residual
+networks). It is traced shape-only by ``npconv.arithmetic``'s tracer, which carries a receptive field
+through every op (the union where branches meet); the halo is the field of the model's output, the
+alignment ``A`` the least common multiple of the numerators of the jumps of every traced tensor (the product
+of the strides and pooling factors on the way down, e.g. 4 for a U-Net with two poolings). torch models
+(chains: ``nn.Sequential``) are analysed through an npconv twin of the same geometry and run in torch.
+
+Per spatial dimension, with the output's field ``size``, ``jump`` and ``start``: output ``o`` reads within
+input ``[start + o * jump, start + o * jump + size)``; a tile of outputs ``[o0, o1)`` reads
+``[floor(start + o0 * jump) // A * A, ceil(start + (o1 - 1) * jump + size))`` clipped to the input, its end
+rounded up to a multiple of ``A`` (branches that meet again need equal sizes) and grown if the model needs
+more input to produce those outputs (tried on the traced graph).
 
 Works with any dask scheduler: the local threaded one, or ``dask.distributed`` (a ``LocalCluster`` or a
 real cluster) when a ``Client`` is active. Dask is an optional extra: ``pip install 'npconv[dask]'``.
-
-Per spatial dimension, with the model's receptive field ``size``, ``jump`` and ``start``
-(``npconv.arithmetic.receptive_field``): output ``o`` reads within input
-``[start + o * jump, start + o * jump + size)``; a tile of outputs ``[o0, o1)`` reads
-``[floor(start + o0 * jump) // A * A, ceil(start + (o1 - 1) * jump + size))`` clipped to the input (and
-grown if the layers need more to produce those outputs), where ``A`` (the alignment) is the least common
-multiple of the numerators of the jumps after every layer. Each layer enters the field through a window
-that contains every input its outputs read, whatever their phase: transposed convolutions and
-upsampling read ``floor(o / s)``-like positions, and reflect/replicate padding copies pixels from inside
-the image; a halo slightly larger than the exact one costs little, a smaller one gives wrong borders.
 """
+import inspect
 import math
 from fractions import Fraction
 
 import numpy as np
 
-from .arithmetic import (conv_output_size, conv_transpose_output_size, interpolate_output_size,
-                         pool_output_size, receptive_field, same_padding)
-from .arithmetic.receptive import POSITION_PRESERVING_LAYERS
+from .arithmetic.receptive import POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS
+from .arithmetic.trace import meta_inputs, trace
 
 __all__ = ["apply_tiled", "tiling_plan", "TilingPlan"]
 
 _DASK_HINT = "npconv.parallel needs dask: pip install 'npconv[dask]' (dask[array,distributed])"
 
-_UPSAMPLE_MODES = {"nearest", "nearest-exact", "linear", "bilinear", "trilinear"}
+# the side of the (meta, free) input tiling_plan traces when it is given no input shape: a multiple of
+# every alignment of 2, 3, 4, 5, 6, 8, 10, 12, 15, 16... and large enough for deep models
+_TRACE_SIZE = 960
 
 
 def _import_dask():
@@ -46,164 +51,122 @@ def _import_dask():
 
 # ------------------------------------------------------------------------------------ model analysis
 
-def _leaf_layers(model):
-    children = list(model.children()) if hasattr(model, "children") else []
-    if not children:
-        yield model
-    elif type(model).__name__ == "Sequential":
-        for child in children:
-            yield from _leaf_layers(child)
-    else:
-        raise ValueError(f"apply_tiled analyses chains of layers (nn.Sequential); {type(model).__name__} has "
-                         "its own forward, whose data flow it cannot see")
+def _is_torch_module(model):
+    return any(cls.__module__.startswith("torch.") for cls in type(model).__mro__)
 
 
-def _tuple(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+def _npconv_twin(module):
+    """An npconv module with the geometry of a torch chain (same classes and hyper-parameters, weights left
+    alone): what tiling needs to trace. Models with their own forward (torch code) cannot be twinned."""
+    from . import nn
+    name = type(module).__name__
+    children = list(module.children())
+    if name == "Sequential":
+        return nn.Sequential(*[_npconv_twin(child) for child in children])
+    cls = getattr(nn, name, None)
+    if cls is None or children:
+        raise ValueError(f"apply_tiled analyses torch models that are chains of layers (nn.Sequential) of "
+                         f"layers npconv has; {name} is not one (an npconv model may have any forward)")
+    arguments = {}
+    for parameter in list(inspect.signature(cls).parameters)[:]:
+        if parameter == "bias" and hasattr(module, "bias"):
+            arguments["bias"] = module.bias is not None
+        elif parameter in ("device", "dtype"):
+            continue
+        elif hasattr(module, parameter):
+            arguments[parameter] = getattr(module, parameter)
+    twin = cls(**arguments)
+    twin.train(module.training)
+    return twin
 
 
-def _describe(layer, ndim):
-    """A layer as a spec: ``kind`` and the size arguments for ``npconv.arithmetic``'s size rules, plus
-    ``windows``, the receptive-field specs (``receptive_field`` dicts) of a superset of the input pixels
-    each output reads. None for point-wise layers."""
-    name = type(layer).__name__
-    position_rule = POSITION_PRESERVING_LAYERS.get(name)
-    if position_rule == "pointwise":
-        return None
-    if position_rule == "eval":
-        if getattr(layer, "training", False):
-            raise ValueError(f"{name} is in training mode, where it depends on the whole batch (or is "
-                             "random): call model.eval() before apply_tiled")
-        return None
-    if name.startswith("ConvTranspose"):
-        return _describe_conv_transpose(layer, ndim)
-    if name.startswith(("Conv1d", "Conv2d", "Conv3d")):
-        return _describe_conv(layer, name, ndim)
-    if name.startswith(("MaxPool", "AvgPool")) and name[-2:] in ("1d", "2d", "3d"):
-        window = {"kind": "pool", "kernel_size": _tuple(layer.kernel_size, ndim),
-                  "stride": _tuple(layer.stride or layer.kernel_size, ndim), "padding": _tuple(layer.padding, ndim),
-                  "dilation": _tuple(getattr(layer, "dilation", 1), ndim)}
-        return {**window, "ceil_mode": bool(getattr(layer, "ceil_mode", False)), "windows": [window]}
-    if name in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"):
-        return _describe_upsample(layer, name, ndim)
-    if name.startswith("Adaptive") or name.startswith("Global"):
-        raise ValueError(f"apply_tiled cannot tile {name}: global/adaptive pooling makes every output "
-                         "depend on the whole image")
-    raise ValueError(f"apply_tiled cannot tile {name}: only convolutions, pooling, upsampling, BatchNorm "
-                     "(eval), dropout (eval) and activations keep outputs local (Linear, Flatten and "
-                     "normalisation over the image mix all positions)")
+def _refusal(call):
+    """Why a traced leaf call cannot be tiled, or None: it mixes positions, depends on the image size, the
+    batch or chance."""
+    name = call.type
+    kind = POSITION_PRESERVING_LAYERS.get(name) if call.kind == "module" else \
+        POSITION_PRESERVING_FUNCTIONS.get(name[2:]) if name.startswith("F.") else None
+    arguments = vars(call.module) if call.kind == "module" else call.arguments
+    if kind == "statistics":
+        return f"{name} normalises over the whole image (its statistics mix all positions)"
+    if kind == "eval" and (call.module.training if call.kind == "module" else arguments.get("training")):
+        return (f"{name} is in training mode, where it depends on the whole batch (or is random): call "
+                "model.eval() before apply_tiled")
+    if arguments.get("padding_mode") == "circular":
+        return f"{name} with padding_mode='circular' wraps its padding around the whole image"
+    if name.startswith("Upsampl") or name in ("F.interpolate", "F.upsample"):
+        factors = arguments.get("scale_factor")
+        if factors is None:
+            return f"{name} with a fixed output size: give scale_factor"
+        if arguments.get("align_corners"):
+            return f"{name} with align_corners=True samples a grid that depends on the image size"
+        factors = factors if isinstance(factors, (tuple, list)) else (factors,)
+        if any(float(f) != int(f) or f < 1 for f in factors):
+            return f"{name} tiles only with a whole scale factor (got {arguments['scale_factor']})"
+    if name.startswith(("Adaptive", "F.adaptive")):
+        return f"{name}: global/adaptive pooling makes every output depend on the whole image"
+    if call.output_field is None and call.output_shape is not None:
+        return f"{name} mixes all positions (only local layers keep outputs local)"
+    return None
 
 
-def _conv_window(kernel_size, stride, padding, dilation):
-    return {"kind": "conv", "kernel_size": kernel_size, "stride": stride, "padding": padding,
-            "dilation": dilation}
-
-
-def _describe_conv(layer, name, ndim):
-    mode = getattr(layer, "padding_mode", "zeros")
-    if mode == "circular":
-        raise ValueError(f"apply_tiled cannot tile {name} with padding_mode='circular': its padding wraps "
-                         "around the whole image")
-    kernel, stride, dilation = (_tuple(v, ndim) for v in (layer.kernel_size, layer.stride, layer.dilation))
-    spec = {"kind": "conv", "kernel_size": kernel, "stride": stride, "dilation": dilation,
-            "channels": layer.out_channels}
-    padding = 0 if layer.padding == "valid" else layer.padding
-    if padding == "same":  # stride 1 by torch's rule; the receptive field starts at the left padding
-        left_right = same_padding(kernel, dilation)
-        spec.update(same=True, padding=tuple(left for left, _ in left_right))
-        widest = tuple(right for _, right in left_right)
-    else:
-        spec["padding"] = widest = _tuple(padding, ndim)
-    window = _conv_window(kernel, stride, spec["padding"], dilation)
-    if mode in ("reflect", "replicate"):
-        # Padding that copies pixels makes a border output read pixels outside its geometric window:
-        # reflected ones up to 2p further in. Widen the window by 2p per side.
-        window = _conv_window(tuple(d * (k - 1) + 1 + 4 * p for k, d, p in zip(kernel, dilation, widest)),
-                              stride, tuple(left + 2 * p for left, p in zip(spec["padding"], widest)),
-                              (1,) * ndim)
-    if mode == "reflect":  # reflection needs more input than padding, in every tile too
-        spec["min_input"] = tuple(p + 1 for p in widest)
-    return {**spec, "windows": [window]}
-
-
-def _describe_conv_transpose(layer, ndim):
-    kernel, stride, dilation, padding = (_tuple(v, ndim) for v in (layer.kernel_size, layer.stride,
-                                                                   layer.dilation, layer.padding))
-    # Output o reads inputs i with i * s = o + p - d * j: all within [(o + p - d(k-1)) / s, (o + p) / s],
-    # exactly the window of a stride-1 convolution (kernel d(k-1)+1, padding d(k-1)-p) over the input
-    # spread out s times (a nearest upsampling, as far as positions go).
-    span = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
-    windows = [{"kind": "upsample", "scale_factor": stride, "mode": "nearest"},
-               _conv_window(tuple(n + 1 for n in span), (1,) * ndim, tuple(n - p for n, p in zip(span, padding)),
-                            (1,) * ndim)]
-    return {"kind": "conv_transpose", "kernel_size": kernel, "stride": stride, "padding": padding,
-            "dilation": dilation, "output_padding": _tuple(layer.output_padding, ndim),
-            "channels": layer.out_channels, "windows": windows}
-
-
-def _describe_upsample(layer, name, ndim):
-    mode = getattr(layer, "mode", "nearest")
-    factors = layer.scale_factor
-    if factors is None:
-        raise ValueError(f"apply_tiled cannot tile {name} with a fixed output size: give scale_factor")
-    factors = _tuple(factors, ndim)
-    if mode not in _UPSAMPLE_MODES or getattr(layer, "align_corners", False) \
-            or any(float(f) != int(f) or f < 1 for f in factors):
-        raise ValueError(f"apply_tiled tiles {name} only with a whole scale factor and mode in "
-                         f"{sorted(_UPSAMPLE_MODES)} without align_corners (where the sampling grid "
-                         f"does not depend on the image size); got mode={mode!r}, scale_factor={layer.scale_factor}")
-    factors = tuple(int(f) for f in factors)
-    # Output o of a nearest upsampling reads floor(o / f), up to a pixel left of o / f; linear modes read
-    # floor(o / f + (1/f - 1) / 2) and the next one. A small window before spreading covers both.
-    reach = 1 if mode in ("nearest", "nearest-exact") else 2
-    windows = [_conv_window((2 * reach,) * ndim, (1,) * ndim, (reach,) * ndim, (1,) * ndim),
-               {"kind": "upsample", "scale_factor": factors, "mode": "nearest"}]
-    return {"kind": "upsample", "scale_factor": factors, "mode": mode, "windows": windows}
+def _leaf_calls(calls):
+    """The calls that do the work: built-in layers and functional ops, not their insides or containers."""
+    return [call for call in calls[1:] if not call.internal and (call.kind == "function" or call.is_builtin_layer)]
 
 
 class TilingPlan:
-    """What tiling needs to know of a model: receptive field, alignment, output size and channels."""
+    """What tiling needs to know of a model: receptive field of its output, alignment, output sizes.
 
-    def __init__(self, specs, ndim):
-        self.specs, self.ndim = specs, ndim
-        windows = [window for spec in specs for window in spec["windows"]]
-        self.field = receptive_field(windows, ndim=ndim)
-        jumps = [receptive_field(windows[:i + 1], ndim=ndim).jump for i in range(len(windows))]
-        self.alignment = tuple(math.lcm(1, *(Fraction(j[d]).numerator for j in jumps)) for d in range(ndim))
+    ``model`` is the npconv model (or twin) it traces; ``input_shape`` (N, C, *spatial) one it accepts.
+    """
+
+    def __init__(self, model, input_shape):
+        self.model, self.input_shape = model, tuple(input_shape)
+        self.ndim = len(input_shape) - 2
+        # the traced input has the dtype of the model's parameters, which its layers require
+        self.dtype = next((parameter.dtype for parameter in model.parameters()), None)
+        calls = self._trace(self.input_shape[2:])
+        for call in _leaf_calls(calls):
+            reason = _refusal(call)
+            if reason is not None:
+                raise ValueError(f"apply_tiled cannot tile {call.name or call.type}: {reason}")
+        self.field = calls[0].output_field
+        if self.field is None:
+            raise ValueError("apply_tiled cannot tile this model: its output has no spatial receptive field")
+        self.out_channels = calls[0].output_shape[1]
+        jumps = [call.output_field.jump for call in calls if call.output_field is not None]
+        self.alignment = tuple(math.lcm(1, *(Fraction(jump[d]).numerator for jump in jumps))
+                               for d in range(self.ndim))
+        self._sizes = {}
 
     def output_size(self, spatial):
-        """The spatial output size for a spatial input size (by ``npconv.arithmetic``'s rules)."""
-        return self.sizes_through(spatial)[-1]
+        """The spatial output size for a spatial input size (traced shape-only), or None where the model
+        refuses that size."""
+        spatial = tuple(spatial)
+        if spatial not in self._sizes:
+            try:
+                self._sizes[spatial] = tuple(self._trace(spatial)[0].output_shape[2:])
+            except (RuntimeError, ValueError, IndexError):
+                self._sizes[spatial] = None
+        return self._sizes[spatial]
 
-    def sizes_through(self, spatial):
-        """The spatial size before the first layer and after each one."""
-        size = tuple(spatial)
-        sizes = [size]
-        for spec in self.specs:
-            if spec.get("same"):
-                pass              # keeps the size (the 'same' conv has stride 1 by torch's rule)
-            elif spec["kind"] == "conv":
-                size = conv_output_size(
-                    size, spec["kernel_size"], spec["stride"], spec["padding"], spec["dilation"])
-            elif spec["kind"] == "conv_transpose":
-                size = conv_transpose_output_size(size, spec["kernel_size"], spec["stride"], spec["padding"],
-                                                  spec["output_padding"], spec["dilation"])
-            elif spec["kind"] == "pool":
-                size = pool_output_size(size, spec["kernel_size"], spec["stride"], spec["padding"],
-                                        spec["dilation"], spec["ceil_mode"])
-            else:
-                size = interpolate_output_size(size, spec["scale_factor"])
-            sizes.append(tuple(size))
-        return sizes
+    def _trace(self, spatial):
+        """The calls of a shape-only forward on a (meta) input of this spatial size."""
+        return trace(self.model, meta_inputs((1,) + self.input_shape[1:2] + tuple(spatial), dtypes=[self.dtype]))
 
-    def output_channels(self, in_channels):
-        channels = [s["channels"] for s in self.specs if "channels" in s]
-        return channels[-1] if channels else in_channels
+    def _output_size_along(self, dim, spatial, size):
+        crop = list(spatial)
+        crop[dim] = size
+        out = self.output_size(crop)
+        return None if out is None else out[dim]
 
-    def tiles(self, dim, size, input_chunks):
-        """``(o0, o1, a, b, shift)`` per tile along one dimension: outputs ``[o0, o1)`` come from the
-        forward of input ``[a, b)``, where they sit at ``[o0 - shift, o1 - shift)``."""
-        out_size = self.output_size_along(dim, size)
+    def tiles(self, dim, spatial, input_chunks):
+        """``(o0, o1, a, b, shift)`` per tile along one dimension of an input of spatial size ``spatial``:
+        outputs ``[o0, o1)`` come from the forward of input ``[a, b)``, where they sit at
+        ``[o0 - shift, o1 - shift)``."""
+        size = spatial[dim]
+        out_size = self._output_size_along(dim, spatial, size)
         jump, start, span = (Fraction(v) for v in (self.field.jump[dim], self.field.start[dim],
                                                    self.field.size[dim]))
         align = self.alignment[dim]
@@ -219,9 +182,10 @@ class TilingPlan:
         for o0, o1 in zip(bounds, bounds[1:]):
             a = min(max(0, math.floor(start + o0 * jump)), size - 1) // align * align
             b = max(min(size, math.ceil(start + (o1 - 1) * jump + span)), a + 1)
+            b = min(size, -(-b // align) * align)
             # Outputs whose field lies (partly) in the padding need a crop long enough for the forward
-            # to produce them: grow it towards the image end, then (aligned) towards its start.
-            while not self._covers(dim, b - a, o1 - Fraction(a) / jump):
+            # to produce them: grow it to the image end, then (aligned) towards its start.
+            while (self._output_size_along(dim, spatial, b - a) or 0) < o1 - Fraction(a) / jump:
                 if b < size:
                     b = size
                 elif a > 0:
@@ -233,29 +197,21 @@ class TilingPlan:
             tiles.append((o0, o1, a, b, int(shift)))
         return tiles
 
-    def sizes_along(self, dim, size):
-        spatial = [1] * self.ndim
-        spatial[dim] = size
-        return [s[dim] for s in self.sizes_through(spatial)]
 
-    def output_size_along(self, dim, size):
-        return self.sizes_along(dim, size)[-1]
+def tiling_plan(model, ndim=2, input_shape=None):
+    """Analyse ``model`` (an npconv model with any forward, or a torch chain of layers) for tiling.
 
-    def _covers(self, dim, crop, outputs_needed):
-        """Whether a crop of ``crop`` pixels runs through every layer and yields ``outputs_needed``."""
-        sizes = self.sizes_along(dim, crop)
-        fits = all(size >= spec.get("min_input", (1,) * self.ndim)[dim] for size, spec in zip(sizes, self.specs))
-        return fits and min(sizes) >= 1 and sizes[-1] >= outputs_needed
-
-
-def tiling_plan(model, ndim=2):
-    """Analyse a chain of layers (nested ``nn.Sequential`` of npconv or torch modules) for tiling.
-
-    Raises ``ValueError`` naming the first layer that cannot be tiled (Linear, Flatten, global or
-    adaptive pooling, training-mode BatchNorm, circular padding, size-given or align_corners upsampling).
+    ``input_shape`` (N, C, *spatial) is an input the model accepts; by default C is the first layer's input
+    channels and every spatial size 960. Raises ``ValueError`` naming the first layer that cannot be tiled
+    (Linear, Flatten, global or adaptive pooling, normalisation over the image, training-mode BatchNorm or
+    dropout, circular padding, size-given or align_corners upsampling).
     """
-    specs = [spec for spec in (_describe(layer, ndim) for layer in _leaf_layers(model)) if spec is not None]
-    return TilingPlan(specs, ndim)
+    geometry = _npconv_twin(model) if _is_torch_module(model) else model
+    if input_shape is None:
+        channels = next((getattr(m, attr) for m in geometry.modules()
+                         for attr in ("in_channels", "num_features") if hasattr(m, attr)), 1)
+        input_shape = (1, channels) + (_TRACE_SIZE,) * ndim
+    return TilingPlan(geometry, input_shape)
 
 
 # ------------------------------------------------------------------------------------ running
@@ -273,6 +229,18 @@ class _NpconvForward:
             return self.model(from_numpy(np.ascontiguousarray(block))).numpy()
 
 
+class _TorchForward:
+    """Run a torch model on one ndarray tile under ``torch.no_grad`` (torch is imported by the worker)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, block):
+        import torch
+        with torch.no_grad():
+            return self.model(torch.from_numpy(np.ascontiguousarray(block))).numpy()
+
+
 def _run_tile(block, forward, keep):
     out = forward(block)
     wanted = tuple(s.stop for s in keep)
@@ -286,11 +254,13 @@ def apply_tiled(model, array, chunks=None, forward=None):
 
     ``array`` is a ``dask.array`` (its spatial chunks become the output tiles; channels are gathered per
     tile) or an ndarray/Tensor chunked with ``chunks``. ``forward(ndarray) -> ndarray`` runs the model on
-    one tile; by default the npconv model under ``no_grad``. Compute the result with any scheduler,
-    e.g. ``.compute()`` or, with a ``dask.distributed.Client`` active, on its cluster.
+    one tile; by default the model itself under ``no_grad`` (npconv's, or torch's for a torch model).
+    Compute the result with any scheduler, e.g. ``.compute()`` or, with a ``dask.distributed.Client``
+    active, on its cluster.
 
     Output shape: ``(N, C_out, *out)`` where ``out`` is the model's output size for ``spatial``, equal
-    (to rounding) to ``model(array)``. Models that are not chains of local layers raise ``ValueError``.
+    (to rounding) to ``model(array)``. A model with a layer that is not local raises ``ValueError`` naming
+    the first one; a model that refuses the input size raises its own error.
     """
     da = _import_dask()
     if not isinstance(array, da.Array):
@@ -301,18 +271,14 @@ def apply_tiled(model, array, chunks=None, forward=None):
     if array.ndim < 3:
         raise ValueError(f"apply_tiled expects (N, C, *spatial), got an array of shape {array.shape}")
     ndim = array.ndim - 2
-    plan = tiling_plan(model, ndim)
-    spatial = array.shape[2:]
-    sizes = plan.sizes_through(spatial)
-    if min(min(s) for s in sizes) <= 0:
-        raise ValueError(f"the input size {tuple(spatial)} is too small for the model: its layers would "
-                         f"produce sizes {sizes[1:]}")
-    forward = forward or _NpconvForward(model)
-    out_channels = plan.output_channels(array.shape[1])
-    per_dim = [plan.tiles(d, spatial[d], array.chunks[2 + d]) for d in range(ndim)]
+    spatial = tuple(array.shape[2:])
+    plan = tiling_plan(model, ndim, input_shape=array.shape)
+    if forward is None:
+        forward = _TorchForward(model) if _is_torch_module(model) else _NpconvForward(model)
+    per_dim = [plan.tiles(d, spatial, array.chunks[2 + d]) for d in range(ndim)]
     rows, batch_start = [], 0
     for batch in array.chunks[0]:
-        grid = _tile_grid(array, forward, per_dim, slice(batch_start, batch_start + batch), out_channels)
+        grid = _tile_grid(array, forward, per_dim, slice(batch_start, batch_start + batch), plan.out_channels)
         rows.append([grid])       # nesting: batch, channels (one block), then one level per spatial dim
         batch_start += batch
     return da.block(rows)

@@ -245,15 +245,22 @@ def test_one_table_of_position_preserving_layers_serves_receptive_fields_traces_
     import npconv.parallel as parallel
     from npconv.arithmetic.receptive import POSITION_PRESERVING_LAYERS
     # every layer the table calls point-wise is one that tiling passes through and receptive fields keep
+    conv3 = {"kind": "conv", "kernel_size": 3}
     for name, rule in POSITION_PRESERVING_LAYERS.items():
         layer = getattr(tnn, name, None)
         if layer is None or rule == "statistics":
             continue
-        instance = layer(*{"Threshold": (0.1, 0.0), "LocalResponseNorm": (2,)}.get(name, (4,) if "BatchNorm" in name
-                                                                                  else ()))
+        arguments = {"Threshold": (0.1, 0.0), "LocalResponseNorm": (2,)}.get(name, (4,) if "BatchNorm" in name else ())
+        instance = layer(*arguments)
         instance.eval()
-        assert parallel._describe(instance, 2) is None, name
         assert receptive_field([instance]) == ReceptiveField.identity(2), name
+        ours = getattr(npconv.nn, name, None)
+        if ours is not None:
+            dims = 1 if name.endswith("1d") else 3 if name.endswith("3d") else 2
+            conv = getattr(npconv.nn, f"Conv{dims}d")(4, 4, 3)
+            plan = parallel.tiling_plan(npconv.nn.Sequential(conv, ours(*arguments)).eval(),
+                                        input_shape=(1, 4) + (9,) * dims)
+            assert plan.field == receptive_field([conv3], ndim=dims), name
     # and a summary carries the field through them (Hardsigmoid was missing from one of three lists)
     model = npconv.nn.Sequential(npconv.nn.Conv2d(1, 1, 3), npconv.nn.Hardsigmoid(), npconv.nn.Conv2d(1, 1, 3))
     rows = npconv.summary(model, (1, 1, 9, 9)).layers
