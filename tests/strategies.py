@@ -6,12 +6,15 @@ sometimes given as a plain int, so both forms torch accepts are exercised.  Size
 differential tests run many cases on a shared 2-core machine.
 """
 import numpy as np
-from hypothesis import strategies as st
+from hypothesis import assume, strategies as st
+
+from npconv.arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size
 
 __all__ = ["spatial_dims", "int_or_tuple", "conv_arguments", "conv_transpose_arguments", "padding_modes",
            "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
            "chooser_layers", "pooling_input", "pooling_arguments",
-           "normalization_input"]
+           "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
+           "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS"]
 
 spatial_dims = st.integers(1, 3)
 padding_modes = st.sampled_from(["zeros", "reflect", "replicate", "circular"])
@@ -233,3 +236,166 @@ def normalization_input(draw, min_dims=2, max_dims=5, single_value_share=10):
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return (rng.standard_normal(shape) * 3 + 1).astype(dtype), rng
+
+
+# ------------------------------------------------------------------------------------------------------- losses
+
+
+@st.composite
+def loss_classification_cases(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    classes = draw(st.integers(1, 5))
+    layout = draw(st.sampled_from(["unbatched", "batched", "spatial"]))
+    if layout == "unbatched":
+        shape, target_shape = (classes,), ()
+    elif layout == "batched":
+        n = draw(st.integers(1, 4))
+        shape, target_shape = (n, classes), (n,)
+    else:
+        n, extra = draw(st.integers(1, 3)), tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 2))))
+        shape, target_shape = (n, classes) + extra, (n,) + extra
+    logits = (rng.standard_normal(shape) * 3).astype(dtype)
+    target = rng.integers(0, classes, target_shape)
+    ignore_index = draw(st.sampled_from([-100, 0, 1]))
+    weight = rng.uniform(0.2, 2.0, classes).astype(dtype) if draw(st.booleans()) else None
+    return logits, np.asarray(target, dtype=np.int64), ignore_index, weight, rng
+
+
+@st.composite
+def loss_regression_pairs(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype), rng
+
+
+# ------------------------------------------------------------------------------------------------------ padding
+
+
+@st.composite
+def pad_cases(draw):
+    mode = draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    ndim = draw(st.integers(1, 5))
+    shape = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+    padded_dims = draw(st.integers(0 if mode == "constant" else 1, min(ndim, 3)))
+    pad = tuple(draw(st.integers(-4, 5)) for _ in range(2 * padded_dims))
+    value = draw(st.sampled_from([None, 0.0, 1.5])) if mode == "constant" else None
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    return shape, pad, mode, value, dtype
+
+
+# ------------------------------------------------------------------------------------------------ interpolation
+
+
+MODES_BY_DIMS = {1: ["nearest", "nearest-exact", "linear", "area"],
+                 2: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
+                 3: ["nearest", "nearest-exact", "trilinear", "area"]}
+
+
+@st.composite
+def interpolate_cases(draw):
+    dims = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(MODES_BY_DIMS[dims]))
+    spatial = tuple(draw(st.integers(1, 7)) for _ in range(dims))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial
+    kwargs = {}
+    if draw(st.booleans()):
+        sizes = tuple(draw(st.integers(1, 10)) for _ in range(dims))
+        kwargs["size"] = sizes[0] if len(set(sizes)) == 1 and draw(st.booleans()) else sizes
+    else:
+        # integer, non-integer and shrinking factors
+        factor = st.one_of(st.sampled_from([0.5, 1.0, 2.0, 3.0]), st.floats(0.3, 3.5).map(lambda f: round(f, 3)))
+        factors = tuple(draw(factor) for _ in range(dims))
+        kwargs["scale_factor"] = factors[0] if draw(st.booleans()) else factors
+        kwargs["recompute_scale_factor"] = draw(st.sampled_from([None, False, True]))
+    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+        kwargs["align_corners"] = draw(st.sampled_from([None, False, True]))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    x = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape).astype(dtype)
+    return x, mode, kwargs
+
+
+# ------------------------------------------------------------------------------------- tiling (npconv.parallel)
+
+
+TILEABLE_PADDING_MODES = st.sampled_from(["zeros", "zeros", "reflect", "replicate"])  # circular wraps around
+
+
+@st.composite
+def tiling_layer_specs(draw, ndim):
+    kind = draw(st.sampled_from(["conv", "conv", "conv_same", "maxpool", "avgpool", "upsample", "convT",
+                                 "pointwise"]))
+    k = draw(st.integers(1, 4))
+    if kind == "conv":
+        dilation = draw(st.integers(1, 3))
+        return kind, dict(kernel_size=k, stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, k)),
+                          dilation=dilation, padding_mode=draw(TILEABLE_PADDING_MODES))
+    if kind == "conv_same":
+        return kind, dict(kernel_size=k, dilation=draw(st.integers(1, 2)), padding_mode=draw(TILEABLE_PADDING_MODES))
+    if kind in ("maxpool", "avgpool"):
+        k = max(k, 2)
+        args = dict(kernel_size=k, stride=draw(st.integers(1, k)), padding=draw(st.integers(0, k // 2)),
+                    ceil_mode=draw(st.booleans()))
+        if kind == "maxpool":
+            args["dilation"] = draw(st.integers(1, 2))
+        return kind, args
+    if kind == "upsample":
+        modes = ["nearest", "linear" if ndim == 1 else "bilinear"]
+        return kind, dict(scale_factor=draw(st.integers(1, 3)), mode=draw(st.sampled_from(modes)))
+    if kind == "convT":
+        stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        return kind, dict(kernel_size=k, stride=stride, padding=draw(st.integers(0, (k - 1) * dilation)),
+                          dilation=dilation, output_padding=draw(st.integers(0, max(stride, dilation) - 1)))
+    return kind, dict(which=draw(st.sampled_from(["relu", "batchnorm", "tanh"])))
+
+
+@st.composite
+def chunkings(draw, size):
+    cuts = sorted(draw(st.sets(st.integers(1, size - 1), max_size=min(size - 1, 4)))) if size > 1 else []
+    bounds = [0, *cuts, size]
+    return tuple(b - a for a, b in zip(bounds, bounds[1:]))
+
+
+# ------------------------------------------------------- random models for the arithmetic (summary, complexity)
+
+
+@st.composite
+def sequential_stacks(draw):
+    """Source text of an nn.Sequential of 2-d layers whose sizes stay positive, and its input size."""
+    channels, size = draw(st.integers(1, 4)), draw(st.integers(6, 24))
+    input_size = (draw(st.integers(1, 2)), channels, size, size)
+    layers = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["conv", "conv", "transposed", "pool", "avg", "bn", "relu", "up"]))
+        if kind in ("conv", "transposed"):
+            groups = draw(st.sampled_from([1, channels]))
+            out = groups * draw(st.integers(1, 3))
+            k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+            p, bias = draw(st.integers(0, 2)), draw(st.booleans())
+            if kind == "conv":
+                size = conv_output_size(size, k, s, p, d)
+                layers.append(f"nn.Conv2d({channels}, {out}, {k}, {s}, {p}, {d}, groups={groups}, bias={bias})")
+            else:
+                op = draw(st.integers(0, max(s, d) - 1))
+                size = conv_transpose_output_size(size, k, s, p, op, d)
+                layers.append(f"nn.ConvTranspose2d({channels}, {out}, {k}, {s}, {p}, {op}, groups={groups}, "
+                              f"bias={bias}, dilation={d})")
+            channels = out
+        elif kind in ("pool", "avg"):
+            k = draw(st.integers(1, 3))
+            s, p, ceil = draw(st.integers(1, 3)), draw(st.integers(0, k // 2)), draw(st.booleans())
+            size = pool_output_size(size, k, s, p, 1, ceil)
+            layer = "MaxPool2d" if kind == "pool" else "AvgPool2d"
+            layers.append(f"nn.{layer}({k}, {s}, {p}, ceil_mode={ceil})")
+        elif kind == "bn":
+            assume(input_size[0] * size * size > 1)    # torch refuses to train BatchNorm on one value
+            layers.append(f"nn.BatchNorm2d({channels}, affine={draw(st.booleans())})")
+        elif kind == "relu":
+            layers.append("nn.ReLU()")
+        else:
+            size = size * 2
+            layers.append("nn.Upsample(scale_factor=2)")
+        assume(0 < size <= 64)
+    source = "import npconv.nn as nn\ndef build():\n    return nn.Sequential(" + ", ".join(layers) + ")\n"
+    return source, input_size

@@ -11,6 +11,7 @@ from hypothesis import assume, given, strategies as st
 
 import npconv
 from npconv.parallel import apply_tiled, tiling_plan
+from tests.strategies import chunkings, tiling_layer_specs
 
 nn = torch.nn
 
@@ -29,37 +30,6 @@ def _torch_forward(net):
         with torch.no_grad():
             return net(torch.from_numpy(block)).numpy()
     return forward
-
-
-padding_modes = st.sampled_from(["zeros", "zeros", "reflect", "replicate"])
-
-
-@st.composite
-def layer_specs(draw, ndim):
-    kind = draw(st.sampled_from(["conv", "conv", "conv_same", "maxpool", "avgpool", "upsample", "convT",
-                                 "pointwise"]))
-    k = draw(st.integers(1, 4))
-    if kind == "conv":
-        dilation = draw(st.integers(1, 3))
-        return kind, dict(kernel_size=k, stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, k)),
-                          dilation=dilation, padding_mode=draw(padding_modes))
-    if kind == "conv_same":
-        return kind, dict(kernel_size=k, dilation=draw(st.integers(1, 2)), padding_mode=draw(padding_modes))
-    if kind in ("maxpool", "avgpool"):
-        k = max(k, 2)
-        args = dict(kernel_size=k, stride=draw(st.integers(1, k)), padding=draw(st.integers(0, k // 2)),
-                    ceil_mode=draw(st.booleans()))
-        if kind == "maxpool":
-            args["dilation"] = draw(st.integers(1, 2))
-        return kind, args
-    if kind == "upsample":
-        modes = ["nearest", "linear" if ndim == 1 else "bilinear"]
-        return kind, dict(scale_factor=draw(st.integers(1, 3)), mode=draw(st.sampled_from(modes)))
-    if kind == "convT":
-        stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
-        return kind, dict(kernel_size=k, stride=stride, padding=draw(st.integers(0, (k - 1) * dilation)),
-                          dilation=dilation, output_padding=draw(st.integers(0, max(stride, dilation) - 1)))
-    return kind, dict(which=draw(st.sampled_from(["relu", "batchnorm", "tanh"])))
 
 
 def build_torch_chain(specs, ndim, channels=2):
@@ -88,13 +58,6 @@ def build_torch_chain(specs, ndim, channels=2):
         else:
             layers.append(nn.ReLU() if args["which"] == "relu" else nn.Tanh())
     return nn.Sequential(*layers).double().eval()
-
-
-@st.composite
-def chunking(draw, size):
-    cuts = sorted(draw(st.sets(st.integers(1, size - 1), max_size=min(size - 1, 4)))) if size > 1 else []
-    bounds = [0, *cuts, size]
-    return tuple(b - a for a, b in zip(bounds, bounds[1:]))
 
 
 def npconv_mirror(torch_net):
@@ -131,7 +94,7 @@ def npconv_mirror(torch_net):
 @pytest.mark.parametrize("backend", ["torch", "npconv"])
 @given(data=st.data(), ndim=st.integers(1, 2), seed=st.integers(0, 2 ** 31))
 def test_random_chain_and_chunking_equal_the_whole_forward(backend, data, ndim, seed):
-    specs = data.draw(st.lists(layer_specs(ndim), min_size=1, max_size=4), label="layers")
+    specs = data.draw(st.lists(tiling_layer_specs(ndim), min_size=1, max_size=4), label="layers")
     torch.manual_seed(seed % 1000)
     net = build_torch_chain(specs, ndim)
     spatial = tuple(data.draw(st.integers(6, 24 if ndim == 2 else 60), label=f"size{d}") for d in range(ndim))
@@ -141,7 +104,7 @@ def test_random_chain_and_chunking_equal_the_whole_forward(backend, data, ndim, 
         whole = forward(x)
     except RuntimeError:            # the chain does not fit this input (torch refuses): not a case
         assume(False)
-    chunks = (data.draw(st.sampled_from([1, 2])), 2) + tuple(data.draw(chunking(n), label="chunks")
+    chunks = (data.draw(st.sampled_from([1, 2])), 2) + tuple(data.draw(chunkings(n), label="chunks")
                                                              for n in spatial)
     if backend == "npconv":          # npconv's own layers, default forward; torch's whole output as truth
         net, forward = npconv_mirror(net), None
@@ -315,7 +278,7 @@ def test_residual_dilated_resampling_net_over_any_chunking(height, width, data):
     """Image sizes that are not multiples of the alignment, random chunks (often smaller than the halo)."""
     model = fcn()
     x = np.random.default_rng(height * 100 + width).standard_normal((1, 2, height, width))
-    chunks = (1, 2, data.draw(chunking(height)), data.draw(chunking(width)))
+    chunks = (1, 2, data.draw(chunkings(height)), data.draw(chunkings(width)))
     assert tiling_plan(model, input_shape=x.shape).alignment == (2, 2)
     tiled = apply_tiled(model, da.from_array(x, chunks=chunks))
     np.testing.assert_allclose(tiled.compute(scheduler="sync"), _npconv_whole(model, x), rtol=1e-9, atol=1e-9)

@@ -4,56 +4,16 @@ import math
 
 import ptflops
 import torchinfo
-from hypothesis import assume, given, strategies as st
+from hypothesis import given
 
-from npconv.arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size, summary
+from npconv.arithmetic import summary
 from npconv.arithmetic.complexity import get_model_complexity_info
 
+from tests.strategies import sequential_stacks
 from .twins import build_both
 
 
-@st.composite
-def stacks(draw):
-    """Source text of an nn.Sequential of 2-d layers whose sizes stay positive, and its input size."""
-    channels, size = draw(st.integers(1, 4)), draw(st.integers(6, 24))
-    input_size = (draw(st.integers(1, 2)), channels, size, size)
-    layers = []
-    for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["conv", "conv", "transposed", "pool", "avg", "bn", "relu", "up"]))
-        if kind in ("conv", "transposed"):
-            groups = draw(st.sampled_from([1, channels]))
-            out = groups * draw(st.integers(1, 3))
-            k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
-            p, bias = draw(st.integers(0, 2)), draw(st.booleans())
-            if kind == "conv":
-                size = conv_output_size(size, k, s, p, d)
-                layers.append(f"nn.Conv2d({channels}, {out}, {k}, {s}, {p}, {d}, groups={groups}, bias={bias})")
-            else:
-                op = draw(st.integers(0, max(s, d) - 1))
-                size = conv_transpose_output_size(size, k, s, p, op, d)
-                layers.append(f"nn.ConvTranspose2d({channels}, {out}, {k}, {s}, {p}, {op}, groups={groups}, "
-                              f"bias={bias}, dilation={d})")
-            channels = out
-        elif kind in ("pool", "avg"):
-            k = draw(st.integers(1, 3))
-            s, p, ceil = draw(st.integers(1, 3)), draw(st.integers(0, k // 2)), draw(st.booleans())
-            size = pool_output_size(size, k, s, p, 1, ceil)
-            layer = "MaxPool2d" if kind == "pool" else "AvgPool2d"
-            layers.append(f"nn.{layer}({k}, {s}, {p}, ceil_mode={ceil})")
-        elif kind == "bn":
-            assume(input_size[0] * size * size > 1)    # torch refuses to train BatchNorm on one value
-            layers.append(f"nn.BatchNorm2d({channels}, affine={draw(st.booleans())})")
-        elif kind == "relu":
-            layers.append("nn.ReLU()")
-        else:
-            size = size * 2
-            layers.append("nn.Upsample(scale_factor=2)")
-        assume(0 < size <= 64)
-    source = "import npconv.nn as nn\ndef build():\n    return nn.Sequential(" + ", ".join(layers) + ")\n"
-    return source, input_size
-
-
-@given(stacks())
+@given(sequential_stacks())
 def test_random_stack_matches_torchinfo_and_ptflops(case):
     source, input_size = case
     ours_model, torch_model = build_both(source)

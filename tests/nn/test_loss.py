@@ -10,37 +10,17 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import loss_classification_cases, loss_regression_pairs
 from tests.torch_compare import ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error
 
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
-
-
-@st.composite
-def classification(draw):
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    classes = draw(st.integers(1, 5))
-    layout = draw(st.sampled_from(["unbatched", "batched", "spatial"]))
-    if layout == "unbatched":
-        shape, target_shape = (classes,), ()
-    elif layout == "batched":
-        n = draw(st.integers(1, 4))
-        shape, target_shape = (n, classes), (n,)
-    else:
-        n, extra = draw(st.integers(1, 3)), tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 2))))
-        shape, target_shape = (n, classes) + extra, (n,) + extra
-    logits = (rng.standard_normal(shape) * 3).astype(dtype)
-    target = rng.integers(0, classes, target_shape)
-    ignore_index = draw(st.sampled_from([-100, 0, 1]))
-    weight = rng.uniform(0.2, 2.0, classes).astype(dtype) if draw(st.booleans()) else None
-    return logits, np.asarray(target, dtype=np.int64), ignore_index, weight, rng
 
 
 def _weights(weight, lib):
     return None if weight is None else lib.tensor(weight)
 
 
-@given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.1, 0.5]))
+@given(case=loss_classification_cases(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.1, 0.5]))
 def test_cross_entropy_with_class_indices_matches_torch(case, reduction, smoothing):
     logits, target, ignore_index, weight, _ = case
     assert_matches_torch((lambda x, t: F.cross_entropy(x, t, _weights(weight, npconv), ignore_index=ignore_index,
@@ -50,7 +30,7 @@ def test_cross_entropy_with_class_indices_matches_torch(case, reduction, smoothi
                          [logits, target], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@given(case=classification(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
+@given(case=loss_classification_cases(), reduction=REDUCTIONS, smoothing=st.sampled_from([0.0, 0.2]))
 def test_cross_entropy_with_probabilities_matches_torch(case, reduction, smoothing):
     logits, _, _, weight, rng = case
     probabilities = rng.dirichlet(np.ones(logits.shape[1 if logits.ndim > 1 else 0]),
@@ -63,7 +43,7 @@ def test_cross_entropy_with_probabilities_matches_torch(case, reduction, smoothi
                          [logits, probabilities], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@given(case=classification(), reduction=REDUCTIONS)
+@given(case=loss_classification_cases(), reduction=REDUCTIONS)
 def test_nll_loss_matches_torch(case, reduction):
     logits, target, ignore_index, weight, _ = case
     assert_matches_torch((lambda x, t: F.nll_loss(x, t, _weights(weight, npconv), ignore_index=ignore_index,
@@ -73,16 +53,8 @@ def test_nll_loss_matches_torch(case, reduction):
                          [logits, target], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@st.composite
-def pairs(draw):
-    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    return rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype), rng
-
-
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
-@given(case=pairs(), reduction=REDUCTIONS)
+@given(case=loss_regression_pairs(), reduction=REDUCTIONS)
 def test_regression_losses_match_torch(name, case, reduction):
     x, y, _ = case
     if y.size:
@@ -92,7 +64,7 @@ def test_regression_losses_match_torch(name, case, reduction):
                          [x, y], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans())
+@given(case=loss_regression_pairs(), reduction=REDUCTIONS, weighted=st.booleans())
 def test_binary_cross_entropy_matches_torch(case, reduction, weighted):
     x, y, rng = case
     probabilities = np.asarray(1 / (1 + np.exp(-x)))
@@ -103,7 +75,7 @@ def test_binary_cross_entropy_matches_torch(case, reduction, weighted):
                          [probabilities.astype(x.dtype), targets], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@given(case=pairs(), reduction=REDUCTIONS, weighted=st.booleans(), positive=st.booleans())
+@given(case=loss_regression_pairs(), reduction=REDUCTIONS, weighted=st.booleans(), positive=st.booleans())
 def test_binary_cross_entropy_with_logits_matches_torch(case, reduction, weighted, positive):
     x, y, rng = case
     targets = np.asarray((y > 0) if positive else 1 / (1 + np.exp(-y))).astype(x.dtype)
@@ -267,7 +239,7 @@ def test_blitz_tutorial_grad_fn_walk_prints_torch_nodes():
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
-@given(case=pairs(), reduction=REDUCTIONS)
+@given(case=loss_regression_pairs(), reduction=REDUCTIONS)
 def test_weighted_regression_losses_match_torch(name, case, reduction):
     x, y, rng = case
     weight = rng.uniform(0, 2, x.shape).astype(x.dtype)
@@ -276,7 +248,7 @@ def test_weighted_regression_losses_match_torch(name, case, reduction):
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
-@given(case=pairs(), reduction=REDUCTIONS, target_first=st.booleans())
+@given(case=loss_regression_pairs(), reduction=REDUCTIONS, target_first=st.booleans())
 def test_broadcast_regression_losses_match_torch(name, case, reduction, target_first):
     """A target of fewer dims is expanded to the input's shape (and the other way round), as torch."""
     x, y, _ = case

@@ -7,6 +7,7 @@ from hypothesis import assume, given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import pad_cases
 from tests.torch_compare import assert_same_error
 
 
@@ -34,18 +35,6 @@ def torch_circular_is_undefined(shape, pad):
         if (kept <= 0 and size + before + after > 0) or before > kept or after > kept:
             return True
     return False
-
-
-@st.composite
-def pad_cases(draw):
-    mode = draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
-    ndim = draw(st.integers(1, 5))
-    shape = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
-    padded_dims = draw(st.integers(0 if mode == "constant" else 1, min(ndim, 3)))
-    pad = tuple(draw(st.integers(-4, 5)) for _ in range(2 * padded_dims))
-    value = draw(st.sampled_from([None, 0.0, 1.5])) if mode == "constant" else None
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    return shape, pad, mode, value, dtype
 
 
 @given(case=pad_cases(), seed=st.integers(0, 2**32 - 1))

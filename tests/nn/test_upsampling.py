@@ -8,36 +8,9 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import interpolate_cases
 from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error,
                                   assert_shape_only_matches_torch)
-
-MODES_BY_DIMS = {1: ["nearest", "nearest-exact", "linear", "area"],
-                 2: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
-                 3: ["nearest", "nearest-exact", "trilinear", "area"]}
-
-
-@st.composite
-def interpolate_cases(draw):
-    dims = draw(st.integers(1, 3))
-    mode = draw(st.sampled_from(MODES_BY_DIMS[dims]))
-    spatial = tuple(draw(st.integers(1, 7)) for _ in range(dims))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + spatial
-    kwargs = {}
-    if draw(st.booleans()):
-        sizes = tuple(draw(st.integers(1, 10)) for _ in range(dims))
-        kwargs["size"] = sizes[0] if len(set(sizes)) == 1 and draw(st.booleans()) else sizes
-    else:
-        # integer, non-integer and shrinking factors
-        factor = st.one_of(st.sampled_from([0.5, 1.0, 2.0, 3.0]), st.floats(0.3, 3.5).map(lambda f: round(f, 3)))
-        factors = tuple(draw(factor) for _ in range(dims))
-        kwargs["scale_factor"] = factors[0] if draw(st.booleans()) else factors
-        kwargs["recompute_scale_factor"] = draw(st.sampled_from([None, False, True]))
-    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
-        kwargs["align_corners"] = draw(st.sampled_from([None, False, True]))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    x = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape).astype(dtype)
-    return x, mode, kwargs
-
 
 @given(case=interpolate_cases())
 def test_interpolate_matches_torch(case):
