@@ -30,6 +30,7 @@ STATIC_FILES = {"index.html": "text/html; charset=utf-8", "explore.css": "text/c
                 "common.js": "text/javascript; charset=utf-8", "layer.js": "text/javascript; charset=utf-8",
                 "model.js": "text/javascript; charset=utf-8", "main.js": "text/javascript; charset=utf-8"}
 MAX_QUERY_LENGTH = 4000
+FIRST_LAYER, FIRST_INPUT = "Conv2d(1, 1, kernel_size=3)", "1,1,5,5"   # what layer mode opens with
 # Every resource the page loads is served here; the browser refuses anything else.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; connect-src 'self'; frame-ancestors *")
@@ -48,6 +49,7 @@ class ExplorerApp:
         self.compute_lock = threading.Lock()
         self.static = {name: resources.files(__package__).joinpath("static", name).read_bytes()
                        for name in STATIC_FILES}
+        self.static["index.html"] = _with_first_layer(self.static["index.html"])
         self.routes = {"/api/schema": self._schema, "/api/layer": self._layer, "/api/model": self._model,
                        "/api/model/layer": self._model_layer}
 
@@ -78,7 +80,7 @@ class ExplorerApp:
 
     @staticmethod
     def _schema(query):
-        return {"ok": True, **layer_schema()}
+        return {"ok": True, **layer_schema(), "first": {"layer": FIRST_LAYER, "input": FIRST_INPUT}}
 
     @staticmethod
     def _layer(query):
@@ -102,6 +104,17 @@ class ExplorerApp:
             self.model_views = {name: v for name, v in self.model_views.items() if name == self.command_line_model}
             self.model_views[wanted] = view
         return self.model_views[wanted]
+
+
+def _with_first_layer(page):
+    """The page with layer mode's first diagram, code, trace and derivation already in it: they show at
+    once (and without JavaScript); the script then takes over and keeps them up to date."""
+    from html import escape
+    answer = explain_layer(FIRST_LAYER, FIRST_INPUT)
+    text = page.decode("utf-8").replace("<!--initial:svg-->", answer["svg"])
+    for part in ("code", "trace", "derivation"):
+        text = text.replace(f"<!--initial:{part}-->", escape(answer[part]))
+    return text.encode("utf-8")
 
 
 def _json(status, payload):

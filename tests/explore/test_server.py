@@ -115,3 +115,12 @@ def test_the_host_check_accepts_the_loopback_names(explorer):
     port = urllib.parse.urlsplit(explorer).port
     for host in ("127.0.0.1", "localhost", "0.0.0.0"):
         assert get(explorer, host=f"{host}:{port}")[0] == 200
+
+
+def test_the_page_arrives_with_the_first_diagram_and_code_in_it(explorer):
+    from html import escape
+    _, _, body = get(explorer)
+    page = body.decode("utf-8")
+    first = explain_layer("Conv2d(1, 1, kernel_size=3)", "1,1,5,5")
+    assert page.count("<svg") == 1 and first["svg"] in page and escape(first["code"]) in page
+    assert "<!--initial:" not in page

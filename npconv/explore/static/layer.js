@@ -37,7 +37,8 @@ class LayerMode {
       const at = state.get("at") ? state.get("at").split(",").map(Number) : null;
       if (await this.fromText(state.get("layer"), input, at)) return;
     }
-    this.chooseLayer("Conv2d");
+    const first = this.schema.first;   // the layer the server has already drawn into the page
+    if (!(await this.fromText(first.layer, first.input.split(",").map(Number)))) this.chooseLayer("Conv2d");
   }
 
   saveState() {
