@@ -10,13 +10,19 @@ from hypothesis import assume, strategies as st
 
 from npconv.arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size
 
-__all__ = ["spatial_dims", "int_or_tuple", "conv_arguments", "conv_transpose_arguments", "padding_modes",
+__all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_transpose_arguments", "padding_modes",
            "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
            "chooser_layers", "pooling_input", "pooling_arguments",
            "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
            "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS"]
 
 spatial_dims = st.integers(1, 3)
+
+
+def one_in(n):
+    """True in about one draw in ``n`` (hypothesis draws the ends of an integer range far more often than
+    the middle, so ``st.integers(0, n - 1) == 0`` would be true much more often)."""
+    return st.sampled_from([False] * (n - 1) + [True])
 padding_modes = st.sampled_from(["zeros", "reflect", "replicate", "circular"])
 float_dtypes = st.sampled_from(["float32", "float64"])
 
@@ -158,7 +164,7 @@ def kernel_arguments(draw, algorithm=None, transposed=False, asymmetric=True, **
 def kernel_arguments_mostly_in_domain(draw, algorithm, transposed=False):
     """kernel_arguments inside ``algorithm``'s domain three draws in four (``in_domain`` True), anywhere in the
     fourth (where a special algorithm hands the call to a general one)."""
-    inside = algorithm in KERNEL_DOMAINS and draw(st.integers(0, 3)) > 0
+    inside = algorithm in KERNEL_DOMAINS and not draw(one_in(4))
     case = draw(kernel_arguments(algorithm if inside else None, transposed=transposed))
     case["in_domain"] = inside
     return case
@@ -211,7 +217,7 @@ def pooling_arguments(draw, dims, with_dilation=True, invalid_share=10):
     padded input); the others are valid."""
     kernel = _per_dim(draw, dims, 1, 4)
     stride = draw(st.one_of(st.none(), st.just(_per_dim(draw, dims, 1, 3))))
-    anything = invalid_share is not None and draw(st.integers(0, invalid_share - 1)) == 0
+    anything = invalid_share is not None and draw(one_in(invalid_share))
     padding = tuple(draw(st.integers(0, 3 if anything else k // 2)) for k in kernel)
     dilation = _per_dim(draw, dims, 1, 3) if with_dilation else (1,) * dims
     smallest = [1 if anything else max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
@@ -230,7 +236,7 @@ def normalization_input(draw, min_dims=2, max_dims=5, single_value_share=10):
     per channel (N = 1 and no spatial extent), which normalisation in training refuses; the others do not."""
     ndim = draw(st.integers(min_dims, max_dims))
     spatial = tuple(draw(st.integers(1, 4)) for _ in range(ndim - 2))
-    single_value_allowed = draw(st.integers(0, single_value_share - 1)) == 0
+    single_value_allowed = draw(one_in(single_value_share))
     smallest_batch = 1 if single_value_allowed or any(size > 1 for size in spatial) else 2
     shape = (draw(st.integers(smallest_batch, 4)), draw(st.integers(1, 4))) + spatial
     dtype = draw(st.sampled_from([np.float32, np.float64]))

@@ -39,8 +39,8 @@ import torch
 import npconv
 
 __all__ = ["assert_matches_torch", "assert_module_matches_torch", "assert_same_error", "copy_torch_state",
-           "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "TOLERANCE",
-           "ABSOLUTE_TOLERANCE"]
+           "assert_shape_only_matches_torch", "to_torch", "to_npconv", "random_array", "torch_accepts",
+           "TOLERANCE", "ABSOLUTE_TOLERANCE"]
 
 # assert_matches_torch(expect_errors=True) calls of the running test: how many torch refused, how many
 # compared values. tests/conftest.py requires most of them to compare values.
@@ -224,6 +224,17 @@ def assert_matches_torch(call, arrays, *, rtol=None, atol=None, grad_rtol=None, 
     if expect_errors:
         EXPECT_ERRORS_TALLY["compared"] += 1
     return npconv_out, torch_out
+
+
+def torch_accepts(call, arrays=()):
+    """Whether torch runs ``call`` (as assert_matches_torch takes it) on ``arrays`` without raising. A test of
+    random arguments that are often invalid keeps most of its examples valid with it:
+    ``assume(data.draw(strategies.one_in(4)) or torch_accepts(call, arrays))``."""
+    try:
+        _per_library(call)(torch, *[to_torch(a) for a in _arrays(arrays)])
+    except Exception:  # noqa: BLE001 - any refusal counts
+        return False
+    return True
 
 
 def copy_torch_state(torch_module, npconv_module):

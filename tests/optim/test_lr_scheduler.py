@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.torch_compare import assert_matches_torch, assert_same_error
+from tests.strategies import one_in
+from tests.torch_compare import assert_matches_torch, assert_same_error, torch_accepts
 
 STEPS = 40
 EXACT = 0.0  # the same formulas in the same order: the same doubles
@@ -103,7 +104,9 @@ def test_schedules_follow_torch(name, data, optimizer):
         kwargs.setdefault("total_steps", STEPS)
     if name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
         kwargs.setdefault("T_max" if name == "CosineAnnealingLR" else "T_0", 7)
-    assert_matches_torch(_run(name, kwargs, optimizer), [], rtol=EXACT, check_grad=False, expect_errors=True)
+    call = _run(name, kwargs, optimizer)
+    assume(data.draw(one_in(4), label="may be invalid") or torch_accepts(call))
+    assert_matches_torch(call, [], rtol=EXACT, check_grad=False, expect_errors=True)
 
 
 @given(patience=st.integers(0, 4), cooldown=st.integers(0, 3), mode=st.sampled_from(["min", "max"]),
