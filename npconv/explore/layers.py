@@ -144,17 +144,18 @@ def _check_work(spec, input_shape):
     if len(input_shape) < spec.dims + 1:
         return   # the forward reports the wrong number of dimensions
     spatial = input_shape[-spec.dims:]
-    leading = math.prod(input_shape[:-spec.dims])          # N * C (or C unbatched)
+    inputs = math.prod(input_shape[:-spec.dims])            # N * C (or C unbatched)
+    outputs = inputs // max(input_shape[-spec.dims - 1], 1) * abs(spec.out_channels or input_shape[-spec.dims - 1])
     try:
         pads = padding_pairs(spec) if spec.kind != "upsample" else [(0, 0)] * len(spatial)
         padded = math.prod(size + left + right for size, (left, right) in zip(spatial, pads))
         axes = axes_of(spec, spatial)
     except (ValueError, TypeError, ArithmeticError):
         return   # not a valid combination: the forward reports torch's error before allocating
-    largest = max(padded, math.prod(max(a.out, 0) for a in axes),
-                  math.prod(max(a.full_cells, 0) for a in axes) if spec.kind == "conv_transpose" else 0)
-    channels = max(abs(spec.out_channels or 1), abs(spec.in_channels or 1))
-    _check_count("intermediate", largest * leading * channels, LIMITS["work_elements"])
+    out_cells = math.prod(max(a.out, 0) for a in axes)
+    if spec.kind == "conv_transpose":   # computed uncropped, then cropped by padding
+        out_cells = max(out_cells, math.prod(max(a.full_cells, 0) for a in axes))
+    _check_count("intermediate", max(padded * inputs, out_cells * outputs), LIMITS["work_elements"])
 
 
 def _check_count(what, count, limit):

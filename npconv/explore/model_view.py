@@ -21,6 +21,7 @@ __all__ = ["ModelView", "activation_maps", "MAX_CHANNELS_SHOWN", "MAX_SIDE_SHOWN
 
 MAX_CHANNELS_SHOWN = 8
 MAX_SIDE_SHOWN = 64
+DRAWN_SIDE = 12                         # a layer too large to draw is drawn on an input about this wide
 DEFAULT_FILE_INPUT = (1, 1, 28, 28)     # a model from a file: the bundled digits' size unless --input says
 _DIGITS = {}
 _DIGITS_LOCK = threading.Lock()
@@ -129,12 +130,22 @@ class ModelView:
         if layer is None:
             raise ExplainError(f"{name} ({row.type}) is not a layer explain draws; explainable: "
                                f"{', '.join(LAYER_NAMES)}")
-        input_shape = (1,) + tuple(row.input_shape[1:])
-        check_limits(layer_spec(layer, spatial_dims=len(input_shape) - 2), input_shape, existing_weights=True)
-        explanation = explain(layer, input_shape, at=parse_indices(at, "position"))
-        payload = explanation_payload(explanation)
+        full_shape = (1,) + tuple(row.input_shape[1:])
+        spec = layer_spec(layer, spatial_dims=len(full_shape) - 2)
+        payload, note = None, None
+        try:
+            check_limits(spec, full_shape, existing_weights=True)
+            payload = explanation_payload(explain(layer, full_shape, at=parse_indices(at, "position")))
+        except ExplainError as error:
+            note = str(error)
+        if payload is None or payload["svg"] is None:   # too large to draw: the same layer on a smaller input
+            small = _drawable_input(spec, full_shape)
+            note = (f"drawn on input {list(small)} instead of {list(full_shape)} ({note or payload['diagram_error']}): "
+                    f"the same layer and weights; the table gives the full-size numbers")
+            check_limits(spec, small, existing_weights=True)
+            payload = explanation_payload(explain(layer, small, at=parse_indices(at, "position")))
         text = layer if isinstance(layer, str) else repr(layer)
-        payload.update(row=name, layer=text, code=f"# {name}\n{text}",
+        payload.update(row=name, layer=text, code=f"# {name}\n{text}", note=note,
                        numbers={"params": row.params, "macs": row.mult_adds,
                                 "output_shape": str(list(row.output_shape)),
                                 "receptive_field": dims_text(row.receptive_field), "jump": dims_text(row.stride)})
@@ -221,6 +232,21 @@ def _read_image(path, shape):
         raise ValueError(f"cannot read image {path}: {error}") from None
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
     return pixels[None].astype(np.float32)
+
+
+def _drawable_input(spec, shape, side=DRAWN_SIDE):
+    """``shape`` with each spatial size cut to about ``side`` cells, but never below what the layer needs to
+    give an output (its dilated kernel span, less the padding it adds)."""
+    spatial = []
+    for index, size in enumerate(shape[2:]):
+        needed = 1
+        if spec.kind in ("conv", "max_pool", "avg_pool"):
+            span = spec.dilation[index] * (spec.kernel_size[index] - 1) + 1
+            padding = 0 if isinstance(spec.padding, str) else 2 * spec.padding[index]
+            needed = max(1, span - padding, span if spec.padding == "same" else 1)
+        limit = side if spec.kind != "conv_transpose" else max(2, side // max(spec.stride[index], 1))
+        spatial.append(min(size, max(limit, needed)))
+    return tuple(shape[:2]) + tuple(spatial)
 
 
 def _explainable(row, call):

@@ -128,3 +128,34 @@ def test_a_model_from_the_users_file(tmp_path):
     pool = view.explain_row("F.avg_pool2d:1")
     assert pool["layer"] == "AvgPool2d(kernel_size=2)" and pool["output_shape"] == [1, 4, 8, 8]
     assert answer["prediction"] is None   # a (1, 4, 8, 8) output is not a classifier's
+
+
+def test_a_layer_too_large_to_draw_is_drawn_on_a_smaller_input():
+    view = ModelView.for_page("unet")
+    answer = view.explain_row("down1.0", "digit:0", "2,3")
+    assert answer["input_shape"] == [1, 1, 12, 12] and answer["svg"] is not None and answer["at"] == [2, 3]
+    assert answer["note"].startswith("drawn on input [1, 1, 12, 12] instead of [1, 1, 64, 64]")
+    assert answer["numbers"]["output_shape"] == "[1, 16, 64, 64]"    # the table's full-size numbers
+    assert "(matches)" in answer["trace"] and "the module's weights" in answer["trace"]
+
+
+@pytest.mark.parametrize("text, shape, drawn", [
+    ("Conv2d(1, 1, 15)", (1, 1, 64, 64), (1, 1, 15, 15)),
+    ("Conv2d(1, 1, 15, padding=7)", (1, 1, 64, 64), (1, 1, 12, 12)),
+    ("Conv2d(1, 1, 5, dilation=4, padding='same')", (1, 1, 64, 64), (1, 1, 17, 17)),
+    ("MaxPool1d(3, dilation=6)", (1, 2, 100), (1, 2, 13)),
+    ("ConvTranspose2d(4, 4, 4, stride=2)", (1, 4, 32, 8), (1, 4, 6, 6)),
+    ("Conv2d(1, 1, 3)", (1, 1, 7, 90), (1, 1, 7, 12)),
+])
+def test_the_smaller_input_still_gives_an_output(text, shape, drawn):
+    from npconv.explain import layer_spec
+    from npconv.explore.model_view import _drawable_input
+    assert _drawable_input(layer_spec(text), shape) == drawn
+    layer = parse_torch_layer(text)
+    assert min(layer(torch.zeros(drawn)).shape[2:]) >= 1
+
+
+def parse_torch_layer(text):
+    from npconv.explain import parse_layer
+    call = parse_layer(text)
+    return getattr(torch.nn, call.name)(**call.arguments)

@@ -95,6 +95,7 @@ class ExplainView {
     if (parts.code && answer.code) parts.code.textContent = answer.code;
     if (parts.stats && answer.numbers) this.renderStats(answer.numbers);
     parts.position.textContent = "output [" + answer.at.join(", ") + "]";
+    if (parts.note) { parts.note.textContent = answer.note || ""; parts.note.hidden = !answer.note; }
     this.renderDiagram(answer);
     if (this.onPosition) this.onPosition(answer.at);
   }

@@ -109,7 +109,10 @@ class ModelMode {
   }
 
   async load(position) {
+    const status = this.root.querySelector("#model-status");
+    status.textContent = `running ${this.modelSelect.value || "the model"} on the image…`;
     const answer = await Explore.api("/api/model", this.query());
+    status.textContent = "";
     this.answer = answer;
     const error = this.root.querySelector("#model-error");
     error.hidden = answer.ok;
