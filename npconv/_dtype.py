@@ -11,12 +11,17 @@ __all__ = ["dtype", "float16", "half", "float32", "float", "float64", "double", 
 
 
 class dtype:
-    """A tensor element type: a torch name over a NumPy dtype."""
+    """A tensor element type: a torch name over a NumPy dtype, with the other names torch gives it:
+    ``scalar_name`` ('Float', in messages such as "not implemented for 'Float'"), ``c_name`` ('float', the
+    C++ type in messages such as "float != double") and ``tensor_type_name`` ('FloatTensor', as
+    ``Tensor.type()`` and the legacy constructors say)."""
 
-    __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize", "scalar_name", "c_name")
 
-    def __init__(self, name, numpy_dtype):
+    def __init__(self, name, numpy_dtype, scalar_name, c_name):
         self.name = name
+        self.scalar_name = scalar_name
+        self.c_name = c_name
         self.numpy_dtype = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy_dtype.kind == "f"
         self.is_signed = self.numpy_dtype.kind in "fi"
@@ -26,6 +31,10 @@ class dtype:
     def is_complex(self):
         return False
 
+    @property
+    def tensor_type_name(self):
+        return self.scalar_name + "Tensor"
+
     def __repr__(self):
         return "torch." + self.name
 
@@ -33,19 +42,19 @@ class dtype:
         return (_from_name, (self.name,))
 
 
-float16 = half = dtype("float16", np.float16)
-float32 = float = dtype("float32", np.float32)  # noqa: A001  (torch spells it so)
-float64 = double = dtype("float64", np.float64)
-int8 = dtype("int8", np.int8)
-int16 = short = dtype("int16", np.int16)
-int32 = int = dtype("int32", np.int32)  # noqa: A001
-int64 = long = dtype("int64", np.int64)
-uint8 = dtype("uint8", np.uint8)
-bool = dtype("bool", np.bool_)  # noqa: A001
+float16 = half = dtype("float16", np.float16, "Half", "c10::Half")
+float32 = float = dtype("float32", np.float32, "Float", "float")  # noqa: A001  (torch spells it so)
+float64 = double = dtype("float64", np.float64, "Double", "double")
+int8 = dtype("int8", np.int8, "Char", "signed char")
+int16 = short = dtype("int16", np.int16, "Short", "short int")
+int32 = int = dtype("int32", np.int32, "Int", "int")  # noqa: A001
+int64 = long = dtype("int64", np.int64, "Long", "long int")
+uint8 = dtype("uint8", np.uint8, "Byte", "unsigned char")
+bool = dtype("bool", np.bool_, "Bool", "bool")  # noqa: A001
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
-_BY_NUMPY = {d.numpy_dtype: d for d in _ALL}
-_BY_NAME = {d.name: d for d in _ALL}
+ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)  # every dtype npconv has
+_BY_NUMPY = {d.numpy_dtype: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
 _default_float = float32
 
 

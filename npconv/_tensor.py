@@ -1,7 +1,7 @@
 """Tensor: a NumPy array plus ``requires_grad``, ``grad`` and the node (``grad_fn``) that made it.
 
-The differentiable ops live in ``npconv/_ops.py`` (each a ``Function`` with forward and backward side by
-side); that module attaches them to Tensor as methods and operators (``x + y``, ``x.sum()``...), so this
+The differentiable ops live in the package ``npconv/_ops/`` (each a ``Function`` with forward and backward
+side by side); its ``methods`` module attaches them to Tensor as methods and operators (``x + y``, ``x.sum()``...), so this
 file holds only storage, attributes, conversions and creation. Creation functions (``tensor``, ``zeros``, ``randn``...)
 are at the bottom of this file.
 
@@ -429,9 +429,7 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
-                     "float16": "Half", "uint8": "Byte", "int8": "Char", "int16": "Short"}
-            return f"torch.{names[self.dtype.name]}Tensor"
+            return f"torch.{self.dtype.tensor_type_name}"
         return self.to(dtype)
 
     def type_as(self, other):
@@ -686,18 +684,13 @@ def _random_float(shape_args, sample, dtype, device, requires_grad, generator):
     shape = _shape_from_args(shape_args)
     d = to_dtype(dtype) if dtype is not None else get_default_dtype()
     if not d.is_floating_point:
-        raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{_torch_type_name(d)}\'')
+        raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{d.scalar_name}\'')
     if _is_meta_device(device):
         return _finish(_meta_array(shape, d.numpy_dtype), None, "meta", requires_grad)
     check_allocation(shape, d.itemsize)
     gen = generator if generator is not None else _random.generator()
     array = sample(gen, shape).astype(d.numpy_dtype, copy=False)
     return _finish(array, None, None, requires_grad)
-
-
-def _torch_type_name(d):
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char",
-            "int16": "Short"}.get(d.name, d.name)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -782,8 +775,7 @@ from . import random as _random  # noqa: E402
 def _legacy_constructor(dtype_name):
     def construct(*args, **kwargs):
         return Tensor(*args, dtype=getattr(_dtype, dtype_name), **kwargs)
-    construct.__name__ = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                          "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor"}[dtype_name]
+    construct.__name__ = getattr(_dtype, dtype_name).tensor_type_name
     construct.__doc__ = f"Legacy constructor: ``{construct.__name__}(2, 3)`` or ``{construct.__name__}([...])``."
     return construct
 

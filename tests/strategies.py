@@ -14,7 +14,7 @@ __all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_tra
            "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
            "chooser_layers", "pooling_input", "pooling_arguments",
            "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
-           "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS"]
+           "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS", "float_arrays"]
 
 spatial_dims = st.integers(1, 3)
 
@@ -405,3 +405,16 @@ def sequential_stacks(draw):
         assume(0 < size <= 64)
     source = "import npconv.nn as nn\ndef build():\n    return nn.Sequential(" + ", ".join(layers) + ")\n"
     return source, input_size
+
+
+@st.composite
+def float_arrays(draw, min_dims=0, max_dims=4, special=(), scales=(1.0, 4.0, 30.0)):
+    """A float32 or float64 array of up to ``max_dims`` small dims: normal values times a drawn scale, and in
+    half the draws about a third of the elements replaced by values from ``special`` (e.g. 0, nan, inf)."""
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=min_dims, max_size=max_dims)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal(shape) * draw(st.sampled_from(scales))
+    if special and draw(st.booleans()):
+        x = np.where(rng.random(shape) < 0.3, rng.choice(np.asarray(special, dtype=np.float64), size=shape), x)
+    return np.asarray(x, dtype=dtype)

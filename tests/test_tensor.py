@@ -1,5 +1,5 @@
 """Tensor ops against torch: forward values, gradients, dtypes, errors and printing (npconv/_tensor.py,
-npconv/_ops.py, npconv/_tensor_str.py)."""
+npconv/_ops/, npconv/_tensor_str.py)."""
 import numpy as np
 import pytest
 import torch

@@ -13,19 +13,17 @@ import sys
 
 import numpy as np
 
+from .. import _dtype
+
 __all__ = ["CheckpointPickler"]
 
 _BATCH = 1000  # items per SETITEMS/APPENDS, as pickle does
 
-# NumPy dtype -> the storage class torch pickles for it.
-_STORAGE_NAMES = {
-    np.dtype(np.float16): "HalfStorage", np.dtype(np.float32): "FloatStorage",
-    np.dtype(np.float64): "DoubleStorage", np.dtype(np.int8): "CharStorage",
-    np.dtype(np.int16): "ShortStorage", np.dtype(np.int32): "IntStorage",
-    np.dtype(np.int64): "LongStorage", np.dtype(np.uint8): "ByteStorage",
-    np.dtype(np.bool_): "BoolStorage", np.dtype(np.complex64): "ComplexFloatStorage",
-    np.dtype(np.complex128): "ComplexDoubleStorage",
-}
+# NumPy dtype -> the storage class torch pickles for it (torch's scalar name + "Storage"); complex arrays
+# are written too, though npconv has no complex dtype.
+_STORAGE_NAMES = {d.numpy_dtype: d.scalar_name + "Storage" for d in _dtype.ALL}
+_STORAGE_NAMES.update({np.dtype(np.complex64): "ComplexFloatStorage",
+                       np.dtype(np.complex128): "ComplexDoubleStorage"})
 
 
 def _ndarray_info(obj):

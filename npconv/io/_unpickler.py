@@ -16,6 +16,8 @@ import reprlib
 
 import numpy as np
 
+from .. import _dtype
+
 __all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal"]
 
 
@@ -115,25 +117,15 @@ class SafeCallable(_Frozen):
 # Storage names torch pickles -> dtype of the bytes in archive/data/<key>. bfloat16 is read as raw
 # uint16 and widened to float32 later (NumPy has no bfloat16).
 BFLOAT16 = "bfloat16"
-_STORAGE_DTYPES = {
-    "HalfStorage": np.dtype(np.float16), "FloatStorage": np.dtype(np.float32),
-    "DoubleStorage": np.dtype(np.float64), "BFloat16Storage": BFLOAT16,
-    "CharStorage": np.dtype(np.int8), "ShortStorage": np.dtype(np.int16),
-    "IntStorage": np.dtype(np.int32), "LongStorage": np.dtype(np.int64),
-    "ByteStorage": np.dtype(np.uint8), "BoolStorage": np.dtype(np.bool_),
-    "ComplexFloatStorage": np.dtype(np.complex64), "ComplexDoubleStorage": np.dtype(np.complex128),
-    "UntypedStorage": np.dtype(np.uint8),
-}
-_DTYPE_NAMES = {
-    "float16": np.dtype(np.float16), "half": np.dtype(np.float16),
-    "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
-    "float64": np.dtype(np.float64), "double": np.dtype(np.float64), "bfloat16": BFLOAT16,
-    "int8": np.dtype(np.int8), "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
-    "int32": np.dtype(np.int32), "int": np.dtype(np.int32), "int64": np.dtype(np.int64),
-    "long": np.dtype(np.int64), "uint8": np.dtype(np.uint8), "bool": np.dtype(np.bool_),
-    "complex64": np.dtype(np.complex64), "cfloat": np.dtype(np.complex64),
-    "complex128": np.dtype(np.complex128), "cdouble": np.dtype(np.complex128),
-}
+# The dtypes npconv has (torch's scalar name + "Storage"; as ``torch.float32`` and its aliases), then the ones
+# torch can store that npconv reads without having them.
+_STORAGE_DTYPES = {d.scalar_name + "Storage": d.numpy_dtype for d in _dtype.ALL}
+_STORAGE_DTYPES.update({"BFloat16Storage": BFLOAT16, "ComplexFloatStorage": np.dtype(np.complex64),
+                        "ComplexDoubleStorage": np.dtype(np.complex128), "UntypedStorage": np.dtype(np.uint8)})
+_DTYPE_NAMES = {name: d.numpy_dtype for name, d in vars(_dtype).items()
+                if isinstance(d, _dtype.dtype) and not name.startswith("_")}
+_DTYPE_NAMES.update({"bfloat16": BFLOAT16, "complex64": np.dtype(np.complex64), "cfloat": np.dtype(np.complex64),
+                     "complex128": np.dtype(np.complex128), "cdouble": np.dtype(np.complex128)})
 
 
 def _safe_encode(text, encoding="utf-8"):

@@ -96,10 +96,6 @@ class _Linear(Function):
         return shape, np.result_type(x.dtype, weight.dtype)
 
 
-def _type_name(t):
-    return {"float64": "double", "float32": "float", "int64": "long"}.get(t.dtype.name, t.dtype.name)
-
-
 def linear(input, weight, bias=None):
     """y = x W^T + b: (*, in_features) -> (*, out_features), with weight (out_features, in_features)
     and bias (out_features,)."""
@@ -108,7 +104,7 @@ def linear(input, weight, bias=None):
                            f"{input.dim()}D and {weight.dim()}D")
     if input.dtype != weight.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{_type_name(input)} != {_type_name(weight)}")
+                           f"{input.dtype.c_name} != {weight.dtype.c_name}")
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
         rows = int(np.prod(input.shape[:-1], dtype=np.int64))

@@ -16,7 +16,8 @@ import numpy as np
 from ..._dtype import promote_types
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
-from .activation import _sigmoid, log_softmax
+from ..._ops.activation import sigmoid_values
+from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -251,14 +252,9 @@ def _refuse_grad(tensor, op, argument):
                            "This input cannot have requires_grad True.")
 
 
-def _scalar_name(tensor):
-    """torch's scalar type name of a tensor's dtype: 'Float' (of torch.FloatTensor)."""
-    return tensor.type()[len("torch."):-len("Tensor")]
-
-
 def _check_same_dtype(input, target):
     if target.dtype != input.dtype:
-        raise RuntimeError(f"Found dtype {_scalar_name(target)} but expected {_scalar_name(input)}")
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
 
 
 class _BinaryCrossEntropy(Function):
@@ -338,7 +334,7 @@ class _BinaryCrossEntropyWithLogits(Function):
         g = _spread(grad, reduction, np.broadcast_shapes(x.shape, y.shape))
         g = g if weight is None else g * weight
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        grad_x = g * ((1 - y) - log_weight * (1 - _sigmoid(x)))
+        grad_x = g * ((1 - y) - log_weight * (1 - sigmoid_values(x)))
         grad_y = None
         if ctx.needs_input_grad[1]:
             grad_y = g * (-x + (0 if pos_weight is None else (pos_weight - 1) * softplus))
@@ -352,7 +348,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     if not target.dtype.is_floating_point:
-        raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type {_scalar_name(target)}")
+        raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired output type {target.dtype.scalar_name}")
     _refuse_grad(weight, "binary_cross_entropy_with_logits", "weight")
     _refuse_grad(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     arrays = [None if t is None else t.detach().numpy() for t in (weight, pos_weight)]
@@ -406,7 +402,7 @@ def _check_class_target(input, target, weight, ignore_index):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
     if target.dtype.name not in ("int64", "uint8"):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     if input.dim() <= 2 and target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.dim() > 2 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):

@@ -684,7 +684,7 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     p = _tuple(padding, n, "padding", f"max_unpool{n}d")
     out = _unpool_output_size(input, k, s, p, output_size)
     if indices.dtype.numpy_dtype != np.int64:
-        raise RuntimeError(f"elements in indices should be type int64 but got: {_torch_type(indices)}")
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
@@ -705,11 +705,6 @@ def _check_unpool_indices(idx, out):
         bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{_describe(out)})")
-
-
-def _torch_type(t):
-    return {"float32": "Float", "float64": "Double", "int32": "Int", "int16": "Short", "int8": "Char",
-            "uint8": "Byte", "bool": "Bool", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

@@ -143,14 +143,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if dtype.kind != "f":
         kernel = {"nearest": "upsample_nearest", "nearest-exact": "_upsample_nearest_exact"}.get(mode, f"upsample_{mode}")
         raise NotImplementedError(f'"{kernel}{dims}d_channels_last" not implemented for '
-                                  f"'{_TYPE_NAMES.get(dtype.name, dtype.name)}'")
+                                  f"'{input.dtype.scalar_name}'")
     scales = scale_factors or [None] * dims
     taps = [kernels.interpolation_taps(mode, s, o, align_corners, f, dtype, dims)
             for s, o, f in zip(spatial, output_size, scales)]
     return _Resample.apply(input, taps)
 
 
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

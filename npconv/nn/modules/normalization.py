@@ -6,11 +6,10 @@ Parameters and buffers are laid out as torch's (``weight``, ``bias``, ``running_
 import numbers
 import warnings
 
-from npconv._tensor import empty as _empty
-from npconv._tensor import ones as _ones
-from npconv._tensor import tensor as _tensor
-from npconv._tensor import zeros as _zeros
-
+from ..._tensor import empty as _empty
+from ..._tensor import ones as _ones
+from ..._tensor import tensor as _tensor
+from ..._tensor import zeros as _zeros
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter

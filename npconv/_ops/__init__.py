@@ -1,0 +1,57 @@
+"""The differentiable tensor ops, a module per kind: each op a ``Function`` with its backward right below
+its forward, plus the torch-level function (``npconv.add``, ``npconv.cat``...) that checks arguments,
+applies torch's type promotion and calls it.
+
+    arguments    argument checks and torch's wording for them (dims, shapes, broadcasting)
+    promotion    operands and type promotion; the one binary-op entry and the dtype cast in the graph
+    elementwise  arithmetic, comparisons, rounding, bitwise, unary maths
+    activation   relu, sigmoid, tanh, softmax, log_softmax, erf (also behind npconv.nn.functional)
+    reduction    sum, mean, var/std, max/min, arg-max/min, prod, cumsum, all/any, topk/sort
+    linalg       matmul, mm, bmm, dot, outer, einsum, norm
+    shape        view/reshape, permute/transpose, squeeze, expand, repeat, clone, cat/stack, flip
+    indexing     x[index], gather, split/chunk/unbind, masked_fill, nonzero, unique
+    inplace      x.add_(y), x[index] = v, fill_/copy_, random fills, ``out=``
+    methods      the Tensor method table (imported last: it attaches everything to Tensor)
+"""
+import inspect
+
+from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
+from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, clip, cos, div,
+                          divide, eq, equal, exp, exp2, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le,
+                          log, log2, log10, logical_not, lt, maximum, minimum, mul, multiply, ne, neg, negative,
+                          pow, reciprocal, remainder, round, rsqrt, sign, sin, sqrt, square, sub, subtract,
+                          true_divide, where)
+from .indexing import chunk, gather, masked_fill, nonzero, split, unbind, unique
+from .inplace import _with_out
+from .linalg import bmm, dot, einsum, matmul, mm, norm, outer
+from .promotion import broadcast_shapes, result_type, to_dtype
+from .reduction import (all, amax, amin, any, argmax, argmin, argsort, count_nonzero, cumsum, max, mean, min,
+                        prod, sort, std, sum, topk, var)
+from .shape import (broadcast_to, cat, clone, concat, concatenate, flatten, flip, hstack, permute, reshape,
+                    squeeze, stack, swapaxes, swapdims, t, transpose, unflatten, unsqueeze, vstack)
+from . import methods  # noqa: F401  (attaches the ops to Tensor)
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
+           "negative", "matmul", "mm", "bmm", "dot", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "clip",
+           "tanh", "sigmoid", "sin", "cos", "relu", "square", "reciprocal", "sum", "mean", "max", "min",
+           "amax", "amin", "argmax", "argmin", "var", "std", "reshape", "flatten", "permute", "transpose",
+           "t", "unsqueeze", "squeeze", "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind",
+           "clone", "maximum", "minimum", "where", "eq", "ne", "lt", "le", "gt", "ge", "equal",
+           "allclose", "isclose", "isnan", "isfinite", "sign", "floor", "ceil", "round", "all", "any",
+           "result_type", "prod", "cumsum", "outer", "einsum", "logical_not",
+           "floor_divide", "remainder", "log2", "log10", "exp2", "erf", "broadcast_to", "broadcast_shapes",
+           "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten", "swapaxes",
+           "swapdims", "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
+           "norm", "nonzero", "unique", "softmax", "log_softmax"]
+
+
+def _install_out_arguments():
+    """The torch-level functions that take ``out=`` get the wrapper that fills it (Tensor methods do not)."""
+    namespace = globals()
+    for name in __all__:
+        fn = namespace[name]
+        if "out" in inspect.signature(fn).parameters:
+            namespace[name] = _with_out(fn)
+
+
+_install_out_arguments()

@@ -1,0 +1,208 @@
+"""Indexing and selection: ``x[index]`` (basic and advanced, with torch's grad_fn names), gather, split /
+chunk / unbind, masked_fill, nonzero, unique. Assignment ``x[index] = v`` is in ``inplace``."""
+import builtins
+import numbers
+
+import numpy as np
+
+from .._tensor import Tensor, _normalize_dim
+from ..autograd import Function
+from .elementwise import where
+
+
+class Gather(Function):
+    @staticmethod
+    def forward(ctx, a, axis, idx):
+        ctx.shape, ctx.axis, ctx.idx = a.shape, axis, idx
+        return np.take_along_axis(a, idx, axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        full = np.zeros(ctx.shape, dtype=grad.dtype)
+        idx = np.indices(ctx.idx.shape, sparse=True)
+        index = list(idx)
+        index[ctx.axis] = ctx.idx
+        np.add.at(full, tuple(index), grad)
+        return full, None, None
+
+
+def gather(input, dim, index):  # noqa: A002
+    """out[i][j] = input[index[i][j]][j] (for dim=0), as torch.gather."""
+    if index._data.dtype != np.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    return Gather.apply(input, _normalize_dim(dim, input._data.ndim), index._data)
+
+
+class Index(Function):
+    backward_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, a, index, advanced):
+        ctx.shape, ctx.index, ctx.advanced = a.shape, index, advanced
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        full = np.zeros(ctx.shape, dtype=grad.dtype)
+        if ctx.advanced:
+            np.add.at(full, ctx.index, grad)
+        else:
+            full[ctx.index] = grad
+        return full, None, None
+
+
+class Select(Index):
+    backward_name = "SelectBackward0"
+
+
+class Slice(Index):
+    backward_name = "SliceBackward0"
+
+
+class SplitPart(Index):
+    backward_name = "SplitBackward0"
+
+
+class Alias(Index):
+    backward_name = "AliasBackward0"
+
+
+def _index_item(item):
+    """Turn one index entry into what numpy expects, checking dtypes as torch does."""
+    if isinstance(item, Tensor):
+        a = item._data
+        if a.dtype.kind == "b":
+            return a, True
+        if a.dtype.kind not in "iu":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if a.ndim == 0:
+            return builtins.int(a), False
+        return a.astype(np.intp, copy=False), True
+    if isinstance(item, np.ndarray):
+        return item, True
+    if isinstance(item, (list, tuple)):
+        a = np.asarray([i.item() if isinstance(i, Tensor) else i for i in item])
+        if a.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return a, True
+    if isinstance(item, builtins.bool):
+        return item, True
+    if isinstance(item, slice) and item.step is not None and item.step <= 0:
+        if item.step == 0:
+            raise ValueError("slice step cannot be zero")
+        raise ValueError("step must be greater than zero")
+    if item is None or item is Ellipsis or isinstance(item, (slice, numbers.Integral)):
+        return item, False
+    if isinstance(item, numbers.Number):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                         "valid indices (got float)")
+    raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                     f"indices (got {type(item).__name__})")
+
+
+def _prepare_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    prepared, advanced = [], False
+    for item in items:
+        value, adv = _index_item(item)
+        prepared.append(value)
+        advanced = advanced or adv
+    return tuple(prepared), advanced
+
+
+def _check_int_bounds(index, shape):
+    """torch's IndexError wording for an integer out of range (numpy says 'axis')."""
+    dim = 0
+    for item in index:
+        if item is Ellipsis:
+            dim = len(shape) - builtins.sum(1 for i in index if i is not None and i is not Ellipsis) + dim
+            continue
+        if item is None:
+            continue
+        if isinstance(item, numbers.Integral) and not isinstance(item, builtins.bool):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            if not -shape[dim] <= item < shape[dim]:
+                raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {shape[dim]}")
+        dim += 1
+
+
+def getitem(input, index):  # noqa: A002
+    """Indexing with ints, slices, None, ellipsis, bool and integer tensors (torch semantics)."""
+    index, advanced = _prepare_index(index)
+    if not advanced:
+        _check_int_bounds(index, input._data.shape)
+        has_int = builtins.any(isinstance(i, numbers.Integral) for i in index)
+        fn = Select if has_int else (Slice if index and builtins.any(isinstance(i, slice) for i in index) else Alias)
+    else:
+        fn = Index
+    try:
+        return fn.apply(input, index, advanced)
+    except IndexError as exc:
+        raise IndexError(str(exc).replace("axis", "dimension")) from None
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    shape = tensor._data.shape
+    axis = _normalize_dim(dim, len(shape))
+    n = shape[axis]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = builtins.int(split_size_or_sections)
+        if size <= 0 and not (size == 0 and n == 0):
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+    else:
+        sizes = [builtins.int(s) for s in split_size_or_sections]
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                               f"dimension {axis}), but got split_sizes={sizes}")
+    pieces, start = [], 0
+    for s in sizes:
+        index = (slice(None),) * axis + (slice(start, start + s),)
+        pieces.append(SplitPart.apply(tensor, index, False))
+        start += s
+    return tuple(pieces)
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002
+    """Split into ``chunks`` pieces of ceil(size / chunks) (fewer if they run out)."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input._data.shape[_normalize_dim(dim, input._data.ndim)]
+    size = -(-n // chunks)
+    return split(input, builtins.max(size, 1) if n else 0, dim) if n else split(input, [0] * 1, dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    """The slices along ``dim`` as a tuple."""
+    axis = _normalize_dim(dim, input._data.ndim)
+    return tuple(getitem(input, (slice(None),) * axis + (i,)) for i in range(input._data.shape[axis]))
+
+
+def masked_fill(input, mask, value):  # noqa: A002
+    """``value`` where ``mask`` is True (differentiable wrt input)."""
+    value = value.item() if isinstance(value, Tensor) else value
+    return where(mask, Tensor._make(np.asarray(value, dtype=input._data.dtype)), input)
+
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    found = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in found)
+    return Tensor._make(np.stack(found, axis=1).astype(np.int64) if found else np.zeros((0, 0), np.int64))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The sorted distinct values (optionally with inverse indices and counts)."""
+    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True, axis=dim)
+    result = [Tensor._make(values)]
+    if return_inverse:
+        result.append(Tensor._make(inverse.reshape(input._data.shape if dim is None else -1).astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._make(counts.astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+

@@ -1,0 +1,124 @@
+"""The Tensor method table: every op of this package attached to ``Tensor`` as a method or operator
+(``x.sum()``, ``x + y``, ``x.add_(y)``, ``x[i] = v``), plus the ``new_*`` constructors."""
+import numpy as np
+
+from .. import _tensor
+from .._tensor import Tensor
+from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
+from .arguments import _check_number
+from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, cos, div, eq,
+                          equal, exp, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2, log10,
+                          logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder, round,
+                          rsqrt, sign, sin, sqrt, square, sub)
+from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
+from .inplace import _make_inplace, bernoulli_, copy_, fill_, normal_, setitem, uniform_, zero_
+from .linalg import bmm, dot, matmul, mm, norm
+from .promotion import _as_operand, _np_dtype_of_result
+from .reduction import (all, amax, amin, any, argmax, argmin, argsort, count_nonzero, cumsum, max, mean, min,
+                        prod, sort, std, sum, topk, var)
+from .shape import (expand, flatten, flip, permute, repeat, reshape, squeeze, t, transpose, unflatten,
+                    unsqueeze, view)
+
+
+def _new_like(name):
+    """Tensor.new_zeros / new_ones / new_empty: same dtype (and meta-ness) as self unless told."""
+    make = getattr(_tensor, name)
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return make(*size, dtype=dtype if dtype is not None else self.dtype,
+                    device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
+    method.__name__ = "new_" + name
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _tensor.full(size, fill_value, dtype=dtype if dtype is not None else self.dtype,
+                device="meta" if self._meta and device is None else device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return _tensor.tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+    return method
+
+
+def _rsub(self, other):
+    _check_number(other, "rsub")
+    np_dtype = _np_dtype_of_result(self, other)
+    return Rsub.apply(_as_operand(self, np_dtype), _as_operand(other, np_dtype))
+
+
+def _rdiv(self, other):
+    # torch computes other / self as self.reciprocal() * other
+    return mul(reciprocal(self), other)
+
+
+def _rmatmul(self, other):
+    return matmul(other, self)
+
+
+def _max_method(self, dim=None, keepdim=False):
+    return max(self, dim, keepdim)
+
+
+def _min_method(self, dim=None, keepdim=False):
+    return min(self, dim, keepdim)
+
+
+def _expand_as(self, other):
+    return expand(self, *other._data.shape)
+
+
+def _view_as(self, other):
+    return view(self, *other._data.shape)
+
+
+def _reshape_as(self, other):
+    return reshape(self, *other._data.shape)
+
+
+_METHODS = {
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub, "__mul__": mul,
+    "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rdiv, "__pow__": pow,
+    "__rpow__": _reflected(pow), "__matmul__": matmul, "__rmatmul__": _rmatmul, "__neg__": neg,
+    "__pos__": lambda self: self, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
+    "__gt__": gt, "__ge__": ge, "__getitem__": getitem, "__setitem__": setitem,
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
+    "__rmod__": _reflected(remainder), "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
+    "__invert__": lambda self: logical_not(self) if self._data.dtype == np.bool_ else Tensor._make(~self._data),
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
+    "true_divide": div, "pow": pow, "neg": neg, "negative": neg, "matmul": matmul, "mm": mm, "bmm": bmm,
+    "dot": dot, "exp": exp, "log": log, "log2": log2, "log10": log10, "sqrt": sqrt, "rsqrt": rsqrt,
+    "abs": abs, "absolute": abs, "clamp": clamp, "clip": clamp, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
+    "cos": cos, "relu": relu, "erf": erf, "square": square, "reciprocal": reciprocal, "sum": sum, "mean": mean,
+    "max": _max_method, "min": _min_method, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
+    "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose,
+    "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "sign": sign, "floor": floor, "ceil": ceil,
+    "round": round, "all": all, "any": any, "logical_not": logical_not, "count_nonzero": count_nonzero,
+    "view": view, "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "permute": permute,
+    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t, "unsqueeze": unsqueeze,
+    "squeeze": squeeze, "expand": expand, "expand_as": _expand_as, "view_as": _view_as,
+    "reshape_as": _reshape_as, "repeat": repeat, "split": split, "chunk": chunk, "unbind": unbind,
+    "masked_fill": masked_fill, "gather": gather, "topk": topk, "sort": sort, "argsort": argsort,
+    "floor_divide": floor_divide, "remainder": remainder, "softmax": softmax, "log_softmax": log_softmax,
+    "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
+    "bernoulli_": bernoulli_, "masked_fill_": _make_inplace(masked_fill), "flip": flip, "norm": norm,
+    "nonzero": nonzero, "unique": unique,
+    "new_zeros": _new_like("zeros"), "new_ones": _new_like("ones"), "new_empty": _new_like("empty"),
+    "new_full": _new_full,
+    "new_tensor": _new_tensor,
+}
+for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "tanh",
+              "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "floor", "ceil",
+              "round", "sign"):
+    _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
+for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
+    _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
