@@ -1,4 +1,5 @@
-"""Output-size rules of convolution and pooling: the one place where they are written (DESIGN.md rule 1).
+"""Output-size rules of convolution and pooling for users: the rules of the leaf ``npconv._shapes`` (their
+one home, DESIGN.md rule 1), with int-or-tuple arguments.
 
 Every function takes each size argument either as an int or as a tuple/list of ints (one per spatial
 dimension). Ints are broadcast against tuples; the result is an int when every argument was an int and a
@@ -6,18 +7,10 @@ tuple otherwise. The functions never refuse a size that comes out zero or negati
 that the caller (a functional op, a module, the summary) raises the error message torch would raise.
 They do refuse a zero or negative stride, for which no size exists (callers check stride first).
 """
-import math
-import operator
+from npconv import _shapes
 
 __all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
            "interpolate_output_size"]
-
-
-def _as_int(value, name):
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}") from None
 
 
 def _broadcast(**arguments):
@@ -29,30 +22,13 @@ def _broadcast(**arguments):
     ndim = next(iter(lengths.values()), 1)
     per_dim = []
     for d in range(ndim):
-        per_dim.append({name: _as_int(value[d] if name in lengths else value, name)
+        per_dim.append({name: _shapes.as_index(value[d] if name in lengths else value, name)
                         for name, value in arguments.items()})
     return per_dim, bool(lengths)
 
 
 def _pack(values, as_tuple):
     return tuple(values) if as_tuple else values[0]
-
-
-def _check_stride(stride):
-    if stride <= 0:
-        raise ValueError(f"stride must be positive, got {stride}")
-
-
-def _window_count(a, ceil_mode):
-    """How many positions the dilated kernel takes along one padded dim (``a``: that dim's arguments):
-    convolution's rule, which is pooling's with ``ceil_mode=False``."""
-    _check_stride(a["stride"])
-    span = a["dilation"] * (a["kernel_size"] - 1) + 1
-    rounding = a["stride"] - 1 if ceil_mode else 0
-    count = (a["size"] + 2 * a["padding"] - span + rounding) // a["stride"] + 1
-    if ceil_mode and (count - 1) * a["stride"] >= a["size"] + a["padding"]:
-        count -= 1
-    return count
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -65,7 +41,8 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """
     per_dim, as_tuple = _broadcast(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                                    dilation=dilation)
-    return _pack([_window_count(a, ceil_mode=False) for a in per_dim], as_tuple)
+    return _pack([_shapes.conv_length(a["size"], a["kernel_size"], a["stride"], a["padding"], a["padding"],
+                                      a["dilation"]) for a in per_dim], as_tuple)
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
@@ -77,12 +54,8 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
     """
     per_dim, as_tuple = _broadcast(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                                    output_padding=output_padding, dilation=dilation)
-    out = []
-    for a in per_dim:
-        _check_stride(a["stride"])
-        out.append((a["size"] - 1) * a["stride"] - 2 * a["padding"]
-                   + a["dilation"] * (a["kernel_size"] - 1) + a["output_padding"] + 1)
-    return _pack(out, as_tuple)
+    return _pack([_shapes.transposed_length(a["size"], a["kernel_size"], a["stride"], a["padding"],
+                                            a["output_padding"], a["dilation"]) for a in per_dim], as_tuple)
 
 
 def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -99,7 +72,8 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
         stride = kernel_size  # torch treats stride=None and stride=[] both as "same as kernel_size"
     per_dim, as_tuple = _broadcast(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                                    dilation=dilation)
-    return _pack([_window_count(a, ceil_mode) for a in per_dim], as_tuple)
+    return _pack([_shapes.pool_length(a["size"], a["kernel_size"], a["stride"], a["padding"], a["dilation"],
+                                      ceil_mode) for a in per_dim], as_tuple)
 
 
 def same_padding(kernel_size, dilation=1):
@@ -110,11 +84,7 @@ def same_padding(kernel_size, dilation=1):
     ``(left, right)`` pair; a tuple gives a tuple of pairs.
     """
     per_dim, as_tuple = _broadcast(kernel_size=kernel_size, dilation=dilation)
-    out = []
-    for a in per_dim:
-        total = a["dilation"] * (a["kernel_size"] - 1)
-        out.append((total // 2, total - total // 2))
-    return _pack(out, as_tuple)
+    return _pack([_shapes.same_padding_pair(a["kernel_size"], a["dilation"]) for a in per_dim], as_tuple)
 
 
 def interpolate_output_size(size, scale_factor):
@@ -126,7 +96,7 @@ def interpolate_output_size(size, scale_factor):
         sizes = size if isinstance(size, (tuple, list)) else (size,) * len(scale_factor)
         if len(sizes) != len(scale_factor):
             raise ValueError(f"size has {len(sizes)} dimensions but scale_factor has {len(scale_factor)}")
-        return tuple(math.floor(_as_int(s, "size") * float(f)) for s, f in zip(sizes, scale_factor))
+        return tuple(_shapes.scaled_length(_shapes.as_index(s, "size"), f) for s, f in zip(sizes, scale_factor))
     if isinstance(size, (tuple, list)):
-        return tuple(math.floor(_as_int(s, "size") * float(scale_factor)) for s in size)
-    return math.floor(_as_int(size, "size") * float(scale_factor))
+        return tuple(_shapes.scaled_length(_shapes.as_index(s, "size"), scale_factor) for s in size)
+    return _shapes.scaled_length(_shapes.as_index(size, "size"), scale_factor)

@@ -2,21 +2,36 @@
 
 Three entry points serve conv and transposed conv in both directions (see DESIGN.md):
 
-- ``conv_forward(x, w, stride, padding, dilation, groups) -> y``
+- ``conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None) -> y``
 - ``conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups) -> gx``
 - ``conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups) -> gw``
 
 with x (N, C_in, *S), w (C_out, C_in/groups, *K), y (N, C_out, *O) and 1 to 3 spatial dims; ``stride``
 and ``dilation`` are d-tuples, ``padding`` a d-tuple of (before, after) pairs.  Arguments are assumed
-valid (npconv.nn.functional checks them).  Each entry point asks ``chooser.choose`` which algorithm to
-run (per operation, shape and dtype; ``chooser.use(name)`` or ``npconv.backends.conv_algorithm`` force
-one).  Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path),
-``winograd`` / ``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``fft`` (large
-stride-1 kernels), ``depthwise`` (direct accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the reference).
+valid (npconv.nn.functional checks them); ``out_spatial`` is the output size the caller computed (from
+npconv._shapes, once per call), which the algorithms compute exactly.
+
+This dispatcher does what every algorithm would otherwise repeat: it brings both arrays to their common
+dtype, answers empty calls (zeros), asks ``chooser.choose`` which algorithm to run (per operation, shape
+and dtype; ``chooser.use(name)`` or ``npconv.backends.conv_algorithm`` force one), and hands a call the
+chosen algorithm does not cover to ``chooser.FALLBACK``: a layer outside its ``supports``, an operation it
+has no function for (a stride-1 input gradient is then its forward with the flipped kernel, flipped.py),
+or non-finite values for an algorithm that mixes values (FFT, Winograd: one inf would spread NaN over its
+tile, where the direct sum keeps the inf).  Each algorithm module holds only its computation, with the
+arguments of the entry points plus the output size: ``conv_forward(x, w, out_spatial, stride, padding,
+dilation, groups)``, ``conv_input_grad(gy, w, input_spatial, ...)``, ``conv_weight_grad(x, gy, kernel, ...)``.
+
+Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path), ``winograd`` /
+``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``fft`` (large stride-1 kernels),
+``depthwise`` (direct accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the
+reference).
 """
-from . import chooser, depthwise, fft, im2col, shifted_gemm, tiled_gemm, winograd
+import numpy as np
+
+from npconv import _shapes
+
+from . import chooser, depthwise, fft, flipped, im2col, shifted_gemm, threads, tiled_gemm, winograd
 from .chooser import ALGORITHMS, use
-from .geometry import output_spatial
 
 chooser.register("shifted_gemm", shifted_gemm)
 chooser.register("im2col", im2col)
@@ -29,23 +44,69 @@ chooser.register("fft", fft)
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "ALGORITHMS", "use", "chooser"]
 
 
-def conv_forward(x, w, stride, padding, dilation, groups, algorithm=None):
-    """Convolution (cross-correlation, as torch): (N, C_in, *S), (C_out, C_in/groups, *K) -> (N, C_out, *O)."""
-    name = algorithm or chooser.choose(
-        "forward", x.shape, w.shape, output_spatial(x.shape[2:], padding, w.shape[2:], stride, dilation), stride,
-        groups, dilation)
-    return ALGORITHMS[name].conv_forward(x, w, stride, padding, dilation, groups)
+def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algorithm=None):
+    """Convolution (cross-correlation, as torch): (N, C_in, *S), (C_out, C_in/groups, *K) -> (N, C_out, *O),
+    ``O = out_spatial`` (default: ``_shapes.conv_output_spatial`` of the arguments)."""
+    if out_spatial is None:
+        out_spatial = _shapes.conv_output_spatial(x.shape[2:], padding, w.shape[2:], stride, dilation)
+    out_spatial = tuple(out_spatial)
+    x, w = _common_dtype(x, w)
+    if _is_empty(x.shape, w.shape, out_spatial):
+        return np.zeros((x.shape[0], w.shape[0]) + out_spatial, dtype=x.dtype)
+    module = _algorithm("forward", algorithm, x, w, x.shape, w.shape, out_spatial, stride, groups, dilation)
+    return module.conv_forward(x, w, out_spatial, stride, padding, dilation, groups)
 
 
 def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups, algorithm=None):
     """Gradient of conv_forward w.r.t. its input: (N, C_out, *O) -> (N, C_in, *input_spatial)."""
-    x_shape = (gy.shape[0], w.shape[1] * groups) + tuple(input_spatial)
-    name = algorithm or chooser.choose("input_grad", x_shape, w.shape, gy.shape[2:], stride, groups, dilation)
-    return ALGORITHMS[name].conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups)
+    input_spatial = tuple(input_spatial)
+    gy, w = _common_dtype(gy, w)
+    x_shape = (gy.shape[0], w.shape[1] * groups) + input_spatial
+    if _is_empty(gy.shape, w.shape, input_spatial):
+        return np.zeros(x_shape, dtype=gy.dtype)
+    module = _algorithm("input_grad", algorithm, gy, w, x_shape, w.shape, gy.shape[2:], stride, groups, dilation)
+    arguments = (input_spatial, stride, padding, dilation, groups)
+    if hasattr(module, "conv_input_grad"):
+        return module.conv_input_grad(gy, w, *arguments)
+    gx = flipped.input_grad_by_forward(module.conv_forward, gy, w, input_spatial, padding, dilation, groups)
+    return gx if gx is not None else ALGORITHMS[chooser.FALLBACK].conv_input_grad(gy, w, *arguments)
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups, algorithm=None):
     """Gradient of conv_forward w.r.t. its weight: -> (C_out, C_in/groups, *kernel_spatial)."""
-    w_shape = (gy.shape[1], x.shape[1] // groups) + tuple(kernel_spatial)
-    name = algorithm or chooser.choose("weight_grad", x.shape, w_shape, gy.shape[2:], stride, groups, dilation)
-    return ALGORITHMS[name].conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups)
+    kernel = tuple(kernel_spatial)
+    x, gy = _common_dtype(x, gy)
+    w_shape = (gy.shape[1], x.shape[1] // groups) + kernel
+    if _is_empty(x.shape, gy.shape, kernel):
+        return np.zeros(w_shape, dtype=x.dtype)
+    module = _algorithm("weight_grad", algorithm, x, gy, x.shape, w_shape, gy.shape[2:], stride, groups, dilation)
+    return module.conv_weight_grad(x, gy, kernel, stride, padding, dilation, groups)
+
+
+def _common_dtype(a, b):
+    dtype = np.result_type(a, b)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _is_empty(*shapes):
+    return any(0 in tuple(shape) for shape in shapes)
+
+
+def _all_finite(*arrays):
+    """Whether every value is finite: one summing pass per array, no temporary (a non-finite value makes the
+    sum non-finite; an overflowing sum of finite values only sends the call to the direct method too)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
+
+
+def _algorithm(operation, requested, a, b, x_shape, w_shape, out_spatial, stride, groups, dilation):
+    """The module that computes this call: the requested or chosen algorithm, or the fallback when that one
+    does not cover the arguments (see the module docstring)."""
+    threads.start()
+    name = requested or chooser.choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation)
+    module = ALGORITHMS[name]
+    if not chooser.is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
+        return ALGORITHMS[chooser.FALLBACK]
+    if getattr(module, "MIXES_VALUES", False) and not _all_finite(a, b):
+        return ALGORITHMS[chooser.FALLBACK]
+    return module

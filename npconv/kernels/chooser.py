@@ -1,27 +1,50 @@
-"""Picks one convolution algorithm per call.
+"""Picks one convolution algorithm per call, and holds the setting that forces one.
 
-The registry ``ALGORITHMS`` maps a name to a module that defines the three kernels
-``conv_forward``, ``conv_input_grad`` and ``conv_weight_grad`` with the contracts of ``shifted_gemm``.
-To add an algorithm: write the module, add it to ``ALGORITHMS`` (in kernels/__init__.py), and teach
-``choose`` when it wins.  An algorithm that only handles some cases (e.g. Winograd for 3x3 stride 1) is
-chosen only for those; the others fall back to the general ones.
+The registry ``ALGORITHMS`` maps a name to a module with the computations it has: ``conv_forward``,
+``conv_input_grad``, ``conv_weight_grad`` (contracts in kernels/__init__.py), and optionally
+``supports(operation, x_shape, w_shape, stride, dilation, groups)`` saying which layers it computes.  An
+algorithm with a forward but no input gradient serves stride-1 input gradients through the flipped forward
+(flipped.py).  To add an algorithm: write the module, register it (kernels/__init__.py), and teach
+``automatic`` when it wins.  Calls an algorithm does not cover are handed to ``FALLBACK`` by the dispatcher.
 
-``use(name)`` forces one algorithm (for tests and benchmarks), as a context manager or for good:
-``with chooser.use("im2col"): ...``.
+Forcing an algorithm (tests, benchmarks): ``use(name)`` for the calling thread only, as a context manager or
+for good (``with chooser.use("im2col"): ...``), like grad mode; ``set_default(name)`` for every thread that
+has no ``use`` active (what ``npconv.backends.conv_algorithm`` sets; the environment variable
+``NPCONV_CONV_ALGORITHM`` gives its initial value).
 """
 import contextlib
-import importlib
 import math
-import sys
+import os
+import threading
 
 ALGORITHMS = {}  # name -> module; filled by npconv.kernels
 
-_forced = [None]
+# The general algorithm that computes every call; the others hand it what they do not cover.
+FALLBACK = "tiled_gemm"
+ENVIRONMENT_VARIABLE = "NPCONV_CONV_ALGORITHM"
+_FUNCTIONS = {"forward": "conv_forward", "input_grad": "conv_input_grad", "weight_grad": "conv_weight_grad"}
+
+_thread = threading.local()  # .forced: this thread's use() (None: not forced)
+_default = {"name": None}    # set_default's name, "auto" included; None until first read
 
 
 def register(name, module):
-    """Make ``module`` (with the three kernel functions) available as algorithm ``name``."""
+    """Make ``module`` (with its kernel functions) available as algorithm ``name``."""
     ALGORITHMS[name] = module
+
+
+def names():
+    """The names a setting accepts: "auto" and every registered algorithm."""
+    return ("auto",) + tuple(sorted(ALGORITHMS))
+
+
+def check(name):
+    """``name`` if it is a known algorithm or "auto"; TypeError / ValueError otherwise."""
+    if not isinstance(name, str):
+        raise TypeError(f"npconv.backends.conv_algorithm must be a string, not {type(name).__name__}")
+    if name not in names():
+        raise ValueError(f"unknown convolution algorithm {name!r}; choose one of {', '.join(names())}")
+    return name
 
 
 @contextlib.contextmanager
@@ -29,34 +52,56 @@ def _restoring(previous):
     try:
         yield
     finally:
-        _forced[0] = previous
+        _thread.forced = previous
 
 
 def use(name):
-    """Force algorithm ``name`` (None: back to automatic choice).  Returns a context manager that restores
-    the previous choice on exit, so it works both as a statement and in a ``with``."""
+    """Force algorithm ``name`` in the calling thread (None: back to the default).  Returns a context
+    manager that restores the thread's previous choice on exit, so it works both as a statement and in a
+    ``with``."""
     if name is not None and name not in ALGORITHMS:
         raise ValueError(f"unknown convolution algorithm {name!r}; known: {sorted(ALGORITHMS)}")
-    previous = _forced[0]
-    _forced[0] = name
+    previous = getattr(_thread, "forced", None)
+    _thread.forced = name
     return _restoring(previous)
 
 
+def default():
+    """The setting of every thread without ``use``: "auto" or an algorithm name (initially the environment
+    variable's value, checked on first read: a typo there is an error, not "auto")."""
+    if _default["name"] is None:
+        name = os.environ.get(ENVIRONMENT_VARIABLE, "").strip() or "auto"
+        try:
+            _default["name"] = check(name)
+        except ValueError as error:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE}: {error}") from None
+    return _default["name"]
+
+
+def set_default(name):
+    """Set the algorithm of every thread without ``use`` ("auto": the automatic choice); checked first."""
+    _default["name"] = check(name)
+
+
 def forced():
-    """The name of the forced algorithm, or None: ``use(name)`` while active, else
-    ``npconv.backends.conv_algorithm`` (or its environment variable) unless it is "auto"."""
-    if _forced[0] is not None:
-        return _forced[0]
-    # a plain settings module, safe to import from this layer (by its module path, not the package attribute)
-    backends = sys.modules.get("npconv.backends") or importlib.import_module("npconv.backends")
-    name = backends.conv_algorithm
+    """The name of the algorithm forced in this thread, or None: ``use(name)`` while active, else the
+    default setting unless it is "auto"."""
+    name = getattr(_thread, "forced", None)
+    if name is not None:
+        return name
+    name = default()
     return None if name == "auto" else name
 
 
 def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
-    """Whether algorithm ``name`` computes ``operation`` for these arguments itself (general algorithms
-    always do; a special one, e.g. Winograd, says so through its ``supports``)."""
-    supports = getattr(ALGORITHMS[name], "supports", None)
+    """Whether algorithm ``name`` computes ``operation`` for these arguments itself: it has the function (or,
+    for a stride-1 input gradient, a forward to flip) and its ``supports`` (if any) accepts the layer."""
+    module = ALGORITHMS[name]
+    if not hasattr(module, _FUNCTIONS[operation]):
+        derived = operation == "input_grad" and hasattr(module, "conv_forward") and all(s == 1 for s in stride)
+        if not derived:
+            return False
+    supports = getattr(module, "supports", None)
     return supports is None or bool(supports(operation, tuple(x_shape), tuple(w_shape), tuple(stride),
                                              tuple(dilation), groups))
 
@@ -71,9 +116,6 @@ SHIFTED_INPUT_GRAD_MIN_CHANNELS = 16
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
 WINOGRAD_MIN_OUTPUTS = 64
-# Depthwise direct accumulation wins over a GEMM per group for these operations (forward: tiled GEMM's one
-# small GEMM per group makes a single pass over the output).
-DEPTHWISE_OPERATIONS = ("input_grad", "weight_grad")
 
 
 def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=None):
@@ -81,8 +123,8 @@ def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=No
 
     ``x_shape`` (N, C_in, *S) and ``w_shape`` (C_out, C_in/groups, *K) are those of the convolution (for a
     transposed one, of the convolution it is the gradient of); ``out_spatial`` its output sizes.  A forced
-    algorithm (``use``, ``npconv.backends.conv_algorithm``) is returned as is: special algorithms hand the
-    calls they cannot compute to a general one.  The automatic choice is always valid for the arguments.
+    algorithm (``use``, ``npconv.backends.conv_algorithm``) is returned as is: the dispatcher hands the calls
+    it does not cover to ``FALLBACK``.  The automatic choice is always valid for the arguments.
     """
     name = forced()
     if name is not None:
@@ -98,7 +140,7 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
         return name in ALGORITHMS and is_valid(name, operation, x_shape, w_shape, stride, groups, dilation)
 
     c_out, per_group_in = w_shape[:2]
-    if operation in DEPTHWISE_OPERATIONS and valid("depthwise"):
+    if valid("depthwise"):  # its gradients; going forward tiled GEMM's small GEMM per group wins
         return "depthwise"
     if valid("fft") and math.prod(w_shape[2:]) >= FFT_MIN_KERNEL and per_group_in > 1:
         return "fft"

@@ -11,8 +11,9 @@ Workspace bound: the weight spectrum (C_out x C/G per frequency, far larger than
 built whole; it is transformed for a chunk of output channels at a time and used at once.  Input and
 output spectra are about input- and output-sized.
 
-The stride-1 input gradient is the forward with the flipped kernel (flipped.py); strided convolutions
-and weight gradients are handed to tiled_gemm.
+The stride-1 input gradient is the forward with the flipped kernel (flipped.py, run by the dispatcher);
+strided convolutions and weight gradients are the general algorithm's (no function here).  FFT mixes every
+value into every output (``MIXES_VALUES``): the dispatcher hands non-finite inputs to a direct method.
 """
 import math
 
@@ -23,18 +24,22 @@ try:  # scipy's pocketfft can use several threads; without scipy (an optional ex
 except ImportError:
     scipy = None
 
-from . import flipped, threads, tiled_gemm
-from . import geometry as geo
+from npconv._shapes import ceil_div, dilated_extent
 
-__all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "fft_lengths"]
+from . import threads
+
+__all__ = ["supports", "conv_forward", "fft_lengths", "MIXES_VALUES"]
+
+# An inf or NaN anywhere in the input reaches every output through the transforms (as NaN).
+MIXES_VALUES = True
 
 # Bytes of weight spectrum per chunk of output channels (complex, C/G per frequency and channel).
 CHUNK_BYTES = 4 * 2**20
 
 
 def supports(operation, x_shape, w_shape, stride, dilation, groups):
-    """Forward and input-grad of stride-1 convolutions (any kernel, dilation, groups)."""
-    return operation in ("forward", "input_grad") and all(s == 1 for s in stride)
+    """Stride-1 convolutions (any kernel, dilation, groups)."""
+    return all(s == 1 for s in stride)
 
 
 def _rfftn(array, lengths, axes):
@@ -56,7 +61,7 @@ def fast_length(n):
     while power5 < best:
         power35 = power5
         while power35 < best:
-            candidate = power35 << max(0, (-(-n // power35) - 1).bit_length())  # times the power of 2 needed
+            candidate = power35 << max(0, (ceil_div(n, power35) - 1).bit_length())  # times the power of 2 needed
             best = min(best, candidate)
             power35 *= 3
         power5 *= 5
@@ -68,19 +73,14 @@ def fft_lengths(padded):
     return tuple(fast_length(p) for p in padded)
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
-    """Same contract as ``tiled_gemm.conv_forward``; stride 1 by FFT, other strides handed over."""
-    if not supports("forward", x.shape, w.shape, stride, dilation, groups):
-        return tiled_gemm.conv_forward(x, w, stride, padding, dilation, groups)
+def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
+    """Same contract as ``tiled_gemm.conv_forward``, for stride 1."""
     batch, c_in = x.shape[:2]
     c_out, per_group = w.shape[:2]
     kernel = w.shape[2:]
     d = len(kernel)
-    dtype = np.result_type(x, w)
+    dtype = x.dtype
     complex_dtype = np.result_type(dtype, np.complex64)
-    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, stride, dilation)
-    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
-        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
     padded_sizes = tuple(b + s + a for s, (b, a) in zip(x.shape[2:], padding))
     lengths = fft_lengths(padded_sizes)
     padded = np.zeros((batch, c_in) + lengths, dtype=dtype)
@@ -94,8 +94,8 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     by_frequency = np.ascontiguousarray(
         spectrum.reshape(batch, groups, per_group, count).transpose(3, 1, 0, 2)).astype(complex_dtype, copy=False)
     del spectrum
-    w_grouped = w.astype(dtype, copy=False).reshape((groups, c_out // groups, per_group) + kernel)
-    dilated = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
+    w_grouped = w.reshape((groups, c_out // groups, per_group) + kernel)
+    dilated = tuple(dilated_extent(k, dl) for k, dl in zip(kernel, dilation))
     out_spectrum = np.empty((count, groups, batch, c_out // groups), dtype=complex_dtype)
     per_channel = groups * per_group * count * np.dtype(complex_dtype).itemsize
     chunk = max(1, CHUNK_BYTES // per_channel)
@@ -116,16 +116,3 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     full = _irfftn(out_spectrum, lengths, axes)
     crop = full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)]
     return np.ascontiguousarray(crop, dtype=dtype)
-
-
-def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
-    """Same contract as ``tiled_gemm.conv_input_grad``; stride 1 as the flipped forward by FFT."""
-    x_shape = (gy.shape[0], w.shape[1] * groups) + tuple(input_spatial)
-    if supports("input_grad", x_shape, w.shape, stride, dilation, groups) and 0 not in gy.shape:
-        gx = flipped.input_grad_by_forward(conv_forward, gy, w, input_spatial, padding, dilation, groups)
-        if gx is not None:
-            return gx
-    return tiled_gemm.conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups)
-
-
-conv_weight_grad = tiled_gemm.conv_weight_grad

@@ -28,10 +28,11 @@ def flipped_weight(w, groups):
 
 
 def input_grad_by_forward(forward, gy, w, input_spatial, padding, dilation, groups):
-    """``conv_input_grad`` for stride 1 through ``forward(x, w, stride, padding, dilation, groups)``;
-    None when the equivalent padding would be negative."""
-    pairs = input_grad_padding(tuple(input_spatial), gy.shape[2:], w.shape[2:], padding, dilation)
+    """``conv_input_grad`` for stride 1 through an algorithm's ``forward(x, w, out_spatial, stride, padding,
+    dilation, groups)``; None when the equivalent padding would be negative."""
+    input_spatial = tuple(input_spatial)
+    pairs = input_grad_padding(input_spatial, gy.shape[2:], w.shape[2:], padding, dilation)
     if pairs is None:
         return None
     stride = (1,) * len(pairs)
-    return forward(gy, flipped_weight(w, groups), stride, pairs, tuple(dilation), groups)
+    return forward(gy, flipped_weight(w, groups), input_spatial, stride, pairs, tuple(dilation), groups)

@@ -12,18 +12,13 @@ The *phase* decomposition lets strided convolutions run as stride-1 ones: padded
 ``j = p * s + r`` lives in phase ``r`` (0 <= r < s) at cell ``p``.  Kernel offset ``k`` then reads, for every
 output ``o``, phase ``r = (k * d) % s`` at cell ``o + (k * d) // s``: a plain shift, the same for all ``o``.
 """
+import functools
 import itertools
 import math
 
 import numpy as np
 
-
-
-def output_spatial(spatial, padding, kernel, stride, dilation):
-    """Output sizes of a convolution, one per spatial dim (from npconv.arithmetic, the one truth)."""
-    from npconv.arithmetic import conv_output_size  # imported late: arithmetic sits above kernels
-    return tuple(conv_output_size(size + before + after, k, s, 0, dl)
-                 for size, (before, after), k, s, dl in zip(spatial, padding, kernel, stride, dilation))
+from npconv._shapes import ceil_div, window_extent
 
 
 def padded_extent(spatial, padding, out_spatial, kernel, stride, dilation):
@@ -32,7 +27,7 @@ def padded_extent(spatial, padding, out_spatial, kernel, stride, dilation):
     They differ when a caller asks for fewer/more outputs than the plain formula gives (the input-gradient
     of a transposed convolution with output_padding), so the grid covers the larger of the two.
     """
-    return tuple(max(before + size + after, (o - 1) * s + dl * (k - 1) + 1)
+    return tuple(max(before + size + after, window_extent(o, k, s, dl))
                  for size, (before, after), o, k, s, dl
                  in zip(spatial, padding, out_spatial, kernel, stride, dilation))
 
@@ -40,7 +35,7 @@ def padded_extent(spatial, padding, out_spatial, kernel, stride, dilation):
 def phase_grid(spatial, padding, out_spatial, kernel, stride, dilation):
     """Cells per phase and per dim: the padded extent rounded up to a multiple of the stride, divided."""
     extent = padded_extent(spatial, padding, out_spatial, kernel, stride, dilation)
-    return tuple(-(-e // s) for e, s in zip(extent, stride))
+    return tuple(ceil_div(e, s) for e, s in zip(extent, stride))
 
 
 def kernel_offsets(kernel):
@@ -60,6 +55,21 @@ def flat_index(position, grid):
     return int(np.ravel_multi_index(position, grid)) if grid else 0
 
 
+def offset_starts(kernel, stride, dilation, grid):
+    """(phase, flat start in the phase cells) of every kernel offset, in C order."""
+    return _cached_offset_starts(tuple(kernel), tuple(stride), tuple(dilation), tuple(grid))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_offset_starts(kernel, stride, dilation, grid):
+    # cached: small convolutions (LeNet's) would otherwise spend a noticeable share of their time here
+    starts = []
+    for offset in kernel_offsets(kernel):
+        phase, shift = phase_and_shift(offset, stride, dilation)
+        starts.append((phase, flat_index(shift, grid)))
+    return tuple(starts)
+
+
 def _phase_slices(phase, padding, stride, spatial, grid):
     """Slices (into the phase cells, into the unpadded input) of the input positions that fall in ``phase``.
 
@@ -67,11 +77,11 @@ def _phase_slices(phase, padding, stride, spatial, grid):
     """
     cell_slices, input_slices = [], []
     for r, (before, _), s, size, cells in zip(phase, padding, stride, spatial, grid):
-        first_cell = max(0, -(-(before - r) // s))  # first p with p*s + r - before >= 0
+        first_cell = max(0, ceil_div(before - r, s))  # first p with p*s + r - before >= 0
         first_input = first_cell * s + r - before
         if first_input >= size:
             return None
-        count = -(-(size - first_input) // s)
+        count = ceil_div(size - first_input, s)
         assert first_cell + count <= cells
         cell_slices.append(slice(first_cell, first_cell + count))
         input_slices.append(slice(first_input, first_input + (count - 1) * s + 1, s))
@@ -105,6 +115,13 @@ def to_phases(x, groups, padding, stride, grid, phases=None):
             cells, inputs = slices
             out[phase][(Ellipsis,) + cells] = x_grouped[(Ellipsis,) + inputs]
     return out
+
+
+def flat_phases(x, groups, padding, stride, grid, kernel, dilation):
+    """``to_phases`` of the phases the kernel reads, flattened: ``(*stride, G, C/G, N * prod(grid))``."""
+    batch, c_in = x.shape[:2]
+    phases = to_phases(x, groups, padding, stride, grid, used_phases(kernel, stride, dilation))
+    return phases.reshape(tuple(stride) + (groups, c_in // groups, batch * math.prod(grid)))
 
 
 def from_phases(phases, padding, stride, spatial):

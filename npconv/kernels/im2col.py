@@ -56,13 +56,10 @@ def _ungroup_rows(rows, batch, spatial):
         (batch, groups * per_group) + tuple(spatial))
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
+def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """Same contract as ``shifted_gemm.conv_forward``: x (N, C_in, *S), w (C_out, C_in/G, *K) -> (N, C_out, *O)."""
     batch = x.shape[0]
     c_out, kernel = w.shape[0], w.shape[2:]
-    out_spatial = geo.output_spatial(x.shape[2:], padding, kernel, stride, dilation)
-    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
-        return np.zeros((batch, c_out) + out_spatial, dtype=np.result_type(x, w))
     columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
     weights = w.reshape(groups, c_out // groups, -1)
     return _ungroup_rows(weights @ columns, batch, out_spatial)
@@ -73,10 +70,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     batch, c_out = gy.shape[:2]
     out_spatial, kernel = gy.shape[2:], w.shape[2:]
     c_in = w.shape[1] * groups
-    input_spatial = tuple(input_spatial)
-    dtype = np.result_type(gy, w)
-    if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
-        return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
+    dtype = gy.dtype
     weights = w.reshape(groups, c_out // groups, -1)
     columns = weights.swapaxes(1, 2) @ _grouped_rows(gy, groups)  # (G, C_in/G * prod(K), N * prod(O))
     columns = columns.reshape((groups, c_in // groups) + kernel + (batch,) + out_spatial)
@@ -97,9 +91,6 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     batch, c_in = x.shape[:2]
     c_out, out_spatial = gy.shape[1], gy.shape[2:]
     kernel = tuple(kernel_spatial)
-    dtype = np.result_type(x, gy)
-    if 0 in x.shape or 0 in gy.shape or 0 in kernel:
-        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
     columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
     grads = _grouped_rows(gy, groups) @ columns.swapaxes(1, 2)  # (G, C_out/G, C_in/G * prod(K))
     return grads.reshape((c_out, c_in // groups) + kernel)

@@ -22,22 +22,15 @@ def _weight_by_offset(w, groups):
     return np.ascontiguousarray(grouped.transpose(tuple(range(3, 3 + d)) + (0, 1, 2)))
 
 
-def _is_empty(*shapes):
-    return any(0 in shape for shape in shapes)
-
-
-def conv_forward(x, w, stride, padding, dilation, groups):
+def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """``y[n, co, o] = sum_{c, k} w[co, c, k] * x_padded[n, g(co) * C/G + c, o * stride + k * dilation]``.
 
-    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *O) with
-    O = floor((S + pad_before + pad_after - dilation * (K - 1) - 1) / stride) + 1.
+    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *out_spatial), ``out_spatial`` at most
+    ``npconv._shapes.conv_output_spatial`` of the arguments (fewer trailing outputs are simply not computed).
     """
     batch, c_in = x.shape[:2]
     spatial, kernel = x.shape[2:], w.shape[2:]
     c_out = w.shape[0]
-    out_spatial = geo.output_spatial(spatial, padding, kernel, stride, dilation)
-    if _is_empty(x.shape, w.shape, out_spatial):
-        return np.zeros((batch, c_out) + out_spatial, dtype=np.result_type(x, w))
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     used = geo.used_phases(kernel, stride, dilation)
@@ -45,7 +38,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
         tuple(stride) + (groups, c_in // groups, cells))
     weights = _weight_by_offset(w, groups)
     length = geo.wide_length(batch, out_spatial, grid)
-    wide = np.zeros((groups, c_out // groups, cells), dtype=np.result_type(x, w))
+    wide = np.zeros((groups, c_out // groups, cells), dtype=x.dtype)
     product = np.empty((groups, c_out // groups, length), dtype=wide.dtype)
     for offset in geo.kernel_offsets(kernel):
         phase, shift = geo.phase_and_shift(offset, stride, dilation)
@@ -63,15 +56,12 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     batch, c_out = gy.shape[:2]
     out_spatial, kernel = gy.shape[2:], w.shape[2:]
     c_in = w.shape[1] * groups
-    input_spatial = tuple(input_spatial)
-    if _is_empty(gy.shape, w.shape, input_spatial):
-        return np.zeros((batch, c_in) + input_spatial, dtype=np.result_type(gy, w))
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     wide_gy = geo.scatter_to_wide(gy, groups, grid)
     weights_t = _weight_by_offset(w, groups).swapaxes(-1, -2)  # (*K, G, C_in/G, C_out/G)
     length = geo.wide_length(batch, out_spatial, grid)
-    dtype = np.result_type(gy, w)
+    dtype = gy.dtype
     phases = np.zeros(tuple(stride) + (groups, c_in // groups, cells), dtype=dtype)
     product = np.empty((groups, c_in // groups, length), dtype=dtype)
     for offset in geo.kernel_offsets(kernel):
@@ -92,9 +82,7 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     c_out = gy.shape[1]
     spatial, out_spatial = x.shape[2:], gy.shape[2:]
     kernel = tuple(kernel_spatial)
-    dtype = np.result_type(x, gy)
-    if _is_empty(x.shape, gy.shape, kernel):
-        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    dtype = x.dtype
     grid = geo.phase_grid(spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
     used = geo.used_phases(kernel, stride, dilation)

@@ -10,7 +10,6 @@ memory speed into a tile of ``TILE_BYTES`` that stays in cache, and multiplied a
 Workspace: the phase copy of the input, the wide output and one tile (bounded); nothing grows with the
 number of kernel offsets.
 """
-import functools
 import math
 
 import numpy as np
@@ -38,32 +37,10 @@ def _tile_columns(rows, itemsize, length=0):
 WEIGHT_GRAD_TILE_FACTOR = 4
 # Input gradients by the flipped forward need this many input channels per group to keep BLAS efficient.
 FLIPPED_MIN_CHANNELS = 4
-# Below this many multiply-adds a convolution runs on one thread: dispatching pieces would cost more.
-PARALLEL_MIN_MACS = 4 * 2**20
 
 
 def _tiles(length, columns):
     return [(start, min(start + columns, length)) for start in range(0, length, columns)]
-
-
-def _pieces(count, macs):
-    """``count`` units of work split over the worker threads (one piece when the work is small)."""
-    return threads.split(count, threads.workers() if macs >= PARALLEL_MIN_MACS else 1)
-
-
-def _offset_starts(kernel, stride, dilation, grid):
-    """(phase, flat start in the phase cells) of every kernel offset, in C order."""
-    return _cached_offset_starts(tuple(kernel), tuple(stride), tuple(dilation), tuple(grid))
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_offset_starts(kernel, stride, dilation, grid):
-    # cached: small convolutions (LeNet's) would otherwise spend a noticeable share of their time here
-    starts = []
-    for offset in geo.kernel_offsets(kernel):
-        phase, shift = geo.phase_and_shift(offset, stride, dilation)
-        starts.append((phase, geo.flat_index(shift, grid)))
-    return tuple(starts)
 
 
 def _weight_rows(w, groups):
@@ -74,14 +51,6 @@ def _weight_rows(w, groups):
     grouped = w.reshape((groups, c_out // groups, per_group) + kernel)
     order = (0, 1) + tuple(range(3, 3 + d)) + (2,)
     return np.ascontiguousarray(grouped.transpose(order)).reshape(groups, c_out // groups, -1)
-
-
-def _phase_input(x, groups, padding, stride, grid, kernel, dilation):
-    """The padded input split by phase, flattened: ``(*stride, G, C/G, N * prod(grid))``."""
-    batch, c_in = x.shape[:2]
-    used = geo.used_phases(kernel, stride, dilation)
-    phases = geo.to_phases(x, groups, padding, stride, grid, used)
-    return phases.reshape(tuple(stride) + (groups, c_in // groups, batch * math.prod(grid)))
 
 
 def _is_pointwise(kernel, stride, padding):
@@ -96,41 +65,38 @@ def _batched_matmul(left, right, out):
 
     def run(piece):
         np.matmul(left, right[piece[0]:piece[1]], out=out[piece[0]:piece[1]])
-    threads.run_parallel(run, _pieces(out.shape[0], macs))
+    threads.run_parallel(run, threads.pieces(out.shape[0], macs))
     return out
 
 
 def _pointwise_forward(x, w, groups):
     batch, c_in = x.shape[:2]
     c_out = w.shape[0]
-    dtype = np.result_type(x, w)
-    rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
-    y = np.empty((batch, groups, c_out // groups, rows.shape[-1]), dtype=dtype)
-    _batched_matmul(w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups), rows, y)
+    rows = x.reshape(batch, groups, c_in // groups, -1)
+    y = np.empty((batch, groups, c_out // groups, rows.shape[-1]), dtype=x.dtype)
+    _batched_matmul(w.reshape(groups, c_out // groups, c_in // groups), rows, y)
     return y.reshape((batch, c_out) + x.shape[2:])
 
 
 def _pointwise_input_grad(gy, w, groups):
     batch, c_out = gy.shape[:2]
     c_in = w.shape[1] * groups
-    dtype = np.result_type(gy, w)
-    rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
-    weights_t = w.astype(dtype, copy=False).reshape(groups, c_out // groups, c_in // groups).swapaxes(1, 2)
-    gx = np.empty((batch, groups, c_in // groups, rows.shape[-1]), dtype=dtype)
+    rows = gy.reshape(batch, groups, c_out // groups, -1)
+    weights_t = w.reshape(groups, c_out // groups, c_in // groups).swapaxes(1, 2)
+    gx = np.empty((batch, groups, c_in // groups, rows.shape[-1]), dtype=gy.dtype)
     return _batched_matmul(weights_t, rows, gx).reshape((batch, c_in) + gy.shape[2:])
 
 
 def _pointwise_weight_grad(x, gy, groups):
     batch, c_in = x.shape[:2]
     c_out = gy.shape[1]
-    dtype = np.result_type(x, gy)
-    x_rows = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, -1)
-    gy_rows = gy.astype(dtype, copy=False).reshape(batch, groups, c_out // groups, -1)
+    x_rows = x.reshape(batch, groups, c_in // groups, -1)
+    gy_rows = gy.reshape(batch, groups, c_out // groups, -1)
 
     def run(piece):  # (G, C_out/G, C_in/G) summed over this thread's images
         first, stop = piece
         return np.matmul(gy_rows[first:stop], x_rows[first:stop].swapaxes(2, 3)).sum(axis=0)
-    grads = sum(threads.run_parallel(run, _pieces(batch, gy.size * x_rows.shape[2])))
+    grads = sum(threads.run_parallel(run, threads.pieces(batch, gy.size * x_rows.shape[2])))
     return grads.reshape((c_out, c_in // groups) + (1,) * (x.ndim - 2))
 
 
@@ -163,7 +129,7 @@ class _RowColumns:
         self.row_cells = math.prod(self.grid[1:])
         self.groups, self.per_group, self.batch = groups, c_in // groups, batch
         self.rows_needed = out_spatial[0]
-        self.starts = _offset_starts(kernel, stride, dilation, self.grid)
+        self.starts = geo.offset_starts(kernel, stride, dilation, self.grid)
         used = {phase for phase, _ in self.starts}
         self.phases = geo.to_phases(x, groups, padding, stride, self.grid, used).reshape(
             tuple(stride) + (groups, self.per_group, batch, math.prod(self.grid)))
@@ -215,11 +181,11 @@ class _RowColumns:
         return tile
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
+def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """``y[n, co, o] = sum_{c, k} w[co, c, k] * x_padded[n, g(co) * C/G + c, o * stride + k * dilation]``.
 
-    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *O) with
-    O = floor((S + pad_before + pad_after - dilation * (K - 1) - 1) / stride) + 1.
+    Shapes: x (N, C_in, *S), w (C_out, C_in/G, *K) -> y (N, C_out, *out_spatial), ``out_spatial`` at most
+    ``npconv._shapes.conv_output_spatial`` of the arguments (fewer trailing outputs are simply not computed).
 
     Tiles are whole rows (of the first spatial dim) of one or more images, so each tile's product is
     cropped and written straight into ``y``: the workspace is the phase copy of the input and one tile.
@@ -227,17 +193,14 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     batch = x.shape[0]
     spatial, kernel = x.shape[2:], w.shape[2:]
     c_out = w.shape[0]
-    dtype = np.result_type(x, w)
-    out_spatial = geo.output_spatial(spatial, padding, kernel, stride, dilation)
-    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
-        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
-    if _is_pointwise(kernel, stride, padding):
+    dtype = x.dtype
+    if _is_pointwise(kernel, stride, padding) and tuple(out_spatial) == tuple(spatial):
         return _pointwise_forward(x, w, groups)
-    source = _RowColumns(x.astype(dtype, copy=False), groups, padding, kernel, stride, dilation, out_spatial)
-    weights = _weight_rows(w.astype(dtype, copy=False), groups)
+    source = _RowColumns(x, groups, padding, kernel, stride, dilation, out_spatial)
+    weights = _weight_rows(w, groups)
     rows, grid = source.rows, source.grid
     macs = batch * math.prod(grid) * rows * c_out
-    tiles, width = source.tiles(_tile_columns(groups * rows, dtype.itemsize, 0), len(_pieces(2**30, macs)))
+    tiles, width = source.tiles(_tile_columns(groups * rows, dtype.itemsize, 0), len(threads.pieces(2**30, macs)))
     y = np.empty((batch, c_out) + out_spatial, dtype=dtype)
     y_grouped = y.reshape((batch, groups, c_out // groups) + out_spatial)
     crop = tuple(slice(0, o) for o in out_spatial[1:])
@@ -252,7 +215,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
             np.matmul(weights, tile, out=out)
             cells = out.reshape((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:])
             y_grouped[n0:n1, :, :, r0:r1] = cells[(Ellipsis,) + crop].transpose(to_batch_first)
-    threads.run_parallel(run_tiles, _pieces(len(tiles), macs))
+    threads.run_parallel(run_tiles, threads.pieces(len(tiles), macs))
     return y
 
 
@@ -266,9 +229,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     out_spatial, kernel = gy.shape[2:], w.shape[2:]
     c_in = w.shape[1] * groups
     input_spatial = tuple(input_spatial)
-    dtype = np.result_type(gy, w)
-    if 0 in gy.shape or 0 in w.shape or 0 in input_spatial:
-        return np.zeros((batch, c_in) + input_spatial, dtype=dtype)
+    dtype = gy.dtype
     if _is_pointwise(kernel, stride, padding) and input_spatial == tuple(out_spatial):
         return _pointwise_input_grad(gy, w, groups)
     # stride 1: the forward with the flipped kernel (row tiles, no additions), unless it would leave the GEMMs
@@ -279,9 +240,9 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
             return gx
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
     cells = batch * math.prod(grid)
-    wide_gy = geo.scatter_to_wide(gy.astype(dtype, copy=False), groups, grid)
-    weights_t = _weight_rows(w.astype(dtype, copy=False), groups).swapaxes(1, 2)  # (G, K*C_in/G, C_out/G)
-    starts = _offset_starts(kernel, stride, dilation, grid)
+    wide_gy = geo.scatter_to_wide(gy, groups, grid)
+    weights_t = _weight_rows(w, groups).swapaxes(1, 2)  # (G, K*C_in/G, C_out/G)
+    starts = geo.offset_starts(kernel, stride, dilation, grid)
     per_group = c_in // groups
     length = geo.wide_length(batch, out_spatial, grid)
     phases = np.zeros(tuple(stride) + (groups, per_group, cells), dtype=dtype)
@@ -304,7 +265,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
             np.matmul(own_weights, wide_gy[:, :, begin:end], out=tile)
             for index, (phase, start) in enumerate(starts):
                 phases[phase][:, first:stop, start + begin:start + end] += tile[:, index * count:(index + 1) * count]
-    threads.run_parallel(run_channels, _pieces(per_group, length * rows * c_out))
+    threads.run_parallel(run_channels, threads.pieces(per_group, length * rows * c_out))
     phases = phases.reshape(tuple(stride) + (groups, per_group, batch) + grid)
     return geo.from_phases(phases, padding, stride, input_spatial)
 
@@ -319,18 +280,16 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     c_out = gy.shape[1]
     spatial, out_spatial = x.shape[2:], gy.shape[2:]
     kernel = tuple(kernel_spatial)
-    dtype = np.result_type(x, gy)
-    if 0 in x.shape or 0 in gy.shape or 0 in kernel:
-        return np.zeros((c_out, c_in // groups) + kernel, dtype=dtype)
+    dtype = x.dtype
     if _is_pointwise(kernel, stride, padding) and spatial == out_spatial:
         return _pointwise_weight_grad(x, gy, groups)
-    source = _RowColumns(x.astype(dtype, copy=False), groups, padding, kernel, stride, dilation, out_spatial)
+    source = _RowColumns(x, groups, padding, kernel, stride, dilation, out_spatial)
     rows, grid, per_group = source.rows, source.grid, source.per_group
-    gy_grouped = gy.astype(dtype, copy=False).reshape((batch, groups, c_out // groups) + out_spatial)
+    gy_grouped = gy.reshape((batch, groups, c_out // groups) + out_spatial)
     # longer tiles than forward: the tile is the GEMM's inner dimension here, and fewer tiles mean fewer sums
     macs = batch * math.prod(grid) * rows * c_out
     tiles, width = source.tiles(WEIGHT_GRAD_TILE_FACTOR * _tile_columns(groups * rows, dtype.itemsize, 0),
-                                len(_pieces(2**30, macs)))
+                                len(threads.pieces(2**30, macs)))
     valid = tuple(slice(0, o) for o in out_spatial[1:])
     channels_first = (1, 2, 0) + tuple(range(3, 3 + len(out_spatial)))  # (n, G, C_out/G, ..) -> (G, .., n, ..)
 
@@ -345,7 +304,7 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
             np.matmul(gy_cells.reshape(groups, c_out // groups, -1), tile.swapaxes(1, 2), out=partial)
             grads += partial
         return grads
-    grads = sum(threads.run_parallel(run_tiles, _pieces(len(tiles), macs)))
+    grads = sum(threads.run_parallel(run_tiles, threads.pieces(len(tiles), macs)))
     d = len(kernel)
     grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)

@@ -9,17 +9,23 @@ transforms and less float32 rounding.  The input is processed in chunks of whole
 input and product stay under ``CHUNK_BYTES`` (bounded workspace).
 
 The input gradient of a stride-1 convolution is a forward convolution with the flipped kernel
-(flipped.py), so it runs here too; the weight gradient is left to the GEMM algorithms.  A dilated
-convolution is one undilated convolution per residue of the dilation, all in the same GEMMs.
+(flipped.py, run by the dispatcher), so it runs here too; the weight gradient is left to the general
+algorithm (no function here).  A dilated convolution is one undilated convolution per residue of the
+dilation, all in the same GEMMs.  The transforms mix the values of a tile (``MIXES_VALUES``): the
+dispatcher hands non-finite inputs to a direct method.
 """
 import math
 
 import numpy as np
 
-from . import flipped, threads, tiled_gemm
-from . import geometry as geo
+from npconv._shapes import ceil_div
 
-__all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad", "transform_matrices", "F2", "F4"]
+from . import threads
+
+__all__ = ["supports", "conv_forward", "transform_matrices", "F2", "F4", "MIXES_VALUES"]
+
+# An inf or NaN in an input tile reaches every output of the tile through the transforms (as NaN).
+MIXES_VALUES = True
 
 # Transformed input + product of one chunk of tiles: large enough for efficient GEMMs, small for the cache.
 CHUNK_BYTES = 2 * 2**20
@@ -43,9 +49,8 @@ def transform_matrices(m):
 
 
 def supports(operation, x_shape, w_shape, stride, dilation, groups):
-    """Forward and input-grad of convolutions with every kernel size 3 and stride 1 (any dilation)."""
-    return (operation in ("forward", "input_grad") and all(k == 3 for k in w_shape[2:])
-            and all(s == 1 for s in stride))
+    """Convolutions with every kernel size 3 and stride 1 (any dilation)."""
+    return all(k == 3 for k in w_shape[2:]) and all(s == 1 for s in stride)
 
 
 def _transform_leading(matrix, array, d):
@@ -100,7 +105,7 @@ def _chunks(batch, columns_per_row, rows_per_image, column_bytes):
             for n in range(batch) for t in range(0, rows_per_image, rows)]
 
 
-def winograd_forward(x, w, padding, groups, m, dilation=None):
+def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     """Stride-1 convolution with a 3-wide kernel by Winograd F(m, 3); shapes as conv_forward.
 
     A dilated convolution is one undilated convolution per residue of the output position modulo the
@@ -109,19 +114,16 @@ def winograd_forward(x, w, padding, groups, m, dilation=None):
     batch, c_in = x.shape[:2]
     c_out = w.shape[0]
     d = x.ndim - 2
-    dilation = tuple(dilation) if dilation is not None else (1,) * d
-    dtype = np.result_type(x, w)
-    out_spatial = geo.output_spatial(x.shape[2:], padding, (3,) * d, (1,) * d, dilation)
-    if 0 in x.shape or 0 in w.shape or 0 in out_spatial:
-        return np.zeros((batch, c_out) + out_spatial, dtype=dtype)
+    dilation = tuple(dilation)
+    dtype = x.dtype
     bt, g_matrix, at = (matrix.astype(dtype) for matrix in transform_matrices(m))
     alpha = m + 2
-    tiles = tuple(-(-(-(-o // dl)) // m) for o, dl in zip(out_spatial, dilation))  # per residue
+    tiles = tuple(ceil_div(ceil_div(o, dl), m) for o, dl in zip(out_spatial, dilation))  # per residue
     extent = tuple((t * m + 2) * dl for t, dl in zip(tiles, dilation))
     padded = np.zeros((batch, c_in) + extent, dtype=dtype)
     padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))] \
         = x[(Ellipsis,) + tuple(slice(0, e - before) for (before, _), e in zip(padding, extent))]
-    u = _weight_transform(w.astype(dtype, copy=False), groups, g_matrix)
+    u = _weight_transform(w, groups, g_matrix)
     view = _tile_view(padded, m, tiles, dilation)
     full = np.empty((batch, c_out) + tuple(t * m * dl for t, dl in zip(tiles, dilation)), dtype=dtype)
     full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
@@ -143,48 +145,27 @@ def winograd_forward(x, w, padding, groups, m, dilation=None):
             target = full_tiles[(images, slice(None), rows)]
             target[...] = y.transpose(to_output)
     macs = math.prod(full.shape) * c_in // groups * 9
-    parts = threads.workers() if macs >= tiled_gemm.PARALLEL_MIN_MACS else 1
-    threads.run_parallel(run_chunks, threads.split(len(chunks), parts))
+    threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs))
     if full.shape[2:] == out_spatial:
         return full
     return np.ascontiguousarray(full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
 
 
-def _forward_with(m):
-    def forward(x, w, stride, padding, dilation, groups):
-        if not supports("forward", x.shape, w.shape, stride, dilation, groups):
-            return tiled_gemm.conv_forward(x, w, stride, padding, dilation, groups)
-        return winograd_forward(x, w, padding, groups, m, dilation)
-    return forward
-
-
-def _input_grad_with(m):
-    forward = _forward_with(m)
-
-    def input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
-        x_shape = (gy.shape[0], w.shape[1] * groups) + tuple(input_spatial)
-        if supports("input_grad", x_shape, w.shape, stride, dilation, groups):
-            gx = flipped.input_grad_by_forward(forward, gy, w, input_spatial, padding, dilation, groups)
-            if gx is not None:
-                return gx
-        return tiled_gemm.conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups)
-    return input_grad
-
-
 class _Variant:
-    """One Winograd tile size as an algorithm module (the three kernel functions + supports)."""
+    """One Winograd tile size as an algorithm module: its forward, ``supports`` and ``MIXES_VALUES``."""
+
+    supports = staticmethod(supports)
+    MIXES_VALUES = MIXES_VALUES
 
     def __init__(self, m):
         self.m = m
-        self.conv_forward = _forward_with(m)
-        self.conv_input_grad = _input_grad_with(m)
-        self.conv_weight_grad = tiled_gemm.conv_weight_grad
-        self.supports = supports
         self.__name__ = f"winograd F({m}, 3)"
+
+    def conv_forward(self, x, w, out_spatial, stride, padding, dilation, groups):
+        """Stride-1 convolution with a 3-wide kernel by F(m, 3); the contract of the kernel entry points."""
+        return winograd_forward(x, w, out_spatial, padding, groups, self.m, dilation)
 
 
 F2 = _Variant(2)
 F4 = _Variant(4)
 conv_forward = F4.conv_forward
-conv_input_grad = F4.conv_input_grad
-conv_weight_grad = F4.conv_weight_grad

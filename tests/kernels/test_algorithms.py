@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 from npconv import kernels
-from npconv.kernels import depthwise, fft, flipped, tiled_gemm, winograd
+from npconv.kernels import depthwise, fft, flipped, threads, tiled_gemm, winograd
 from tests.kernels.compare import assert_kernels_match_torch, computes_itself
 from tests.strategies import conv_arguments, kernel_arguments
 from tests.torch_compare import assert_matches_torch, random_array
@@ -184,7 +184,7 @@ def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch)
         monkeypatch.setenv("NPCONV_NUM_THREADS", "1")
         serial = _all_kernels(algorithm, x, weight, stride, pairs, dilation, groups)
         monkeypatch.setenv("NPCONV_NUM_THREADS", workers)
-        monkeypatch.setattr(tiled_gemm, "PARALLEL_MIN_MACS", 0)
+        monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
         monkeypatch.setattr(tiled_gemm, "TILE_BYTES", 1)
         monkeypatch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 7)
         monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 import npconv
 from npconv import backends, kernels
 from npconv.kernels import chooser
-from npconv.kernels.geometry import output_spatial
+from npconv._shapes import conv_output_spatial as output_spatial
 from tests.strategies import chooser_layers
 
 OPERATIONS = ["forward", "input_grad", "weight_grad"]

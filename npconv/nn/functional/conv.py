@@ -3,15 +3,14 @@
 One N-d implementation (DESIGN.md): the three kernels of ``npconv.kernels`` serve both ops and both
 directions.  Every argument is checked first, with torch's exception type and a message saying what is
 wrong, so that nothing large is allocated for a call that must fail.  Output sizes come from
-``npconv.arithmetic`` only.
+``npconv._shapes`` only, computed once per call and handed to the kernels.
 """
 import math
 import operator
 
 import numpy as np
 
-from npconv import kernels
-from npconv.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
+from npconv import _shapes, kernels
 from npconv._memory import MAX_ARRAY_BYTES as MAX_OUTPUT_BYTES
 from npconv.autograd import Function
 from npconv._tensor import Tensor
@@ -190,7 +189,7 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
         if padding == "same":
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
-            return tuple(same_padding(kernel, dilation))
+            return tuple(_shapes.same_padding_pair(k, d) for k, d in zip(kernel, dilation))
         raise RuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
     amounts = _as_tuple(padding, dims, op, "padding")
     _check_non_negative(amounts, "padding")
@@ -233,11 +232,11 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     _check_bias(bias, weight, out_channels, transposed=False)
     spatial = tuple(input.shape[-dims:])
     padded = tuple(size + before + after for size, (before, after) in zip(spatial, pairs))
-    dilated = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    dilated = tuple(_shapes.dilated_extent(k, d) for k, d in zip(kernel, dilation))
     if any(p < k for p, k in zip(padded, dilated)):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
-    out_spatial = tuple(conv_output_size(padded, kernel, stride, 0, dilation))
+    out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
@@ -295,7 +294,7 @@ class _Convolution(_ConvolutionFunction):
 
     @staticmethod
     def output(x, w, out_spatial, geometry):
-        return kernels.conv_forward(x, w, *geometry)
+        return kernels.conv_forward(x, w, *geometry, out_spatial=out_spatial)
 
     @staticmethod
     def input_grad(gy, w, in_spatial, geometry):
@@ -349,7 +348,8 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
                            f"{list(input.shape)}")
     kernel = tuple(weight.shape[2:])
-    out_spatial = tuple(conv_transpose_output_size(spatial, kernel, stride, amounts, output_padding, dilation))
+    out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
+                        in zip(spatial, kernel, stride, amounts, output_padding, dilation))
     if any(o < 1 for o in out_spatial):
         raise RuntimeError(f"Given input size per channel: ({_sizes_text(spatial)}). Calculated output size per "
                            f"channel: ({_sizes_text(out_spatial)}). Output size is too small")
@@ -374,10 +374,9 @@ class _TransposedConvolution(_ConvolutionFunction):
 
     @staticmethod
     def input_grad(gy, w, in_spatial, geometry):
-        gx = kernels.conv_forward(gy, w, *geometry)
-        # output_padding >= stride (allowed when < dilation) makes the forward formula give extra
-        # trailing positions; they are not inputs of the transposed conv
-        return gx[(Ellipsis,) + tuple(slice(0, size) for size in in_spatial)]
+        # exactly the transposed conv's input positions: with output_padding >= stride (allowed when
+        # < dilation) the forward formula would give extra trailing ones
+        return kernels.conv_forward(gy, w, *geometry, out_spatial=in_spatial)
 
     @staticmethod
     def weight_grad(x, gy, kernel, geometry):
