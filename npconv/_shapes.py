@@ -18,7 +18,7 @@ import math
 import operator
 
 __all__ = ["ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
-           "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "as_index", "single", "pair", "triple"]
+           "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "expand", "as_index", "single", "pair", "triple"]
 
 
 def ceil_div(a, b):
@@ -96,6 +96,13 @@ def ntuple(value, n):
     if isinstance(value, collections.abc.Iterable):
         return tuple(value)
     return (value,) * n
+
+
+def expand(value, n):
+    """The expansion torch's C++ ops apply to an int-list argument: ``ntuple``, then a one-element
+    sequence repeated ``n`` times.  The caller checks the length and the element types (its messages)."""
+    values = ntuple(value, n)
+    return values * n if len(values) == 1 else values
 
 
 def single(value):

@@ -8,9 +8,10 @@ that the caller (a functional op, a module, the summary) raises the error messag
 They do refuse a zero or negative stride, for which no size exists (callers check stride first).
 """
 from npconv import _shapes
+from npconv._shapes import ceil_div, dilated_extent, window_extent
 
 __all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
-           "interpolate_output_size"]
+           "interpolate_output_size", "dilated_extent", "window_extent", "ceil_div"]
 
 
 def _broadcast(**arguments):

@@ -14,7 +14,7 @@ adds windows that see nothing but zeros); pooling padding by torch's own limit `
 import itertools
 from typing import NamedTuple
 
-from .sizes import conv_output_size, conv_transpose_output_size, pool_output_size
+from .sizes import conv_output_size, conv_transpose_output_size, dilated_extent, pool_output_size
 
 __all__ = ["ConvSettings", "ConvTransposeSettings", "PoolSettings", "solve_conv", "solve_conv_transpose",
            "solve_pool", "solve_padding"]
@@ -69,7 +69,7 @@ def _solve_1d_conv(size, wanted, kernel_size, stride, padding, dilation, max_ker
     found = []
     for k, s, d in itertools.product(_choices(kernel_size, 1, max_kernel), _choices(stride, 1, max_stride),
                                      _choices(dilation, 1, max_dilation)):
-        reach = d * (k - 1) if max_padding is None else max_padding
+        reach = dilated_extent(k, d) - 1 if max_padding is None else max_padding
         for p in _choices(padding, 0, reach):
             if conv_output_size(size, k, s, p, d) == wanted:
                 found.append(ConvSettings(k, s, p, d))
@@ -81,7 +81,7 @@ def _solve_1d_conv_transpose(size, wanted, kernel_size, stride, padding, output_
     found = []
     for k, s, d in itertools.product(_choices(kernel_size, 1, max_kernel), _choices(stride, 1, max_stride),
                                      _choices(dilation, 1, max_dilation)):
-        reach = d * (k - 1) if max_padding is None else max_padding
+        reach = dilated_extent(k, d) - 1 if max_padding is None else max_padding
         # torch requires output_padding < max(stride, dilation)
         for p, op in itertools.product(_choices(padding, 0, reach), _choices(output_padding, 0, max(s, d) - 1)):
             if op < max(s, d) and conv_transpose_output_size(size, k, s, p, op, d) == wanted:

@@ -7,7 +7,7 @@ convolution). The diagrams and the numeric trace are both built on these maps.
 """
 from dataclasses import dataclass
 
-from .. import arithmetic
+from .. import _shapes, arithmetic
 
 __all__ = ["Axis", "axes_of", "reads", "used_inputs"]
 
@@ -27,13 +27,13 @@ class Axis:
     @property
     def span(self):
         """Input cells covered by one (dilated) kernel window."""
-        return self.dilation * (self.kernel - 1) + 1
+        return _shapes.dilated_extent(self.kernel, self.dilation)
 
     # --- convolution / pooling: the padded input --------------------------------------------------
     @property
     def padded_cells(self):
         """Cells drawn for the padded input; ceil_mode windows may reach past the right padding."""
-        last_window_end = (self.out - 1) * self.stride + self.span
+        last_window_end = _shapes.window_extent(self.out, self.kernel, self.stride, self.dilation)
         return max(self.size + self.pad_left + self.pad_right, last_window_end)
 
     def padded_kind(self, cell):
@@ -52,11 +52,11 @@ class Axis:
     # --- transposed convolution as a stride-1 convolution over the zero-inserted, padded input ------
     @property
     def equivalent_pad_left(self):
-        return self.dilation * (self.kernel - 1) - self.pad_left
+        return self.span - 1 - self.pad_left
 
     @property
     def equivalent_cells(self):
-        return self.out + self.dilation * (self.kernel - 1)
+        return self.out + self.span - 1
 
     def equivalent_kind(self, cell):
         inserted = cell - self.equivalent_pad_left

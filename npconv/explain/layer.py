@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _shapes
 from .parse import CONV_NAMES, LAYER_NAMES, POOL_NAMES, PARAMETERS, ExplainError, LayerCall, parse_layer
 
 __all__ = ["ExplainError", "LayerSpec", "layer_spec"]
@@ -216,12 +217,10 @@ def _integer(value, layer, argument):
 
 
 def _per_dim(value, dims, layer, argument):
-    """``value`` as a tuple of ``dims`` ints (an int or a 1-tuple is repeated, as torch's _ntuple)."""
-    if isinstance(value, (tuple, list)):
-        items = tuple(value)
-        if len(items) == 1 and dims > 1:
-            items = items * dims
-        if len(items) != dims:
-            raise ExplainError(f"{layer}: {argument} must be an int or a tuple of {dims} ints, got {value!r}")
-        return tuple(_integer(item, layer, argument) for item in items)
-    return (_integer(value, layer, argument),) * dims
+    """``value`` as a tuple of ``dims`` ints (an int or a 1-tuple is repeated, as torch's ops do)."""
+    if isinstance(value, str):
+        raise ExplainError(f"{layer}: {argument} must be an int or a tuple of {dims} ints, got {value!r}")
+    items = _shapes.expand(value, dims)
+    if len(items) != dims:
+        raise ExplainError(f"{layer}: {argument} must be an int or a tuple of {dims} ints, got {value!r}")
+    return tuple(_integer(item, layer, argument) for item in items)

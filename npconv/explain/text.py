@@ -66,7 +66,7 @@ def _size_lines(spec, axes):
         lines.append("  (ceil_mode: minus 1 if the last window would start past the input and the left padding)")
     for n, a in zip(names, axes):
         padding = f"2*{a.pad_left}" if symmetric else f"{a.pad_left} + {a.pad_right}"
-        numerator = a.size + a.pad_left + a.pad_right - a.dilation * (a.kernel - 1) - 1
+        numerator = a.size + a.pad_left + a.pad_right - a.span
         lines.append(f"  {n}: {rounding}(({a.size} + {padding} - {a.dilation}*({a.kernel} - 1) - 1) / {a.stride})"
                      f" + 1 = {rounding}({numerator} / {a.stride}) + 1 = {a.out}")
     return lines

@@ -14,10 +14,12 @@ npconv._shapes, once per call), which the algorithms compute exactly.
 This dispatcher does what every algorithm would otherwise repeat: it brings both arrays to their common
 dtype, answers empty calls (zeros), asks ``chooser.choose`` which algorithm to run (per operation, shape
 and dtype; ``chooser.use(name)`` or ``npconv.backends.conv_algorithm`` force one), and hands a call the
-chosen algorithm does not cover to ``chooser.FALLBACK``: a layer outside its ``supports``, an operation it
-has no function for (a stride-1 input gradient is then its forward with the flipped kernel, flipped.py),
-or non-finite values for an algorithm that mixes values (FFT, Winograd: one inf would spread NaN over its
-tile, where the direct sum keeps the inf).  Each algorithm module holds only its computation, with the
+chosen algorithm does not cover to ``chooser.FALLBACK``: a layer outside its ``supports``, or an operation
+it has no function for (a stride-1 input gradient is then its forward with the flipped kernel, flipped.py).
+An algorithm lists in ``NEEDS_FINITE`` the operations whose result differs from a direct sum's when an
+input holds inf or NaN (FFT and Winograd mix values, so one inf becomes NaN over a whole tile; the GEMM
+methods' weight gradients multiply the zeros past each row by whatever the input holds there): such
+inputs go to ``chooser.DIRECT`` (im2col, exact windows) instead.  Each algorithm module holds only its computation, with the
 arguments of the entry points plus the output size: ``conv_forward(x, w, out_spatial, stride, padding,
 dilation, groups)``, ``conv_input_grad(gy, w, input_spatial, ...)``, ``conv_weight_grad(x, gy, kernel, ...)``.
 
@@ -44,6 +46,13 @@ chooser.register("fft", fft)
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "ALGORITHMS", "use", "chooser"]
 
 
+
+def _quiet():
+    """inf and NaN follow IEEE rules silently, as in torch: no RuntimeWarning from NumPy's checks (the
+    kernel threads run the pieces in the caller's context, so this holds there too)."""
+    return np.errstate(all="ignore")
+
+
 def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algorithm=None):
     """Convolution (cross-correlation, as torch): (N, C_in, *S), (C_out, C_in/groups, *K) -> (N, C_out, *O),
     ``O = out_spatial`` (default: ``_shapes.conv_output_spatial`` of the arguments)."""
@@ -54,7 +63,8 @@ def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algo
     if _is_empty(x.shape, w.shape, out_spatial):
         return np.zeros((x.shape[0], w.shape[0]) + out_spatial, dtype=x.dtype)
     module = _algorithm("forward", algorithm, x, w, x.shape, w.shape, out_spatial, stride, groups, dilation)
-    return module.conv_forward(x, w, out_spatial, stride, padding, dilation, groups)
+    with _quiet():
+        return module.conv_forward(x, w, out_spatial, stride, padding, dilation, groups)
 
 
 def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups, algorithm=None):
@@ -66,10 +76,11 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups, alg
         return np.zeros(x_shape, dtype=gy.dtype)
     module = _algorithm("input_grad", algorithm, gy, w, x_shape, w.shape, gy.shape[2:], stride, groups, dilation)
     arguments = (input_spatial, stride, padding, dilation, groups)
-    if hasattr(module, "conv_input_grad"):
-        return module.conv_input_grad(gy, w, *arguments)
-    gx = flipped.input_grad_by_forward(module.conv_forward, gy, w, input_spatial, padding, dilation, groups)
-    return gx if gx is not None else ALGORITHMS[chooser.FALLBACK].conv_input_grad(gy, w, *arguments)
+    with _quiet():
+        if hasattr(module, "conv_input_grad"):
+            return module.conv_input_grad(gy, w, *arguments)
+        gx = flipped.input_grad_by_forward(module.conv_forward, gy, w, input_spatial, padding, dilation, groups)
+        return gx if gx is not None else ALGORITHMS[chooser.FALLBACK].conv_input_grad(gy, w, *arguments)
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups, algorithm=None):
@@ -80,7 +91,8 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups, a
     if _is_empty(x.shape, gy.shape, kernel):
         return np.zeros(w_shape, dtype=x.dtype)
     module = _algorithm("weight_grad", algorithm, x, gy, x.shape, w_shape, gy.shape[2:], stride, groups, dilation)
-    return module.conv_weight_grad(x, gy, kernel, stride, padding, dilation, groups)
+    with _quiet():
+        return module.conv_weight_grad(x, gy, kernel, stride, padding, dilation, groups)
 
 
 def _common_dtype(a, b):
@@ -95,7 +107,7 @@ def _is_empty(*shapes):
 def _all_finite(*arrays):
     """Whether every value is finite: one summing pass per array, no temporary (a non-finite value makes the
     sum non-finite; an overflowing sum of finite values only sends the call to the direct method too)."""
-    with np.errstate(over="ignore", invalid="ignore"):
+    with _quiet():
         return all(np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
 
 
@@ -104,9 +116,9 @@ def _algorithm(operation, requested, a, b, x_shape, w_shape, out_spatial, stride
     does not cover the arguments (see the module docstring)."""
     threads.start()
     name = requested or chooser.choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation)
-    module = ALGORITHMS[name]
     if not chooser.is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
-        return ALGORITHMS[chooser.FALLBACK]
-    if getattr(module, "MIXES_VALUES", False) and not _all_finite(a, b):
-        return ALGORITHMS[chooser.FALLBACK]
+        name = chooser.FALLBACK
+    module = ALGORITHMS[name]
+    if operation in getattr(module, "NEEDS_FINITE", ()) and not _all_finite(a, b):
+        return ALGORITHMS[chooser.DIRECT]
     return module

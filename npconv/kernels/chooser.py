@@ -21,6 +21,9 @@ ALGORITHMS = {}  # name -> module; filled by npconv.kernels
 
 # The general algorithm that computes every call; the others hand it what they do not cover.
 FALLBACK = "tiled_gemm"
+# The algorithm whose every output is a plain sum over exactly its window: it takes non-finite inputs of
+# the operations other algorithms list in NEEDS_FINITE.
+DIRECT = "im2col"
 ENVIRONMENT_VARIABLE = "NPCONV_CONV_ALGORITHM"
 _FUNCTIONS = {"forward": "conv_forward", "input_grad": "conv_input_grad", "weight_grad": "conv_weight_grad"}
 

@@ -18,6 +18,10 @@ from . import flipped, threads, tiled_gemm
 
 __all__ = ["supports", "conv_input_grad", "conv_weight_grad"]
 
+# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there: an
+# inf or NaN in the input would give NaN where a direct sum gives a number.
+NEEDS_FINITE = frozenset({"weight_grad"})
+
 # Elements of one accumulator tile (channels x columns): about 256 KB of float32, an L2-sized block.
 TILE_ELEMENTS = 64 * 1024
 

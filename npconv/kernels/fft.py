@@ -13,7 +13,7 @@ output spectra are about input- and output-sized.
 
 The stride-1 input gradient is the forward with the flipped kernel (flipped.py, run by the dispatcher);
 strided convolutions and weight gradients are the general algorithm's (no function here).  FFT mixes every
-value into every output (``MIXES_VALUES``): the dispatcher hands non-finite inputs to a direct method.
+value into every output (``NEEDS_FINITE``): the dispatcher hands non-finite inputs to a direct method.
 """
 import math
 
@@ -28,10 +28,10 @@ from npconv._shapes import ceil_div, dilated_extent
 
 from . import threads
 
-__all__ = ["supports", "conv_forward", "fft_lengths", "MIXES_VALUES"]
+__all__ = ["supports", "conv_forward", "fft_lengths", "NEEDS_FINITE"]
 
 # An inf or NaN anywhere in the input reaches every output through the transforms (as NaN).
-MIXES_VALUES = True
+NEEDS_FINITE = frozenset({"forward", "input_grad"})
 
 # Bytes of weight spectrum per chunk of output channels (complex, C/G per frequency and channel).
 CHUNK_BYTES = 4 * 2**20

@@ -18,10 +18,12 @@ __all__ = [
 class AxisTaps:
     """Resampling of one axis: ``y[o] = sum_t weight[o, t] * x[index[o, t]]``.
 
-    ``weight`` is None for a pure gather (nearest modes), which saves a multiplication.
+    ``weight`` is None for a pure gather (nearest modes), which saves a multiplication.  ``outside`` (bool,
+    like ``index``, or None) marks padding taps that are not part of the sum at all: their term is zero
+    even where the sample is inf or NaN (a weight of 0 would give NaN), as a direct sum over the window.
     """
 
-    def __init__(self, index, weight, input_size, backward_index=None):
+    def __init__(self, index, weight, input_size, backward_index=None, outside=None):
         self.index = np.ascontiguousarray(index, dtype=np.intp)
         # The gradient normally flows back through the forward's mapping; PyTorch's nearest mode
         # sometimes uses another one (see nearest_taps), reproduced through backward_index.
@@ -29,6 +31,7 @@ class AxisTaps:
             backward_index, dtype=np.intp)
         self.weight = weight
         self.input_size = input_size
+        self.outside = outside
 
     @property
     def output_size(self):
@@ -156,10 +159,11 @@ def area_taps(input_size, output_size, dtype=np.float64):
     start, end = adaptive_windows(input_size, output_size)
     width = end - start
     steps = np.arange(int(width.max()) if output_size else 1)
-    # Taps beyond a window's end repeat its last sample with weight 0, which keeps indices monotone.
+    # Taps beyond a window's end repeat its last sample (which keeps indices monotone) and are left out.
     index = np.minimum(start[:, None] + steps[None, :], (end - 1)[:, None])
-    weight = np.where(steps[None, :] < width[:, None], 1.0 / width[:, None], 0.0).astype(dtype)
-    return AxisTaps(index, weight, input_size)
+    outside = steps[None, :] >= width[:, None]
+    weight = np.where(outside, 0.0, 1.0 / width[:, None]).astype(dtype)
+    return AxisTaps(index, weight, input_size, outside=outside if outside.any() else None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -171,12 +175,21 @@ def _along(vector, axis, ndim):
     return vector.reshape(shape)
 
 
+def _weighted(values, taps, t, axis, in_place):
+    """``values`` (a gathered tap, or a gradient) times tap ``t``'s weights along ``axis`` (in place when
+    ``values`` is a temporary); zero where the tap is outside its window."""
+    if taps.weight is not None:
+        weight = _along(taps.weight[:, t].astype(values.dtype, copy=False), axis, values.ndim)
+        values = np.multiply(values, weight, out=values if in_place else None)
+        if taps.outside is not None:
+            np.copyto(values, 0, where=_along(taps.outside[:, t], axis, values.ndim))
+    return values
+
+
 def _resample_axis(x, axis, taps):
     out = None
     for t in range(taps.index.shape[1]):
-        term = np.take(x, taps.index[:, t], axis=axis)
-        if taps.weight is not None:
-            term *= _along(taps.weight[:, t].astype(x.dtype, copy=False), axis, x.ndim)
+        term = _weighted(np.take(x, taps.index[:, t], axis=axis), taps, t, axis, in_place=True)
         if out is None:
             out = term
         else:
@@ -190,9 +203,7 @@ def _resample_axis_backward(grad, axis, taps):
     grad_x = np.zeros(shape, dtype=grad.dtype)
     for t in range(taps.backward_index.shape[1]):
         index = taps.backward_index[:, t]
-        g = grad
-        if taps.weight is not None:
-            g = grad * _along(taps.weight[:, t].astype(grad.dtype, copy=False), axis, grad.ndim)
+        g = _weighted(grad, taps, t, axis, in_place=False)
         if np.all(index[1:] >= index[:-1]):
             # Outputs reading the same input sample are contiguous: sum each run at once.
             starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))

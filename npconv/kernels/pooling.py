@@ -1,7 +1,7 @@
 """Raw NumPy pooling kernels (no Tensor, no autograd).
 
 Arrays are shaped (N, C, *S) with 1 to 3 spatial dims; hyper-parameters are per-dim tuples and the
-output spatial size is given by the caller (computed once, in npconv.arithmetic). Windows are strided
+output spatial size is given by the caller (computed once, by npconv._shapes). Windows are strided
 views of a padded copy of the input; Python loops run only over kernel offsets, never over pixels.
 
 Max-pool indices follow PyTorch: the flat index of the chosen element inside its (unpadded) input plane;
@@ -10,6 +10,8 @@ the chosen element is the first maximum in window scan order, or the last NaN wh
 import itertools
 
 import numpy as np
+
+from npconv._shapes import window_extent
 
 from .interpolate import adaptive_windows, area_taps, resample, resample_backward
 
@@ -35,7 +37,7 @@ def _padded(x, padding, extent, fill):
 
 def _extent(out_size, kernel_size, stride, dilation):
     """Length of padded input that the windows read, per dim."""
-    return [(o - 1) * s + d * (k - 1) + 1 for o, k, s, d in zip(out_size, kernel_size, stride, dilation)]
+    return [window_extent(o, k, s, d) for o, k, s, d in zip(out_size, kernel_size, stride, dilation)]
 
 
 def _window(xp, offset, stride, dilation, out_size):
@@ -63,7 +65,7 @@ def _flat_offsets(spatial):
 def max_pool_forward(x, kernel_size, stride, padding, dilation, out_size, return_indices=False):
     """Max pooling. (N, C, *S) -> (N, C, *O), plus int64 indices (N, C, *O) when ``return_indices``.
 
-    ``O_d`` is given (npconv.arithmetic.pool_output_size); padding is never selected.
+    ``O_d`` is given (npconv._shapes.pool_length); padding is never selected.
     """
     spatial = x.shape[2:]
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
@@ -182,7 +184,7 @@ def _window_sum_along(x, axis, kernel, stride, padding, out):
 
 def avg_pool_forward(x, kernel_size, stride, padding, out_size, ceil_mode=False, count_include_pad=True,
                      divisor_override=None):
-    """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv.arithmetic.pool_output_size.
+    """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv._shapes.pool_length.
 
     A box sum is separable: summing along one axis at a time costs sum(k_d) instead of prod(k_d)
     passes, and each pass shrinks the array by its stride.

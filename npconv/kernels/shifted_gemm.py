@@ -13,6 +13,10 @@ import numpy as np
 from . import geometry as geo
 
 
+# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there: an
+# inf or NaN in the input would give NaN where a direct sum gives a number.
+NEEDS_FINITE = frozenset({"weight_grad"})
+
 def _weight_by_offset(w, groups):
     """``w`` (C_out, C_in/G, *K) as ``(*K, G, C_out/G, C_in/G)``, contiguous, so each offset is one block."""
     c_out, per_group_in = w.shape[:2]

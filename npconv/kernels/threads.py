@@ -18,6 +18,7 @@ count nobody asked for.  Without threadpoolctl (an optional dependency) the piec
 and BLAS keeps its threads.
 """
 import concurrent.futures
+import contextvars
 import os
 import threading
 
@@ -106,9 +107,14 @@ def _pool(size):
 def run_parallel(task, pieces):
     """``[task(piece) for piece in pieces]``, the pieces on separate threads when there are several.
 
-    Nested calls (from inside a piece) run serially; exceptions propagate.
+    Nested calls (from inside a piece) run serially; exceptions propagate; each piece runs in a copy of the
+    caller's context (its NumPy errstate included).
     """
     pieces = list(pieces)
     if len(pieces) < 2 or not _controller() or threading.current_thread().name.startswith(_THREAD_PREFIX):
         return [task(piece) for piece in pieces]
-    return list(_pool(len(pieces)).map(task, pieces))
+    caller = contextvars.copy_context()  # NumPy's errstate lives in context variables
+
+    def in_caller_context(piece):
+        return caller.copy().run(task, piece)
+    return list(_pool(len(pieces)).map(in_caller_context, pieces))

@@ -11,7 +11,7 @@ input and product stay under ``CHUNK_BYTES`` (bounded workspace).
 The input gradient of a stride-1 convolution is a forward convolution with the flipped kernel
 (flipped.py, run by the dispatcher), so it runs here too; the weight gradient is left to the general
 algorithm (no function here).  A dilated convolution is one undilated convolution per residue of the
-dilation, all in the same GEMMs.  The transforms mix the values of a tile (``MIXES_VALUES``): the
+dilation, all in the same GEMMs.  The transforms mix the values of a tile (``NEEDS_FINITE``): the
 dispatcher hands non-finite inputs to a direct method.
 """
 import math
@@ -22,10 +22,10 @@ from npconv._shapes import ceil_div
 
 from . import threads
 
-__all__ = ["supports", "conv_forward", "transform_matrices", "F2", "F4", "MIXES_VALUES"]
+__all__ = ["supports", "conv_forward", "transform_matrices", "F2", "F4", "NEEDS_FINITE"]
 
 # An inf or NaN in an input tile reaches every output of the tile through the transforms (as NaN).
-MIXES_VALUES = True
+NEEDS_FINITE = frozenset({"forward", "input_grad"})
 
 # Transformed input + product of one chunk of tiles: large enough for efficient GEMMs, small for the cache.
 CHUNK_BYTES = 2 * 2**20
@@ -152,10 +152,10 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
 
 
 class _Variant:
-    """One Winograd tile size as an algorithm module: its forward, ``supports`` and ``MIXES_VALUES``."""
+    """One Winograd tile size as an algorithm module: its forward, ``supports`` and ``NEEDS_FINITE``."""
 
     supports = staticmethod(supports)
-    MIXES_VALUES = MIXES_VALUES
+    NEEDS_FINITE = NEEDS_FINITE
 
     def __init__(self, m):
         self.m = m

@@ -7,14 +7,14 @@ Shapes (n = 1, 2, 3 spatial dims; the batch dim N is optional)::
     adaptive pools:       (N, C, *S) -> (N, C, *output_size)
     max_unpool:           (N, C, *I) -> (N, C, *O),   O_d = (I_d - 1) stride_d - 2 p_d + k_d
 
-Sizes come from npconv.arithmetic; the arithmetic runs in npconv.kernels.pooling.
+Sizes come from npconv._shapes; the arithmetic runs in npconv.kernels.pooling.
 """
 import math
 import numbers
 
 import numpy as np
 
-from ... import arithmetic
+from ... import _shapes
 from ...autograd import Function
 from ...kernels import pooling as kernels
 from ..._tensor import Tensor
@@ -43,9 +43,7 @@ def _tuple(value, n, what, op, omitted_ok=False):
         return None
     if isinstance(value, numbers.Integral):
         return (int(value),) * n
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        return value * n
+    value = tuple(int(v) for v in _shapes.expand(value, n))
     if len(value) != n:
         if n == 1:
             raise RuntimeError(f"{op}: {what} must be {'omitted, ' if omitted_ok else ''}a single int")
@@ -74,7 +72,7 @@ def _check_window(kernel_size, stride, padding, dilation):
             raise RuntimeError("stride should not be zero")
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
-        if p > ((k - 1) * d + 1) // 2:
+        if p > _shapes.dilated_extent(k, d) // 2:
             raise RuntimeError("pad should be at most half of effective kernel size, but got "
                                f"pad={p}, kernel_size={k} and dilation={d}")
 
@@ -84,7 +82,7 @@ def _describe(sizes):
 
 
 def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
-    """Checks of torch's pool shape check, then the output size from npconv.arithmetic."""
+    """Checks of torch's pool shape check, then the output size from npconv._shapes."""
     _check_window(kernel_size, stride, padding, dilation)
     if any(k <= 0 for k in kernel_size):
         raise RuntimeError("kernel size should be greater than zero, but got "
@@ -103,7 +101,8 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
             detail = f"padW = {p[2]}, padH = {p[1]}, kW = {k[2]}, kH = {k[1]}"
         raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {detail}")
     spatial = tuple(x.shape[-n:])
-    out = arithmetic.pool_output_size(spatial, kernel_size, stride, padding, dilation, ceil_mode)
+    out = tuple(_shapes.pool_length(size, k, s, p, d, ceil_mode)
+                for size, k, s, p, d in zip(spatial, kernel_size, stride, padding, dilation))
     if min(out) < 1:
         lead = tuple(x.shape[-n - 1:-n]) + ((1,) if n == 1 else ())  # 1-d runs as 2-d with height 1
         raise RuntimeError(f"Given input size: ({_describe(lead + spatial)}). Calculated output size: "
@@ -351,7 +350,7 @@ def _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
                            f"kernel_size={k}")
     if d <= 0:
         raise RuntimeError(f"{op} dilation must be greater than zero, but got {d}")
-    out = arithmetic.pool_output_size(input.shape[-1], k, s, p, d, ceil_mode)
+    out = _shapes.pool_length(input.shape[-1], k, s, p, d, ceil_mode)
     if out <= 0:
         raise RuntimeError(f"{op} Invalid computed output size: {out}")
 
@@ -662,7 +661,8 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     """torch's rule: the default is the transposed-convolution size; an explicit ``output_size`` (with or
     without the N, C dims) must lie strictly within one stride of it."""
     n = len(kernel_size)
-    default = arithmetic.conv_transpose_output_size(tuple(input.shape[-n:]), kernel_size, stride, padding)
+    default = tuple(_shapes.transposed_length(size, k, s, p)
+                    for size, k, s, p in zip(input.shape[-n:], kernel_size, stride, padding))
     if output_size is None:
         return tuple(default)
     output_size = tuple(int(o) for o in output_size)

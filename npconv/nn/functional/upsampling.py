@@ -15,11 +15,11 @@ import warnings
 
 import numpy as np
 
-from ... import arithmetic
+from ... import _shapes
 from ..._memory import check_allocation
 from ...autograd import Function
 from ...kernels import interpolate as kernels
-from .pooling import _adaptive_avg
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle"]
@@ -114,7 +114,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         recompute_scale_factor = True
     spatial = tuple(input.shape[2:])
     if recompute_scale_factor:
-        output_size = list(arithmetic.interpolate_output_size(spatial, tuple(scale_factors)))
+        output_size = [_shapes.scaled_length(size, f) for size, f in zip(spatial, scale_factors)]
         scale_factors = None
     if antialias:
         if not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
@@ -130,9 +130,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if output_size is None:
         if not all(math.isfinite(f) for f in scale_factors):   # area mode has raised int()'s error above
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
-        output_size = list(arithmetic.interpolate_output_size(spatial, tuple(scale_factors)))
-    if mode == "area":
-        return _adaptive_avg(dims, input, tuple(output_size))
+        output_size = [_shapes.scaled_length(size, f) for size, f in zip(spatial, scale_factors)]
+    if mode == "area":  # torch's rule too: area interpolation is adaptive average pooling
+        adaptive_avg_pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[dims]
+        return adaptive_avg_pool(input, tuple(output_size))
     _check_sizes(spatial, output_size)
     if input.shape[1] == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "

@@ -3,10 +3,9 @@
 As in torch, one ``_ConvNd`` base carries what the six classes share (argument checks, parameters,
 initialisation, repr); non-zero padding modes are an explicit ``F.pad`` followed by an unpadded conv.
 """
-import math
-
+from npconv import _shapes
+from npconv._shapes import ntuple as _ntuple
 from npconv._tensor import empty as _empty
-from npconv.arithmetic import conv_transpose_output_size, same_padding
 from npconv.nn import functional as F
 from npconv.nn import init
 from npconv.nn.modules.module import Module
@@ -16,13 +15,6 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
-
-
-def _ntuple(value, dims):
-    """torch's _single/_pair/_triple: a sequence is kept as a tuple, anything else repeated ``dims`` times."""
-    if isinstance(value, (tuple, list)):
-        return tuple(value)
-    return (value,) * dims
 
 
 class _ConvNd(Module):
@@ -74,18 +66,14 @@ class _ConvNd(Module):
         if padding == "valid":
             return [0, 0] * len(kernel_size)
         if padding == "same":
-            pairs = same_padding(tuple(kernel_size), tuple(dilation))
+            pairs = [_shapes.same_padding_pair(k, d) for k, d in zip(kernel_size, dilation)]
         else:
             pairs = [(p, p) for p in padding]
         return [amount for pair in reversed(pairs) for amount in pair]
 
     def reset_parameters(self):
         """Weight ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias the same."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self):
         text = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
@@ -183,8 +171,8 @@ class _ConvTranspose(_ConvNd):
                              f"{num_spatial_dims} or {leading + num_spatial_dims} elements (got {len(output_size)})")
         dilation = dilation if dilation is not None else (1,) * num_spatial_dims
         spatial = tuple(input.shape[leading:])
-        min_sizes = list(conv_transpose_output_size(spatial, tuple(kernel_size), tuple(stride), tuple(padding),
-                                                    0, tuple(dilation)))
+        min_sizes = [_shapes.transposed_length(size, k, s, p, 0, d)
+                     for size, k, s, p, d in zip(spatial, kernel_size, stride, padding, dilation)]
         max_sizes = [size + s - 1 for size, s in zip(min_sizes, stride)]
         for size, low, high in zip(output_size, min_sizes, max_sizes):
             if size < low or size > high:

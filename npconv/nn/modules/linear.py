@@ -12,7 +12,6 @@ from npconv._tensor import empty as _empty
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .conv import _ConvNd
 from .module import Module
 
 __all__ = ["Linear", "Bilinear", "Flatten", "Unflatten"]
@@ -33,9 +32,10 @@ class Linear(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    # kaiming_uniform(a=sqrt(5)) on the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias: the
-    # convolutions' initialisation (fan_in = in_features here)
-    reset_parameters = _ConvNd.reset_parameters
+    def reset_parameters(self):
+        """kaiming_uniform(a=sqrt(5)) on the weight, U(-1/sqrt(in_features), 1/sqrt(in_features)) on the
+        bias: the convolutions' initialisation."""
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

@@ -3,6 +3,8 @@ repr matches) and call npconv.nn.functional.
 
 Shapes: (N, C, *S) or (C, *S) -> same rank; see the functional docstrings for the size formulas.
 """
+from npconv._shapes import ntuple as _ntuple
+
 from .. import functional as F
 from .module import Module
 
@@ -10,11 +12,6 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", 
            "AvgPool1d", "AvgPool2d", "AvgPool3d", "LPPool1d", "LPPool2d", "LPPool3d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"]
-
-
-def _ntuple(value, n):
-    """torch's _single/_pair/_triple."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 class _MaxPoolNd(Module):
