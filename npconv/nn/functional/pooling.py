@@ -18,6 +18,7 @@ from ... import _shapes
 from ...autograd import Function
 from ...kernels import pooling as kernels
 from ..._tensor import Tensor
+from ._arguments import check_argument, check_arguments, native
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d",
@@ -355,7 +356,15 @@ def _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
         raise RuntimeError(f"{op} Invalid computed output size: {out}")
 
 
+_MAX_POOL_KINDS = (("kernel_size", "ints", 2), ("stride", "ints?", 3), ("padding", "ints", 4),
+                   ("dilation", "ints", 5), ("ceil_mode", "bool", 6))
+
+
 def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    # torch's Python wrapper passes every argument to the native op by position
+    check_arguments(f"max_pool{n}d" + ("_with_indices" if return_indices else ""), _MAX_POOL_KINDS,
+                    dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+                         ceil_mode=ceil_mode), 6)
     op = f"max_pool{n}d" if n > 1 else "max_pool2d"
     if n == 1 and input.dim() in (2, 3) and not return_indices:
         _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -450,12 +459,18 @@ def _check_avg_pool3d_input(input, kernel_size, stride, padding):
                            f"than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
 
 
+_AVG_POOL_KINDS = dict(kernel_size="ints", stride="ints?", padding="ints", ceil_mode="bool",
+                       count_include_pad="bool", divisor_override="int?")
+
+
+@native("avg_pool1d", **_AVG_POOL_KINDS)
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-d average pooling: (N, C, L) -> (N, C, L_out), L_out = floor((L + 2p - k) / s) + 1
     (rounded up with ``ceil_mode``); padded zeros count in the mean when ``count_include_pad``."""
     return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
+@native("avg_pool2d", **_AVG_POOL_KINDS)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-d average pooling: (N, C, H, W) -> (N, C, H_out, W_out), per dim out = floor((in + 2p - k) / s) + 1
@@ -463,6 +478,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
+@native("avg_pool3d", **_AVG_POOL_KINDS)
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out), per dim as avg_pool2d."""
@@ -472,7 +488,19 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 # ----------------------------------------------------------------------------------------------
 # adaptive pooling
 
+def _adaptive_argument(input, n, output_size, op):
+    """torch's Python wrappers: the 1-d max op gets output_size by position; the 2-d and 3-d ops first fill
+    None entries with the input's sizes (len() of a non-int raises Python's TypeError)."""
+    if n > 1 and not isinstance(output_size, int):
+        defaults = input.shape[-len(output_size):]
+        output_size = [d if o is None else o for o, d in zip(output_size, defaults)]
+    if n > 1 or op.startswith("adaptive_max"):
+        check_argument(op, "output_size", "ints", output_size, 2)
+    return output_size
+
+
 def _adaptive_size(input, n, output_size, op):
+    output_size = _adaptive_argument(input, n, output_size, op)
     if n == 1:
         _one_int(output_size, "output_size", op)
     if isinstance(output_size, numbers.Integral) or output_size is None:
@@ -563,6 +591,7 @@ def _adaptive_checks_nonempty(input, n, out, op):
                                "being empty")
 
 
+@native("adaptive_avg_pool1d", output_size="ints")
 def adaptive_avg_pool1d(input, output_size):
     """Adaptive 1-d average pooling: (N, C, L) -> (N, C, output_size); window o covers
     [floor(o L / out), ceil((o + 1) L / out))."""
@@ -678,7 +707,23 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     return output_size
 
 
+def _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size):
+    """torch's Python wrapper computes the default output size from the raw arguments (a float kernel,
+    stride or padding gives float sizes) and passes the sizes by position to the native op, whose parser
+    then refuses non-ints."""
+    def spread(value):
+        return tuple(value) * (n if len(value) == 1 else 1) if isinstance(value, (tuple, list)) else (value,) * n
+    if output_size is None:
+        k = spread(kernel_size)
+        s, p = (k if stride is None else spread(stride)), spread(padding)
+        sizes = [(i - 1) * ss - 2 * pp + kk for i, kk, ss, pp in zip(input.shape[-n:], k, s, p)]
+    else:
+        sizes = list(output_size)[-n:]
+    check_argument(f"max_unpool{n}d", "output_size", "ints", sizes, 3)
+
+
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size)
     k = _tuple(kernel_size, n, "kernel_size", f"max_unpool{n}d")
     s = _tuple(stride, n, "stride", f"max_unpool{n}d", omitted_ok=True) or k
     p = _tuple(padding, n, "padding", f"max_unpool{n}d")

@@ -1,0 +1,101 @@
+"""torch's argument-parser rules for the native ops behind npconv.nn.functional.
+
+torch checks the Python types of a native op's arguments before the op runs, in signature order, and
+names the first bad one: "avg_pool2d(): argument 'ceil_mode' (position 5) must be bool, not NoneType".
+The position appears only when the argument was passed positionally. Kinds used here:
+
+- ``"ints"``: an int (never a bool) or a tuple/list of ints; the first element may not be a bool, later
+  ones may (torch reads them as ints); a bad first element is named only for an argument passed by
+  position; an int-valued 0-d Tensor or NumPy integer counts as an int.
+- ``"ints?"``: the same, or None.
+- ``"bool"``: exactly a Python bool.
+- ``"int?"``: an int (not a bool) or None.
+- ``"float"``: a real Python or NumPy number (bools too).
+"""
+
+import functools
+import inspect
+import numbers
+
+import numpy as np
+
+from ..._tensor import Tensor
+
+
+def type_name(value):
+    """The type name torch's messages print: builtins and Python classes bare, NumPy's as numpy.X."""
+    kind = type(value)
+    return f"numpy.{kind.__name__}" if kind.__module__ == "numpy" else kind.__name__
+
+
+def is_int(value):
+    """An int the parser takes for an int argument: Python/NumPy ints and int 0-d Tensors, never bools."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, Tensor):
+        return value.dim() == 0 and not value.dtype.is_floating_point and value.dtype.name not in (
+            "bool", "complex64", "complex128")
+    return isinstance(value, (int, np.integer))
+
+
+def _argument(op, name, position):
+    where = f" (position {position})" if position is not None else ""
+    return f"{op}(): argument '{name}'{where}"
+
+
+def _check_ints(value, head):
+    if isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            if index == 0 and not is_int(item):
+                # torch names the bad element only for an argument passed by position
+                found = (f"but found element of type {type_name(item)} at pos 0" if "(position" in head
+                         else f"not {type_name(value)}")
+                raise TypeError(f"{head} must be tuple of ints, {found}")
+            if index > 0 and not (is_int(item) or isinstance(item, bool)):
+                raise TypeError(f"{head.split(' (position')[0]} failed to unpack the object at pos {index + 1} "
+                                f"with error \"type must be tuple of ints,but got {type_name(item)}\"")
+    elif not is_int(value):
+        raise TypeError(f"{head} must be tuple of ints, not {type_name(value)}")
+
+
+def check_argument(op, name, kind, value, position=None):
+    """Raise torch's TypeError when ``value`` does not fit ``kind`` (see the module docstring)."""
+    if kind.endswith("?") and value is None:
+        return
+    head = _argument(op, name, position)
+    if kind.startswith("ints"):
+        _check_ints(value, head)
+    elif kind == "bool" and not isinstance(value, bool):
+        raise TypeError(f"{head} must be bool, not {type_name(value)}")
+    elif kind.startswith("int") and not kind.startswith("ints") and not is_int(value):
+        raise TypeError(f"{head} must be int, not {type_name(value)}")
+    elif kind == "float" and not (isinstance(value, (numbers.Real, np.number)) and not isinstance(value, Tensor)):
+        raise TypeError(f"{head} must be float, not {type_name(value)}")
+
+
+def check_arguments(op, kinds, values, positional):
+    """Check ``values`` (a mapping by name) against ``kinds`` ((name, kind, position) triples in signature
+    order, positions counted from 1). ``positional`` is how many arguments the caller passed by position."""
+    for name, kind, position in kinds:
+        if name in values:
+            check_argument(op, name, kind, values[name], position if position <= positional else None)
+
+
+def native(op, **kinds):
+    """Decorator: the function checks its arguments as torch's native ``op`` does, before running.
+    ``kinds`` name the checked parameters in signature order (the first parameter is the input)."""
+    def decorate(function):
+        signature = inspect.signature(function)
+        order = [(name, kinds[name], position) for position, name in enumerate(signature.parameters, start=1)
+                 if name in kinds]
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:  # Python's own message (missing or unexpected argument)
+                return function(*args, **kwargs)
+            check_arguments(op, order, bound.arguments, len(args))
+            return function(*args, **kwargs)
+        return checked
+    return decorate
