@@ -1,13 +1,12 @@
-"""nn.utils, as torch.nn.utils: gradient clipping and parameter <-> vector conversion."""
+"""Gradient clipping, as torch.nn.utils.clip_grad: by total norm or by value."""
 import math
 
 import numpy as np
 
-from ..autograd import no_grad
-from .._tensor import Tensor
+from ...autograd import no_grad
+from ..._tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
 
 
 def _as_list(parameters):
@@ -52,26 +51,3 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _as_list(parameters):
         if p.grad is not None:
             p.grad._data = np.clip(p.grad._data, -clip_value, clip_value)
-
-
-def parameters_to_vector(parameters):
-    """All parameters flattened into one 1-D tensor (differentiable)."""
-    from .._ops import cat
-    return cat([p.reshape(-1) for p in parameters])
-
-
-def vector_to_parameters(vec, parameters):
-    """Copy slices of ``vec`` into the parameters (in place, no graph)."""
-    if not isinstance(vec, Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
-    offset = 0
-    with no_grad():
-        for p in parameters:
-            n = p.numel()
-            p._data = np.array(vec._data[offset:offset + n].reshape(p._data.shape), dtype=p._data.dtype)
-            offset += n
-
-
-from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
-
-__getattr__ = _module_getattr("torch.nn.utils")  # a torch name npconv lacks: NotImplementedError naming it

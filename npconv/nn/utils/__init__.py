@@ -1,0 +1,9 @@
+"""npconv.nn.utils, as torch.nn.utils: gradient clipping, parameters <-> vector; ``prune`` is a submodule
+imported on demand (``import npconv.nn.utils.prune as prune``), as in torch."""
+from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm  # noqa: F401
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
+
+
+from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.nn.utils")  # a torch name npconv lacks: NotImplementedError naming it
