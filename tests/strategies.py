@@ -14,7 +14,9 @@ __all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_tra
            "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
            "chooser_layers", "pooling_input", "pooling_arguments",
            "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
-           "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS", "float_arrays"]
+           "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS", "float_arrays",
+           "OPTIMIZER_OPTIONS", "optimizer_options", "SCHEDULER_ARGUMENTS", "scheduler_arguments",
+           "plateau_arguments", "plateau_metrics", "prune_steps"]
 
 spatial_dims = st.integers(1, 3)
 
@@ -418,3 +420,120 @@ def float_arrays(draw, min_dims=0, max_dims=4, special=(), scales=(1.0, 4.0, 30.
     if special and draw(st.booleans()):
         x = np.where(rng.random(shape) < 0.3, rng.choice(np.asarray(special, dtype=np.float64), size=shape), x)
     return np.asarray(x, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------------------ optimisers (optim)
+# every option of every optimiser; values outside torch's ranges are drawn too (the tests then expect
+# torch's exception), as are the option combinations torch refuses on a CPU
+_OPTIMIZER_FLAGS = {"maximize": st.booleans(), "foreach": st.sampled_from([None, False, True]),
+                    "differentiable": st.sampled_from([False, False, False, True])}
+_CAPTURABLE = {"capturable": st.sampled_from([False, False, False, True])}
+_FUSED = {"fused": st.sampled_from([None, False, False, True])}
+_LR = st.sampled_from([1e-3, 0.01, 0.1, 0.5, -0.1])
+_EPS = st.sampled_from([1e-8, 1e-6, 1e-3, 0.0, -1e-8])
+_DECAY = st.sampled_from([0, 0.01, 0.1, -0.1])
+_BETAS = st.sampled_from([(0.9, 0.999), (0.8, 0.99), (0.3, 0.6), (0.0, 0.5), (1.0, 0.9), (0.9, 1.0), (0, 0.9)])
+OPTIMIZER_OPTIONS = {
+    "SGD": {"lr": _LR, "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "dampening": st.sampled_from([0, 0.1, 0.6]),
+            "weight_decay": _DECAY, "nesterov": st.booleans(), **_OPTIMIZER_FLAGS, **_FUSED},
+    "Adam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
+             "decoupled_weight_decay": st.booleans(), **_OPTIMIZER_FLAGS, **_CAPTURABLE, **_FUSED},
+    "AdamW": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
+              **_OPTIMIZER_FLAGS, **_CAPTURABLE, **_FUSED},
+    "Adadelta": {"lr": st.sampled_from([1.0, 0.5, -1.0]), "rho": st.sampled_from([0.9, 0.5, 0.0, 1.0, 1.1]),
+                 "eps": _EPS, "weight_decay": _DECAY, **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+    "Adagrad": {"lr": _LR, "lr_decay": st.sampled_from([0, 0.1, -0.1]), "weight_decay": _DECAY,
+                "initial_accumulator_value": st.sampled_from([0, 0.1, -0.1]), "eps": _EPS, **_OPTIMIZER_FLAGS,
+                **_FUSED},
+    "RMSprop": {"lr": _LR, "alpha": st.sampled_from([0.99, 0.9, 0.3, -0.1]), "eps": _EPS, "weight_decay": _DECAY,
+                "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "centered": st.booleans(), **_OPTIMIZER_FLAGS,
+                **_CAPTURABLE},
+    "NAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
+              "momentum_decay": st.sampled_from([4e-3, 0.1, 0.0, -0.1]), "decoupled_weight_decay": st.booleans(),
+              **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+    "RAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
+              "decoupled_weight_decay": st.booleans(), **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+    "Adamax": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+}
+
+
+def optimizer_options(name):
+    """Keyword arguments for optimiser ``name``: any subset of its options (the rest take the defaults)."""
+    return st.fixed_dictionaries({}, optional=OPTIMIZER_OPTIONS[name])
+
+
+# ----------------------------------------------------------------------------- lr schedulers (optim.lr_scheduler)
+_FACTOR = st.sampled_from([0.1, 0.5, 1.0 / 3, 0.9, 1.0, 0.0, 1.5])
+SCHEDULER_ARGUMENTS = {
+    "StepLR": {"step_size": st.integers(1, 7), "gamma": st.sampled_from([0.1, 0.5, 0.95])},
+    "MultiStepLR": {"milestones": st.lists(st.integers(0, 45), max_size=5), "gamma": st.sampled_from([0.1, 0.7])},
+    "ExponentialLR": {"gamma": st.sampled_from([0.9, 0.99, 1.01])},
+    "ConstantLR": {"factor": _FACTOR, "total_iters": st.integers(0, 45)},
+    "LinearLR": {"start_factor": _FACTOR, "end_factor": _FACTOR, "total_iters": st.integers(1, 45)},
+    "PolynomialLR": {"total_iters": st.integers(1, 45), "power": st.sampled_from([0.5, 1.0, 2.0, 3.3])},
+    "CosineAnnealingLR": {"T_max": st.integers(1, 30), "eta_min": st.sampled_from([0.0, 1e-3, 0.02])},
+    "CosineAnnealingWarmRestarts": {"T_0": st.sampled_from([1, 3, 10, 0, 2.0]), "T_mult": st.sampled_from([1, 2, 3, 0]),
+                                    "eta_min": st.sampled_from([0.0, 1e-3, "0"])},
+    "CyclicLR": {"base_lr": st.sampled_from([0.001, [0.001, 0.002]]), "max_lr": st.sampled_from([0.1, [0.2, 0.05]]),
+                 "step_size_up": st.integers(1, 10), "step_size_down": st.sampled_from([None, 1, 4, 7]),
+                 "mode": st.sampled_from(["triangular", "triangular2", "exp_range", "other"]),
+                 "gamma": st.sampled_from([1.0, 0.9]), "cycle_momentum": st.booleans(),
+                 "base_momentum": st.sampled_from([0.8, 0.85]), "max_momentum": st.sampled_from([0.9, [0.95, 0.9]])},
+    "OneCycleLR": {"max_lr": st.sampled_from([0.1, 1.0, [0.5, 0.2], [0.1]]),
+                   "total_steps": st.sampled_from([40, 45, 100, 0, 39]),
+                   "pct_start": st.sampled_from([0.3, 0.25, 0.5, 0.0, 1.0, 1, 1.5]),
+                   "anneal_strategy": st.sampled_from(["cos", "linear", "exp"]), "cycle_momentum": st.booleans(),
+                   "div_factor": st.sampled_from([25.0, 10.0]), "final_div_factor": st.sampled_from([1e4, 100.0]),
+                   "three_phase": st.booleans()},
+}
+# the arguments without a default, given when the draw leaves them out
+_SCHEDULER_REQUIRED = {"StepLR": {"step_size": 3}, "ExponentialLR": {"gamma": 0.9},
+                       "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1}, "OneCycleLR": {"max_lr": 0.5, "total_steps": 40},
+                       "CosineAnnealingLR": {"T_max": 7}, "CosineAnnealingWarmRestarts": {"T_0": 7}}
+
+
+def scheduler_arguments(name):
+    """Keyword arguments for lr scheduler ``name`` (after the optimizer): a random subset, required ones
+    always present."""
+    required = _SCHEDULER_REQUIRED.get(name, {})
+    return st.fixed_dictionaries({}, optional=SCHEDULER_ARGUMENTS[name]).map(lambda drawn: {**required, **drawn})
+
+
+def plateau_arguments():
+    """Keyword arguments for ReduceLROnPlateau (all valid)."""
+    return st.fixed_dictionaries({
+        "mode": st.sampled_from(["min", "max"]), "factor": st.sampled_from([0.1, 0.5]),
+        "patience": st.integers(0, 4), "threshold": st.sampled_from([1e-4, 0.1]),
+        "threshold_mode": st.sampled_from(["rel", "abs"]), "cooldown": st.integers(0, 3),
+        "min_lr": st.sampled_from([0, 0.01, [0.0, 0.02]])})
+
+
+def plateau_metrics(steps):
+    """A metric per epoch, with plateaus, improvements and relapses."""
+    return st.lists(st.sampled_from([1.0, 0.9, 0.95, 1.1, 0.5, 0.55]), min_size=steps, max_size=steps)
+
+
+# ---------------------------------------------------------------------------------------- nn.utils.prune
+@st.composite
+def prune_steps(draw, max_steps=3):
+    """Deterministic pruning calls for a Conv2d(2, 4, 3): (function name, tensor name, keyword arguments);
+    amounts are counts or fractions (counts of entries for weight, of channels for ln_structured; some too
+    large), dims and norms any (some out of range or refused by torch)."""
+    steps = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        kind = draw(st.sampled_from(["l1_unstructured", "l1_unstructured", "ln_structured", "identity",
+                                     "custom_from_mask"]))
+        amount = draw(st.one_of(st.integers(0, 8), st.sampled_from([0.0, 0.2, 0.5, 0.75, 1.0])))
+        if kind == "l1_unstructured":
+            name = draw(st.sampled_from(["weight", "bias"]))
+            steps.append((kind, name, {"amount": amount % 5 if name == "bias" and isinstance(amount, int) else amount}))
+        elif kind == "ln_structured":
+            norm = draw(st.sampled_from([1, 2, 3, float("inf"), float("-inf"), "fro"]))
+            dim = draw(st.sampled_from([0, 1, -1, 2, 3, -4, 4]))
+            steps.append((kind, "weight", {"amount": amount if isinstance(amount, float) else amount % 4,
+                                           "n": norm, "dim": dim}))
+        elif kind == "identity":
+            steps.append((kind, "weight", {}))
+        else:
+            steps.append((kind, "weight", {"mask_seed": draw(st.integers(0, 100))}))
+    return steps

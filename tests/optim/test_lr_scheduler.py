@@ -10,7 +10,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import one_in
+from tests.strategies import (SCHEDULER_ARGUMENTS, one_in, plateau_arguments, plateau_metrics,
+                              scheduler_arguments)
 from tests.torch_compare import assert_matches_torch, assert_same_error, torch_accepts
 
 STEPS = 40
@@ -63,60 +64,19 @@ def _run(name, kwargs, optimizer="SGD", metrics=None, epochs=None):
     return call
 
 
-_FACTOR = st.sampled_from([0.1, 0.5, 1.0 / 3, 0.9, 1.0, 0.0, 1.5])
-SCHEDULES = {
-    "StepLR": {"step_size": st.integers(1, 7), "gamma": st.sampled_from([0.1, 0.5, 0.95])},
-    "MultiStepLR": {"milestones": st.lists(st.integers(0, 45), max_size=5), "gamma": st.sampled_from([0.1, 0.7])},
-    "ExponentialLR": {"gamma": st.sampled_from([0.9, 0.99, 1.01])},
-    "ConstantLR": {"factor": _FACTOR, "total_iters": st.integers(0, 45)},
-    "LinearLR": {"start_factor": _FACTOR, "end_factor": _FACTOR, "total_iters": st.integers(1, 45)},
-    "PolynomialLR": {"total_iters": st.integers(1, 45), "power": st.sampled_from([0.5, 1.0, 2.0, 3.3])},
-    "CosineAnnealingLR": {"T_max": st.integers(1, 30), "eta_min": st.sampled_from([0.0, 1e-3, 0.02])},
-    "CosineAnnealingWarmRestarts": {"T_0": st.sampled_from([1, 3, 10, 0, 2.0]), "T_mult": st.sampled_from([1, 2, 3, 0]),
-                                    "eta_min": st.sampled_from([0.0, 1e-3, "0"])},
-    "CyclicLR": {"base_lr": st.sampled_from([0.001, [0.001, 0.002]]), "max_lr": st.sampled_from([0.1, [0.2, 0.05]]),
-                 "step_size_up": st.integers(1, 10), "step_size_down": st.sampled_from([None, 1, 4, 7]),
-                 "mode": st.sampled_from(["triangular", "triangular2", "exp_range", "other"]),
-                 "gamma": st.sampled_from([1.0, 0.9]), "cycle_momentum": st.booleans(),
-                 "base_momentum": st.sampled_from([0.8, 0.85]), "max_momentum": st.sampled_from([0.9, [0.95, 0.9]])},
-    "OneCycleLR": {"max_lr": st.sampled_from([0.1, 1.0, [0.5, 0.2], [0.1]]),
-                   "total_steps": st.sampled_from([40, 45, 100, 0, 39]),
-                   "pct_start": st.sampled_from([0.3, 0.25, 0.5, 0.0, 1.0, 1, 1.5]),
-                   "anneal_strategy": st.sampled_from(["cos", "linear", "exp"]), "cycle_momentum": st.booleans(),
-                   "div_factor": st.sampled_from([25.0, 10.0]), "final_div_factor": st.sampled_from([1e4, 100.0]),
-                   "three_phase": st.booleans()},
-}
-
-
-@pytest.mark.parametrize("name", sorted(SCHEDULES))
+@pytest.mark.parametrize("name", sorted(SCHEDULER_ARGUMENTS))
 @given(data=st.data(), optimizer=st.sampled_from(["SGD", "Adam", "RMSprop", "Adagrad"]))
 def test_schedules_follow_torch(name, data, optimizer):
     """Random arguments (some invalid: then the same exception type): 40 steps of lrs and momenta, then the
     state_dict, equal to torch's."""
-    kwargs = data.draw(st.fixed_dictionaries({}, optional=SCHEDULES[name]), label="arguments")
-    if name in ("StepLR", "ExponentialLR", "CyclicLR", "OneCycleLR"):  # required arguments
-        kwargs.setdefault({"StepLR": "step_size", "ExponentialLR": "gamma", "CyclicLR": "base_lr",
-                           "OneCycleLR": "max_lr"}[name], {"StepLR": 3, "ExponentialLR": 0.9, "CyclicLR": 0.01,
-                                                           "OneCycleLR": 0.5}[name])
-    if name == "CyclicLR":
-        kwargs.setdefault("max_lr", 0.1)
-    if name == "OneCycleLR":
-        kwargs.setdefault("total_steps", STEPS)
-    if name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
-        kwargs.setdefault("T_max" if name == "CosineAnnealingLR" else "T_0", 7)
+    kwargs = data.draw(scheduler_arguments(name), label="arguments")
     call = _run(name, kwargs, optimizer)
     assume(data.draw(one_in(4), label="may be invalid") or torch_accepts(call))
     assert_matches_torch(call, [], rtol=EXACT, check_grad=False, expect_errors=True)
 
 
-@given(patience=st.integers(0, 4), cooldown=st.integers(0, 3), mode=st.sampled_from(["min", "max"]),
-       threshold_mode=st.sampled_from(["rel", "abs"]), threshold=st.sampled_from([1e-4, 0.1]),
-       factor=st.sampled_from([0.1, 0.5]), min_lr=st.sampled_from([0, 0.01, [0.0, 0.02]]),
-       metrics=st.lists(st.sampled_from([1.0, 0.9, 0.95, 1.1, 0.5, 0.55]), min_size=STEPS, max_size=STEPS))
-def test_reduce_lr_on_plateau_follows_torch(patience, cooldown, mode, threshold_mode, threshold, factor, min_lr,
-                                            metrics):
-    kwargs = {"mode": mode, "factor": factor, "patience": patience, "threshold": threshold,
-              "threshold_mode": threshold_mode, "cooldown": cooldown, "min_lr": min_lr}
+@given(kwargs=plateau_arguments(), metrics=plateau_metrics(STEPS))
+def test_reduce_lr_on_plateau_follows_torch(kwargs, metrics):
     assert_matches_torch(_run("ReduceLROnPlateau", kwargs, metrics=metrics), [], rtol=EXACT, check_grad=False)
 
 

@@ -7,40 +7,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import one_in
+from tests.strategies import OPTIMIZER_OPTIONS, one_in, optimizer_options
 from tests.torch_compare import assert_matches_torch, assert_same_error, random_array, torch_accepts
 
-# every option of every optimiser, drawn at random; values outside torch's ranges are drawn too, and then
-# npconv must raise what torch raises (the exact texts are checked one by one below)
-_FLAGS = {"maximize": st.booleans(), "foreach": st.sampled_from([None, False, True]),
-          "differentiable": st.sampled_from([False, False, False, True])}
-_CAPTURABLE = {"capturable": st.sampled_from([False, False, False, True])}
-_FUSED = {"fused": st.sampled_from([None, False, False, True])}
-_LR = st.sampled_from([1e-3, 0.01, 0.1, 0.5, -0.1])
-_EPS = st.sampled_from([1e-8, 1e-6, 1e-3, 0.0, -1e-8])
-_DECAY = st.sampled_from([0, 0.01, 0.1, -0.1])
-_BETAS = st.sampled_from([(0.9, 0.999), (0.8, 0.99), (0.3, 0.6), (0.0, 0.5), (1.0, 0.9), (0.9, 1.0), (0, 0.9)])
-OPTIONS = {
-    "SGD": {"lr": _LR, "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "dampening": st.sampled_from([0, 0.1, 0.6]),
-            "weight_decay": _DECAY, "nesterov": st.booleans(), **_FLAGS, **_FUSED},
-    "Adam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
-             "decoupled_weight_decay": st.booleans(), **_FLAGS, **_CAPTURABLE, **_FUSED},
-    "AdamW": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, "amsgrad": st.booleans(),
-              **_FLAGS, **_CAPTURABLE, **_FUSED},
-    "Adadelta": {"lr": st.sampled_from([1.0, 0.5, -1.0]), "rho": st.sampled_from([0.9, 0.5, 0.0, 1.0, 1.1]),
-                 "eps": _EPS, "weight_decay": _DECAY, **_FLAGS, **_CAPTURABLE},
-    "Adagrad": {"lr": _LR, "lr_decay": st.sampled_from([0, 0.1, -0.1]), "weight_decay": _DECAY,
-                "initial_accumulator_value": st.sampled_from([0, 0.1, -0.1]), "eps": _EPS, **_FLAGS, **_FUSED},
-    "RMSprop": {"lr": _LR, "alpha": st.sampled_from([0.99, 0.9, 0.3, -0.1]), "eps": _EPS, "weight_decay": _DECAY,
-                "momentum": st.sampled_from([0, 0.5, 0.9, -0.1]), "centered": st.booleans(), **_FLAGS,
-                **_CAPTURABLE},
-    "NAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
-              "momentum_decay": st.sampled_from([4e-3, 0.1, 0.0, -0.1]), "decoupled_weight_decay": st.booleans(),
-              **_FLAGS, **_CAPTURABLE},
-    "RAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
-              "decoupled_weight_decay": st.booleans(), **_FLAGS, **_CAPTURABLE},
-    "Adamax": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, **_FLAGS, **_CAPTURABLE},
-}
 STEPS = 7
 
 
@@ -68,11 +37,12 @@ def _arrays(dtype, seed):
             random_array((STEPS, 3, 4), dtype, seed + 2), random_array((STEPS, 4), dtype, seed + 3)]
 
 
-@pytest.mark.parametrize("name", sorted(OPTIONS))
+@pytest.mark.parametrize("name", sorted(OPTIMIZER_OPTIONS))
 @given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 1000))
 def test_optimizer_steps_match_torch(name, data, dtype, seed):
-    """Random options (some invalid): parameters and state after each step equal torch's."""
-    kwargs = data.draw(st.fixed_dictionaries({}, optional=OPTIONS[name]), label="options")
+    """Random options (some invalid, some refused on a CPU): parameters and state after each step equal
+    torch's, or both libraries raise the same exception type."""
+    kwargs = data.draw(optimizer_options(name), label="options")
     call, arrays = _trajectory(name, kwargs), _arrays(dtype, seed)
     assume(data.draw(one_in(4), label="may be invalid") or torch_accepts(call, arrays))
     assert_matches_torch(call, arrays, check_grad=False, expect_errors=True)
@@ -221,8 +191,8 @@ _REFUSED = [{"capturable": True}, {"differentiable": True}, {"foreach": True, "c
             {"foreach": True, "differentiable": True}, {"foreach": True, "capturable": True, "differentiable": True}]
 
 
-@pytest.mark.parametrize("name,flags", [(name, flags) for name in sorted(OPTIONS) for flags in _REFUSED
-                                        if set(flags) <= set(OPTIONS[name])])
+@pytest.mark.parametrize("name,flags", [(name, flags) for name in sorted(OPTIMIZER_OPTIONS) for flags in _REFUSED
+                                        if set(flags) <= set(OPTIMIZER_OPTIONS[name])])
 def test_options_refused_at_step_like_torch(name, flags):
     """capturable / differentiable on a CPU: the same refusal as torch at the first step, with its text."""
     def call(m, w):
