@@ -231,3 +231,12 @@ def test_names_like_torch():
               if getattr(obj, "__module__", None) == "torch.nn.utils.prune" and not name.startswith("_")]
     assert len(theirs) > 15
     assert [name for name in theirs if not hasattr(npconv.nn.utils.prune, name)] == []
+
+
+@pytest.mark.parametrize("second", [("ln_structured", "weight", {"amount": 0.5, "n": 2, "dim": 0}),
+                                    ("ln_structured", "weight", {"amount": 0, "n": 1, "dim": 1}),
+                                    ("l1_unstructured", "weight", {"amount": 0.5})])
+def test_pruning_after_everything_is_pruned_like_torch(second):
+    """A second method finds nothing left to prune (an empty region of the tensor), as in torch."""
+    steps = [("l1_unstructured", "weight", {"amount": 1.0}), second]
+    assert_matches_torch(_pruned([_call_of(step) for step in steps]), _arrays(np.float32, 0), check_grad=False)

@@ -318,7 +318,8 @@ def _channel_norms(t, n, dim):
     others = [d for d in range(t.ndim) if d != dim % t.ndim]
     if n == "fro" and len(others) > 2:  # torch.norm's Frobenius norm is a matrix norm: at most two dims
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, others))}")
-    flat = np.moveaxis(t, dim, 0).reshape(t.shape[dim], -1).astype(np.float64)
+    per_channel = int(np.prod([t.shape[d] for d in others]))  # explicit: there may be no channel left
+    flat = np.moveaxis(t, dim, 0).reshape(t.shape[dim], per_channel).astype(np.float64)
     magnitude = np.abs(flat)
     if n == "fro" or n == 2:
         return np.sqrt(np.sum(magnitude * magnitude, axis=1))
