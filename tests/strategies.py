@@ -454,6 +454,10 @@ OPTIMIZER_OPTIONS = {
     "RAdam": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY,
               "decoupled_weight_decay": st.booleans(), **_OPTIMIZER_FLAGS, **_CAPTURABLE},
     "Adamax": {"lr": _LR, "betas": _BETAS, "eps": _EPS, "weight_decay": _DECAY, **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+    "Rprop": {"lr": _LR, "etas": st.sampled_from([(0.5, 1.2), (0.3, 2.0), (1.0, 1.2), (0.5, 0.9)]),
+              "step_sizes": st.sampled_from([(1e-6, 50), (1e-3, 0.05), (0.0, 1.0)]), **_OPTIMIZER_FLAGS, **_CAPTURABLE},
+    "ASGD": {"lr": _LR, "lambd": st.sampled_from([1e-4, 0.1, 0.0]), "alpha": st.sampled_from([0.75, 0.5, 1.0]),
+             "t0": st.sampled_from([1e6, 0.0, 2.0, 3.5]), "weight_decay": _DECAY, **_OPTIMIZER_FLAGS, **_CAPTURABLE},
 }
 
 

@@ -61,6 +61,8 @@ CONFIGS = [
     ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("RAdam", {"betas": (0.5, 0.6)}),
     ("Adamax", {"weight_decay": 0.1, "maximize": True}),
+    ("Rprop", {"etas": (0.4, 1.5), "step_sizes": (1e-4, 0.2)}),
+    ("ASGD", {"t0": 3.0, "lambd": 0.01, "weight_decay": 0.1}),
 ]
 
 
@@ -283,3 +285,57 @@ def test_linear_tanh_linear_modules_follow_torch():
         nopt.step()
     for (name, n), t in zip(model.named_parameters(), reference.parameters()):
         np.testing.assert_allclose(n.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def _lbfgs_run(options, steps=3, squash=False):
+    """A call for assert_matches_torch: fit a small least-squares problem (through tanh if ``squash``) with
+    LBFGS(**options), ``steps`` calls of step(closure); every loss the closure saw, the returned losses, the
+    parameters and the counters. (A fixed unit step on the tanh problem oscillates, and any rounding
+    difference grows there: that case is not compared.)"""
+    def call(m, w, x, y):
+        w = m.nn.Parameter(w.clone())
+        opt = m.optim.LBFGS([w], **options)
+        seen = []
+
+        def closure():
+            opt.zero_grad()
+            loss = (((m.tanh(x @ w) if squash else x @ w) - y) ** 2).mean()
+            loss.backward()
+            seen.append(loss.detach())
+            return loss
+        returned = [opt.step(closure).detach() for _ in range(steps)]
+        state = opt.state[w]
+        return seen, returned, w.detach(), state["func_evals"], state["n_iter"]
+    return call
+
+
+@pytest.mark.parametrize("options,squash", [
+    ({}, False), ({"lr": 0.5, "max_iter": 5, "history_size": 3}, False), ({"line_search_fn": "strong_wolfe"}, False),
+    ({"line_search_fn": "strong_wolfe"}, True),
+    ({"line_search_fn": "strong_wolfe", "max_iter": 7, "history_size": 2}, True),
+    ({"tolerance_grad": 1e-2}, False), ({"tolerance_change": 1e-3, "max_eval": 9}, False)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lbfgs_follows_torch(options, squash, dtype):
+    """Every closure evaluation (count and loss), the parameters and the counters after three steps."""
+    arrays = [random_array((4, 2), dtype, 1), random_array((16, 4), dtype, 2), random_array((16, 2), dtype, 3) * 0.5]
+    assert_matches_torch(_lbfgs_run(options, squash=squash), arrays, check_grad=False,
+                         rtol={np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-3})
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, p: m.optim.LBFGS([p], lr=-1),
+    lambda m, p: m.optim.LBFGS([{"params": [p]}, {"params": [m.nn.Parameter(m.ones(1))]}]),
+    lambda m, p: m.optim.LBFGS([p], line_search_fn="armijo").step(lambda: (p * p).sum().backward() or (p * p).sum()),
+])
+def test_lbfgs_errors_like_torch(call):
+    mine, theirs = assert_same_error(call, [np.ones(2, np.float32)], requires_grad=True)
+    assert str(mine) == str(theirs)
+
+
+def test_lbfgs_layout_like_torch():
+    def layout(m):
+        p = m.nn.Parameter(m.ones(3))
+        opt = m.optim.LBFGS([p], lr=0.1)
+        opt.step(lambda: ((p - 2) ** 2).sum().backward() or ((p - 2) ** 2).sum())
+        return repr(opt), opt.state_dict()["param_groups"], list(opt.state_dict()["state"][0])
+    assert layout(npconv) == layout(torch)
