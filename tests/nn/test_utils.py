@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from tests.torch_compare import random_array
+from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
 
 
 def _params(m, seed, dtype):
@@ -52,3 +52,62 @@ def test_nonfinite_norm_error_like_torch():
         p.grad = m.tensor([float("inf"), 1.0])
         with pytest.raises(RuntimeError):
             m.nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_norm_old_name_and_with_norm_like_torch():
+    def call(m):
+        params = _params(m, 3, np.float64)
+        with pytest.warns(FutureWarning, match="clip_grad_norm` is now deprecated"):
+            total = m.nn.utils.clip_grad_norm(params[:1], 0.5)
+        norm = m.nn.utils.get_total_norm([p.grad for p in params[1:]])
+        assert m.nn.utils.clip_grads_with_norm_(params[1:], 1.0, norm) is None
+        return [total, norm] + [p.grad for p in params]
+    assert_matches_torch(call, [], check_grad=False)
+
+
+def _conv_bn(m, transpose, affine, bias):
+    conv = (m.nn.ConvTranspose2d if transpose else m.nn.Conv2d)(3, 4, 3, bias=bias)
+    bn = m.nn.BatchNorm2d(4, affine=affine)
+    return conv, bn
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("affine,bias", [(True, True), (False, False), (True, False)])
+def test_fuse_conv_bn_eval_like_torch(transpose, affine, bias):
+    """The fused layer computes bn(conv(x)), with torch's parameters."""
+    torch.manual_seed(0)
+    theirs = _conv_bn(torch, transpose, affine, bias)
+    for module in theirs:
+        for buffer in module.buffers():
+            if buffer.is_floating_point():
+                buffer.uniform_(0.5, 1.5)
+        module.eval()
+    mine = _conv_bn(npconv, transpose, affine, bias)
+    for ours, reference in zip(mine, theirs):
+        ours.load_state_dict({k: npconv.from_numpy(v.numpy().copy()) for k, v in reference.state_dict().items()})
+        ours.eval()
+
+    def call(m, x):
+        conv, bn = mine if m is npconv else theirs
+        fused = m.nn.utils.fuse_conv_bn_eval(conv, bn, transpose=transpose)
+        return fused(x), bn(conv(x)), fused.weight, fused.bias, type(fused.weight).__name__
+    assert_matches_torch(call, [random_array((2, 3, 6, 6), np.float32, 1)], check_grad=False)
+
+
+def test_fuse_linear_bn_eval_and_errors_like_torch():
+    def call(m, x, w, b):
+        linear, bn = m.nn.Linear(5, 4), m.nn.BatchNorm1d(4)
+        linear.weight, linear.bias = m.nn.Parameter(w.clone()), m.nn.Parameter(b.clone())
+        bn.running_mean.fill_(0.3)
+        bn.running_var.fill_(2.0)
+        linear.eval()
+        bn.eval()
+        fused = m.nn.utils.fuse_linear_bn_eval(linear, bn)
+        return fused(x), bn(linear(x))
+    arrays = [random_array((3, 5), np.float32, 2), random_array((4, 5), np.float32, 3), random_array((4,), np.float32, 4)]
+    mine, theirs = assert_matches_torch(call, arrays, check_grad=False)
+    np.testing.assert_allclose(mine[0].detach().numpy(), mine[1].detach().numpy(), rtol=1e-5, atol=1e-6)
+    for fn in (lambda m: m.nn.utils.fuse_linear_bn_eval(m.nn.Linear(5, 4), m.nn.BatchNorm1d(4)),
+               lambda m: m.nn.utils.fuse_linear_bn_eval(m.nn.Linear(5, 4).eval(), m.nn.BatchNorm1d(3).eval())):
+        ours, reference = assert_same_error(fn)
+        assert str(ours) == str(reference)

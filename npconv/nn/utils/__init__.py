@@ -1,6 +1,8 @@
 """npconv.nn.utils, as torch.nn.utils: gradient clipping, parameters <-> vector; ``prune`` is a submodule
 imported on demand (``import npconv.nn.utils.prune as prune``), as in torch."""
-from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm  # noqa: F401
+from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_,  # noqa: F401
+                        get_total_norm)
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: F401
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 
 
