@@ -11,11 +11,13 @@ elements share statistics:
 so one autograd op (``_Normalize``) serves them all, given how to view the input for the statistics.
 Variance is biased (divide by n) for normalising; running variances store the unbiased one (n - 1).
 """
+import math
 import numbers
 
 import numpy as np
 
 from ...autograd import Function
+from ._arguments import check_argument
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
 
@@ -39,7 +41,7 @@ class _Normalize(Function):
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
         ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
-        return y, mean, var
+        return y.astype(x.dtype, copy=False), mean, var   # a half input with float parameters stays half
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,7 +88,7 @@ class _NormalizeWithGivenStats(Function):
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
         ctx.shapes = (param_shape, None if bias is None else bias.shape)
-        return y
+        return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -101,6 +103,27 @@ class _NormalizeWithGivenStats(Function):
     @staticmethod
     def meta(x, *args):
         return x.shape, x.dtype
+
+
+def _check_dtypes(kernel, input, params, float_input_first):
+    """torch's CPU dtype rules for a normalisation: a float input (half may take float parameters), and
+    parameters of the input's type. ``float_input_first``: batch/instance norm refuse a non-float input
+    before they look at the parameters, group/layer norm after."""
+    kind = input.dtype
+    if float_input_first and not kind.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{kind.scalar_name}\'')
+    params = [p for p in params if p is not None]
+    if params and params[0].dtype != kind:   # "mixed type": allowed only as a half input with float parameters
+        if any(p.dtype.name != "float32" for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if kind.name != "float16":
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    elif not kind.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{kind.scalar_name}\'')
+    else:
+        for p in params[1:]:
+            if p.dtype != kind:
+                raise RuntimeError(f"expected scalar type {kind.scalar_name} but found {p.dtype.scalar_name}")
 
 
 def _channel_param_shape(input):
@@ -120,6 +143,24 @@ def _update_running(running, observed, momentum):
     array[...] = ((1 - momentum) * array + momentum * observed.reshape(array.shape)).astype(array.dtype)
 
 
+def _batch_mean(statistics):
+    """The mean over the batch of per-sample statistics: NaN for an empty batch, as torch, without
+    NumPy's 'mean of empty slice' warning."""
+    with np.errstate(invalid="ignore"):
+        return statistics.sum(axis=0) / statistics.shape[0]
+
+
+def _empty_batch_norm(input, weight, bias):
+    """An empty batch normalises to an empty result, leaving running statistics alone; torch builds it as
+    ``input.clone() * weight[0] + bias[0]`` so that the graph still reaches the parameters."""
+    output = input.clone()
+    if weight is not None:
+        output = output * weight[0]
+    if bias is not None:
+        output = output + bias[0]
+    return output
+
+
 def _verify_batch_size(size):
     count = size[0]
     for s in size[2:]:
@@ -132,6 +173,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                eps=1e-5):
     """Normalise each channel of (N, C, *S) over (N, *S): with batch statistics when ``training`` (and then
     update the running statistics with ``momentum``), else with ``running_mean`` / ``running_var``."""
+    check_argument("batch_norm", "momentum", "float", momentum, position=7)   # F passes it on by position
     if training:
         _verify_batch_size(input.shape)
     if training and eps <= 0.0:
@@ -144,12 +186,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                          ("bias", bias)):
         _check_per_channel(name, tensor, channels)
+    _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     param_shape = _channel_param_shape(input)
+    if input.numel() == 0 and not input.is_meta:
+        return _empty_batch_norm(input, weight, bias)
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
         return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean, running_var, param_shape, eps)
-    stats_shape = (input.shape[0], channels, -1)
+    stats_shape = (input.shape[0], channels, math.prod(input.shape[2:]))
     y, mean, var = _normalize(input, weight, bias, stats_shape, (0, 2), param_shape, eps)
     if mean is not None:
         count = input.numel() // channels
@@ -171,25 +216,29 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     channels = input.shape[1]
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
+    _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     param_shape = _channel_param_shape(input)
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    stats_shape = (input.shape[0], channels, -1)
+    stats_shape = (input.shape[0], channels, math.prod(input.shape[2:]))
     y, mean, var = _normalize(input, weight, bias, stats_shape, (2,), param_shape, eps)
     if mean is not None:
-        count = input.numel() // (input.shape[0] * channels)
-        _update_running(running_mean, mean.mean(axis=0), momentum)
-        _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)
+        count = math.prod(input.shape[2:])
+        _update_running(running_mean, _batch_mean(mean), momentum)
+        _update_running(running_var, _batch_mean(var * (count / (count - 1))), momentum)
     return y
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise (N, C, *S) per sample over groups of C / num_groups channels (and S)."""
+    check_argument("group_norm", "num_groups", "int", num_groups, position=2)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     shape = list(input.shape)
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
     channels = shape[1]
+    if num_groups <= 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     if channels % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {shape} and num_groups={num_groups}")
@@ -197,7 +246,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if tensor is not None and (tensor.dim() != 1 or tensor.numel() != channels):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(tensor.shape)} and input of shape {shape}")
-    y, _, _ = _normalize(input, weight, bias, (shape[0], num_groups, -1), (2,), _channel_param_shape(input), eps)
+    _check_dtypes("GroupNormKernelImpl", input, (weight, bias), float_input_first=False)
+    y, _, _ = _normalize(input, weight, bias, (shape[0], num_groups, channels // num_groups * math.prod(shape[2:])),
+                         (2,), _channel_param_shape(input), eps)
     return y
 
 
@@ -215,6 +266,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if tensor is not None and tuple(tensor.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
+    _check_dtypes("LayerNormKernelImpl", input, (weight, bias), float_input_first=False)
     lead = shape[:len(shape) - k]
     rows = int(np.prod(lead, dtype=np.int64))
     param_shape = (1,) * len(lead) + normalized_shape
