@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 import npconv
 import npconv.nn.functional as F
 from tests.strategies import int_or_tuple, pooling_arguments, pooling_input
-from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error,
+from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error, torch_accepts,
                                   assert_shape_only_matches_torch)
 
 FUNCTIONS = {
@@ -321,3 +321,35 @@ def test_pooling_graph_nodes_are_named_as_torch(dims, call, batched):
     names = [_graph_names(call(lib.nn.functional, dims, lib.ones(shape, requires_grad=True).mul(2)).grad_fn)
              for lib in (npconv, torch)]
     assert names[0] == names[1]
+
+
+DTYPE_CASES = [("avg", 1), ("avg", 2), ("avg", 3), ("max", 1), ("max", 2), ("max", 3), ("aavg", 1), ("aavg", 2),
+               ("aavg", 3), ("amax", 1), ("amax", 2), ("amax", 3), ("lp", 1), ("lp", 2)]
+
+
+@pytest.mark.parametrize("kind,dims", DTYPE_CASES)
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_, np.float16])
+@pytest.mark.parametrize("size", [2, 1])
+def test_dtype_support_as_torch(kind, dims, dtype, size):
+    """torch's kernels take some dtypes only (integer averages: int64, rounded toward zero; max_pool1d without
+    indices, adaptive pools and unpooling: floats; bool max pooling refused); an output size of 1 in adaptive
+    average pooling is a mean (whose own dtype error then applies)."""
+    x = (np.arange(5 ** dims).reshape((1, 1) + (5,) * dims) * 7 % 11).astype(dtype)
+    def call(m, t):
+        fn = pair(kind, dims)[0 if m is npconv else 1]
+        return fn(t, 2, size) if kind == "lp" else fn(t, size)
+    if torch_accepts(call, [x]):
+        assert_matches_torch(call, [x])
+    else:
+        assert_same_error(call, [x], same_message=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_unpool_refuses_integer_inputs(dtype):
+    x, indices = np.ones((1, 1, 2, 2), dtype=dtype), np.zeros((1, 1, 2, 2), dtype=np.int64)
+    assert_same_error(lambda m, t, i: m.nn.functional.max_unpool2d(t, i, 2), [x, indices], same_message=True)
+
+
+def test_integer_average_rounds_toward_zero():
+    x = npconv.tensor([[[-3, 0, 5, 2]]])
+    assert F.avg_pool1d(x, 2).tolist() == [[[-1, 3]]]  # -3/2 -> -1, 7/2 -> 3

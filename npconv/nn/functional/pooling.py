@@ -73,9 +73,20 @@ def _check_window(kernel_size, stride, padding, dilation):
             raise RuntimeError("stride should not be zero")
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
-        if p > _shapes.dilated_extent(k, d) // 2:
+        if p > int(_shapes.dilated_extent(k, d) / 2):  # C++ division: toward zero for a negative kernel
             raise RuntimeError("pad should be at most half of effective kernel size, but got "
                                f"pad={p}, kernel_size={k} and dilation={d}")
+
+
+_FLOATS = ("float16", "float32", "float64")
+_INTS = ("int64", "int32", "int16", "int8", "uint8")
+
+
+def _check_dtype(input, kernel, allowed=_FLOATS):
+    """torch's CPU kernels are compiled for some dtypes only; the others raise its NotImplementedError
+    (after the shape checks, when the kernel runs). ``kernel`` is the name torch's message gives."""
+    if input.dtype.name not in allowed:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
 def _describe(sizes):
@@ -176,8 +187,11 @@ class _AvgPool(Function):
     def forward(ctx, x, n, kernel_size, stride, padding, out_size, ceil_mode, count_include_pad,
                 divisor_override):
         ctx.args = (n, x.shape[-n:], kernel_size, stride, padding, count_include_pad, divisor_override)
-        y = kernels.avg_pool_forward(_batched(x, n), kernel_size, stride, padding, out_size, ceil_mode,
-                                     count_include_pad, divisor_override)
+        integral = x.dtype.kind in "iu"
+        y = kernels.avg_pool_forward(_batched(x.astype(np.float64) if integral else x, n), kernel_size, stride,
+                                     padding, out_size, ceil_mode, count_include_pad, divisor_override)
+        if integral:  # torch divides integer sums by integer divisors: the quotient rounds toward zero
+            y = np.trunc(y).astype(x.dtype)
         return _unbatched_like(y, x, n)
 
     @staticmethod
@@ -379,6 +393,9 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     else:
         _check_rank(input, n, op)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
+    if n == 1 and not return_indices:
+        _check_dtype(input, "max_pool1d_impl")
+    _check_dtype(input, f"max_pool{max(n, 2)}d", _FLOATS + _INTS)
     return _pool(_MAX_POOL, input, n, (k, s, p, d, out), (1, 1, 0, 1, 1), return_indices=return_indices)
 
 
@@ -446,6 +463,10 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     if n == 3:
         _check_avg_pool3d_input(input, k, s, p)
     out = _output_size(input, n, k, s, p, ones, ceil_mode)
+    # integer averages: int64 only, rounded toward zero
+    if n == 3:
+        _check_dtype(input, "avg_pool3d_out_frame", ("float32", "float64", "int64"))
+    _check_dtype(input, "avg_pool2d", _FLOATS + ("int64",))
     return _pool(_AVG_POOL, input, n, (k, s, p, out), (1, 1, 0, 1),
                  (bool(ceil_mode), bool(count_include_pad), divisor_override))
 
@@ -529,6 +550,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
+    _check_dtype(input, "adaptive_max_pool3d_cpu" if n == 3 else "adaptive_max_pool2d")
     return _pool(_ADAPTIVE_MAX_POOL, input, n, (out,), (1,), return_indices=return_indices)
 
 
@@ -566,16 +588,21 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
 def _adaptive_avg(n, input, output_size):
     op = f"adaptive_avg_pool{n}d"
     out = _adaptive_size(input, n, output_size, op)
+    if n == 1 and input.dim() not in (2, 3):
+        _adaptive_checks(input, n, out, op, False)
+    if all(o == 1 for o in out):
+        # torch takes the mean before any other check (its graph shows MeanBackward1; an empty window
+        # gives nan, an integer input mean()'s error)
+        lifted = input.unsqueeze(-2) if n == 1 else input
+        pooled = lifted.mean(tuple(range(-max(n, 2), 0)), keepdim=True)
+        return pooled.squeeze(-2) if n == 1 else pooled
     if n == 1:
         _adaptive_checks(input, n, out, op, False)
     else:
         if input.dim() < n + 1:
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)
-    if all(o == 1 for o in out) and input.numel():  # torch takes the mean (its graph shows MeanBackward1)
-        lifted = input.unsqueeze(-2) if n == 1 else input
-        pooled = lifted.mean(tuple(range(-max(n, 2), 0)), keepdim=True)
-        return pooled.squeeze(-2) if n == 1 else pooled
+    _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d")
     return _pool(_ADAPTIVE_AVG_POOL, input, n, (out,), (1,))
 
 
@@ -616,6 +643,8 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
                            ceil_mode, False)
         return pooled if norm_type > 0 else _neg(pooled)
+    if not input.dtype.is_floating_point:
+        return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
     op = f"avg_pool{max(n, 2)}d"
     if n == 1 and input.dim() not in (2, 3):
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
@@ -628,6 +657,16 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         _check_avg_pool3d_input(input, k, s, (0, 0, 0))
     out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
     return _LpPool.apply(input, n, float(norm_type), k, s, out, bool(ceil_mode))
+
+
+def _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's composition for integer and bool inputs: the power keeps an int power integral (bool becomes
+    int64), the window mean is then an integer one (int64 only, rounded toward zero)."""
+    powered = input.pow(norm_type)
+    average = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    pooled = average(powered, kernel_size, stride, 0, ceil_mode)
+    window = math.prod(_tuple(kernel_size, n, "kernel_size", f"avg_pool{max(n, 2)}d"))
+    return (pooled.sign() * pooled.abs().relu()).mul(window).pow(1.0 / norm_type)
 
 
 class _Abs(Function):
@@ -741,6 +780,7 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     # no index values in shape-only mode; torch reads none when the output is empty
     if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
+    _check_dtype(input, f"max_unpool{max(n, 2)}d")
     return _MaxUnpool.apply(input, indices, n, out)
 
 
