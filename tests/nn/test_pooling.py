@@ -353,3 +353,28 @@ def test_unpool_refuses_integer_inputs(dtype):
 def test_integer_average_rounds_toward_zero():
     x = npconv.tensor([[[-3, 0, 5, 2]]])
     assert F.avg_pool1d(x, 2).tolist() == [[[-1, 3]]]  # -3/2 -> -1, 7/2 -> 3
+
+
+RANK_SHAPES = [(4,), (3, 4), (2, 3, 4), (1, 2, 3, 4), (1, 1, 2, 3, 4), (1, 1, 1, 2, 3, 4), (1, 0, 4), (0, 1, 4),
+               (1, 1, 0), (0, 1, 4, 4), (1, 1, 0, 4), (1, 0, 4, 4, 4), (0, 1, 4, 4, 4), (1, 1, 4, 0, 4)]
+
+
+@pytest.mark.parametrize("kind,dims,indices", [("avg", 1, False), ("avg", 2, False), ("avg", 3, False),
+                                               ("max", 1, False), ("max", 1, True), ("max", 2, False),
+                                               ("max", 3, True), ("lp", 2, False), ("aavg", 2, False),
+                                               ("aavg", 1, False), ("amax", 2, False)])
+@pytest.mark.parametrize("shape", RANK_SHAPES, ids=str)
+@pytest.mark.parametrize("size", [1, 2])
+def test_ranks_and_empty_dimensions_as_torch(kind, dims, indices, shape, size):
+    """Wrong ranks and zero-length dimensions: torch's exception and words (each op has its own), or the
+    same (possibly empty) result; adaptive average pooling to size 1 is a mean and takes any rank >= its own."""
+    def call(m, t):
+        fn = pair(kind, dims)[0 if m is npconv else 1]
+        if kind == "lp":
+            return fn(t, 2, size)
+        return fn(t, size, return_indices=True)[0] if indices else fn(t, size)
+    x = np.ones(shape)
+    if torch_accepts(call, [x]):
+        assert_matches_torch(call, [x])
+    else:
+        assert_same_error(call, [x], same_message=True)

@@ -17,7 +17,7 @@ import numpy as np
 from ... import _shapes
 from ...autograd import Function
 from ...kernels import pooling as kernels
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _normalize_dim
 from ._arguments import check_argument, check_arguments, native
 
 __all__ = [
@@ -54,16 +54,37 @@ def _tuple(value, n, what, op, omitted_ok=False):
 
 
 def _check_rank(x, n, op):
-    if x.dim() not in (n + 1, n + 2):
+    """torch's rank and empty-dimension checks of the 2-d and 3-d ops (avg_pool2d reads dim -3 first and
+    words a wrong rank as an empty dimension)."""
+    if op == "avg_pool2d":
+        _normalize_dim(-3, x.dim())
+    elif x.dim() not in (n + 1, n + 2):
         raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
-    if n == 3 and any(s == 0 for s in x.shape[-3:]):
+    non_batch = x.shape[1:] if x.dim() == n + 2 else x.shape
+    if n == 3 and 0 in non_batch:  # torch's message names dimension 0 whichever is empty
         prefix = "max_pool3d_with_indices_out_cpu_template()" if op == "max_pool3d" else f"{op}()"
-        first = [s == 0 for s in x.shape[-3:]].index(True)
         raise RuntimeError(f"{prefix}: Expected input's non-batch dimensions to have positive length, but input has "
-                           f"a shape of {list(x.shape)} and non-batch dimension {first} has length zero!")
-    if any(s == 0 for s in x.shape[-n - 1:]):
-        raise RuntimeError(f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim batch size for "
-                           f"input, but got:{list(x.shape)}")
+                           f"a shape of {list(x.shape)} and non-batch dimension 0 has length zero!")
+    if x.dim() not in (n + 1, n + 2) or 0 in non_batch:
+        _refuse_empty(x.shape, n)
+
+
+def _refuse_empty(shape, n):
+    raise RuntimeError(f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim batch size for "
+                       f"input, but got:{list(shape)}")
+
+
+def _check_max_pool1d_input(input, return_indices):
+    """Without indices max_pool1d is its own kernel; with indices torch runs max_pool2d on a height-1 image."""
+    empty = 0 in input.shape[-2:]
+    if return_indices and input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                           "argument #1 'self' (while checking arguments for max_pool1d)")
+    if return_indices and empty:
+        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
+    if input.dim() not in (2, 3) or empty:
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(input.shape)}")
 
 
 def _check_window(kernel_size, stride, padding, dilation):
@@ -157,6 +178,17 @@ def _unbatched_like(y, x, n):
 # ----------------------------------------------------------------------------------------------
 # Autograd ops
 
+def _max_pool_grad(grad, n, indices, spatial):
+    """Each output gradient added at its argmax; an empty batch scatters nothing (the kernel cannot reshape
+    an empty array)."""
+    batched = _batched(grad, n)
+    if batched.size == 0:
+        gx = np.zeros(batched.shape[:2] + tuple(spatial), grad.dtype)
+    else:
+        gx = kernels.max_pool_backward(batched, indices, spatial)
+    return _unbatched_like(gx, grad, n)
+
+
 class _MaxPool(Function):
     backward_name = "MaxPoolWithIndicesBackward0"
 
@@ -174,8 +206,7 @@ class _MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        gx = kernels.max_pool_backward(_batched(grad, ctx.n), ctx.indices, ctx.spatial)
-        return (_unbatched_like(gx, grad, ctx.n),) + (None,) * 7
+        return (_max_pool_grad(grad, ctx.n, ctx.indices, ctx.spatial),) + (None,) * 7
 
     @staticmethod
     def meta(x, n, kernel_size, stride, padding, dilation, out_size, return_indices):
@@ -237,8 +268,7 @@ class _AdaptiveMaxPool(Function):
     @staticmethod
     def backward(ctx, grad):
         n, spatial = ctx.args
-        gx = kernels.max_pool_backward(_batched(grad, n), ctx.indices, spatial)
-        return _unbatched_like(gx, grad, n), None, None, None
+        return _max_pool_grad(grad, n, ctx.indices, spatial), None, None, None
 
     @staticmethod
     def meta(x, n, out_size, return_indices):
@@ -380,17 +410,15 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
                     dict(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
                          ceil_mode=ceil_mode), 6)
     op = f"max_pool{n}d" if n > 1 else "max_pool2d"
-    if n == 1 and input.dim() in (2, 3) and not return_indices:
+    if n == 1:
+        _check_max_pool1d_input(input, return_indices)
+    if n == 1 and not return_indices:
         _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op)
     d = _tuple(dilation, n, "dilation", op)
-    if n == 1:
-        if input.dim() not in (2, 3) or input.shape[-1] == 0 or input.shape[-2] == 0:
-            raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
-                               f"batch size for input, but got:{list(input.shape)}")
-    else:
+    if n > 1:
         _check_rank(input, n, op)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
     if n == 1 and not return_indices:
@@ -457,6 +485,8 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")
     if n > 1:
         _check_rank(input, n, op)
+    elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
+        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     ones = (1,) * n
@@ -596,10 +626,10 @@ def _adaptive_avg(n, input, output_size):
         lifted = input.unsqueeze(-2) if n == 1 else input
         pooled = lifted.mean(tuple(range(-max(n, 2), 0)), keepdim=True)
         return pooled.squeeze(-2) if n == 1 else pooled
-    if n == 1:
-        _adaptive_checks(input, n, out, op, False)
+    if n == 1:  # torch pools a height-1 image: the 2-d op's words and shapes
+        _adaptive_checks_nonempty(input.unsqueeze(-2), 2, (1,) + tuple(out), "adaptive_avg_pool2d")
     else:
-        if input.dim() < n + 1:
+        if input.dim() not in (n + 1, n + 2):
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)
     _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d")
