@@ -1,4 +1,7 @@
-"""Datasets, as ``torch.utils.data``: ``Dataset`` (the protocol), ``TensorDataset``, ``Subset``, ``random_split``."""
+"""Datasets, as ``torch.utils.data``: ``Dataset`` and ``IterableDataset`` (the protocols), ``TensorDataset``,
+``Subset``, ``ConcatDataset``, ``ChainDataset``, ``StackDataset`` and ``random_split``."""
+import bisect
+import collections.abc
 import itertools
 import math
 import warnings
@@ -7,17 +10,29 @@ import numpy as np
 
 import npconv
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+           "StackDataset", "random_split"]
 
 
 class Dataset:
-    """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__()``."""
+    """A map-style dataset: subclasses define ``__getitem__(index)`` and usually ``__len__()`` (no default,
+    as in torch); optionally ``__getitems__(indices)`` returning a list of samples. ``a + b`` concatenates."""
 
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset, collections.abc.Iterable):
+    """A stream of samples: subclasses define ``__iter__``. In DataLoader worker processes each worker
+    iterates its own copy (``get_worker_info()`` tells it which share to yield). ``a + b`` chains."""
+
+    __iter__ = collections.abc.Iterable.__iter__  # abstract: a subclass without it cannot be instantiated
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -61,8 +76,15 @@ class Subset(Dataset):
 
     def __getitem__(self, index):
         if isinstance(index, list):
-            return [self.dataset[self.indices[i]] for i in index]
+            return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices):
+        """The samples at ``indices`` (the dataset's own ``__getitems__`` when it has one)."""
+        inner = getattr(self.dataset, "__getitems__", None)
+        if callable(inner):
+            return inner([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self):
         return len(self.indices)
@@ -78,6 +100,76 @@ class Subset(Dataset):
         return batch
 
 
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets one after the other; ``cumulative_sizes[i]`` is the
+    length of the first ``i + 1`` datasets together."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        if any(isinstance(dataset, IterableDataset) for dataset in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(dataset) for dataset in self.datasets))
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other, chained as they are iterated."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _checked(self):
+        for dataset in self.datasets:
+            if not isinstance(dataset, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield dataset
+
+    def __iter__(self):
+        for dataset in self._checked():
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(dataset) for dataset in self._checked())
+
+
+class StackDataset(Dataset):
+    """Datasets of equal length side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = args or list(kwargs.values())
+        self._length = len(parts[0])
+        if any(len(dataset) != self._length for dataset in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __len__(self):
+        return self._length
+
+
 def random_split(dataset, lengths, generator=None):
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given ``lengths``.
 
@@ -86,14 +178,14 @@ def random_split(dataset, lengths, generator=None):
     first part on, as torch does. ``generator``: an ``npconv.Generator``/numpy Generator/int seed; by
     default the global generator of ``npconv.manual_seed``.
     """
-    from .dataloader import _as_generator
+    from .sampler import as_generator
     lengths = list(lengths)
     total = sum(lengths)
     if math.isclose(total, 1) and total <= 1:
         lengths = _lengths_from_fractions(lengths, len(dataset))
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    rng = _as_generator(generator) or npconv.random.generator()
+    rng = as_generator(generator) or npconv.random.generator()
     order = rng.permutation(sum(lengths)).tolist()
     ends = itertools.accumulate(lengths)
     return [Subset(dataset, order[end - length:end]) for end, length in zip(ends, lengths)]

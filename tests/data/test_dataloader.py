@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 from npconv.data import DataLoader, Dataset, TensorDataset, default_collate
+from tests.torch_compare import assert_same_error
 
 
 def make_arrays(n, rng=None):
@@ -180,4 +181,143 @@ def test_subset_through_the_loader_fast_and_generic():
     generic = npconv.data.Subset(Squares(), [6, 1, 3])
     assert not hasattr(generic, "batch")
     assert [b[1].numpy().tolist() for b in DataLoader(generic, batch_size=2)] == [[6, 1], [3]]
-    assert [s[1] for s in generic[[0, 2]]] == [6, 3]
+
+
+# ---- torch's whole signature: samplers, batch_sampler, batch_size=None, errors, warnings ----
+
+def both_loaders(make_dataset, **kwargs):
+    """The plain batches of one epoch of torch's and npconv's DataLoader over ``make_dataset(module)``."""
+    from tests.data.batches import epoch
+    return (epoch(npconv.utils.data.DataLoader(make_dataset(npconv), **kwargs)),
+            epoch(tdata.DataLoader(make_dataset(torch), **kwargs)))
+
+
+def tensors(m):
+    return m.utils.data.TensorDataset(m.arange(12.0).reshape(6, 2), m.arange(6))
+
+
+def test_signature_is_torchs():
+    import inspect
+    ours = inspect.signature(DataLoader)
+    theirs = inspect.signature(tdata.DataLoader)
+    assert list(ours.parameters)[:len(theirs.parameters)] == list(theirs.parameters)
+    for name, parameter in theirs.parameters.items():
+        assert ours.parameters[name].default == parameter.default, name
+        assert ours.parameters[name].kind == parameter.kind, name
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(batch_size=4), dict(batch_size=4, drop_last=True), dict(batch_size=None),
+    dict(batch_sampler=[[5, 0], [2], [1, 3, 4]]), dict(sampler=[5, 3, 1], batch_size=2),
+    dict(batch_size=2, collate_fn=lambda samples: [int(s[1]) for s in samples]),
+    dict(batch_size=None, collate_fn=lambda sample: sample[1] * 2),
+])
+def test_loader_options_like_torch(kwargs):
+    ours, theirs = both_loaders(tensors, **kwargs)
+    assert ours == theirs
+
+
+def test_batch_size_none_over_plain_samples_like_torch():
+    ours, theirs = both_loaders(lambda m: [np.zeros(2), (1, np.float32(2.0)), {"a": np.ones(1)}], batch_size=None)
+    assert ours == theirs
+
+
+def test_len_like_torch():
+    for kwargs in (dict(batch_size=4), dict(batch_size=4, drop_last=True), dict(batch_size=None),
+                   dict(batch_sampler=[[0], [1, 2]]), dict(sampler=range(5), batch_size=2)):
+        assert len(npconv.utils.data.DataLoader(tensors(npconv), **kwargs)) == \
+            len(tdata.DataLoader(tensors(torch), **kwargs)), kwargs
+
+
+def test_iterable_dataset_single_process_like_torch():
+    def stream(m):
+        class Stream(m.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter([(i, float(i) / 2) for i in range(7)])
+
+            def __len__(self):
+                return 7
+        return Stream()
+    for kwargs in (dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None)):
+        ours, theirs = both_loaders(stream, **kwargs)
+        assert ours == theirs
+        assert len(npconv.utils.data.DataLoader(stream(npconv), **kwargs)) == \
+            len(tdata.DataLoader(stream(torch), **kwargs))
+
+
+def test_shuffle_with_a_sampler_class_and_generator():
+    loader = npconv.utils.data.DataLoader(tensors(npconv), batch_size=2, shuffle=True,
+                                          generator=npconv.Generator().manual_seed(0))
+    assert type(loader.sampler).__name__ == "RandomSampler" and type(loader.batch_sampler).__name__ == "BatchSampler"
+    labels = [label for _, batch in loader for label in batch.tolist()]
+    assert sorted(labels) == list(range(6))
+    plain_loader = npconv.utils.data.DataLoader(tensors(npconv))
+    assert type(plain_loader.sampler).__name__ == "SequentialSampler" and plain_loader.collate_fn is default_collate
+    assert npconv.utils.data.DataLoader(tensors(npconv), batch_size=None).collate_fn is \
+        npconv.utils.data.default_convert
+
+
+def test_weighted_sampler_through_the_loader():
+    sampler = npconv.utils.data.WeightedRandomSampler([0, 0, 1, 0, 0, 1], 10, generator=1)
+    labels = [label for _, batch in DataLoader(tensors(npconv), batch_size=4, sampler=sampler)
+              for label in batch.tolist()]
+    assert len(labels) == 10 and set(labels) <= {2, 5}
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2), dict(num_workers=1, prefetch_factor=-1),
+    dict(persistent_workers=True), dict(sampler=[0, 1], shuffle=True),
+    dict(batch_sampler=[[0]], batch_size=2), dict(batch_sampler=[[0]], shuffle=True),
+    dict(batch_sampler=[[0]], sampler=[0]), dict(batch_sampler=[[0]], drop_last=True),
+    dict(batch_size=None, drop_last=True), dict(multiprocessing_context="fork"),
+    dict(num_workers=1, multiprocessing_context="threads"), dict(num_workers=1, multiprocessing_context=3),
+    dict(batch_size=0), dict(drop_last=1),
+])
+def test_bad_combinations_refused_like_torch(kwargs):
+    ours, theirs = assert_same_error(lambda m: m.utils.data.DataLoader(tensors(m), **kwargs))
+    assert str(ours) == str(theirs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])])
+def test_iterable_dataset_refuses_orderings_like_torch(kwargs):
+    def call(m):
+        class Stream(m.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(3))
+        m.utils.data.DataLoader(Stream(), **kwargs)
+    ours, theirs = assert_same_error(call)
+    assert str(ours).split("but got")[0] == str(theirs).split("but got")[0]
+
+
+@pytest.mark.parametrize("name", ["batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                                  "persistent_workers"])
+def test_frozen_attributes_like_torch(name):
+    ours, theirs = assert_same_error(lambda m: setattr(m.utils.data.DataLoader(tensors(m)), name, None))
+    assert str(ours) == str(theirs)
+    loader = DataLoader(tensors(npconv))
+    loader.num_workers = 0  # the others may change, as in torch
+    loader.collate_fn = default_collate
+
+
+def test_pin_memory_warns_like_torch():
+    import warnings
+    for m in (torch, npconv):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            next(iter(m.utils.data.DataLoader(tensors(m), pin_memory=True)))
+        messages = [str(w.message) for w in caught]
+        assert messages == ["'pin_memory' argument is set as true but no accelerator is found, then device "
+                            "pinned memory won't be used."], (m.__name__, messages)
+
+
+def test_too_many_workers_warns_like_torch():
+    import os
+    import warnings
+    too_many = len(os.sched_getaffinity(0)) + 1
+    texts = []
+    for m in (torch, npconv):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m.utils.data.DataLoader(tensors(m), num_workers=too_many)
+        texts.append([str(w.message) for w in caught])
+    assert texts[0] == texts[1] and len(texts[0]) == 1 and f"create {too_many} worker" in texts[0][0]
