@@ -15,7 +15,7 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, initial_seed, manual_seed, seed
 from . import random
-from . import cuda
+from . import accelerator, cuda, functional, mps  # torch-on-CPU answers to device questions
 
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import backends  # torch.backends look-alike (conv algorithm switch; no mps/cudnn)

@@ -222,7 +222,12 @@ class Tensor:
     def is_meta(self):
         return self._meta
 
-    is_cuda = False
+    @property
+    def is_cpu(self):
+        return not self._meta
+
+    # no accelerators: tutorial code asking "is this tensor on a GPU?" gets torch-on-CPU's answers
+    is_cuda = is_xpu = is_mps = is_mkldnn = is_vulkan = is_xla = is_mtia = is_maia = is_ipu = False
     is_sparse = False
     is_quantized = False
 

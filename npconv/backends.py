@@ -12,7 +12,8 @@ thread; ``kernels.use(name)`` (a context manager, per thread like grad mode) tak
     npconv.backends.conv_algorithm = "winograd"   # unknown names raise ValueError
 
 Like torch.backends it also answers tutorial code that asks for accelerators: ``mps.is_available()`` is
-False, ``cudnn`` settings are accepted and ignored.
+False, ``cudnn`` settings are accepted and ignored
+(both are modules: ``import npconv.backends.cudnn`` works).
 """
 import sys
 import types
@@ -21,8 +22,29 @@ from npconv.kernels import chooser
 
 __all__ = ["conv_algorithm", "conv_algorithms", "mps", "cudnn"]
 
-mps = types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
-cudnn = types.SimpleNamespace(enabled=False, benchmark=False, deterministic=False)
+
+
+def _accelerator_module(name, doc, **attributes):
+    """``npconv.backends.<name>``: a real module (so ``import torch.backends.cudnn as cudnn`` works under
+    ``npconv run``) holding torch-on-CPU's answers; its settings may be assigned and are ignored."""
+    module = types.ModuleType(f"{__name__}.{name}", doc)
+    module.__dict__.update(attributes)
+    sys.modules[module.__name__] = module
+    return module
+
+
+def _false():
+    return False
+
+
+def _none():
+    return None
+
+
+mps = _accelerator_module("mps", "No MPS backend, as torch off Apple silicon.", is_available=_false, is_built=_false)
+cudnn = _accelerator_module("cudnn", "No cuDNN, as torch's CPU build: settings accepted, nothing changes.",
+                            is_available=_false, version=_none, enabled=True, benchmark=False, deterministic=False,
+                            allow_tf32=True, benchmark_limit=None)
 
 
 def conv_algorithms():

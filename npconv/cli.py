@@ -16,6 +16,7 @@ EXTERNAL_COMMANDS = {
     "summary": ("npconv.arithmetic.cli", "layer table of a model: output shapes, parameters, MACs, memory"),
     "explain": ("npconv.explain.cli", "one convolution step by step, in numbers and pictures"),
     "bench": ("npconv.bench", "time npconv's convolution algorithms (beside torch when installed)"),
+    "run": ("npconv.run", "run a PyTorch script unchanged: its 'import torch' / 'import torchvision' is npconv"),
     "explore": ("npconv.explore.cli", "an interactive page in your browser: one layer, or a model on an image"),
 }
 
