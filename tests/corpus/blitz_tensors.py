@@ -1,0 +1,46 @@
+"""60-minute-blitz style: creating tensors, their attributes, the NumPy bridge, indexing, joining."""
+import numpy as np
+import torch
+
+data = [[1, 2], [3, 4]]
+x_data = torch.tensor(data)
+x_np = torch.from_numpy(np.array(data))
+print(x_data, x_np)
+x_ones = torch.ones_like(x_data)
+print(f"Ones Tensor: \n {x_ones} \n")
+shape = (2, 3,)
+print(torch.ones(shape), torch.zeros(shape), sep="\n")
+tensor = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+print(f"Shape of tensor: {tensor.shape}")
+print(f"Datatype of tensor: {tensor.dtype}")
+print(f"Device tensor is stored on: {tensor.device}")
+print(f"First row: {tensor[0]}")
+print(f"First column: {tensor[:, 0]}")
+print(f"Last column: {tensor[..., -1]}")
+tensor[:, 1] = 0
+print(tensor)
+t1 = torch.cat([tensor, tensor, tensor], dim=1)
+print(t1.shape, torch.stack([tensor, tensor]).shape)
+y1 = tensor @ tensor.T
+y2 = tensor.matmul(tensor.T)
+y3 = torch.rand_like(y1)
+torch.matmul(tensor, tensor.T, out=y3)
+print(y1, torch.equal(y1, y3), torch.allclose(y1, y2))
+z1 = tensor * tensor
+print(z1, tensor.mul(tensor).sum())
+agg = tensor.sum()
+agg_item = agg.item()
+print(agg_item, type(agg_item))
+tensor.add_(5)
+print(tensor)
+t = torch.ones(5)
+n = t.numpy()
+t.add_(1)
+print(f"t: {t}", f"n: {n}")
+n = np.ones(5)
+t = torch.from_numpy(n)
+np.add(n, 1, out=n)
+print(f"t: {t}", f"n: {n}")
+x = torch.linspace(-1, 1, steps=5)
+print(x.view(5, 1).shape, x.unsqueeze(0).shape, x.reshape(-1, 1).squeeze().shape, x.max(), x.argmax(), x.mean())
+print(torch.zeros(2, 3, dtype=torch.long), torch.full((2, 2), 7.5), torch.eye(3))
