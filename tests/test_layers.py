@@ -28,7 +28,7 @@ LAYERS = [
     ("leaf", ["npconv._shapes", "npconv._dtype", "npconv._memory", "npconv._torch_api"]),
     ("kernels", ["npconv.kernels"]),
     ("core", ["npconv._tensor", "npconv.autograd", "npconv._ops", "npconv.random", "npconv._tensor_str",
-              "npconv._observe", "npconv.cuda", "npconv.backends"]),
+              "npconv._observe", "npconv.cuda", "npconv.mps", "npconv.accelerator", "npconv.backends"]),
     ("nn.functional", ["npconv.nn.functional"]),
     ("nn.modules", ["npconv.nn", "npconv.nn.modules", "npconv.nn.parameter", "npconv.nn.init",
                     "npconv.nn.utils"]),
@@ -38,7 +38,8 @@ LAYERS = [
     # the package root re-exports every layer (npconv.explore() included), as torch's does; the subcommands
     # ``npconv summary`` and ``npconv explain`` live beside what they present
     ("top: the package root and the command line", ["npconv", "npconv.cli", "npconv.bench", "npconv.explore",
-                                                    "npconv.arithmetic.cli", "npconv.explain.cli"]),
+                                                    "npconv.arithmetic.cli", "npconv.explain.cli", "npconv.run",
+                                                    "npconv.__main__", "npconv.functional"]),
 ]
 
 # Imports that run upward on purpose: (importing module, imported module) -> why.
