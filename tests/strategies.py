@@ -7,16 +7,17 @@ differential tests run many cases on a shared 2-core machine.
 """
 import numpy as np
 from hypothesis import assume, strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 from npconv.arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size
 
-__all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_transpose_arguments", "padding_modes",
-           "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments", "kernel_arguments_mostly_in_domain",
-           "chooser_layers", "pooling_input", "pooling_arguments",
+__all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_transpose_arguments",
+           "padding_modes", "float_dtypes", "KERNEL_DOMAINS", "kernel_arguments",
+           "kernel_arguments_mostly_in_domain", "chooser_layers", "pooling_input", "pooling_arguments",
            "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
            "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS", "float_arrays",
            "OPTIMIZER_OPTIONS", "optimizer_options", "SCHEDULER_ARGUMENTS", "scheduler_arguments",
-           "plateau_arguments", "plateau_metrics", "prune_steps"]
+           "plateau_arguments", "plateau_metrics", "prune_steps", "reduction_case", "matmul_shapes"]
 
 spatial_dims = st.integers(1, 3)
 
@@ -25,6 +26,8 @@ def one_in(n):
     """True in about one draw in ``n`` (hypothesis draws the ends of an integer range far more often than
     the middle, so ``st.integers(0, n - 1) == 0`` would be true much more often)."""
     return st.sampled_from([False] * (n - 1) + [True])
+
+
 padding_modes = st.sampled_from(["zeros", "reflect", "replicate", "circular"])
 float_dtypes = st.sampled_from(["float32", "float64"])
 
@@ -541,3 +544,32 @@ def prune_steps(draw, max_steps=3):
         else:
             steps.append((kind, "weight", {"mask_seed": draw(st.integers(0, 100))}))
     return steps
+
+
+# ------------------------------------------------------------------------------ tensor ops (reductions, matmul)
+
+
+@st.composite
+def reduction_case(draw):
+    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    ndim = len(shape)
+    dims = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
+                          st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)))
+    return shape, dims, draw(st.booleans())
+
+@st.composite
+def matmul_shapes(draw):
+    kind = draw(st.sampled_from(["1x1", "2x1", "1x2", "2x2", "batched"]))
+    n, k, p = (draw(st.integers(1, 4)) for _ in range(3))
+    if kind == "1x1":
+        return (k,), (k,)
+    if kind == "2x1":
+        return (n, k), (k,)
+    if kind == "1x2":
+        return (k,), (k, p)
+    if kind == "2x2":
+        return (n, k), (k, p)
+    batch = draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    left = batch[0] + (n, k) if draw(st.booleans()) else (k,)
+    right = batch[1] + (k, p) if draw(st.booleans()) or len(left) == 1 else (k,)
+    return left, right

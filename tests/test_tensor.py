@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import npconv
+from tests.strategies import matmul_shapes, reduction_case
 from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
 
 dtypes = st.sampled_from([np.float64, np.float32])
@@ -129,14 +130,6 @@ def test_unary_ops_on_integers_like_torch(name):
 
 # ------------------------------------------------------------------------------------------ reductions
 
-@st.composite
-def reduction_case(draw):
-    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
-    ndim = len(shape)
-    dims = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
-                          st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)))
-    return shape, dims, draw(st.booleans())
-
 
 @given(case=reduction_case(), dtype=dtypes, seed=seeds)
 def test_sum_and_mean_like_torch(case, dtype, seed):
@@ -187,23 +180,6 @@ def test_max_namedtuple_repr_matches_torch():
 
 
 # ------------------------------------------------------------------------------------------ matmul
-
-@st.composite
-def matmul_shapes(draw):
-    kind = draw(st.sampled_from(["1x1", "2x1", "1x2", "2x2", "batched"]))
-    n, k, p = (draw(st.integers(1, 4)) for _ in range(3))
-    if kind == "1x1":
-        return (k,), (k,)
-    if kind == "2x1":
-        return (n, k), (k,)
-    if kind == "1x2":
-        return (k,), (k, p)
-    if kind == "2x2":
-        return (n, k), (k, p)
-    batch = draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
-    left = batch[0] + (n, k) if draw(st.booleans()) else (k,)
-    right = batch[1] + (k, p) if draw(st.booleans()) or len(left) == 1 else (k,)
-    return left, right
 
 
 @given(shapes=matmul_shapes(), dtype=dtypes, seed=seeds)

@@ -14,6 +14,7 @@ from hypothesis import given, strategies as st
 
 import npconv
 import npconv.nn.functional as F
+from tests.strategies import float_arrays
 from tests.torch_compare import (ABSOLUTE_TOLERANCE, assert_matches_torch, assert_same_error,
                                   assert_shape_only_matches_torch)
 
@@ -35,27 +36,18 @@ ELEMENTWISE = {
     "mish": lambda F: F.mish,
     "threshold": lambda F: lambda x: F.threshold(x, 0.3, -2.0),
 }
+KINKS = (0.0, -3.0, 3.0, 6.0, 0.3)  # values where the activations bend: land exactly on them
 
-
-@st.composite
-def arrays(draw, min_dims=0, max_dims=4):
-    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=min_dims, max_size=max_dims)))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal(shape) * draw(st.sampled_from([1.0, 4.0, 30.0]))
-    if draw(st.booleans()):  # land exactly on the kinks: 0, +-3, 6
-        x = np.where(rng.random(shape) < 0.3, rng.choice([0.0, -3.0, 3.0, 6.0, 0.3], size=shape), x)
-    return np.asarray(x, dtype=dtype)
 
 
 @pytest.mark.parametrize("name", sorted(ELEMENTWISE))
-@given(x=arrays())
+@given(x=float_arrays(special=KINKS))
 def test_elementwise_activation_matches_torch(name, x):
     assert_matches_torch((ELEMENTWISE[name](F), ELEMENTWISE[name](TF)),
                          [x], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
-@given(x=arrays(min_dims=1), data=st.data())
+@given(x=float_arrays(min_dims=1, special=KINKS), data=st.data())
 def test_softmax_and_log_softmax_match_torch(x, data):
     dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
     for name in ("softmax", "log_softmax", "softmin"):
@@ -156,7 +148,7 @@ def test_numpy_erf_special_values():
     assert erf(np.zeros((2, 0))).shape == (2, 0)
 
 
-@given(x=arrays())
+@given(x=float_arrays(special=KINKS))
 def test_gelu_with_the_numpy_erf_matches_torch(x):
     with pytest.MonkeyPatch.context() as patch:  # gelu as it runs where scipy is not installed
         patch.setattr(ERF_HOME, "_scipy_erf", None)
