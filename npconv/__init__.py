@@ -19,6 +19,7 @@ from . import accelerator, cuda, functional, mps  # torch-on-CPU answers to devi
 
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import backends  # torch.backends look-alike (conv algorithm switch; no mps/cudnn)
+from .kernels.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from . import nn
 from . import optim
 from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data

@@ -46,7 +46,6 @@ chooser.register("fft", fft)
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "ALGORITHMS", "use", "chooser"]
 
 
-
 def _quiet():
     """inf and NaN follow IEEE rules silently, as in torch: no RuntimeWarning from NumPy's checks (the
     kernel threads run the pieces in the caller's context, so this holds there too)."""

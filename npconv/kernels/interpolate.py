@@ -5,9 +5,14 @@ adaptive average pooling are separable: along each spatial axis, output ``o`` is
 input samples ``x[index[o, t]]`` with weights ``weight[o, t]``. So one axis resampler serves them all:
 forward is a gather per tap, backward a segmented sum per tap (``np.add.reduceat``), because each tap's
 index is non-decreasing in ``o``. The index/weight tables reproduce PyTorch's CPU rules exactly,
-including the float32 arithmetic of the source coordinate when the input is float32.
+including the float32 arithmetic of the source coordinate when the input is float32.  Large calls are
+split by planes (N * C) over the kernel threads.
 """
+import math
+
 import numpy as np
+
+from . import threads
 
 __all__ = [
     "AxisTaps", "nearest_taps", "nearest_exact_taps", "linear_taps", "cubic_taps", "area_taps",
@@ -217,6 +222,13 @@ def _resample_axis_backward(grad, axis, taps):
     return grad_x
 
 
+def _resample_cost(x, taps_per_axis):
+    """Element operations of ``resample``: every tap of every axis reads and adds one output-sized array."""
+    outputs = math.prod(x.shape[:x.ndim - len(taps_per_axis)]) * math.prod(t.output_size for t in taps_per_axis)
+    return max(x.size, outputs) * sum(t.index.shape[1] for t in taps_per_axis)
+
+
+@threads.over_planes(_resample_cost)
 def resample(x, taps_per_axis):
     """Resample the trailing ``len(taps_per_axis)`` axes of ``x``, one AxisTaps per axis.
 
@@ -228,6 +240,7 @@ def resample(x, taps_per_axis):
     return x
 
 
+@threads.over_planes(_resample_cost)
 def resample_backward(grad, taps_per_axis):
     """Gradient of :func:`resample` with respect to its input, given the output gradient."""
     first = grad.ndim - len(taps_per_axis)

@@ -6,13 +6,18 @@ views of a padded copy of the input; Python loops run only over kernel offsets, 
 
 Max-pool indices follow PyTorch: the flat index of the chosen element inside its (unpadded) input plane;
 the chosen element is the first maximum in window scan order, or the last NaN when the window has one.
+
+Every output plane depends only on its own input plane, so large calls are split by planes (N * C) over
+the kernel threads (``threads.over_planes``; the costs below count element operations).
 """
 import itertools
+import math
 
 import numpy as np
 
 from npconv._shapes import window_extent
 
+from . import threads
 from .interpolate import adaptive_windows, area_taps, resample, resample_backward
 
 __all__ = [
@@ -62,6 +67,12 @@ def _flat_offsets(spatial):
     return [int(np.prod(spatial[d + 1:], dtype=np.int64)) for d in range(len(spatial))]
 
 
+def _planes(x):
+    return math.prod(x.shape[:2])
+
+
+@threads.over_planes(lambda x, kernel_size, stride, padding, dilation, out_size, return_indices=False:
+                     _planes(x) * math.prod(out_size) * math.prod(kernel_size) * (1 + bool(return_indices)))
 def max_pool_forward(x, kernel_size, stride, padding, dilation, out_size, return_indices=False):
     """Max pooling. (N, C, *S) -> (N, C, *O), plus int64 indices (N, C, *O) when ``return_indices``.
 
@@ -125,6 +136,8 @@ def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_si
     return indices
 
 
+@threads.over_planes(lambda grad, indices, input_spatial: grad.size + _planes(grad) * math.prod(input_spatial),
+                     arrays=2)
 def max_pool_backward(grad, indices, input_spatial):
     """Gradient of max pooling: each output gradient is added at its argmax. (N, C, *O) -> (N, C, *S)."""
     n, c = grad.shape[:2]
@@ -182,6 +195,7 @@ def _window_sum_along(x, axis, kernel, stride, padding, out):
     return total
 
 
+@threads.over_planes(lambda x, kernel_size, *args, **kwargs: x.size * sum(kernel_size))
 def avg_pool_forward(x, kernel_size, stride, padding, out_size, ceil_mode=False, count_include_pad=True,
                      divisor_override=None):
     """Average pooling. (N, C, *S) -> (N, C, *O), ``O_d`` given by npconv._shapes.pool_length.
@@ -200,6 +214,7 @@ def avg_pool_forward(x, kernel_size, stride, padding, out_size, ceil_mode=False,
     return out
 
 
+@threads.over_planes(lambda grad, input_spatial, kernel_size, *args, **kwargs: grad.size * math.prod(kernel_size))
 def avg_pool_backward(grad, input_spatial, kernel_size, stride, padding, count_include_pad=True,
                       divisor_override=None):
     """Gradient of average pooling. (N, C, *O) -> (N, C, *S)."""
@@ -215,16 +230,19 @@ def avg_pool_backward(grad, input_spatial, kernel_size, stride, padding, count_i
     return np.ascontiguousarray(gp[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(padding, input_spatial))])
 
 
+@threads.over_planes(lambda x, out_size: x.size * len(out_size))
 def adaptive_avg_pool_forward(x, out_size):
     """Adaptive average pooling: window o spans [floor(o*S/O), ceil((o+1)*S/O)). (N, C, *S) -> (N, C, *O)."""
     return resample(x, [area_taps(s, o, x.dtype) for s, o in zip(x.shape[2:], out_size)])
 
 
+@threads.over_planes(lambda grad, input_spatial: _planes(grad) * math.prod(input_spatial) * len(input_spatial))
 def adaptive_avg_pool_backward(grad, input_spatial):
     """Gradient of adaptive average pooling. (N, C, *O) -> (N, C, *S)."""
     return resample_backward(grad, [area_taps(s, o, grad.dtype) for s, o in zip(input_spatial, grad.shape[2:])])
 
 
+@threads.over_planes(lambda x, out_size: 2 * x.size)
 def adaptive_max_pool_forward(x, out_size):
     """Adaptive max pooling with PyTorch's flat per-plane indices. (N, C, *S) -> ((N, C, *O), indices)."""
     spatial = x.shape[2:]

@@ -1,36 +1,89 @@
-"""Run independent pieces of a convolution on npconv's own threads, BLAS single-threaded inside each.
+"""npconv's thread setting, and the kernel threads that run independent pieces of a kernel at once.
 
 BLAS parallelises only the GEMMs; the copies and additions around them (column tiles, phase splits,
-Winograd transforms) are single-threaded NumPy.  NumPy releases the GIL in both, so splitting a kernel's
-tiles over a few Python threads, each running single-threaded BLAS, uses every core for all of the work.
+Winograd transforms, pooling windows, interpolation taps) are single-threaded NumPy.  NumPy releases the GIL
+in both, so splitting a kernel's work over a few Python threads, each running single-threaded BLAS, uses
+every core for all of the work.
 
-The thread count is read once, at the first kernel call: ``NPCONV_NUM_THREADS`` if set (read on every
-call, for tests and benchmarks), else the thread count of the BLAS that NumPy calls at that moment
-(``OMP_NUM_THREADS``, threadpoolctl's ``threadpool_limits`` before the first convolution).  A BLAS library
-that loads later (scipy's own OpenBLAS) does not change it.
+One setting, as torch has: ``set_num_threads(n)`` / ``get_num_threads()`` (re-exported as
+``npconv.set_num_threads``...).  Its initial value is read once, when the kernel threads start (the first
+kernel call): ``NPCONV_NUM_THREADS`` if set, else the thread count of the BLAS that NumPy calls at that
+moment (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, a ``threadpoolctl.threadpool_limits`` taken before
+the first convolution).  A BLAS library that loads later (scipy's own OpenBLAS) changes nothing.
 
-BLAS's thread limit is taken once, when the kernel threads start (the first kernel call, which also
-reads the thread count, before any pool exists): the BLAS libraries loaded then run
-one thread per call from then on, as the pieces need (a multi-threaded GEMM on each of several threads
+BLAS's thread limit is taken once, when the kernel threads start: the BLAS libraries loaded then run one
+thread per call from then on, since npconv splits the work itself (several multi-threaded GEMMs at once
 would contend for BLAS's own pool).  It is never taken and restored per call: a process-wide setting
-changed by every call races between user threads (dask workers, a web server) and can leave BLAS at a
-count nobody asked for.  Without threadpoolctl (an optional dependency) the pieces run one after the other
-and BLAS keeps its threads.
+changed by every call races between user threads (dask workers, a web server) and can leave BLAS at a count
+nobody asked for.  Without threadpoolctl (an optional dependency) npconv cannot take BLAS's limit: the
+pieces then run one after the other and BLAS keeps its own threads.
 """
 import concurrent.futures
 import contextvars
+import functools
+import math
+import numbers
 import os
 import threading
 
-__all__ = ["start", "workers", "run_parallel", "pieces", "split", "PARALLEL_MIN_MACS"]
+import numpy as np
+
+__all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
+           "start", "workers", "run_parallel", "pieces", "split", "over_planes", "PARALLEL_MIN_MACS"]
 
 _THREAD_PREFIX = "npconv-kernel"
-_state = {"controller": None, "default": None, "pool": None, "pool_size": 0, "limited": False}
+_state = {"controller": None, "count": None, "interop": None, "pool": None, "pool_size": 0}
 _lock = threading.Lock()
 
+# Below this many multiply-adds (or element operations) a kernel runs on one thread: a piece must be long
+# enough for NumPy/BLAS to hold the GIL released for most of its time, and dispatching costs ~50 us.
+PARALLEL_MIN_MACS = 4 * 2**20
 
-def _controller():
-    if _state["controller"] is None:
+
+def _checked_count(value, name):
+    """torch's checks of a thread count: an int (not a bool), positive."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise RuntimeError(f"{name} expects an int, but got {type(value).__name__}")
+    if value <= 0:
+        raise RuntimeError(f"{name} expects a positive integer")
+    return int(value)
+
+
+def set_num_threads(count):
+    """Set the number of threads npconv's kernels use (as ``torch.set_num_threads``): the pieces of every
+    convolution, pooling and interpolation kernel run on up to ``count`` threads, BLAS on one thread each
+    (this call takes BLAS's one-thread limit again, in case something raised it since)."""
+    count = _checked_count(count, "set_num_threads")
+    start()
+    with _lock:
+        _state["count"] = count
+        _limit_blas(_controller(refresh=True))  # BLAS libraries loaded since the start included
+
+
+def get_num_threads():
+    """The number of threads npconv's kernels use (as ``torch.get_num_threads``)."""
+    return workers()
+
+
+def set_num_interop_threads(count):
+    """Accepted as ``torch.set_num_interop_threads`` (npconv runs no inter-op parallelism): checked, kept
+    for ``get_num_interop_threads``, and refused a second time as torch refuses it."""
+    count = _checked_count(count, "set_num_interop_threads")
+    with _lock:
+        if _state["interop"] is not None:
+            raise RuntimeError("Error: cannot set number of interop threads after parallel work has started or "
+                               "set_num_interop_threads called")
+        _state["interop"] = count
+
+
+def get_num_interop_threads():
+    """The inter-op thread count (as ``torch.get_num_interop_threads``): the value set, else the CPU count."""
+    return _state["interop"] or os.cpu_count() or 1
+
+
+def _controller(refresh=False):
+    """threadpoolctl's controller of the libraries loaded (``refresh``: now), or False without threadpoolctl."""
+    if _state["controller"] is None or (refresh and _state["controller"]):
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:
@@ -47,29 +100,37 @@ def _numpy_blas(controller):
     return numpy_libraries or blas
 
 
+def _initial_count(controller):
+    override = os.environ.get("NPCONV_NUM_THREADS", "").strip()
+    if override:
+        return max(1, int(override))
+    counts = [lib.get_num_threads() or 1 for lib in _numpy_blas(controller)] if controller else []
+    return max(1, min(counts, default=1))
+
+
 def start():
-    """Start the kernel threads, once: read the default thread count (that of NumPy's BLAS, 1 without
-    threadpoolctl) and take BLAS's one-thread limit.  Returns the default count; cheap after the first call."""
-    if _state["default"] is None:
+    """Start the kernel threads, once: read the initial thread count and take BLAS's one-thread limit (see
+    the module docstring).  Cheap after the first call."""
+    if _state["count"] is None:
         with _lock:
-            if _state["default"] is None:
+            if _state["count"] is None:
                 controller = _controller()
-                counts = [lib.get_num_threads() or 1 for lib in _numpy_blas(controller)] if controller else []
-                if controller:
-                    _limit_blas_once(controller)
-                _state["default"] = max(1, min(counts, default=1))
-    return _state["default"]
+                count = _initial_count(controller)
+                _limit_blas(controller)
+                _state["count"] = count
+
+
+def _limit_blas(controller):
+    """BLAS at one thread from now on (the returned context is never exited); nothing without threadpoolctl."""
+    if controller:
+        controller.limit(limits=1, user_api="blas")
 
 
 def workers():
-    """Threads a kernel may use: NPCONV_NUM_THREADS, else the count taken at the first call."""
-    default = start()
-    override = os.environ.get("NPCONV_NUM_THREADS", "").strip()
-    return max(1, int(override)) if override else default
-
-
-# Below this many multiply-adds a kernel runs on one thread: dispatching pieces would cost more.
-PARALLEL_MIN_MACS = 4 * 2**20
+    """Threads a kernel may use: npconv's thread setting (1 without threadpoolctl, which would leave every
+    piece's GEMMs contending for BLAS's own threads)."""
+    start()
+    return _state["count"] if _controller() else 1
 
 
 def pieces(count, macs):
@@ -83,13 +144,6 @@ def split(count, parts):
     parts = max(1, min(parts, count))
     bounds = [count * i // parts for i in range(parts + 1)]
     return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
-
-
-def _limit_blas_once(controller):
-    """Take BLAS's one-thread limit for good, when the kernel threads start (see the module docstring)."""
-    if not _state["limited"]:
-        controller.limit(limits=1, user_api="blas")  # kept: the returned context is never exited
-        _state["limited"] = True
 
 
 def _pool(size):
@@ -111,10 +165,43 @@ def run_parallel(task, pieces):
     caller's context (its NumPy errstate included).
     """
     pieces = list(pieces)
-    if len(pieces) < 2 or not _controller() or threading.current_thread().name.startswith(_THREAD_PREFIX):
+    if len(pieces) < 2 or threading.current_thread().name.startswith(_THREAD_PREFIX):
         return [task(piece) for piece in pieces]
     caller = contextvars.copy_context()  # NumPy's errstate lives in context variables
 
     def in_caller_context(piece):
         return caller.copy().run(task, piece)
     return list(_pool(len(pieces)).map(in_caller_context, pieces))
+
+
+def over_planes(cost, arrays=1):
+    """Decorator for a kernel whose first ``arrays`` arguments are ``(N, C, ...)`` arrays and whose every
+    output plane depends only on the same plane of the inputs (pooling, resampling): when ``cost(*args)``
+    (element operations) is large, the N * C planes are split over the kernel threads, each piece a call of
+    the kernel on ``(planes, 1, ...)`` slices, and the results (arrays, or tuples of arrays and None) are
+    joined back into ``(N, C, ...)``."""
+    def decorate(kernel):
+        @functools.wraps(kernel)
+        def split_by_planes(*args, **kwargs):
+            lead = args[0].shape[:2]
+            ranges = pieces(math.prod(lead), cost(*args, **kwargs)) if args[0].ndim >= 3 else [(0, 1)]
+            if len(ranges) < 2:
+                return kernel(*args, **kwargs)
+            planes = [a.reshape((-1, 1) + a.shape[2:]) for a in args[:arrays]]
+
+            def run(piece):
+                return kernel(*(a[piece[0]:piece[1]] for a in planes), *args[arrays:], **kwargs)
+            return _joined(run_parallel(run, ranges), lead)
+        return split_by_planes
+    return decorate
+
+
+def _joined(results, lead):
+    """The per-piece results of ``over_planes`` as one result with leading dims ``lead``."""
+    def join(parts):
+        if parts[0] is None:
+            return None
+        return np.concatenate(parts).reshape(tuple(lead) + parts[0].shape[2:])
+    if isinstance(results[0], tuple):
+        return tuple(join([result[i] for result in results]) for i in range(len(results[0])))
+    return join(results)

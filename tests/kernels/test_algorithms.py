@@ -173,17 +173,17 @@ def test_float32_stays_float32(algorithm):
 
 
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
-@pytest.mark.parametrize("workers", ["2", "3"])
-def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch):
+@pytest.mark.parametrize("workers", [2, 3])
+def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch, restore_threads):
     """Split over threads (forced even for small work), every kernel gives the single-thread result."""
     x, w = random_arrays(8, np.float64, (3, 6, 11, 10), (6, 1, 3, 3))
     cases = [((1, 1), ((1, 1), (1, 1)), (1, 1), 6), ((2, 1), ((0, 2), (1, 1)), (1, 2), 6)]
     w_dense = random_arrays(9, np.float64, (4, 6, 3, 3))[0]
     for weight, (stride, pairs, dilation, groups) in [(w, c) for c in cases] + [(w_dense, (c[0], c[1], c[2], 1))
                                                                                  for c in cases]:
-        monkeypatch.setenv("NPCONV_NUM_THREADS", "1")
+        threads.set_num_threads(1)
         serial = _all_kernels(algorithm, x, weight, stride, pairs, dilation, groups)
-        monkeypatch.setenv("NPCONV_NUM_THREADS", workers)
+        threads.set_num_threads(workers)
         monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
         monkeypatch.setattr(tiled_gemm, "TILE_BYTES", 1)
         monkeypatch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 7)

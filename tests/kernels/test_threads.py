@@ -1,17 +1,19 @@
-"""The kernel threads: BLAS's limit taken once (never per call), the thread count read once, the forced
-algorithm per thread."""
+"""The kernel threads: npconv's thread setting (as torch's), BLAS's limit taken once (never per call), the
+thread count read once, the forced algorithm per thread, pooling and interpolation split by planes."""
 import os
 import subprocess
 import sys
 import threading
 
 import numpy as np
+import pytest
 import threadpoolctl
 
 import npconv
 from npconv import kernels
 from npconv.kernels import chooser, threads
 from npconv.nn import functional as F
+from tests.torch_compare import assert_same_error
 
 # large enough (about 15 M multiply-adds) for the tiled GEMM to split it over the kernel threads
 LAYER = ((4, 16, 32, 32), (32, 16, 3, 3))
@@ -47,11 +49,11 @@ def test_concurrent_callers_leave_blas_threads_unchanged():
     assert _blas_thread_counts() == before
 
 
-def test_blas_limit_is_never_taken_per_call(monkeypatch):
+def test_blas_limit_is_never_taken_per_call(monkeypatch, restore_threads):
+    threads.set_num_threads(2)
     _convolve(1)
     calls = []
     monkeypatch.setattr(threadpoolctl.ThreadpoolController, "limit", lambda *a, **k: calls.append(a))
-    monkeypatch.setenv("NPCONV_NUM_THREADS", "2")
     _convolve(3)
     assert calls == []
 
@@ -103,3 +105,77 @@ def test_split_gives_contiguous_near_equal_ranges():
     assert threads.split(10, 3) == [(0, 3), (3, 6), (6, 10)]
     assert threads.split(2, 5) == [(0, 1), (1, 2)]
     assert threads.split(0, 4) == []
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_set_num_threads_governs_the_pieces(count, restore_threads):
+    npconv.set_num_threads(count)
+    assert npconv.get_num_threads() == count
+    assert len(threads.pieces(1000, 2**40)) == count
+    assert len(threads.pieces(1000, 1)) == 1  # too little work to split
+
+
+def test_set_num_threads_takes_blas_back_to_one_thread(restore_threads):
+    """A library that raised BLAS's threads after npconv started: npconv.set_num_threads limits it again."""
+    _convolve(1)
+    threadpoolctl.threadpool_limits(2, user_api="blas")
+    npconv.set_num_threads(2)
+    assert set(_blas_thread_counts()) == {1}
+
+
+@pytest.mark.parametrize("setter", ["set_num_threads", "set_num_interop_threads"])
+@pytest.mark.parametrize("value", [0, -2, 2.5, "2", True])
+def test_thread_setters_refuse_what_torch_refuses(setter, value):
+    _, torch_error = assert_same_error(lambda m: getattr(m, setter)(value))
+    with pytest.raises(RuntimeError) as ours:
+        getattr(npconv, setter)(value)
+    assert str(ours.value) == str(torch_error)
+
+
+def test_interop_threads_are_accepted_once_as_in_torch():
+    code = """if True:
+        import npconv
+        assert npconv.get_num_interop_threads() >= 1
+        npconv.set_num_interop_threads(3)
+        assert npconv.get_num_interop_threads() == 3
+        try:
+            npconv.set_num_interop_threads(2)
+        except RuntimeError as error:
+            print(error)
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    import torch
+    torch_out = subprocess.run([sys.executable, "-c", code.replace("npconv", "torch")], capture_output=True,
+                               text=True, check=True)
+    assert out.stdout == torch_out.stdout != ""
+
+
+def _pooling_calls(m, x):
+    F_ = m.nn.functional
+    return [F_.max_pool2d(x, 3, 2, 1, return_indices=True)[0], F_.max_pool2d(x, 3, 2, 1, return_indices=True)[1],
+            F_.avg_pool2d(x, 3, 2, 1), F_.adaptive_avg_pool2d(x, 5), F_.adaptive_max_pool2d(x, 4),
+            F_.interpolate(x, scale_factor=2, mode="bilinear"), F_.interpolate(x, size=(7, 5), mode="bicubic")]
+
+
+def test_pooling_and_interpolation_split_by_planes_give_the_serial_result(monkeypatch, restore_threads):
+    """Split by planes over 3 threads (forced for small work), values, indices and gradients unchanged."""
+    x = np.random.default_rng(0).standard_normal((3, 5, 13, 11))
+
+    def run():
+        tensor = npconv.from_numpy(x.copy()).requires_grad_()
+        outputs = _pooling_calls(npconv, tensor)
+        sum(o.sum() for o in outputs if o.dtype == npconv.float64).backward()
+        return [o.detach().numpy() for o in outputs] + [tensor.grad.numpy()]
+
+    npconv.set_num_threads(1)
+    serial = run()
+    npconv.set_num_threads(3)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+    pieces = []
+    original = threads.run_parallel
+    monkeypatch.setattr(threads, "run_parallel", lambda task, ranges: pieces.append(len(ranges)) or
+                        original(task, ranges))
+    threaded = run()
+    assert pieces and min(pieces) == 3
+    for ours, reference in zip(threaded, serial):
+        np.testing.assert_array_equal(ours, reference)

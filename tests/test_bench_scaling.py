@@ -1,0 +1,34 @@
+"""The scaling simulation of npconv.bench (benchmarks/scaling.py): makespans, the split model, a profile."""
+import pytest
+
+import npconv
+from npconv import bench
+from npconv.kernels import threads
+
+
+def test_makespan_puts_the_longest_pieces_first_on_the_least_loaded_thread():
+    assert bench.makespan([3, 3, 2, 2, 2], 2) == 7
+    assert bench.makespan([5, 1, 1, 1], 4) == 5
+    assert bench.makespan([1, 1, 1, 1], 1) == 4
+
+
+def test_simulated_split_keeps_the_serial_part():
+    """2 s outside the regions, one region of four 1-second pieces: 6 s on one thread, 3 s on two, 2 + 1
+    on four; serial fraction 2/6; four pieces for two threads is two per thread."""
+    assert bench.simulate_split(6.0, [[1, 1, 1, 1]], 1)[0] == pytest.approx(6.0)
+    simulated, serial_fraction, pieces = bench.simulate_split(6.0, [[1, 1, 1, 1]], 2)
+    assert (simulated, serial_fraction, pieces) == pytest.approx((4.0, 1 / 3, 2.0))
+    assert bench.simulate_split(6.0, [[1, 1, 1, 1]], 4)[0] == pytest.approx(3.0)
+
+
+def test_profile_splits_the_kernels_for_the_thread_count(monkeypatch):
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+    before = npconv.get_num_threads()
+    case = bench.Case("small 3x3", "conv", (2, 8, 12, 12), (8, 8, 3, 3), dict(padding=1))
+    total, regions = bench.profile_split(case, 4, backward=True, repeat=1)
+    assert total > 0 and regions
+    assert max(len(times) for times in regions) == 4
+    assert threads.run_parallel.__name__ == "run_parallel" and npconv.get_num_threads() == before
+    rows = bench.scaling_rows([case], (1, 2), repeat=1)
+    assert [row["threads"] for row in rows] == [1, 2] and rows[0]["speedup"] == 1.0
+    assert bench.format_scaling(rows).count("| small 3x3 |") == 2
