@@ -145,7 +145,10 @@ def _meta_array(shape, np_dtype):
 class Tensor:
     """An n-dimensional array with autograd, the way torch.Tensor behaves."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_meta", "_hooks", "__weakref__")
+    # a view's _base (the root it shares memory with) and _view_replay (cuts it out of the root's array);
+    # _versions: [in-place writes], shared with views and detach()es; _views: weakrefs to a root's views
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_meta", "_hooks", "_base", "_view_replay",
+                 "_versions", "_views", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
     def __getattr__(self, name):
@@ -164,23 +167,13 @@ class Tensor:
         else:
             shape = _shape_from_args(args)
             array = np.zeros(shape, dtype=d.numpy_dtype)
-        self._data = array
-        self._requires_grad = False
-        self.grad = None
-        self.grad_fn = None
-        self._meta = False
-        self._hooks = None
+        Tensor._init_from(self, array)
 
     @staticmethod
     def _make(array, meta=False):
         """Wrap an ndarray without copying (the fast internal constructor)."""
         t = object.__new__(Tensor)
-        t._data = array
-        t._requires_grad = False
-        t.grad = None
-        t.grad_fn = None
-        t._meta = meta
-        t._hooks = None
+        Tensor._init_from(t, array, False, meta)
         return t
 
     # ---------------------------------------------------------------- attributes
@@ -259,7 +252,7 @@ class Tensor:
 
     @property
     def data(self):
-        """The same values detached from the graph (shares memory, as torch's ``.data``)."""
+        """The same memory outside the graph, with a version counter of its own (torch's ``.data``)."""
         return Tensor._make(self._data, self._meta)
 
     @data.setter
@@ -382,9 +375,26 @@ class Tensor:
         t.grad_fn = None
         t._meta = meta
         t._hooks = None
+        t._base = t._view_replay = t._versions = t._views = None
 
     def detach(self):
-        return Tensor._make(self._data, self._meta)
+        """The same memory outside the graph; in-place writes to either count for both (shared version)."""
+        t = Tensor._make(self._data, self._meta)
+        t._versions = self._version_counter()
+        return t
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has had (torch's ``_version``)."""
+        return 0 if self._versions is None else self._versions[0]
+
+    def _version_counter(self):
+        self._versions = self._versions or [0]  # created on first need
+        return self._versions
+
+    def _bump_version(self):
+        """Count an in-place write (autograd refuses a backward that saved the old values)."""
+        self._version_counter()[0] += 1
 
     def detach_(self):
         self.grad_fn = None

@@ -31,12 +31,13 @@ a Function may define ``meta(*args, **kwargs) -> (shape, dtype)`` computing only
 zero-stride arrays (cheap for shape ops, fine for small element-wise ops) and its result becomes meta.
 """
 import functools
+import re
 import threading
 import weakref
 
 import numpy as np
 
-from . import _observe
+from . import _dtype, _observe
 from ._memory import allocation_error, is_huge_broadcast
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -157,6 +158,9 @@ class BackwardNode:
                 "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
                 "backward through the graph a second time or if you need to access saved tensors after "
                 "calling backward.")
+        versions = self.__dict__.get("_versions")
+        if versions is not None:
+            _check_versions(self, versions)
         return saved
 
     def name(self):
@@ -164,8 +168,8 @@ class BackwardNode:
 
     @property
     def next_functions(self):
-        return tuple((None if t is None else (t.grad_fn or _AccumulateGrad(t)), 0)
-                     for t in self.__dict__.get("_inputs", ()))
+        return tuple((None if t is None else (fn or _AccumulateGrad(t)), 0)
+                     for t, fn in zip(self.__dict__.get("_inputs", ()), self.__dict__.get("_input_fns", ())))
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -189,6 +193,7 @@ class Function:
     ``backward(ctx, grad)``, call ``YourOp.apply(...)``."""
 
     backward_name = None
+    returns_view = False  # True for ops whose output shares the input's memory (the view ops of _ops)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -238,14 +243,75 @@ class Function:
         extras = None
         if type(result) is tuple:
             result, extras = result[0], result[1:]
-        out = Tensor._make(result if type(result) is np.ndarray else np.asarray(result), any_meta)
+        result = result if type(result) is np.ndarray else np.asarray(result)
+        if not (any_meta or cls.returns_view):
+            result = _own_memory(result, arrays)
+        out = Tensor._make(result, any_meta)
         if record:
             ctx._inputs = inputs
+            # the nodes the inputs came from, fixed now: an in-place op may give an input a new node later
+            ctx._input_fns = [None if t is None else t.grad_fn for t in inputs]
             out._requires_grad = True
             out.grad_fn = ctx
+            if "_saved" in ctx.__dict__:
+                _remember_versions(ctx, args, out)
         if extras is not None:
             return (out,) + tuple(extras)
         return out
+
+
+def _own_memory(result, arrays):
+    """An op that is not a view never hands out its input's memory: an in-place write to its output would
+    silently change the input (NumPy returns views where torch copies, e.g. flip)."""
+    if result.base is None and not any(result is a for a in arrays):
+        return result
+    for a in arrays:
+        if type(a) is np.ndarray and np.may_share_memory(result, a):
+            return result.copy()
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Version counters: a saved array remembers the in-place count of the tensor it came from
+
+
+def _remember_versions(ctx, args, out):
+    """For each saved array that is the data of an input or of the output: the tensor's version now."""
+    entries = []
+    for array in ctx._saved:
+        if type(array) is not np.ndarray:
+            continue
+        if array is out._data:
+            owner, node = out, None  # the node itself (not stored: no self-reference)
+        else:
+            owner = next((a for a in args if isinstance(a, Tensor) and a._data is array), None)
+            if owner is None:
+                continue
+            node = owner.grad_fn
+        counter = owner._version_counter()
+        entries.append((counter, counter[0], weakref.ref(owner), node, array.dtype, array.shape))
+    if entries:
+        ctx._versions = entries
+
+
+def _check_versions(ctx, entries):
+    """torch's error when a saved tensor was modified in place after it was saved."""
+    for counter, version, owner_ref, node, dtype, shape in entries:
+        if counter[0] == version:
+            continue
+        owner = owner_ref()
+        if owner is not None:
+            node = owner.grad_fn
+        elif node is None:
+            node = ctx
+        described = f"[torch.{_dtype.from_numpy_dtype(dtype).tensor_type_name} [{', '.join(map(str, shape))}]]"
+        if node is not None:
+            described += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', node.name())},"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{described} is at version {counter[0]}; expected version {version} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 def _forward_within_memory(cls, ctx, arrays, kwargs):
@@ -304,14 +370,13 @@ def _topological_order(roots):
         if root is None or id(root) in seen:
             continue
         seen.add(id(root))
-        stack = [(root, iter(root._inputs))]
+        stack = [(root, iter(root._input_fns))]
         while stack:
             node, children = stack[-1]
-            for t in children:
-                child = None if t is None else t.grad_fn
+            for child in children:
                 if child is not None and id(child) not in seen:
                     seen.add(id(child))
-                    stack.append((child, iter(child._inputs)))
+                    stack.append((child, iter(child._input_fns)))
                     break
             else:
                 stack.pop()
@@ -363,7 +428,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             if len(input_grads) != len(node._inputs):
                 raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                    f"(expected {len(node._inputs)}, got {len(input_grads)})")
-            for t, ig in zip(node._inputs, input_grads):
+            for t, fn, ig in zip(node._inputs, node._input_fns, input_grads):
                 if t is None or ig is None:
                     continue
                 ig = _sum_to_shape(np.asarray(ig), t._data.shape)
@@ -371,10 +436,10 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                     ig = ig.astype(t._data.dtype)
                 if capture is not None and id(t) in capture:
                     _add_captured(capture, t, ig)
-                elif t.grad_fn is None:
+                elif fn is None:
                     _run_leaf_hooks_and_accumulate(t, ig)
                 else:
-                    key = id(t.grad_fn)
+                    key = id(fn)
                     pending[key] = pending[key] + ig if key in pending else ig
             if not retain_graph:
                 node._saved = None

@@ -302,3 +302,92 @@ def test_random_graphs_give_torchs_gradients(program, seed):
             values.append(UNARY_STEPS[op](a) if unary else BINARY_STEPS[op % len(BINARY_STEPS)](a, b))
         return values[-1], values[len(values) // 2]
     assert_matches_torch(run, [random_array((3, 4), seed=seed), random_array((3, 4), seed=seed + 1)], rtol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ version counters
+
+def _grad_after(modify, build):
+    """A call(m, x): build a graph from x, ``modify`` something it saved (or not), backward, return x.grad."""
+    def call(m, x):
+        saved = build(m, x)
+        modify(m, x, saved)
+        saved["out"].sum().backward()
+        return x.grad
+    return call
+
+
+def _no_grad_add(m, x, saved):
+    with m.no_grad():
+        saved["target"].add_(1)
+
+
+# name -> (build, modify, torch raises); build returns {"out": what backward starts from, "target": what changes}
+SAVED_THEN_MODIFIED = {
+    "leaf saved by mul, changed under no_grad": (
+        lambda m, x: {"out": x * x, "target": x}, _no_grad_add, True),
+    "leaf not saved by exp, changed under no_grad": (
+        lambda m, x: {"out": x.exp(), "target": x}, _no_grad_add, False),
+    "output saved by exp, changed under no_grad": (
+        lambda m, x: dict(out=(lambda e: e)(x.exp()), target=None), lambda m, x, s: None, False),
+    "input saved by mul, changed through detach()": (
+        lambda m, x: (lambda a: {"out": a * a, "target": a})(x * 1), lambda m, x, s: s["target"].detach().add_(1),
+        True),
+    "input saved by mul, changed through .data (not counted)": (
+        lambda m, x: (lambda a: {"out": a * a, "target": a})(x * 1), lambda m, x, s: s["target"].data.add_(1),
+        False),
+    "input of sigmoid (saves its output) changed in place": (
+        lambda m, x: (lambda a: {"out": a.sigmoid(), "target": a})(x * 1), lambda m, x, s: s["target"].add_(1),
+        False),
+    "input saved by mul, changed by setitem": (
+        lambda m, x: (lambda a: {"out": a * a, "target": a})(x * 1),
+        lambda m, x, s: s["target"].__setitem__(0, 5.0), True),
+    "saved tensor changed through a view of it": (
+        lambda m, x: (lambda a: {"out": a * a, "target": a[0]})(x * 1), lambda m, x, s: s["target"].mul_(2), True),
+    "view saved, its base changed": (
+        lambda m, x: (lambda a: {"out": a[1:] * a[1:], "target": a})(x * 1), lambda m, x, s: s["target"].add_(1),
+        True),
+    "output of relu (saved) changed under no_grad": (
+        lambda m, x: (lambda r: {"out": r, "target": r})((x * 1).relu()), _no_grad_add, True),
+    "x.mul_(x) overwrites its own saved operand": (
+        lambda m, x: (lambda a: {"out": a, "target": a})(x * 1), lambda m, x, s: s["target"].mul_(s["target"]),
+        True),
+    "x.mul_(y) keeps the original x for y's gradient": (
+        lambda m, x: (lambda a: {"out": a, "target": a})(x * 1), lambda m, x, s: s["target"].mul_(x * 3), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_THEN_MODIFIED))
+def test_backward_refuses_values_changed_after_they_were_saved_as_torch(name):
+    build, modify, torch_raises = SAVED_THEN_MODIFIED[name]
+    call = _grad_after(modify, build)
+    x = random_array((2, 3), seed=3)
+    if torch_raises:
+        mine, theirs = assert_same_error(call, [x], requires_grad=True)
+        assert str(mine) == str(theirs)
+    else:
+        assert_matches_torch(call, [x])
+
+
+def test_optimizer_step_counts_as_an_inplace_change_as_torch():
+    def call(m, w):
+        optimizer = m.optim.SGD([w], lr=0.1)
+        loss = (w * w).sum()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+        loss.backward()
+    mine, theirs = assert_same_error(call, [random_array((3,))], requires_grad=True)
+    assert str(mine) == str(theirs)
+
+
+def test_version_counts_inplace_writes_as_torch():
+    def versions(m):
+        x = m.zeros(4)
+        view = x[1:3]
+        x.add_(1)
+        view.mul_(2)
+        x[0] = 3.0
+        detached = x.detach()
+        detached.zero_()
+        x.data.fill_(1.0)  # .data has a counter of its own
+        return [x._version, view._version, detached._version]
+    assert versions(npconv) == versions(torch)

@@ -533,3 +533,88 @@ def test_comparison_with_none_like_torch():
     for m in (npconv, torch):
         x = m.ones(2)
         assert (x == None) is False and (x != None) is True  # noqa: E711
+
+
+# ------------------------------------------------------------------------------------------ views
+
+VIEWS = {  # of a (2, 3, 4) tensor, each a view in torch
+    "slice": lambda a: a[0:1], "select": lambda a: a[1], "inner slice": lambda a: a[:, 1:, ::2],
+    "view": lambda a: a.view(6, 4), "reshape": lambda a: a.reshape(4, 6), "flatten": lambda a: a.flatten(),
+    "transpose": lambda a: a.transpose(0, 2), "permute": lambda a: a.permute(2, 0, 1), "mT": lambda a: a.mT,
+    "unsqueeze": lambda a: a.unsqueeze(1), "squeeze": lambda a: a[:1].squeeze(0), "none": lambda a: a[None],
+    "view of a view": lambda a: a.view(6, 4)[2:].t(), "ellipsis": lambda a: a[..., 1],
+}
+PARTS = {  # views from ops with several outputs: torch refuses in-place ops on them while recording
+    "split": lambda a: a.split(1, dim=1)[2], "split with sizes": lambda a: a.split([1, 2], dim=1)[1],
+    "chunk": lambda a: a.chunk(2, dim=2)[1], "unbind": lambda a: a.unbind(2)[3],
+}
+INPLACE = {
+    "mul_": lambda v, m: v.mul_(3), "add_": lambda v, m: v.add_(1.5), "zero_": lambda v, m: v.zero_(),
+    "fill_": lambda v, m: v.fill_(2.0), "clamp_": lambda v, m: v.clamp_(-0.2, 0.3),
+    "sigmoid_": lambda v, m: v.sigmoid_(), "copy_": lambda v, m: v.copy_(m.ones(v.shape[-1:])),
+    "setitem": lambda v, m: v.__setitem__(0, 7.0), "iadd": lambda v, m: v.__iadd__(v * 2),
+}
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("op", sorted(INPLACE))
+def test_inplace_op_on_a_view_writes_through_to_its_base_like_torch(view, op):
+    def call(m, x):
+        base = x * 1
+        cut = VIEWS[view](base)
+        INPLACE[op](cut, m)
+        return base * 1, cut * 1  # the base and the view after the write, gradients through both
+    assert_matches_torch(call, [random_array((2, 3, 4), seed=7)])
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_views_share_memory_and_versions_like_torch(view):
+    def call(m, x):
+        base = x * 1
+        cut = VIEWS[view](base)
+        cut.mul_(2)
+        return base, cut._base is base, cut._version, base._version, type(cut.grad_fn).__name__, \
+            base.grad_fn.name()
+    assert_matches_torch(call, [random_array((2, 3, 4), seed=2)])
+
+
+@pytest.mark.parametrize("part", sorted(PARTS))
+def test_inplace_op_on_a_piece_of_split_is_refused_while_recording_like_torch(part):
+    def call(m, x):
+        PARTS[part](x * 1).mul_(2)
+    mine, theirs = assert_same_error(call, [random_array((2, 3, 4))], requires_grad=True)
+    assert str(mine) == str(theirs)
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS) + sorted(PARTS))
+def test_views_without_grad_write_through_like_torch(view):
+    def call(m, x):
+        cut = {**VIEWS, **PARTS}[view](x)
+        cut.add_(10)
+        return x, cut._version
+    assert_matches_torch(call, [random_array((2, 3, 4))], requires_grad=False)
+
+
+def test_earlier_views_follow_an_inplace_change_of_their_base_like_torch():
+    def call(m, x):
+        base = x * 1
+        before = base.view(4, 6)
+        base.mul_(3)
+        return before * 1, type(before.grad_fn).__name__
+    assert_matches_torch(call, [random_array((2, 3, 4))])
+
+
+def test_setitem_records_copyslices_for_basic_and_indexput_for_advanced_indices_like_torch():
+    def call(m, x, w):
+        basic, advanced = x * 1, x * 1
+        basic[0, 1:] = w
+        advanced[m.tensor([1, 0])] = w[0]
+        return basic, advanced, basic.grad_fn.name(), advanced.grad_fn.name()
+    assert_matches_torch(call, [random_array((2, 3)), random_array((2,), seed=4)])
+
+
+def test_ops_that_copy_in_torch_never_alias_their_input():
+    for make in (lambda t: t.flip(0), lambda t: t.clamp(max=10.0), lambda t: t.contiguous() * 1):
+        x = npconv.arange(6.0).reshape(2, 3)
+        make(x).add_(100)
+        assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]

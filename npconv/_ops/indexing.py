@@ -5,9 +5,10 @@ import numbers
 
 import numpy as np
 
+from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
-from .elementwise import where
+from .views import view_op
 
 
 class Gather(Function):
@@ -51,19 +52,53 @@ class Index(Function):
         return full, None, None
 
 
-class Select(Index):
+class _BasicIndex(Index):
+    """Indexing with ints, slices, None and ellipsis only: a view, as in torch (an ellipsis at the end makes
+    NumPy return a 0-d view where plain ints would give a copied scalar)."""
+    returns_view = True
+
+    @staticmethod
+    def replay(a, index, advanced):
+        return a[index if Ellipsis in index else index + (Ellipsis,)]
+
+    @staticmethod
+    def forward(ctx, a, index, advanced):
+        ctx.shape, ctx.index, ctx.advanced = a.shape, index, advanced
+        return _BasicIndex.replay(a, index, advanced)
+
+
+class Select(_BasicIndex):
     backward_name = "SelectBackward0"
 
 
-class Slice(Index):
+class Slice(_BasicIndex):
     backward_name = "SliceBackward0"
 
 
-class SplitPart(Index):
+class SplitPart(_BasicIndex):
     backward_name = "SplitBackward0"
 
 
-class Alias(Index):
+class SplitWithSizesPart(_BasicIndex):
+    backward_name = "SplitWithSizesBackward0"
+
+
+class UnbindPart(_BasicIndex):
+    backward_name = "UnbindBackward0"
+
+
+def _views_of_parts(cls, tensor, indices):
+    """The pieces of ``tensor`` cut by ``indices``: views that remember they came from one multi-output op
+    (torch refuses in-place ops on them while recording)."""
+    pieces = []
+    for i, index in enumerate(indices):
+        piece = view_op(cls, tensor, index, False)
+        piece._view_replay.multi_output = (i, cls.backward_name[:-len("Backward0")])
+        pieces.append(piece)
+    return tuple(pieces)
+
+
+class Alias(_BasicIndex):
     backward_name = "AliasBackward0"
 
 
@@ -134,10 +169,8 @@ def getitem(input, index):  # noqa: A002
         _check_int_bounds(index, input._data.shape)
         has_int = builtins.any(isinstance(i, numbers.Integral) for i in index)
         fn = Select if has_int else (Slice if index and builtins.any(isinstance(i, slice) for i in index) else Alias)
-    else:
-        fn = Index
     try:
-        return fn.apply(input, index, advanced)
+        return view_op(fn, input, index, advanced) if not advanced else Index.apply(input, index, advanced)
     except IndexError as exc:
         raise IndexError(str(exc).replace("axis", "dimension")) from None
 
@@ -147,22 +180,20 @@ def split(tensor, split_size_or_sections, dim=0):
     shape = tensor._data.shape
     axis = _normalize_dim(dim, len(shape))
     n = shape[axis]
+    part = SplitPart
     if isinstance(split_size_or_sections, numbers.Integral):
         size = builtins.int(split_size_or_sections)
         if size <= 0 and not (size == 0 and n == 0):
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
     else:
-        sizes = [builtins.int(s) for s in split_size_or_sections]
+        sizes, part = [builtins.int(s) for s in split_size_or_sections], SplitWithSizesPart
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                                f"dimension {axis}), but got split_sizes={sizes}")
-    pieces, start = [], 0
-    for s in sizes:
-        index = (slice(None),) * axis + (slice(start, start + s),)
-        pieces.append(SplitPart.apply(tensor, index, False))
-        start += s
-    return tuple(pieces)
+    starts = np.cumsum([0] + sizes[:-1])
+    return _views_of_parts(part, tensor, [(slice(None),) * axis + (slice(start, start + s),)
+                                          for start, s in zip(starts, sizes)])
 
 
 def chunk(input, chunks, dim=0):  # noqa: A002
@@ -175,15 +206,45 @@ def chunk(input, chunks, dim=0):  # noqa: A002
 
 
 def unbind(input, dim=0):  # noqa: A002
-    """The slices along ``dim`` as a tuple."""
+    """The slices along ``dim`` as a tuple (views of ``input``)."""
     axis = _normalize_dim(dim, input._data.ndim)
-    return tuple(getitem(input, (slice(None),) * axis + (i,)) for i in range(input._data.shape[axis]))
+    return _views_of_parts(UnbindPart, input, [(slice(None),) * axis + (i,) for i in range(input._data.shape[axis])])
+
+
+class MaskedFill(Function):
+    """``value`` (a number) where ``mask`` is True, else ``input``."""
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.mask, 0, grad), None, None
+
+
+class MaskedFillTensor(MaskedFill):
+    """``value`` a 0-d tensor: its gradient is the sum of the gradient where ``mask`` is True."""
+    backward_name = "MaskedFillBackward1"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.mask, 0, grad), None, np.where(ctx.mask, grad, 0).sum()
 
 
 def masked_fill(input, mask, value):  # noqa: A002
-    """``value`` where ``mask`` is True (differentiable wrt input)."""
-    value = value.item() if isinstance(value, Tensor) else value
-    return where(mask, Tensor._make(np.asarray(value, dtype=input._data.dtype)), input)
+    """``value`` where ``mask`` is True (differentiable wrt input, and wrt a tensor value)."""
+    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{from_numpy_dtype(cond.dtype).c_name}")
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        return MaskedFillTensor.apply(input, cond, value.to(input.dtype))
+    return MaskedFill.apply(input, cond, value)
 
 
 

@@ -9,35 +9,65 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ..autograd import Function, _sum_to_shape, is_grad_enabled
 from .arguments import _list_str
-from .elementwise import add, mul
-from .indexing import _check_int_bounds, _prepare_index
+from .indexing import _check_int_bounds, _prepare_index, getitem
 from .promotion import _as_operand
+from .views import rebase, refresh_views
+
+
+_LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF_ERROR = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _check_not_a_leaf(self):
+    """torch refuses in-place writes, while recording, to a leaf that requires grad, to a view of one, and to
+    a piece of split/chunk/unbind that requires grad."""
+    if not is_grad_enabled():
+        return
+    if self._base is not None and self._base._requires_grad and self._base.grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_ERROR)
+    if self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(_LEAF_ERROR)
+    part_of = getattr(self._view_replay, "multi_output", None)
+    if part_of is not None and self._requires_grad:
+        raise RuntimeError(f"Output {part_of[0]} of {part_of[1]} is a view and is being modified inplace. This view "
+                           "is the output of a function that returns multiple views. Such functions do not allow "
+                           "the output views to be modified inplace. You should replace the inplace operation by "
+                           "an out-of-place one.")
 
 
 def _inplace(self, result):
-    """Make ``self`` hold ``result``: true in-place when no graph is involved, else a rebinding that keeps
-    autograd correct (saved arrays are never mutated)."""
-    if self._requires_grad and self.grad_fn is None and is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if result._requires_grad and is_grad_enabled():
-        if result._data.dtype != self._data.dtype:
-            result = _as_operand(result, self._data.dtype)
-        self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
-        return self
+    """Write ``result`` into ``self``'s memory (so its views and its root see it), count the write, and when
+    ``result`` is in the graph make ``self`` its output: its node becomes ``result``'s, or, for a view, the
+    root records CopySlices and the view AsStridedBackward0 (torch's rebase)."""
+    _check_not_a_leaf(self)
+    in_graph = result._requires_grad and is_grad_enabled()
+    if in_graph and result._data.dtype != self._data.dtype:
+        result = _as_operand(result, self._data.dtype)
     _check_inplace_cast(result._data.dtype, self._data.dtype)
-    if self._meta:
-        return self
-    if self._data.shape != result._data.shape:
+    if not self._meta:
+        _write(self, result._data)
+    self._bump_version()
+    if in_graph:
+        if self._base is None:
+            self.grad_fn, self._requires_grad = result.grad_fn, True
+        else:
+            rebase(self, result)
+        refresh_views(self)
+    return self
+
+
+def _write(self, values):
+    """Copy ``values`` into self's memory with torch's errors for a shape it cannot take or shared memory."""
+    if self._data.shape != values.shape:
         try:
-            np.broadcast_to(result._data, self._data.shape)
+            np.broadcast_to(values, self._data.shape)
         except ValueError:
             raise RuntimeError(f"output with shape {_list_str(self._data.shape)} doesn't match the broadcast "
-                               f"shape {_list_str(result._data.shape)}") from None
+                               f"shape {_list_str(values.shape)}") from None
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation.")
-    np.copyto(self._data, result._data, casting="unsafe")
-    return self
+    np.copyto(self._data, values, casting="unsafe")
 
 
 def _check_inplace_cast(src, dst):
@@ -48,81 +78,121 @@ def _check_inplace_cast(src, dst):
                            f"output type {from_numpy_dtype(dst).scalar_name}")
 
 
-def _graph_alias(t):
-    """A second Tensor object for the current value and node of ``t``: an in-place op that rebinds ``t``
-    computes from the alias, so the new node never points back at ``t`` itself (no cycle)."""
-    alias = Tensor._make(t._data, t._meta)
+def _original(t, copy=True):
+    """``t`` as it is before an in-place op overwrites it, standing in its place in the graph: a copy of
+    its values when the op may save them for backward (torch saves the original self), else its memory."""
+    alias = Tensor._make(t._data.copy() if copy and not t._meta else t._data, t._meta)
     alias._requires_grad, alias.grad_fn = t._requires_grad, t.grad_fn
     return alias
 
 
 def _make_inplace(fn):
+    """The in-place method ``x.fn_(...)``: ``fn`` computed from x's original value, written back into x."""
     def method(self, *args, **kwargs):
         if self._requires_grad and is_grad_enabled():
-            alias = _graph_alias(self)
-            args = tuple(alias if a is self else a for a in args)
-            return _inplace(self, fn(alias, *args, **kwargs))
+            _check_not_a_leaf(self)
+            return _inplace(self, fn(_original(self), *args, **kwargs))
         return _inplace(self, fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     return method
 
 
+class _Fill(Function):
+    """Every element overwritten by a value that does not depend on the old one (fill_, zero_, the random
+    fills): no gradient flows to the old value."""
+
+    @staticmethod
+    def forward(ctx, old, values):
+        return np.broadcast_to(np.asarray(values, dtype=old.dtype), old.shape).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None
+
+
+def _overwrite_node(name):
+    return type(name, (_Fill,), {"backward_name": name, "__module__": __name__})
+
+
+_FILL_NODES = {name: _overwrite_node(name) for name in ("FillBackward2", "FillBackward3", "ZeroBackward0",
+                                                         "UniformBackward0", "NormalBackward0", "BernoulliBackward2")}
+
+
+def _overwrite(self, node_name, values):
+    """Fill self with ``values`` (a number or an array of self's shape); in the graph as torch names it."""
+    _check_not_a_leaf(self)
+    if self._requires_grad and is_grad_enabled():
+        return _inplace(self, _FILL_NODES[node_name].apply(_original(self, copy=False), values))
+    if not self._meta:
+        _write(self, np.asarray(values, dtype=self._data.dtype))
+    self._bump_version()
+    return self
+
+
 def zero_(self):
     """Fill self with zeros, in place."""
-    return fill_(self, 0)
+    return _overwrite(self, "ZeroBackward0", 0)
 
 
 def fill_(self, value):
     """Fill self with ``value`` (a number or a one-element tensor), in place."""
-    value = value.item() if isinstance(value, Tensor) else value
-    if self._requires_grad and self.grad_fn is None and is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if not self._meta:
-        if self._requires_grad and is_grad_enabled():
-            return _inplace(self, mul(_graph_alias(self), 0) + value)
-        self._data[...] = value
-    return self
+    if isinstance(value, Tensor) and value._requires_grad and is_grad_enabled():
+        return copy_(self, value.reshape(()))
+    if isinstance(value, Tensor):
+        return _overwrite(self, "FillBackward3", value.item())
+    return _overwrite(self, "FillBackward2", value)
+
+
+class Copy(Function):
+    """``self.copy_(src)``: src broadcast to self's shape in self's dtype; no gradient reaches the old self
+    (torch's CopyBackwards)."""
+
+    backward_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, old, src):
+        return np.broadcast_to(src, old.shape).astype(old.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad  # the engine sums and casts it back to src's shape and dtype
 
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast) into self, keeping self's dtype."""
     src_t = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
-    if self._requires_grad and self.grad_fn is None and is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if src_t._requires_grad and is_grad_enabled():
-        return _inplace(self, add(mul(_graph_alias(self), 0), src_t))
-    if self._meta:
-        return self
+    _check_not_a_leaf(self)
     try:
-        np.copyto(self._data, np.broadcast_to(src_t._data, self._data.shape), casting="unsafe")
+        np.broadcast_to(src_t._data, self._data.shape)
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
                            f"the size of tensor b ({src_t._data.shape[-1] if src_t._data.ndim else 1}) at "
                            f"non-singleton dimension {builtins.max(self._data.ndim - 1, 0)}") from None
-    return self
-
-
-def _random_fill(self, sample):
-    if self._requires_grad and self.grad_fn is None and is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if (src_t._requires_grad or self._requires_grad) and is_grad_enabled():
+        return _inplace(self, Copy.apply(_original(self, copy=False), src_t))
     if not self._meta:
-        self._data[...] = sample(_random.generator(), self._data.shape)
+        _write(self, src_t._data)
+    self._bump_version()
     return self
+
+
+def _random_fill(self, node_name, sample):
+    return _overwrite(self, node_name, sample(_random.generator(), self._data.shape) if not self._meta else 0)
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill self with samples uniform on [a, b), in place."""
-    return _random_fill(self, lambda g, s: g.uniform(a, b, s))
+    return _random_fill(self, "UniformBackward0", lambda g, s: g.uniform(a, b, s))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill self with normal samples N(mean, std**2), in place."""
-    return _random_fill(self, lambda g, s: g.normal(mean, std, s))
+    return _random_fill(self, "NormalBackward0", lambda g, s: g.normal(mean, std, s))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill self with 1 with probability ``p``, else 0, in place."""
-    return _random_fill(self, lambda g, s: g.random(s) < p)
+    return _random_fill(self, "BernoulliBackward2", lambda g, s: g.random(s) < p)
 
 
 class IndexPut(Function):
@@ -150,36 +220,36 @@ def _reduce_broadcast(g, shape):
 
 
 def setitem(input, index, value):  # noqa: A002
-    """In-place assignment; recorded in the graph (a new node) when grad mode needs it."""
-    index, advanced = _prepare_index(index)
+    """``input[index] = value`` in place: through a view for basic indexing (the root records CopySlices, as
+    torch), with IndexPutBackward0 for advanced indexing."""
+    prepared, advanced = _prepare_index(index)
     if not advanced:
-        _check_int_bounds(index, input._data.shape)
-    if isinstance(value, Tensor):
-        v = value
-        if v._data.dtype != input._data.dtype:
-            v = _as_operand(v, input._data.dtype)
-    else:
-        v = np.asarray(value, dtype=input._data.dtype)
-    needs_graph = is_grad_enabled() and (input._requires_grad or (isinstance(v, Tensor) and v._requires_grad))
-    if needs_graph:
-        if input.grad_fn is None and input._requires_grad:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
-        out = IndexPut.apply(_graph_alias(input), v, index)
-        input._data, input.grad_fn, input._requires_grad = out._data, out.grad_fn, True
+        _check_int_bounds(prepared, input._data.shape)
+    value_requires_grad = isinstance(value, Tensor) and value._requires_grad
+    if is_grad_enabled() and (input._requires_grad or value_requires_grad):
+        if not advanced:
+            copy_(getitem(input, index), value)
+            return
+        v = _as_operand(value, input._data.dtype)
+        _inplace(input, IndexPut.apply(_original(input, copy=False), v, prepared))
         return
-    if input._meta:
-        return
+    values = value._data if isinstance(value, Tensor) else np.asarray(value, dtype=input._data.dtype)
+    if not input._meta:
+        _assign(input, prepared, values)
+    input._bump_version()
+
+
+def _assign(input, index, values):  # noqa: A002
+    """NumPy's item assignment with torch's errors."""
     try:
-        input._data[index] = v._data if isinstance(v, Tensor) else v
+        input._data[index] = values
     except ValueError as exc:
         if "read-only" in str(exc):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
                                "a single memory location. Please clone() the tensor before performing the "
                                "operation.") from None
-        raise RuntimeError(f"shape mismatch: value tensor of shape {_list_str(np.shape(v._data if isinstance(v, Tensor) else v))} "
-                           f"cannot be broadcast to indexing result of shape "
-                           f"{_list_str(input._data[index].shape)}") from None
+        raise RuntimeError(f"shape mismatch: value tensor of shape {_list_str(np.shape(values))} cannot be "
+                           f"broadcast to indexing result of shape {_list_str(input._data[index].shape)}") from None
 
 
 def _with_out(fn):
@@ -196,6 +266,7 @@ def _with_out(fn):
         if out._data.shape != result._data.shape:
             out._data = np.empty(result._data.shape, out._data.dtype)
         np.copyto(out._data, result._data, casting="unsafe")
+        out._bump_version()
         return out
     wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = fn.__name__, fn.__doc__, fn
     return wrapper

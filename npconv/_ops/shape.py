@@ -11,10 +11,16 @@ from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
 from .arguments import _infer_shape, _list_str, _normalize_dims, _shape_args
 from .promotion import _as_operand
+from .views import view_op
 
 
 class View(Function):
     backward_name = "ViewBackward0"
+    returns_view = True
+
+    @staticmethod
+    def replay(a, shape):
+        return a.reshape(shape)
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -27,7 +33,9 @@ class View(Function):
 
 
 class UnsafeView(View):
+    """reshape where no view is possible: a copy (torch's _unsafe_view)."""
     backward_name = "UnsafeViewBackward0"
+    returns_view = False
 
 
 def _view_without_copy(a, shape):
@@ -48,14 +56,14 @@ def view(input, *shape):  # noqa: A002
     if not input._meta and _view_without_copy(input._data, shape) is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return View.apply(input, shape)
+    return view_op(View, input, shape)
 
 
 def reshape(input, *shape):  # noqa: A002
     """New shape (-1 inferred), a view when possible, else a copy."""
     shape = _infer_shape(_shape_args(shape, "reshape"), input._data.size)
     if input._meta or _view_without_copy(input._data, shape) is not None:
-        return View.apply(input, shape)
+        return view_op(View, input, shape)
     return UnsafeView.apply(input, shape)
 
 
@@ -84,6 +92,12 @@ def unflatten(input, dim, sizes):  # noqa: A002
 
 
 class Permute(Function):
+    returns_view = True
+
+    @staticmethod
+    def replay(a, dims):
+        return np.transpose(a, dims)
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -113,7 +127,7 @@ def permute(input, *dims):  # noqa: A002
     axes = tuple(_normalize_dim(d, ndim) for d in dims)
     if len(set(axes)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(input, axes)
+    return view_op(Permute, input, axes)
 
 
 def transpose(input, dim0, dim1):  # noqa: A002
@@ -122,7 +136,7 @@ def transpose(input, dim0, dim1):  # noqa: A002
     d0, d1 = _normalize_dim(dim0, ndim), _normalize_dim(dim1, ndim)
     axes = list(range(ndim))
     axes[d0], axes[d1] = axes[d1], axes[d0]
-    return Transpose.apply(input, tuple(axes))
+    return view_op(Transpose, input, tuple(axes))
 
 
 swapaxes = swapdims = transpose
@@ -133,7 +147,7 @@ def t(input):  # noqa: A002
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-    return TransposeT.apply(input, tuple(range(ndim - 1, -1, -1)))
+    return view_op(TransposeT, input, tuple(range(ndim - 1, -1, -1)))
 
 
 class Unsqueeze(View):
@@ -152,20 +166,26 @@ def unsqueeze(input, dim):  # noqa: A002
     """Insert a size-1 dimension at ``dim`` (in [-ndim-1, ndim])."""
     shape = input._data.shape
     axis = _normalize_dim(dim, len(shape) + 1)
-    return Unsqueeze.apply(input, shape[:axis] + (1,) + shape[axis:])
+    return view_op(Unsqueeze, input, shape[:axis] + (1,) + shape[axis:])
 
 
 def squeeze(input, dim=None):  # noqa: A002
     """Remove size-1 dimensions (all, or only ``dim`` if it has size 1)."""
     shape = input._data.shape
     if dim is None:
-        return Squeeze.apply(input, tuple(n for n in shape if n != 1))
+        return view_op(Squeeze, input, tuple(n for n in shape if n != 1))
     axes = _normalize_dims(dim, builtins.max(len(shape), 1)) if shape else ()
     new_shape = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
-    return SqueezeDim.apply(input, new_shape)
+    return view_op(SqueezeDim, input, new_shape)
 
 
 class Expand(Function):
+    returns_view = True
+
+    @staticmethod
+    def replay(a, shape):
+        return np.broadcast_to(a, shape)
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -207,7 +227,7 @@ def expand(input, *sizes):  # noqa: A002
                                f"non-singleton dimension {i}.  Target sizes: {_list_str(sizes)}.  Tensor sizes: "
                                f"{_list_str(shape)}")
         target.append(n)
-    return Expand.apply(input, tuple(target))
+    return view_op(Expand, input, tuple(target))
 
 
 def broadcast_to(input, size):  # noqa: A002

@@ -182,6 +182,7 @@ class Optimizer:
                     if not state:
                         state.update(self._init_state(p, group))
                     self._update(p._data, self._prepared_grad(p._data, p.grad._data, group), state, group)
+                    p._bump_version()  # an in-place update: a graph that saved p refuses to backward
         return loss
 
     # torch's texts for capturable=True on a CPU, per code path (the subclasses that word them differently
