@@ -397,14 +397,15 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
     """Propagate ``root_grads`` from ``roots`` (Tensors) to the leaves.
 
     Gradients reaching a leaf accumulate in ``leaf.grad`` unless ``capture`` (a dict id -> [tensor, grad])
-    asks for them instead (``autograd.grad``)."""
+    is given: then only the captured tensors receive gradients (``autograd.grad``, ``backward(inputs=)``)."""
     pending = {}
     leaf_roots = []
     for t, g in zip(roots, root_grads):
         if capture is not None and id(t) in capture:
             _add_captured(capture, t, g)
-        elif t.grad_fn is None:
-            leaf_roots.append((t, g))
+        if t.grad_fn is None:
+            if capture is None:
+                leaf_roots.append((t, g))
         else:
             key = id(t.grad_fn)
             pending[key] = pending[key] + g if key in pending else g
@@ -415,10 +416,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             g = pending.pop(id(node), None)
             if g is None:
                 continue
-            for hook in node.__dict__.get("_hooks", ()):
-                replaced = hook(Tensor._make(g, False))
-                if replaced is not None:
-                    g = replaced._data
+            g = _run_hooks(node.__dict__.get("_hooks", ()), g)
             retained = node.__dict__.get("_retained")  # after the hooks, as torch
             if retained is not None and retained() is not None:
                 _accumulate_leaf(retained(), g)
@@ -436,8 +434,12 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                     ig = ig.astype(t._data.dtype)
                 if capture is not None and id(t) in capture:
                     _add_captured(capture, t, ig)
-                elif fn is None:
-                    _run_leaf_hooks_and_accumulate(t, ig)
+                    if fn is None:
+                        continue
+                    # a captured non-leaf: other inputs may lie below it, keep going
+                if fn is None:
+                    if capture is None:  # with inputs= / autograd.grad only the inputs receive gradients
+                        _run_leaf_hooks_and_accumulate(t, ig)
                 else:
                     key = id(fn)
                     pending[key] = pending[key] + ig if key in pending else ig
@@ -445,12 +447,24 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                 node._saved = None
 
 
-def _run_leaf_hooks_and_accumulate(leaf, g):
-    for hook in leaf._hooks or ():
+def _run_hooks(hooks, g):
+    """Each hook sees the gradient and may return a replacement of the same shape (torch refuses others)."""
+    for hook in hooks:
         replaced = hook(Tensor._make(g, False))
-        if replaced is not None:
-            g = replaced._data
-    _accumulate_leaf(leaf, g)
+        if replaced is None:
+            continue
+        name = getattr(hook, "__name__", hook)
+        if replaced._data.dtype != g.dtype:
+            was, got = (_dtype.from_numpy_dtype(d).tensor_type_name for d in (g.dtype, replaced._data.dtype))
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{was} got torch.{got})")
+        if replaced._data.shape != g.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        g = replaced._data
+    return g
+
+
+def _run_leaf_hooks_and_accumulate(leaf, g):
+    _accumulate_leaf(leaf, _run_hooks(leaf._hooks or (), g))
 
 
 def _add_captured(capture, t, g):

@@ -391,3 +391,36 @@ def test_version_counts_inplace_writes_as_torch():
         x.data.fill_(1.0)  # .data has a counter of its own
         return [x._version, view._version, detached._version]
     assert versions(npconv) == versions(torch)
+
+
+# ------------------------------------------------------------------------------------------ inputs= and hooks
+
+def test_backward_with_inputs_fills_only_those_as_torch():
+    def call(m, x, y):
+        a = x * 2
+        (a * a * y).sum().backward(inputs=[a, x])
+        return x.grad, a.grad, y.grad
+    assert_matches_torch(call, [random_array((3,)), random_array((3,), seed=1)], requires_grad=True,
+                         check_grad=False)
+
+
+def test_autograd_grad_leaves_every_grad_alone_as_torch():
+    def call(m, x, y):
+        (gx,) = m.autograd.grad((x * y).sum(), [x])
+        return gx, x.grad, y.grad
+    assert_matches_torch(call, [random_array((3,)), random_array((3,), seed=1)], requires_grad=True,
+                         check_grad=False)
+
+
+@pytest.mark.parametrize("replace", [lambda m, g: m.ones(4), lambda m, g: g.float(), lambda m, g: g[:2]])
+@pytest.mark.parametrize("on_leaf", [True, False])
+def test_hook_returning_a_different_gradient_is_refused_as_torch(replace, on_leaf):
+    def call(m, x):
+        target = x if on_leaf else x * 2
+
+        def hook(grad):
+            return replace(m, grad)
+        target.register_hook(hook)
+        (target * 3).sum().backward()
+    mine, theirs = assert_same_error(call, [random_array((3,))], requires_grad=True)
+    assert str(mine) == str(theirs)
