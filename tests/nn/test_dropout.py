@@ -109,3 +109,27 @@ def test_shape_only_mode_draws_no_mask(name):
     assert_shape_only_matches_torch(lambda m, x: getattr(m.nn.functional, name)(x, 0.3, training=True),
                                     [np.zeros(shape, dtype=np.float32)])
     assert np.array_equal(npconv.rand(3).numpy(), expected.numpy())  # the generator was not advanced
+
+
+@pytest.mark.parametrize("call", ["dropout(x, p, training=t)", "dropout1d(x, p, training=t)",
+                                  "dropout2d(x[None], p, training=t)", "dropout3d(x[None], p, training=t)",
+                                  "alpha_dropout(x, p, training=t)", "feature_alpha_dropout(x, p, training=t)"])
+@pytest.mark.parametrize("p,t", [(float("nan"), True), (float("nan"), False), (0.5, None), (0.0, 1), (1.0, "a"),
+                                 (float("nan"), None)])
+def test_native_dropout_checks_as_torch(call, p, t):
+    """torch's native dropout ops refuse a non-bool ``training`` (argument 'train') and a nan probability,
+    even outside training."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same_error(lambda m, x: eval(f"m.nn.functional.{call}", {"m": m, "x": x, "p": p, "t": t}),
+                          [np.ones((2, 3, 4))], same_message=True)
+
+
+def test_nan_probability_refused_by_the_module_in_eval_mode_too():
+    assert_same_error(lambda m, x: m.nn.Dropout(float("nan")).eval()(x), [np.ones(3)], same_message=True)
+
+
+def test_tensor_probability_accepted():
+    x = npconv.ones(1000)
+    y = F.dropout(x, npconv.tensor(0.5))
+    assert set(np.unique(y.numpy()).tolist()) <= {0.0, 2.0} and 0 < int((y.numpy() == 0).sum()) < 1000

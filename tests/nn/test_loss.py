@@ -289,3 +289,19 @@ def test_mse_loss_worked_example():
     assert loss.item() == pytest.approx((0 + 4 + 9) / 3)
     loss.backward()
     assert loss.grad_fn.name() == "MseLossBackward0"
+
+
+@pytest.mark.parametrize("x,y", [([0.5, 0.5], [2.0, 0.5]), ([0.5, 0.5], [-1.0, 0.5]), ([0.5, 0.5], [np.nan, 0.5]),
+                                 ([0.5, 0.5], [np.inf, 0.5]), ([np.nan, 0.5], [0.5, 0.5]), ([2.0, 0.5], [2.0, 0.5]),
+                                 ([1.5, 0.5], [0.5, -3.0])])
+def test_binary_cross_entropy_refuses_values_outside_zero_one(x, y):
+    """Input checked before target; nan and inf are outside [0, 1]."""
+    assert_same_error(lambda m, a, b: m.nn.functional.binary_cross_entropy(a, b), [np.array(x), np.array(y)],
+                      same_message=True)
+    assert_same_error(lambda m, a, b: m.nn.BCELoss(reduction="none")(a, b), [np.array(x), np.array(y)],
+                      same_message=True)
+
+
+def test_binary_cross_entropy_weight_shape_checked_before_values():
+    assert_same_error(lambda m, a, b, w: m.nn.functional.binary_cross_entropy(a, b, weight=w),
+                      [np.array([0.5, 1.5, 0.2]), np.full(3, 0.5), np.ones(2)], same_message=True)

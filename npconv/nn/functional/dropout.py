@@ -5,12 +5,15 @@ In training, each element (dropout) or each whole channel (dropout1d/2d/3d) is z
 (``training=False``) the input passes through. The mask comes from npconv's global generator
 (``npconv.manual_seed``), so runs are reproducible, though not the same draws as torch's.
 """
+import math
 import warnings
 
 import numpy as np
 
 from ... import random as _random
 from ...autograd import Function
+from ..._tensor import Tensor
+from ._arguments import check_argument
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -39,6 +42,18 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _native_p(op, p, training):
+    """What torch's native dropout op checks after the Python range check: ``training`` must be a bool
+    (argument 'train'), and a nan probability, which passes ``p < 0 or p > 1``, is refused. Returns p as a
+    Python float (a 0-d Tensor probability works too)."""
+    check_argument(op, "p", "float", p if not isinstance(p, Tensor) else 0.0, 2)
+    check_argument(op, "train", "bool", training, 3)
+    p = float(p)
+    if math.isnan(p):
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
 def _shape_only_mask(input, mask_shape):
     """A meta input has no values to drop: a zero-stride mask keeps the shape and draws no random numbers."""
     return np.broadcast_to(np.zeros((), input.dtype.numpy_dtype), mask_shape)
@@ -59,13 +74,14 @@ def _masked(input, p, mask_shape):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
     _check_p(p)
+    p = _native_p("dropout", p, training)
     if not training or p == 0.0:
         return input
     return _masked(input, p, tuple(input.shape))
 
 
 def _channel_dropout(input, p, training, batched):
-    _check_p(p)
+    p = _native_p("feature_dropout", p, training)
     if not training or p == 0.0:
         return input
     shape = tuple(input.shape)
@@ -116,9 +132,10 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _channel_dropout(input, p, training, ndim != 4)
 
 
-def _alpha(input, p, training, mask_shape):
+def _alpha(op, input, p, training, mask_shape):
     """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up."""
     _check_p(p)
+    p = _native_p(op, p, training)
     if not training or p == 0.0:
         return input
     dtype = input.dtype.numpy_dtype
@@ -135,10 +152,10 @@ def _alpha(input, p, training, mask_shape):
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks (keeps zero mean and unit variance)."""
-    return _alpha(input, p, training, tuple(input.shape))
+    return _alpha("alpha_dropout", input, p, training, tuple(input.shape))
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Channel-wise alpha dropout."""
     shape = tuple(input.shape)
-    return _alpha(input, p, training, shape[:2] + (1,) * (len(shape) - 2))
+    return _alpha("feature_alpha_dropout", input, p, training, shape[:2] + (1,) * (len(shape) - 2))

@@ -284,6 +284,15 @@ class _BinaryCrossEntropy(Function):
         return grad_x, grad_y
 
 
+def _check_probabilities(t, what):
+    """torch refuses values outside [0, 1] (nan included) in binary_cross_entropy's input and target."""
+    if t.is_meta:
+        return
+    values = t.detach().numpy()
+    if not np.all((values >= 0) & (values <= 1)):
+        raise RuntimeError(f"all elements of {what} should be between 0 and 1")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)) for probabilities x in [0, 1] (logs clamped at -100)."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -293,9 +302,6 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     target = _as_tensor_like(target, input)
     _check_same_dtype(input, target)
     _refuse_grad(weight, "binary_cross_entropy", "weight")
-    x = input.detach().numpy()
-    if x.size and not input.is_meta and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
-        raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
         try:
@@ -304,6 +310,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             raise RuntimeError(f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! Mismatching "
                                f"argument at index 1 had {weight.shape}; but expected shape should be broadcastable to "
                                f"{list(input.shape)}") from None
+    _check_probabilities(input, "input")
+    _check_probabilities(target, "target")
     return _BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
