@@ -29,6 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._shapes import ceil_div
 from .arithmetic.receptive import POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS
 from .arithmetic.trace import meta_inputs, trace
 
@@ -182,7 +183,7 @@ class TilingPlan:
         for o0, o1 in zip(bounds, bounds[1:]):
             a = min(max(0, math.floor(start + o0 * jump)), size - 1) // align * align
             b = max(min(size, math.ceil(start + (o1 - 1) * jump + span)), a + 1)
-            b = min(size, -(-b // align) * align)
+            b = min(size, ceil_div(b, align) * align)
             # Outputs whose field lies (partly) in the padding need a crop long enough for the forward
             # to produce them: grow it to the image end, then (aligned) towards its start.
             while (self._output_size_along(dim, spatial, b - a) or 0) < o1 - Fraction(a) / jump:

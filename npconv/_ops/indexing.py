@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .._dtype import from_numpy_dtype
+from .._shapes import ceil_div
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
 from .views import view_op
@@ -201,7 +202,7 @@ def chunk(input, chunks, dim=0):  # noqa: A002
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[_normalize_dim(dim, input._data.ndim)]
-    size = -(-n // chunks)
+    size = ceil_div(n, chunks)
     return split(input, builtins.max(size, 1) if n else 0, dim) if n else split(input, [0] * 1, dim)
 
 

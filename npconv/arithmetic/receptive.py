@@ -31,6 +31,7 @@ import math
 from fractions import Fraction
 from typing import NamedTuple
 
+from .._shapes import ntuple
 from .sizes import _broadcast, same_padding
 
 __all__ = ["ReceptiveField", "receptive_field", "POSITION_PRESERVING_LAYERS", "POSITION_PRESERVING_FUNCTIONS"]
@@ -274,20 +275,20 @@ def receptive_field(layers, ndim=2, input_size=None):
             spatial = spatial and _padded_size(spatial, args["padding"])
         elif kind == "conv":
             field = field.conv(**args)
-            spatial = spatial and _tuple(conv_output_size(spatial, **args), ndim)
+            spatial = spatial and ntuple(conv_output_size(spatial, **args), ndim)
         elif kind == "pool":
             ceil_mode = args.pop("ceil_mode", False)
             field = field.pool(**args)
-            spatial = spatial and _tuple(pool_output_size(spatial, ceil_mode=ceil_mode, **args), ndim)
+            spatial = spatial and ntuple(pool_output_size(spatial, ceil_mode=ceil_mode, **args), ndim)
         elif kind == "conv_transpose":
             output_padding = args.pop("output_padding", 0)
             field = field.conv_transpose(**args)
-            spatial = spatial and _tuple(conv_transpose_output_size(spatial, output_padding=output_padding,
+            spatial = spatial and ntuple(conv_transpose_output_size(spatial, output_padding=output_padding,
                                                                     **args), ndim)
         elif kind == "adaptive_pool":
             if spatial is None:
                 raise ValueError("adaptive pooling needs input_size to know its windows")
-            out = _tuple(args["output_size"], ndim)
+            out = ntuple(args["output_size"], ndim)
             out = tuple(s if o is None else o for s, o in zip(spatial, out))
             field = field.adaptive_pool(spatial, out)
             spatial = out
@@ -307,10 +308,6 @@ def left_padding(padding, kernel_size, dilation):
         kernel = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
         return tuple(left for left, _ in same_padding(kernel, dilation))
     return padding
-
-
-def _tuple(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
 
 def _describe_layer(layer):

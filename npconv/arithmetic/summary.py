@@ -23,6 +23,7 @@ import io
 import json
 import math
 
+from .._shapes import ntuple
 from .trace import meta_inputs, trace
 
 __all__ = ["summary", "ModelSummary", "LayerRow", "mult_adds_of"]
@@ -30,10 +31,6 @@ __all__ = ["summary", "ModelSummary", "LayerRow", "mult_adds_of"]
 
 def _prod(values):
     return math.prod(int(v) for v in values)
-
-
-def _tuple(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
 
 def mult_adds_of(call):
@@ -44,10 +41,10 @@ def mult_adds_of(call):
     if call.kind == "module":
         module = call.module
         if name.startswith("ConvTranspose") and hasattr(module, "kernel_size"):
-            kernel = _prod(_tuple(module.kernel_size, 1))
+            kernel = _prod(ntuple(module.kernel_size, 1))
             return _prod(call.input_shape) * (module.out_channels // module.groups) * kernel
         if name.startswith("Conv") and hasattr(module, "kernel_size"):
-            kernel = _prod(_tuple(module.kernel_size, 1))
+            kernel = _prod(ntuple(module.kernel_size, 1))
             return _prod(call.output_shape) * (module.in_channels // module.groups) * kernel
         if name == "Linear" or (hasattr(module, "in_features") and hasattr(module, "out_features")
                                 and name in ("LazyLinear", "NonDynamicallyQuantizableLinear")):
