@@ -17,7 +17,8 @@ __all__ = ["spatial_dims", "one_in", "int_or_tuple", "conv_arguments", "conv_tra
            "normalization_input", "loss_classification_cases", "loss_regression_pairs", "pad_cases",
            "interpolate_cases", "chunkings", "tiling_layer_specs", "sequential_stacks", "MODES_BY_DIMS", "float_arrays",
            "OPTIMIZER_OPTIONS", "optimizer_options", "SCHEDULER_ARGUMENTS", "scheduler_arguments",
-           "plateau_arguments", "plateau_metrics", "prune_steps", "reduction_case", "matmul_shapes"]
+           "plateau_arguments", "plateau_metrics", "prune_steps", "reduction_case", "matmul_shapes",
+           "fold_arguments"]
 
 spatial_dims = st.integers(1, 3)
 
@@ -229,6 +230,33 @@ def pooling_arguments(draw, dims, with_dilation=True, invalid_share=10):
     return dict(input=draw(pooling_input(dims, low=smallest)), kernel_size=draw(int_or_tuple(kernel)),
                 stride=None if stride is None else draw(int_or_tuple(stride)), padding=draw(int_or_tuple(padding)),
                 dilation=draw(int_or_tuple(dilation)), ceil_mode=draw(st.booleans()))
+
+
+@st.composite
+def fold_arguments(draw, invalid_share=8):
+    """Arguments of unfold and of its adjoint fold (2 spatial dims): a dict of torch's keyword arguments
+    (kernel_size, dilation, padding, stride) plus ``image`` (unfold's input, batched or not) and ``columns``
+    (fold's input, the shape unfold gives) and ``output_size``. One draw in ``invalid_share`` is unconstrained:
+    a window wider than the padded image, and columns of a wrong size (torch refuses both)."""
+    anything = invalid_share is not None and draw(one_in(invalid_share))
+    kernel, dilation, stride = _per_dim(draw, 2, 1, 3), _per_dim(draw, 2, 1, 2), _per_dim(draw, 2, 1, 3)
+    padding = _per_dim(draw, 2, 0, 2)
+    smallest = [1 if anything else max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
+    spatial = tuple(draw(st.integers(low, low + 5)) for low in smallest)
+    batch = (draw(st.integers(1, 2)),) if draw(st.booleans()) else ()
+    channels = draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    blocks = 1
+    for size, k, d, p, s in zip(spatial, kernel, dilation, padding, stride):
+        blocks *= conv_output_size(size, k, s, p, d)
+    planes = channels * kernel[0] * kernel[1]
+    if anything:
+        blocks, planes = max(1, blocks + draw(st.integers(-1, 1))), max(1, planes + draw(st.integers(-1, 1)))
+    return dict(image=rng.standard_normal(batch + (channels,) + spatial).astype(dtype),
+                columns=rng.standard_normal(batch + (planes, blocks)).astype(dtype), output_size=draw(int_or_tuple(spatial)),
+                kernel_size=draw(int_or_tuple(kernel)), dilation=draw(int_or_tuple(dilation)),
+                padding=draw(int_or_tuple(padding)), stride=draw(int_or_tuple(stride)))
 
 
 # ------------------------------------------------------------------------------------------- normalization

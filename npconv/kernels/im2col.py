@@ -56,6 +56,42 @@ def _ungroup_rows(rows, batch, spatial):
         (batch, groups * per_group) + tuple(spatial))
 
 
+def _col2im(block_at, lead, dtype, spatial, padding, out_spatial, kernel, stride, dilation):
+    """Scatter-add every kernel offset's block ``block_at(offset)`` (``lead + O``) back onto the input
+    positions it was read from; -> ``lead + spatial`` (a cropped view of the padded sum)."""
+    extent = geo.padded_extent(spatial, padding, out_spatial, kernel, stride, dilation)
+    padded = np.zeros(tuple(lead) + tuple(extent), dtype=dtype)
+    for offset in geo.kernel_offsets(kernel):
+        window = tuple(slice(k * dl, k * dl + (o - 1) * s + 1, s)
+                       for k, dl, o, s in zip(offset, dilation, out_spatial, stride))
+        padded[(Ellipsis,) + window] += block_at(offset)
+    crop = tuple(slice(before, before + size) for (before, _), size in zip(padding, spatial))
+    return padded[(Ellipsis,) + crop]
+
+
+def unfold(x, kernel, dilation, padding, stride, out_spatial):
+    """torch's im2col: (N, C, *S) -> (N, C * prod(K), prod(O)), row ``c * prod(K) + k`` (k the kernel
+    offset in C order), column the block's position in C order; padding is zero."""
+    batch, channels = x.shape[:2]
+    extent = geo.padded_extent(x.shape[2:], padding, out_spatial, kernel, stride, dilation)
+    windows = _windows(_padded(x, padding, extent), kernel, stride, dilation, out_spatial)
+    d = len(kernel)
+    order = (0, 1) + tuple(range(2 + d, 2 + 2 * d)) + tuple(range(2, 2 + d))  # (N, C, *O, *K) -> (N, C, *K, *O)
+    return np.ascontiguousarray(windows.transpose(order)).reshape(
+        batch, channels * int(np.prod(kernel)), int(np.prod(out_spatial)))
+
+
+def fold(columns, spatial, kernel, dilation, padding, stride, out_spatial):
+    """torch's col2im, the adjoint of ``unfold``: (N, C * prod(K), prod(O)) -> (N, C, *spatial), the entries
+    that land on one position summed."""
+    batch = columns.shape[0]
+    channels = columns.shape[1] // int(np.prod(kernel))
+    blocks = columns.reshape((batch, channels) + tuple(kernel) + tuple(out_spatial))
+    lead = (slice(None), slice(None))
+    return np.ascontiguousarray(_col2im(lambda offset: blocks[lead + offset], (batch, channels), columns.dtype,
+                                        spatial, padding, out_spatial, kernel, stride, dilation))
+
+
 def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """Same contract as ``shifted_gemm.conv_forward``: x (N, C_in, *S), w (C_out, C_in/G, *K) -> (N, C_out, *O)."""
     batch = x.shape[0]
@@ -74,16 +110,11 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     weights = w.reshape(groups, c_out // groups, -1)
     columns = weights.swapaxes(1, 2) @ _grouped_rows(gy, groups)  # (G, C_in/G * prod(K), N * prod(O))
     columns = columns.reshape((groups, c_in // groups) + kernel + (batch,) + out_spatial)
-    extent = geo.padded_extent(input_spatial, padding, out_spatial, kernel, stride, dilation)
-    padded = np.zeros((batch, groups, c_in // groups) + extent, dtype=dtype)
     d = len(kernel)
     batch_first = (2, 0, 1) + tuple(range(3, 3 + d))  # an offset's (G, C/G, N, *O) -> (N, G, C/G, *O)
-    for offset in geo.kernel_offsets(kernel):  # col2im: scatter-add each offset's columns back
-        window = tuple(slice(k * dl, k * dl + (o - 1) * s + 1, s)
-                       for k, dl, o, s in zip(offset, dilation, out_spatial, stride))
-        padded[(Ellipsis,) + window] += columns[(slice(None), slice(None)) + offset].transpose(batch_first)
-    crop = tuple(slice(before, before + size) for (before, _), size in zip(padding, input_spatial))
-    return np.ascontiguousarray(padded[(Ellipsis,) + crop]).reshape((batch, c_in) + input_spatial)
+    gx = _col2im(lambda offset: columns[(slice(None), slice(None)) + offset].transpose(batch_first),
+                 (batch, groups, c_in // groups), dtype, input_spatial, padding, out_spatial, kernel, stride, dilation)
+    return np.ascontiguousarray(gx).reshape((batch, c_in) + input_spatial)
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):

@@ -12,6 +12,7 @@ from .linear import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
 
 from ... import _observe
 
