@@ -1,8 +1,10 @@
 """Benchmark npconv's convolutions beside torch (and MyGrad / tinygrad / Chainer where installed).
 
-Same as ``npconv bench``; see ``python benchmarks/run.py --help``.  Example, the run behind RESULTS.md:
+Same as ``npconv bench``; see ``python benchmarks/run.py --help``.  Each library runs in its own process
+(``--same-process`` to keep them together).  The runs behind RESULTS.md, on an idle machine:
 
-    python benchmarks/run.py --threads 2 --models --markdown benchmarks/RESULTS.md
+    python benchmarks/run.py --threads 1 --models --markdown benchmarks/RESULTS-1-thread.md
+    python benchmarks/run.py --threads 2 --models --markdown benchmarks/RESULTS-2-threads.md
 """
 import argparse
 import sys

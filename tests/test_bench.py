@@ -46,10 +46,10 @@ def test_block_timing_runs_each_in_turn():
     assert calls == ["a"] * 4 + ["b"] * 4 and first >= 0 and second >= 0
 
 
-def run_cli(*words):
+def run_cli(*words, suite=bench.SUITE):
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
-    return bench.run(parser.parse_args(list(words)))
+    return bench.run(parser.parse_args(list(words)), suite=suite)
 
 
 def test_command_line_errors_are_one_line(capsys):
@@ -60,10 +60,30 @@ def test_command_line_errors_are_one_line(capsys):
     assert backends.conv_algorithm == "auto"
 
 
-def test_command_line_writes_markdown(tmp_path, monkeypatch):
-    monkeypatch.setattr(bench, "SUITE", TINY)
+def test_command_line_writes_markdown(tmp_path):
     out = tmp_path / "results.md"
-    assert run_cli("--quick", "--libraries", "none", "--markdown", str(out)) == 0
+    assert run_cli("--quick", "--same-process", "--libraries", "none", "--markdown", str(out), suite=TINY) == 0
     text = out.read_text()
     assert text.startswith("Machine:") and "## Forward" in text and "tiny transposed" in text
+    assert "every library in this process, in blocks" in text
     assert np.isfinite(float(text.split("**geometric mean**")[1].split("**")[1]))
+
+
+def test_median_wall_and_cpu_time_of_calls():
+    wall, cpu = bench.time_calls(lambda: sum(range(20000)), repeat=3)
+    assert wall > 0 and cpu > 0
+
+
+@pytest.mark.slow  # four interpreter starts (torch's import takes seconds)
+def test_each_library_in_its_own_process(tmp_path):
+    out = tmp_path / "results.md"
+    assert run_cli("--repeat", "1", "--rounds", "1", "--threads", "1", "--libraries", "none", "--markdown",
+                   str(out), suite=TINY) == 0
+    text = out.read_text()
+    assert "threads: 1 for every library" in text and "each library in its own process" in text
+    assert "## Forward (float32)" in text and "## Forward + backward (float32)" in text
+    assert "npconv cores" in text and "load average when started" in text
+    rows = bench.run_in_processes(TINY[:1], backward=True, repeat=1, threads=1, rounds=1)
+    (row,) = rows
+    assert row["npconv"] > 0 and row["torch"] > 0 and row["error"] < 1e-5 and row["memory"] > 0
+    assert 0 < row["npconv_cores"] < 1.5 and 0 < row["torch_cores"] < 1.5  # one thread each

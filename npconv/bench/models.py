@@ -1,0 +1,127 @@
+"""Whole models timed in npconv and in torch: a LeNet training epoch and a ResNet-18 forward (plain torch
+twins, no torchvision needed)."""
+import numpy as np
+
+from .timing import clock, time_median
+
+__all__ = ["MODELS", "lenet_epoch", "model_timings", "model_timings_of", "model_rows"]
+
+
+def lenet_epoch(library, images=2048, batch=64, seed=0):
+    """Seconds for one SGD training epoch of LeNet on ``images`` random 28x28 images."""
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal((images, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, images)
+    if library == "torch":
+        import torch as lib
+        model = _torch_lenet()
+    else:
+        import npconv as lib
+        from npconv.models import LeNet
+        model = LeNet()
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.functional.cross_entropy
+    begin = clock()
+    for start in range(0, images, batch):
+        x = lib.from_numpy(data[start:start + batch])
+        t = lib.from_numpy(labels[start:start + batch])
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), t)
+        loss.backward()
+        optimizer.step()
+    return clock() - begin
+
+
+def _torch_lenet():
+    import torch.nn as tnn
+    import torch.nn.functional as TF
+
+    class LeNet(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = tnn.Conv2d(1, 20, 5), tnn.Conv2d(20, 50, 5)
+            self.fc1, self.fc2 = tnn.Linear(800, 500), tnn.Linear(500, 10)
+
+        def forward(self, x):
+            x = TF.max_pool2d(TF.relu(self.conv1(x)), 2)
+            x = TF.max_pool2d(TF.relu(self.conv2(x)), 2)
+            return self.fc2(TF.relu(self.fc1(x.flatten(1))))
+    return LeNet()
+
+
+def model_timings_of(library, repeat=3):
+    """``{model name: (seconds, None)}`` for one library, ``(None, error text)`` where it fails."""
+    timings = {}
+    for name, fn in MODELS.items():
+        try:
+            timings[name] = (fn(library, repeat), None)
+        except Exception as error:  # a model a library cannot run is reported, not fatal
+            timings[name] = (None, f"{type(error).__name__}: {error}")
+    return timings
+
+
+def model_rows(per_library):
+    """``{library: model_timings_of(library)}`` as report rows ``{name: {library: s, library_error: text}}``."""
+    rows = {name: {} for name in MODELS}
+    for library, timings in per_library.items():
+        for name, (seconds, error) in timings.items():
+            rows[name][library] = seconds
+            if error:
+                rows[name][f"{library}_error"] = error
+    return rows
+
+
+def model_timings(repeat=3, libraries=("npconv", "torch")):
+    """Report rows of every model, every library timed in this process."""
+    return model_rows({library: model_timings_of(library, repeat) for library in libraries})
+
+
+def _resnet18_time(library, repeat):
+    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224), dtype=np.float32)
+    if library == "torch":
+        import torch as lib
+        model = _torch_resnet18()
+    else:
+        import npconv as lib
+        from npconv.models import resnet18
+        model = resnet18()
+    model.eval()
+    with lib.no_grad():
+        return time_median(lambda: model(lib.from_numpy(x)), repeat)
+
+
+def _torch_resnet18():
+    """ResNet-18 in plain torch (no torchvision needed): the same layers as torchvision's."""
+    import torch.nn as tnn
+
+    class Block(tnn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = tnn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = tnn.BatchNorm2d(cout)
+            self.conv2 = tnn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = tnn.BatchNorm2d(cout)
+            self.relu = tnn.ReLU()
+            self.downsample = None
+            if stride != 1 or cin != cout:
+                self.downsample = tnn.Sequential(tnn.Conv2d(cin, cout, 1, stride, bias=False),
+                                                 tnn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            out = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(out)) + identity)
+
+    layers = [tnn.Conv2d(3, 64, 7, 2, 3, bias=False), tnn.BatchNorm2d(64), tnn.ReLU(), tnn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
+        cin = cout
+    layers += [tnn.AdaptiveAvgPool2d(1), tnn.Flatten(), tnn.Linear(512, 1000)]
+    return tnn.Sequential(*layers)
+
+
+
+
+MODELS = {"LeNet epoch (2048 images, batch 64)": lambda library, repeat: lenet_epoch(library),
+          "ResNet-18 forward 1x3x224x224": _resnet18_time}
