@@ -14,6 +14,9 @@
   kernel volume (torchinfo overcounts these by about stride^d); linear = output elements x in_features.
 * :mod:`.complexity` -- ``get_model_complexity_info``: ptflops' function and ptflops' own conventions
   (bias, activations, pooling, norms, upsampling and functional calls counted as ptflops counts them).
+* :mod:`.torch_trace` -- the three accept a real ``torch.nn.Module`` too (the ``npconv[torch]`` extra): it
+  runs as a meta copy on torch's meta device and feeds the same rows and rules; torch is imported only
+  when the user passes a torch object.
 * :mod:`.cli` -- ``npconv summary MODEL --input 1,3,224,224 --format table|json|csv|markdown``.
 """
 from .sizes import *  # noqa: F401,F403

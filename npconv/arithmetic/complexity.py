@@ -349,7 +349,7 @@ def _run_eval(model, input_res, input_constructor, ost):
     dtype = next(iter(model.parameters()), None)
     dtype = dtype.dtype if dtype is not None else None
     if input_constructor is None:
-        inputs = meta_inputs((1, *input_res), [dtype])
+        inputs = meta_inputs((1, *input_res), [dtype], model)
         calls = trace(model, inputs)
         return calls, 1
     batch = input_constructor(input_res)

@@ -259,9 +259,16 @@ def receptive_field(layers, ndim=2, input_size=None):
     sizes). After transposed convolutions, upsampling and adaptive pooling the field is the span over all
     output phases (see the module doc): never smaller than what one output reads, sometimes larger.
 
+    ``layers`` may also be a model with a forward of its own (npconv's or a torch ``nn.Module``: branches,
+    sums, concatenations, ``F.*`` calls): it is traced on a shape-only input of ``input_size`` =
+    ``(N, C, *spatial)`` and the field of its output is returned (the summary's per-layer fields come from
+    the same trace).
+
     >>> receptive_field([{"kind": "conv", "kernel_size": 3}] * 2, ndim=1).size
     (5,)
     """
+    if _is_model(layers):
+        return _traced_field(layers, input_size)
     field = ReceptiveField.identity(ndim)
     spatial = tuple(input_size) if isinstance(input_size, (tuple, list)) else (
         (input_size,) * ndim if input_size is not None else None)
@@ -297,6 +304,30 @@ def receptive_field(layers, ndim=2, input_size=None):
             spatial = None
         else:
             raise ValueError(f"{type(layer).__name__} mixes all positions: no spatial receptive field after it")
+    return field
+
+
+def _is_model(layers):
+    """A module (npconv's or torch's) that is not a chain of layers: it is traced through its forward."""
+    if isinstance(layers, (list, tuple, dict)) or not hasattr(layers, "forward") or not hasattr(layers, "modules"):
+        return False
+    if type(layers).__name__ in ("Sequential", "ModuleList"):
+        return False
+    return _describe_layer(layers)[0] == "global" and bool(list(layers.children()))
+
+
+def _traced_field(model, input_size):
+    from .trace import meta_inputs, trace
+    if input_size is None or isinstance(input_size, int) or len(input_size) < 3:
+        raise ValueError(f"{type(model).__name__} is traced through its forward: give input_size="
+                         "(N, C, *spatial), the shape of its input")
+    first = next(iter(model.parameters()), None)
+    dtypes = [first.dtype] if first is not None and first.is_floating_point() else None
+    calls = trace(model, meta_inputs(tuple(input_size), dtypes, model))
+    field = calls[0].output_field
+    if field is None:
+        raise ValueError(f"the output of {type(model).__name__} mixes all positions (or is not a spatial map): "
+                         "no spatial receptive field; summary(model, input_size) shows each layer's")
     return field
 
 

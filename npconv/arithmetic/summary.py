@@ -326,7 +326,7 @@ def summary(model, input_size, dtypes=None, **kwargs):
         if first is not None and first.is_floating_point():
             shapes = [input_size] if all(isinstance(n, int) for n in input_size) else list(input_size)
             dtypes = [first.dtype] * len(shapes)
-    inputs = meta_inputs(input_size, dtypes)
+    inputs = meta_inputs(input_size, dtypes, model)
     calls = trace(model, inputs, kwargs)
     rows = _rows(calls, model)
     input_bytes = sum(_bytes_of(tuple(t.shape), t.dtype) for t in inputs)

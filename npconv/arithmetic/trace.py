@@ -75,37 +75,43 @@ def _tensor_class():
     return Tensor
 
 
-def _first_tensor(value):
-    Tensor = _tensor_class()
+def _first_tensor(value, Tensor=None):
+    Tensor = Tensor or _tensor_class()
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (tuple, list)):
         for item in value:
-            found = _first_tensor(item)
+            found = _first_tensor(item, Tensor)
             if found is not None:
                 return found
     if isinstance(value, dict):
-        return _first_tensor(list(value.values()))
+        return _first_tensor(list(value.values()), Tensor)
     return None
 
 
-def _tensors(values):
-    Tensor = _tensor_class()
+def _tensors(values, Tensor=None):
+    Tensor = Tensor or _tensor_class()
     return [v for v in values if isinstance(v, Tensor)]
 
 
 class _Recorder:
-    """The state of one trace: the call stack, the calls, and a receptive field per array."""
+    """The state of one trace: the call stack, the calls, and a receptive field per array.
 
-    def __init__(self):
+    ``tensor_type`` is the class of the traced tensors (npconv's Tensor, or torch's for a torch model) and
+    ``storage(tensor)`` the object a field is attached to: npconv's ndarray (which the ops observer sees),
+    or a torch tensor itself."""
+
+    def __init__(self, tensor_type=None, storage=None):
         self.calls = []
         self.stack = []
         self.fields = {}   # id(ndarray) -> ReceptiveField; the arrays are kept alive in self.keep
         self.keep = []
+        self.tensor_type = tensor_type or _tensor_class()
+        self.storage = storage or (lambda tensor: tensor._data)
 
     # ----- receptive fields, keyed by the identity of a tensor's array
     def field_of(self, tensor):
-        return None if tensor is None else self.fields.get(id(tensor._data))
+        return None if tensor is None else self.fields.get(id(self.storage(tensor)))
 
     def set_field(self, array, field):
         self.keep.append(array)
@@ -139,16 +145,16 @@ class _Recorder:
     def close(self, call, inputs, output):
         self.stack.pop()
         call.inputs, call.output = tuple(inputs), output
-        first_out = _first_tensor(output)
-        call.input_shapes = [tuple(t.shape) for t in _tensors(inputs)]
-        first_in = _first_tensor(list(inputs))
+        first_out = _first_tensor(output, self.tensor_type)
+        call.input_shapes = [tuple(t.shape) for t in _tensors(inputs, self.tensor_type)]
+        first_in = _first_tensor(list(inputs), self.tensor_type)
         call.input_dtype = first_in.dtype if first_in is not None else None
         if first_out is not None:
             call.output_shape = tuple(first_out.shape)
             call.output_dtype = first_out.dtype
             field = _spatial_rule(call, first_in, first_out, self.field_of(first_in))
             if field is not _KEEP:
-                self.set_field(first_out._data, field)
+                self.set_field(self.storage(first_out), field)
             call.output_field = self.field_of(first_out)
 
 
@@ -316,10 +322,14 @@ class _Observer:
                        if c.kind == "function" and c.type == label)
         prefix = f"{parent.name}/" if parent is not None and parent.name else ""
         call = recorder.open("function", f"{prefix}{label}:{siblings + 1}", label, function=function,
-                             arguments=_bind(function, args, kwargs))
+                             arguments=self.bind(label, function, args, kwargs))
         return call, list(args) + list(kwargs.values())
 
     exit_function = exit_module
+
+    def bind(self, label, function, args, kwargs):
+        """The call's arguments by name, for the rules of ``_function_geometry`` and the MAC counters."""
+        return _bind(function, args, kwargs)
 
     def op_applied(self, function_class, arrays, result):
         self.recorder.observe_op(arrays, result)
@@ -343,9 +353,13 @@ def _buffers_restored(model):
                 value._data = data
 
 
-def meta_inputs(input_size, dtypes=None):
-    """Meta tensors for ``input_size`` (one shape, or a list of shapes for several inputs)."""
+def meta_inputs(input_size, dtypes=None, model=None):
+    """Meta tensors for ``input_size`` (one shape, or a list of shapes for several inputs): torch's when
+    ``model`` is a torch model, else npconv's."""
     import npconv
+    from .torch_trace import is_torch_object, meta_tensors
+    if is_torch_object(model):
+        return meta_tensors(input_size, dtypes)
     shapes = [tuple(input_size)] if all(isinstance(n, int) for n in input_size) else [tuple(s) for s in input_size]
     if dtypes is None:
         dtypes = [None] * len(shapes)
@@ -358,8 +372,12 @@ def trace(model, inputs, kwargs=None):
     """Run ``model(*inputs, **kwargs)`` on meta tensors and return the list of :class:`Call` records.
 
     ``inputs`` are tensors (meta tensors, see :func:`meta_inputs`); the first module call is the model.
+    A torch model is traced by :func:`~npconv.arithmetic.torch_trace.trace_torch` into the same records.
     """
     import npconv
+    from .torch_trace import is_torch_object, trace_torch
+    if is_torch_object(model):
+        return trace_torch(model, inputs, kwargs)
     recorder = _Recorder()
     for t in inputs:
         if isinstance(t, npconv.Tensor) and t.dim() >= 3:
