@@ -1,5 +1,5 @@
-"""Whole models timed in npconv and in torch: a LeNet training epoch and a ResNet-18 forward (plain torch
-twins, no torchvision needed)."""
+"""Whole models timed in npconv and in torch: a LeNet training epoch, ResNet-18 forwards at batch 1 and 8 and
+a U-Net forward+backward (npconv's own models beside plain torch twins: no torchvision needed)."""
 import numpy as np
 
 from .timing import clock, time_median
@@ -76,8 +76,8 @@ def model_timings(repeat=3, libraries=("npconv", "torch")):
     return model_rows({library: model_timings_of(library, repeat) for library in libraries})
 
 
-def _resnet18_time(library, repeat):
-    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224), dtype=np.float32)
+def _resnet18_time(library, repeat, batch=1):
+    x = np.random.default_rng(0).standard_normal((batch, 3, 224, 224), dtype=np.float32)
     if library == "torch":
         import torch as lib
         model = _torch_resnet18()
@@ -123,5 +123,51 @@ def _torch_resnet18():
 
 
 
+def _unet_time(library, repeat, shape=(4, 1, 256, 256)):
+    """Median seconds of a forward and backward of the small U-Net (training mode, loss = mean output)."""
+    x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    if library == "torch":
+        import torch as lib
+        model = _torch_unet()
+    else:
+        import npconv as lib
+        from npconv.models import small_unet
+        model = small_unet()
+
+    def step():
+        model.zero_grad()
+        model(lib.from_numpy(x)).mean().backward()
+    return time_median(step, repeat)
+
+
+def _torch_unet(in_channels=1, out_channels=2, base=16):
+    """npconv.models.UNet's layers in plain torch."""
+    import torch
+    import torch.nn as tnn
+
+    def double_conv(cin, cout):
+        return tnn.Sequential(tnn.Conv2d(cin, cout, 3, padding=1, bias=False), tnn.BatchNorm2d(cout), tnn.ReLU(True),
+                              tnn.Conv2d(cout, cout, 3, padding=1, bias=False), tnn.BatchNorm2d(cout), tnn.ReLU(True))
+
+    class UNet(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down1, self.down2 = double_conv(in_channels, base), double_conv(base, base * 2)
+            self.bottom, self.pool = double_conv(base * 2, base * 4), tnn.MaxPool2d(2)
+            self.up2, self.dec2 = tnn.ConvTranspose2d(base * 4, base * 2, 2, 2), double_conv(base * 4, base * 2)
+            self.up1, self.dec1 = tnn.ConvTranspose2d(base * 2, base, 2, 2), double_conv(base * 2, base)
+            self.head = tnn.Conv2d(base, out_channels, 1)
+
+        def forward(self, x):
+            skip1 = self.down1(x)
+            skip2 = self.down2(self.pool(skip1))
+            x = self.bottom(self.pool(skip2))
+            x = self.dec2(torch.cat([self.up2(x), skip2], 1))
+            return self.head(self.dec1(torch.cat([self.up1(x), skip1], 1)))
+    return UNet()
+
+
 MODELS = {"LeNet epoch (2048 images, batch 64)": lambda library, repeat: lenet_epoch(library),
-          "ResNet-18 forward 1x3x224x224": _resnet18_time}
+          "ResNet-18 forward 1x3x224x224": _resnet18_time,
+          "ResNet-18 forward 8x3x224x224": lambda library, repeat: _resnet18_time(library, repeat, batch=8),
+          "U-Net forward+backward 4x1x256x256": _unet_time}
