@@ -8,11 +8,11 @@ image border, where the padding is the real one). The tiles assemble into exactl
 
 The model may be any graph of local layers (convolutions, transposed convolutions, pooling, upsampling,
 padding, BatchNorm and dropout in eval mode, activations, and cat / add / mul of branches: U-Nets, residual
-networks). It is traced shape-only by ``npconv.arithmetic``'s tracer, which carries a receptive field
-through every op (the union where branches meet); the halo is the field of the model's output, the
-alignment ``A`` the least common multiple of the numerators of the jumps of every traced tensor (the product
-of the strides and pooling factors on the way down, e.g. 4 for a U-Net with two poolings). torch models
-(chains: ``nn.Sequential``) are analysed through an npconv twin of the same geometry and run in torch.
+networks), npconv's or torch's. It is traced shape-only by ``npconv.arithmetic``'s tracer (a torch model
+on torch's meta device), which carries a receptive field through every op (the union where branches
+meet); the halo is the field of the model's output, the alignment ``A`` the least common multiple of the
+numerators of the jumps of every traced tensor (the product of the strides and pooling factors on the way
+down, e.g. 4 for a U-Net with two poolings). A torch model runs each tile in torch.
 
 Per spatial dimension, with the output's field ``size``, ``jump`` and ``start``: output ``o`` reads within
 input ``[start + o * jump, start + o * jump + size)``; a tile of outputs ``[o0, o1)`` reads
@@ -31,6 +31,7 @@ import numpy as np
 
 from ._shapes import ceil_div
 from .arithmetic.receptive import POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS
+from .arithmetic.torch_trace import is_torch_object, meta_tensors, trace_torch
 from .arithmetic.trace import meta_inputs, trace
 
 __all__ = ["apply_tiled", "tiling_plan", "TilingPlan"]
@@ -51,35 +52,6 @@ def _import_dask():
 
 
 # ------------------------------------------------------------------------------------ model analysis
-
-def _is_torch_module(model):
-    return any(cls.__module__.startswith("torch.") for cls in type(model).__mro__)
-
-
-def _npconv_twin(module):
-    """An npconv module with the geometry of a torch chain (same classes and hyper-parameters, weights left
-    alone): what tiling needs to trace. Models with their own forward (torch code) cannot be twinned."""
-    from . import nn
-    name = type(module).__name__
-    children = list(module.children())
-    if name == "Sequential":
-        return nn.Sequential(*[_npconv_twin(child) for child in children])
-    cls = getattr(nn, name, None)
-    if cls is None or children:
-        raise ValueError(f"apply_tiled analyses torch models that are chains of layers (nn.Sequential) of "
-                         f"layers npconv has; {name} is not one (an npconv model may have any forward)")
-    arguments = {}
-    for parameter in list(inspect.signature(cls).parameters)[:]:
-        if parameter == "bias" and hasattr(module, "bias"):
-            arguments["bias"] = module.bias is not None
-        elif parameter in ("device", "dtype"):
-            continue
-        elif hasattr(module, parameter):
-            arguments[parameter] = getattr(module, parameter)
-    twin = cls(**arguments)
-    twin.train(module.training)
-    return twin
-
 
 def _refusal(call):
     """Why a traced leaf call cannot be tiled, or None: it mixes positions, depends on the image size, the
@@ -153,8 +125,12 @@ class TilingPlan:
         return self._sizes[spatial]
 
     def _trace(self, spatial):
-        """The calls of a shape-only forward on a (meta) input of this spatial size."""
-        return trace(self.model, meta_inputs((1,) + self.input_shape[1:2] + tuple(spatial), dtypes=[self.dtype]))
+        """The calls of a shape-only forward on a (meta) input of this spatial size (torch's meta device for
+        a torch model)."""
+        shape = (1,) + self.input_shape[1:2] + tuple(spatial)
+        if is_torch_object(self.model):
+            return trace_torch(self.model, meta_tensors(shape, [self.dtype]))
+        return trace(self.model, meta_inputs(shape, dtypes=[self.dtype]))
 
     def _output_size_along(self, dim, spatial, size):
         crop = list(spatial)
@@ -200,19 +176,18 @@ class TilingPlan:
 
 
 def tiling_plan(model, ndim=2, input_shape=None):
-    """Analyse ``model`` (an npconv model with any forward, or a torch chain of layers) for tiling.
+    """Analyse ``model`` (an npconv or torch model with any forward of local layers) for tiling.
 
     ``input_shape`` (N, C, *spatial) is an input the model accepts; by default C is the first layer's input
     channels and every spatial size 960. Raises ``ValueError`` naming the first layer that cannot be tiled
     (Linear, Flatten, global or adaptive pooling, normalisation over the image, training-mode BatchNorm or
     dropout, circular padding, size-given or align_corners upsampling).
     """
-    geometry = _npconv_twin(model) if _is_torch_module(model) else model
     if input_shape is None:
-        channels = next((getattr(m, attr) for m in geometry.modules()
+        channels = next((getattr(m, attr) for m in model.modules()
                          for attr in ("in_channels", "num_features") if hasattr(m, attr)), 1)
         input_shape = (1, channels) + (_TRACE_SIZE,) * ndim
-    return TilingPlan(geometry, input_shape)
+    return TilingPlan(model, input_shape)
 
 
 # ------------------------------------------------------------------------------------ running
@@ -275,7 +250,7 @@ def apply_tiled(model, array, chunks=None, forward=None):
     spatial = tuple(array.shape[2:])
     plan = tiling_plan(model, ndim, input_shape=array.shape)
     if forward is None:
-        forward = _TorchForward(model) if _is_torch_module(model) else _NpconvForward(model)
+        forward = _TorchForward(model) if is_torch_object(model) else _NpconvForward(model)
     per_dim = [plan.tiles(d, spatial, array.chunks[2 + d]) for d in range(ndim)]
     rows, batch_start = [], 0
     for batch in array.chunks[0]:

@@ -167,16 +167,59 @@ def test_training_mode_batchnorm_is_refused():
         apply_tiled(nn.Sequential(nn.Conv2d(2, 2, 3), nn.BatchNorm2d(2)), np.zeros((1, 2, 8, 8)), chunks=4)
 
 
-def test_torch_models_with_their_own_forward_are_refused_by_name():
-    class Skip(nn.Module):
+class TorchUNet(nn.Module):
+    """A torch U-Net with its own forward: two poolings (alignment 4), transposed convolutions, skips joined
+    with torch.cat, F.relu and F.max_pool2d calls, a residual add and a dilated convolution."""
+
+    def __init__(self, channels=2, base=4):
+        super().__init__()
+        self.enc1 = nn.Conv2d(channels, base, 3, padding=1)
+        self.enc2 = nn.Conv2d(base, base * 2, 3, padding=1)
+        self.mid = nn.Sequential(nn.Conv2d(base * 2, base * 2, 3, padding=2, dilation=2), nn.BatchNorm2d(base * 2))
+        self.up2 = nn.ConvTranspose2d(base * 2, base * 2, 2, stride=2)
+        self.dec2 = nn.Conv2d(base * 4, base, 3, padding=1)
+        self.up1 = nn.ConvTranspose2d(base, base, 2, stride=2)
+        self.dec1 = nn.Conv2d(base * 2, 3, 3, padding=1, padding_mode="reflect")
+
+    def forward(self, x):
+        skip1 = torch.nn.functional.relu(self.enc1(x))
+        skip2 = torch.relu(self.enc2(torch.nn.functional.max_pool2d(skip1, 2)))
+        low = torch.nn.functional.max_pool2d(skip2, 2)
+        low = low + self.mid(low)
+        x = self.dec2(torch.cat([self.up2(low), skip2], dim=1))
+        return self.dec1(torch.cat([self.up1(x), skip1], dim=1))
+
+
+def torch_unet():
+    torch.manual_seed(0)
+    model = TorchUNet().double()
+    model.mid[1].running_mean.uniform_(-1, 1)
+    model.mid[1].running_var.uniform_(0.5, 2)
+    return model.eval()
+
+
+@pytest.mark.parametrize("chunks", [(1, 2, 3, 5), (2, 2, 9, 16), (2, 2, 40, 36)])
+def test_torch_model_with_its_own_forward_tiles_in_torch(chunks):
+    """A torch model's graph traced on torch's meta device; every tile runs in torch."""
+    model = torch_unet()
+    x = np.random.default_rng(5).standard_normal((2, 2, 40, 36))
+    plan = tiling_plan(model, input_shape=x.shape)
+    assert plan.alignment == (4, 4) and plan.out_channels == 3
+    tiled = apply_tiled(model, da.from_array(x, chunks=chunks))
+    np.testing.assert_allclose(tiled.compute(), _torch_forward(model)(x), rtol=1e-9, atol=1e-9)
+
+
+def test_torch_model_with_a_non_local_layer_is_refused_by_name():
+    class Classifier(nn.Module):
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(2, 2, 3, padding=1)
+            self.pool = nn.AdaptiveAvgPool2d(1)
 
         def forward(self, x):
-            return x + self.conv(x)
-    with pytest.raises(ValueError, match="Skip is not one"):
-        apply_tiled(Skip(), np.zeros((1, 2, 8, 8)), chunks=4)
+            return self.pool(torch.relu(self.conv(x)) + x)
+    with pytest.raises(ValueError, match="cannot tile pool: AdaptiveAvgPool2d: global/adaptive"):
+        apply_tiled(Classifier().eval(), np.zeros((1, 2, 8, 8)), chunks=4)
 
 
 def test_input_too_small_is_the_models_own_error():

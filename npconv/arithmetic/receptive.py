@@ -212,6 +212,29 @@ POSITION_PRESERVING_FUNCTIONS = {
 }
 
 
+# Tensor ops (torch.* functions, Tensor methods and their operators, npconv's autograd ops by class name)
+# that leave every value at its position when their output has the spatial size of an input: element-wise
+# arithmetic and activations, casts and copies, reshapes and basic indexing of the leading dims,
+# concatenation along the channels. Every other op (flip, transpose, matmul, cumsum, softmax of a Tensor
+# method, advanced indexing...) may move values within the image: its output gets no receptive field, so
+# that nothing is tiled on a guess. Names are compared lower-case without underscores (``__radd__`` and
+# ``add_`` are ``radd`` and ``add``; npconv's ``LeakyRelu`` op is ``leakyrelu``).
+POSITION_PRESERVING_OPS = frozenset("""
+    add radd iadd sub rsub isub mul rmul imul div truediv rtruediv itruediv floordiv rfloordiv ifloordiv
+    floordivide truedivide remainder mod rmod pow rpow ipow powscalar neg abs exp expm1 log log1p log2 sqrt rsqrt
+    square reciprocal sign sin cos erf clamp clip clampmin clampmax maximum minimum fmax fmin where lerp addcmul
+    addcdiv relu sigmoid tanh elu gelu hardsigmoid hardswish hardtanh leakyrelu mish silu softplus threshold
+    to type float double half bfloat16 contiguous clone detach requiresgrad tocopy copy alias view viewas
+    reshape reshapeas expand expandas cat concat concatenate maskedfill fill zero mask slice select
+    splitpart splitwithsizespart unbindpart chunk split unbind
+""".split())
+
+
+def keeps_positions(op_name):
+    """Whether the op called ``op_name`` leaves values where they are (see POSITION_PRESERVING_OPS)."""
+    return op_name.replace("_", "").lower() in POSITION_PRESERVING_OPS
+
+
 def left_pads(pad, ndim=None):
     """Left pads per spatial dim, first dim first, from F.pad's last-dim-first list (or a module's tuple);
     an int stays an int. ``ndim`` fills the dims the list leaves out with 0."""

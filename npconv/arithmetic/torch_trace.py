@@ -13,7 +13,7 @@ import copy
 import dis
 import sys
 
-from .receptive import ReceptiveField
+from .receptive import ReceptiveField, keeps_positions
 from .trace import TENSOR_OPS, _bind, _mark_repeated_calls, _Observer, _Recorder
 
 __all__ = ["is_torch_object", "meta_tensors", "trace_torch"]
@@ -167,12 +167,23 @@ def _function_mode(observer):
             output = None
             try:
                 output = func(*args, **kwargs)
-                recorder.observe_op(list(args) + list(kwargs.values()), output)
+                recorder.observe_op(list(args) + list(kwargs.values()), output, _keeps_positions(func, args))
                 return output
             finally:
                 if token is not None:
                     observer.exit_function(token, output)
     return Recording()
+
+
+def _keeps_positions(func, args):
+    """Whether a torch op leaves values where they are: by name, and for indexing only basic indexing (ints,
+    slices, None, Ellipsis: a tensor or list index may reorder pixels)."""
+    name = getattr(func, "__name__", "")
+    if name == "__getitem__":
+        index = args[1] if len(args) > 1 else ()
+        return all(item is None or item is Ellipsis or isinstance(item, (int, slice))
+                   for item in (index if isinstance(index, tuple) else (index,)))
+    return keeps_positions(name)
 
 
 def _hooks(observer, model):

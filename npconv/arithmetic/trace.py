@@ -20,7 +20,7 @@ import inspect
 from fractions import Fraction
 
 from .. import _observe
-from .receptive import (POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS, ReceptiveField,
+from .receptive import (POSITION_PRESERVING_FUNCTIONS, POSITION_PRESERVING_LAYERS, ReceptiveField, keeps_positions,
                         is_padding_layer, left_pads, left_padding)
 
 __all__ = ["Call", "trace", "TENSOR_OPS"]
@@ -120,11 +120,15 @@ class _Recorder:
         else:
             self.fields[id(array)] = field
 
-    def observe_op(self, arrays, result):
-        """After any shape-only op: element-wise ops keep (the union of) their inputs' fields."""
+    def observe_op(self, arrays, result, keeps_positions=True):
+        """After any shape-only op: ops that keep positions give (the union of) their inputs' fields of the
+        same spatial size; other ops give none."""
         out = result[0] if isinstance(result, tuple) else result
         shape = getattr(out, "shape", None)
         if shape is None:
+            return
+        if not keeps_positions:
+            self.set_field(out, None)
             return
         fields = [self.fields[id(a)] for a in _flat_arrays(arrays)
                   if id(a) in self.fields and getattr(a, "ndim", 0) == len(shape) and a.shape[2:] == shape[2:]]
@@ -332,7 +336,7 @@ class _Observer:
         return _bind(function, args, kwargs)
 
     def op_applied(self, function_class, arrays, result):
-        self.recorder.observe_op(arrays, result)
+        self.recorder.observe_op(arrays, result, keeps_positions(function_class.__name__))
 
 
 @contextlib.contextmanager
