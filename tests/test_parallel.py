@@ -373,3 +373,23 @@ def test_local_cluster_with_worker_processes():
         result = client.compute(tiled).result()
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_allclose(result, _npconv_whole(model, x), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("mix", [lambda y: y.flip(-1), lambda y: y.transpose(2, 3), lambda y: y.cumsum(-1),
+                                 lambda y: y.softmax(-1), lambda y: y[:, :, [1, 0]]])
+@pytest.mark.parametrize("library", ["npconv", "torch"])
+def test_ops_that_move_pixels_are_refused_not_guessed(mix, library):
+    """An op that keeps the shape but moves values within the image gives no receptive field: the model is
+    refused by name (tiling it with the conv's halo would be silently wrong)."""
+    lib = npconv if library == "npconv" else torch
+
+    class Mixing(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = lib.nn.Conv2d(2, 2, 3, padding=1)
+            self.head = lib.nn.Conv2d(2, 2, 1)
+
+        def forward(self, x):
+            return self.head(mix(self.conv(x)))
+    with pytest.raises(ValueError, match="cannot tile (head|this model)"):
+        apply_tiled(Mixing().eval(), np.zeros((1, 2, 8, 8), dtype=np.float32), chunks=4)
