@@ -1,15 +1,17 @@
-"""Benchmark: an 8192x8192 RGB image through a small fully-convolutional net, tiled with dask.
+"""Benchmark: a U-Net on an image whose whole-array forward does not fit in memory, tiled with dask.
 
-The whole-array forward needs every activation of the image at once (several GB, printed below); the
-tiled one runs ``npconv.parallel.apply_tiled`` on a ``dask.distributed.LocalCluster`` whose workers each
-have a memory cap, and reports the wall time and the peak resident memory of each worker.
+The bundled U-Net (npconv.models.UNet: skip connections joined with cat, two poolings, transposed
+convolutions) runs over a 1 x 3 x 8192 x 8192 image with ``npconv.parallel.apply_tiled`` on a
+``dask.distributed.LocalCluster`` of worker processes, each with a memory cap, first with one worker and then
+with two. Reported: wall time, tiles per second, the speed-up from one to two workers and the peak resident
+memory of each worker, beside the memory the whole-array forward would need (from a shape-only trace).
 
     python benchmarks/tiled_inference.py                      # the full run (minutes; needs a quiet machine)
     python benchmarks/tiled_inference.py --size 1024 --chunk 256 --no-write   # a quick smoke run
 
 The input is generated chunk by chunk on the workers (``dask.array.random``), so no process ever holds
-the whole image; the output is reduced to per-channel means, so none holds the whole output either.
-Results are written to benchmarks/TILED_RESULTS.md unless ``--no-write``.
+the whole image; the output is reduced to per-channel means, so none holds the whole output either. dask's
+progress bar shows the tiles as they finish. Results go to benchmarks/TILED_RESULTS.md unless ``--no-write``.
 """
 import argparse
 import os
@@ -24,87 +26,91 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import npconv  # noqa: E402
+from npconv.arithmetic.trace import meta_inputs, trace  # noqa: E402
 from npconv.parallel import tiling_plan  # noqa: E402
 
 RESULTS = Path(__file__).with_name("TILED_RESULTS.md")
 
 
-def small_fcn():
-    """A small fully-convolutional segmentation-style net: 3 -> 2 channels, same spatial size."""
-    nn = npconv.nn
+def unet():
     npconv.manual_seed(0)
-    net = nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
-        nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=2, dilation=2), nn.ReLU(),
-        nn.Upsample(scale_factor=2, mode="nearest"),
-        nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 2, 1))
-    return net.eval()
+    return npconv.models.UNet(in_channels=3, out_channels=2, base=16).eval()
 
 
-def whole_array_bytes(net, size, itemsize=4):
-    """Peak bytes of a plain forward: the largest input+output pair of one layer (activations only)."""
-    shapes, channels = [], 3
-    spatial = (size, size)
-    shapes.append(channels * spatial[0] * spatial[1])
-    for layer in net:
-        plan = tiling_plan(npconv.nn.Sequential(layer))
-        spatial = plan.output_size(spatial)
-        channels = getattr(layer, "out_channels", channels)
-        shapes.append(channels * spatial[0] * spatial[1])
-    return max(a + b for a, b in zip(shapes, shapes[1:])) * itemsize
+def whole_array_bytes(model, shape):
+    """Bytes a plain forward holds at its peak, at least: the largest input + output of one layer call
+    (activations only, from a shape-only trace), and the largest skip connection kept beside it."""
+    calls = [call for call in trace(model, meta_inputs(shape))[1:] if call.output_shape and call.input_shapes]
+    per_call = [4 * (np.prod(call.input_shapes[0]) + np.prod(call.output_shape)) for call in calls]
+    return int(max(per_call))
 
 
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def run_on_cluster(model, image, workers, memory_limit):
+    """(seconds, per-channel means, {worker: (idle MB, peak MB)}) of one tiled forward on ``workers``."""
+    from distributed import Client, LocalCluster, progress
+    from npconv.parallel import apply_tiled
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        idle = client.run(peak_rss_mb)
+        means = apply_tiled(model, image).mean(axis=(0, 2, 3))
+        start = time.perf_counter()
+        future = client.compute(means)
+        progress(future)
+        result = future.result()
+        seconds = time.perf_counter() - start
+        peaks = client.run(peak_rss_mb)
+    print()
+    return seconds, result, {worker: (idle[worker], peaks[worker]) for worker in peaks}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=8192, help="image height and width (default 8192)")
     parser.add_argument("--chunk", type=int, default=1024, help="tile edge in input pixels (default 1024)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--memory-limit", default="1.5GB", help="memory cap per worker (default 1.5GB)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated (default 1,2)")
+    parser.add_argument("--memory-limit", default="2GB", help="memory cap per worker (default 2GB)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write TILED_RESULTS.md")
     args = parser.parse_args()
 
     import dask.array as da
-    from distributed import Client, LocalCluster
-    from npconv.parallel import apply_tiled
-
-    net = small_fcn()
-    plan = tiling_plan(net)
-    image = da.random.default_rng(0).standard_normal((1, 3, args.size, args.size), dtype=np.float32,
-                                                      chunks=(1, 3, args.chunk, args.chunk))
-    whole_gb = whole_array_bytes(net, args.size) / 1e9
+    model = unet()
+    shape = (1, 3, args.size, args.size)
+    plan = tiling_plan(model, input_shape=shape)
+    image = da.random.default_rng(0).standard_normal(shape, dtype=np.float32, chunks=(1, 3, args.chunk, args.chunk))
+    tiles = len(image.chunks[2]) * len(image.chunks[3])
+    whole_gb = whole_array_bytes(model, shape) / 1e9
     print(f"whole-array forward needs >= {whole_gb:.2f} GB of activations; receptive field {plan.field.size}, "
-          f"alignment {plan.alignment}")
+          f"alignment {plan.alignment}; {tiles} tiles")
 
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      memory_limit=args.memory_limit, dashboard_address=None) as cluster, Client(cluster) as client:
-        baseline = client.run(peak_rss_mb)
-        output = apply_tiled(net, image)
-        start = time.perf_counter()
-        means = output.mean(axis=(0, 2, 3)).compute()
-        seconds = time.perf_counter() - start
-        peaks = client.run(peak_rss_mb)
-
+    runs = {}
+    for workers in (int(n) for n in args.workers.split(",")):
+        runs[workers] = run_on_cluster(model, image, workers, args.memory_limit)
+        print(f"{workers} worker(s): {runs[workers][0]:.1f} s")
+    first = runs[min(runs)][0]
+    rows = []
+    for workers, (seconds, _, memory) in runs.items():
+        rss = ", ".join(f"{peak:.0f} (idle {idle:.0f})" for idle, peak in memory.values())
+        rows.append(f"| {workers} | {seconds:.1f} | {tiles / seconds:.2f} | {first / seconds:.2f}x | {rss} |")
+    means = runs[max(runs)][1]
     lines = [
         "# Tiled inference benchmark (`benchmarks/tiled_inference.py`)",
         "",
-        f"- image: 1 x 3 x {args.size} x {args.size} float32 ({args.size ** 2 * 12 / 1e9:.2f} GB), "
-        f"tiles of {args.chunk} x {args.chunk} input pixels ({len(output.chunks[2]) * len(output.chunks[3])} tiles)",
-        f"- model: {sum(p.numel() for p in net.parameters())} parameters, receptive field {plan.field.size[0]} px, "
-        f"total-stride alignment {plan.alignment[0]} px; output {tuple(output.shape)}",
-        f"- whole-array forward would need at least {whole_gb:.2f} GB for the activations of one layer",
-        f"- cluster: LocalCluster, {args.workers} worker processes x 1 thread, memory_limit={args.memory_limit} each",
+        f"- image: 1 x 3 x {args.size} x {args.size} float32 ({np.prod(shape) * 4 / 1e9:.2f} GB), "
+        f"tiles of {args.chunk} x {args.chunk} input pixels ({tiles} tiles)",
+        f"- model: npconv.models.UNet(3, 2, base=16), {sum(p.numel() for p in model.parameters())} parameters, "
+        f"receptive field {plan.field.size[0]} px, alignment {plan.alignment[0]} px (two 2x2 poolings)",
+        f"- whole-array forward: at least {whole_gb:.2f} GB for the activations of its largest layer call",
+        f"- cluster: LocalCluster, worker processes x 1 thread, memory_limit={args.memory_limit} each",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}",
+        f"NumPy {np.__version__}; load average when done {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
         "",
-        f"| wall time (s) | {' | '.join(f'peak RSS worker {i + 1} (MB)' for i in range(len(peaks)))} |",
-        f"|---|{'---|' * len(peaks)}",
-        f"| {seconds:.1f} | {' | '.join(f'{p:.0f} (idle {baseline[w]:.0f})' for w, p in peaks.items())} |",
+        "| workers | wall time (s) | tiles/s | speed-up | peak RSS per worker, MB |",
+        "|---|---|---|---|---|",
+        *rows,
         "",
         f"per-channel output means: {np.array2string(np.asarray(means), precision=5)}",
     ]
