@@ -22,7 +22,8 @@ __all__ = ["is_torch_object", "meta_tensors", "trace_torch"]
 def is_torch_object(obj):
     """True when ``obj`` is a torch object (a Module subclass, a Tensor, a dtype), without importing torch:
     if torch was never imported, the user cannot hold one."""
-    if "torch" not in sys.modules or sys.modules["torch"].__name__ != "torch":   # under ``npconv run`` torch is npconv
+    # not imported, blocked (None in sys.modules) or, under ``npconv run``, npconv itself
+    if getattr(sys.modules.get("torch"), "__name__", None) != "torch":
         return False
     return any((getattr(kind, "__module__", None) or "").split(".")[0] == "torch" for kind in type(obj).__mro__)
 
