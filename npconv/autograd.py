@@ -198,9 +198,10 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # torch's built-in ops print as <AddBackward0>, Functions written by users as <MulBackward>:
-        # npconv's own ops play the built-ins
-        suffix = "Backward0" if cls.__module__.split(".")[0] == "npconv" else "Backward"
-        name = cls.__dict__.get("backward_name") or cls.__name__ + suffix
+        # npconv's own ops play the built-ins (their private classes' underscore is not part of the name)
+        own = cls.__module__.split(".")[0] == "npconv"
+        name = cls.__dict__.get("backward_name") or (cls.__name__.lstrip("_") + "Backward0" if own
+                                                     else cls.__name__ + "Backward")
         cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
 
     @staticmethod

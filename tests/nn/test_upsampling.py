@@ -134,3 +134,12 @@ def test_interpolate_in_shape_only_mode(shape, kwargs):
 def test_pixel_shuffles_in_shape_only_mode():
     assert_shape_only_matches_torch(lambda m, x: m.nn.functional.pixel_shuffle(x, 2), [np.zeros((2, 12, 3, 5))])
     assert_shape_only_matches_torch(lambda m, x: m.nn.functional.pixel_unshuffle(x, 3), [np.zeros((5, 2, 6, 9))])
+
+
+@pytest.mark.parametrize("op, factor", [("pixel_shuffle", 2), ("pixel_unshuffle", 2), ("interpolate", None)])
+def test_grad_fn_names_are_torchs(op, factor):
+    def name(lib, functional):
+        x = lib.ones(1, 4, 2, 2, requires_grad=True)
+        out = getattr(functional, op)(x, factor) if factor else functional.interpolate(x, scale_factor=2)
+        return type(out.grad_fn).__name__
+    assert name(npconv, F) == name(torch, TF)
