@@ -261,6 +261,14 @@ class Function:
         return out
 
 
+@functools.lru_cache(maxsize=None)
+def named_variant(function, backward_name):
+    """``function`` under another torch node name (one npconv op that torch splits by mode or rank, e.g.
+    UpsampleBilinear2DBackward0): a cached subclass, so graphs of the same op share one node class."""
+    return type(f"{function.__name__}As{backward_name}", (function,),
+                {"backward_name": backward_name, "__module__": function.__module__})
+
+
 def _own_memory(result, arrays):
     """An op that is not a view never hands out its input's memory: an in-place write to its output would
     silently change the input (NumPy returns views where torch copies, e.g. flip)."""

@@ -136,10 +136,19 @@ def test_pixel_shuffles_in_shape_only_mode():
     assert_shape_only_matches_torch(lambda m, x: m.nn.functional.pixel_unshuffle(x, 3), [np.zeros((5, 2, 6, 9))])
 
 
-@pytest.mark.parametrize("op, factor", [("pixel_shuffle", 2), ("pixel_unshuffle", 2), ("interpolate", None)])
-def test_grad_fn_names_are_torchs(op, factor):
+@pytest.mark.parametrize("op, factor", [("pixel_shuffle", 2), ("pixel_unshuffle", 2)])
+def test_pixel_shuffle_grad_fn_names_are_torchs(op, factor):
     def name(lib, functional):
-        x = lib.ones(1, 4, 2, 2, requires_grad=True)
-        out = getattr(functional, op)(x, factor) if factor else functional.interpolate(x, scale_factor=2)
+        out = getattr(functional, op)(lib.ones(1, 4, 2, 2, requires_grad=True), factor)
         return type(out.grad_fn).__name__
+    assert name(npconv, F) == name(torch, TF)
+
+
+@pytest.mark.parametrize("dims, mode", [(d, m) for d, modes in {1: ["linear"], 2: ["bilinear", "bicubic"],
+                                                                  3: ["trilinear"]}.items()
+                                        for m in ["nearest", "nearest-exact", *modes]])
+def test_interpolate_grad_fn_names_are_torchs(dims, mode):
+    def name(lib, functional):
+        x = lib.ones((1, 1) + (2,) * dims, requires_grad=True)
+        return type(functional.interpolate(x, scale_factor=2, mode=mode).grad_fn).__name__
     assert name(npconv, F) == name(torch, TF)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import _shapes
 from ..._memory import check_allocation
-from ...autograd import Function
+from ...autograd import Function, named_variant
 from ...kernels import interpolate as kernels
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -148,7 +148,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     scales = scale_factors or [None] * dims
     taps = [kernels.interpolation_taps(mode, s, o, align_corners, f, dtype, dims)
             for s, o, f in zip(spatial, output_size, scales)]
-    return _Resample.apply(input, taps)
+    return named_variant(_Resample, _resample_node_name(mode, dims)).apply(input, taps)
+
+
+def _resample_node_name(mode, dims):
+    """torch's graph node for interpolate: UpsampleNearestExact2DBackward0, UpsampleTrilinear3DBackward0..."""
+    spelled = "".join(part.capitalize() for part in mode.split("-"))
+    return f"Upsample{spelled}{dims}DBackward0"
 
 
 
