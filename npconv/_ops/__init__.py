@@ -16,42 +16,45 @@ applies torch's type promotion and calls it.
 import inspect
 
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
-from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, clip, cos, div,
-                          divide, eq, equal, exp, exp2, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le,
-                          log, log2, log10, logical_not, lt, maximum, minimum, mul, multiply, ne, neg, negative,
-                          pow, reciprocal, remainder, round, rsqrt, sign, sin, sqrt, square, sub, subtract,
-                          true_divide, where)
+from .aliases import add_aliases
+from .arguments import accepting_numpy_names
+from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, cos, div, eq,
+                          equal, exp, exp2, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2,
+                          log10, logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder,
+                          round, rsqrt, sign, sin, sqrt, square, sub, where)
 from .indexing import chunk, gather, masked_fill, nonzero, split, unbind, unique
 from .inplace import _with_out
 from .linalg import bmm, dot, einsum, matmul, mm, norm, outer
 from .promotion import broadcast_shapes, result_type, to_dtype
 from .reduction import (all, amax, amin, any, argmax, argmin, argsort, count_nonzero, cumsum, max, mean, min,
                         prod, sort, std, sum, topk, var)
-from .shape import (broadcast_to, cat, clone, concat, concatenate, flatten, flip, hstack, permute, reshape,
-                    squeeze, stack, swapaxes, swapdims, t, transpose, unflatten, unsqueeze, vstack)
+from .shape import (broadcast_to, cat, clone, flatten, flip, hstack, permute, reshape, squeeze, stack, t,
+                    transpose, unflatten, unsqueeze, vstack)
 from . import methods  # noqa: F401  (attaches the ops to Tensor)
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
-           "negative", "matmul", "mm", "bmm", "dot", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "clip",
-           "tanh", "sigmoid", "sin", "cos", "relu", "square", "reciprocal", "sum", "mean", "max", "min",
-           "amax", "amin", "argmax", "argmin", "var", "std", "reshape", "flatten", "permute", "transpose",
-           "t", "unsqueeze", "squeeze", "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind",
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot", "exp", "log", "sqrt", "rsqrt",
+           "abs", "clamp", "tanh", "sigmoid", "sin", "cos", "relu", "square", "reciprocal", "sum", "mean", "max",
+           "min", "amax", "amin", "argmax", "argmin", "var", "std", "reshape", "flatten", "permute", "transpose",
+           "t", "unsqueeze", "squeeze", "cat", "stack", "split", "chunk", "unbind",
            "clone", "maximum", "minimum", "where", "eq", "ne", "lt", "le", "gt", "ge", "equal",
            "allclose", "isclose", "isnan", "isfinite", "sign", "floor", "ceil", "round", "all", "any",
            "result_type", "prod", "cumsum", "outer", "einsum", "logical_not",
            "floor_divide", "remainder", "log2", "log10", "exp2", "erf", "broadcast_to", "broadcast_shapes",
-           "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten", "swapaxes",
-           "swapdims", "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
+           "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
+           "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
+__all__ += add_aliases(globals())
 
 
-def _install_out_arguments():
-    """The torch-level functions that take ``out=`` get the wrapper that fills it (Tensor methods do not)."""
+def _install_argument_forms():
+    """The torch-level functions that take ``out=`` get the wrapper that fills it (Tensor methods do not),
+    and every one takes NumPy's argument names where torch's parser does (``axis=``, ``keepdims=``...)."""
     namespace = globals()
     for name in __all__:
         fn = namespace[name]
         if "out" in inspect.signature(fn).parameters:
-            namespace[name] = _with_out(fn)
+            fn = _with_out(fn)
+        namespace[name] = accepting_numpy_names(fn, name)
 
 
-_install_out_arguments()
+_install_argument_forms()

@@ -1,6 +1,8 @@
 """Argument checks and torch's wording for them, shared by every kind of op: dims, shapes, operands that
 do not broadcast."""
 import builtins
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -75,3 +77,37 @@ def _shape_args(shape, name):
                             f"of type {type(n).__name__} at pos 0")
     return tuple(builtins.int(n) for n in shape)
 
+
+
+# torch's argument parser (the ops written in C++) takes NumPy's names beside its own: ``x.sum(axis=0,
+# keepdims=True)``, ``torch.add(x1=a, x2=b)``. Python-level torch functions (split, norm, unique, ...) do not.
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
+
+# torch functions and Tensor methods written in Python in torch: they know only their own argument names
+PYTHON_LEVEL_OPS = frozenset({
+    "split", "norm", "unique", "unique_consecutive", "einsum", "meshgrid", "broadcast_tensors",
+    "cartesian_prod", "atleast_1d", "atleast_2d", "atleast_3d", "tensordot", "cdist", "chain_matmul",
+    "block_diag", "lu", "stft", "istft", "broadcast_shapes", "result_type"})
+
+
+def accepting_numpy_names(fn, name=None):
+    """``fn`` taking NumPy's argument names for the ones it has among dim/keepdim/input/other (torch's
+    parser's aliases), or ``fn`` itself when it has none of them or is one torch writes in Python."""
+    name = name or fn.__name__
+    if name in PYTHON_LEVEL_OPS:
+        return fn
+    parameters = inspect.signature(fn).parameters
+    aliases = {alias: own for alias, own in NUMPY_NAMES.items() if own in parameters and alias not in parameters}
+    if not aliases:
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs and not aliases.keys().isdisjoint(kwargs):
+            for alias in aliases.keys() & kwargs.keys():
+                own = aliases[alias]
+                if own in kwargs:  # both spellings given: torch names the alias as unexpected
+                    raise TypeError(f"{name}() got an unexpected keyword argument '{alias}'")
+                kwargs[own] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return call

@@ -180,15 +180,11 @@ def sub(input, other, *, alpha=1, out=None):  # noqa: A002
     return _binary(Sub, input, other, "sub")
 
 
-subtract = sub
-
 
 def mul(input, other, *, out=None):  # noqa: A002
     """input * other, broadcasting."""
     return _binary(Mul, input, other, "mul")
 
-
-multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
@@ -207,8 +203,6 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
         np_dtype = get_default_dtype().numpy_dtype
     return _binary(Div, input, other, "div", np_dtype)
 
-
-divide = true_divide = div
 
 
 def pow(input, exponent, *, out=None):  # noqa: A002
@@ -447,8 +441,6 @@ def neg(input, *, out=None):  # noqa: A002
     return Neg.apply(input)
 
 
-negative = neg
-
 
 def exp(input, *, out=None):  # noqa: A002
     """e ** input."""
@@ -525,6 +517,4 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     np_dtype = _np_dtype_of_result(input, *bounds)
     return Clamp.apply(_as_operand(input, np_dtype), min, max)
 
-
-clip = clamp
 

@@ -4,8 +4,9 @@ import numpy as np
 
 from .. import _tensor
 from .._tensor import Tensor
+from .aliases import add_aliases
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
-from .arguments import _check_number
+from .arguments import _check_number, accepting_numpy_names
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, cos, div, eq,
                           equal, exp, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2, log10,
                           logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder, round,
@@ -91,10 +92,9 @@ _METHODS = {
     "__rmod__": _reflected(remainder), "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
     "__invert__": lambda self: logical_not(self) if self._data.dtype == np.bool_ else Tensor._make(~self._data),
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
-    "true_divide": div, "pow": pow, "neg": neg, "negative": neg, "matmul": matmul, "mm": mm, "bmm": bmm,
+    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "matmul": matmul, "mm": mm, "bmm": bmm,
     "dot": dot, "exp": exp, "log": log, "log2": log2, "log10": log10, "sqrt": sqrt, "rsqrt": rsqrt,
-    "abs": abs, "absolute": abs, "clamp": clamp, "clip": clamp, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
+    "abs": abs, "clamp": clamp, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
     "cos": cos, "relu": relu, "erf": erf, "square": square, "reciprocal": reciprocal, "sum": sum, "mean": mean,
     "max": _max_method, "min": _min_method, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
     "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
@@ -102,7 +102,7 @@ _METHODS = {
     "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "sign": sign, "floor": floor, "ceil": ceil,
     "round": round, "all": all, "any": any, "logical_not": logical_not, "count_nonzero": count_nonzero,
     "view": view, "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "permute": permute,
-    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t, "unsqueeze": unsqueeze,
+    "transpose": transpose, "t": t, "unsqueeze": unsqueeze,
     "squeeze": squeeze, "expand": expand, "expand_as": _expand_as, "view_as": _view_as,
     "reshape_as": _reshape_as, "repeat": repeat, "split": split, "chunk": chunk, "unbind": unbind,
     "masked_fill": masked_fill, "gather": gather, "topk": topk, "sort": sort, "argsort": argsort,
@@ -114,11 +114,12 @@ _METHODS = {
     "new_full": _new_full,
     "new_tensor": _new_tensor,
 }
-for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip", "tanh",
+for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "tanh",
               "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "floor", "ceil",
               "round", "sign"):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
+add_aliases(_METHODS, inplace=True)
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _fn if _name.startswith("__") else accepting_numpy_names(_fn, _name))

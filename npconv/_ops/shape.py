@@ -139,8 +139,6 @@ def transpose(input, dim0, dim1):  # noqa: A002
     return view_op(Transpose, input, tuple(axes))
 
 
-swapaxes = swapdims = transpose
-
 
 def t(input):  # noqa: A002
     """Transpose a tensor of at most 2 dimensions."""
@@ -332,8 +330,6 @@ def cat(tensors, dim=0, *, out=None):
     tensors = [t_ for _, t_ in kept]
     return Cat.apply(*tensors, axis=axis)
 
-
-concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
