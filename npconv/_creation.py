@@ -1,6 +1,7 @@
 """Creation functions: ``tensor``, ``zeros``, ``ones``, ``full``, ``arange``, the random samplers and the
 legacy ``FloatTensor``-style constructors. Re-exported by ``npconv._tensor`` (where Tensor lives)."""
 import builtins
+import warnings
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from ._tensor import Tensor, _is_meta_device, _meta_array, _shape_from_args
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
            "randint_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
-           "is_tensor", "numel"]
+           "is_tensor", "numel", "asarray"]
 
 
 def _finish(array, dtype=None, device=None, requires_grad=False):
@@ -81,6 +82,39 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+_UNSET = object()
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=_UNSET):
+    """``obj`` as a tensor, sharing memory with a Tensor or ndarray when ``dtype`` allows (``copy=True``
+    always copies, ``copy=False`` refuses to); a tensor keeps its graph (a dtype change is a ToCopy)."""
+    if isinstance(obj, np.ndarray) and not copy:
+        obj = from_numpy(obj)  # shared memory, and then the rules of a tensor
+    if not isinstance(obj, Tensor):
+        result = tensor(obj, dtype=dtype, device=device)
+        return result.requires_grad_() if requires_grad is True else result
+    if requires_grad is _UNSET:
+        requires_grad = obj.requires_grad
+        if requires_grad:
+            warnings.warn("torch.asarray: unspecified requires_grad now defaults to obj.requires_grad instead of "
+                          "False. Pass requires_grad=False explicitly to get the old behavior and silence this "
+                          "warning. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/"
+                          "tensor_new.cpp:1737.)", UserWarning, stacklevel=2)
+    result = obj
+    if dtype is not None and to_dtype(dtype) != obj.dtype:
+        if copy is False:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
+                             f"'{to_dtype(dtype).scalar_name}'.")
+        result = obj.to(dtype)
+    elif copy:
+        result = obj.clone()
+    if not requires_grad and result.requires_grad:
+        return result.detach()
+    if requires_grad and not result.requires_grad:
+        return result.detach().requires_grad_()
+    return result
+
+
 def from_numpy(array):
     """A tensor sharing memory with ``array``."""
     if not isinstance(array, np.ndarray):
@@ -101,8 +135,35 @@ def _dtype_or_default(dtype):
     return (to_dtype(dtype) if dtype is not None else get_default_dtype()).numpy_dtype
 
 
-def _filled(shape_args, value, dtype, device, requires_grad, size=None):
-    shape = _shape_from_args(shape_args if size is None else (size,))
+def _size_given(name, args, size):
+    """The shape of ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))`` (not two of them)."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return (size,)
+
+
+def _into_out(make):
+    """torch's ``out=`` for a creation function: the values made in ``out``'s dtype (unless ``dtype=`` says
+    otherwise), ``out`` resized to their shape; returns ``out``."""
+    def create(*args, out=None, **kwargs):
+        if out is None:
+            return make(*args, **kwargs)
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
+        result = make(*args, **kwargs)
+        if out._data.shape != result._data.shape:
+            out._data = np.empty(result._data.shape, out._data.dtype)
+        np.copyto(out._data, result._data, casting="unsafe")
+        out._bump_version()
+        return out
+    create.__name__, create.__doc__, create.__wrapped__ = make.__name__, make.__doc__, make
+    return create
+
+
+def _filled(shape_args, value, dtype, device, requires_grad):
+    shape = _shape_from_args(shape_args)
     np_dtype = _dtype_or_default(dtype)
     if _is_meta_device(device):
         return _finish(_meta_array(shape, np_dtype), None, "meta", requires_grad)
@@ -110,22 +171,27 @@ def _filled(shape_args, value, dtype, device, requires_grad, size=None):
     return _finish(np.full(shape, value, dtype=np_dtype), None, None, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """A tensor of zeros of the given shape (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
-    return _filled(size, 0, dtype, device, requires_grad)
+@_into_out
+def zeros(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of zeros of the given shape (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
+    return _filled(_size_given("zeros", args, size), 0, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def ones(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones of the given shape."""
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(_size_given("ones", args, size), 1, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+@_into_out
+def empty(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+          pin_memory=False):
     """An uninitialised tensor (zeros here) of the given shape; ``device='meta'`` gives a shape-only one."""
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(_size_given("empty", args, size), 0, dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of the given shape filled with ``fill_value`` (dtype inferred from it, as torch)."""
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
@@ -192,23 +258,30 @@ def _random_float(shape_args, sample, dtype, device, requires_grad, generator):
     return _finish(array, None, None, requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def rand(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
     """Uniform samples on [0, 1) of the given shape (from npconv's own generator, see manual_seed)."""
-    return _random_float(size, lambda g, s: g.random(s), dtype, device, requires_grad, generator)
+    return _random_float(_size_given("rand", args, size), lambda g, s: g.random(s), dtype, device, requires_grad, generator)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
     """Standard normal samples of the given shape."""
-    return _random_float(size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
+    return _random_float(_size_given("randn", args, size), lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False):
+@_into_out
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False):
     """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() missing required argument 'size'")
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     shape = _shape_from_args((tuple(size),))
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
@@ -226,7 +299,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(gen.permutation(n).astype(np.int64), dtype, device, requires_grad)
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
@@ -246,7 +320,8 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     return _finish(array.astype(d.numpy_dtype), None, device, requires_grad)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
@@ -261,7 +336,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(array.astype(d.numpy_dtype), None, device, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_into_out
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     """An n x m identity matrix."""
     return _finish(np.eye(n, n if m is None else m, dtype=_dtype_or_default(dtype)), None, device, requires_grad)
 

@@ -108,3 +108,71 @@ def test_set_default_dtype_like_torch():
         for m in (npconv, torch):
             m.set_default_dtype(m.float32)
     assert npconv.get_default_dtype() is npconv.float32
+
+
+# creation spelled as tutorials spell it: size=, out=, generator=; random ones compared by shape and dtype
+SHAPED_CREATIONS = [
+    "m.zeros(size=(2, 3))", "m.ones(size=[4], dtype=m.int64)", "m.full(size=(2, 2), fill_value=3.0)",
+    "m.zeros(2, out=m.empty(1, dtype=m.int64))", "m.ones((2, 2), out=m.empty(0, dtype=m.float64))",
+    "m.arange(4, out=m.empty(1))", "m.eye(2, out=m.empty(2, 2, dtype=m.int64))",
+    "m.asarray([1, 2])", "m.asarray([1.0, 2])", "m.asarray(3.5)", "m.asarray(np.arange(3.0), dtype=m.float32)",
+    "m.asarray(m.ones(2), dtype=m.float64)", "m.asarray([1.0, 2.0], requires_grad=True)",
+]
+RANDOM_SHAPES = [
+    "m.rand(size=(2, 3))", "m.randn(size=(2,), generator=m.Generator().manual_seed(0))", "m.empty(size=(1, 2))",
+    "m.randint(0, 5, size=(3,))", "m.randint(5, size=(3,))", "m.randint(low=0, high=5, size=(3,))",
+    "m.randint(high=5, size=(3, 1), dtype=m.int32)", "m.rand(2, 3, out=m.empty(1, dtype=m.float64))",
+    "m.normal(0.0, 1.0, size=(2,))", "m.normal(0, 1, (2, 3))", "m.normal(m.zeros(3), 1.0)",
+    "m.normal(m.zeros(2, 1, dtype=m.float64), m.ones(3))", "m.normal(0.0, m.ones(3))",
+    "m.normal(mean=m.zeros(2, 2))", "m.normal(m.zeros(3), m.ones(3), generator=m.Generator().manual_seed(1))",
+    "m.normal(2.0, 3.0, size=(2,), dtype=m.float64)",
+]
+
+
+@pytest.mark.parametrize("case", SHAPED_CREATIONS)
+def test_creation_with_size_out_and_asarray_like_torch(case):
+    mine, theirs = eval(case, {"m": npconv, "np": np}), eval(case, {"m": torch, "np": np})
+    assert repr(mine) == repr(theirs)
+
+
+@pytest.mark.parametrize("case", RANDOM_SHAPES)
+def test_random_creation_forms_give_torchs_shape_and_dtype(case):
+    mine, theirs = eval(case, {"m": npconv, "np": np}), eval(case, {"m": torch, "np": np})
+    assert (mine.shape, repr(mine.dtype), mine.requires_grad) == (theirs.shape, repr(theirs.dtype),
+                                                                   theirs.requires_grad)
+
+
+@pytest.mark.parametrize("case", [
+    "m.zeros((2, 3), size=(2, 3))", "m.normal(m.zeros(3), m.ones(4))", "m.normal(m.zeros(3), -1.0)",
+    "m.normal(0.0, -1.0, (2,))", "m.normal(0.0, 1.0)", "m.normal(0.0, 1.0, 3)",
+    "m.normal(0, 1, size=(2,), dtype=m.int64)", "m.normal(m.zeros(3, dtype=m.int64), 1.0)",
+    "m.normal(m.zeros(2), m.tensor([1.0, -1.0]))", "m.asarray(np.arange(3.0), dtype=m.float32, copy=False)",
+    "m.asarray(m.ones(2, dtype=m.float64), dtype=m.float32, copy=False)",
+])
+def test_creation_form_errors_like_torch(case):
+    assert_same_error(lambda m: eval(case, {"m": m, "np": np}), same_message=True)
+
+
+@given(mean_shape=st.lists(st.integers(1, 3), max_size=3), std_shape=st.lists(st.integers(1, 3), max_size=3),
+       which=st.sampled_from(["both", "mean", "std"]))
+def test_normal_of_tensors_has_torchs_shape_node_and_zero_gradients(mean_shape, std_shape, which):
+    mean, std = np.zeros(mean_shape), np.ones(std_shape)
+    call = {"both": lambda m, a, s: m.normal(a, s), "mean": lambda m, a, s: m.normal(a, 2.0),
+            "std": lambda m, a, s: m.normal(1.0, s)}[which]
+    result = assert_matches_torch(lambda m, a, s: call(m, a, s) * 0, [mean, std], expect_errors=True)
+    if result is not None:
+        ours = call(npconv, npconv.tensor(mean, requires_grad=True), npconv.tensor(std, requires_grad=True))
+        theirs = call(torch, torch.tensor(mean, requires_grad=True), torch.tensor(std, requires_grad=True))
+        assert ours.grad_fn.name() == theirs.grad_fn.name()
+
+
+def test_asarray_shares_memory_keeps_the_graph_and_warns_as_torch():
+    array = np.arange(3.0)
+    shared = npconv.asarray(array)
+    array[0] = 9.0
+    assert shared[0].item() == 9.0
+    x = npconv.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"^torch\.asarray: unspecified requires_grad now defaults"):
+        assert npconv.asarray(x) is x
+    assert npconv.asarray(x, dtype=npconv.float64, requires_grad=True).grad_fn.name() == "ToCopyBackward0"
+    assert npconv.asarray(x, copy=True, requires_grad=True).grad_fn.name() == "CloneBackward0"

@@ -22,6 +22,9 @@ from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_x
                           equal, exp, exp2, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2,
                           log10, logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder,
                           round, rsqrt, sign, sin, sqrt, square, sub, where)
+from . import grids, sampling
+from .grids import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
 from .indexing import chunk, gather, masked_fill, nonzero, split, unbind, unique
 from .inplace import _with_out
 from .linalg import bmm, dot, einsum, matmul, mm, norm, outer
@@ -43,6 +46,7 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
+__all__ += grids.__all__ + sampling.__all__
 __all__ += add_aliases(globals())
 
 
