@@ -1,5 +1,5 @@
 """npconv.nn, as torch.nn: Module, Parameter, the layers, ``functional`` and ``init``."""
-from .parameter import Buffer, Parameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
