@@ -1,0 +1,132 @@
+"""Power-average pooling, as torch.nn.functional.lp_pool{1,2,3}d."""
+import math
+
+import numpy as np
+
+from ....autograd import Function
+from ....kernels import pooling as kernels
+from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d
+from .max_pool import _max_pool
+from ._common import (_batched, _check_rank, _output_size, _pooled_meta, _tuple, _unbatched_like)
+
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
+
+
+class _LpPool(Function):
+    """(sum over the window of x^p)^(1/p), computed as torch does: (K * avg_pool(x^p))^(1/p)."""
+
+    @staticmethod
+    def forward(ctx, x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
+        xb = _batched(x, n)
+        zeros = (0,) * n
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            powered = xb ** x.dtype.type(norm_type)
+            mean = kernels.avg_pool_forward(powered, kernel_size, stride, zeros, out_size, ceil_mode)
+            scaled = mean * x.dtype.type(math.prod(kernel_size))
+            y = scaled ** x.dtype.type(1.0 / norm_type)
+        ctx.save_for_backward(xb, mean, scaled)
+        ctx.args = (n, norm_type, kernel_size, stride)
+        return _unbatched_like(y, x, n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xb, mean, scaled = ctx.saved_tensors
+        n, p, kernel_size, stride = ctx.args
+        g = _batched(grad, n)
+        dt = g.dtype.type
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            # torch's chain: pow(1/p) -> mul(K) -> sign*relu(abs): zero where the window sum is 0.
+            g_mean = g * dt(1.0 / p) * scaled ** dt(1.0 / p - 1) * dt(math.prod(kernel_size))
+            g_mean = np.where(mean != 0, g_mean, dt(0))
+            g_pow = kernels.avg_pool_backward(g_mean, xb.shape[2:], kernel_size, stride, (0,) * n)
+            gx = g_pow * dt(p) * xb ** dt(p - 1) if p != 0 else np.zeros_like(xb)
+        return (_unbatched_like(gx, grad, n),) + (None,) * 6
+
+    @staticmethod
+    def meta(x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
+        return _pooled_meta(x, n, out_size)
+
+
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
+                           ceil_mode, False)
+        return pooled if norm_type > 0 else _neg(pooled)
+    if not input.dtype.is_floating_point:
+        return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
+    op = f"avg_pool{max(n, 2)}d"
+    if n == 1 and input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                           "argument #1 'self' (while checking arguments for avg_pool1d)")
+    k = _tuple(kernel_size, n, "kernel_size", op)
+    s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
+    if n > 1:
+        _check_rank(input, n, op)
+    if n == 3:
+        _check_avg_pool3d_input(input, k, s, (0, 0, 0))
+    out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
+    return _LpPool.apply(input, n, float(norm_type), k, s, out, bool(ceil_mode))
+
+
+def _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """torch's composition for integer and bool inputs: the power keeps an int power integral (bool becomes
+    int64), the window mean is then an integer one (int64 only, rounded toward zero)."""
+    powered = input.pow(norm_type)
+    average = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    pooled = average(powered, kernel_size, stride, 0, ceil_mode)
+    window = math.prod(_tuple(kernel_size, n, "kernel_size", f"avg_pool{max(n, 2)}d"))
+    return (pooled.sign() * pooled.abs().relu()).mul(window).pow(1.0 / norm_type)
+
+
+class _Abs(Function):
+    @staticmethod
+    def meta(x):
+        return x.shape, x.dtype
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)
+
+
+class _Neg(Function):
+    @staticmethod
+    def meta(x):
+        return x.shape, x.dtype
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def _abs(t):
+    return _Abs.apply(t)
+
+
+def _neg(t):
+    return _Neg.apply(t)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """1-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool1d without padding."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """2-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool2d without padding."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """3-d power-average pooling: (sum over each window of x^p)^(1/p); shapes as avg_pool3d without padding."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
