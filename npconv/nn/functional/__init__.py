@@ -13,6 +13,7 @@ from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
 
 from ... import _observe
 
