@@ -33,9 +33,15 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if input.ndim not in _NON_CONSTANT_RANKS.get(2 * len(pairs), ()):
         raise NotImplementedError(f"Padding size {2 * len(pairs)} is not supported for {input.ndim}D input "
-                                  f"tensor.")
+                                  f"tensor.\n{_SUPPORTED_RANKS}")
     _CHECKS[mode](input.shape, pairs)
-    return _Pad.apply(input, pairs, mode, 0.0)
+    return _NON_CONSTANT_NODES[mode, len(pairs)].apply(input, pairs, mode, 0.0)
+
+
+_SUPPORTED_RANKS = """Supported combinations for non-constant padding:
+  - 2D or 3D input: padding size = 2 (pads last dimension)
+  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)
+  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"""
 
 
 def _pad_pairs(ndim, pad):
@@ -69,13 +75,19 @@ def _check_constant(shape, pairs):
                                f"dimension {dim} of input {list(shape)}")
 
 
-def _check_output_size(shape, pairs):
-    # torch's 1-d kernels refuse an empty result; its 2-d and 3-d kernels return one
-    smallest = 1 if len(pairs) == 1 else 0
+def _check_output_size(shape, pairs, mode):
+    """torch's 1-d kernels refuse an empty or negative result by name; its 2-d and 3-d kernels return an
+    empty one and fail (each with its own words) on a negative one."""
+    sizes = list(shape)
     for dim, size, before, after in _padded_dims(shape, pairs):
-        if size + before + after < smallest:
-            raise RuntimeError(f"input (size {size} at dimension {dim}) is too small for padding ({before}, "
-                               f"{after}). Calculated output size: {size + before + after}")
+        sizes[dim] = size + before + after
+    if len(pairs) == 1 and sizes[-1] < 1:
+        raise RuntimeError(f"input (W: {shape[-1]}) is too small. Calculated output W: {sizes[-1]}")
+    negative = [s for s in sizes if s < 0]
+    if negative:
+        if mode == "reflect" and len(pairs) == 2:
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: {sizes}")
 
 
 def _check_reflect(shape, pairs):
@@ -85,23 +97,20 @@ def _check_reflect(shape, pairs):
             raise RuntimeError(f"Argument #{4 + 2 * from_last}: Padding size should be less than the corresponding input "
                                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
                                f"{list(shape)}")
-    _check_output_size(shape, pairs)
+    _check_output_size(shape, pairs, "reflect")
 
 
 def _check_replicate(shape, pairs):
-    _check_output_size(shape, pairs)
+    _check_output_size(shape, pairs, "replicate")
 
 
 def _check_circular(shape, pairs):
     for dim, size, before, after in _padded_dims(shape, pairs):
         kept = size - max(-before, 0) - max(-after, 0)  # what is left after the negative pads crop
         if size + before + after < 0 or (kept <= 0 and size + before + after > 0):
-            raise RuntimeError(f"Negative padding value is resulting in an empty dimension: padding "
-                               f"({before}, {after}) at dimension {dim} of input {list(shape)}")
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
         if before > kept or after > kept:
-            raise RuntimeError(f"Padding value causes wrapping around more than once: padding ({before}, "
-                               f"{after}) at dimension {dim} of input {list(shape)} (at most {kept} after "
-                               f"cropping)")
+            raise RuntimeError("Padding value causes wrapping around more than once.")
 
 
 _CHECKS = {"reflect": _check_reflect, "replicate": _check_replicate, "circular": _check_circular}
@@ -166,3 +175,16 @@ class _Pad(Function):
         for dim, size, indices in reversed(ctx.gathers):
             grad = _gather_adjoint(grad, indices, size, dim)
         return grad, None, None, None
+
+
+def _node(name):
+    function = type(name, (_Pad,), {"backward_name": name, "__module__": __name__})
+    if name == "CopySlices":  # a node of torch's engine itself: its name() has the namespace
+        function._node_class.name = lambda node: "torch::autograd::CopySlices"
+    return function
+
+
+# torch's node per mode and number of padded dims (circular padding is slice copies there: CopySlices)
+_NON_CONSTANT_NODES = {(mode, dims): _node(f"{kind}Pad{dims}DBackward0" if kind else "CopySlices")
+                       for mode, kind in (("reflect", "Reflection"), ("replicate", "Replication"),
+                                          ("circular", None)) for dims in (1, 2, 3)}

@@ -10,4 +10,5 @@ from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
