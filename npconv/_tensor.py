@@ -10,6 +10,7 @@ shape and a dtype but no values (see ``npconv.autograd`` for how ops treat it).
 """
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
@@ -318,7 +319,12 @@ class Tensor:
         return self.item()
 
     def __float__(self):
+        _warn_scalar_of_grad(self)
         return builtins.float(self._python_scalar())
+
+    def __complex__(self):
+        _warn_scalar_of_grad(self)
+        return builtins.complex(self._python_scalar())
 
     def __int__(self):
         return builtins.int(self._python_scalar())
@@ -482,6 +488,19 @@ class Tensor:
         if self._data.ndim == 0 and not self._meta:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
+
+
+_SCALAR_OF_GRAD_WARNING = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                           "behavior.\nConsider using tensor.detach() first. (Triggered internally at "
+                           "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)")
+_scalar_of_grad_warned = [False]  # torch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warn_scalar_of_grad(tensor):
+    """float(t) and complex(t) of a tensor that requires grad warn once, as torch (item(), int() do not)."""
+    if tensor._requires_grad and not _scalar_of_grad_warned[0]:
+        _scalar_of_grad_warned[0] = True
+        warnings.warn(_SCALAR_OF_GRAD_WARNING, UserWarning, stacklevel=3)
 
 
 class _RemovableHook:

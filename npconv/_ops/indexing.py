@@ -103,6 +103,42 @@ class Alias(_BasicIndex):
     backward_name = "AliasBackward0"
 
 
+class IndexUnsqueeze(_BasicIndex):
+    """A ``None`` in an index: a new dim of size 1, recorded as torch records ``unsqueeze``."""
+    backward_name = "UnsqueezeBackward0"
+
+
+def _is_whole(item, length):
+    """A slice that keeps a whole dim (``:``, ``0:``, ``:n`` with n >= length): torch skips it inside a tuple
+    index (no node), comparing the start as written (``-length:`` still gives a SliceBackward0)."""
+    return (item.start in (None, 0) and item.step in (None, 1)
+            and (item.stop is None or item.stop >= length))
+
+
+def _basic_steps(tensor, index, is_tuple):
+    """``tensor[index]`` for a basic index as torch applies it, one view per entry left to right: an int a
+    SelectBackward0, a slice a SliceBackward0 (a whole one inside a tuple none), None an
+    UnsqueezeBackward0, and nothing at all an AliasBackward0."""
+    if not is_tuple and isinstance(index[0], slice):
+        return view_op(Slice, tensor, index, False)
+    explicit = builtins.sum(1 for item in index if item is not None and item is not Ellipsis)
+    result, dim = tensor, 0
+    for item in index:
+        if item is Ellipsis:
+            dim += tensor._data.ndim - explicit  # the input's dims no entry names
+            continue
+        lead = (slice(None),) * dim
+        if item is None:
+            result, dim = view_op(IndexUnsqueeze, result, lead + (None,), False), dim + 1
+        elif isinstance(item, slice):
+            if not _is_whole(item, result._data.shape[dim]):
+                result = view_op(Slice, result, lead + (item,), False)
+            dim += 1
+        else:
+            result = view_op(Select, result, lead + (item,), False)
+    return view_op(Alias, tensor, (), False) if result is tensor else result
+
+
 def _index_item(item):
     """Turn one index entry into what numpy expects, checking dtypes as torch does."""
     if isinstance(item, Tensor):
@@ -165,13 +201,12 @@ def _check_int_bounds(index, shape):
 
 def getitem(input, index):  # noqa: A002
     """Indexing with ints, slices, None, ellipsis, bool and integer tensors (torch semantics)."""
+    is_tuple = isinstance(index, tuple)
     index, advanced = _prepare_index(index)
     if not advanced:
         _check_int_bounds(index, input._data.shape)
-        has_int = builtins.any(isinstance(i, numbers.Integral) for i in index)
-        fn = Select if has_int else (Slice if index and builtins.any(isinstance(i, slice) for i in index) else Alias)
     try:
-        return view_op(fn, input, index, advanced) if not advanced else Index.apply(input, index, advanced)
+        return _basic_steps(input, index, is_tuple) if not advanced else Index.apply(input, index, advanced)
     except IndexError as exc:
         raise IndexError(str(exc).replace("axis", "dimension")) from None
 

@@ -141,17 +141,19 @@ def _check_non_negative(values, name):
         raise RuntimeError(f"negative {name} is not supported: got {name}={list(values)}")
 
 
-def _type_name(dtype):
-    return str(dtype).replace("torch.", "")
-
-
-def _check_dtypes(input, weight, bias):
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"Input type ({_type_name(input.dtype)}) and weight type ({_type_name(weight.dtype)}) "
-                           f"should be the same")
-    if bias is not None and bias.dtype != input.dtype:
-        raise RuntimeError(f"Input type ({_type_name(input.dtype)}) and bias type ({_type_name(bias.dtype)}) "
-                           f"should be the same")
+def _check_dtypes(input, weight, bias, transposed):
+    """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
+    convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
+    casts a bias of another dtype into the output, unless that would turn a float into an integer."""
+    bias_differs = bias is not None and bias.dtype != input.dtype
+    if bias_differs and not transposed:
+        raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the "
+                           f"same")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
+    if bias_differs and bias.is_floating_point() and not input.is_floating_point():
+        raise RuntimeError(f"result type {bias.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{input.dtype.scalar_name}")
 
 
 def _check_bias(bias, weight, channels, transposed):
@@ -196,7 +198,7 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
     return tuple((p, p) for p in amounts)
 
 
-def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
+def _prepare(dims, op, input, weight, bias, stride, dilation, groups, transposed=False):
     """The checks conv and conv_transpose share; returns stride, dilation, groups as normalised values."""
     _check_tensor(input, op, "input", 1)
     _check_tensor(weight, op, "weight", 2)
@@ -208,7 +210,7 @@ def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
     groups = _check_groups(groups, op)
     _check_positive(stride, "stride")
     _check_positive(dilation, "dilation")
-    _check_dtypes(input, weight, bias)
+    _check_dtypes(input, weight, bias, transposed)
     return stride, dilation, groups
 
 
@@ -323,7 +325,9 @@ def _per_dimension_text(**values):
 
 
 def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups, transposed=True)
+    if bias is not None and bias.dtype != input.dtype:
+        bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)")

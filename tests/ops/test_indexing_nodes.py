@@ -1,0 +1,57 @@
+"""``x[index]`` records torch's chain of nodes (npconv/_ops/indexing.py): one view per index entry, left to
+right: an int a SelectBackward0, a slice a SliceBackward0 (a whole one inside a tuple none), None an
+UnsqueezeBackward0, nothing at all an AliasBackward0. Random basic indices are compared with torch on
+values, gradients and the chain of node names back to the input."""
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+import npconv
+from tests.torch_compare import assert_matches_torch, random_array
+
+
+@st.composite
+def basic_indices(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    entries, dim, ellipsis = [], 0, False
+    for _ in range(draw(st.integers(0, len(shape) + 1))):
+        kind = draw(st.sampled_from(["int", "slice", "none", "ellipsis"]))
+        if kind == "ellipsis" and not ellipsis:
+            entries.append(Ellipsis)
+            ellipsis = True
+        elif kind == "none":
+            entries.append(None)
+        elif dim < len(shape) and kind == "int":
+            entries.append(draw(st.integers(-shape[dim], shape[dim] - 1)))
+            dim += 1
+        elif dim < len(shape) and kind == "slice":
+            bound = st.one_of(st.none(), st.integers(-shape[dim] - 1, shape[dim] + 2))
+            entries.append(slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2]))))
+            dim += 1
+    index = tuple(entries) if len(entries) != 1 or draw(st.booleans()) else entries[0]
+    return shape, index
+
+
+def node_chain(m, shape, index):
+    x = m.tensor(random_array(shape), requires_grad=True)
+    out, names, node = x[index], [], None
+    node = out.grad_fn
+    while node is not None and node.name() != "torch::autograd::AccumulateGrad":
+        names.append(node.name())
+        node = node.next_functions[0][0] if node.next_functions else None
+    return names
+
+
+@given(case=basic_indices())
+def test_basic_indexing_matches_torch_in_values_gradients_and_nodes(case):
+    shape, index = case
+    assert_matches_torch(lambda m, x: x[index] * 1, [random_array(shape)])
+    assert node_chain(npconv, shape, index) == node_chain(torch, shape, index)
+
+
+@pytest.mark.parametrize("index", [
+    (0, 0, slice(None, 2)), 0, (slice(None), 0), slice(None), (slice(None), slice(None)), Ellipsis, (),
+    (slice(None), slice(None, 10)), (slice(None), slice(-3, None)), (None, Ellipsis, None, 0), (1, Ellipsis, 2),
+], ids=repr)
+def test_tutorial_indices_record_torchs_nodes(index):
+    assert node_chain(npconv, (2, 3, 4), index) == node_chain(torch, (2, 3, 4), index)
