@@ -178,6 +178,8 @@ class BackwardNode:
 class _AccumulateGrad:
     """What torch shows in ``next_functions`` for a leaf."""
 
+    next_functions = ()  # where the graph walk of the blitz tutorial ends
+
     def __init__(self, variable):
         self.variable = variable
 
@@ -186,6 +188,9 @@ class _AccumulateGrad:
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+_AccumulateGrad.__name__ = _AccumulateGrad.__qualname__ = "AccumulateGrad"  # type(node).__name__ as torch
 
 
 class Function:

@@ -427,10 +427,17 @@ def _check_class_target(input, target, weight, ignore_index):
     return t, classes
 
 
+class _NllLoss2d(_NllLoss):
+    """torch's node for inputs with spatial dims (N, C, d1, ...)."""
+
+    backward_name = "NllLoss2DBackward0"
+
+
 def _nll(input, target, weight, ignore_index, reduction, class_dim):
     w = None if weight is None else weight.detach().numpy()
     _refuse_grad(weight, "nll_loss_forward", "weight")
-    return _NllLoss.apply(input, target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim,
+    node = _NllLoss2d if input.dim() > 2 else _NllLoss
+    return node.apply(input, target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim,
                           reduction=reduction)
 
 
@@ -475,7 +482,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = smooth.sum() / Tensor._make(np.asarray(total, dtype=input.dtype.numpy_dtype))
     elif reduction == "sum":
         smooth = smooth.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+    return _scale(nll, 1 - label_smoothing) + _scale(smooth, label_smoothing / classes)
 
 
 def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim, classes):
@@ -490,41 +497,83 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
         broadcast = [1] * input.dim()
         broadcast[class_dim] = classes
         product = product * weight.detach().reshape(broadcast)
-    loss = -product.sum(class_dim)
+    if reduction == "none":
+        return -product.sum(class_dim)
+    loss = -product.sum()
     if reduction == "mean":
         count = input.numel() // classes if input.numel() else 0
-        return loss.sum() / count if count else loss.sum() * float("nan")
-    if reduction == "sum":
-        return loss.sum()
+        return _DivScalar.apply(loss, count if count else float("nan"))
     return loss
 
 
-class _KlDiv(Function):
+class _MulScalar(Function):
+    """tensor * number as torch's composite losses record it (aten::mul.Scalar: ``MulBackward1``)."""
+
+    backward_name = "MulBackward1"
+
     @staticmethod
-    def forward(ctx, input, target, log_target):
-        ctx.save_for_backward(input, target)
-        ctx.log_target = log_target
-        if log_target:
-            return np.exp(target) * (target - input)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(target > 0, target * (np.log(target) - input), 0).astype(input.dtype, copy=False)
+    def forward(ctx, x, factor):
+        ctx.factor = factor
+        return x * x.dtype.type(factor)
 
     @staticmethod
     def backward(ctx, grad):
-        input, target = ctx.saved_tensors
-        if ctx.log_target:
-            e = np.exp(target)
-            return -grad * e, grad * e * (target - input + 1), None
+        return grad * grad.dtype.type(ctx.factor), None
+
+
+class _DivScalar(Function):
+    """tensor / number as torch's composite losses record it (aten::div.Scalar: ``DivBackward1``)."""
+
+    backward_name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, x, divisor):
+        ctx.divisor = divisor
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_t = np.where(target > 0, grad * (np.log(target) + 1 - input), 0)
-        return -grad * target, grad_t, None
+            return x / x.dtype.type(divisor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / grad.dtype.type(ctx.divisor), None
+
+
+def _scale(x, factor):
+    return _MulScalar.apply(x, factor)
+
+
+class _Xlogy(Function):
+    """x * log(y), 0 where x == 0 (kl_div's entropy term, as torch composes it)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x == 0, 0, x * np.log(y)).astype(np.result_type(x, y), copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_x = np.where((x == 0) & (y <= 0), 0, np.where(grad == 0, 0, grad * np.log(y)))
+            return grad_x, grad * x / y
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence target * (log target - input) with ``input`` given as log-probabilities."""
     if reduction != "batchmean":
         reduction = _reduction(size_average, reduce, reduction)
-    loss = _KlDiv.apply(input, _as_tensor_like(target, input), log_target)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    target = _as_tensor_like(target, input)
+    # torch composes it from element-wise ops, so its graph shows them (SubBackward0, XlogyBackward0, ...)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = _Xlogy.apply(target, target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()
     return _reduce(loss, reduction)
