@@ -18,6 +18,7 @@ from . import random
 from . import accelerator, cuda, functional, mps  # torch-on-CPU answers to device questions
 
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from ._settings import *  # noqa: F401,F403  (process-wide switches: deterministic algorithms, matmul precision...)
 from . import backends  # torch.backends look-alike (conv algorithm switch; no mps/cudnn)
 from .kernels.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from . import nn
