@@ -12,3 +12,19 @@ from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from . import utils  # noqa: E402  (torch.nn.modules.utils: _pair and kin)
+
+
+def _alias_torch_file_names():
+    """torch's file names for what npconv keeps elsewhere: ``nn.modules.batchnorm._BatchNorm`` and
+    ``import torch.nn.modules.pixelshuffle`` (real code names them) reach npconv's module of that content."""
+    import sys
+
+    from . import linear, normalization, upsampling
+    for torch_name, module in {"batchnorm": normalization, "instancenorm": normalization, "flatten": linear,
+                               "pixelshuffle": upsampling}.items():
+        sys.modules.setdefault(f"{__name__}.{torch_name}", module)
+        globals()[torch_name] = module
+
+
+_alias_torch_file_names()
