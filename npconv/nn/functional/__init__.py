@@ -14,6 +14,7 @@ from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
 
 from ... import _observe
 
