@@ -27,29 +27,104 @@ DEMO_DEFAULTS = dict(epochs=6, mnist_epochs=1, batch_size=32, lr=0.05, momentum=
 
 
 def main(argv=None):
-    """Entry point of the ``npconv`` console script; returns the exit status."""
+    """Entry point of the ``npconv`` console script; returns the exit status.
+
+    Output to a reader that closes early (``npconv summary resnet18 | head -1``) ends quietly with status
+    141 (128 + SIGPIPE), as a command killed by SIGPIPE reports in a shell; a terminal that cannot encode
+    some character gets a replacement instead of a UnicodeEncodeError."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(chosen_command(argv))
-    args = parser.parse_args(argv)
+    if not _stdout_encodes("├─│└…×→≤"):
+        _reconfigure(sys.stdout, errors="replace")
+    try:
+        status = _dispatch(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    return status
+
+
+def _dispatch(argv):
+    command = chosen_command(argv)
+    parser = build_parser(command)
+    args, extras = parser.parse_known_args(argv)
+    if extras:     # the unknown words are the subcommand's: its usage, not the top-level one
+        owner = parser.subcommand_parsers.get(args.command, parser)
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
     if args.command is None:
         parser.print_help()
         return 2
     return args.run(args)
 
 
+def _stdout_encodes(text):
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _reconfigure(stream, **options):
+    try:
+        stream.reconfigure(**options)
+    except (AttributeError, ValueError):   # not a text stream of io (a test's capture)
+        pass
+
+
+def _silence_stdout():
+    """After a broken pipe: point stdout at devnull so that the interpreter's final flush stays quiet."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped subcommand, choice or option (difflib)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}{self._suggestions(message)}\n")
+
+    def _suggestions(self, message):
+        import difflib
+        import re
+        if "invalid choice:" in message:
+            match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+            if match:
+                choices = [c.strip().strip("'") for c in match.group(2).split(",")]
+                close = difflib.get_close_matches(match.group(1), choices, n=1)
+                return f"; did you mean {close[0]!r}?" if close else ""
+        if message.startswith("unrecognized arguments:"):
+            options = [o for o in self._option_string_actions if o.startswith("--")]
+            hints = []
+            for word in message.split(":", 1)[1].split():
+                close = difflib.get_close_matches(word.split("=")[0], options, n=1) if word.startswith("-") else []
+                hints.extend(close)
+            return f" (did you mean {' '.join(hints)}?)" if hints else ""
+        return ""
+
+
 def build_parser(command=None):
-    """The argument parser; only ``command``'s external module is imported to add its arguments."""
-    parser = argparse.ArgumentParser(
+    """The argument parser; only ``command``'s external module is imported to add its arguments (all of
+    them for ``command="*"``, as shell completion needs)."""
+    parser = Parser(
         prog="npconv",
         description="PyTorch's convolution toolbox rebuilt on NumPy: exact, fast, explained.",
         epilog="Run 'npconv COMMAND --help' for the options of a command.")
     parser.add_argument("--version", action="version", version=f"npconv {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_demo_command(commands)
+    parser.subcommand_parsers = {"demo": add_demo_command(commands)}
     for name, (module_name, help_text) in EXTERNAL_COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        if name == command:
+        parser.subcommand_parsers[name] = sub
+        if name == command or command == "*":
             sub.set_defaults(run=attach_external_command(sub, name, module_name))
+    parser.subcommand_parsers["completion"] = add_completion_command(commands)
     return parser
 
 
@@ -79,6 +154,29 @@ def attach_external_command(sub, name, module_name):
         print(f"npconv {name}: unavailable: {reason}", file=sys.stderr)
         return 1
     return unavailable
+
+
+def add_completion_command(commands):
+    completion = commands.add_parser(
+        "completion", help="print a shell completion script (needs shtab: pip install 'npconv[completion]')",
+        description="Print the completion script of the npconv command for your shell, e.g. "
+                    "'npconv completion bash > ~/.local/share/bash-completion/completions/npconv' or, for zsh, "
+                    "'npconv completion zsh > ~/.zfunc/_npconv'. Needs shtab: pip install 'npconv[completion]'.")
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"), help="the shell to complete in")
+    completion.set_defaults(run=run_completion)
+    return completion
+
+
+def run_completion(args):
+    """Print shtab's completion script of the whole command (every subcommand's options)."""
+    try:
+        import shtab
+    except ImportError:
+        print("npconv completion: needs shtab, the completion library: pip install 'npconv[completion]'",
+              file=sys.stderr)
+        return 1
+    print(shtab.complete(build_parser("*"), shell=args.shell))
+    return 0
 
 
 def package_version():
@@ -117,6 +215,7 @@ def add_demo_command(commands):
     demo.add_argument("--train-size", metavar="N", type=positive_int,
                       help="train on the first N training images only (a quick look)")
     demo.set_defaults(run=run_demo)
+    return demo
 
 
 def positive_int(text):
@@ -281,7 +380,7 @@ class PlainProgress:
     WIDTH = 30
 
     def __enter__(self):
-        print("(for a nicer progress bar: pip install npconv[progress])")
+        print("(for a nicer progress bar: pip install 'npconv[progress]')")
         self.interactive = sys.stdout.isatty()
         return self
 
@@ -315,7 +414,7 @@ def layer_table(model, input_size):
         from npconv.arithmetic import summary
     except ImportError:
         return simple_layer_table(model, input_size)
-    return str(summary(model, input_size=input_size))
+    return str(summary(model, input_size=input_size, verbose=0))
 
 
 def simple_layer_table(model, input_size):
@@ -356,7 +455,7 @@ def save_path_problem(path):
     if path is None:
         return None
     if path.suffix == ".safetensors" and not has_safetensors():
-        return "safetensors is not installed (pip install npconv[safetensors]); or use a .npz path"
+        return "safetensors is not installed (pip install 'npconv[safetensors]'); or use a .npz path"
     if path.suffix in (".pt", ".pth"):
         import npconv
         if not hasattr(npconv, "save"):

@@ -126,7 +126,7 @@ def test_demo_rich_progress(capsys):
 def test_demo_without_rich_says_how_to_get_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "rich.progress", None)  # import fails as if rich were absent
     status, out, _ = run_cli(["demo", "--epochs", "1", "--train-size", "64"], capsys)
-    assert status == 0 and "pip install npconv[progress]" in out and "epoch 1/1 [" in out
+    assert status == 0 and "pip install 'npconv[progress]'" in out and "epoch 1/1 [" in out
 
 
 def test_simple_layer_table_from_a_real_forward():
@@ -152,7 +152,7 @@ def test_save_refused_before_training(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(cli, "has_safetensors", lambda: False)
     monkeypatch.setattr(cli, "train_one_epoch", lambda *a: pytest.fail("trained despite a bad --save"))
     status, _, err = run_cli(["demo", "--save", str(tmp_path / "w.safetensors")], capsys)
-    assert status == 1 and "pip install npconv[safetensors]" in err
+    assert status == 1 and "pip install 'npconv[safetensors]'" in err
     status, _, err = run_cli(["demo", "--save", str(tmp_path)], capsys)
     assert status == 1 and "is a folder" in err
 
@@ -241,4 +241,49 @@ def test_demo_runs_with_only_the_declared_dependencies():
               "sys.exit(main(['demo', '--epochs', '1', '--train-size', '32', '--batch-size', '16']))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"blocked {blocked}:\n{result.stderr[-2000:]}"
-    assert "pip install npconv[progress]" in result.stdout and "test accuracy:" in result.stdout
+    assert "pip install 'npconv[progress]'" in result.stdout and "test accuracy:" in result.stdout
+
+
+# ----- the command line's manners: completion, suggestions, subcommand usage, quoted install hints
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_completion_script_knows_every_command_and_option(shell, capsys):
+    status, out, err = run_cli(["completion", shell], capsys)
+    assert status == 0, err
+    for word in ("summary", "explain", "demo", "--depth", "--columns", "--svg", "--epochs"):
+        assert word in out, word
+    if shell == "bash":
+        checked = subprocess.run(["bash", "-n"], input=out, text=True, capture_output=True)
+        assert checked.returncode == 0, checked.stderr
+
+
+def test_completion_without_shtab_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "shtab", None)
+    status, out, err = run_cli(["completion", "bash"], capsys)
+    assert status == 1 and out == ""
+    assert "pip install 'npconv[completion]'" in err
+
+
+def test_errors_after_a_subcommand_show_its_usage_and_a_suggestion(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["explain", "Conv2d(1, 1, 3)", "--input", "1,1,5,5", "--svgg", "x.svg"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.startswith("usage: npconv explain")
+    assert "unrecognized arguments: --svgg x.svg (did you mean --svg?)" in err
+    with pytest.raises(SystemExit):
+        cli.main(["completion", "fish-shell"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: npconv completion") and "invalid choice: 'fish-shell'" in err
+    with pytest.raises(SystemExit):
+        cli.main(["explian"])
+    assert "did you mean 'explain'?" in capsys.readouterr().err
+
+
+def test_every_install_hint_is_quoted():
+    """``pip install npconv[images]`` is a glob in zsh: every hint in the code and the docs is quoted."""
+    from pathlib import Path
+    root = Path(npconv.__file__).parent.parent
+    files = [*root.joinpath("npconv").rglob("*.py"), root / "README.md", *root.joinpath("docs").rglob("*.md")]
+    unquoted = re.compile(r"pip install (?!['\"])[^\s`'\"]*\[")
+    found = [f"{path.name}: {match.group(0)}" for path in files for match in unquoted.finditer(path.read_text())]
+    assert found == []

@@ -1,5 +1,10 @@
 """``npconv.summary``: a torchinfo-style table of a model, computed without computing any convolution.
 
+The signature is torchinfo's (``input_size``/``input_data``, ``depth``, ``col_names``, ``row_settings``,
+``dtypes``, ``mode``, ``verbose``, ``col_width``, ``batch_dim``); the table is laid out as torchinfo lays it
+out (see :mod:`.summary_table`), with npconv's columns ``receptive_field`` and ``jump`` added and a row for
+every ``F.*`` call made in a ``forward``.
+
 MAC convention (the "GMACs" of papers): ``mult_adds`` counts the weight multiply-accumulates of
 convolution, transposed convolution and linear layers (modules or ``F.*`` calls), bias excluded:
 
@@ -18,15 +23,20 @@ statistics), ``input_bytes``, ``activation_bytes`` (the outputs of every leaf ro
 keeps for backward), ``forward_backward_bytes`` (twice that: the activations and their gradients) and
 ``total_bytes = input_bytes + forward_backward_bytes + param_bytes``, torchinfo's "Estimated Total Size".
 """
-import csv
-import io
-import json
+import contextlib
 import math
+import sys
 
 from .._shapes import ntuple
+from . import summary_table
+from .summary_table import COLUMNS, ROW_SETTINGS, ModelSummaryFormats, suggestion
 from .trace import meta_inputs, trace
 
-__all__ = ["summary", "ModelSummary", "LayerRow", "mult_adds_of"]
+__all__ = ["summary", "ModelSummary", "LayerRow", "mult_adds_of", "COLUMNS", "ROW_SETTINGS"]
+
+DEFAULT_COLUMNS = ("output_size", "num_params", "mult_adds", "receptive_field", "jump")
+DEFAULT_ROW_SETTINGS = ("depth",)
+MODES = ("train", "eval", "same")
 
 
 def _prod(values):
@@ -62,6 +72,24 @@ def mult_adds_of(call):
     return 0
 
 
+def kernel_size_of(call):
+    """The kernel size torchinfo's "Kernel Shape" column shows: a layer's ``kernel_size`` as a list (an int
+    stays an int), a functional convolution's weight shape past (C_out, C_in), a functional pool's argument."""
+    if call.kind == "module":
+        kernel = getattr(call.module, "kernel_size", None)
+    elif call.type.startswith("F.conv"):
+        weight = call.arguments.get("weight")
+        kernel = None if weight is None else list(weight.shape[2:])
+    else:
+        kernel = call.arguments.get("kernel_size")
+    if kernel is None or isinstance(kernel, int):
+        return kernel
+    try:
+        return [int(k) for k in kernel]
+    except TypeError:
+        return None
+
+
 def _bytes_of(shape, dtype):
     """Bytes of a tensor of ``shape`` and (npconv) ``dtype``; 0 when either is unknown."""
     if shape is None or dtype is None:
@@ -70,21 +98,40 @@ def _bytes_of(shape, dtype):
 
 
 class LayerRow:
-    """One row of a summary: a module call or a functional call made in some ``forward``."""
+    """One row of a summary: a module call or a functional call made in some ``forward``.
 
-    FIELDS = ("name", "type", "depth", "kind", "input_shape", "output_shape", "params", "trainable_params",
-              "mult_adds", "receptive_field", "stride", "is_leaf")
+    ``params``/``trainable_params`` count the module's whole subtree, ``own_params`` its parameters of its
+    own (a container's bare Parameters); ``mult_adds`` of a row with children is its subtree's sum."""
+
+    FIELDS = ("name", "var_name", "type", "depth", "kind", "is_leaf", "recursive")
 
     def __init__(self, **values):
-        for key in self.FIELDS:
-            setattr(self, key, values.get(key))
-        self.recursive = values.get("recursive", False)
+        self.name, self.type, self.depth, self.kind = (values.get(k) for k in ("name", "type", "depth", "kind"))
+        self.input_shape, self.output_shape = values.get("input_shape"), values.get("output_shape")
+        self.params, self.trainable_params = values.get("params", 0), values.get("trainable_params", 0)
+        self.own_params = values.get("own_params", 0)
+        self.mult_adds, self.kernel_size = values.get("mult_adds", 0), values.get("kernel_size")
+        self.receptive_field, self.stride = values.get("receptive_field"), values.get("stride")
+        self.is_leaf, self.recursive = values.get("is_leaf", True), values.get("recursive", False)
+        self.var_name = values.get("var_name")
+        self.module = values.get("module")       # the user's module (None for a functional call)
+        self._dtype = values.get("dtype")
 
-    def to_dict(self):
+    @property
+    def trainable(self):
+        """torchinfo's Trainable column: ``'True'``, ``'False'``, ``'Partial'`` or None without parameters."""
+        if not self.params:
+            return None
+        if not self.trainable_params:
+            return "False"
+        return "True" if self.trainable_params == self.params else "Partial"
+
+    def to_dict(self, total_params=None):
+        """The row by column name (``output_size``, ``num_params``...: the names of ``col_names``)."""
         out = {key: getattr(self, key) for key in self.FIELDS}
-        for key in ("input_shape", "output_shape", "receptive_field", "stride"):
-            if out[key] is not None:
-                out[key] = [_plain_number(v) for v in out[key]]
+        for column, (_, value) in COLUMNS.items():
+            if column != "params_percent" or total_params is not None:
+                out[column] = value(self, total_params)
         return out
 
     def __repr__(self):
@@ -92,19 +139,19 @@ class LayerRow:
                 f"mult_adds={self.mult_adds})")
 
 
-def _plain_number(value):
-    if hasattr(value, "denominator") and value.denominator != 1:
-        return float(value)
-    return int(value)
+class ModelSummary(ModelSummaryFormats):
+    """The result of :func:`summary`: totals, memory figures and one :class:`LayerRow` per call.
 
+    ``str()`` is the table (only the rows down to ``depth``, deeper ones folded into their parent);
+    ``format('table'|'json'|'csv'|'markdown'|'html')`` and ``_repr_html_`` give the other forms."""
 
-class ModelSummary:
-    """The result of :func:`summary`: totals, memory figures and one :class:`LayerRow` per call."""
-
-    def __init__(self, model, input_size, layers, input_bytes):
+    def __init__(self, model, input_size, layers, input_bytes, depth=3, col_names=DEFAULT_COLUMNS,
+                 row_settings=DEFAULT_ROW_SETTINGS, verbose=1, col_width=25):
         self.model_name = type(model).__name__
         self.input_size = input_size
         self.layers = layers
+        self.depth, self.col_names, self.row_settings = depth, tuple(col_names), tuple(row_settings)
+        self.verbose, self.col_width = verbose, col_width
         unique = {id(p): p for p in model.parameters()}.values()
         self.total_params = sum(_prod(p.shape) for p in unique)
         self.trainable_params = sum(_prod(p.shape) for p in unique if p.requires_grad)
@@ -117,125 +164,11 @@ class ModelSummary:
         self.forward_backward_bytes = 2 * self.activation_bytes
         self.total_bytes = self.input_bytes + self.forward_backward_bytes + self.param_bytes
 
-    # ----- exports
-    def to_dict(self):
-        keys = ("model_name", "input_size", "total_params", "trainable_params", "non_trainable_params",
-                "total_mult_adds", "param_bytes", "buffer_bytes", "input_bytes", "activation_bytes",
-                "forward_backward_bytes", "total_bytes")
-        out = {key: getattr(self, key) for key in keys}
-        out["input_size"] = [list(s) for s in self.input_size]
-        out["layers"] = [row.to_dict() for row in self.layers]
-        return out
-
-    def to_json(self, indent=2):
-        return json.dumps(self.to_dict(), indent=indent)
-
-    def to_csv(self):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(LayerRow.FIELDS)
-        for row in self.layers:
-            values = row.to_dict()
-            writer.writerow(["x".join(str(v) for v in values[k]) if isinstance(values[k], list) else
-                             ("" if values[k] is None else values[k]) for k in LayerRow.FIELDS])
-        return buffer.getvalue()
-
-    def to_markdown(self):
-        header = ["Layer", "Type", "Output Shape", "Param #", "Mult-Adds", "Receptive field", "Jump"]
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 3 + ["---"] * 2) + "|"]
-        for row in self.layers:
-            lines.append("| " + " | ".join([
-                ("&nbsp;&nbsp;" * row.depth) + (row.name or self.model_name), row.type, _shape_text(row.output_shape),
-                _count_text(self._shown_params(row)), _count_text(row.mult_adds if row.is_leaf else None),
-                _grid_text(row.receptive_field), _grid_text(row.stride)]) + " |")
-        lines.append("")
-        lines.extend(f"- {label}: {value}" for label, value in self._totals())
-        return "\n".join(lines) + "\n"
-
-    def _totals(self):
-        return [("Total params", f"{self.total_params:,}"), ("Trainable params", f"{self.trainable_params:,}"),
-                ("Non-trainable params", f"{self.non_trainable_params:,}"),
-                ("Total mult-adds" + _readable(self.total_mult_adds)[0], _readable(self.total_mult_adds)[1]),
-                ("Input size (MB)", f"{self.input_bytes / 1e6:0.2f}"),
-                ("Forward/backward pass size (MB)", f"{self.forward_backward_bytes / 1e6:0.2f}"),
-                ("Params size (MB)", f"{self.param_bytes / 1e6:0.2f}"),
-                ("Estimated Total Size (MB)", f"{self.total_bytes / 1e6:0.2f}")]
-
-    def format(self, fmt="table"):
-        """The summary as ``'table'`` (torchinfo style), ``'json'``, ``'csv'`` or ``'markdown'`` text."""
-        formats = {"table": self.__str__, "json": self.to_json, "csv": self.to_csv, "markdown": self.to_markdown}
-        if fmt not in formats:
-            raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(formats)}")
-        return formats[fmt]()
-
-    def __str__(self):
-        """The table in torchinfo's layout, with receptive field and jump columns added."""
-        columns = [("Output Shape", 25, lambda r: _shape_text(r.output_shape)),
-                   ("Param #", 25, lambda r: _count_text(self._shown_params(r))),
-                   ("Mult-Adds", 25, lambda r: _count_text(r.mult_adds if r.is_leaf else None)),
-                   ("Receptive Field", 16, lambda r: _grid_text(r.receptive_field)),
-                   ("Jump", 10, lambda r: _grid_text(r.stride))]
-        titles = self._titles()
-        longest = max([0] + [len(bare) + row.depth * 5 + 1 for (_, bare), row in zip(titles, self.layers)])
-        name_width = max(40, 5 * math.ceil(longest / 5))
-        titles = [title for title, _ in titles]
-        divider = "=" * (name_width + sum(width for _, width, _ in columns))
-
-        def line(first, cells):
-            return (f"{first:<{name_width}} " + "".join(f"{c:<{w}} " for c, (_, w, _) in zip(cells, columns))).rstrip()
-        lines = [divider, line("Layer (type:depth-idx)", [title for title, _, _ in columns]), divider]
-        lines += [line(title, [fn(row) for _, _, fn in columns]) for title, row in zip(titles, self.layers)]
-        totals = [f"{label}: {value}" for label, value in self._totals()]
-        lines += [divider, *totals[:4], divider, *totals[4:], divider]
-        return "\n".join(lines)
-
-    @staticmethod
-    def _shown_params(row):
-        """Leaves show their parameters, containers only parameters of their own, and a module called again
-        shows "(recursive)" (torchinfo's rules)."""
-        shown = row.params if row.is_leaf else row.own_params
-        if not shown:
-            return None
-        return "(recursive)" if row.recursive else shown
-
-    def _titles(self):
-        """``├─Conv2d: 1-3``: tree prefix, type, depth and the running index at that depth (torchinfo's)."""
-        counters, titles = {}, []
-        for row in self.layers:
-            if row.depth == 0:
-                titles.append((row.type, row.type))
-                continue
-            counters[row.depth] = counters.get(row.depth, 0) + 1
-            prefix = "├─" if row.depth == 1 else "│    " * (row.depth - 1) + "└─"
-            bare = f"{row.type}: {row.depth}-{counters[row.depth]}"
-            titles.append((prefix + bare, bare))
-        return titles
-
-    __repr__ = __str__
-
-
-def _shape_text(shape):
-    return "--" if shape is None else "[" + ", ".join(str(n) for n in shape) + "]"
-
-
-def _count_text(value):
-    if isinstance(value, str):
-        return value
-    return "--" if not value else f"{value:,}"
-
-
-def _grid_text(values):
-    if values is None:
-        return "--"
-    return "x".join(str(v) for v in values)
-
-
-def _readable(number):
-    """torchinfo's units: (M) below a billion, then (G), then (T)."""
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1)):
-        if number >= scale or unit == "M":
-            value = number / (scale if unit != "M" else 1e6)
-            return f" ({unit})", (f"{int(value):,d}" if value.is_integer() else f"{value:,.2f}")
+    @property
+    def shown_layers(self):
+        """The rows of the table: down to ``depth``, and without repeated calls under hide_recursive_layers."""
+        hide_recursive = "hide_recursive_layers" in self.row_settings
+        return [row for row in self.layers if row.depth <= self.depth and not (hide_recursive and row.recursive)]
 
 
 def _parameter_counts(module, recurse=True):
@@ -248,13 +181,16 @@ def _hierarchy_depth(name):
     return 0 if not name else name.count(".") + 1
 
 
-def _container_row(name, module):
-    """A row for a container that was never called itself (a ModuleList), as torchinfo adds one."""
+def _var_name(name, model):
+    """torchinfo's var_name: the attribute a module is held under (the model: its class name)."""
+    return name.rpartition(".")[2] if name else type(model).__name__
+
+
+def _module_row(name, module, model, **values):
     params, trainable = _parameter_counts(module)
-    row = LayerRow(name=name, type=type(module).__name__, depth=_hierarchy_depth(name), kind="module",
-                   params=params, trainable_params=trainable, mult_adds=0, is_leaf=False)
-    row.own_params, row._dtype = _parameter_counts(module, recurse=False)[0], None
-    return row
+    return LayerRow(name=name, type=type(module).__name__, depth=_hierarchy_depth(name), kind="module",
+                    params=params, trainable_params=trainable, own_params=_parameter_counts(module, False)[0],
+                    var_name=_var_name(name, model), module=module, **values)
 
 
 def _rows(calls, model):
@@ -265,37 +201,28 @@ def _rows(calls, model):
     shown = [c for c in calls if not c.internal and (c.kind == "module" or c.type.startswith("F."))]
     shown_ids = {id(c) for c in shown}
     for call in shown:
+        has_children = any(id(c) in shown_ids for c in call.children)
+        field = call.output_field
+        values = dict(input_shape=call.input_shape, output_shape=call.output_shape,
+                      mult_adds=_subtree_mult_adds(call, shown_ids) if has_children else mult_adds_of(call),
+                      kernel_size=kernel_size_of(call), receptive_field=field.size if field is not None else None,
+                      stride=field.jump if field is not None else None, is_leaf=not has_children,
+                      recursive=getattr(call, "recursive", False), dtype=call.output_dtype)
         if call.kind == "module":
-            depth = _hierarchy_depth(call.name)
             parts = call.name.split(".") if call.name else []
             for k in range(1, len(parts)):
                 prefix = ".".join(parts[:k])
-                if prefix not in named and prefix in modules:
-                    rows.append(_container_row(prefix, modules[prefix]))
+                if prefix not in named and prefix in modules:   # a container never called itself
+                    rows.append(_module_row(prefix, modules[prefix], model, mult_adds=0, is_leaf=False))
                     named.add(prefix)
             named.add(call.name)
+            rows.append(_module_row(call.name, call.module, model, **values))
         else:
             owner = call.parent
             while owner is not None and owner.kind != "module":
                 owner = owner.parent
             depth = 1 if owner is None else _hierarchy_depth(owner.name) + 1
-        has_children = any(id(c) in shown_ids for c in call.children)
-        params = trainable = own = 0
-        if call.kind == "module":
-            params, trainable = _parameter_counts(call.module)
-            own = _parameter_counts(call.module, recurse=False)[0]
-        field = call.output_field
-        row = LayerRow(
-            name=call.name, type=call.type, depth=depth, kind=call.kind,
-            input_shape=call.input_shape, output_shape=call.output_shape, params=params,
-            trainable_params=trainable, mult_adds=mult_adds_of(call) if not has_children else
-            _subtree_mult_adds(call, shown_ids),
-            receptive_field=field.size if field is not None else None,
-            stride=field.jump if field is not None else None, is_leaf=not has_children,
-            recursive=getattr(call, "recursive", False))
-        row.own_params = own
-        row._dtype = call.output_dtype
-        rows.append(row)
+            rows.append(LayerRow(name=call.name, type=call.type, depth=depth, kind=call.kind, **values))
     return rows
 
 
@@ -309,26 +236,126 @@ def _subtree_mult_adds(call, shown_ids):
     return total
 
 
-def summary(model, input_size, dtypes=None, **kwargs):
-    """Summarise ``model`` for an input of ``input_size`` = ``(N, C, *spatial)`` (or a list of such shapes
-    for several inputs) without computing any convolution: the model runs on meta tensors.
+def _check_settings(col_names, row_settings, depth, mode, verbose, col_width):
+    """torchinfo's argument checks, with the valid choices (and the closest one) in the message."""
+    for given, known, what in ((col_names, COLUMNS, "column"), (row_settings, ROW_SETTINGS, "row setting")):
+        for name in given:
+            if name not in known:
+                raise ValueError(f"unknown {what} {name!r}{suggestion(name, known)}; "
+                                 f"{what}s: {', '.join(known)}")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise ValueError(f"depth must be a non-negative integer, got {depth!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+    if verbose not in (0, 1, 2):
+        raise ValueError("Verbose must be either 0 (quiet), 1 (default), or 2 (verbose).")
+    if col_width <= 0:
+        raise ValueError(f"Column width must be greater than 0: col_width={col_width}")
 
-    Returns a :class:`ModelSummary` with ``total_params``, ``trainable_params``, ``total_mult_adds``,
-    the memory figures, and ``layers``: one :class:`LayerRow` per module call and per ``F.*`` call made in
-    a ``forward`` (``name``, ``type``, ``depth``, ``input_shape``, ``output_shape``, ``params``,
-    ``mult_adds``, ``receptive_field`` and ``stride`` -- the jump -- per spatial dimension, in input
-    pixels). ``dtypes`` (one per input) defaults to the dtype of the model's parameters. ``str()`` of it is a
-    torchinfo-style table; ``to_dict``, ``to_json``, ``to_csv``,
-    ``to_markdown`` export it. Extra keyword arguments are passed to ``model.forward``.
-    """
+
+@contextlib.contextmanager
+def _training_mode(model, mode):
+    """``model.train()``/``model.eval()`` for the run ("same": as it is), every module's flag put back after."""
+    saved = [(module, module.training) for module in model.modules()]
+    if mode != "same":
+        model.train(mode == "train")
+    try:
+        yield
+    finally:
+        for module, flag in saved:
+            module.training = flag
+
+
+def _meta_like(value, model):
+    """``input_data`` as meta tensors of the same shapes and dtypes (torch's for a torch model), keeping
+    lists, tuples and dicts; NumPy arrays count as tensors; anything else is passed on unchanged."""
+    import numpy as np
+
+    from .._tensor import Tensor
+    from .torch_trace import is_torch_object, to_meta
+    if isinstance(value, (list, tuple)):
+        return type(value)(_meta_like(v, model) for v in value)
+    if isinstance(value, dict):
+        return {k: _meta_like(v, model) for k, v in value.items()}
+    if is_torch_object(value):
+        return to_meta(value)
+    if isinstance(value, (Tensor, np.ndarray)):
+        from .._dtype import from_numpy_dtype
+        dtype = value.dtype if isinstance(value, Tensor) else from_numpy_dtype(value.dtype)
+        return meta_inputs(tuple(value.shape), [dtype], model)[0]
+    return value
+
+
+def _inputs(model, input_size, input_data, dtypes, batch_dim):
+    """(positional inputs, keyword inputs) as meta tensors, from ``input_size`` or ``input_data``."""
+    if input_size is not None and input_data is not None:
+        raise RuntimeError("Only one of (input_data, input_size) should be specified.")
+    if input_data is not None:
+        data = _meta_like(input_data, model)
+        if isinstance(data, dict):
+            return [], data
+        return (list(data) if isinstance(data, (list, tuple)) else [data]), {}
+    if input_size is None:
+        raise ValueError("summary needs input_size (e.g. (1, 3, 224, 224)) or input_data to run the model")
+    shapes = [tuple(input_size)] if all(isinstance(n, int) for n in input_size) else [tuple(s) for s in input_size]
+    if batch_dim is not None:
+        shapes = [shape[:batch_dim] + (1,) + shape[batch_dim:] for shape in shapes]
     if dtypes is None:   # the parameters' dtype, so that a model.double() needs no dtypes argument
         first = next(iter(model.parameters()), None)
         if first is not None and first.is_floating_point():
-            shapes = [input_size] if all(isinstance(n, int) for n in input_size) else list(input_size)
             dtypes = [first.dtype] * len(shapes)
-    inputs = meta_inputs(input_size, dtypes, model)
-    calls = trace(model, inputs, kwargs)
+    return meta_inputs(shapes if len(shapes) > 1 else shapes[0], dtypes, model), {}
+
+
+def _tensors_in(value):
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors_in(v)]
+    if isinstance(value, dict):
+        return _tensors_in(list(value.values()))
+    return [value] if hasattr(value, "shape") and hasattr(value, "dtype") else []
+
+
+def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forward_pass=None, col_names=None,
+            col_width=25, depth=3, device=None, dtypes=None, mode=None, row_settings=None, verbose=None,
+            **kwargs):
+    """Summarise ``model`` (an npconv or a torch module) for an input of ``input_size`` = ``(N, C, *spatial)``
+    (or a list of such shapes for several inputs) or for ``input_data`` (tensors or arrays; a list for
+    several inputs, a dict for keyword inputs), without computing any convolution: the model runs on meta
+    tensors (shapes and dtypes only). torchinfo's signature and table:
+
+    * ``depth`` (3): rows deeper than this are not shown; a container at ``depth`` shows its subtree's
+      parameters and mult-adds (totals never change);
+    * ``col_names``: any of ``input_size, output_size, num_params, params_percent, kernel_size, mult_adds,
+      trainable`` and npconv's ``receptive_field, jump`` (default: output_size, num_params, mult_adds,
+      receptive_field, jump);
+    * ``row_settings``: any of ``depth`` (": 1-3" after the type, the default), ``var_names`` (the
+      attribute name), ``ascii_only`` (``+``/``|`` for the tree), ``hide_recursive_layers``;
+    * ``dtypes`` (one per input; default the parameters' dtype), ``batch_dim`` (a dimension of size 1
+      inserted into each ``input_size``), ``mode`` (``"eval"``, the default as in torchinfo, ``"train"`` or
+      ``"same"``: the mode is set for the run and put back after);
+    * ``verbose``: 0 prints nothing, 1 prints the table (the default outside an interactive session, as in
+      torchinfo), 2 also lists each layer's weight and bias;
+    * ``device`` and ``cache_forward_pass`` are accepted for torchinfo's sake: the run is shape-only and fast.
+
+    Extra keyword arguments are passed to ``model.forward``. Returns a :class:`ModelSummary`: totals
+    (``total_params``, ``trainable_params``, ``non_trainable_params``, ``total_mult_adds``), memory figures
+    and ``layers`` (one :class:`LayerRow` per module call and ``F.*`` call, all depths).
+    """
+    del device, cache_forward_pass
+    col_names = DEFAULT_COLUMNS if col_names is None else tuple(col_names)
+    row_settings = DEFAULT_ROW_SETTINGS if row_settings is None else tuple(row_settings)
+    mode = "eval" if mode is None else mode
+    if verbose is None:
+        verbose = 0 if getattr(sys, "ps1", None) else 1
+    _check_settings(col_names, row_settings, depth, mode, verbose, col_width)
+    args, keyword_inputs = _inputs(model, input_size, input_data, dtypes, batch_dim)
+    with _training_mode(model, mode):
+        calls = trace(model, args, {**keyword_inputs, **kwargs})
     rows = _rows(calls, model)
-    input_bytes = sum(_bytes_of(tuple(t.shape), t.dtype) for t in inputs)
-    shapes = [tuple(t.shape) for t in inputs]
-    return ModelSummary(model, shapes, rows, input_bytes)
+    tensors = _tensors_in([args, keyword_inputs])
+    input_bytes = sum(_bytes_of(tuple(t.shape), t.dtype) for t in tensors)
+    result = ModelSummary(model, [tuple(t.shape) for t in tensors], rows, input_bytes, depth=depth,
+                          col_names=col_names, row_settings=row_settings, verbose=verbose, col_width=col_width)
+    if verbose:
+        summary_table.print_table(result)
+    return result

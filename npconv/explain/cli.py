@@ -45,6 +45,8 @@ def run(args):
         if args.gif:
             frames = explanation.save_gif(args.gif)
             print(f"wrote {args.gif} ({frames} frames)")
+    except BrokenPipeError:
+        raise                    # a reader that closed early: npconv.cli.main ends quietly
     except (ExplainError, ImportError, OSError) as error:
         print(f"npconv explain: error: {error}", file=sys.stderr)
         return 2

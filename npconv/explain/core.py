@@ -231,7 +231,7 @@ class Explanation:
             file.write(self.svg())
 
     def save_png(self, path, scale=1.0):
-        """The diagram as PNG (needs Pillow: ``pip install npconv[images]``)."""
+        """The diagram as PNG (needs Pillow: ``pip install 'npconv[images]'``)."""
         require_pillow()
         self.scene().to_image(scale=scale).save(path, format="PNG")
 

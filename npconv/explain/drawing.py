@@ -83,7 +83,7 @@ class Scene:
 
     # ---- raster ------------------------------------------------------------------------------------
     def to_image(self, margin=10, scale=1.0):
-        """The scene as a Pillow RGB image (``pip install npconv[images]``)."""
+        """The scene as a Pillow RGB image (``pip install 'npconv[images]'``)."""
         Image = require_pillow()
         from PIL import ImageDraw
         fonts = {}

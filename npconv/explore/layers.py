@@ -207,7 +207,7 @@ def layer_numbers(call, input_shape):
     import npconv.nn as nn
     from ..arithmetic import summary
     module = getattr(nn, call.name)(**call.arguments)
-    row = next(r for r in summary(module, tuple(input_shape)).layers)
+    row = next(r for r in summary(module, tuple(input_shape), verbose=0).layers)
     return {"params": row.params, "macs": row.mult_adds, "receptive_field": dims_text(row.receptive_field),
             "jump": dims_text(row.stride), "output_shape": shape_text(row.output_shape)}
 

@@ -159,7 +159,7 @@ class ModelView:
             from ..arithmetic.trace import trace
             array, about, label = self.input_array(key)
             try:
-                table = summary(self.model, self.input_shape)
+                table = summary(self.model, self.input_shape, verbose=0)
                 recorded = trace(self.model, [from_numpy(array)])
             except (RuntimeError, TypeError, ValueError, IndexError, NotImplementedError) as error:
                 raise ValueError(f"{self.source} fails on input {list(self.input_shape)}: "

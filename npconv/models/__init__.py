@@ -1,5 +1,5 @@
 """Ready-made models built from npconv layers, and a registry of them for ``npconv summary MODEL``."""
-from .lenet import LeNet  # noqa: F401
+from .lenet import LeNet, lenet  # noqa: F401  (the function lenet replaces the submodule's name)
 from .vgg import VGG, vgg11, vgg16  # noqa: F401
 from .resnet import ResNet, resnet18  # noqa: F401
 from .mobilenet import MobileNetV2, mobilenet_v2  # noqa: F401
@@ -8,7 +8,7 @@ from .dcgan import DCGANGenerator, dcgan_generator  # noqa: F401
 
 # name -> (constructor, the input size it is usually summarised with)
 REGISTRY = {
-    "lenet": (LeNet, (1, 1, 28, 28)),
+    "lenet": (lenet, (1, 1, 28, 28)),
     "vgg11": (vgg11, (1, 3, 224, 224)),
     "vgg16": (vgg16, (1, 3, 224, 224)),
     "resnet18": (resnet18, (1, 3, 224, 224)),
@@ -24,7 +24,8 @@ def _registry_key(name):
     for key in REGISTRY:
         if key.replace("_", "") == wanted:
             return key
-    raise ValueError(f"unknown model {name!r}; built-in models: {', '.join(REGISTRY)}")
+    from ..arithmetic.summary_table import suggestion
+    raise ValueError(f"unknown model {name!r}{suggestion(name, REGISTRY)}; built-in models: {', '.join(REGISTRY)}")
 
 
 def get_model(name):

@@ -2,7 +2,7 @@
 import npconv.nn as nn
 import npconv.nn.functional as F
 
-__all__ = ["LeNet"]
+__all__ = ["LeNet", "lenet"]
 
 
 class LeNet(nn.Module):
@@ -29,3 +29,8 @@ class LeNet(nn.Module):
         x = x.view(x.size(0), -1)
         x = F.relu(self.fc1(x))
         return self.fc2(x)
+
+
+def lenet():
+    """A new :class:`LeNet` (built like ``resnet18()``, ``vgg16()``: ``npconv.models.lenet()``)."""
+    return LeNet()

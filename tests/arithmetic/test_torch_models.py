@@ -140,7 +140,7 @@ def test_torch_dtypes_and_input_data():
 def test_torch_is_not_imported_for_npconv_models():
     code = ("import sys, npconv\n"
             "m = npconv.nn.Sequential(npconv.nn.Conv2d(1, 2, 3))\n"
-            "npconv.summary(m, (1, 1, 8, 8)); npconv.arithmetic.receptive_field(m)\n"
+            "npconv.summary(m, (1, 1, 8, 8), verbose=0); npconv.arithmetic.receptive_field(m)\n"
             "npconv.arithmetic.get_model_complexity_info(m, (1, 8, 8), print_per_layer_stat=False)\n"
             "print('torch' in sys.modules, npconv.arithmetic.torch_trace.is_torch_object(m))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

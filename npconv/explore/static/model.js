@@ -164,8 +164,8 @@ class ModelMode {
       const name = Explore.element("td", { className: "layer-name" }, row.name || "(model)");
       name.style.paddingLeft = 6 + 12 * Math.max(row.depth - 1, 0) + "px";
       const cells = [name, Explore.element("td", {}, row.type),
-        Explore.element("td", { className: "shape" }, row.output_shape ? "[" + row.output_shape.join(", ") + "]" : "–"),
-        Explore.element("td", { className: "number" }, row.params ? Explore.number(row.params) : "–"),
+        Explore.element("td", { className: "shape" }, row.output_size ? "[" + row.output_size.join(", ") + "]" : "–"),
+        Explore.element("td", { className: "number" }, row.num_params ? Explore.number(row.num_params) : "–"),
         Explore.element("td", { className: "number" }, row.mult_adds ? Explore.number(row.mult_adds) : "–"),
         Explore.element("td", { className: "shape" }, row.receptive_field ? row.receptive_field.join("x") : "–"),
         this.activationCell(row.activation)];
