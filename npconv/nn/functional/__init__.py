@@ -14,7 +14,9 @@ from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
 
 from ... import _observe
 
