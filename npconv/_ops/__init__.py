@@ -18,12 +18,13 @@ import inspect
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
 from .aliases import add_aliases
 from .arguments import accepting_numpy_names
-from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, cos, div, eq,
-                          equal, exp, exp2, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2,
-                          log10, logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder,
-                          round, rsqrt, sign, sin, sqrt, square, sub, where)
-from . import grids, sampling
+from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
+                          exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
+                          minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
+from . import binary, grids, pointwise, sampling
+from .binary import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
+from .pointwise import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .indexing import chunk, gather, masked_fill, nonzero, split, unbind, unique
 from .inplace import _with_out
@@ -40,13 +41,13 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "min", "amax", "amin", "argmax", "argmin", "var", "std", "reshape", "flatten", "permute", "transpose",
            "t", "unsqueeze", "squeeze", "cat", "stack", "split", "chunk", "unbind",
            "clone", "maximum", "minimum", "where", "eq", "ne", "lt", "le", "gt", "ge", "equal",
-           "allclose", "isclose", "isnan", "isfinite", "sign", "floor", "ceil", "round", "all", "any",
+           "allclose", "isclose", "isnan", "isfinite", "round", "all", "any",
            "result_type", "prod", "cumsum", "outer", "einsum", "logical_not",
-           "floor_divide", "remainder", "log2", "log10", "exp2", "erf", "broadcast_to", "broadcast_shapes",
+           "floor_divide", "erf", "broadcast_to", "broadcast_shapes",
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
-__all__ += grids.__all__ + sampling.__all__
+__all__ += grids.__all__ + sampling.__all__ + pointwise.__all__ + binary.__all__
 __all__ += add_aliases(globals())
 
 

@@ -316,21 +316,6 @@ isfinite = _no_grad_unary(np.isfinite)
 logical_not = _no_grad_unary(np.logical_not)
 
 
-def sign(input, *, out=None):  # noqa: A002
-    """-1, 0 or 1 by the sign of each element (not differentiable here)."""
-    return Tensor._make(np.sign(input._data))
-
-
-def floor(input, *, out=None):  # noqa: A002
-    """The largest integer <= each element (not differentiable here)."""
-    return Tensor._make(np.floor(input._data))
-
-
-def ceil(input, *, out=None):  # noqa: A002
-    """The smallest integer >= each element (not differentiable here)."""
-    return Tensor._make(np.ceil(input._data))
-
-
 def round(input, *, decimals=0, out=None):  # noqa: A002
     """Round half to even, as torch."""
     return Tensor._make(np.round(input._data, decimals))
@@ -341,13 +326,6 @@ def floor_divide(input, other, *, out=None):  # noqa: A002
     np_dtype = _np_dtype_of_result(input, other)
     with np.errstate(all="ignore"):
         return Tensor._make(np.asarray(np.floor_divide(_raw(input, np_dtype), _raw(other, np_dtype))))
-
-
-def remainder(input, other, *, out=None):  # noqa: A002
-    """input - floor(input / other) * other: the sign follows the divisor (Python's %)."""
-    np_dtype = _np_dtype_of_result(input, other)
-    with np.errstate(all="ignore"):
-        return Tensor._make(np.asarray(np.mod(_raw(input, np_dtype), _raw(other, np_dtype))))
 
 
 def _raw(x, np_dtype):
@@ -450,21 +428,6 @@ def exp(input, *, out=None):  # noqa: A002
 def log(input, *, out=None):  # noqa: A002
     """Natural logarithm (nan below 0, -inf at 0)."""
     return Log.apply(_floating(input))
-
-
-def log2(input, *, out=None):  # noqa: A002
-    """Base-2 logarithm: log(input) / log(2)."""
-    return div(log(input), float(np.log(2.0)))
-
-
-def log10(input, *, out=None):  # noqa: A002
-    """Base-10 logarithm: log(input) / log(10)."""
-    return div(log(input), float(np.log(10.0)))
-
-
-def exp2(input, *, out=None):  # noqa: A002
-    """2 ** input."""
-    return pow(2.0, _floating(input))
 
 
 def sqrt(input, *, out=None):  # noqa: A002

@@ -7,10 +7,11 @@ from .._tensor import Tensor
 from .aliases import add_aliases
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
 from .arguments import _check_number, accepting_numpy_names
-from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, ceil, clamp, cos, div, eq,
-                          equal, exp, floor, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, log2, log10,
-                          logical_not, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, remainder, round,
-                          rsqrt, sign, sin, sqrt, square, sub)
+from . import binary, pointwise
+from .binary import remainder
+from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
+                          exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
+                          minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub)
 from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
 from .inplace import _make_inplace, bernoulli_, copy_, fill_, normal_, setitem, uniform_, zero_
 from .linalg import bmm, dot, matmul, mm, norm
@@ -93,20 +94,20 @@ _METHODS = {
     "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
     "__invert__": lambda self: logical_not(self) if self._data.dtype == np.bool_ else Tensor._make(~self._data),
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "matmul": matmul, "mm": mm, "bmm": bmm,
-    "dot": dot, "exp": exp, "log": log, "log2": log2, "log10": log10, "sqrt": sqrt, "rsqrt": rsqrt,
+    "dot": dot, "exp": exp, "log": log, "sqrt": sqrt, "rsqrt": rsqrt,
     "abs": abs, "clamp": clamp, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
     "cos": cos, "relu": relu, "erf": erf, "square": square, "reciprocal": reciprocal, "sum": sum, "mean": mean,
     "max": _max_method, "min": _min_method, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
     "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose,
-    "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "sign": sign, "floor": floor, "ceil": ceil,
-    "round": round, "all": all, "any": any, "logical_not": logical_not, "count_nonzero": count_nonzero,
+    "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "round": round, "bitwise_and": bitwise_and,
+    "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "all": all, "any": any, "logical_not": logical_not, "count_nonzero": count_nonzero,
     "view": view, "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "permute": permute,
     "transpose": transpose, "t": t, "unsqueeze": unsqueeze,
     "squeeze": squeeze, "expand": expand, "expand_as": _expand_as, "view_as": _view_as,
     "reshape_as": _reshape_as, "repeat": repeat, "split": split, "chunk": chunk, "unbind": unbind,
     "masked_fill": masked_fill, "gather": gather, "topk": topk, "sort": sort, "argsort": argsort,
-    "floor_divide": floor_divide, "remainder": remainder, "softmax": softmax, "log_softmax": log_softmax,
+    "floor_divide": floor_divide, "softmax": softmax, "log_softmax": log_softmax,
     "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_, "normal_": normal_,
     "bernoulli_": bernoulli_, "masked_fill_": _make_inplace(masked_fill), "flip": flip, "norm": norm,
     "nonzero": nonzero, "unique": unique,
@@ -114,9 +115,12 @@ _METHODS = {
     "new_full": _new_full,
     "new_tensor": _new_tensor,
 }
-for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "tanh",
-              "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "floor", "ceil",
-              "round", "sign"):
+_TABLES = {name: getattr(module, name) for module in (pointwise, binary) for name in module.__all__}
+_METHODS.update(_TABLES)
+for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "tanh",
+              "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "round",
+              "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "bitwise_and", "bitwise_or",
+              "bitwise_xor", *(name for name in _TABLES if name not in binary.NO_INPLACE)):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])

@@ -22,9 +22,9 @@ def test_an_alias_is_where_torch_has_it(alias, place):
         assert hasattr(ours, name), f"npconv has {op} but not its alias {name}"
 
 
-UNARY = ["absolute", "negative"]
+UNARY = ["absolute", "negative", "fix", "arccos", "arcsin", "arctan", "arcsinh", "arctanh", "arccosh"]
 BINARY = ["subtract", "multiply", "divide", "true_divide", "greater", "greater_equal", "less", "less_equal",
-          "not_equal"]
+          "not_equal", "arctan2"]
 
 
 @pytest.mark.parametrize("alias", UNARY + BINARY)
