@@ -26,14 +26,29 @@ from . import optim
 from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data
 from .io import load, save
 
-# npconv's own answers beside torch's API: the arithmetic of a model and the explanation of a layer.
-from . import arithmetic
-from .arithmetic import summary
-from . import explain  # a callable package: npconv.explain(layer, input_size)
-from . import models
-from . import explore  # a callable package: npconv.explore() serves the interactive page (Jupyter: inline)
+# npconv's own answers beside torch's API load when first used (``npconv.summary(...)``, ``npconv.parallel``,
+# ``npconv.explain(layer, size)``: explain and explore are callable packages), so that ``import npconv`` stays
+# quick and never imports what they need (Pillow, dask, an HTTP server, torch for a torch model).
+_LAZY = {"arithmetic": ("npconv.arithmetic", None), "summary": ("npconv.arithmetic", "summary"),
+         "explain": ("npconv.explain", None), "explore": ("npconv.explore", None),
+         "models": ("npconv.models", None), "parallel": ("npconv.parallel", None),
+         "vision": ("npconv.vision", None), "run": ("npconv.run", None)}
 
 __version__ = "0.1.0"
 
+_missing_torch_name = _torch_api.module_getattr("torch")  # a torch name npconv lacks: NotImplementedError naming it
 
-__getattr__ = _torch_api.module_getattr("torch")  # a torch name npconv lacks: NotImplementedError naming it
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module_name, attribute = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attribute is None else getattr(module, attribute)
+        globals()[name] = value        # once loaded, a plain attribute
+        return value
+    return _missing_torch_name(name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

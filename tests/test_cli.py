@@ -287,3 +287,24 @@ def test_every_install_hint_is_quoted():
     unquoted = re.compile(r"pip install (?!['\"])[^\s`'\"]*\[")
     found = [f"{path.name}: {match.group(0)}" for path in files for match in unquoted.finditer(path.read_text())]
     assert found == []
+
+
+def test_import_npconv_is_lean_and_its_tools_load_on_first_use():
+    """``npconv.parallel`` and the other tools need no import of their own, and ``import npconv`` loads none
+    of them (nor dask, torch, Pillow or an HTTP server)."""
+    program = ("import sys, npconv\n"
+               "heavy = ['dask', 'torch', 'PIL', 'http.server', 'npconv.parallel', 'npconv.explore', "
+               "'npconv.explain', 'npconv.models', 'npconv.arithmetic']\n"
+               "print(*[name for name in heavy if name in sys.modules])\n"
+               "print(npconv.parallel.apply_tiled.__name__, 'dask' in sys.modules, 'parallel' in dir(npconv))\n"
+               "from npconv import summary\n"
+               "print(summary is npconv.arithmetic.summary, type(npconv.models.lenet()).__name__,\n"
+               "      npconv.explain('Conv2d(1, 1, 3)', (1, 1, 5, 5)).output_shape)\n"
+               "try:\n"
+               "    npconv.no_such_name\n"
+               "except AttributeError as error:\n"
+               "    print(type(error).__name__)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["", "apply_tiled False True", "True LeNet (1, 1, 3, 3)",
+                                          "AttributeError"]
