@@ -35,3 +35,10 @@ def test_list_with_default_error_and_prefix_consumption():
     utils.consume_prefix_in_state_dict_if_present(ours, "module.")
     torch_utils.consume_prefix_in_state_dict_if_present(theirs, "module.")
     assert ours == theirs
+
+
+def test_nn_utils_stays_torch_nn_utils():
+    import npconv.nn as nn
+    assert nn.utils.__name__ == "npconv.nn.utils" and callable(nn.utils.clip_grad_norm_)
+    assert nn.modules.utils.__name__ == "npconv.nn.modules.utils"
+    assert not hasattr(nn, "batchnorm")   # torch.nn has no such attribute either
