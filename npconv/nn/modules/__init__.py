@@ -9,6 +9,7 @@ from .upsampling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
+from .activation_extra import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403

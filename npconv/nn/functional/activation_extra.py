@@ -1,0 +1,284 @@
+"""npconv.nn.functional: the less common activations (selu, celu, prelu, rrelu, glu, logsigmoid, softsign,
+softshrink, hardshrink, tanhshrink) and the in-place ``*_`` forms torch keeps in F (elu_, leaky_relu_,
+hardtanh_, threshold_, selu_, celu_, rrelu_), as torch.
+
+Element-wise ones keep the shape (*) -> (*); glu halves ``dim``. Ops torch computes as one kernel are one
+node here with torch's name (EluBackward0 for selu, as torch); ops torch composes (softsign, tanhshrink) are
+composed from the same Tensor ops, so the graph shows the same nodes. The in-place forms write into the
+input and name the node as torch's in-place kernels (EluBackward1, LeakyReluBackward1, ...).
+"""
+import numpy as np
+
+from ... import random as _random
+from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
+from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
+from ...autograd import is_grad_enabled, named_variant
+from .activation import _Hardtanh, _LeakyRelu, _Threshold, _typed
+
+__all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
+           "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class _ScaledElu(ShapeKeeping):
+    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): torch's one kernel for elu, selu, celu."""
+
+    backward_name = "EluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        ctx.save_for_backward(x)
+        ctx.coefficients = (alpha, scale, input_scale)
+        negative = _typed(x, alpha) * np.expm1(np.minimum(x, 0) * _typed(x, input_scale))
+        return (np.where(x > 0, x, negative) * _typed(x, scale)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefficients
+        t = grad.dtype.type
+        negative = grad * t(input_scale) * t(alpha) * t(scale) * np.exp(np.minimum(x, 0) * t(input_scale))
+        return np.where(x <= 0, negative, grad * t(scale)), None, None, None
+
+
+class _Celu(_ScaledElu):
+    backward_name = "CeluBackward0"
+
+
+def _apply(function, input, args, inplace, inplace_name):
+    """``function(input, *args)``; with ``inplace`` written into ``input`` under torch's in-place node name."""
+    if not inplace:
+        return function.apply(input, *args)
+    _check_not_a_leaf(input)
+    node = named_variant(function, inplace_name)
+    if input.requires_grad and is_grad_enabled():
+        return _write_inplace(input, node.apply(_original(input), *args))
+    return _write_inplace(input, node.apply(input, *args))
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with torch's self-normalising constants (alpha 1.6733, scale 1.0507)."""
+    check_floating(input, "elu_cpu")
+    return _apply(_ScaledElu, input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "EluBackward1")
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    check_floating(input, "elu_cpu")
+    return _apply(_Celu, input, (alpha, 1.0, 1.0 / alpha), inplace, "CeluBackward1")
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """elu written into ``input``."""
+    check_floating(input, "elu_cpu")
+    return _apply(_ScaledElu, input, (alpha, 1.0, 1.0), True, "EluBackward1")
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu written into ``input``."""
+    return _apply(_LeakyRelu, input, (negative_slope,), True, "LeakyReluBackward1")
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh written into ``input``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(_Hardtanh, input, (min_val, max_val), True, "HardtanhBackward0")
+
+
+def threshold_(input, threshold, value):
+    """threshold written into ``input``."""
+    return _apply(_Threshold, input, (threshold, value), True, "ThresholdBackward1")
+
+
+class _Prelu(ShapeKeeping):
+    """x if x > 0 else w * x, with one learnable slope per channel (dim 1) or one for all."""
+
+    backward_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return np.where(x > 0, x, x * weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        return np.where(x > 0, grad, grad * weight), np.where(x > 0, 0, grad * x).astype(grad.dtype, copy=False)
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x; ``weight`` holds 1 slope or one per channel (dim 1 of input)."""
+    channels = input.shape[1] if input.dim() >= 2 else 1
+    if weight.numel() != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        if weight.numel() != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {channels}.")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    shape = [1] * input.dim()
+    if weight.numel() != 1:
+        shape[1] = channels
+    slopes = weight.reshape(shape) if input.dim() else weight.reshape(())
+    return _Prelu.apply(input, slopes)
+
+
+class _RreluWithNoise(ShapeKeeping):
+    """x if x >= 0 else slope * x; the slope is (lower + upper) / 2, or drawn per element when training."""
+
+    backward_name = "RreluWithNoiseBackward0"
+
+    @staticmethod
+    def forward(ctx, x, slopes):
+        ctx.slopes = slopes
+        return (x * slopes).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad * ctx.slopes).astype(grad.dtype, copy=False), None
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomised leaky ReLU: negative inputs scaled by a slope drawn from U(lower, upper) when training,
+    by the mean slope (lower + upper) / 2 otherwise."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    check_floating(input, "rrelu_with_noise_cpu")
+    x = input.detach().numpy()
+    dtype = x.dtype.type
+    if training:
+        drawn = _random.generator().uniform(lower, upper, x.shape).astype(x.dtype)
+        slopes = np.where(x <= 0, drawn, dtype(1))
+    else:
+        slopes = np.where(x > 0, dtype(1), dtype((lower + upper) / 2))  # torch: the slope at 0 too
+    return _apply(_RreluWithNoise, input, (slopes,), inplace, "RreluWithNoiseBackward1")
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+class _Glu(ShapeKeeping):
+    backward_name = "GluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        a, b = np.split(x, 2, axis=dim)
+        gate = sigmoid_values(b)
+        ctx.parts, ctx.dim = (a, gate), dim
+        return a * gate
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, gate = ctx.parts
+        return np.concatenate([grad * gate, grad * a * gate * (1 - gate)], axis=ctx.dim), None
+
+    @staticmethod
+    def meta(x, dim):
+        shape = list(x.shape)
+        shape[dim] //= 2
+        return tuple(shape), x.dtype
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = dim % input.dim()
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
+    return _Glu.apply(input, dim)
+
+
+class _LogSigmoid(ShapeKeeping):
+    backward_name = "LogSigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        z = np.exp(-np.abs(x))
+        negative = x < 0
+        return grad * (np.where(negative, 1, 0) - np.where(negative, 1, -1) * (z / (1 + z)))
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|."""
+    check_floating(input, "log_sigmoid_forward")
+    return _LogSigmoid.apply(input)
+
+
+def softsign(input):
+    """x / (1 + |x|) (composed as torch composes it)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """x - tanh(x) (composed as torch composes it)."""
+    return input - input.tanh()
+
+
+class _Softshrink(ShapeKeeping):
+    backward_name = "SoftshrinkBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        t = _typed(x, lambd)
+        return np.where(x > t, x - t, np.where(x < -t, x + t, _typed(x, 0)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = _typed(x, ctx.lambd)
+        return np.where((x >= -t) & (x <= t), _typed(grad, 0), grad), None
+
+
+class _Hardshrink(ShapeKeeping):
+    backward_name = "HardshrinkBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        t = _typed(x, lambd)
+        return np.where((x >= -t) & (x <= t), _typed(x, 0), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = _typed(x, ctx.lambd)
+        return np.where((x >= -t) & (x <= t), _typed(grad, 0), grad), None
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    if lambd < 0:
+        finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
+        raise RuntimeError(f"lambda must be in range [0, {finite:g}] for input dtype {input.dtype.scalar_name}, "
+                           f"but found {lambd:g}")
+    return _Softshrink.apply(input, lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """x if |x| > lambd else 0."""
+    return _Hardshrink.apply(input, lambd)
