@@ -208,6 +208,30 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return _fill(tensor, values)
 
 
+def _deprecated_alias(method):
+    """torch's old name without the underscore: the same fill, with a FutureWarning naming the new one."""
+    old_name = method.__name__[:-1]
+
+    def alias(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{method.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return method(*args, **kwargs)
+    alias.__name__ = alias.__qualname__ = old_name
+    alias.__doc__ = f"{old_name}(...): deprecated, use ``{method.__name__}``."
+    return alias
+
+
+uniform = _deprecated_alias(uniform_)
+normal = _deprecated_alias(normal_)
+constant = _deprecated_alias(constant_)
+eye = _deprecated_alias(eye_)
+dirac = _deprecated_alias(dirac_)
+xavier_uniform = _deprecated_alias(xavier_uniform_)
+xavier_normal = _deprecated_alias(xavier_normal_)
+kaiming_uniform = _deprecated_alias(kaiming_uniform_)
+kaiming_normal = _deprecated_alias(kaiming_normal_)
+orthogonal = _deprecated_alias(orthogonal_)
+
 del numbers
 
 

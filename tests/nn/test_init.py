@@ -102,3 +102,24 @@ def test_zero_element_tensors_warn_like_torch():
         warnings.simplefilter("always")
         npconv.nn.init.kaiming_uniform_(npconv.empty(0, 3))
     assert any("zero-element" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("name,args", [("uniform", ()), ("normal", ()), ("constant", (0.5,)), ("eye", ()),
+                                       ("xavier_uniform", ()), ("xavier_normal", ()), ("kaiming_uniform", ()),
+                                       ("kaiming_normal", ()), ("orthogonal", ()), ("dirac", ())])
+def test_deprecated_names_warn_as_torch_and_fill(name, args):
+    deterministic = name in ("constant", "eye", "dirac")
+    warned, filled = [], []
+    for m in (npconv, torch):
+        tensor = m.zeros(3, 4, 3) if name == "dirac" else m.zeros(3, 4)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = getattr(m.nn.init, name)(tensor, *args)
+        assert out is tensor and getattr(m.nn.init, name).__name__ == name
+        warned.append([(w.category.__name__, str(w.message)) for w in caught])
+        filled.append(tensor.numpy())
+    assert warned[0] == warned[1]
+    if deterministic:
+        np.testing.assert_array_equal(filled[0], filled[1])
+    else:
+        assert filled[0].std() > 0

@@ -16,8 +16,8 @@ from .loss import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
-from .sampling import *  # noqa: F401,F403
-from .sparse import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .normalization_extra import *  # noqa: F401,F403
 
 from ... import _observe
 

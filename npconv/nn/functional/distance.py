@@ -1,0 +1,67 @@
+"""npconv.nn.functional: cosine_similarity and pairwise_distance, as torch (composed from Tensor ops the
+way torch composes them, so values, gradients and the norm's clamping match).
+
+Shapes::
+
+    cosine_similarity: x1, x2 broadcastable, (*, D, *) -> the broadcast shape without ``dim``
+    pairwise_distance: x1, x2 (N, D) or (D,) -> (N,) (or (N, 1) with keepdim)
+"""
+import numpy as np
+
+from ...autograd import Function, no_grad
+
+__all__ = ["cosine_similarity", "pairwise_distance"]
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim``; the clamp is outside the graph,
+    as in torch (a zero vector gets a zero gradient, not an infinite one)."""
+    x1, x2 = _broadcast(x1, x2)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _broadcast(x1, x2):
+    try:
+        shape = tuple(np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))
+    except ValueError:
+        a, b = tuple(x1.shape), tuple(x2.shape)
+        for offset in range(1, max(len(a), len(b)) + 1):
+            sa = a[-offset] if offset <= len(a) else 1
+            sb = b[-offset] if offset <= len(b) else 1
+            if sa != sb and 1 not in (sa, sb):
+                raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                                   f"non-singleton dimension {max(len(a), len(b)) - offset}") from None
+        raise
+    return (x1 if tuple(x1.shape) == shape else x1.expand(shape)), \
+        (x2 if tuple(x2.shape) == shape else x2.expand(shape))
+
+
+def _clamped_norm(x, dim, eps):
+    norm = x.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        norm.clamp_min_(eps)
+    return norm
+
+
+class _AddScalar(Function):
+    """tensor + number as torch's C++ composites record it (aten::add.Scalar: ``AddBackward1``)."""
+
+    backward_name = "AddBackward1"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return x + x.dtype.type(value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim (eps keeps the gradient finite where x1 == x2)."""
+    dims = max(x1.dim(), x2.dim())
+    if x1.dim() == 0 or x2.dim() == 0:
+        return (_AddScalar.apply(x1 - x2, eps)).abs()
+    output_dim = dims - 1
+    difference = _AddScalar.apply(x1 - x2, eps)
+    return difference.norm(p, output_dim, keepdim=keepdim)
