@@ -1,0 +1,241 @@
+"""npconv.nn.functional: the less common losses, as torch: soft_margin_loss and multi_margin_loss (one node
+each, as torch's kernels), and the ones torch composes from Tensor ops (margin_ranking, hinge_embedding,
+cosine_embedding, multilabel_soft_margin, poisson_nll, gaussian_nll, triplet_margin), composed the same way
+so values, gradients at the kinks and the graph's nodes follow torch's.
+
+Shapes::
+
+    soft_margin_loss, hinge_embedding_loss, poisson_nll_loss, margin_ranking_loss: input, target (*)
+    multi_margin_loss:            input (N, C) or (C,), target class indices (N,) or ()
+    multilabel_soft_margin_loss:  input (N, C), target (N, C) in {0, 1}
+    cosine_embedding_loss:        x1, x2 (N, D) or (D,), target (N,) or () in {1, -1}
+    gaussian_nll_loss:            input, target (N, *), var (N, *) or one dim fewer or with a 1 in it
+    triplet_margin_loss:          anchor, positive, negative (N, D) or (D,)
+"""
+import math
+
+import numpy as np
+
+from ... import _ops
+from ..._tensor import Tensor
+from ...autograd import Function, no_grad
+from .activation_extra import logsigmoid
+from .distance import pairwise_distance
+from .loss import _reduce, _reduce_array, _reduction, _refuse_grad, _spread
+
+__all__ = ["soft_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss",
+           "margin_ranking_loss", "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_loss"]
+
+
+class _SoftMarginLoss(Function):
+    """log(1 + exp(-y x)), reduced."""
+
+    backward_name = "SoftMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, *, reduction):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        return _reduce_array(np.log1p(np.exp(-y * x)), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        z = np.exp(-y * x)
+        return _spread(grad, ctx.reduction, x.shape) * (-y * z / (1 + z)), None
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)) for targets in {1, -1}."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _refuse_grad(target, "soft_margin_loss", "target")
+    input, target = _same_shape(input, target)
+    return _SoftMarginLoss.apply(input, target, reduction=reduction)
+
+
+def _same_shape(a, b):
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape))) if _broadcastable(a, b) else None
+    if shape is None:
+        _raise_size_mismatch(tuple(a.shape), tuple(b.shape))
+    return (a if tuple(a.shape) == shape else a.expand(shape)), (b if tuple(b.shape) == shape else b.expand(shape))
+
+
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+        return True
+    except ValueError:
+        return False
+
+
+def _raise_size_mismatch(a, b):
+    for offset in range(1, max(len(a), len(b)) + 1):
+        sa = a[-offset] if offset <= len(a) else 1
+        sb = b[-offset] if offset <= len(b) else 1
+        if sa != sb and 1 not in (sa, sb):
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                               f"non-singleton dimension {max(len(a), len(b)) - offset}")
+
+
+class _MultiMarginLoss(Function):
+    """Per sample: sum over the classes i != y of max(0, margin - x[y] + x[i]) ** p * w[y], over C."""
+
+    backward_name = "MultiMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, target, p, margin, class_weight, reduction):
+        rows = x.reshape(-1, x.shape[-1])
+        picked = np.take_along_axis(rows, target[:, None], axis=1)
+        hinge = margin - picked + rows
+        active = (hinge > 0)
+        active[np.arange(rows.shape[0]), target] = False
+        terms = np.where(active, hinge if p == 1 else hinge * hinge, 0)
+        if class_weight is not None:
+            terms = terms * class_weight[target][:, None]
+        per_sample = (terms.sum(axis=1) / rows.shape[1]).astype(x.dtype, copy=False)
+        ctx.args = (rows, target, active, hinge, p, class_weight, reduction, x.shape)
+        out = _reduce_array(per_sample, reduction)
+        return out if reduction != "none" or x.ndim != 1 else out.reshape(())
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, target, active, hinge, p, class_weight, reduction, shape = ctx.args
+        per_sample = _spread(grad, reduction, (rows.shape[0],)).reshape(-1)
+        scale = per_sample / rows.shape[1]
+        if class_weight is not None:
+            scale = scale * class_weight[target]
+        slope = np.where(active, 1 if p == 1 else 2 * hinge, 0) * scale[:, None]
+        g = slope.astype(rows.dtype, copy=True)
+        g[np.arange(rows.shape[0]), target] = -slope.sum(axis=1)
+        return g.reshape(shape)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Multi-class hinge loss of scores (N, C) at class indices (N,) (p = 1 or 2)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    _refuse_grad(weight, "multi_margin_loss", "weight")
+    samples = input.shape[0] if input.dim() == 2 else 1
+    if input.dim() > 2 or target.dim() > 1 or target.numel() != samples:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+                           f"input samples (batch size). Expected target size [{samples}], but got "
+                           f"{list(target.shape)}. Input has shape {list(input.shape)}.")
+    classes = input.shape[-1]
+    t = target.numpy().astype(np.int64).reshape(-1)
+    if ((t < 0) | (t >= classes)).any():
+        raise RuntimeError("target out of range")
+    w = None if weight is None else weight.detach().numpy().astype(input.dtype.numpy_dtype)
+    return _MultiMarginLoss.apply(input, target=t, p=p, margin=margin, class_weight=w, reduction=reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Per sample: the mean over classes of the binary cross-entropy of sigmoid(input) with target."""
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """input where target == 1, max(0, margin - input) where target == -1 (both where neither)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    zeros = Tensor._make(np.zeros((), dtype=input.dtype.numpy_dtype))
+    margin_part = _where(target != 1, (margin - input).clamp_min(0), zeros)
+    self_part = _where(target != -1, input, zeros)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def _where(condition, a, b):
+    return _ops.where(condition, a, b)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+_COSINE_EPS = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dim = input1.dim() - 1
+    if input1.dim() != input2.dim() or input1.dim() not in (1, 2):
+        raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D input tensors, but got {input1.dim()}D "
+                           f"and {input2.dim()}D")
+    products = (input1 * input2).sum(dim)
+    squares1 = (input1 * input1).sum(dim) + _COSINE_EPS
+    squares2 = (input2 * input2).sum(dim) + _COSINE_EPS
+    cos = products / (squares1 * squares2).sqrt()
+    zeros = Tensor._make(np.zeros((), dtype=cos.dtype.numpy_dtype))
+    positive = _where(target == 1, 1 - cos, zeros)
+    negative = _where(target == -1, (cos - margin).clamp_min(0), zeros)
+    return _reduce(positive + negative, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """exp(input) - target * input (log_input), else input - target * log(input + eps); ``full`` adds
+    Stirling's approximation of log(target!) where target > 1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)), plus 0.5 log(2 pi) if ``full``."""
+    if not isinstance(var, Tensor):
+        var = Tensor._make(np.full(tuple(input.shape), var, dtype=input.dtype.numpy_dtype))
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not valid")
+    if (var.detach().numpy() < 0).any():
+        raise ValueError("var has negative entry/entries")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm pairwise distance; ``swap``
+    takes min(d(a, n), d(p, n)) as the negative distance."""
+    reduction = _reduction(size_average, reduce, reduction)
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative "
+                           f"{dims[2]}D inputs")
+    positive_distance = pairwise_distance(anchor, positive, p, eps)
+    negative_distance = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        negative_distance = _ops.minimum(negative_distance, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + positive_distance - negative_distance).clamp_min(0), reduction)
