@@ -21,7 +21,9 @@ from .arguments import accepting_numpy_names
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
                           minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
-from . import binary, grids, pointwise, sampling
+from . import binary, grids, pointwise, placement, rearrange, sampling
+from .placement import *  # noqa: F401,F403
+from .rearrange import *  # noqa: F401,F403
 from .binary import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
@@ -47,7 +49,8 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
-__all__ += grids.__all__ + sampling.__all__ + pointwise.__all__ + binary.__all__
+for _module in (grids, sampling, pointwise, binary, rearrange, placement):
+    __all__ += _module.__all__
 __all__ += add_aliases(globals())
 
 
