@@ -168,8 +168,11 @@ class BackwardNode:
 
     @property
     def next_functions(self):
+        """One entry per tensor argument of torch's op (see Function.graph_inputs), as torch lists them."""
+        inputs, fns = self.__dict__.get("_inputs", ()), self.__dict__.get("_input_fns", ())
+        listed = self.__dict__.get("_listed", ())
         return tuple((None if t is None else (fn or _AccumulateGrad(t)), 0)
-                     for t, fn in zip(self.__dict__.get("_inputs", ()), self.__dict__.get("_input_fns", ())))
+                     for t, fn, shown in zip(inputs, fns, listed) if shown)
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -199,6 +202,10 @@ class Function:
 
     backward_name = None
     returns_view = False  # True for ops whose output shares the input's memory (the view ops of _ops)
+    # The arguments torch's node lists in next_functions: a count of leading arguments (input, weight and
+    # bias of a convolution, never its stride) or a tuple of positions. None: every argument that is a
+    # tensor or None (an absent optional tensor).
+    graph_inputs = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -255,6 +262,7 @@ class Function:
         out = Tensor._make(result, any_meta)
         if record:
             ctx._inputs = inputs
+            ctx._listed = _listed_arguments(cls.graph_inputs, args)
             # the nodes the inputs came from, fixed now: an in-place op may give an input a new node later
             ctx._input_fns = [None if t is None else t.grad_fn for t in inputs]
             out._requires_grad = True
@@ -264,6 +272,15 @@ class Function:
         if extras is not None:
             return (out,) + tuple(extras)
         return out
+
+
+def _listed_arguments(graph_inputs, args):
+    """Which arguments a node shows in next_functions (see Function.graph_inputs)."""
+    if isinstance(graph_inputs, int):
+        return [i < graph_inputs for i in range(len(args))]
+    if graph_inputs is not None:
+        return [i in graph_inputs for i in range(len(args))]
+    return [a is None or isinstance(a, Tensor) for a in args]
 
 
 @functools.lru_cache(maxsize=None)

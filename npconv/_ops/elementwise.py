@@ -13,6 +13,7 @@ from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
 
 
 class Add(Function):
+    graph_inputs = 2   # a Python number operand is listed too (torch wraps it in a tensor)
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -23,6 +24,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    graph_inputs = 2   # a Python number operand is listed too (torch wraps it in a tensor)
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -46,6 +48,7 @@ class Rsub(Function):
 
 
 class Mul(Function):
+    graph_inputs = 2   # a Python number operand is listed too (torch wraps it in a tensor)
     @staticmethod
     def forward(ctx, a, b):
         # each operand is kept only for the other's gradient, as torch (x * 2 saves nothing of x)
@@ -61,6 +64,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    graph_inputs = 2   # a Python number operand is listed too (torch wraps it in a tensor)
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a only for b's gradient, as torch
@@ -126,6 +130,7 @@ class PowScalar(Function):
 
 
 class Maximum(Function):
+    graph_inputs = 2   # a Python number operand is listed too (torch wraps it in a tensor)
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -154,6 +159,7 @@ class Minimum(Function):
 
 class Where(Function):
     backward_name = "WhereBackward0"
+    graph_inputs = (1, 2)   # the condition has no gradient and no entry
 
     @staticmethod
     def forward(ctx, condition, a, b):

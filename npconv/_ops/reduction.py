@@ -40,6 +40,7 @@ def _expand_reduced(grad, shape, axes, keepdim):
 
 
 class Sum(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -55,6 +56,7 @@ class SumDim(Sum):
 
 
 class Mean(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -105,6 +107,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
 
 
 class VarStd(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim, take_sqrt):
         mu = np.mean(a, axis=axes, keepdims=True)
@@ -159,6 +162,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 
 class MaxAll(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     """max()/min() over all elements: the gradient is shared evenly among ties (torch)."""
     backward_name = "MaxBackward1"
 
@@ -183,6 +187,7 @@ class MinAll(MaxAll):
 
 
 class MaxDim(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     """max(dim)/min(dim): values and int64 indices; the gradient goes to the selected index."""
     backward_name = "MaxBackward0"
 
@@ -301,6 +306,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 class Cumsum(Function):
+    graph_inputs = 1   # dim=None is an option, not an absent tensor
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis

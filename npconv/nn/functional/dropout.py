@@ -22,6 +22,7 @@ class _Mask(Function):
     """Multiply by a fixed mask (already scaled by 1 / (1 - p))."""
 
     backward_name = "MulBackward0"
+    graph_inputs = 2   # input and mask, as torch's product
 
     @staticmethod
     def forward(ctx, x, mask):

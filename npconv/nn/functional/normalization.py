@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ...autograd import Function
+from ...autograd import Function, named_variant
 from ._arguments import check_argument
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
@@ -27,6 +27,7 @@ class _Normalize(Function):
     through ``param_shape``. Returns (y, mean, biased var) with the statistics as plain arrays."""
 
     backward_name = "NativeBatchNormBackward0"
+    graph_inputs = 3   # input, weight, bias: running statistics have no gradient
 
     @staticmethod
     def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps):
@@ -67,17 +68,18 @@ class _Normalize(Function):
         return x.shape, x.dtype
 
 
-def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps):
+def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
     """(y, mean, biased var) of :class:`_Normalize`; the statistics are None in shape-only mode."""
     if any(t is not None and t.is_meta for t in (input, weight, bias)):
-        return _Normalize.apply(input, weight, bias, stats_shape, axes, param_shape, eps), None, None
-    return _Normalize.apply(input, weight, bias, stats_shape, axes, param_shape, eps)
+        return named_variant(_Normalize, node).apply(input, weight, bias, stats_shape, axes, param_shape, eps), None, None
+    return named_variant(_Normalize, node).apply(input, weight, bias, stats_shape, axes, param_shape, eps)
 
 
 class _NormalizeWithGivenStats(Function):
     """Evaluation-mode batch norm: (x - running_mean) / sqrt(running_var + eps) * weight + bias."""
 
     backward_name = "NativeBatchNormBackward0"
+    graph_inputs = 3   # input, weight, bias: running statistics have no gradient
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, param_shape, eps):
@@ -248,7 +250,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                f"but got {name} of shape {list(tensor.shape)} and input of shape {shape}")
     _check_dtypes("GroupNormKernelImpl", input, (weight, bias), float_input_first=False)
     y, _, _ = _normalize(input, weight, bias, (shape[0], num_groups, channels // num_groups * math.prod(shape[2:])),
-                         (2,), _channel_param_shape(input), eps)
+                         (2,), _channel_param_shape(input), eps, node="NativeGroupNormBackward0")
     return y
 
 
@@ -271,7 +273,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     rows = int(np.prod(lead, dtype=np.int64))
     param_shape = (1,) * len(lead) + normalized_shape
     y, _, _ = _normalize(input, weight, bias, (rows, -1) if rows else (0, max(1, int(np.prod(normalized_shape)))),
-                         (1,), param_shape, eps)
+                         (1,), param_shape, eps, node="NativeLayerNormBackward0")
     return y
 
 

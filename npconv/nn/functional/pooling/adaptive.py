@@ -13,6 +13,7 @@ __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", 
 
 
 class _AdaptiveAvgPool(Function):
+    graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
     def forward(ctx, x, n, out_size):
         ctx.args = (n, x.shape[-n:])
@@ -30,6 +31,7 @@ class _AdaptiveAvgPool(Function):
 
 
 class _AdaptiveMaxPool(Function):
+    graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
     def forward(ctx, x, n, out_size, return_indices):
         y, indices = kernels.adaptive_max_pool_forward(_batched(x, n), out_size)

@@ -11,6 +11,7 @@ __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d"]
 
 
 class _AvgPool(Function):
+    graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
     def forward(ctx, x, n, kernel_size, stride, padding, out_size, ceil_mode, count_include_pad,
                 divisor_override):

@@ -13,6 +13,7 @@ __all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 
 class _LpPool(Function):
+    graph_inputs = 1   # options such as divisor_override=None are not tensors
     """(sum over the window of x^p)^(1/p), computed as torch does: (K * avg_pool(x^p))^(1/p)."""
 
     @staticmethod

@@ -11,6 +11,7 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", 
 
 
 class _MaxPool(Function):
+    graph_inputs = 1   # options such as divisor_override=None are not tensors
     backward_name = "MaxPoolWithIndicesBackward0"
 
     @staticmethod

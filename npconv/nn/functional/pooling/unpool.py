@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .... import _shapes
-from ....autograd import Function
+from ....autograd import Function, named_variant
 from ....kernels import pooling as kernels
 from .._arguments import check_argument
 from ._common import (_batched, _check_dtype, _describe, _pooled_meta, _tuple, _unbatched_like)
@@ -13,6 +13,7 @@ __all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 class _MaxUnpool(Function):
+    graph_inputs = 1   # the indices have no gradient and no entry
     @staticmethod
     def forward(ctx, x, indices, n, out_size):
         ctx.n = n
@@ -87,7 +88,8 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
     _check_dtype(input, f"max_unpool{max(n, 2)}d")
-    return _MaxUnpool.apply(input, indices, n, out)
+    # torch's node is MaxUnpool2DBackward0 / 3D (its 1-d op is the 2-d one on an unsqueezed input)
+    return named_variant(_MaxUnpool, f"MaxUnpool{max(n, 2)}DBackward0").apply(input, indices, n, out)
 
 
 def _check_unpool_indices(idx, out):
