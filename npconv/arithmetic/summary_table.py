@@ -67,7 +67,9 @@ def suggestion(word, choices):
 
 def can_encode(stream, text):
     """Whether ``stream`` (e.g. sys.stdout in an ASCII or cp1252 terminal) can write ``text``."""
-    encoding = getattr(stream, "encoding", None) or "ascii"
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:          # an in-memory text stream (io.StringIO) holds any character
+        return True
     try:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
