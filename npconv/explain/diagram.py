@@ -8,6 +8,7 @@ one input cell into the output before padding crops it. Groups are drawn as chan
 as one row, a 3-d layer as depth slices stacked top to bottom.
 """
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ __all__ = ["DiagramValues", "Diagram", "MAX_CELLS_PER_SIDE", "MAX_DEPTH_SLICES"]
 
 MAX_CELLS_PER_SIDE = 64
 MAX_DEPTH_SLICES = 12
+SLICES_DOWN = 3          # a 3-d grid puts its depth slices side by side, at most this many down a column
+LABEL_FONT = 9.5         # the smallest font a cell's number is drawn in before the cell grows
 
 WHITE, GREY_LINE, TEXT = "#ffffff", "#9a9a9a", "#222222"
 PAD_FILL, ZERO_FILL, CROP_FILL = "#e4e4e4", "#fff1bf", "#f0f0f0"
@@ -56,7 +59,9 @@ class Diagram:
     def __init__(self, spec, axes, values=None):
         self.spec, self.axes, self.values = spec, axes, values or DiagramValues()
         self._check_size()
-        self.cell = int(max(10, min(34, 900 // max(1, self._row_cells()))))
+        fitting_width = max(10, min(34, 900 // max(1, self._row_cells())))
+        # a cell grows until its longest number (5 digits and less) is legible, even if the picture widens
+        self.cell = int(max(fitting_width, min(34, _label_room(self._longest_label()))))
 
     # ---- size checks -----------------------------------------------------------------------------
     def _grid_sides(self):
@@ -89,10 +94,18 @@ class Diagram:
             return [first.size, first.out]
         return [first.padded_cells, first.out]
 
+    def _longest_label(self):
+        values = self.values
+        arrays = [a for a in (values.input, values.output, values.kernel, values.padded) if a is not None]
+        return max([len(cell_label(v)) for a in arrays for v in np.unique(np.asarray(a, dtype=float))] + [1])
+
     def _row_cells(self):
         """Cells across the widest row of panels (sets the cell size)."""
         axes = self.axes
-        width = lambda sizes: sizes[-1]   # columns are the last spatial dim
+
+        def width(sizes):   # columns are the last spatial dim; 3-d slices stand side by side
+            across = _slice_columns(sizes[0]) if len(sizes) == 3 else 1
+            return sizes[-1] * across + (across - 1)
         if self.spec.kind == "conv_transpose":
             return width([a.equivalent_cells for a in axes]) + axes[-1].kernel + width([a.out for a in axes]) + 6
         if self.spec.kind == "upsample":
@@ -111,6 +124,7 @@ class Diagram:
             y = self._upsample_row(scene, y, out_pos)
         else:
             y = self._conv_row(scene, y, out_pos, equivalent=False)
+        y = self._channels_note(scene, y)
         if self.spec.is_conv and self.spec.groups > 1:
             y = self._groups_panel(scene, y + 16)
         y = self._legend(scene, y + 18)
@@ -149,9 +163,10 @@ class Diagram:
 
         sizes = [a.equivalent_cells if equivalent else a.padded_cells for a in axes]
         if equivalent:
-            title = "as a convolution: zero-inserted, padded input"
+            title = f"input{self._channel_text(values.in_channel, spec.in_channels)} as a convolution: " \
+                    "zero-inserted, padded"
         else:
-            title = f"input{self._channel_text(values.in_channel)} {_times(a.size for a in axes)}" \
+            title = f"input{self._channel_text(values.in_channel, spec.in_channels)} {_times(a.size for a in axes)}" \
                 + self._padding_title()
         x = 0
         width, height = self._grid(scene, x, y, sizes, input_style, title)
@@ -186,7 +201,7 @@ class Diagram:
                 style.update(stroke=OUT_CURRENT, stroke_width=3)
             return style
 
-        title = f"as a scatter: input cell {_index_text(sources)} × kernel"
+        title = f"as a scatter: input{self._channel_text(values.in_channel)} cell {_index_text(sources)} × kernel"
         width, height = self._grid(scene, 0, y, [a.size for a in axes], input_style, title)
         x = width + 2 * self.cell
         kernel_width, kernel_height = self._kernel_panel(scene, x, y, flipped=False)
@@ -240,7 +255,7 @@ class Diagram:
             return dict(fill=OUT_CURRENT if current else OUT_FILL, label=_value_at(values.output, cell),
                         label_color=WHITE if current else TEXT, kind="out-cell current" if current else "out-cell")
 
-        title = (f"output{self._channel_text(values.out_channel)} {_times(a.out for a in axes)}: "
+        title = (f"output{self._channel_text(values.out_channel, self.spec.out_channels)} {_times(a.out for a in axes)}: "
                  f"[{', '.join(map(str, out_pos))}]")
         return self._grid(scene, x, y, [a.out for a in axes], style, title)
 
@@ -294,31 +309,38 @@ class Diagram:
 
     # ---- grid drawing --------------------------------------------------------------------------------
     def _grid(self, scene, x, y, sizes, style_of, title):
-        """Draw an N-d grid (1-d row, 2-d grid, 3-d depth slices) under ``title``; return (width, height)."""
+        """Draw an N-d grid (1-d row, 2-d grid, 3-d depth slices side by side) under ``title``; return
+        (width, height)."""
         depth, rows, cols = _display_shape(sizes)
-        cell, font = self.cell, max(8.0, self.cell * 0.4)
+        cell, font = self.cell, max(LABEL_FONT, self.cell * 0.4)
         scene.add(Text(x, y + 13, title, size=13, bold=True))
-        top = y + 22
         emphasised = []   # cells with a thick border go last, so neighbours do not paint over it
         for d in range(depth):
+            left, top = self._slice_origin(x, y, d, depth, rows, cols)
             if depth > 1:
-                scene.add(Text(x, top + 11, f"depth {d}", size=11, color="#555555"))
-                top += 15
+                scene.add(Text(left, top - 4, f"depth {d}", size=11, color="#555555"))
             for r in range(rows):
                 for c in range(cols):
                     index = _nd_index(len(sizes), d, r, c)
                     style = dict(fill=WHITE, stroke=GREY_LINE)
                     style.update(style_of(index))
-                    rect = Rect(x + c * cell, top + r * cell, cell, cell, font_size=_fitting_font(
+                    rect = Rect(left + c * cell, top + r * cell, cell, cell, font_size=_fitting_font(
                         style.get("label", ""), cell, font), **style)
                     if not rect.font_size:
                         rect.label = ""   # a number that does not fit is left out, not overlapped
                     (emphasised.append if rect.stroke_width > 1 else scene.add)(rect)
-            top += rows * cell + 6
         for rect in emphasised:
             scene.add(rect)
-        width = max(cols * cell, 7.5 * len(title))
-        return width, top - y
+        across, down = _slice_columns(depth), math.ceil(depth / _slice_columns(depth))
+        width = max(across * cols * cell + (across - 1) * cell, 7.5 * len(title))
+        return width, 22 + down * (rows * cell + 6 + (15 if depth > 1 else 0))
+
+    def _slice_origin(self, x, y, d, depth, rows, cols):
+        """Top-left corner of depth slice ``d``: slices fill rows of ``_slice_columns`` side by side."""
+        across = _slice_columns(depth)
+        label = 15 if depth > 1 else 0
+        return (x + (d % across) * (cols + 1) * self.cell,
+                y + 22 + (d // across) * (rows * self.cell + 6 + label) + label)
 
     def _span_boxes(self, scene, x, y, sizes, windows):
         """A dashed box around the dilated kernel span on each depth slice it covers."""
@@ -330,10 +352,9 @@ class Diagram:
             spans.insert(0, (0, 0))
         (d0, d1), (r0, r1), (c0, c1) = spans
         cell = self.cell
-        slice_height = rows * cell + 6 + (15 if depth > 1 else 0)
         for d in range(d0, d1 + 1):
-            top = y + 22 + d * slice_height + (15 if depth > 1 else 0)
-            scene.add(Rect(x + c0 * cell - 2, top + r0 * cell - 2, (c1 - c0 + 1) * cell + 4,
+            left, top = self._slice_origin(x, y, d, depth, rows, cols)
+            scene.add(Rect(left + c0 * cell - 2, top + r0 * cell - 2, (c1 - c0 + 1) * cell + 4,
                            (r1 - r0 + 1) * cell + 4, fill="none", stroke=SPAN_LINE, stroke_width=2,
                            dashed=True, kind="dilated-span"))
 
@@ -356,10 +377,24 @@ class Diagram:
             return _value_at(self.values.padded, cell)
         return "0" if all(k != "outside" for k, _ in kinds) else ""
 
-    def _channel_text(self, channel):
-        """' ch 3' when the layer has several channels (the grids show one of them)."""
+    def _channel_text(self, channel, count=None):
+        """' ch 3 of 16,' when the layer has several channels (the grids show one of them)."""
         several = self.spec.is_conv and max(self.spec.in_channels, self.spec.out_channels) > 1
-        return f" ch {channel}," if several else ""
+        return (f" ch {channel}" + (f" of {count}" if count and count > 1 else "") + ",") if several else ""
+
+    def _channels_note(self, scene, y):
+        """Under a convolution's grids: the traced output sums every input channel of its group, of which the
+        grids show one."""
+        spec = self.spec
+        per_group = spec.in_channels // spec.groups
+        if not spec.is_conv or per_group < 2:
+            return y
+        first = self.values.in_channel
+        group = f"input channels {first}-{first + per_group - 1} (its group)" if spec.groups > 1 else \
+            f"all {per_group} input channels"
+        scene.add(Text(0, y + 14, f"the output value sums {group}, each with its own kernel slice; "
+                                  f"the grids show input channel {first} and its kernel", size=12, color=TEXT))
+        return y + 18
 
     @staticmethod
     def _first_source(axis, out_index):
@@ -368,6 +403,31 @@ class Diagram:
                 if cell - axis.pad_left == out_index:
                     return cell_in
         return None
+
+
+def _slice_columns(depth):
+    """How many depth slices stand side by side: all in one column up to SLICES_DOWN, else in rows."""
+    return 1 if depth <= SLICES_DOWN else math.ceil(depth / SLICES_DOWN)
+
+
+def _label_room(characters, font=LABEL_FONT):
+    """The cell side in which a number of ``characters`` fits at ``font``."""
+    return 0.62 * font * characters + 4
+
+
+def cell_label(value):
+    """``fmt`` of a cell's number, at most 5 characters where it can (123456 -> 123k, 2.5e6 -> 2.5M):
+    the trace prints the exact value."""
+    text = fmt(value)
+    if len(text) <= 5 or not np.isfinite(value):
+        return text
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            for digits in (3, 2, 1):
+                short = f"{value / scale:.{digits}g}{suffix}"
+                if len(short) <= 5:
+                    return short
+    return f"{value:.0e}" if abs(value) < 1e-3 and value else text
 
 
 def _fitting_font(label, cell, font, smallest=7.0):
@@ -406,7 +466,7 @@ def _value_at(array, index):
     if array is None:
         return ""
     try:
-        return fmt(array[tuple(index)])
+        return cell_label(array[tuple(index)])
     except IndexError:
         return ""
 

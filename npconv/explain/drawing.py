@@ -6,7 +6,7 @@ Diagrams are built once as a Scene; neither renderer knows what a convolution is
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-__all__ = ["Rect", "Line", "Text", "Scene", "require_pillow"]
+__all__ = ["Rect", "Line", "Text", "Scene", "require_pillow", "readable_text_color"]
 
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 
@@ -25,6 +25,25 @@ class Rect:
     label_color: str = "#222222"
     font_size: float = 11.0
     kind: str = ""          # SVG class, e.g. "out-cell" (lets tests and CSS find the cells)
+
+    def __post_init__(self):
+        if self.label and self.fill.startswith("#"):   # a label is always readable on its own fill
+            self.label_color = readable_text_color(self.fill)
+
+
+def _luminance(color):
+    """WCAG relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_text_color(fill, dark="#222222", light="#ffffff"):
+    """The text colour (dark or white) with the higher WCAG contrast ratio on ``fill``."""
+    background = _luminance(fill)
+    on_dark = (max(background, _luminance(dark)) + 0.05) / (min(background, _luminance(dark)) + 0.05)
+    on_light = (max(background, _luminance(light)) + 0.05) / (min(background, _luminance(light)) + 0.05)
+    return dark if on_dark >= on_light else light
 
 
 @dataclass
