@@ -386,9 +386,9 @@ class Diagram:
         """Under a convolution's grids: the traced output sums every input channel of its group, of which the
         grids show one."""
         spec = self.spec
-        per_group = spec.in_channels // spec.groups
-        if not spec.is_conv or per_group < 2:
+        if not spec.is_conv or spec.in_channels // spec.groups < 2:
             return y
+        per_group = spec.in_channels // spec.groups
         first = self.values.in_channel
         group = f"input channels {first}-{first + per_group - 1} (its group)" if spec.groups > 1 else \
             f"all {per_group} input channels"
