@@ -48,7 +48,7 @@ _UNINITIALIZED_USE = (
     "`forward` with a dummy batch to initialize the parameters before calling torch functions")
 
 # what an uninitialised tensor still answers (as torch): its dtype, device, grad flag, .data and size()
-_ALLOWED = frozenset({"materialize", "cls_to_become", "dtype", "device", "requires_grad", "requires_grad_",
+_ALLOWED = frozenset({"materialize", "cls_to_become", "convert_placeholder", "dtype", "device", "requires_grad",
                       "data", "size", "is_leaf", "grad", "grad_fn", "is_floating_point", "persistent", "is_meta",
                       "_version", "_version_counter", "_set_requires_grad", "_uninitialized_dtype"})
 
@@ -76,6 +76,11 @@ class UninitializedTensorMixin:
         Tensor._data.__set__(self, np.empty(tuple(shape), dtype=numpy_dtype))
         del self._uninitialized_dtype
         self.__class__ = self.cls_to_become
+
+    def convert_placeholder(self, convert):
+        """Module.to / double / half...: remember the dtype ``convert`` gives, for the materialised tensor."""
+        array, _ = convert(Tensor._make(np.empty(0, dtype=self._uninitialized_dtype)))
+        self._uninitialized_dtype = array.dtype
 
     @property
     def _data(self):
@@ -112,15 +117,16 @@ class UninitializedTensorMixin:
             return refuse
         return object.__getattribute__(self, name)
 
-    def requires_grad_(self, requires_grad=True):
-        self._requires_grad = bool(requires_grad)
-        return self
-
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
     def __reduce_ex__(self, protocol):
-        return (type(self), (self.requires_grad,))
+        return (type(self), (self.requires_grad, None, self.dtype))
+
+    def __deepcopy__(self, memo):
+        copied = type(self)(self.requires_grad, None, self.dtype)
+        memo[id(self)] = copied
+        return copied
 
 
 def _uninitialized_dtype(dtype):

@@ -177,3 +177,22 @@ def test_d2l_layer_summary_init_and_training_step_print_as_torch():
         lines.append(str(loss.grad_fn.name()))
         return lines
     assert run(npconv) == run(torch)
+
+
+def test_requires_grad_on_an_uninitialised_module_raises_as_torch():
+    assert_same_error(lambda m: m.nn.LazyLinear(3).requires_grad_(False), same_message=True)
+
+
+def test_copies_pickles_and_dtype_conversions_keep_the_placeholders():
+    import copy
+    import pickle
+    for m in (npconv, torch):
+        layer = m.nn.LazyConv2d(2, 3)
+        for clone in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))):
+            assert repr(clone.weight) == "<UninitializedParameter>" and clone.has_uninitialized_params()
+            clone(m.ones(1, 4, 5, 5))
+            assert tuple(clone.weight.shape) == (2, 4, 3, 3)
+        assert layer.has_uninitialized_params()
+        net = m.nn.Sequential(m.nn.LazyLinear(3), m.nn.LazyBatchNorm1d()).double()
+        net(m.ones(2, 5, dtype=m.float64))
+        assert str(net[0].weight.dtype) == str(net[1].running_mean.dtype) == "torch.float64"

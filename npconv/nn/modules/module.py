@@ -8,7 +8,7 @@ from ... import _observe
 from ...autograd import no_grad
 from ..._dtype import to_dtype
 from ..._tensor import Tensor, _is_meta_device, _meta_array, not_compiled_error
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 from .printing import indent, layout
 
 __all__ = ["Module"]
@@ -381,11 +381,16 @@ class Module:
             for p in module._parameters.values():
                 if p is None:
                     continue
+                if is_lazy(p):  # no data yet: the conversion sets the dtype it will be created with
+                    p.convert_placeholder(convert)
+                    continue
                 p._data, p._meta = convert(p)
                 if p.grad is not None:
                     p.grad._data, p.grad._meta = convert(p.grad)
             for name, buf in module._buffers.items():
-                if buf is not None:
+                if buf is not None and is_lazy(buf):
+                    buf.convert_placeholder(convert)
+                elif buf is not None:
                     buf._data, buf._meta = convert(buf)
         return self
 
