@@ -10,7 +10,7 @@ from .geometry import axes_of, padding_pairs, reads
 from .layer import ExplainError, layer_spec
 from .text import derivation_lines
 
-__all__ = ["Explanation", "explain", "MAX_GIF_FRAMES", "MAX_TRACE_LINES"]
+__all__ = ["Explanation", "explain", "frame_duration", "MAX_GIF_FRAMES", "MAX_TRACE_LINES"]
 
 MAX_GIF_FRAMES = 64
 MAX_TRACE_LINES = 40
@@ -188,7 +188,14 @@ class Explanation:
         at = tuple(int(i) for i in (at if isinstance(at, (tuple, list)) else (at,)))
         if len(at) == len(spatial):
             at = (0,) * (len(out_shape) - len(spatial)) + at
-        if len(at) != len(out_shape) or any(not 0 <= i < s for i, s in zip(at, out_shape)):
+        if len(at) != len(out_shape):
+            names = ", ".join({1: ["l"], 2: ["i", "j"], 3: ["d", "i", "j"]}[len(spatial)])
+            leading = "n, c, " if len(out_shape) - len(spatial) == 2 else "c, "
+            raise ExplainError(f"--at has {len(at)} {'index' if len(at) == 1 else 'indices'} but the output "
+                               f"{tuple(out_shape)} has {len(spatial)} spatial "
+                               f"{'dimension' if len(spatial) == 1 else 'dimensions'}: give {len(spatial)} "
+                               f"({names}) or {len(out_shape)} ({leading}{names})")
+        if any(not 0 <= i < s for i, s in zip(at, out_shape)):
             raise ExplainError(f"--at {', '.join(map(str, at))} is outside the output of shape {tuple(out_shape)}; "
                                f"give {len(spatial)} spatial indices (or {len(out_shape)} with batch and channel)")
         return at
@@ -227,13 +234,16 @@ class Explanation:
         return f"<div>{picture}<pre>{escape(self.text)}</pre></div>"
 
     def save_svg(self, path):
+        """Write the diagram as SVG (nothing is written when the diagram is refused)."""
+        text = self.svg()
         with open(path, "w", encoding="utf-8") as file:
-            file.write(self.svg())
+            file.write(text)
 
     def save_png(self, path, scale=1.0):
         """The diagram as PNG (needs Pillow: ``pip install 'npconv[images]'``)."""
         require_pillow()
-        self.scene().to_image(scale=scale).save(path, format="PNG")
+        image = self.scene().to_image(scale=scale)
+        _save_whole(path, lambda file: image.save(file, format="PNG"))
 
     def frame_positions(self, max_frames=MAX_GIF_FRAMES):
         """Output positions the GIF visits: every one, or an even sample of ``max_frames`` of them."""
@@ -243,8 +253,11 @@ class Explanation:
             positions = [positions[i] for i in chosen]
         return positions
 
-    def save_gif(self, path, max_frames=MAX_GIF_FRAMES, duration=700):
-        """Animate the kernel over every output position (capped at ``max_frames``); needs Pillow."""
+    def save_gif(self, path, max_frames=MAX_GIF_FRAMES, duration=None):
+        """Animate the kernel over every output position (capped at ``max_frames``); needs Pillow.
+
+        ``duration`` (ms per frame) defaults to :func:`frame_duration` of the frame count: a short animation
+        steps slowly enough to follow, a long one still ends in about ten seconds."""
         require_pillow()
         diagram, caption = self.diagram(), self._caption()
         frames = [diagram.scene(p, caption=caption) for p in self.frame_positions(max_frames)]
@@ -254,8 +267,9 @@ class Explanation:
         for frame in frames:
             frame.width, frame.height = width, height   # all frames the same size
             images.append(_shared_palette(frame.to_image(), images[0] if images else None))
-        images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=duration,
-                       loop=0, optimize=True, disposal=1)
+        duration = frame_duration(len(images)) if duration is None else duration
+        _save_whole(path, lambda file: images[0].save(file, format="GIF", save_all=True, append_images=images[1:],
+                                                      duration=duration, loop=0, optimize=True, disposal=1))
         return len(images)
 
     def _caption(self):
@@ -304,6 +318,21 @@ class Explanation:
         if at == self.at:
             return self.result.input_weights
         return run_forward(self.spec, self.input_shape, at=at, backend=self._backend).input_weights
+
+
+def frame_duration(frames, total_ms=10_000, slowest_ms=800, fastest_ms=120):
+    """Milliseconds per GIF frame: the animation lasts about ``total_ms``, each frame between the bounds (a
+    multiple of 10 ms, the unit a GIF stores)."""
+    return int(round(min(slowest_ms, max(fastest_ms, total_ms / max(frames, 1))), -1))
+
+
+def _save_whole(path, write):
+    """Write a file through ``write(file)`` into memory first: a failure leaves no empty or partial file."""
+    import io
+    buffer = io.BytesIO()
+    write(buffer)
+    with open(path, "wb") as file:
+        file.write(buffer.getvalue())
 
 
 def _shared_palette(image, first):

@@ -201,7 +201,7 @@ class Diagram:
                 style.update(stroke=OUT_CURRENT, stroke_width=3)
             return style
 
-        title = f"as a scatter: input{self._channel_text(values.in_channel)} cell {_index_text(sources)} × kernel"
+        title = f"as a scatter: input{self._channel_text(values.in_channel, spec.in_channels)} cell {_index_text(sources)} × kernel"
         width, height = self._grid(scene, 0, y, [a.size for a in axes], input_style, title)
         x = width + 2 * self.cell
         kernel_width, kernel_height = self._kernel_panel(scene, x, y, flipped=False)
