@@ -325,6 +325,23 @@ def _remember_versions(ctx, args, out):
         ctx._versions = entries
 
 
+def _NO_OWNER():
+    return None
+
+
+def adopt_saved_output(node, result, target):
+    """An in-place op computed ``result`` out of place and wrote it into ``target``: what ``node`` saved of
+    ``result`` is ``target`` now, at its version after the write (so a later change of ``target`` is caught)."""
+    entries = node.__dict__.get("_versions") if node is not None else None
+    if not entries:
+        return
+    counter = target._version_counter()
+    # torch names a saved output by the node that saved it, not by the tensor's later history: no owner
+    node._versions = [(counter, counter[0], _NO_OWNER, node, dtype, shape) if owner_ref() is result
+                      else (c, v, owner_ref, n, dtype, shape)
+                      for c, v, owner_ref, n, dtype, shape in entries]
+
+
 def _check_versions(ctx, entries):
     """torch's error when a saved tensor was modified in place after it was saved."""
     for counter, version, owner_ref, node, dtype, shape in entries:
@@ -534,8 +551,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         capture = {id(t): [t, None] for t in inputs}
         _run_backward(tensors, grads, bool(retain_graph), capture)
         for t, g in capture.values():
-            if g is not None:
-                _accumulate_leaf(t, g)
+            if g is not None:  # a leaf's hooks run before its gradient accumulates, as without inputs=
+                _accumulate_leaf(t, _run_hooks(t._hooks or (), g) if t.grad_fn is None else g)
         return
     _run_backward(tensors, grads, bool(retain_graph))
 
@@ -557,6 +574,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     result = []
     for t in inputs:
         g = capture[id(t)][1]
+        if g is not None and t.grad_fn is None:  # a leaf's hooks see its gradient first
+            g = _run_hooks(t._hooks or (), g)
         if g is None and not allow_unused:
             raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
                                "Set allow_unused=True if this is the desired behavior.")

@@ -171,6 +171,8 @@ def _output_saved_along(ctx, y, dim):
 class Softmax(ShapeKeeping):
     @staticmethod
     def forward(ctx, x, dim):
+        if x.size == 0:
+            return _output_saved_along(ctx, x.copy(), dim)
         e = np.exp(x - np.max(x, axis=dim, keepdims=True))  # the max subtracted: never overflows
         return _output_saved_along(ctx, e / np.sum(e, axis=dim, keepdims=True), dim)
 
@@ -183,6 +185,8 @@ class Softmax(ShapeKeeping):
 class LogSoftmax(ShapeKeeping):
     @staticmethod
     def forward(ctx, x, dim):
+        if x.size == 0:
+            return _output_saved_along(ctx, x.copy(), dim)
         shifted = x - np.max(x, axis=dim, keepdims=True)
         return _output_saved_along(ctx, shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)), dim)
 
@@ -222,7 +226,11 @@ def _along_dim(op, kernel, input, dim, dtype):  # noqa: A002
     dim = _normalize_dim(dim, input._data.ndim)
     if dtype is not None:
         input = input.to(dtype)
-    check_floating(input, kernel)
+    if input._data.size == 0:  # torch runs no kernel on an empty input: any dtype passes, as it is
+        return op.apply(input, dim) if input.dtype.is_floating_point else input.clone()
+    # torch's kernel for the last dim has its own name in the message
+    check_floating(input, kernel if dim == input._data.ndim - 1 or input._data.ndim == 0
+                   else kernel.replace("_lastdim", ""))
     if input._data.ndim == 0:
         return op.apply(input.reshape(1), 0).reshape(())
     return op.apply(input, dim)

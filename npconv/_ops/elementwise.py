@@ -9,6 +9,7 @@ from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd import Function
 from .arguments import _broadcast_error, _check_number, _shape_of
+from .pointwise import _sign
 from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
 
 
@@ -388,7 +389,7 @@ Sqrt = _pointwise("Sqrt", _ignoring(np.sqrt, "invalid"),
                   _ignoring(lambda grad, out: grad / (2 * out), "divide", "invalid"), saves="output")
 Reciprocal = _pointwise("Reciprocal", _ignoring(lambda a: 1 / a, "divide"),
                         lambda grad, out: -grad * out * out, saves="output")
-Abs = _pointwise("Abs", np.abs, lambda grad, a: grad * np.sign(a))
+Abs = _pointwise("Abs", np.abs, lambda grad, a: grad * _sign(a))
 Sin = _pointwise("Sin", np.sin, lambda grad, a: grad * np.cos(a))
 Cos = _pointwise("Cos", np.cos, lambda grad, a: grad * -np.sin(a))
 

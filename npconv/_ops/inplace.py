@@ -7,7 +7,7 @@ import numpy as np
 from .. import random as _random
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
-from ..autograd import Function, _sum_to_shape, is_grad_enabled
+from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled
 from .arguments import _list_str
 from .indexing import _check_int_bounds, _prepare_index, getitem
 from .promotion import _as_operand
@@ -48,6 +48,7 @@ def _inplace(self, result):
         _write(self, result._data)
     self._bump_version()
     if in_graph:
+        adopt_saved_output(result.grad_fn, result, self)
         if self._base is None:
             self.grad_fn, self._requires_grad = result.grad_fn, True
         else:
@@ -99,7 +100,7 @@ def _make_inplace(fn):
 
 class _Fill(Function):
     """Every element overwritten by a value that does not depend on the old one (fill_, zero_, the random
-    fills): no gradient flows to the old value."""
+    fills): a zero gradient flows to the old value."""
 
     @staticmethod
     def forward(ctx, old, values):
@@ -107,7 +108,7 @@ class _Fill(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, None
+        return np.zeros_like(grad), None  # torch sends zeros down: the leaves below get a zero .grad
 
 
 def _overwrite_node(name):
@@ -144,8 +145,8 @@ def fill_(self, value):
 
 
 class Copy(Function):
-    """``self.copy_(src)``: src broadcast to self's shape in self's dtype; no gradient reaches the old self
-    (torch's CopyBackwards)."""
+    """``self.copy_(src)``: src broadcast to self's shape in self's dtype; a zero gradient reaches the old
+    self (torch's CopyBackwards)."""
 
     backward_name = "CopyBackwards"
 
@@ -155,7 +156,8 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, grad  # the engine sums and casts it back to src's shape and dtype
+        # the old value gets zeros (as torch); the engine sums src's and casts it back to src's shape and dtype
+        return np.zeros_like(grad), grad
 
 
 def copy_(self, src, non_blocking=False):

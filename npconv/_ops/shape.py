@@ -70,7 +70,8 @@ def reshape(input, *shape):  # noqa: A002
 def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
     """Merge dims start_dim..end_dim into one."""
     shape = input._data.shape
-    if not shape:
+    if not shape:  # a 0-d input takes dims as a 1-d one would (0 or -1)
+        _normalize_dim(start_dim, 0), _normalize_dim(end_dim, 0)
         return reshape(input, 1)
     start, end = _normalize_dim(start_dim, len(shape)), _normalize_dim(end_dim, len(shape))
     if start > end:

@@ -11,6 +11,8 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
 - ``"float"``: a real Python or NumPy number (bools too).
+- ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
+- ``"str"``: exactly a Python str.
 """
 
 import functools
@@ -71,6 +73,17 @@ def check_argument(op, name, kind, value, position=None):
         raise TypeError(f"{head} must be int, not {type_name(value)}")
     elif kind == "float" and not (isinstance(value, (numbers.Real, np.number)) and not isinstance(value, Tensor)):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
+    elif kind == "number" and not is_number(value):
+        raise TypeError(f"{head} must be Number, not {type_name(value)}")
+    elif kind == "str" and not isinstance(value, str):
+        raise TypeError(f"{head} must be str, not {type_name(value)}")
+
+
+def is_number(value):
+    """What torch's parser takes for a Scalar: Python/NumPy numbers and bools, 0-d Tensors."""
+    if isinstance(value, Tensor):
+        return value.dim() == 0
+    return isinstance(value, (numbers.Number, np.number, np.bool_))
 
 
 def check_arguments(op, kinds, values, positional):

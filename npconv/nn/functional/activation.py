@@ -13,6 +13,7 @@ import numpy as np
 from ... import _ops
 from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
 from ...autograd import is_grad_enabled
+from ._arguments import check_argument
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax",
            "log_softmax", "softmin", "hardswish", "hardtanh", "hardsigmoid", "softplus", "mish", "threshold"]
@@ -35,7 +36,20 @@ class _Hardtanh(ShapeKeeping):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
-        return np.where((x <= low) | (x >= high), _typed(grad, 0), grad), None, None
+        passed = np.where((x <= low) | (x >= high), _typed(grad, 0), grad)
+        nan = np.isnan(x) if x.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            passed = np.where(nan & _vector_lanes(x.shape, x.dtype), _typed(grad, 0), passed)
+        return passed, None, None
+
+
+def _vector_lanes(shape, dtype):
+    """Where torch's CPU kernels take their vectorised path: the flat positions (C order) that fall in
+    whole 64-byte blocks. Its vectorised comparisons treat NaN unlike its scalar tail (hardtanh's gradient
+    at NaN is 0 in the blocks and passes in the tail), so npconv follows the same split."""
+    size = int(np.prod(shape))
+    block = 64 // np.dtype(dtype).itemsize
+    return (np.arange(size) < size - size % block).reshape(shape)
 
 
 class _LeakyRelu(ShapeKeeping):
@@ -184,7 +198,7 @@ class _Threshold(ShapeKeeping):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return np.where(x > threshold, x, _typed(x, value))
+        return np.where(x <= threshold, _typed(x, value), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -196,9 +210,15 @@ class _Threshold(ShapeKeeping):
 # Public functions
 
 def _inplace(input, inplace):
-    """torch refuses to overwrite a leaf that requires grad; npconv never overwrites (returns a new tensor)."""
-    if inplace and input.requires_grad and input.is_leaf and is_grad_enabled():
+    """torch refuses to overwrite a leaf that requires grad, or a view of one; npconv never overwrites
+    (returns a new tensor)."""
+    if not (inplace and input.requires_grad and is_grad_enabled()):
+        return
+    if input.is_leaf:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = input._base
+    if base is not None and base.is_leaf and base.requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 def relu(input, inplace=False):
@@ -213,41 +233,78 @@ def relu_(input):
     return _ops.relu(input)
 
 
+def _number(value):
+    """A Scalar argument as a Python number (a 0-d Tensor gives its value)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (int, float)) else value
+
+
+def _integral_scalar(input, value):
+    """torch converts a Scalar to an integer input's dtype, refusing values outside its range."""
+    info = np.iinfo(input.dtype.numpy_dtype)
+    if not info.min <= value <= info.max:
+        raise RuntimeError(f"value cannot be converted to type {input.dtype.numpy_dtype.name}_t without overflow")
+    return int(value)
+
+
 def threshold(input, threshold, value, inplace=False):
-    """x if x > threshold else value."""
+    """value where x <= threshold, else x (NaN stays NaN)."""
+    check_argument("threshold", "threshold", "number", threshold, 2)
+    check_argument("threshold", "value", "number", value, 3)
+    threshold, value = _number(threshold), _number(value)
     _inplace(input, inplace)
+    if input.dtype.name == "bool":
+        check_floating(input, "threshold_cpu")
+    if input.dtype.numpy_dtype.kind in "iu":
+        threshold, value = _integral_scalar(input, threshold), _integral_scalar(input, value)
     return _Threshold.apply(input, threshold, value)
+
+
+def _check_hardtanh_input(input, min_val, max_val):
+    if input.dtype.name == "bool":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype.numpy_dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val)."""
-    _inplace(input, inplace)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    check_argument("hardtanh", "min_val", "number", min_val, 2)
+    check_argument("hardtanh", "max_val", "number", max_val, 3)
+    min_val, max_val = _number(min_val), _number(max_val)
+    _inplace(input, inplace)
+    _check_hardtanh_input(input, min_val, max_val)
     return _Hardtanh.apply(input, min_val, max_val)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
     _inplace(input, inplace)
+    _check_hardtanh_input(input, 0.0, 6.0)
     return _Hardtanh.apply(input, 0.0, 6.0)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
+    check_argument("leaky_relu", "negative_slope", "number", negative_slope, 2)
     _inplace(input, inplace)
-    return _LeakyRelu.apply(input, negative_slope)
+    check_floating(input, "leaky_relu_cpu")
+    return _LeakyRelu.apply(input, _number(negative_slope))
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    check_argument("elu", "alpha", "number", alpha, 2)
     _inplace(input, inplace)
-    return _Elu.apply(input, alpha)
+    check_floating(input, "elu_cpu")
+    return _Elu.apply(input, _number(alpha))
 
 
 def gelu(input, approximate="none"):
     """x * Phi(x) (Phi: the standard normal CDF); approximate='tanh' uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    check_argument("gelu", "approximate", "str", approximate)
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     check_floating(input, "GeluKernelImpl")
@@ -257,6 +314,7 @@ def gelu(input, approximate="none"):
 def silu(input, inplace=False):
     """x * sigmoid(x) (swish)."""
     _inplace(input, inplace)
+    check_floating(input, "silu_cpu")
     return _Silu.apply(input)
 
 
@@ -273,23 +331,29 @@ def tanh(input):
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6."""
     _inplace(input, inplace)
+    check_floating(input, "hardswish_cpu")
     return _Hardswish.apply(input)
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
     _inplace(input, inplace)
+    check_floating(input, "hardsigmoid_cpu")
     return _Hardsigmoid.apply(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
-    return _Softplus.apply(input, beta, threshold)
+    check_argument("softplus", "beta", "number", beta, 2)
+    check_argument("softplus", "threshold", "number", threshold, 3)
+    check_floating(input, "softplus_cpu")
+    return _Softplus.apply(input, _number(beta), _number(threshold))
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
     _inplace(input, inplace)
+    check_floating(input, "mish_cpu")
     return _Mish.apply(input)
 
 

@@ -14,6 +14,7 @@ from ... import random as _random
 from ...autograd import Function
 from ..._tensor import Tensor
 from ._arguments import check_argument
+from .activation import _inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -60,7 +61,18 @@ def _shape_only_mask(input, mask_shape):
     return np.broadcast_to(np.zeros((), input.dtype.numpy_dtype), mask_shape)
 
 
-def _masked(input, p, mask_shape):
+def _check_floating_result(input, name=None):
+    """torch multiplies by a float mask in place of the input's dtype: integer and bool inputs are refused
+    (the alpha variants first turn a bool input into int64, hence ``name``)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{name or input.dtype.scalar_name}")
+
+
+def _masked(input, p, mask_shape, inplace=False):
+    _inplace(input, inplace)
+    if p != 1.0:
+        _check_floating_result(input)
     dtype = input.dtype.numpy_dtype
     if input.is_meta:
         mask = _shape_only_mask(input, mask_shape)
@@ -78,16 +90,16 @@ def dropout(input, p=0.5, training=True, inplace=False):
     p = _native_p("dropout", p, training)
     if not training or p == 0.0:
         return input
-    return _masked(input, p, tuple(input.shape))
+    return _masked(input, p, tuple(input.shape), inplace)
 
 
-def _channel_dropout(input, p, training, batched):
+def _channel_dropout(input, p, training, batched, inplace=False):
     p = _native_p("feature_dropout", p, training)
     if not training or p == 0.0:
         return input
     shape = tuple(input.shape)
     lead = 2 if batched else 1
-    return _masked(input, p, shape[:lead] + (1,) * (len(shape) - lead))
+    return _masked(input, p, shape[:lead] + (1,) * (len(shape) - lead), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -97,7 +109,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
                            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
                            "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
-    return _channel_dropout(input, p, training, input.dim() == 3)
+    return _channel_dropout(input, p, training, input.dim() == 3, inplace)
 
 
 def _warn_unexpected_rank(n, ndim):
@@ -122,7 +134,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "This behavior will change in a future release to interpret the input as one without a "
                       "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
                       "please switch to using dropout1d instead.", stacklevel=2)
-    return _channel_dropout(input, p, training, True)
+    return _channel_dropout(input, p, training, True, inplace)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -130,15 +142,18 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     ndim = input.dim()
     _warn_unexpected_rank(3, ndim)
-    return _channel_dropout(input, p, training, ndim != 4)
+    return _channel_dropout(input, p, training, ndim != 4, inplace)
 
 
-def _alpha(op, input, p, training, mask_shape):
+def _alpha(op, input, p, training, mask_shape, inplace=False):
     """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up."""
     _check_p(p)
     p = _native_p(op, p, training)
     if not training or p == 0.0:
         return input
+    _inplace(input, inplace)
+    if p != 1.0:
+        _check_floating_result(input, "Long" if input.dtype.name == "bool" else None)
     dtype = input.dtype.numpy_dtype
     alpha_prime = -1.7580993408473766  # -scale * alpha of SELU
     if input.is_meta:
@@ -153,10 +168,10 @@ def _alpha(op, input, p, training, mask_shape):
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks (keeps zero mean and unit variance)."""
-    return _alpha("alpha_dropout", input, p, training, tuple(input.shape))
+    return _alpha("alpha_dropout", input, p, training, tuple(input.shape), inplace)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Channel-wise alpha dropout."""
     shape = tuple(input.shape)
-    return _alpha("feature_alpha_dropout", input, p, training, shape[:2] + (1,) * (len(shape) - 2))
+    return _alpha("feature_alpha_dropout", input, p, training, shape[:2] + (1,) * (len(shape) - 2), inplace)

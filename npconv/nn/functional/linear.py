@@ -160,6 +160,29 @@ class _Bilinear(Function):
         return shape, np.result_type(x1.dtype, x2.dtype, weight.dtype)
 
 
+def _check_bilinear(input1, input2, weight, bias):
+    """torch's checks of bilinear, in its order: ranks, batch sizes, feature sizes, bias, then dtypes."""
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for d in range(input1.dim() - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got "
+                               f"{input1.shape[d]} and {input2.shape[d]}")
+    for name, x, d in (("input1", input1, 1), ("input2", input2, 2)):
+        if x.shape[-1] != weight.shape[d]:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
+                               f"expected {weight.shape[d]}")
+    if bias is not None and bias.shape[-1] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but expected "
+                           f"{weight.shape[0]}")
+    tensors = (("input1", input1), ("input2", input2), ("weight", weight)) + ((("bias", bias),) if bias is not None
+                                                                             else ())
+    if len({t.dtype for _, t in tensors}) > 1:
+        raise RuntimeError("All tensors must have the same dtype, got "
+                           + ", ".join(f"{name}: {t.dtype.c_name}" for name, t in tensors))
+
+
 def bilinear(input1, input2, weight, bias=None):
     """y = x1^T A x2 + b: (*, in1), (*, in2) with weight (out, in1, in2) -> (*, out)."""
+    _check_bilinear(input1, input2, weight, bias)
     return _Bilinear.apply(input1, input2, weight, bias)

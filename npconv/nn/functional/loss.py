@@ -17,6 +17,7 @@ from ..._dtype import promote_types
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
 from ..._ops.activation import sigmoid_values
+from ._arguments import check_argument
 from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -39,6 +40,10 @@ def _legacy_reduction(size_average, reduce, emit_warning=True):
 def _reduction(size_average, reduce, reduction):
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+                      stacklevel=3)
+        return "mean"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -568,6 +573,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       stacklevel=2)
+    check_argument("kl_div", "log_target", "bool", log_target)
     target = _as_tensor_like(target, input)
     # torch composes it from element-wise ops, so its graph shows them (SubBackward0, XlogyBackward0, ...)
     if log_target:

@@ -199,14 +199,23 @@ def _unshuffle(x, r):
     return y.reshape(*batch, c * r * r, h // r, w // r)
 
 
+def _refuse_empty_gradient(name, grad, input_shape):
+    """torch's backward of an empty pixel (un)shuffle returns the gradient unreshaped, which its engine
+    then refuses: the same error here."""
+    if grad.size == 0 and grad.shape != tuple(input_shape):
+        raise RuntimeError(f"Function {name}Backward0 returned an invalid gradient at index 0 - got "
+                           f"{list(grad.shape)} but expected shape compatible with {list(input_shape)}")
+
+
 class _PixelShuffle(Function):
     @staticmethod
     def forward(ctx, x, r):
-        ctx.r = r
+        ctx.r, ctx.shape = r, x.shape
         return np.ascontiguousarray(_shuffle(x, r))
 
     @staticmethod
     def backward(ctx, grad):
+        _refuse_empty_gradient("PixelShuffle", grad, ctx.shape)
         return np.ascontiguousarray(_unshuffle(grad, ctx.r)), None
 
     @staticmethod
@@ -217,11 +226,12 @@ class _PixelShuffle(Function):
 class _PixelUnshuffle(Function):
     @staticmethod
     def forward(ctx, x, r):
-        ctx.r = r
+        ctx.r, ctx.shape = r, x.shape
         return np.ascontiguousarray(_unshuffle(x, r))
 
     @staticmethod
     def backward(ctx, grad):
+        _refuse_empty_gradient("PixelUnshuffle", grad, ctx.shape)
         return np.ascontiguousarray(_shuffle(grad, ctx.r)), None
 
     @staticmethod

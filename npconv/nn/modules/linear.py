@@ -10,6 +10,7 @@ import math
 from npconv._tensor import empty as _empty
 
 from .. import functional as F
+from ..functional._arguments import check_argument
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -49,6 +50,8 @@ class Bilinear(Module):
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        if in1_features <= 0:  # torch's own check: the initialisation divides by sqrt(in1_features)
+            raise ValueError(f"in1_features must be > 0, but got (in1_features={in1_features})")
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = Parameter(_empty((out_features, in1_features, in2_features), dtype=dtype))
         if bias:
@@ -80,6 +83,8 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
+        check_argument("flatten", "start_dim", "int", self.start_dim, 1)
+        check_argument("flatten", "end_dim", "int", self.end_dim, 2)
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):

@@ -91,7 +91,7 @@ def _adaptive_checks(input, n, out, op, is_max):
         if is_max:
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
         raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
-    _adaptive_checks_nonempty(input, n, out, op)
+    _adaptive_checks_nonempty(input, n, out, op, every_dim=is_max)
 
 
 def _adaptive_max(n, input, output_size, return_indices):
@@ -154,12 +154,13 @@ def _adaptive_avg(n, input, output_size):
     return _pool(_ADAPTIVE_AVG_POOL, input, n, (out,), (1,))
 
 
-def _adaptive_checks_nonempty(input, n, out, op):
-    """No negative output size, no empty non-batch dim."""
+def _adaptive_checks_nonempty(input, n, out, op, every_dim=False):
+    """No negative output size, no empty non-batch dim (adaptive max pooling checks every dim after the
+    first, the channels too; average pooling the spatial ones)."""
     if any(o < 0 for o in out):
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
                            f"{{{', '.join(map(str, out))}}}")
-    for d in range(-n, 0):
+    for d in range(1 - input.dim() if every_dim else -n, 0):
         if input.shape[d] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
                                f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "

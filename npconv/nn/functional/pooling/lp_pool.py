@@ -4,10 +4,13 @@ import math
 import numpy as np
 
 from ....autograd import Function
+from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
+from .._arguments import check_argument
 from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d
 from .max_pool import _max_pool
-from ._common import (_batched, _check_rank, _output_size, _pooled_meta, _tuple, _unbatched_like)
+from ._common import (_batched, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
+                      _unbatched_like)
 
 __all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
@@ -49,7 +52,16 @@ class _LpPool(Function):
 
 
 
+def _unpack_kernel(n, kernel_size):
+    """torch's lp_pool2d/3d unpack the kernel into n sizes first (Python's errors for another length)."""
+    if n > 1 and isinstance(kernel_size, (tuple, list)) and len(kernel_size) != n:
+        if len(kernel_size) < n:
+            raise ValueError(f"not enough values to unpack (expected {n}, got {len(kernel_size)})")
+        raise ValueError(f"too many values to unpack (expected {n})")
+
+
 def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    _unpack_kernel(n, kernel_size)
     if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
         pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
                            ceil_mode, False)
@@ -57,6 +69,8 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     if not input.dtype.is_floating_point:
         return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
     op = f"avg_pool{max(n, 2)}d"
+    check_argument(f"avg_pool{n}d", "kernel_size", "ints", kernel_size, 2)
+    check_argument(f"avg_pool{n}d", "stride", "ints?", stride, 3)
     if n == 1 and input.dim() not in (2, 3):
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
                            "argument #1 'self' (while checking arguments for avg_pool1d)")
@@ -64,9 +78,13 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     if n > 1:
         _check_rank(input, n, op)
+    elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
+        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
     if n == 3:
         _check_avg_pool3d_input(input, k, s, (0, 0, 0))
     out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
+    if n == 1 and isinstance(kernel_size, (tuple, list)):  # torch's lp_pool1d multiplies by the kernel as given
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not {type(kernel_size).__name__}")
     return _LpPool.apply(input, n, float(norm_type), k, s, out, bool(ceil_mode))
 
 
@@ -93,7 +111,7 @@ class _Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * np.sign(x)
+        return grad * _sign(x)
 
 
 class _Neg(Function):
