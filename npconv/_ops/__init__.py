@@ -21,7 +21,9 @@ from .arguments import accepting_numpy_names
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
                           minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
-from . import binary, grids, pointwise, placement, rearrange, sampling
+from . import binary, grids, order, pointwise, placement, products, rearrange, sampling
+from .products import *  # noqa: F401,F403
+from .order import *  # noqa: F401,F403
 from .placement import *  # noqa: F401,F403
 from .rearrange import *  # noqa: F401,F403
 from .binary import *  # noqa: F401,F403
@@ -49,7 +51,7 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
-for _module in (grids, sampling, pointwise, binary, rearrange, placement):
+for _module in (grids, sampling, pointwise, binary, rearrange, placement, order, products):
     __all__ += _module.__all__
 __all__ += add_aliases(globals())
 
