@@ -25,6 +25,7 @@ from . import nn
 from . import optim
 from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data
 from .io import load, save
+from . import serialization  # torch.serialization: safe_globals for whole-model checkpoints
 
 # npconv's own answers beside torch's API load when first used (``npconv.summary(...)``, ``npconv.parallel``,
 # ``npconv.explain(layer, size)``: explain and explore are callable packages), so that ``import npconv`` stays

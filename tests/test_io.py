@@ -273,8 +273,9 @@ def test_every_other_global_is_refused_by_name(module, name):
         npconv_read(zip_with_pickle(pickled))
 
 
-def test_whole_pickled_model_is_refused_with_a_state_dict_hint():
-    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL torch\.nn\.modules\..*model\.state_dict\(\)"):
+def test_whole_pickled_model_is_refused_by_default_with_the_ways_to_load_it():
+    with pytest.raises(pickle.UnpicklingError, match=r"^Weights only load failed: GLOBAL torch\.nn\.modules\..*"
+                                                     r"safe_globals.*weights_only=False"):
         npconv_read(torch_bytes(torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1))))
 
 

@@ -33,7 +33,7 @@ LAYERS = [
     ("nn.functional", ["npconv.nn.functional"]),
     ("nn.modules", ["npconv.nn", "npconv.nn.modules", "npconv.nn.parameter", "npconv.nn.init",
                     "npconv.nn.utils"]),
-    ("io, data, optim", ["npconv.io", "npconv.data", "npconv.utils", "npconv.optim"]),
+    ("io, data, optim", ["npconv.io", "npconv.data", "npconv.utils", "npconv.optim", "npconv.serialization"]),
     ("arithmetic, parallel", ["npconv.arithmetic", "npconv.parallel"]),
     ("explain, models, vision", ["npconv.explain", "npconv.models", "npconv.vision"]),
     # the package root re-exports every layer (npconv.explore() included), as torch's does; the subcommands

@@ -19,6 +19,7 @@ import zipfile
 
 import numpy as np
 
+from .classes import object_class_finder
 from .torch_format import (CheckpointError, is_zip_checkpoint, read_checkpoint, read_legacy_checkpoint,
                            write_checkpoint)
 
@@ -109,8 +110,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     """Load what ``torch.save`` (or :func:`save`) wrote: nested dicts/lists of tensors, numbers, strings.
 
     ``f`` is a path or a binary file object. ``map_location`` may be None, ``'cpu'`` (npconv has no
-    other device), a dict of such, or a ``(storage, location)`` callable. npconv always loads as
-    ``weights_only=True`` would, whatever ``weights_only`` says: it never runs code from a file.
+    other device), a dict of such, or a ``(storage, location)`` callable. npconv never runs code from a
+    file: a whole pickled model is rebuilt only from classes npconv or the program already has, those
+    allowed by ``torch.serialization.safe_globals``, or, with ``weights_only=False``, any layer class
+    (see npconv/io/classes.py).
     ``mmap`` and ``pickle_load_args`` are accepted for torch's signature and ignored (storages are read
     into memory).
 
@@ -126,25 +129,27 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         if kind == "safetensors":
             return _load_safetensors(f)
         with open(f, "rb") as file:
-            return _load_file(file, kind, map_location)
+            return _load_file(file, kind, map_location, weights_only)
     if not all(hasattr(f, a) for a in ("read", "seek", "tell")):
         raise TypeError(f"load() expects a path or a seekable binary file, got {type(f).__name__}")
-    return _load_file(f, _kind_of_content(f), map_location)
+    return _load_file(f, _kind_of_content(f), map_location, weights_only)
 
 
-def _load_file(file, kind, map_location):
+def _load_file(file, kind, map_location, weights_only=True):
     if kind == "npz":
         return _load_npz(file)
     if kind == "safetensors":
         return _load_safetensors_bytes(file.read())
     from .._tensor import Size
     if is_zip_checkpoint(file):
-        return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
+        return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size,
+                               find_object_class=object_class_finder(weights_only))
     start = file.tell()
     head = file.read(4)
     file.seek(start)
     if head == _LEGACY_MAGIC:
-        return read_legacy_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size)
+        return read_legacy_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size,
+                                      find_object_class=object_class_finder(weights_only))
     raise CheckpointError("not a checkpoint: the file is neither a torch zip archive, nor .npz, nor "
                           ".safetensors (truncated or corrupt?)")
 

@@ -4,8 +4,9 @@ The standard ``pickle.Pickler`` cannot name ``torch._utils._rebuild_tensor_v2`` 
 importable, so this module emits the protocol-2 opcodes itself, exactly as torch's pickler lays them out
 for a state dict: tensors as ``_rebuild_tensor_v2(storage, offset, size, stride, requires_grad,
 OrderedDict())`` with the storage as a persistent id, parameters wrapped in ``_rebuild_parameter``.
-Only plain data is accepted (None, bool, int, float, str, bytes, tuple, list, dict, OrderedDict, tensors,
-dtypes): a checkpoint npconv writes can always be read by ``torch.load(..., weights_only=True)``.
+Plain data (None, bool, int, float, str, bytes, tuple, list, set, dict, OrderedDict, tensors, dtypes) gives a
+checkpoint ``torch.load(..., weights_only=True)`` reads; an object of a class (a whole model) is written
+by class and attributes, as pickle writes it (see npconv.serialization for loading it back).
 """
 import collections
 import struct
@@ -138,10 +139,34 @@ class CheckpointPickler:
             self.save_tuple(obj)
         elif _is_npconv_dtype(obj):
             self.save_global("torch", obj.name)
+        elif isinstance(obj, (set, frozenset)):
+            self.save_set(obj)
+        elif _plain_instance(obj):
+            self.save_instance(obj)
         else:
             raise TypeError(f"npconv.save cannot write an object of type {type(obj).__name__}: a "
                             "checkpoint holds tensors, numbers, strings, bytes, None and "
                             "dicts/lists/tuples of them")
+
+    def save_set(self, obj):
+        """``set([items])`` as pickle writes it in protocol 2 (the global named the Python 2 way)."""
+        self.save_global("__builtin__", type(obj).__name__)
+        self.out += b"]"
+        self.save_list_items(sorted(obj, key=repr))
+        self.out += b"\x85R"        # TUPLE1 REDUCE
+        self.put_memo(obj)
+
+    def save_instance(self, obj):
+        """An object of a class (a model, a layer) as pickle's protocol 2 writes it: the class, NEWOBJ
+        without arguments, then BUILD with its attributes."""
+        cls = type(obj)
+        self.save_global(cls.__module__, cls.__qualname__)
+        self.out += b")\x81"        # EMPTY_TUPLE NEWOBJ
+        self.put_memo(obj)
+        state = obj.__getstate__()
+        if state is not None:       # None: no attributes, nothing to BUILD
+            self.save(state)
+            self.out += b"b"        # BUILD
 
     def save_ordered_dict(self, obj):
         self.save_global("collections", "OrderedDict")
@@ -261,6 +286,15 @@ def _view_of_base(array):
     if offset + sum((n - 1) * s for n, s in zip(array.shape, strides)) >= base.size:
         return None
     return base, offset, strides
+
+
+def _plain_instance(obj):
+    """An object pickle would write by class and attributes: a named class with the default reduction
+    (layers and models; not functions, lambdas or classes of C extensions)."""
+    cls = type(obj)
+    return cls.__module__ != "builtins" and cls.__reduce_ex__ is object.__reduce_ex__ \
+        and cls.__reduce__ is object.__reduce__ \
+        and "<locals>" not in cls.__qualname__ and hasattr(obj, "__dict__") and not isinstance(obj, type)
 
 
 def _is_npconv_dtype(obj):

@@ -204,8 +204,9 @@ class RestrictedUnpickler(pickle.Unpickler):
     persistent ids torch writes for storages.
     """
 
-    def __init__(self, file, rebuilders, load_storage, size_type=tuple):
+    def __init__(self, file, rebuilders, load_storage, size_type=tuple, find_object_class=None):
         super().__init__(file, encoding="utf-8")
+        self._find_object_class = find_object_class   # (module, name) -> an allowed class or None
         self._globals = _static_globals()
         self._globals[("torch", "Size")] = SafeCallable("torch.Size", lambda dims=(): size_type(dims))
         for qualified, function in rebuilders.items():
@@ -222,13 +223,20 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return self._globals[(module, name)]
         except (KeyError, TypeError):
-            hint = (" This file holds a whole pickled model: save model.state_dict() with torch.save and "
-                    "load that into the npconv model with load_state_dict."
-                    if str(module).startswith("torch.nn.modules") else "")
+            found = self._find_object_class(module, name) if self._find_object_class else None
+            if found is not None:
+                return found
+            if isinstance(module, str) and isinstance(name, str) and name[:1].isupper():   # a class
+                raise pickle.UnpicklingError(
+                    f"Weights only load failed: GLOBAL {module}.{name} was not an allowed global by default. "
+                    f"Please use `torch.serialization.add_safe_globals([{module}.{name}])` or the "
+                    f"`torch.serialization.safe_globals([{module}.{name}])` context manager to allowlist "
+                    "this global if you trust this class, or load with weights_only=False (npconv then "
+                    "rebuilds the layer classes it already has; it never runs code from a file).") from None
             raise pickle.UnpicklingError(
                 f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not an allowed global. "
                 "A state dict needs only tensors, numbers, strings and containers; npconv never runs "
-                f"code from a file.{hint}") from None
+                "code from a file.") from None
 
     def persistent_load(self, pid):
         # zip format: ('storage', type, key, location, numel); legacy format adds view_metadata, which

@@ -56,10 +56,12 @@ def is_zip_checkpoint(file):
 
 # ----------------------------------------------------------------------------------------- reading
 
-def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple):
+def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple,
+                    find_object_class=None):
     """Load the object of a torch zip checkpoint from a seekable binary file.
 
-    Raises ``pickle.UnpicklingError`` when the pickle asks for a global a state dict does not need, and
+    Raises ``pickle.UnpicklingError`` when the pickle asks for a global a state dict does not need (and
+    ``find_object_class(module, name)`` does not allow as a class to rebuild), and
     ``CheckpointError`` (a RuntimeError) when the archive is damaged or not a torch checkpoint.
     """
     try:
@@ -67,28 +69,32 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError) as error:
         raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
     with archive:
-        return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type).load()
+        return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type,
+                              find_object_class).load()
 
 
-def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple):
+def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple,
+                           find_object_class=None):
     """Load a checkpoint in torch's format before 1.6 (``_use_new_zipfile_serialization=False``), with
     the same restricted unpickler and the same errors as :func:`read_checkpoint`."""
-    return _LegacyReader(file, make_tensor, make_parameter, map_location, size_type).load()
+    return _LegacyReader(file, make_tensor, make_parameter, map_location, size_type, find_object_class).load()
 
 
 class _Reader:
     """What both formats share: unpickling with our rebuild functions, tensor views, map_location."""
 
-    def __init__(self, make_tensor, make_parameter, map_location, size_type):
+    def __init__(self, make_tensor, make_parameter, map_location, size_type, find_object_class=None):
         self.make_tensor = make_tensor or (lambda array, requires_grad: array)
         self.make_parameter = make_parameter or (lambda tensor, requires_grad: tensor)
         self.map_location = map_location
         self.size_type = size_type
+        self.find_object_class = find_object_class   # classes a whole-object checkpoint may rebuild
         self.storages = {}            # key -> 1-d ndarray, so views of one storage share memory
         self.storage_ids = set()
 
     def unpickle(self, file):
-        unpickler = RestrictedUnpickler(file, self._rebuilders(), self._load_storage, self.size_type)
+        unpickler = RestrictedUnpickler(file, self._rebuilders(), self._load_storage, self.size_type,
+                                        self.find_object_class)
         try:
             return unpickler.load()
         except (pickle.UnpicklingError, CheckpointError, ImportError):
