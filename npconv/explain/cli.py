@@ -11,7 +11,12 @@ EXAMPLES = """examples:
   npconv explain "ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)" --input 1,16,3,3 --svg t.svg
   npconv explain "Conv1d(2, 4, 3, groups=2, padding='same')" --input 1,2,8
   npconv explain "MaxPool2d(2)" --input 1,1,6,6 --gif pool.gif
-  npconv explain "Upsample(scale_factor=2, mode='bilinear')" --input 1,1,3,3 --png up.png"""
+  npconv explain "Upsample(scale_factor=2, mode='bilinear')" --input 1,1,3,3 --png up.png
+  npconv explain "BatchNorm2d(8)" --input 2,8,4,4 --at 0,3,1,1      (text only: which values are normalised)
+  npconv explain "Linear(800, 500)" --input 1,800
+
+Drawn as diagrams: convolutions, pooling, upsampling. Explained in text: Linear, BatchNorm, GroupNorm,
+LayerNorm, activations, adaptive pooling, MaxUnpool, PixelShuffle/PixelUnshuffle, Flatten."""
 
 
 def add_arguments(parser):

@@ -21,8 +21,13 @@ def explain(layer, input_size, at=None, _backend=None):
 
     ``input_size`` is ``(N, C, *spatial)`` (or ``(C, *spatial)`` unbatched); ``at`` picks the output
     element to trace: spatial indices, or a full index ``(n, c, *spatial)``; default: the centre.
-    Returns an :class:`Explanation` (``print`` it, ``.svg()``, ``.save_png()``, ``.save_gif()``).
+    Returns an :class:`Explanation` (``print`` it, ``.svg()``, ``.save_png()``, ``.save_gif()``); the layers
+    without a sliding window (Linear, norms, activations, adaptive pools, MaxUnpool, PixelShuffle, Flatten)
+    give a text-only :class:`~npconv.explain.others.TextExplanation` (``at`` then indexes every dimension).
     """
+    from .others import TextExplanation, is_other_layer
+    if is_other_layer(layer):
+        return TextExplanation(layer, _parse_shape(input_size), at=at, _backend=_backend)
     return Explanation(layer, input_size, at=at, _backend=_backend)
 
 

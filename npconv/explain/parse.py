@@ -10,7 +10,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["LAYER_NAMES", "ExplainError", "LayerCall", "LayerSyntaxError", "parse_layer"]
+__all__ = ["LAYER_NAMES", "OTHER_NAMES", "ExplainError", "LayerCall", "LayerSyntaxError", "parse_layer"]
 
 
 class ExplainError(ValueError):
@@ -24,7 +24,24 @@ class LayerSyntaxError(ExplainError):
 CONV_NAMES = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
 POOL_NAMES = ("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d")
 UPSAMPLE_NAMES = ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d")
-LAYER_NAMES = CONV_NAMES + POOL_NAMES + UPSAMPLE_NAMES
+LAYER_NAMES = CONV_NAMES + POOL_NAMES + UPSAMPLE_NAMES    # the layers with a sliding window: drawn as diagrams
+
+# The rest of a CNN, explained in text (npconv.explain.others): torch's positional order of their arguments.
+_NORM_ARGS = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+OTHER_PARAMETERS = {
+    "Linear": ("in_features", "out_features", "bias"),
+    **{f"BatchNorm{d}d": _NORM_ARGS for d in (1, 2, 3)},
+    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "ReLU": ("inplace",), "ReLU6": ("inplace",), "LeakyReLU": ("negative_slope", "inplace"), "Sigmoid": (),
+    "Tanh": (), "GELU": ("approximate",), "SiLU": ("inplace",), "ELU": ("alpha", "inplace"),
+    "Softmax": ("dim",),
+    **{f"Adaptive{kind}Pool{d}d": ("output_size",) for kind in ("Avg", "Max") for d in (1, 2, 3)},
+    **{f"MaxUnpool{d}d": ("kernel_size", "stride", "padding") for d in (1, 2, 3)},
+    "PixelShuffle": ("upscale_factor",), "PixelUnshuffle": ("downscale_factor",),
+    "Flatten": ("start_dim", "end_dim"),
+}
+OTHER_NAMES = tuple(OTHER_PARAMETERS)
 
 # The arguments each layer accepts, in torch's positional order (device/dtype are left out on purpose:
 # a diagram does not depend on them and they are not literals).
@@ -46,8 +63,12 @@ PARAMETERS = {
     "Upsample": _UPSAMPLE_ARGS,
     "UpsamplingNearest2d": _FIXED_MODE_UPSAMPLE_ARGS, "UpsamplingBilinear2d": _FIXED_MODE_UPSAMPLE_ARGS,
 }
+PARAMETERS.update(OTHER_PARAMETERS)
 REQUIRED = {name: PARAMETERS[name][:3] for name in CONV_NAMES}
 REQUIRED.update({name: ("kernel_size",) for name in POOL_NAMES})
+REQUIRED.update({name: OTHER_PARAMETERS[name][:1] for name in OTHER_NAMES
+                 if name.startswith(("BatchNorm", "LayerNorm", "Adaptive", "MaxUnpool", "Pixel"))})
+REQUIRED.update(Linear=("in_features", "out_features"), GroupNorm=("num_groups", "num_channels"))
 
 # torch prints these string values without quotes (padding=same, padding_mode=reflect).
 BARE_WORDS = {"same", "valid", "zeros", "reflect", "replicate", "circular",
@@ -104,10 +125,10 @@ def _layer_name(func):
     if dotted is None:
         raise LayerSyntaxError(f"expected a layer name such as Conv2d, got {_snippet(func)!r}")
     prefix, _, name = dotted.rpartition(".")
-    if prefix and prefix not in _MODULE_PREFIXES:
-        raise LayerSyntaxError(f"unknown layer {dotted!r}; known layers: {', '.join(LAYER_NAMES)}")
-    if name not in LAYER_NAMES:
-        raise LayerSyntaxError(f"unknown layer {dotted!r}; known layers: {', '.join(LAYER_NAMES)}")
+    known = LAYER_NAMES + OTHER_NAMES
+    if prefix and prefix not in _MODULE_PREFIXES or name not in known:
+        from ..arithmetic.summary_table import suggestion
+        raise LayerSyntaxError(f"unknown layer {dotted!r}{suggestion(name, known)}; known layers: {', '.join(known)}")
     return name
 
 

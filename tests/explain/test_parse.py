@@ -65,7 +65,7 @@ def test_arguments_are_bound_to_torch_names():
     ("Conv2d(1, 1, [i for i in range(3)])", "only literal"),
     ("Conv2d(1, 1, *sizes)", "only literal"),
     ("Conv2d(1, 1, **kwargs)", "'**'"),
-    ("Linear(3, 4)", "unknown layer"),
+    ("Bilinear(3, 4, 5)", "unknown layer"),
     ("LSTM(3, 4)", "unknown layer"),
     ("os.path.Conv2d(1, 1, 3)", "unknown layer"),
     ("Conv2d(1, 1, 3, foo=2)", "unexpected argument 'foo'"),

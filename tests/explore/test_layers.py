@@ -96,7 +96,7 @@ def test_invalid_combinations_show_torchs_error(text, shape):
 
 
 @pytest.mark.parametrize("text", ["__import__('os').system('true')", "Conv2d(1, 1, 3, padding=10**9)",
-                                  "Linear(3, 4)", "Conv2d(1, 1, kernel_size=open('x'))"])
+                                  "Bilinear(3, 4, 5)", "Conv2d(1, 1, kernel_size=open('x'))"])
 def test_text_that_is_not_one_literal_layer_is_refused(text):
     with pytest.raises(LayerSyntaxError):
         explain_layer(text, "1,1,5,5")
