@@ -35,6 +35,10 @@ _LAZY = {"arithmetic": ("npconv.arithmetic", None), "summary": ("npconv.arithmet
          "models": ("npconv.models", None), "parallel": ("npconv.parallel", None),
          "vision": ("npconv.vision", None), "run": ("npconv.run", None)}
 
+# torch's constants (torch.pi, torch.inf ...)
+import math as _math
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+
 __version__ = "0.1.0"
 
 _missing_torch_name = _torch_api.module_getattr("torch")  # a torch name npconv lacks: NotImplementedError naming it

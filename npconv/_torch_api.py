@@ -37,6 +37,11 @@ def _names():
     return {namespace: frozenset(names) for namespace, names in json.loads(path.read_text()).items()}
 
 
+def torch_names(namespace):
+    """The public names torch 2.13 has in ``namespace`` ('torch', 'torch.Tensor', ...)."""
+    return _names().get(namespace, frozenset())
+
+
 def feature_of(name):
     """The out-of-scope feature a torch name belongs to, or None for one npconv could have."""
     return next((feature for feature, pattern in FEATURES if re.search(pattern, name)), None)

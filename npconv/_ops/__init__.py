@@ -15,14 +15,18 @@ applies torch's type promotion and calls it.
 """
 import inspect
 
+from .._tensor import Tensor
+from .._torch_api import torch_names
+
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
 from .aliases import add_aliases
 from .arguments import accepting_numpy_names
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
                           minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
-from . import binary, grids, order, pointwise, placement, products, rearrange, sampling
+from . import binary, composite, grids, order, pointwise, placement, products, rearrange, sampling
 from .products import *  # noqa: F401,F403
+from .composite import *  # noqa: F401,F403
 from .order import *  # noqa: F401,F403
 from .placement import *  # noqa: F401,F403
 from .rearrange import *  # noqa: F401,F403
@@ -51,9 +55,24 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
-for _module in (grids, sampling, pointwise, binary, rearrange, placement, order, products):
+for _module in (grids, sampling, pointwise, binary, rearrange, placement, order, products, composite):
     __all__ += _module.__all__
 __all__ += add_aliases(globals())
+
+
+
+def _install_inplace_functions():
+    """torch.relu_(x), torch.exp_(x), torch.zero_(x)...: torch's in-place functions are its Tensor's in-place
+    methods, called with the tensor first."""
+    namespace = globals()
+    for name in sorted(torch_names("torch")):
+        if name.endswith("_") and not name.startswith("_") and name not in namespace \
+                and callable(vars(Tensor).get(name)):
+            namespace[name] = vars(Tensor)[name]
+            __all__.append(name)
+
+
+_install_inplace_functions()
 
 
 def _install_argument_forms():

@@ -7,7 +7,8 @@ from .._tensor import Tensor
 from .aliases import add_aliases
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
 from .arguments import _check_number, accepting_numpy_names
-from . import binary, order, placement, pointwise, products, rearrange
+from . import binary, composite, order, placement, pointwise, products, rearrange
+from .linalg import outer
 from .binary import remainder
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
@@ -115,14 +116,19 @@ _METHODS = {
     "new_full": _new_full,
     "new_tensor": _new_tensor,
 }
+# the ops of those modules that torch has as torch.* functions only
+_TORCH_LEVEL_ONLY = {"bucketize", "searchsorted", "cdist", "dstack", "column_stack", "tensordot", "std_mean",
+                     "var_mean", "logspace", "range", "scalar_tensor", "rsub", "combinations", "isin"}
 _TABLES = {name: getattr(module, name) for module in (pointwise, binary) for name in module.__all__}
 _METHODS.update(_TABLES)
-_METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products)
-                 for name in module.__all__ if name not in ("bucketize", "searchsorted", "cdist")})  # torch.* only
+_METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products, composite)
+                 for name in module.__all__ if name not in _TORCH_LEVEL_ONLY})
+_METHODS.update(composite.TENSOR_ONLY)
+_METHODS["outer"] = _METHODS["ger"] = outer  # torch.* only
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "tanh",
               "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "round",
               "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "bitwise_and", "bitwise_or",
-              "bitwise_xor", "tril", "triu", "cumprod", "addmm", "addmv", "addr", "baddbmm", "addbmm",
+              "bitwise_xor", "tril", "triu", "cumprod", "cumsum", "index_copy", "addmm", "addmv", "addr", "baddbmm", "addbmm",
               *placement.__all__,
               *(name for name in _TABLES if name not in binary.NO_INPLACE)):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])

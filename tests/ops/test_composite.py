@@ -1,0 +1,97 @@
+"""Ops torch builds from other ops and the small ones beside them (npconv/_ops/composite.py), torch.*'s
+in-place functions and constants, against torch: values, gradients, nodes where npconv records torch's, and
+shapes and dtypes of the random ones."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+import npconv
+from tests.strategies import float_arrays
+from tests.torch_compare import assert_matches_torch, assert_same_error
+
+CALLS = {
+    "fliplr": lambda m, t: t.fliplr(), "flipud": lambda m, t: m.flipud(t),
+    "diff": lambda m, t: t.diff(), "diff n=2": lambda m, t: m.diff(t, n=2, dim=0),
+    "diff prepend": lambda m, t: t.diff(dim=0, prepend=t[:1], append=t[-1:]),
+    "select": lambda m, t: t.select(0, -1), "split_with_sizes": lambda m, t: t.split_with_sizes([1, t.shape[0] - 1]),
+    "sum_to_size": lambda m, t: t.sum_to_size(1, t.shape[1]), "argwhere": lambda m, t: m.argwhere(t > 0),
+    "dstack": lambda m, t: m.dstack([t, t * 2]), "column_stack": lambda m, t: m.column_stack([t, t]),
+    "tensordot": lambda m, t: m.tensordot(t, t, ([1], [1])), "tensordot 1": lambda m, t: m.tensordot(t.T, t, 1),
+    "std_mean": lambda m, t: m.std_mean(t, 0), "var_mean": lambda m, t: m.var_mean(t, keepdim=True),
+    "dist": lambda m, t: m.dist(t, t.flip(0) + 0.25, 3), "vdot": lambda m, t: m.vdot(t[0], t[-1]),
+    "msort": lambda m, t: t.msort(), "diagflat": lambda m, t: m.diagflat(t, 1),
+    "rsub": lambda m, t: m.rsub(t, 2.0, alpha=3), "where method": lambda m, t: t.where(t > 0, -t),
+    "broadcast_to method": lambda m, t: t.broadcast_to((2,) + tuple(t.shape)),
+    "outer method": lambda m, t: t[0].outer(t[-1]), "ger": lambda m, t: m.ger(t[0], t[-1]),
+    "squeeze_": lambda m, t: (t[None] * 1).squeeze_(0), "unsqueeze_": lambda m, t: (t * 1).unsqueeze_(1),
+    "t_": lambda m, t: (t * 1).t_(), "transpose_": lambda m, t: (t * 1).transpose_(0, 1),
+    "cumsum_": lambda m, t: (t * 1).cumsum_(1), "unfold": lambda m, t: t.unfold(1, 2, 1),
+    "unfold step": lambda m, t: t.unfold(0, 1, 2), "index_copy": lambda m, t: t.index_copy(
+        0, m.tensor([0]), t[-1:] * 5), "fill_diagonal_": lambda m, t: t.detach().clone().fill_diagonal_(7.0),
+    "relu_ function": lambda m, t: m.relu_(t * 1), "exp_ function": lambda m, t: m.exp_(t * 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@given(x=float_arrays(min_dims=2, max_dims=2))
+def test_composite_ops_match_torch(name, x):
+    x = np.tile(x, (2 if x.shape[0] < 2 else 1, 2 if x.shape[1] < 2 else 1))  # two rows and columns at least
+    x[0, 0] += 0.5  # rows differ (dist)
+    assert_matches_torch(CALLS[name], [x])
+
+
+SAME_NODES = ["fliplr", "flipud", "diff", "select", "split_with_sizes", "dstack", "column_stack", "tensordot",
+              "vdot", "diagflat", "rsub", "where method", "broadcast_to method", "outer method", "unfold", "cumsum_"]
+
+
+@pytest.mark.parametrize("name", SAME_NODES)
+def test_composite_ops_record_torchs_node(name):
+    def node(m):
+        out = CALLS[name](m, m.tensor(np.arange(1.0, 13.0).reshape(3, 4), requires_grad=True))
+        return (out[0] if isinstance(out, tuple) else out).grad_fn.name()
+    assert node(npconv) == node(torch)
+
+
+@pytest.mark.parametrize("case", [
+    "m.isin(m.tensor([1, 2, 3]), m.tensor([2]))", "m.isin(m.tensor([1, 2, 3]), m.tensor([2, 3]), invert=True)",
+    "m.logspace(0, 2, 3)", "m.logspace(-1, 1, 5, base=2, dtype=m.float64)", "m.scalar_tensor(3)",
+    "m.scalar_tensor(2, dtype=m.int64)", "m.combinations(m.tensor([1, 2, 3]))",
+    "m.combinations(m.tensor([1, 2, 3]), 3, with_replacement=True).shape", "m.argwhere(m.tensor([[0, 1], [2, 0]]))",
+    "m.zeros(3, 4).fill_diagonal_(2)", "m.zeros(5, 2).fill_diagonal_(1, wrap=True)", "m.pi", "m.e", "m.inf",
+    "m.newaxis", "m.tensor([True, False, True]).diff()",
+])
+def test_small_cases_print_as_torch(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert repr(eval(case, {"m": npconv})) == repr(eval(case, {"m": torch}))
+
+
+def test_range_is_inclusive_and_warns_as_torch():
+    def run(m):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = m.range(0, 3, 0.5)
+        return repr(value), [str(w.message) for w in caught]
+    assert run(npconv) == run(torch)
+
+
+@pytest.mark.parametrize("case", [
+    "m.multinomial(m.tensor([0.0, 1, 0]), 2, replacement=True)", "m.multinomial(m.tensor([[1.0, 2, 3], [1, 1, 1]]), 2)",
+    "m.bernoulli(m.full((2, 3), 0.5))", "m.bernoulli(m.ones(4, dtype=m.float64), p=0.2)",
+])
+def test_random_ops_give_torchs_shape_and_dtype(case):
+    mine, theirs = eval(case, {"m": npconv}), eval(case, {"m": torch})
+    assert (mine.shape, repr(mine.dtype)) == (theirs.shape, repr(theirs.dtype))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.fliplr(m.ones(3)), lambda m: m.ones(2, 3).select(1, 3), lambda m: m.ones(3).split_with_sizes([1, 1]),
+    lambda m: m.multinomial(m.tensor([1.0, -1.0]), 1), lambda m: m.multinomial(m.tensor([1.0, 1.0]), 3),
+    lambda m: m.ones(3).unfold(0, 4, 1), lambda m: m.tensordot(m.ones(2, 3), m.ones(4, 3), ([1], [0])),
+])
+def test_composite_errors_as_torch(call):
+    assert_same_error(call, same_message=True)
