@@ -14,6 +14,7 @@ EXAMPLES = """examples:
   npconv explain "Upsample(scale_factor=2, mode='bilinear')" --input 1,1,3,3 --png up.png
   npconv explain "BatchNorm2d(8)" --input 2,8,4,4 --at 0,3,1,1      (text only: which values are normalised)
   npconv explain "Linear(800, 500)" --input 1,800
+  npconv explain "Conv1d(1, 1, 3, dilation=2, padding='causal')" --input 1,1,10 --at 2   (left padding only)
 
 Drawn as diagrams: convolutions, pooling, upsampling. Explained in text: Linear, BatchNorm, GroupNorm,
 LayerNorm, activations, adaptive pooling, MaxUnpool, PixelShuffle/PixelUnshuffle, Flatten."""

@@ -368,7 +368,7 @@ class Diagram:
         else:
             text = _times(f"{left}+{right}" for left, right in pads)
         mode = self.spec.padding_mode if self.spec.is_conv else ("-inf" if self.spec.kind == "max_pool" else "zeros")
-        return f" + padding {text} ({mode})"
+        return f" + padding {text} ({mode}{', causal' if self.spec.padding == 'causal' else ''})"
 
     def _padding_label(self, cell, kinds):
         if self.spec.kind == "max_pool":

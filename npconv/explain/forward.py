@@ -41,6 +41,8 @@ def run_forward(spec, input_shape, at=None, backend=None):
         weight, bias = _array(getattr(module, "weight", None)), _array(getattr(module, "bias", None))
         wants_grad = at is not None and spec.kind in ("avg_pool", "max_pool", "upsample")
         x = backend.tensor(input_array, requires_grad=wants_grad)
+        if spec.padding == "causal":     # F.pad on the left, then the convolution without padding
+            x = backend.nn.functional.pad(x, (spec.dilation[0] * (spec.kernel_size[0] - 1), 0))
         if wants_grad:
             y = module(x)
             y[tuple(at)].backward()
@@ -70,7 +72,10 @@ def _module(spec, backend):
     """The layer to run: the user's own npconv module, or one built from the arguments with ones weights."""
     if spec.module is not None and backend.__name__ == "npconv":
         return spec.module
-    module = getattr(backend.nn, spec.name)(**spec.arguments)
+    arguments = dict(spec.arguments)
+    if arguments.get("padding") == "causal":
+        arguments["padding"] = 0
+    module = getattr(backend.nn, spec.name)(**arguments)
     if spec.is_conv:
         weight = spec.weight if spec.weight is not None else np.ones(_shape(module.weight))
         module.weight = backend.nn.Parameter(backend.tensor(np.asarray(weight, dtype=np.float32)))

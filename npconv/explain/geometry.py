@@ -116,6 +116,8 @@ def padding_pairs(spec):
         return list(arithmetic.same_padding(spec.kernel_size, spec.dilation))
     if spec.padding == "valid":
         return [(0, 0)] * spec.dims
+    if spec.padding == "causal":    # every output sees only the present and the past
+        return [(d * (k - 1), 0) for k, d in zip(spec.kernel_size, spec.dilation)]
     return [(p, p) for p in spec.padding]
 
 

@@ -148,8 +148,11 @@ def _fill_conv(spec, values):
     spec.stride = _per_dim(values["stride"] or 1, spec.dims, name, "stride")
     spec.dilation = _per_dim(values["dilation"], spec.dims, name, "dilation")
     padding = values["padding"]
+    if padding == "causal" and (spec.name != "Conv1d" or values["padding_mode"] != "zeros"):
+        raise ExplainError(f"{name}: padding='causal' (explain's name for left zero padding of "
+                           f"dilation*(kernel_size - 1), as a causal Conv1d pads) is for Conv1d with zero padding")
     if isinstance(padding, str) and spec.kind == "conv":
-        if padding not in ("same", "valid"):
+        if padding not in ("same", "valid", "causal"):
             raise ExplainError(f"{name}: invalid padding string {padding!r}, should be one of "
                                f"{{'valid', 'same'}}")
         spec.padding = padding

@@ -71,7 +71,7 @@ REQUIRED.update({name: OTHER_PARAMETERS[name][:1] for name in OTHER_NAMES
 REQUIRED.update(Linear=("in_features", "out_features"), GroupNorm=("num_groups", "num_channels"))
 
 # torch prints these string values without quotes (padding=same, padding_mode=reflect).
-BARE_WORDS = {"same", "valid", "zeros", "reflect", "replicate", "circular",
+BARE_WORDS = {"same", "valid", "causal", "zeros", "reflect", "replicate", "circular",
               "nearest", "linear", "bilinear", "bicubic", "trilinear", "area"}
 # UpsamplingNearest2d/Bilinear2d print a mode they do not accept; ignore it when it is their own.
 _FIXED_MODES = {"UpsamplingNearest2d": "nearest", "UpsamplingBilinear2d": "bilinear"}

@@ -136,6 +136,9 @@ def _field_description(spec, axes):
 
 
 def _padding_lines(spec, axes):
+    if spec.padding == "causal" and not axes[0].pad_left:
+        return ["padding none (padding='causal' with a kernel span of 1)",
+                "causal: output t reads inputs t - 0 .. t only, never a later one"]
     if spec.kind in ("upsample",) or not any(a.pad_left or a.pad_right for a in axes):
         return ["padding none"] if spec.kind != "upsample" else []
     if spec.kind == "conv_transpose":
@@ -144,8 +147,14 @@ def _padding_lines(spec, axes):
                                        for n, a in zip(dim_names(len(axes)), axes))]
     mode = spec.padding_mode if spec.is_conv else ("-inf" if spec.kind == "max_pool" else "zeros")
     parts = [f"{n}: {a.pad_left} before, {a.pad_right} after" for n, a in zip(dim_names(len(axes)), axes)]
-    origin = ", from padding='same'" if spec.padding == "same" else ""
-    return [f"padding {'; '.join(parts)} ({mode}{origin})"]
+    origin = f", from padding='{spec.padding}'" if spec.padding in ("same", "causal") else ""
+    lines = [f"padding {'; '.join(parts)} ({mode}{origin})"]
+    if spec.padding == "causal":
+        a = axes[0]
+        lines.append(f"causal: output t reads inputs t - {a.pad_left} .. t only, never a later one (in PyTorch: "
+                     f"F.pad(x, ({a.pad_left}, 0)) then Conv1d with padding=0; or padding={a.pad_left} and the "
+                     f"last {a.pad_left} outputs cut off)")
+    return lines
 
 
 # ---- warnings -------------------------------------------------------------------------------------------

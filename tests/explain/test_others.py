@@ -86,3 +86,33 @@ def test_errors_say_what_is_wrong(tmp_path):
         explain("BatchNorm(3)", (1, 3, 2))
     with pytest.raises(ExplainError, match="Linear on input"):
         explain("Linear(4, 3)", (2, 5))
+
+
+@settings(max_examples=15, deadline=None)
+@given(kernel=st.integers(1, 4), dilation=st.integers(1, 3), length=st.integers(1, 12), channels=st.integers(1, 3),
+       data=st.data())
+def test_causal_conv1d_reads_only_the_past_and_equals_torchs_left_padding(kernel, dilation, length, channels, data):
+    layer = f"Conv1d({channels}, 2, {kernel}, dilation={dilation}, padding='causal')"
+    at = data.draw(st.integers(0, length - 1))
+    explanation = explain(layer, (1, channels, length), at=(at,))
+    left = dilation * (kernel - 1)
+    x = torch.arange(channels * length, dtype=torch.float32).reshape(1, channels, length)
+    conv = torch.nn.Conv1d(channels, 2, kernel, dilation=dilation)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.bias.zero_()
+        expected = conv(torch.nn.functional.pad(x, (left, 0)))
+    assert explanation.output_shape == tuple(expected.shape) == (1, 2, length)
+    assert np.isclose(explanation.forward_value, float(expected[0, 0, at]))
+    assert np.isclose(explanation.traced_value, explanation.forward_value)
+    read = [int(term[0].split("[")[1].split("]")[0].split(", ")[-1]) for term in explanation.trace["terms"]
+            if term[0].startswith("x[")]
+    assert all(at - left <= t <= at for t in read)
+    assert f"causal: output t reads inputs t - {left} .. t only" in explanation.text
+    assert ("causal)" in explanation.svg()) == (left > 0)
+
+
+def test_causal_padding_is_for_conv1d_only():
+    with pytest.raises(ExplainError, match="padding='causal'.*is for Conv1d"):
+        explain("Conv2d(1, 1, 3, padding='causal')", (1, 1, 5, 5))
+    assert "(matches)" in explain("Conv1d(1, 1, 3, padding=causal)", (1, 1, 6)).text
