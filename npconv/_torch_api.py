@@ -18,15 +18,22 @@ __all__ = ["module_getattr", "missing", "feature_of", "FEATURES"]
 FEATURES = (
     ("recurrent and attention layers", r"rnn|lstm|gru|RNN|LSTM|GRU|[Tt]ransformer|[Aa]ttention|attn"),
     ("sparse tensors", r"sparse|spmm|^smm$|^dsmm$|^hsmm$|^saddmm$|indices|^values|_coo|coalesce|crow|^ccol"),
-    ("quantization", r"quant|qint|quint|^q_|qscheme|fbgemm|int_repr|^qat$|intrinsic"),
-    ("distributed and multi-process training", r"distributed|Distributed|SyncBatchNorm|RRef|^fork$|^wait$|Future"),
+    ("quantization", r"quant|qint|quint|^q_|qscheme|fbgemm|int_repr|^qat$|intrinsic|^ao$"),
+    ("distributed and multi-process training", r"distributed|Distributed|SyncBatchNorm|RRef|^fork$|^wait$|Future"
+                                               r"|^futures$"),
     ("complex numbers", r"complex|conj|^real$|^imag$|angle|polar|view_as_real|^c(float|double|half)$|chalf"
                         r"|^is_neg$|resolve_neg|^stft$|^istft$"),
     ("devices other than cpu and meta", r"cuda|cudnn|miopen|mkldnn|xpu|mps|vulkan|hip|ipu|xla|mtia|autocast"
                                         r"|^Stream|^Event|GradScaler|pin_memory|is_pinned|accelerator|^get_device"),
     ("TorchScript, compilation, export and symbolic shapes", r"^jit$|[Ss]cript|^Graph|^Node$|^Value$|^Block$|IR|"
-        r"_ir|FileCheck|Type$|^compile$|^export$|^vmap$|^Sym|^sym_|^fx$|CompilationUnit|schema|type_comment"),
+        r"_ir|FileCheck|Type$|^compile$|^export$|^vmap$|^Sym|^sym_|^fx$|CompilationUnit|schema|type_comment|^compiler$"),
     ("storages", r"Storage|^storage|untyped"),
+    ("ONNX exporters", r"^onnx$"),
+    ("downloads from the model hub", r"^hub$"),
+    ("profilers", r"^profiler$|^monitor$"),
+    ("probability distributions", r"^distributions$"),
+    ("function transforms, custom operators and tensor subclass machinery",
+     r"^func$|^library$|^ops$|^classes$|^overrides$|^package$|^masked$|^nested$|^amp$|^mtia$"),
     ("low-precision and bit dtypes", r"float8|float4|^bits|^u?int[1-7]$|^uint(16|32|64)$"),
 )
 

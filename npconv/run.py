@@ -61,10 +61,20 @@ class _TorchToNpconvFinder(importlib.abc.MetaPathFinder):
         except ModuleNotFoundError as error:
             if error.name is None or not target_name.startswith(error.name):
                 raise  # a module npconv itself needs is missing: that error, unchanged
+            _raise_if_a_torch_feature(fullname)
             raise ModuleNotFoundError(f"No module named '{fullname}' (npconv run: {fullname} would be "
                                       f"{target_name}, which npconv does not have)", name=fullname) from None
         _alias_loaded_submodules(fullname, target_name)
         return importlib.util.spec_from_loader(fullname, _AliasLoader(module))
+
+
+def _raise_if_a_torch_feature(fullname):
+    """``import torch.onnx`` and the like: the NotImplementedError naming the feature, as ``torch.onnx``."""
+    from ._torch_api import TorchFeatureNotImplemented, missing
+    namespace, _, name = fullname.rpartition(".")
+    error = missing(namespace, name) if namespace else None
+    if isinstance(error, TorchFeatureNotImplemented):
+        raise error from None
 
 
 def _alias_loaded_submodules(alias, target_name):

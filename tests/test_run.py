@@ -90,10 +90,21 @@ def test_missing_script_exits_2(tmp_path):
 
 
 def test_a_module_npconv_lacks_names_itself(tmp_path):
-    status, _, err = under_torch_and_npconv("import torch.distributions\n", tmp_path=tmp_path)[1]
+    status, _, err = under_torch_and_npconv("import torch.utils.tensorboard\n", tmp_path=tmp_path)[1]
     assert status == 1
-    assert err.splitlines()[-1] == ("ModuleNotFoundError: No module named 'torch.distributions' (npconv run: "
-                                    "torch.distributions would be npconv.distributions, which npconv does not have)")
+    assert err.splitlines()[-1] == ("ModuleNotFoundError: No module named 'torch.utils.tensorboard' (npconv run: "
+                                    "torch.utils.tensorboard would be npconv.utils.tensorboard, which npconv does not "
+                                    "have)")
+
+
+@pytest.mark.parametrize("module, words", [("torch.distributions", "probability distributions are outside"),
+                                           ("torch.onnx", "ONNX exporters are outside"),
+                                           ("torch.linalg", "torch.linalg is not implemented in npconv yet")])
+def test_a_torch_submodule_npconv_lacks_is_named_as_a_feature(module, words, tmp_path):
+    status, _, err = under_torch_and_npconv(f"import {module}\n", tmp_path=tmp_path)[1]
+    assert status == 1
+    last = err.splitlines()[-1]
+    assert last.startswith("npconv._torch_api.TorchFeatureNotImplemented: ") and words in last
 
 
 @pytest.mark.parametrize("name, expected", [("torch", "npconv"), ("torch.nn.functional", "npconv.nn.functional"),

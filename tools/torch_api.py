@@ -7,6 +7,7 @@ tests/test_torch_api.py checks the list against the installed torch.
 import importlib
 import json
 import pathlib
+import types
 
 NAMESPACES = ("torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
               "torch.optim", "torch.optim.lr_scheduler", "torch.utils.data")
@@ -19,8 +20,12 @@ def public_names(namespace):
         import torch
         return sorted(a for a in dir(torch.Tensor) if not a.startswith("_"))
     module = importlib.import_module(namespace)
-    names = getattr(module, "__all__", None) or dir(module)
-    return sorted({a for a in names if not a.startswith("_")})
+    names = set(getattr(module, "__all__", None) or dir(module))
+    if namespace == "torch":   # its submodules too (torch.onnx, torch.linalg...): __all__ leaves them out
+        names |= {a for a, value in vars(module).items()
+                  if isinstance(value, types.ModuleType) and value.__name__ == f"torch.{a}"}
+        names |= set(getattr(module, "_lazy_modules", ()))   # loaded on first access (torch.onnx)
+    return sorted(a for a in names if not a.startswith("_"))
 
 
 def torch_api():
