@@ -68,6 +68,11 @@ CASES = {
     "adaptive_avg_pool3d": lambda m, F, x, p, t, c: F.adaptive_avg_pool3d(image(m, 1, 1, 4, 4, 4), 2),
     "adaptive_max_pool1d": lambda m, F, x, p, t, c: F.adaptive_max_pool1d(image(m, 1, 1, 4), 2),
     "adaptive_max_pool2d": lambda m, F, x, p, t, c: F.adaptive_max_pool2d(image(m, 1, 1, 4, 4), 2),
+    "InstanceNorm2d_affine": lambda m, F, x, p, t, c: m.nn.InstanceNorm2d(3, affine=True).double()(image(m, 2, 3, 4, 4)),
+    "InstanceNorm1d_unbatched": lambda m, F, x, p, t, c: m.nn.InstanceNorm1d(3)(image(m, 3, 5)),
+    "instance_norm_running_stats": lambda m, F, x, p, t, c: F.instance_norm(image(m, 2, 3, 4), m.zeros(3, dtype=m.float64),
+                                                                          m.ones(3, dtype=m.float64),
+                                                                          use_input_stats=False),
 }
 
 

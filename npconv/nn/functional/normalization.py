@@ -219,16 +219,18 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
     _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
-    param_shape = _channel_param_shape(input)
-    if not use_input_stats:
-        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    stats_shape = (input.shape[0], channels, math.prod(input.shape[2:]))
-    y, mean, var = _normalize(input, weight, bias, stats_shape, (2,), param_shape, eps)
-    if mean is not None:
-        count = math.prod(input.shape[2:])
-        _update_running(running_mean, _batch_mean(mean), momentum)
-        _update_running(running_var, _batch_mean(var * (count / (count - 1))), momentum)
-    return y
+    # as torch: one batch norm of the (1, N * C, *S) view (each plane a channel of its own), with the
+    # per-channel weights and statistics repeated N times; so the graph is torch's (View, NativeBatchNorm,
+    # View, Repeat) and the running statistics the batch average of the per-plane ones
+    batch = input.shape[0]
+    planes = input.contiguous().view(1, batch * channels, *input.shape[2:])
+    repeated = [None if t is None else t.repeat(batch) for t in (running_mean, running_var)]
+    out = batch_norm(planes, repeated[0], repeated[1], None if weight is None else weight.repeat(batch),
+                     None if bias is None else bias.repeat(batch), use_input_stats, momentum, eps)
+    for running, plane_stats in zip((running_mean, running_var), repeated):
+        if running is not None and use_input_stats and not running.is_meta:
+            running.numpy()[...] = _batch_mean(plane_stats.numpy().reshape(batch, channels))
+    return out.view(*input.shape)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
