@@ -13,7 +13,7 @@ _observe.mark_entry_points(globals(), "torch", _ops.__all__)
 _observe.mark_entry_points(Tensor, "Tensor")
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .random import Generator, initial_seed, manual_seed, seed
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import random
 from . import accelerator, cuda, functional, mps  # torch-on-CPU answers to device questions
 
@@ -22,6 +22,19 @@ from ._settings import *  # noqa: F401,F403  (process-wide switches: determinist
 from . import backends  # torch.backends look-alike (conv algorithm switch; no mps/cudnn)
 from .kernels.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from . import nn
+
+# torch.conv2d, torch.max_pool2d, torch.pixel_shuffle ...: the ops torch also has at top level whose arguments
+# are those of torch.nn.functional's (positionally), the same functions here (torch.embedding, batch_norm,
+# instance_norm, the losses and adaptive_max_pool1d take other arguments there: not these)
+TOP_LEVEL_FUNCTIONAL = ("adaptive_avg_pool1d", "avg_pool1d", "bilinear", "celu", "celu_", "channel_shuffle", "conv1d",
+                        "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+                        "cosine_similarity", "dropout", "alpha_dropout", "feature_alpha_dropout", "group_norm",
+                        "hardshrink", "layer_norm", "max_pool1d", "max_pool2d", "max_pool3d", "native_channel_shuffle",
+                        "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "rms_norm", "rrelu",
+                        "rrelu_", "selu", "selu_", "threshold", "threshold_")
+for _name in TOP_LEVEL_FUNCTIONAL:
+    if hasattr(nn.functional, _name) and _name not in globals():
+        globals()[_name] = getattr(nn.functional, _name)
 from . import optim
 from . import utils  # npconv.utils.data: Dataset, DataLoader, as torch.utils.data
 from .io import load, save

@@ -18,7 +18,7 @@ from . import _dtype
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._torch_api import missing
 
-__all__ = ["Tensor", "Size", "device"]
+__all__ = ["Tensor", "Size", "device", "layout", "strided"]
 
 
 class Size(tuple):
@@ -199,6 +199,45 @@ class Tensor:
 
     def element_size(self):
         return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self._data.itemsize
+
+    def stride(self, dim=None):
+        """Elements (not bytes) to step per dim; an expanded dim strides 0, a meta tensor is contiguous."""
+        if self._meta:
+            sizes = self._data.shape
+            strides = tuple(int(np.prod(sizes[i + 1:])) for i in range(len(sizes)))
+        else:
+            strides = tuple(step // self._data.itemsize for step in self._data.strides)
+        return strides if dim is None else strides[_normalize_dim(dim, self._data.ndim)]
+
+    @property
+    def layout(self):
+        return strided
+
+    def is_signed(self):
+        return self._data.dtype.kind in "if"
+
+    def is_nonzero(self):
+        return self.__bool__()
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
+    def is_inference(self):
+        return False
+
+    @property
+    def retains_grad(self):
+        """Whether retain_grad() was called on this non-leaf (its node remembers it)."""
+        remembered = getattr(self.grad_fn, "_retained", None)
+        return remembered is not None and remembered() is self
 
     @property
     def dtype(self):
@@ -473,6 +512,12 @@ class Tensor:
     def byte(self):
         return self.to(_dtype.uint8)
 
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
     # ---------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``; a non-scalar needs ``gradient``."""
@@ -501,6 +546,19 @@ def _warn_scalar_of_grad(tensor):
     if tensor._requires_grad and not _scalar_of_grad_warned[0]:
         _scalar_of_grad_warned[0] = True
         warnings.warn(_SCALAR_OF_GRAD_WARNING, UserWarning, stacklevel=3)
+
+
+class layout:
+    """torch.layout: how a tensor's elements are laid out (npconv's are all ``torch.strided``)."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"torch.{self._name}"
+
+
+strided = layout("strided")
 
 
 class _RemovableHook:

@@ -331,3 +331,76 @@ def _unfold(self, dimension, size, step):
         taken = np.take(p, starts[:, None] + np.arange(size), axis=axis)  # the window dims at axis, axis+1
         return np.moveaxis(taken, axis + 1, -1)
     return _rearranged("UnfoldBackward0", self, windows)
+
+
+# ------------------------------------------------------------------ questions about tensors and dtypes
+
+def is_floating_point(input):  # noqa: A002
+    """Whether input's dtype is a floating one."""
+    return input.is_floating_point()
+
+
+def is_nonzero(input):  # noqa: A002
+    """The truth of a one-element tensor (torch's errors for any other)."""
+    return input.is_nonzero()
+
+
+def is_same_size(input, other):  # noqa: A002
+    return input.is_same_size(other)
+
+
+def is_signed(input):  # noqa: A002
+    return input.is_signed()
+
+
+def typename(obj):
+    """'torch.FloatTensor' for a tensor, the type's name for anything else."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def can_cast(from_, to):
+    """Whether torch's in-place and out= rules allow a value of ``from_`` into ``to`` (no float into an
+    integer, no number into a bool)."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return order[to_dtype(from_).numpy_dtype.kind] <= order[to_dtype(to).numpy_dtype.kind]
+
+
+def unravel_index(indices, shape):
+    """The tuple of per-dim indices of each flat index into ``shape``."""
+    flat = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    size = int(np.prod(shape))
+    if flat.size and (flat.min() < -size or flat.max() >= size):
+        raise RuntimeError("index is out of bounds for tensor with size " + str(size))
+    return tuple(Tensor._make(np.asarray(i, dtype=np.int64)) for i in np.unravel_index(flat % builtins.max(size, 1),
+                                                                                        tuple(shape)))
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803
+    """Columns of powers of x (decreasing unless ``increasing``)."""
+    values = x._data
+    columns = np.vander(values, N, increasing=increasing)
+    return Tensor._make(columns.astype(np.int64 if values.dtype.kind in "biu" else values.dtype))
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along ``dim`` (samples ``x`` or spacing ``dx``, default 1)."""
+    axis = _normalize_dim(dim, y._data.ndim)
+    size = y._data.shape[axis]
+    lead = (slice(None),) * axis
+    later, earlier = getitem(y, lead + (slice(1, size),)), getitem(y, lead + (slice(0, size - 1),))
+    halves = mul(later + earlier, 0.5)
+    if x is not None:
+        steps = diff(x, dim=dim if x._data.ndim > 1 else -1)
+        return sum(mul(halves, steps), axis)
+    return mul(sum(halves, axis), 1.0 if dx is None else dx)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """The old name of trapezoid."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+__all__ += ["is_floating_point", "is_nonzero", "is_same_size", "is_signed", "typename", "can_cast",
+            "unravel_index", "vander", "trapezoid", "trapz"]

@@ -118,7 +118,9 @@ _METHODS = {
 }
 # the ops of those modules that torch has as torch.* functions only
 _TORCH_LEVEL_ONLY = {"bucketize", "searchsorted", "cdist", "dstack", "column_stack", "tensordot", "std_mean",
-                     "var_mean", "logspace", "range", "scalar_tensor", "rsub", "combinations", "isin"}
+                     "var_mean", "logspace", "range", "scalar_tensor", "rsub", "combinations", "isin",
+                     "is_floating_point", "is_nonzero", "is_same_size", "is_signed", "typename", "can_cast",
+                     "unravel_index", "vander", "trapezoid", "trapz"}
 _TABLES = {name: getattr(module, name) for module in (pointwise, binary) for name in module.__all__}
 _METHODS.update(_TABLES)
 _METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products, composite)

@@ -95,3 +95,35 @@ def test_random_ops_give_torchs_shape_and_dtype(case):
 ])
 def test_composite_errors_as_torch(call):
     assert_same_error(call, same_message=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x, w: m.conv2d(x, w, None, 1, 1), lambda m, x, w: m.max_pool2d(x, 2),
+    lambda m, x, w: m.conv_transpose2d(x, w.transpose(0, 1), None, 2),
+    lambda m, x, w: m.avg_pool1d(x.flatten(2), 3), lambda m, x, w: m.pixel_shuffle(x.repeat(1, 2, 1, 1), 2),
+    lambda m, x, w: m.dropout(x, 0.0, True), lambda m, x, w: m.layer_norm(x, [4]),
+    lambda m, x, w: m.group_norm(x, 1), lambda m, x, w: m.selu(x), lambda m, x, w: m.threshold(x, 0.1, -1.0),
+    lambda m, x, w: m.cosine_similarity(x, x * 2), lambda m, x, w: m.prelu(x, m.ones(1, dtype=x.dtype) * 0.2),
+    lambda m, x, w: m.hardshrink(x, 0.3), lambda m, x, w: m.celu(x, 0.5),
+])
+def test_top_level_functional_ops_as_torch(call):
+    x, w = np.random.default_rng(0).standard_normal((2, 2, 4, 4)), np.random.default_rng(1).standard_normal((3, 2, 3, 3))
+    assert_matches_torch(call, [x, w])
+
+
+def test_tensor_attributes_as_torch():
+    def facts(m):
+        x = m.zeros(3, 4)
+        y = m.ones(2, requires_grad=True) * 2
+        before = y.retains_grad
+        y.retain_grad()
+        return (x.stride(), x.T.stride(), x[:, ::2].stride(), x.expand(2, 3, 4).stride(), x.stride(-1), x.itemsize,
+                x.nbytes, x.expand(2, 3, 4).nbytes, x.is_signed(), m.zeros(1, dtype=m.uint8).is_signed(),
+                repr(x.layout), m.tensor([0.0]).is_nonzero(), x.is_same_size(x.T), x.is_inference(), before,
+                y.retains_grad, repr(x.char().dtype), repr(x.short().dtype), m.typename(x), m.typename(1),
+                m.can_cast(m.float32, m.int32), m.can_cast(m.int64, m.float16), m.is_floating_point(x),
+                repr(m.unravel_index(m.tensor([5, 1]), (2, 3))), repr(m.vander(m.tensor([1, 2, 3]), N=2)),
+                repr(m.trapezoid(m.tensor([1.0, 2, 4]))), repr(m.trapz(m.tensor([1.0, 2, 4]), dx=2)),
+                repr(m.trapezoid(m.tensor([1.0, 2, 4]), m.tensor([0.0, 1, 3]))))
+    assert facts(npconv) == facts(torch)
+    assert_same_error(lambda m: m.ones(2).is_nonzero(), same_message=True)
