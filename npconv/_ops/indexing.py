@@ -152,8 +152,10 @@ def _index_item(item):
         return a.astype(np.intp, copy=False), True
     if isinstance(item, np.ndarray):
         return item, True
-    if isinstance(item, (list, tuple)):
+    if isinstance(item, (list, tuple, range)):   # any Python sequence, as torch (x[range(n), target])
         a = np.asarray([i.item() if isinstance(i, Tensor) else i for i in item])
+        if a.size == 0:
+            a = a.astype(np.intp)   # an empty sequence selects nothing (NumPy would call it float)
         if a.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return a, True

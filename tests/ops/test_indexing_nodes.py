@@ -55,3 +55,12 @@ def test_basic_indexing_matches_torch_in_values_gradients_and_nodes(case):
 ], ids=repr)
 def test_tutorial_indices_record_torchs_nodes(index):
     assert node_chain(npconv, (2, 3, 4), index) == node_chain(torch, (2, 3, 4), index)
+
+
+@pytest.mark.parametrize("index", [(range(3), [0, 1, 2]), range(1, 3), (range(0),), ([],), ([[0, 1], [2, 0]],),
+                                   (slice(None), range(3, 0, -1)), ((0, 2),)],
+                         ids=["range and list", "range", "empty range", "empty list", "nested list", "slice, range",
+                              "tuple in tuple"])
+def test_python_sequences_index_as_torch(index):
+    """x[range(n), target] (the nn tutorial's hand-written nll) and other Python sequences as indices."""
+    assert_matches_torch(lambda m, x: x[index], [random_array((3, 4))])
