@@ -162,8 +162,8 @@ def _into_out(make):
     return create
 
 
-def _filled(shape_args, value, dtype, device, requires_grad):
-    shape = _shape_from_args(shape_args)
+def _filled(shape_args, value, dtype, device, requires_grad, op="full"):
+    shape = _shape_from_args(shape_args, op)
     np_dtype = _dtype_or_default(dtype)
     if _is_meta_device(device):
         return _finish(_meta_array(shape, np_dtype), None, "meta", requires_grad)
@@ -174,20 +174,20 @@ def _filled(shape_args, value, dtype, device, requires_grad):
 @_into_out
 def zeros(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of zeros of the given shape (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
-    return _filled(_size_given("zeros", args, size), 0, dtype, device, requires_grad)
+    return _filled(_size_given("zeros", args, size), 0, dtype, device, requires_grad, "zeros")
 
 
 @_into_out
 def ones(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones of the given shape."""
-    return _filled(_size_given("ones", args, size), 1, dtype, device, requires_grad)
+    return _filled(_size_given("ones", args, size), 1, dtype, device, requires_grad, "ones")
 
 
 @_into_out
 def empty(*args, size=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
           pin_memory=False):
     """An uninitialised tensor (zeros here) of the given shape; ``device='meta'`` gives a shape-only one."""
-    return _filled(_size_given("empty", args, size), 0, dtype, device, requires_grad)
+    return _filled(_size_given("empty", args, size), 0, dtype, device, requires_grad, "empty")
 
 
 @_into_out
@@ -245,8 +245,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     return randint(low, high, input._data.shape, dtype=_like(input, dtype), device=_like_device(input, device))
 
 
-def _random_float(shape_args, sample, dtype, device, requires_grad, generator):
-    shape = _shape_from_args(shape_args)
+def _random_float(shape_args, sample, dtype, device, requires_grad, generator, op="rand"):
+    shape = _shape_from_args(shape_args, op)
     d = to_dtype(dtype) if dtype is not None else get_default_dtype()
     if not d.is_floating_point:
         raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{d.scalar_name}\'')
@@ -269,7 +269,8 @@ def rand(*args, size=None, generator=None, dtype=None, layout=None, device=None,
 def randn(*args, size=None, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """Standard normal samples of the given shape."""
-    return _random_float(_size_given("randn", args, size), lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
+    return _random_float(_size_given("randn", args, size), lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator,
+                        "randn")
 
 
 @_into_out

@@ -17,7 +17,7 @@ import collections.abc
 import math
 import operator
 
-__all__ = ["ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
+__all__ = ["int_list_error", "ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
            "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "expand", "as_index", "single", "pair", "triple"]
 
 
@@ -126,3 +126,24 @@ def as_index(value, name):
         return operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}") from None
+
+
+def int_list_error(head, value, is_int):
+    """torch's argument-parser TypeError for an ``int[]`` argument (a size, a kernel size...) that is not
+    one, or None. ``head`` is "op(): argument 'name'" plus " (position k)" when passed by position; the
+    first element is named only then; later elements may be bools (read as ints). ``is_int`` says what
+    counts as an int (the caller knows its Tensor class)."""
+    def type_name(item):
+        kind = type(item)
+        return f"numpy.{kind.__name__}" if kind.__module__ == "numpy" else kind.__name__
+    if not isinstance(value, (tuple, list)):
+        return None if is_int(value) else TypeError(f"{head} must be tuple of ints, not {type_name(value)}")
+    for index, item in enumerate(value):
+        if index == 0 and not is_int(item):
+            found = (f"but found element of type {type_name(item)} at pos 0" if "(position" in head
+                     else f"not {type_name(value)}")
+            return TypeError(f"{head} must be tuple of ints, {found}")
+        if index > 0 and not (is_int(item) or isinstance(item, bool)):
+            return TypeError(f"{head.split(' (position')[0]} failed to unpack the object at pos {index + 1} with "
+                             f"error \"type must be tuple of ints,but got {type_name(item)}\"")
+    return None

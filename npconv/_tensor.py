@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _shapes
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._torch_api import missing
 
@@ -584,17 +584,27 @@ def _normalize_dim(dim, ndim):
     return dim % ndim if ndim else 0
 
 
-def _shape_from_args(args):
-    """zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(Size) all mean shape (2, 3)."""
+def _is_size_int(value):
+    if isinstance(value, Tensor):
+        return value._data.ndim == 0 and value._data.dtype.kind in "iu"
+    return isinstance(value, numbers.Integral) and not isinstance(value, builtins.bool)
+
+
+def _shape_from_args(args, op="zeros"):
+    """zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(Size) all mean shape (2, 3); anything else is
+    refused with the parser's error of torch's ``op``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
+    elif len(args) == 1:
+        args = args[0]  # one value: the parser judges it as the whole argument
+    error = _shapes.int_list_error(f"{op}(): argument 'size' (position 1)", args, _is_size_int)
+    if error is not None:
+        raise error
+    args = args if isinstance(args, (tuple, list)) else (args,)
     shape = []
     for n in args:
         if isinstance(n, Tensor):
             n = n.item()
-        if not isinstance(n, numbers.Integral) or isinstance(n, builtins.bool):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(n).__name__} at pos {len(shape)}")
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(args)}")
         shape.append(builtins.int(n))

@@ -40,7 +40,7 @@ def _resolve(value, m):
 
 def _maybe_hostile(draw, valid, rate=12):
     """``valid`` most of the time, a hostile value about one time in ``rate``."""
-    if draw(st.integers(0, rate - 1)) == 0:
+    if draw(one_in(rate)):
         return draw(st.sampled_from(HOSTILE))
     return valid
 

@@ -13,6 +13,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"float"``: a real Python or NumPy number (bools too).
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
 - ``"str"``: exactly a Python str.
+- ``"Tensor?"``: a Tensor or None.
 """
 
 import functools
@@ -21,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from ... import _shapes
 from ..._tensor import Tensor
 
 
@@ -46,18 +48,9 @@ def _argument(op, name, position):
 
 
 def _check_ints(value, head):
-    if isinstance(value, (tuple, list)):
-        for index, item in enumerate(value):
-            if index == 0 and not is_int(item):
-                # torch names the bad element only for an argument passed by position
-                found = (f"but found element of type {type_name(item)} at pos 0" if "(position" in head
-                         else f"not {type_name(value)}")
-                raise TypeError(f"{head} must be tuple of ints, {found}")
-            if index > 0 and not (is_int(item) or isinstance(item, bool)):
-                raise TypeError(f"{head.split(' (position')[0]} failed to unpack the object at pos {index + 1} "
-                                f"with error \"type must be tuple of ints,but got {type_name(item)}\"")
-    elif not is_int(value):
-        raise TypeError(f"{head} must be tuple of ints, not {type_name(value)}")
+    error = _shapes.int_list_error(head, value, is_int)
+    if error is not None:
+        raise error
 
 
 def check_argument(op, name, kind, value, position=None):
@@ -77,6 +70,8 @@ def check_argument(op, name, kind, value, position=None):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")
     elif kind == "str" and not isinstance(value, str):
         raise TypeError(f"{head} must be str, not {type_name(value)}")
+    elif kind == "Tensor?" and not isinstance(value, Tensor):
+        raise TypeError(f"{head} must be Tensor, not {type_name(value)}")
 
 
 def is_number(value):

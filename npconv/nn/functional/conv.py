@@ -141,6 +141,16 @@ def _check_non_negative(values, name):
         raise RuntimeError(f"negative {name} is not supported: got {name}={list(values)}")
 
 
+def _check_kernel_dtype(input, dims, transposed):
+    """torch's CPU kernels have no bool version, and the transposed ones none for the small integer types:
+    its NotImplementedError (before the weight's dtype is compared)."""
+    small_int = input.dtype.name in ("uint8", "int8", "int16", "int32")
+    if input.dtype.name == "bool" or (transposed and small_int):
+        kernel = (f"slow_conv_transpose{max(dims, 2)}d_out_cpu" if transposed
+                  else f"slow_conv{max(dims, 2)}d_cpu")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
+
+
 def _check_dtypes(input, weight, bias, transposed):
     """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
     convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
@@ -149,6 +159,7 @@ def _check_dtypes(input, weight, bias, transposed):
     if bias_differs and not transposed:
         raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the "
                            f"same")
+    _check_kernel_dtype(input, weight.dim() - 2, transposed)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
     if bias_differs and bias.is_floating_point() and not input.is_floating_point():

@@ -16,8 +16,8 @@ import numbers
 
 import numpy as np
 
-from ...autograd import Function, named_variant
-from ._arguments import check_argument
+from ...autograd import Function, is_grad_enabled, named_variant
+from ._arguments import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
 
@@ -163,6 +163,15 @@ def _empty_batch_norm(input, weight, bias):
     return output
 
 
+def _check_statistics_need_no_grad(running_mean, running_var):
+    if not is_grad_enabled():
+        return
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+        if tensor is not None and tensor.requires_grad:
+            raise RuntimeError(f"The function 'native_batch_norm' is not differentiable with respect to argument "
+                               f"'{name}'. This input cannot have requires_grad True.")
+
+
 def _verify_batch_size(size):
     count = size[0]
     for s in size[2:]:
@@ -171,17 +180,26 @@ def _verify_batch_size(size):
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
 
 
+# the arguments of the native batch_norm/instance_norm after the input, with their positions
+_STATISTICS_KINDS = (("weight", "Tensor?", 2), ("bias", "Tensor?", 3), ("running_mean", "Tensor?", 4),
+                     ("running_var", "Tensor?", 5))
+_MOMENTUM_EPS_KINDS = (("momentum", "float", 7), ("eps", "float", 8))
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Normalise each channel of (N, C, *S) over (N, *S): with batch statistics when ``training`` (and then
     update the running statistics with ``momentum``), else with ``running_mean`` / ``running_var``."""
-    check_argument("batch_norm", "momentum", "float", momentum, position=7)   # F passes it on by position
     if training:
         _verify_batch_size(input.shape)
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    # then the native op's parser (F passes everything on by position)
+    check_arguments("batch_norm", _STATISTICS_KINDS + (("training", "bool", 6),) + _MOMENTUM_EPS_KINDS,
+                    dict(weight=weight, bias=bias, running_mean=running_mean, running_var=running_var,
+                         training=training, momentum=momentum, eps=eps), 8)
     if input.dim() < 2:
         raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
     channels = input.shape[1]
@@ -190,6 +208,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         _check_per_channel(name, tensor, channels)
     _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     param_shape = _channel_param_shape(input)
+    _check_statistics_need_no_grad(running_mean, running_var)
     if input.numel() == 0 and not input.is_meta:
         return _empty_batch_norm(input, weight, bias)
     if not training:
@@ -215,6 +234,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             count *= s
         if count == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    check_arguments("instance_norm", _STATISTICS_KINDS + (("use_input_stats", "bool", 6),) + _MOMENTUM_EPS_KINDS,
+                    dict(weight=weight, bias=bias, running_mean=running_mean, running_var=running_var,
+                         use_input_stats=use_input_stats, momentum=momentum, eps=eps), 8)
     channels = input.shape[1]
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
@@ -235,11 +257,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise (N, C, *S) per sample over groups of C / num_groups channels (and S)."""
-    check_argument("group_norm", "num_groups", "int", num_groups, position=2)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     shape = list(input.shape)
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + shape[2:])
+    check_arguments("group_norm", (("num_groups", "int", 2), ("weight", "Tensor?", 3), ("bias", "Tensor?", 4),
+                                   ("eps", "float", 5)), dict(num_groups=num_groups, weight=weight, bias=bias,
+                                                              eps=eps), 5)
     channels = shape[1]
     if num_groups <= 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
@@ -258,6 +282,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims of (*, *normalized_shape)."""
+    check_arguments("layer_norm", (("normalized_shape", "ints", 2), ("weight", "Tensor?", 3), ("bias", "Tensor?", 4),
+                                   ("eps", "float", 5)), dict(normalized_shape=normalized_shape, weight=weight,
+                                                              bias=bias, eps=eps), 5)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(int(s) for s in normalized_shape)

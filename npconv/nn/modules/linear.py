@@ -97,10 +97,13 @@ class Unflatten(Module):
     def __init__(self, dim, unflattened_size):
         super().__init__()
         if isinstance(dim, int):
-            if not isinstance(unflattened_size, (tuple, list)) or not all(
-                    isinstance(s, int) for s in unflattened_size):
-                raise TypeError("unflattened_size must be tuple of ints, but found element of type "
+            if not isinstance(unflattened_size, (tuple, list)):
+                raise TypeError("unflattened_size must be a tuple of ints, but found type "
                                 f"{type(unflattened_size).__name__}")
+            for position, size in enumerate(unflattened_size):
+                if not isinstance(size, int):
+                    raise TypeError("unflattened_size must be tuple of ints, but found element of type "
+                                    f"{type(size).__name__} at pos {position}")
         elif isinstance(dim, str):
             raise TypeError("npconv.nn.Unflatten: named dimensions are not supported")
         else:
@@ -114,7 +117,7 @@ class Unflatten(Module):
         if (-1 not in self.unflattened_size and known != size) or (
                 -1 in self.unflattened_size and (known == 0 or size % known)):
             raise RuntimeError(f"unflatten: Provided sizes {list(self.unflattened_size)} don't multiply up to the "
-                               f"size of dim {self.dim} ({size}) in the input tensor")
+                               f"size of dim {self.dim % input.dim()} ({size}) in the input tensor")
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):

@@ -84,12 +84,22 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
         kernel_dims, shown = max(n, 2), input.dim() + (n == 1)
         raise RuntimeError(f"Input to max_unpooling{kernel_dims}d should be a {kernel_dims + 1}d or "
                            f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
+    _check_unpool_nonempty(input, n)
     # no index values in shape-only mode; torch reads none when the output is empty
     if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
     _check_dtype(input, f"max_unpool{max(n, 2)}d")
     # torch's node is MaxUnpool2DBackward0 / 3D (its 1-d op is the 2-d one on an unsqueezed input)
     return named_variant(_MaxUnpool, f"MaxUnpool{max(n, 2)}DBackward0").apply(input, indices, n, out)
+
+
+def _check_unpool_nonempty(input, n):
+    """torch's unpooling kernel refuses an empty dim after the first (of the input seen as 2-d for n = 1)."""
+    shape = list(input.shape) + [1] * (n == 1)
+    for d in range(1, len(shape)):
+        if shape[d] == 0:
+            raise RuntimeError(f"max_unpooling{max(n, 2)}d_forward_out_cpu(): Expected input to have non-zero size "
+                               f"for non-batch dimensions, but got {shape} with dimension {d} being empty.")
 
 
 def _check_unpool_indices(idx, out):
