@@ -68,6 +68,9 @@ def test_the_readme_has_the_blocks_this_test_runs():
 def test_python_block(language, text, output, line, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")     # the README shows a UTF-8 terminal's table
+    for name in ("LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(name, raising=False)
     namespace = {"__name__": "__readme__"}
     whole = io.StringIO()
     comments = {token.start[0]: token.string[1:].strip() for token in _comments(text)}
@@ -113,7 +116,8 @@ def _is_print(statement):
 
 def environment():
     """This tree's npconv first, its console script on PATH, no terminal width imposed."""
-    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LC_ALL", "LC_CTYPE")}
+    env["LANG"] = "C.UTF-8"
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["BROWSER"] = "true"            # webbrowser.open runs `true URL`: no window opens

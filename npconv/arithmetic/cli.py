@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .summary_table import COLUMNS, can_encode, suggestion
+from .summary_table import COLUMNS, ascii_terminal, suggestion
 
 __all__ = ["add_arguments", "run", "load_model", "open_model", "parse_input_size", "terminal_width"]
 
@@ -176,6 +176,5 @@ def run(args):
         print(f"npconv summary: {args.model} fails on input "
               f"{list(input_size)}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    ascii_only = not can_encode(sys.stdout, "├─│└…")
-    print(result.format(args.format, width=terminal_width(), ascii_only=ascii_only))
+    print(result.format(args.format, width=terminal_width(), ascii_only=ascii_terminal(sys.stdout)))
     return 0

@@ -14,10 +14,12 @@ import html
 import io
 import json
 import math
+import os
 import sys
 import textwrap
 
-__all__ = ["COLUMNS", "ROW_SETTINGS", "ModelSummaryFormats", "suggestion", "can_encode", "print_table"]
+__all__ = ["COLUMNS", "ROW_SETTINGS", "ModelSummaryFormats", "suggestion", "can_encode", "ascii_terminal",
+           "print_table"]
 
 
 def _shape_text(shape):
@@ -77,10 +79,22 @@ def can_encode(stream, text):
     return True
 
 
+def ascii_terminal(stream):
+    """Whether to draw in ASCII on ``stream``: it cannot encode the box characters (PYTHONIOENCODING=ascii,
+    a cp1252 console), or the locale is declared "C"/"POSIX" (LANG=C: an ASCII terminal, even though Python
+    itself then switches its streams to UTF-8, PEP 538/540)."""
+    if not can_encode(stream, "".join(BOX.values())):
+        return True
+    env = os.environ
+    declared = env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG") or ""
+    coerced = not env.get("LC_ALL") and env.get("LC_CTYPE") == "C.UTF-8" and env.get("LANG") in ("C", "POSIX")
+    return declared in ("C", "POSIX") or coerced
+
+
 def print_table(result, file=None):
-    """Print ``result``'s table to ``file`` (stdout), in ASCII when the stream cannot encode the tree."""
+    """Print ``result``'s table to ``file`` (stdout), in ASCII where the tree cannot be shown."""
     file = file or sys.stdout
-    print(result.table(ascii_only=not can_encode(file, "".join(BOX.values()))), file=file)
+    print(result.table(ascii_only=ascii_terminal(file)), file=file)
 
 
 def _count(value):

@@ -140,13 +140,19 @@ def test_unmodified_torch_file_where_torch_cannot_be_imported(torch_file, tmp_pa
     assert "ConvTranspose2d: 1-4" in without.stdout and "F.max_pool2d: 1" in without.stdout
 
 
-@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "cp1252"},
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "cp1252"}, {"LANG": "C"},
+                                 {"LANG": "POSIX"}, {"LC_ALL": "C"},
                                  {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}])
 def test_terminals_that_cannot_draw_box_characters_get_ascii(env):
     result = npconv_command("summary", "resnet18", "--depth", "2", env=dict(env))
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode("ascii")           # nothing but ASCII
     assert "+ Sequential: 1-5" in text and "|    + BasicBlock: 2-1" in text and not result.stderr
+
+
+def test_a_utf8_terminal_gets_the_box_characters():
+    result = npconv_command("summary", "resnet18", "--depth", "2", env={"LANG": "en_US.UTF-8"}, text=True)
+    assert "├─Sequential: 1-5" in result.stdout and "│    └─BasicBlock: 2-1" in result.stdout
 
 
 def test_the_table_fits_the_terminal_width():
