@@ -68,7 +68,13 @@ Logaddexp2 = _node("Logaddexp2Backward0", np.logaddexp2,
                    lambda g, a, b, y: (g / (1 + np.exp2(b - a)), g / (1 + np.exp2(a - b))))
 _FMOD = {tensor: _node(f"FmodBackward{int(tensor)}", np.fmod, lambda g, a, b, y: (g, -g * np.trunc(a / b)))
          for tensor in (False, True)}
-_REMAINDER = {tensor: _node(f"RemainderBackward{int(tensor)}", np.mod,
+def _remainder(a, b):
+    """torch's floating remainder: fmod moved into the divisor's sign (so -2 % 2 is -0.0, as torch)."""
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+
+_REMAINDER = {tensor: _node(f"RemainderBackward{int(tensor)}", _remainder,
                             lambda g, a, b, y: (g, -g * np.floor_divide(a, b)))
               for tensor in (False, True)}
 
