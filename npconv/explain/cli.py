@@ -27,8 +27,8 @@ def add_arguments(parser):
     parser.epilog = EXAMPLES
     parser.add_argument("layer", help="the layer as torch prints it or as you write it, e.g. "
                                       "\"Conv2d(1, 1, kernel_size=3, stride=2, padding=1)\"")
-    parser.add_argument("--input", required=True, metavar="N,C,...",
-                        help="input size, e.g. 1,1,5,5 (N, C, then the spatial sizes)")
+    parser.add_argument("--input", required=True, metavar="SIZE",
+                        help="input size, e.g. 1x1x5x5 or 1,1,5,5 (N, C, then the spatial sizes)")
     parser.add_argument("--at", metavar="i,j", help="output element to trace (spatial indices, or n,c,i,j); "
                                                     "default: the centre")
     parser.add_argument("--svg", metavar="FILE", help="write the diagram as SVG")
