@@ -9,7 +9,7 @@ import json
 import pathlib
 import types
 
-NAMESPACES = ("torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
+NAMESPACES = ("torch", "torch.Tensor", "torch.linalg", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
               "torch.optim", "torch.optim.lr_scheduler", "torch.utils.data")
 OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "npconv" / "_torch_api.json"
 

@@ -216,11 +216,13 @@ class MinDim(MaxDim):
     backward_name = "MinBackward0"
 
 
-def _namedtuple_type(name):
-    base = collections.namedtuple(name, ["values", "indices"])
+def _namedtuple_type(name, fields=("values", "indices")):
+    """torch.return_types.<name>: a named tuple printed one field a line, as torch prints it."""
+    base = collections.namedtuple(name, fields)
 
     def __repr__(self):
-        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        lines = ",\n".join(f"{field}={value!r}" for field, value in zip(fields, self))
+        return f"torch.return_types.{name}(\n{lines})"
     return type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
 
 

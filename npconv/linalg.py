@@ -1,0 +1,393 @@
+"""``torch.linalg``: the linear algebra tutorials reach for (norms, det, inv, solve, cross, svd, eigh, qr...).
+
+NumPy's LAPACK does the factorising. Gradients follow torch's formulas for det, slogdet, inv, solve,
+cross and the norms; of the factorisations only the values differentiate (singular values, eigenvalues):
+U, Vh, eigenvectors and Q, R come back without a graph, so a loss built on them says it has no gradient
+instead of receiving a wrong one.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import _ops
+from ._ops.linalg import VectorNorm
+from ._ops.reduction import _namedtuple_type, _reduce_axes
+from ._tensor import Tensor
+from .autograd import Function, _sum_to_shape
+
+__all__ = ["LinAlgError", "matmul", "cross", "vecdot", "vector_norm", "matrix_norm", "norm", "det", "slogdet",
+           "inv", "solve", "svd", "svdvals", "eigh", "eigvalsh", "qr", "pinv", "matrix_rank", "matrix_power",
+           "multi_dot", "cholesky"]
+
+
+class _LinAlgError(RuntimeError):
+    """A singular or not positive-definite matrix (torch's linalg error, a RuntimeError)."""
+
+
+LinAlgError = _LinAlgError
+_svd_type = _namedtuple_type("linalg_svd", ("U", "S", "Vh"))
+_eigh_type = _namedtuple_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+_qr_type = _namedtuple_type("linalg_qr", ("Q", "R"))
+_slogdet_type = _namedtuple_type("linalg_slogdet", ("sign", "logabsdet"))
+
+matmul = _ops.matmul
+
+
+def _check_float(name, A):
+    if A.dtype.numpy_dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{A.dtype.scalar_name}")
+
+
+def _check_square(name, A, what="A"):
+    _check_float(name, A)
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor {what} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: {what} must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
+def _transpose(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _inverse_or_raise(name, a):
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise _LinAlgError(f"{name}: The diagonal element 1 is zero, the inversion could not be completed "
+                           "because the input matrix is singular.") from None
+
+
+# ---------------------------------------------------------------------------------------- products
+
+class _Cross(Function):
+    backward_name = "LinalgCrossBackward0"
+    graph_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, dim):
+        ctx.save_for_backward(a, b)
+        ctx.dim = dim
+        return np.cross(a, b, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = np.cross(b, grad, axis=ctx.dim) if ctx.needs_input_grad[0] else None
+        grad_b = np.cross(grad, a, axis=ctx.dim) if ctx.needs_input_grad[1] else None
+        return (None if grad_a is None else _sum_to_shape(grad_a, a.shape),
+                None if grad_b is None else _sum_to_shape(grad_b, b.shape), None)
+
+
+def cross(input, other, *, dim=-1):  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (broadcasting the rest)."""
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} and "
+                           f"{other.shape[dim]}")
+    return _Cross.apply(input, other, dim)
+
+
+def vecdot(x, y, *, dim=-1):
+    """Sum of x * y along ``dim``."""
+    return (x * y).sum(dim)
+
+
+def multi_dot(tensors):
+    """A chain of matrix products, left to right."""
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = result @ t
+    return result
+
+
+def matrix_power(A, n):
+    """A multiplied by itself n times (n < 0: of its inverse; n == 0: the identity)."""
+    _check_square("linalg.matrix_power", A)
+    if n == 0:
+        return _ops.eye(A.shape[-1], dtype=A.dtype).expand(A.shape).clone()
+    base = inv(A) if n < 0 else A
+    return multi_dot([base] * abs(n))
+
+
+# ------------------------------------------------------------------------------------------- norms
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """(sum |x|^ord)^(1/ord) over ``dim`` (all elements by default); ord inf/-inf/0 as torch."""
+    _check_float("linalg.vector_norm", x)
+    if dtype is not None:
+        x = x.to(dtype)
+    if dim is None:
+        dim = tuple(range(x.dim()))
+    if ord == 2:
+        return VectorNorm.apply(x, _reduce_axes(x, dim), keepdim)
+    if ord == math.inf:
+        return x.abs().amax(dim, keepdim)
+    if ord == -math.inf:
+        return x.abs().amin(dim, keepdim)
+    if ord == 0:
+        # a count: its gradient is zero, but it is in the graph as torch's is
+        return (x != 0).to(x.dtype).sum(dim, keepdim) + x.sum(dim, keepdim) * 0
+    if ord == 1:
+        return x.abs().sum(dim, keepdim)
+    return x.abs().pow(ord).sum(dim, keepdim).pow(1.0 / ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """Frobenius, nuclear, 1/-1/inf/-inf (column/row sums) or 2/-2 (singular values) norm of matrices."""
+    _check_float("linalg.matrix_norm", A)
+    if dtype is not None:
+        A = A.to(dtype)
+    rows, cols = dim
+    if ord == "fro":
+        return vector_norm(A, 2, dim, keepdim)
+    if ord in ("nuc", 2, -2):
+        values = svdvals(A.movedim((rows, cols), (-2, -1)))
+        result = values.sum(-1) if ord == "nuc" else (values.amax(-1) if ord == 2 else values.amin(-1))
+        if keepdim:
+            for d in sorted(d % A.dim() for d in dim):
+                result = result.unsqueeze(d)
+        return result
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, reduced = (rows, cols) if ord in (1, -1) else (cols, rows)
+        sums = A.abs().sum(summed, keepdim=True)
+        result = sums.amax(reduced, keepdim=True) if ord > 0 else sums.amin(reduced, keepdim=True)
+        return result if keepdim else result.squeeze(dim)
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector norm (1-d, or ``dim`` an int) or a matrix norm (2-d, or ``dim`` a pair), as torch chooses."""
+    if isinstance(dim, numbers.Integral):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype) if dim is None or len(dim) == 1 \
+            else matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+    if dim is None:
+        dim = tuple(range(A.dim()))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord {ord!r} needs a matrix (dim of length 2)")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------- det, inv, solve
+
+class _Det(Function):
+    backward_name = "LinalgDetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.asarray(np.linalg.det(a), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        # d det / dA = det * A^-T (the cofactor matrix), for invertible A
+        cofactor = np.linalg.det(a)[..., None, None] * _transpose(np.linalg.inv(a))
+        return (grad[..., None, None] * cofactor).astype(a.dtype)
+
+
+def det(A):
+    """The determinant of (batches of) square matrices."""
+    _check_square("linalg.det", A)
+    return _Det.apply(A)
+
+
+class _LogAbsDet(Function):
+    backward_name = "LinalgSlogdetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.asarray(np.linalg.slogdet(a)[1], dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return (grad[..., None, None] * _transpose(np.linalg.inv(a))).astype(a.dtype)
+
+
+def slogdet(A):
+    """(sign, log|det|) of square matrices."""
+    _check_square("linalg.slogdet", A)
+    sign = Tensor._make(np.asarray(np.linalg.slogdet(A.detach().numpy())[0], dtype=A.dtype.numpy_dtype))
+    return _slogdet_type(sign, _LogAbsDet.apply(A))
+
+
+class _Inv(Function):
+    backward_name = "LinalgInvExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        inverse = _inverse_or_raise("linalg.inv", a)
+        ctx.save_for_backward(inverse)
+        return inverse
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inverse,) = ctx.saved_tensors
+        inverse_t = _transpose(inverse)
+        return -(inverse_t @ grad @ inverse_t)
+
+
+def inv(A):
+    """The inverse of (batches of) square matrices; LinAlgError when one is singular."""
+    _check_square("linalg.inv", A)
+    return _Inv.apply(A)
+
+
+class _Solve(Function):
+    backward_name = "LinalgSolveExBackward0"
+    graph_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        try:
+            x = np.linalg.solve(a, b[..., None] if vector else b)
+        except np.linalg.LinAlgError:
+            raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") \
+                from None
+        ctx.save_for_backward(a, x)
+        ctx.vector = vector
+        return x[..., 0] if vector else x
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        g = grad[..., None] if ctx.vector else grad
+        grad_b = np.linalg.solve(_transpose(a), g)                # A^-T g
+        grad_a = -grad_b @ _transpose(x)
+        return grad_a, (grad_b[..., 0] if ctx.vector else grad_b), None
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (B a vector or a batch of matrices)."""
+    _check_square("linalg.solve", A)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and B.shape == A.shape[:-1])
+    return _Solve.apply(A, B, vector)
+
+
+# ------------------------------------------------------------------------------- factorisations
+
+class _SingularValues(Function):
+    backward_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        u, vh = ctx.saved_tensors
+        return (u * grad[..., None, :]) @ vh      # U diag(g) Vh
+
+
+def _constant(array, like):
+    return Tensor._make(np.ascontiguousarray(array, dtype=like.dtype.numpy_dtype))
+
+
+def svd(A, full_matrices=True):
+    """A = U diag(S) Vh; S differentiates, U and Vh do not (see the module doc)."""
+    _check_float("linalg.svd", A)
+    u, _, vh = np.linalg.svd(A.detach().numpy(), full_matrices=full_matrices)
+    return _svd_type(_constant(u, A), _SingularValues.apply(A), _constant(vh, A))
+
+
+def svdvals(A):
+    """The singular values, largest first."""
+    _check_float("linalg.svdvals", A)
+    return _SingularValues.apply(A)
+
+
+class _Eigenvalues(Function):
+    backward_name = "LinalgEighBackward0"
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        values, vectors = np.linalg.eigh(a, UPLO="U" if upper else "L")
+        ctx.save_for_backward(vectors)
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        (vectors,) = ctx.saved_tensors
+        return (vectors * grad[..., None, :]) @ _transpose(vectors), None   # V diag(g) V^T
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices; the eigenvalues differentiate."""
+    _check_square("linalg.eigh", A)
+    vectors = np.linalg.eigh(A.detach().numpy(), UPLO=UPLO)[1]
+    return _eigh_type(_Eigenvalues.apply(A, UPLO == "U"), _constant(vectors, A))
+
+
+def eigvalsh(A, UPLO="L"):
+    _check_square("linalg.eigvalsh", A)
+    return _Eigenvalues.apply(A, UPLO == "U")
+
+
+def qr(A, mode="reduced"):
+    """A = Q R (no gradient)."""
+    _check_float("linalg.qr", A)
+    q, r = np.linalg.qr(A.detach().numpy(), mode=mode)
+    return _qr_type(_constant(q, A), _constant(r, A))
+
+
+def cholesky(A, *, upper=False):
+    """The lower (or upper) triangular L with A = L L^T (no gradient); LinAlgError when not positive-definite."""
+    _check_square("linalg.cholesky", A)
+    try:
+        lower = np.linalg.cholesky(A.detach().numpy())
+    except np.linalg.LinAlgError:
+        raise _LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                           "positive-definite.") from None
+    return _constant(_transpose(lower) if upper else lower, A)
+
+
+def pinv(A, *, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse (no gradient)."""
+    _check_float("linalg.pinv", A)
+    array = A.detach().numpy()
+    if rtol is None:
+        rtol = max(array.shape[-2:]) * np.finfo(array.dtype).eps
+    return _constant(np.linalg.pinv(array, rcond=rtol, hermitian=hermitian), A)
+
+
+def matrix_rank(A, *, hermitian=False):
+    _check_float("linalg.matrix_rank", A)
+    return Tensor._make(np.asarray(np.linalg.matrix_rank(A.detach().numpy(), hermitian=hermitian), dtype=np.int64))
+
+
+# torch's top-level names for the same operations (torch.det, torch.inverse, torch.svd ...)
+_svd_v_type = _namedtuple_type("svd", ("U", "S", "V"))
+
+
+def torch_svd(input, some=True, compute_uv=True):  # noqa: A002
+    """torch.svd: U, S, V (not Vh), reduced unless some=False."""
+    u, s, vh = svd(input, full_matrices=not some)
+    return _svd_v_type(u, s, vh.mT)
+
+
+def logdet(input):  # noqa: A002
+    """log det: NaN for a negative determinant, -inf for a zero one."""
+    sign, logabs = slogdet(input)
+    return logabs + (sign.log() if sign.dim() == 0 and float(sign) <= 0 else _ops.zeros_like(logabs))
+
+
+TOP_LEVEL = {"det": det, "slogdet": slogdet, "logdet": logdet, "inverse": inv, "svd": torch_svd,
+             "pinverse": pinv, "matrix_power": matrix_power, "cholesky": cholesky, "qr": qr}
+
+from ._torch_api import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("torch.linalg")  # a torch.linalg name npconv lacks: NotImplementedError naming it
