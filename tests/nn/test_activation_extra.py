@@ -137,3 +137,20 @@ def test_rrelu_training_draws_slopes_in_range():
 ])
 def test_errors_as_torch(call):
     assert_same_error(call, [np.linspace(-1, 1, 24, dtype=np.float32).reshape(2, 4, 3)], same_message=True)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_samples_as_torch_does(hard):
+    """Random draws differ between the libraries: compare the distribution's shape and the graph."""
+    logits = np.log(np.array([[0.7, 0.2, 0.1]] * 2000))
+    results = []
+    for m in (npconv, torch):
+        x = m.tensor(logits, requires_grad=True)
+        y = m.nn.functional.gumbel_softmax(x, tau=0.5, hard=hard)
+        y.sum().backward()
+        sample = y.detach().numpy()
+        results.append((tuple(y.shape), y.grad_fn.name(), np.allclose(sample.sum(1), 1),
+                        set(np.unique(sample)) <= {0.0, 1.0} if hard else True))
+        frequencies = (sample.argmax(1)[:, None] == np.arange(3)).mean(0)
+        np.testing.assert_allclose(frequencies, [0.7, 0.2, 0.1], atol=0.05)
+    assert results[0] == results[1]

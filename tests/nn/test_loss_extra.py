@@ -127,3 +127,56 @@ def test_errors_as_torch(call):
 ])
 def test_gradient_refused_where_torch_refuses(call):
     assert_same_error(call, [random_array((4, 3)), random_array((4, 3))], requires_grad=True, same_message=True)
+
+
+MULTILABEL_TARGETS = np.array([[0, 1, -1, 2], [3, -1, 0, 0], [1, 0, 2, 3], [-1, 1, 2, 0], [2, 2, -1, 1]])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_multilabel_margin_loss_matches_torch(reduction, dtype):
+    x = random_array((5, 4), dtype, low=-1.5, high=1.5)
+    assert_matches_torch(lambda m, x, t: m.nn.functional.multilabel_margin_loss(x, t, reduction=reduction),
+                         [x, MULTILABEL_TARGETS])
+    assert_matches_torch(lambda m, x, t: m.nn.MultiLabelMarginLoss(reduction=reduction)(x, t),
+                         [x[0], MULTILABEL_TARGETS[0]])
+    names = [m.nn.functional.multilabel_margin_loss(m.tensor(x, requires_grad=True),
+                                                    m.tensor(MULTILABEL_TARGETS)).grad_fn.name() for m in (npconv, torch)]
+    assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_triplet_margin_with_distance_loss_matches_torch(swap, reduction):
+    arrays = [random_array((5, 3), seed=i) for i in range(3)]
+    assert_matches_torch(lambda m, a, p, n: m.nn.TripletMarginWithDistanceLoss(swap=swap, margin=1.5,
+                                                                              reduction=reduction)(a, p, n), arrays)
+    assert_matches_torch(lambda m, a, p, n: m.nn.functional.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda x, y: 1.0 - m.nn.functional.cosine_similarity(x, y), swap=swap,
+        reduction=reduction), arrays)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.TripletMarginWithDistanceLoss(), lambda m: m.nn.MultiLabelMarginLoss(),
+    lambda m: m.nn.TripletMarginWithDistanceLoss(distance_function=m.nn.PairwiseDistance(p=1), swap=True),
+])
+def test_more_layer_reprs_as_torch(make):
+    assert repr(make(npconv)) == repr(make(torch))
+
+
+def test_nll_loss_2d_is_nll_loss_with_torch_deprecation():
+    for m in (npconv, torch):
+        with pytest.warns(FutureWarning, match="`NLLLoss2d` has been deprecated. Please use `NLLLoss`"):
+            layer = m.nn.NLLLoss2d(ignore_index=1)
+        assert isinstance(layer, m.nn.NLLLoss) and repr(layer) == "NLLLoss2d()" and layer.ignore_index == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.nn.functional.multilabel_margin_loss(x, m.tensor([[0, 5, -1], [2, -1, 0], [1, 0, 2], [-1, 1, 2]])),
+    lambda m, x: m.nn.functional.multilabel_margin_loss(x, m.zeros(4, 2, dtype=m.int64)),
+    lambda m, x: m.nn.functional.triplet_margin_with_distance_loss(x, x, x, margin=0),
+    lambda m, x: m.nn.functional.triplet_margin_with_distance_loss(x, x, x[0]),
+    lambda m, x: m.nn.TripletMarginWithDistanceLoss(margin=-1.0),
+])
+def test_more_errors_as_torch(call):
+    assert_same_error(call, [random_array((4, 3), np.float32)], same_message=True)

@@ -79,3 +79,22 @@ def test_reprs_as_torch():
     for make in (lambda m: m.nn.CosineSimilarity(), lambda m: m.nn.PairwiseDistance(), lambda m: m.nn.RMSNorm(4),
                  lambda m: m.nn.LocalResponseNorm(2, 1e-3, 0.5, 2)):
         assert repr(make(npconv)) == repr(make(torch))
+
+
+# (no empty input: torch's pdist backward crashes the interpreter on 0 rows)
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4), (1, 3)])
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.0, float("inf")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pdist_matches_torch(shape, p, dtype):
+    x = random_array(shape, dtype)
+    if shape[0] > 2:
+        x[2] = x[0]  # a zero distance: torch's gradient there is 0
+    assert_matches_torch(lambda m, x: m.nn.functional.pdist(x, p), [x])
+
+
+def test_pdist_node_and_errors_as_torch():
+    names = [m.nn.functional.pdist(m.tensor(random_array((3, 2)), requires_grad=True)).grad_fn.name()
+             for m in (npconv, torch)]
+    assert names[0] == names[1]
+    assert_same_error(lambda m: m.nn.functional.pdist(m.ones(2, 3, 4)), same_message=True)
+    assert_same_error(lambda m: m.nn.functional.pdist(m.ones(2, 3), p=-1), same_message=True)

@@ -111,3 +111,25 @@ def test_fuse_linear_bn_eval_and_errors_like_torch():
                lambda m: m.nn.utils.fuse_linear_bn_eval(m.nn.Linear(5, 4).eval(), m.nn.BatchNorm1d(3).eval())):
         ours, reference = assert_same_error(fn)
         assert str(ours) == str(reference)
+
+
+def test_skip_init_builds_the_module_without_initialising_it():
+    import npconv as _npconv
+    import torch as _torch
+    for m in (_npconv, _torch):
+        layer = m.nn.utils.skip_init(m.nn.Linear, 3, 4)
+        assert repr(layer) == "Linear(in_features=3, out_features=4, bias=True)"
+        assert tuple(layer.weight.shape) == (4, 3) and str(layer.weight.device) == "cpu"
+        assert layer.weight.requires_grad
+        with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+            m.nn.utils.skip_init(m.nn.ReLU)
+
+
+def test_container_is_deprecated_as_in_torch():
+    import npconv as _npconv
+    import torch as _torch
+    reprs = []
+    for m in (_npconv, _torch):
+        with pytest.warns(FutureWarning, match="`nn.Container` is deprecated"):
+            reprs.append(repr(m.nn.Container(a=m.nn.ReLU(), b=m.nn.Linear(1, 2))))
+    assert reprs[0] == reprs[1]

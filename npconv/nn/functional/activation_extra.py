@@ -10,13 +10,14 @@ input and name the node as torch's in-place kernels (EluBackward1, LeakyReluBack
 import numpy as np
 
 from ... import random as _random
+from ..._tensor import Tensor
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
 from ...autograd import is_grad_enabled, named_variant
 from .activation import _Hardtanh, _LeakyRelu, _Threshold, _typed
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
-           "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_"]
+           "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -282,3 +283,17 @@ def softshrink(input, lambd=0.5):
 def hardshrink(input, lambd=0.5):
     """x if |x| > lambd else 0."""
     return _Hardshrink.apply(input, lambd)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) along ``dim``; ``hard`` gives the one-hot of the
+    argmax in the forward and the soft sample's gradient (straight-through)."""
+    noise = _random.generator().exponential(1.0, tuple(logits.shape)).astype(logits.dtype.numpy_dtype)
+    gumbels = (logits + Tensor._make(-np.log(noise))) / tau
+    soft = gumbels.softmax(dim)
+    if not hard:
+        return soft
+    index = soft.max(dim, keepdim=True)[1]
+    one_hot = Tensor._make(np.zeros(tuple(logits.shape), dtype=logits.dtype.numpy_dtype))
+    one_hot = one_hot.scatter(dim, index, 1.0)
+    return one_hot - soft.detach() + soft

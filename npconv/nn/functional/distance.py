@@ -10,7 +10,7 @@ import numpy as np
 
 from ...autograd import Function, no_grad
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -65,3 +65,53 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     output_dim = dims - 1
     difference = _AddScalar.apply(x1 - x2, eps)
     return difference.norm(p, output_dim, keepdim=keepdim)
+
+
+class _Pdist(Function):
+    """The p-norm distances between the rows of (N, M), pairs i < j in row order: (N (N - 1) / 2,)."""
+
+    backward_name = "PdistBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p):
+        first, second = np.triu_indices(x.shape[0], k=1)
+        difference = x[first] - x[second]
+        distance = _p_norm(difference, p)
+        ctx.saved = (difference, distance, first, second, p, x.shape)
+        return distance
+
+    @staticmethod
+    def backward(ctx, grad):
+        difference, distance, first, second, p, shape = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                pair = np.zeros_like(difference)
+            elif p == 1:
+                pair = np.sign(difference)
+            elif p == np.inf:
+                pair = np.sign(difference) * (np.abs(difference) == distance[:, None])
+            else:
+                pair = np.sign(difference) * np.abs(difference) ** (p - 1) / distance[:, None] ** (p - 1)
+            pair = np.where(distance[:, None] == 0, 0, pair) * grad[:, None]
+        result = np.zeros(shape, dtype=grad.dtype)
+        np.add.at(result, first, pair)
+        np.add.at(result, second, -pair)
+        return result, None
+
+
+def _p_norm(rows, p):
+    magnitude = np.abs(rows)
+    if p == 0:
+        return (magnitude != 0).sum(axis=1).astype(rows.dtype)
+    if p == np.inf:
+        return magnitude.max(axis=1, initial=0)
+    return (magnitude ** p).sum(axis=1) ** (1 / p)
+
+
+def pdist(input, p=2):
+    """p-norm distance between every pair of rows i < j of ``input`` (N, M): (N (N - 1) / 2,)."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return _Pdist.apply(input, float(p))

@@ -25,7 +25,7 @@ from .loss import _reduce, _reduce_array, _reduction, _refuse_grad, _spread
 
 __all__ = ["soft_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss",
            "margin_ranking_loss", "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
-           "triplet_margin_loss"]
+           "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_margin_loss"]
 
 
 class _SoftMarginLoss(Function):
@@ -239,3 +239,68 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         negative_distance = _ops.minimum(negative_distance, pairwise_distance(positive, negative, p, eps))
     return _reduce((margin + positive_distance - negative_distance).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) for any distance function ``d``
+    (default: pairwise_distance); ``swap`` takes min(d(a, n), d(p, n)) as the negative distance."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative "
+                           f"{dims[2]}D inputs")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    positive_distance = distance(anchor, positive)
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = _ops.minimum(negative_distance, distance(positive, negative))
+    return _reduce((margin + positive_distance - negative_distance).clamp_min(0), _reduction(None, None, reduction))
+
+
+class _MultilabelMarginLoss(Function):
+    """Per sample: sum over its target classes j and the other classes i of max(0, 1 - (x[j] - x[i])), over C."""
+
+    backward_name = "MultilabelMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, target_counts, reduction):
+        rows = x.reshape(-1, x.shape[-1])
+        counts = target_counts.reshape(rows.shape)  # a class listed twice counts twice, as in torch
+        targets = counts > 0
+        # hinge[n, j, i] for target j and non-target i
+        hinge = 1 - (rows[:, :, None] - rows[:, None, :])
+        active = (targets[:, :, None] & ~targets[:, None, :] & (hinge > 0)) * counts[:, :, None]
+        per_sample = ((active * hinge).sum(axis=(1, 2)) / rows.shape[1]).astype(x.dtype)
+        ctx.args = (active, rows.shape, x.shape, reduction)
+        out = _reduce_array(per_sample, reduction)
+        return out.reshape(()) if reduction == "none" and x.ndim == 1 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        active, rows_shape, shape, reduction = ctx.args
+        per_sample = _spread(grad, reduction, (rows_shape[0],)).reshape(-1) / rows_shape[1]
+        weights = active * per_sample[:, None, None]
+        g = weights.sum(axis=1) - weights.sum(axis=2)  # +1 for each non-target i, -1 for each target j
+        return g.astype(grad.dtype).reshape(shape)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: ``target`` lists each sample's classes, ended by the first -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape) or input.dim() > 2:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    classes = input.shape[-1]
+    indices = target.numpy().astype(np.int64).reshape(-1, classes)
+    counts = np.zeros(indices.shape, dtype=np.int64)
+    for row, labels in enumerate(indices):
+        for label in labels:
+            if label == -1:
+                break
+            if label < 0 or label >= classes:
+                raise RuntimeError("argument #2 'target' is out of range")
+            counts[row, label] += 1
+    return _MultilabelMarginLoss.apply(input, target_counts=counts.reshape(input.shape), reduction=reduction)

@@ -1,12 +1,13 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, and Identity."""
 import operator
+import warnings
 from collections import OrderedDict
 
 from ..parameter import Parameter
 from .module import Module
 from .printing import runs
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Container"]
 
 
 def _checked_index(idx, length):
@@ -316,3 +317,14 @@ class ParameterDict(Module):
             size = "x".join(str(n) for n in p.shape)
             lines.append(f"({k}): Parameter containing: [{p.type()} of size {size}]")
         return "\n".join(lines)
+
+
+class Container(Module):
+    """The deprecated holder of named children (Module does it all): ``Container(name=module, ...)``."""
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        for key, value in kwargs.items():
+            self.add_module(key, value)

@@ -6,6 +6,7 @@ from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .init import skip_init  # noqa: F401
 
 
 from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
