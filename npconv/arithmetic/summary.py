@@ -126,6 +126,15 @@ class LayerRow:
             return "False"
         return "True" if self.trainable_params == self.params else "Partial"
 
+    # torchinfo's LayerInfo names, so that code reading torchinfo's summary_list reads these rows too
+    class_name = property(lambda self: self.type)
+    num_params = property(lambda self: self.params)
+    macs = property(lambda self: self.mult_adds)
+    is_leaf_layer = property(lambda self: self.is_leaf)
+    is_recursive = property(lambda self: self.recursive)
+    input_size = property(lambda self: list(self.input_shape or []))
+    output_size = property(lambda self: list(self.output_shape or []))
+
     def to_dict(self, total_params=None):
         """The row by column name (``output_size``, ``num_params``...: the names of ``col_names``)."""
         out = {key: getattr(self, key) for key in self.FIELDS}
@@ -163,6 +172,16 @@ class ModelSummary(ModelSummaryFormats):
         self.activation_bytes = sum(_bytes_of(row.output_shape, row._dtype) for row in layers if row.is_leaf)
         self.forward_backward_bytes = 2 * self.activation_bytes
         self.total_bytes = self.input_bytes + self.forward_backward_bytes + self.param_bytes
+
+    @property
+    def summary_list(self):
+        """The module rows, as torchinfo's ``summary_list`` holds them (no ``F.*`` rows)."""
+        return [row for row in self.layers if row.kind == "module"]
+
+    # torchinfo's names for the memory figures
+    total_input = property(lambda self: self.input_bytes)
+    total_param_bytes = property(lambda self: self.param_bytes)
+    total_output_bytes = property(lambda self: self.forward_backward_bytes)
 
     @property
     def shown_layers(self):

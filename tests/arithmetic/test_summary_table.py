@@ -263,3 +263,16 @@ def test_the_readme_model_sizes():
     assert summary(npconv.models.lenet(), (1, 1, 28, 28), verbose=0).total_params == 431080
     assert math.isclose(summary(npconv.models.get_model("lenet"), (1, 1, 28, 28), verbose=0).total_mult_adds,
                         2_293_000, rel_tol=0.01)
+
+
+def test_code_written_for_torchinfos_result_reads_npconvs():
+    ours_model, torch_model = resnet_twins()
+    ours = summary(ours_model, (1, 3, 64, 64), verbose=0)
+    theirs = torchinfo.summary(torch_model, input_size=(1, 3, 64, 64), verbose=0)
+    fields = ("class_name", "depth", "num_params", "is_leaf_layer", "is_recursive", "output_size", "input_size")
+    assert [tuple(getattr(row, f) for f in fields) for row in ours.summary_list] == \
+           [tuple(getattr(info, f) for f in fields) for info in theirs.summary_list]
+    assert ours.total_param_bytes == theirs.total_param_bytes
+    for row, info in zip(ours.summary_list, theirs.summary_list):
+        if info.class_name == "Conv2d":               # torchinfo adds no bias here (bias=False in ResNet)
+            assert row.macs == info.macs
