@@ -24,9 +24,10 @@ from .arguments import accepting_numpy_names
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
                           minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
-from . import binary, composite, grids, order, pointwise, placement, products, rearrange, sampling
+from . import binary, composite, grids, matrices, order, pointwise, placement, products, rearrange, sampling
 from .products import *  # noqa: F401,F403
 from .composite import *  # noqa: F401,F403
+from .matrices import *  # noqa: F401,F403
 from .order import *  # noqa: F401,F403
 from .placement import *  # noqa: F401,F403
 from .rearrange import *  # noqa: F401,F403
@@ -55,7 +56,7 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",
            "hstack", "vstack", "bitwise_and", "bitwise_or", "bitwise_xor", "flip",
            "norm", "nonzero", "unique", "softmax", "log_softmax"]
-for _module in (grids, sampling, pointwise, binary, rearrange, placement, order, products, composite):
+for _module in (grids, sampling, pointwise, binary, rearrange, placement, order, products, composite, matrices):
     __all__ += _module.__all__
 __all__ += add_aliases(globals())
 

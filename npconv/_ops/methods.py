@@ -7,7 +7,7 @@ from .._tensor import Tensor
 from .aliases import add_aliases
 from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
 from .arguments import _check_number, accepting_numpy_names
-from . import binary, composite, order, placement, pointwise, products, rearrange
+from . import binary, composite, matrices, order, placement, pointwise, products, rearrange
 from .linalg import outer
 from .binary import remainder
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
@@ -120,12 +120,13 @@ _METHODS = {
 _TORCH_LEVEL_ONLY = {"bucketize", "searchsorted", "cdist", "dstack", "column_stack", "tensordot", "std_mean",
                      "var_mean", "logspace", "range", "scalar_tensor", "rsub", "combinations", "isin",
                      "is_floating_point", "is_nonzero", "is_same_size", "is_signed", "typename", "can_cast",
-                     "unravel_index", "vander", "trapezoid", "trapz"}
+                     "unravel_index", "vander", "trapezoid", "trapz", "block_diag"}
 _TABLES = {name: getattr(module, name) for module in (pointwise, binary) for name in module.__all__}
 _METHODS.update(_TABLES)
-_METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products, composite)
+_METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products, composite, matrices)
                  for name in module.__all__ if name not in _TORCH_LEVEL_ONLY})
 _METHODS.update(composite.TENSOR_ONLY)
+_METHODS.update(matrices.TENSOR_ONLY)
 _METHODS["outer"] = _METHODS["ger"] = outer  # torch.* only
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "tanh",
               "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "round",
