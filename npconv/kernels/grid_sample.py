@@ -62,7 +62,8 @@ def _fused_multiply_add(x, a, b):
     total = product + b
     back = total - product
     sum_error = (product - (total - back)) + (b - back)
-    return total + (sum_error + product_error)
+    fused = total + (sum_error + product_error)
+    return np.where(np.isfinite(total), fused, total)  # the error terms of an inf are NaN
 
 
 def _unnormalize(coord, size, align_corners, vectorised):
@@ -81,8 +82,9 @@ def _unnormalize(coord, size, align_corners, vectorised):
 
 
 def _clip(coord, size):
-    """Clamp to [0, size - 1], with the derivative (0 where clamped)."""
-    clipped = np.clip(coord, 0, size - 1)
+    """Clamp to [0, size - 1], with the derivative (0 where clamped). A NaN lands on 0, as in torch's
+    vectorised clamp."""
+    clipped = np.where(np.isnan(coord), 0, np.clip(coord, 0, size - 1))
     return clipped, ((coord > 0) & (coord < size - 1)).astype(coord.dtype)
 
 
@@ -192,8 +194,12 @@ def sample(input, grid, mode, padding_mode, align_corners):
     if mode == "bicubic":  # torch sums each row of taps first, then the rows
         return _sample_bicubic(values, table, spatial).reshape(out.shape[:2] + tuple(out_spatial))
     for flat, inside, weights, _ in _combinations(table, spatial):
-        gathered = np.take_along_axis(values, flat[:, None, :], axis=2)
-        out += gathered * (np.prod(weights, axis=0) * inside)[:, None, :]
+        gathered = np.where(inside[:, None, :], np.take_along_axis(values, flat[:, None, :], axis=2), 0)
+        weight = np.prod(weights, axis=0)[:, None, :]
+        if len(spatial) == 2:  # torch's vectorised kernel: an outside tap reads 0, times its (maybe NaN) weight
+            out += gathered * weight
+        else:                  # its 3-d kernel skips an outside tap
+            out += np.where(inside[:, None, :], gathered * weight, 0)
     return out.reshape(out.shape[:2] + tuple(out_spatial))
 
 
@@ -205,7 +211,7 @@ def _sample_bicubic(values, table, spatial):
         for x_position, x_weight, _ in columns:
             ((flat, inside, _, _),) = _combinations([[(y_position, y_weight, 0)], [(x_position, x_weight, 0)]],
                                                     spatial)
-            gathered = np.take_along_axis(values, flat[:, None, :], axis=2) * inside[:, None, :]
+            gathered = np.where(inside[:, None, :], np.take_along_axis(values, flat[:, None, :], axis=2), 0)
             row = row + gathered * x_weight[:, None, :]
         out = out + row * y_weight[:, None, :]
     return np.asarray(out, dtype=values.dtype)
@@ -223,14 +229,14 @@ def sample_backward(grad, input, grid, mode, padding_mode, align_corners, need_i
     offsets = (np.arange(n) * length)[:, None]
     for flat, inside, weights, derivatives in _combinations(table, spatial):
         if need_input:
-            weight = (np.prod(weights, axis=0) * inside).ravel()
+            weight = np.where(inside, np.prod(weights, axis=0), 0).ravel()
             target = (flat + offsets).ravel()
             for channel in range(c):
                 grad_values[channel] += np.bincount(target, weights=grad[:, channel].ravel() * weight,
                                                     minlength=n * length).astype(input.dtype, copy=False)
         if need_grid and mode != "nearest":
             gathered = np.take_along_axis(values, flat[:, None, :], axis=2)
-            along = (grad * gathered).sum(axis=1) * inside
+            along = np.where(inside, (grad * gathered).sum(axis=1), 0)
             for j in range(d):
                 others = [weights[i] for i in range(d) if i != j]
                 grad_points[..., d - 1 - j] += along * derivatives[j] * np.prod(others, axis=0)

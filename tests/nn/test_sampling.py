@@ -135,3 +135,27 @@ def test_spatial_transformer_training_steps_as_torch():
         results.append((warped.detach().numpy(), theta.detach().numpy(), float(loss.detach())))
     for mine, theirs in zip(results[0], results[1]):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_non_finite_inputs_and_grids_propagate_as_torch(mode, padding_mode):
+    """An inf or NaN pixel reaches exactly the outputs whose in-bounds taps read it (an outside tap reads
+    0, not the value at a clamped index); NaN and infinite grid points sample as torch's do (forward only
+    for border and reflection: torch's backward of a NaN point there crashes the interpreter)."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 2, 3, 4))
+    x[rng.random(x.shape) < 0.2] = np.inf
+    x[0, 0, 0, 0] = np.nan
+    grid = rng.uniform(-1.6, 1.6, (1, 3, 3, 2))
+    grid[0, 0, :, 0] = [np.nan, np.inf, -1e30]
+    grid[0, 1, 0, 1] = -np.inf
+    if padding_mode != "zeros":
+        got = [m.nn.functional.grid_sample(m.tensor(x), m.tensor(grid), mode=mode, padding_mode=padding_mode,
+                                           align_corners=False).numpy() for m in (npconv, torch)]
+        np.testing.assert_allclose(got[0], got[1], rtol=1e-9, atol=1e-12)
+        grid[~np.isfinite(grid)] = 0.25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and without NumPy's RuntimeWarnings
+        assert_matches_torch(lambda m, x, g: m.nn.functional.grid_sample(x, g, mode=mode, padding_mode=padding_mode,
+                                                                        align_corners=False), [x, grid])

@@ -86,14 +86,16 @@ class _GridSampler(Function):
     def forward(ctx, input, grid, mode, padding_mode, align_corners):
         ctx.save_for_backward(input, grid)
         ctx.settings = (mode, padding_mode, align_corners)
-        return kernels.sample(input, grid, mode, padding_mode, align_corners)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf and NaN propagate as in torch, silently
+            return kernels.sample(input, grid, mode, padding_mode, align_corners)
 
     @staticmethod
     def backward(ctx, grad):
         input, grid = ctx.saved_tensors
         need_input, need_grid = ctx.needs_input_grad[:2]
-        grad_input, grad_grid = kernels.sample_backward(grad, input, grid, *ctx.settings, need_input=need_input,
-                                                        need_grid=need_grid)
+        with np.errstate(invalid="ignore", over="ignore"):
+            grad_input, grad_grid = kernels.sample_backward(grad, input, grid, *ctx.settings,
+                                                            need_input=need_input, need_grid=need_grid)
         return grad_input, grad_grid, None, None, None
 
     @staticmethod
