@@ -159,6 +159,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     check_floating(input, "rrelu_with_noise_cpu")
+    if input.is_meta:   # shape only (a summary's or a tiling plan's trace): no values to choose slopes for
+        return _apply(_RreluWithNoise, input, (None,), inplace, "RreluWithNoiseBackward1")
     x = input.detach().numpy()
     dtype = x.dtype.type
     if training:
