@@ -1,5 +1,7 @@
 """The less common activations and F's in-place forms against torch: values, gradients, node names
 (in-place ones too), reprs, errors."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -154,3 +156,16 @@ def test_gumbel_softmax_samples_as_torch_does(hard):
         frequencies = (sample.argmax(1)[:, None] == np.arange(3)).mean(0)
         np.testing.assert_allclose(frequencies, [0.7, 0.2, 0.1], atol=0.05)
     assert results[0] == results[1]
+
+
+NON_FINITE = np.array([np.nan, np.inf, -np.inf, 0.0, 0.5, -0.5, 1e308, -1e308, 1e-310, -3.0])
+
+
+@pytest.mark.parametrize("name", sorted(set(FUNCTIONS) - {"glu", "glu_last", "softsign", "tanhshrink"}) + ["celu_0.3"])
+def test_non_finite_values_and_kinks_as_torch_without_warnings(name):
+    """NaN stays NaN (its gradient 0 where torch gives 0), infinities saturate, and NumPy says nothing;
+    celu's derivative uses 1 / float32(alpha) as torch's does."""
+    call = FUNCTIONS.get(name, lambda F, x: F.celu(x, 0.3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_matches_torch(lambda m, x: call(m.nn.functional, x), [NON_FINITE], rtol=1e-15, atol=0)

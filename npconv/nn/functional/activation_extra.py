@@ -24,24 +24,28 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class _ScaledElu(ShapeKeeping):
-    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): torch's one kernel for elu, selu, celu."""
+    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): torch's one kernel for elu, selu, celu.
+    The backward may use its own input_scale: torch's celu derivative takes 1 / alpha with alpha rounded to
+    float32 (so celu'(0) for alpha 0.3 is 0.99999996, not 1)."""
 
     backward_name = "EluBackward0"
 
     @staticmethod
-    def forward(ctx, x, alpha, scale, input_scale):
+    def forward(ctx, x, alpha, scale, input_scale, backward_input_scale=None):
         ctx.save_for_backward(x)
-        ctx.coefficients = (alpha, scale, input_scale)
-        negative = _typed(x, alpha) * np.expm1(np.minimum(x, 0) * _typed(x, input_scale))
-        return (np.where(x > 0, x, negative) * _typed(x, scale)).astype(x.dtype, copy=False)
+        ctx.coefficients = (alpha, scale, input_scale if backward_input_scale is None else backward_input_scale)
+        with np.errstate(over="ignore", invalid="ignore"):
+            negative = _typed(x, alpha) * np.expm1(np.minimum(x, 0) * _typed(x, input_scale))
+            return (np.where(x > 0, x, negative) * _typed(x, scale)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.coefficients
         t = grad.dtype.type
-        negative = grad * t(input_scale) * t(alpha) * t(scale) * np.exp(np.minimum(x, 0) * t(input_scale))
-        return np.where(x <= 0, negative, grad * t(scale)), None, None, None
+        with np.errstate(over="ignore", invalid="ignore"):
+            negative = grad * t(input_scale) * t(alpha) * t(scale) * np.exp(np.minimum(x, 0) * t(input_scale))
+        return np.where(x <= 0, negative, grad * t(scale)), None, None, None, None
 
 
 class _Celu(_ScaledElu):
@@ -62,7 +66,7 @@ def _apply(function, input, args, inplace, inplace_name):
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's self-normalising constants (alpha 1.6733, scale 1.0507)."""
     check_floating(input, "elu_cpu")
-    return _apply(_ScaledElu, input, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "EluBackward1")
+    return _apply(_ScaledElu, input, (_SELU_ALPHA, _SELU_SCALE, 1.0, None), inplace, "EluBackward1")
 
 
 def selu_(input):
@@ -74,7 +78,8 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     check_floating(input, "elu_cpu")
-    return _apply(_Celu, input, (alpha, 1.0, 1.0 / alpha), inplace, "CeluBackward1")
+    return _apply(_Celu, input, (alpha, 1.0, 1.0 / alpha, 1.0 / float(np.float32(alpha))), inplace,
+                  "CeluBackward1")
 
 
 def celu_(input, alpha=1.0):
@@ -84,7 +89,7 @@ def celu_(input, alpha=1.0):
 def elu_(input, alpha=1.0):
     """elu written into ``input``."""
     check_floating(input, "elu_cpu")
-    return _apply(_ScaledElu, input, (alpha, 1.0, 1.0), True, "EluBackward1")
+    return _apply(_ScaledElu, input, (alpha, 1.0, 1.0, None), True, "EluBackward1")
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -188,7 +193,8 @@ class _Glu(ShapeKeeping):
     @staticmethod
     def backward(ctx, grad):
         a, gate = ctx.parts
-        return np.concatenate([grad * gate, grad * a * gate * (1 - gate)], axis=ctx.dim), None
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.concatenate([grad * gate, grad * a * gate * (1 - gate)], axis=ctx.dim), None
 
     @staticmethod
     def meta(x, dim):
@@ -247,13 +253,12 @@ class _Softshrink(ShapeKeeping):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         t = _typed(x, lambd)
-        return np.where(x > t, x - t, np.where(x < -t, x + t, _typed(x, 0)))
+        inside = np.where(np.isnan(x), x, _typed(x, 0))  # NaN stays NaN, as in torch
+        return np.where(x > t, x - t, np.where(x < -t, x + t, inside))
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        t = _typed(x, ctx.lambd)
-        return np.where((x >= -t) & (x <= t), _typed(grad, 0), grad), None
+        return _shrink_backward(ctx, grad)
 
 
 class _Hardshrink(ShapeKeeping):
@@ -268,9 +273,14 @@ class _Hardshrink(ShapeKeeping):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        t = _typed(x, ctx.lambd)
-        return np.where((x >= -t) & (x <= t), _typed(grad, 0), grad), None
+        return _shrink_backward(ctx, grad)
+
+
+def _shrink_backward(ctx, grad):
+    """The gradient passes where |x| > lambd only (not at a NaN)."""
+    (x,) = ctx.saved_tensors
+    t = _typed(x, ctx.lambd)
+    return np.where((x > t) | (x < -t), grad, _typed(grad, 0)), None
 
 
 def softshrink(input, lambd=0.5):

@@ -75,15 +75,16 @@ class _Pdist(Function):
     @staticmethod
     def forward(ctx, x, p):
         first, second = np.triu_indices(x.shape[0], k=1)
-        difference = x[first] - x[second]
-        distance = _p_norm(difference, p)
+        with np.errstate(over="ignore", invalid="ignore"):
+            difference = x[first] - x[second]
+            distance = _p_norm(difference, p)
         ctx.saved = (difference, distance, first, second, p, x.shape)
         return distance
 
     @staticmethod
     def backward(ctx, grad):
         difference, distance, first, second, p, shape = ctx.saved
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 pair = np.zeros_like(difference)
             elif p == 1:
