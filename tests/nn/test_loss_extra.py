@@ -180,3 +180,30 @@ def test_nll_loss_2d_is_nll_loss_with_torch_deprecation():
 ])
 def test_more_errors_as_torch(call):
     assert_same_error(call, [random_array((4, 3), np.float32)], same_message=True)
+
+
+NON_FINITE_SCORES = np.array([[np.nan, 0.5, -1.0], [np.inf, 0.0, 2.0], [-np.inf, 1e308, -0.2], [0.3, 0.1, 0.9]])
+
+
+@pytest.mark.parametrize("call,target", [
+    (lambda F, x, y: F.soft_margin_loss(x, y, reduction="none"), np.array([[1.0, -1, 1], [-1, 1, 1], [1, 1, -1],
+                                                                          [-1, -1, 1]])),
+    (lambda F, x, t: F.multi_margin_loss(x, t, reduction="none"), np.array([0, 2, 1, 2])),
+    (lambda F, x, t: F.multi_margin_loss(x, t, p=2, reduction="sum"), np.array([0, 2, 1, 2])),
+    (lambda F, x, t: F.multilabel_margin_loss(x, t, reduction="none"), np.array([[0, -1, 1], [2, 1, -1], [1, 0, 2],
+                                                                                [-1, 0, 0]])),
+])
+def test_single_node_losses_at_non_finite_scores_as_torch(call, target):
+    """A NaN margin is not counted (as torch's kernels skip it), infinities saturate, +0 stays +0, and NumPy
+    says nothing."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_matches_torch(lambda m, x, t: call(m.nn.functional, x, t), [NON_FINITE_SCORES, target],
+                             requires_grad=[True, False])
+    signs = []  # a negative zero prints as -0. in both libraries: it must sit where torch's does
+    for m in (npconv, torch):
+        x = m.tensor(NON_FINITE_SCORES, requires_grad=True)
+        call(m.nn.functional, x, m.tensor(target)).sum().backward()
+        signs.append(np.signbit(x.grad.numpy()).tolist())
+    assert signs[0] == signs[1]

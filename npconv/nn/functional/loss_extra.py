@@ -37,13 +37,15 @@ class _SoftMarginLoss(Function):
     def forward(ctx, x, y, *, reduction):
         ctx.save_for_backward(x, y)
         ctx.reduction = reduction
-        return _reduce_array(np.log1p(np.exp(-y * x)), reduction)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _reduce_array(np.log1p(np.exp(-y * x)), reduction)
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        z = np.exp(-y * x)
-        return _spread(grad, ctx.reduction, x.shape) * (-y * z / (1 + z)), None
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.exp(-y * x)
+            return _spread(grad, ctx.reduction, x.shape) * (-y * z / (1 + z)), None
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -87,10 +89,11 @@ class _MultiMarginLoss(Function):
     def forward(ctx, x, *, target, p, margin, class_weight, reduction):
         rows = x.reshape(-1, x.shape[-1])
         picked = np.take_along_axis(rows, target[:, None], axis=1)
-        hinge = margin - picked + rows
-        active = (hinge > 0)
-        active[np.arange(rows.shape[0]), target] = False
-        terms = np.where(active, hinge if p == 1 else hinge * hinge, 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            hinge = margin - picked + rows
+            active = (hinge > 0)  # a NaN margin is not counted, as in torch
+            active[np.arange(rows.shape[0]), target] = False
+            terms = np.where(active, hinge if p == 1 else hinge * hinge, 0)
         if class_weight is not None:
             terms = terms * class_weight[target][:, None]
         per_sample = (terms.sum(axis=1) / rows.shape[1]).astype(x.dtype, copy=False)
@@ -105,9 +108,10 @@ class _MultiMarginLoss(Function):
         scale = per_sample / rows.shape[1]
         if class_weight is not None:
             scale = scale * class_weight[target]
-        slope = np.where(active, 1 if p == 1 else 2 * hinge, 0) * scale[:, None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = np.where(active, 1 if p == 1 else 2 * hinge, 0) * scale[:, None]
         g = slope.astype(rows.dtype, copy=True)
-        g[np.arange(rows.shape[0]), target] = -slope.sum(axis=1)
+        g[np.arange(rows.shape[0]), target] = 0 - slope.sum(axis=1)  # 0 - 0 is +0, as torch prints it
         return g.reshape(shape)
 
 
@@ -270,10 +274,11 @@ class _MultilabelMarginLoss(Function):
         rows = x.reshape(-1, x.shape[-1])
         counts = target_counts.reshape(rows.shape)  # a class listed twice counts twice, as in torch
         targets = counts > 0
-        # hinge[n, j, i] for target j and non-target i
-        hinge = 1 - (rows[:, :, None] - rows[:, None, :])
-        active = (targets[:, :, None] & ~targets[:, None, :] & (hinge > 0)) * counts[:, :, None]
-        per_sample = ((active * hinge).sum(axis=(1, 2)) / rows.shape[1]).astype(x.dtype)
+        # hinge[n, j, i] for target j and non-target i; a NaN margin is not counted, as in torch
+        with np.errstate(over="ignore", invalid="ignore"):
+            hinge = 1 - (rows[:, :, None] - rows[:, None, :])
+            active = (targets[:, :, None] & ~targets[:, None, :] & (hinge > 0)) * counts[:, :, None]
+            per_sample = (np.where(active > 0, active * hinge, 0).sum(axis=(1, 2)) / rows.shape[1]).astype(x.dtype)
         ctx.args = (active, rows.shape, x.shape, reduction)
         out = _reduce_array(per_sample, reduction)
         return out.reshape(()) if reduction == "none" and x.ndim == 1 else out
