@@ -208,9 +208,37 @@ def getitem(input, index):  # noqa: A002
     if not advanced:
         _check_int_bounds(index, input._data.shape)
     try:
-        return _basic_steps(input, index, is_tuple) if not advanced else Index.apply(input, index, advanced)
+        return _basic_steps(input, index, is_tuple) if not advanced else _advanced(input, index)
     except IndexError as exc:
         raise IndexError(str(exc).replace("axis", "dimension")) from None
+
+
+def _is_array(item):
+    return isinstance(item, np.ndarray)
+
+
+def _advanced(input, index):  # noqa: A002
+    """An index with tensors or lists, as torch applies it: its ints, slices and Nones first (views, so the
+    graph shows their nodes), then the arrays on what is left (IndexBackward0). This differs from NumPy
+    where an int stands apart from the arrays: x[0, :, [0, 1]] is [3, 2] in torch, [2, 3] in NumPy."""
+    plain = not builtins.any(isinstance(i, (numbers.Integral, slice)) or i is None for i in index
+                             if not isinstance(i, builtins.bool))
+    if plain or builtins.any(isinstance(i, builtins.bool) for i in index):
+        return Index.apply(input, index, True)
+    basic, rest = [], []
+    for item in index:
+        if _is_array(item):
+            width = item.ndim if item.dtype == np.bool_ else 1  # a mask covers as many dims as it has
+            basic.extend([slice(None)] * width)
+            rest.append(item)
+        elif isinstance(item, numbers.Integral):
+            basic.append(item)  # selected now: no dim left for the arrays to see
+        else:
+            basic.append(item)
+            rest.append(slice(None) if item is not Ellipsis else Ellipsis)
+    _check_int_bounds(tuple(basic), input._data.shape)
+    viewed = _basic_steps(input, tuple(basic), True)
+    return Index.apply(viewed, tuple(rest), True)
 
 
 def split(tensor, split_size_or_sections, dim=0):

@@ -2,6 +2,7 @@
 right: an int a SelectBackward0, a slice a SliceBackward0 (a whole one inside a tuple none), None an
 UnsqueezeBackward0, nothing at all an AliasBackward0. Random basic indices are compared with torch on
 values, gradients and the chain of node names back to the input."""
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, strategies as st
@@ -64,3 +65,46 @@ def test_tutorial_indices_record_torchs_nodes(index):
 def test_python_sequences_index_as_torch(index):
     """x[range(n), target] (the nn tutorial's hand-written nll) and other Python sequences as indices."""
     assert_matches_torch(lambda m, x: x[index], [random_array((3, 4))])
+
+
+@st.composite
+def mixed_indices(draw):
+    """Ints, slices, None, an ellipsis and integer lists or a mask together (torch applies the first four
+    before the arrays, which moves dims where NumPy would not)."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=2, max_size=4)))
+    entries, dim = [], 0
+    while dim < len(shape):
+        kind = draw(st.sampled_from(["int", "slice", "none", "list", "list", "mask", "stop"]))
+        if kind == "stop":
+            break
+        if kind == "none":
+            entries.append(None)
+            continue
+        size = shape[dim]
+        if kind == "int":
+            entries.append(draw(st.integers(-size, size - 1)))
+        elif kind == "slice":
+            entries.append(slice(draw(st.integers(0, size)), None))
+        elif kind == "list":
+            entries.append(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=3)))
+        else:
+            entries.append(np.asarray(draw(st.lists(st.booleans(), min_size=size, max_size=size))))
+        dim += 1
+    if not any(isinstance(e, (list, np.ndarray)) for e in entries):
+        entries.append([0])
+    return shape, tuple(entries)
+
+
+@given(case=mixed_indices())
+def test_mixed_indices_match_torch_in_shape_values_and_gradients(case):
+    shape, index = case
+
+    def as_tensors(m):
+        return tuple(m.tensor(e) if isinstance(e, np.ndarray) else e for e in index)
+    assert_matches_torch(lambda m, x: x[as_tensors(m)] * 1, [random_array(shape)], expect_errors=True)
+
+
+@pytest.mark.parametrize("index", [(0, [0, 1]), (0, slice(None), [0, 1]), (slice(1, None), [0]), (None, [1]),
+                                   ([0, 1], slice(None), 0)], ids=repr)
+def test_mixed_indices_record_torchs_nodes(index):
+    assert node_chain(npconv, (2, 3, 4), index) == node_chain(torch, (2, 3, 4), index)
