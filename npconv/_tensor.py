@@ -446,7 +446,11 @@ class Tensor:
         return _ops.clone(self)
 
     def contiguous(self, memory_format=None):
-        return self
+        """self when its memory is in C order already, else a C-ordered copy (CloneBackward0), so that
+        ``x.transpose(0, 1).contiguous().view(...)`` works as in torch."""
+        if self._meta or self._data.flags.c_contiguous:
+            return self
+        return self.clone()
 
     def cpu(self):
         return self

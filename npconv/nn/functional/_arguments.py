@@ -10,7 +10,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"ints?"``: the same, or None.
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
-- ``"float"``: a real Python or NumPy number (bools too).
+- ``"float"``: a real Python or NumPy number (bools too); ``"float?"`` or None.
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
 - ``"str"``: exactly a Python str.
 - ``"Tensor?"``: a Tensor or None.
@@ -58,19 +58,20 @@ def check_argument(op, name, kind, value, position=None):
     if kind.endswith("?") and value is None:
         return
     head = _argument(op, name, position)
-    if kind.startswith("ints"):
+    base = kind.rstrip("?")
+    if base == "ints":
         _check_ints(value, head)
-    elif kind == "bool" and not isinstance(value, bool):
+    elif base == "bool" and not isinstance(value, bool):
         raise TypeError(f"{head} must be bool, not {type_name(value)}")
-    elif kind.startswith("int") and not kind.startswith("ints") and not is_int(value):
+    elif base == "int" and not is_int(value):
         raise TypeError(f"{head} must be int, not {type_name(value)}")
-    elif kind == "float" and not (isinstance(value, (numbers.Real, np.number)) and not isinstance(value, Tensor)):
+    elif base == "float" and not (isinstance(value, (numbers.Real, np.number)) and not isinstance(value, Tensor)):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
-    elif kind == "number" and not is_number(value):
+    elif base == "number" and not is_number(value):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")
-    elif kind == "str" and not isinstance(value, str):
+    elif base == "str" and not isinstance(value, str):
         raise TypeError(f"{head} must be str, not {type_name(value)}")
-    elif kind == "Tensor?" and not isinstance(value, Tensor):
+    elif base == "Tensor" and not isinstance(value, Tensor):
         raise TypeError(f"{head} must be Tensor, not {type_name(value)}")
 
 

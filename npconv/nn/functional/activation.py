@@ -368,6 +368,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x_i) / sum_j exp(x_j) along ``dim`` (computed with the max subtracted, so it never overflows)."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    check_argument("softmax", "dim", "int", dim, 1)
     return _ops.softmax(input, dim, dtype)
 
 
@@ -375,6 +376,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    check_argument("softmax", "dim", "int", dim, 1)
     return _ops.softmax(-input, dim, dtype)
 
 
@@ -382,4 +384,5 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x_i - log(sum_j exp(x_j)) along ``dim``, numerically stable (log-sum-exp with the max taken out)."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    check_argument("log_softmax", "dim", "int", dim, 1)
     return _ops.log_softmax(input, dim, dtype)

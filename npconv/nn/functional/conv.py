@@ -209,7 +209,7 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
     return tuple((p, p) for p in amounts)
 
 
-def _prepare(dims, op, input, weight, bias, stride, dilation, groups, transposed=False):
+def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
     """The checks conv and conv_transpose share; returns stride, dilation, groups as normalised values."""
     _check_tensor(input, op, "input", 1)
     _check_tensor(weight, op, "weight", 2)
@@ -221,7 +221,6 @@ def _prepare(dims, op, input, weight, bias, stride, dilation, groups, transposed
     groups = _check_groups(groups, op)
     _check_positive(stride, "stride")
     _check_positive(dilation, "dilation")
-    _check_dtypes(input, weight, bias, transposed)
     return stride, dilation, groups
 
 
@@ -249,6 +248,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     if any(p < k for p, k in zip(padded, dilated)):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
+    _check_dtypes(input, weight, bias, transposed=False)  # torch compares dtypes after the shapes
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
@@ -336,9 +336,7 @@ def _per_dimension_text(**values):
 
 
 def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups, transposed=True)
-    if bias is not None and bias.dtype != input.dtype:
-        bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
+    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)")
@@ -368,6 +366,9 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     if any(o < 1 for o in out_spatial):
         raise RuntimeError(f"Given input size per channel: ({_sizes_text(spatial)}). Calculated output size per "
                            f"channel: ({_sizes_text(out_spatial)}). Output size is too small")
+    _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
+    if bias is not None and bias.dtype != input.dtype:
+        bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     pairs = tuple((p, p) for p in amounts)

@@ -95,6 +95,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def _channel_dropout(input, p, training, batched, inplace=False):
     p = _native_p("feature_dropout", p, training)
+    if training:  # torch's feature dropout refuses an in-place leaf even when p is 0
+        _inplace(input, inplace)
     if not training or p == 0.0:
         return input
     shape = tuple(input.shape)
@@ -152,6 +154,8 @@ def _alpha(op, input, p, training, mask_shape, inplace=False):
     if not training or p == 0.0:
         return input
     _inplace(input, inplace)
+    if op == "feature_alpha_dropout" and p != 1.0 and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p != 1.0:
         _check_floating_result(input, "Long" if input.dtype.name == "bool" else None)
     dtype = input.dtype.numpy_dtype

@@ -200,6 +200,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     check_arguments("batch_norm", _STATISTICS_KINDS + (("training", "bool", 6),) + _MOMENTUM_EPS_KINDS,
                     dict(weight=weight, bias=bias, running_mean=running_mean, running_var=running_var,
                          training=training, momentum=momentum, eps=eps), 8)
+    return _native_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _native_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """torch's native batch norm: its checks (not the Python wrapper's: instance_norm comes here directly,
+    with any eps) and the computation."""
     if input.dim() < 2:
         raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
     channels = input.shape[1]
@@ -247,12 +253,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     batch = input.shape[0]
     planes = input.contiguous().view(1, batch * channels, *input.shape[2:])
     repeated = [None if t is None else t.repeat(batch) for t in (running_mean, running_var)]
-    out = batch_norm(planes, repeated[0], repeated[1], None if weight is None else weight.repeat(batch),
-                     None if bias is None else bias.repeat(batch), use_input_stats, momentum, eps)
+    out = _native_batch_norm(planes, repeated[0], repeated[1], None if weight is None else weight.repeat(batch),
+                             None if bias is None else bias.repeat(batch), use_input_stats, momentum, eps)
     for running, plane_stats in zip((running_mean, running_var), repeated):
         if running is not None and use_input_stats and not running.is_meta:
             running.numpy()[...] = _batch_mean(plane_stats.numpy().reshape(batch, channels))
-    return out.view(*input.shape)
+    return out.reshape(*input.shape)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -5,6 +5,8 @@ import numpy as np
 
 from npconv.autograd import Function
 
+from ._arguments import check_arguments
+
 __all__ = ["pad"]
 
 _MODES = ("constant", "reflect", "replicate", "circular")
@@ -23,6 +25,8 @@ def pad(input, pad, mode="constant", value=None):
     repeating the edge; each pad < size), 'replicate' (repeat the edge), 'circular' (wrap around; each pad
     <= size).  The non-constant modes pad 1-3 trailing dims of a (N, C, *S) or (C, *S) input.
     """
+    check_arguments("pad", (("pad", "ints", 2), ("mode", "str", 3), ("value", "float?", 4)),
+                    dict(pad=pad, mode=mode, value=value), 4)  # torch's Python pad passes all by position
     pairs = _pad_pairs(input.ndim, pad)
     if mode not in _MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")

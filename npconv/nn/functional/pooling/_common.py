@@ -24,8 +24,14 @@ def _tuple(value, n, what, op, omitted_ok=False):
     if len(value) != n:
         if n == 1:
             raise RuntimeError(f"{op}: {what} must be {'omitted, ' if omitted_ok else ''}a single int")
-        omitted = "either be omitted, a single int" if omitted_ok else "either be a single int"
-        raise RuntimeError(f"{op}: {what} must {omitted}, or a tuple of {_COUNT_WORDS[n]}")
+        # torch's words differ by op and argument: avg_pool3d says no "either", dilation says "be either"
+        if op == "avg_pool3d":
+            allowed = "be omitted, a single int" if omitted_ok else "be a single int"
+        elif what == "dilation":
+            allowed = "be either a single int"
+        else:
+            allowed = "either be omitted, a single int" if omitted_ok else "either be a single int"
+        raise RuntimeError(f"{op}: {what} must {allowed}, or a tuple of {_COUNT_WORDS[n]}")
     return value
 
 

@@ -61,6 +61,8 @@ def _adaptive_argument(input, n, output_size, op):
     """torch's Python wrappers: the 1-d max op gets output_size by position; the 2-d and 3-d ops first fill
     None entries with the input's sizes (len() of a non-int raises Python's TypeError)."""
     if n > 1 and not isinstance(output_size, int):
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
         defaults = input.shape[-len(output_size):]
         output_size = [d if o is None else o for o, d in zip(output_size, defaults)]
     if n > 1 or op.startswith("adaptive_max"):
