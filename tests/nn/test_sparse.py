@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import npconv
-from tests.torch_compare import assert_module_matches_torch, assert_same_error, random_array
+from tests.torch_compare import assert_matches_torch, assert_module_matches_torch, assert_same_error, random_array
 
 
 @st.composite
@@ -100,3 +100,72 @@ def test_one_hot_as_torch(values, num_classes):
     got = [m.nn.functional.one_hot(m.tensor(values, dtype=m.int64), num_classes) for m in (npconv, torch)]
     assert str(got[0].dtype) == str(got[1].dtype) and tuple(got[0].shape) == tuple(got[1].shape)
     np.testing.assert_array_equal(got[0].numpy(), got[1].numpy())
+
+
+BAG_CASES = [
+    # (input, offsets, include_last_offset)
+    (np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 4]), False),
+    (np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 2, 2, 7]), False),  # an empty bag
+    (np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3, 8]), True),     # the last offset ends the bags
+    (np.array([[0, 2, 0, 5], [4, 3, 2, 9]]), None, False),
+]
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("padding_idx", [None, 2])
+@pytest.mark.parametrize("case", range(len(BAG_CASES)))
+def test_embedding_bag_matches_torch(mode, padding_idx, case):
+    # (not scale_grad_by_freq: torch's embedding_bag scales by shifted counts, halving indices used once
+    # and leaving twice-used ones whole; npconv divides by the true counts, as F.embedding does)
+    indices, offsets, last = BAG_CASES[case]
+
+    def factory(m):
+        return m.nn.EmbeddingBag(10, 3, mode=mode, padding_idx=padding_idx, include_last_offset=last,
+                                 dtype=m.float64)
+    arrays = [indices] if offsets is None else [indices, offsets]
+    _, _, mine, theirs = assert_module_matches_torch(factory, arrays)
+    assert mine.grad_fn.name() == theirs.grad_fn.name()
+
+
+@pytest.mark.parametrize("case", range(len(BAG_CASES)))
+def test_embedding_bag_per_sample_weights_get_gradients_as_torch(case):
+    indices, offsets, last = BAG_CASES[case]
+    weight = random_array((10, 3), seed=4)
+    samples = random_array(indices.shape, seed=5)
+    if offsets is None:
+        call = (lambda m, w, s, i: m.nn.functional.embedding_bag(i, w, mode="sum", per_sample_weights=s,
+                                                                 padding_idx=0))
+        assert_matches_torch(call, [weight, samples, indices])
+    else:
+        call = (lambda m, w, s, i, o: m.nn.functional.embedding_bag(i, w, o, mode="sum", per_sample_weights=s,
+                                                                    include_last_offset=last))
+        assert_matches_torch(call, [weight, samples, indices, offsets])
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.EmbeddingBag(10, 3),
+    lambda m: m.nn.EmbeddingBag(10, 3, max_norm=2.0, norm_type=1.0, scale_grad_by_freq=True, mode="sum",
+                                padding_idx=2),
+    lambda m: m.nn.EmbeddingBag.from_pretrained(m.ones(2, 3), mode="max"),
+])
+def test_embedding_bag_repr_as_torch(make):
+    mine, theirs = make(npconv), make(torch)
+    assert repr(mine) == repr(theirs) and mine.weight.requires_grad == theirs.weight.requires_grad
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([[1, 2], [3, 4]]), m.tensor([0, 1])),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, 2, 3])),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.ones(2, 2, 2, dtype=m.int64)),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, 2, 3]), m.tensor([0, 1]), per_sample_weights=m.ones(3)),
+    lambda m: m.nn.EmbeddingBag(10, 3, mode="sum")(m.tensor([1, 2, 3]), m.tensor([0, 1]),
+                                                   per_sample_weights=m.ones(2)),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, 2, 3]), m.tensor([1, 2])),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, 2, 3]), m.tensor([0, 5])),
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, 2, 13]), m.tensor([0])),  # (torch's position is off in
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1, -2, 3]), m.tensor([0])),  # later bags: one bag here)
+    lambda m: m.nn.EmbeddingBag(10, 3)(m.tensor([1.0, 2.0]), m.tensor([0])),
+    lambda m: m.nn.EmbeddingBag(10, 3, mode="max", scale_grad_by_freq=True)(m.tensor([1, 2]), m.tensor([0])),
+])
+def test_embedding_bag_errors_as_torch(call):
+    assert_same_error(call, same_message=True)

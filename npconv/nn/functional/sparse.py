@@ -10,7 +10,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd import Function
 
-__all__ = ["embedding", "one_hot"]
+__all__ = ["embedding", "embedding_bag", "one_hot"]
 
 
 class _Embedding(Function):
@@ -94,3 +94,115 @@ def one_hot(tensor, num_classes=-1):
     elif values.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._make((values[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+class _EmbeddingBag(Function):
+    """Per bag, the sum, mean or max of the rows of ``weight`` its indices pick (padding_idx ones left
+    out; an empty bag gives zeros); sum mode may weight each picked row."""
+
+    backward_name = "EmbeddingBagBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, per_sample_weights, indices, bags, count, mode, padding_idx, scale_grad_by_freq):
+        keep = indices != padding_idx
+        picked, bag_of = indices[keep], bags[keep]
+        rows = weight[picked]
+        if per_sample_weights is not None:
+            rows = rows * per_sample_weights[keep][:, None]
+        out = np.zeros((count, weight.shape[1]), dtype=weight.dtype)
+        sizes = np.bincount(bag_of, minlength=count)
+        winners = None
+        if mode == "max":
+            winners = np.full((count, weight.shape[1]), -1, dtype=np.int64)  # position in ``picked``
+            for bag in np.flatnonzero(sizes):
+                members = np.flatnonzero(bag_of == bag)
+                best = rows[members].argmax(axis=0)
+                winners[bag] = members[best]
+                out[bag] = rows[members[best], np.arange(weight.shape[1])]
+        else:
+            np.add.at(out, bag_of, rows)
+            if mode == "mean":
+                out /= np.maximum(sizes, 1)[:, None].astype(out.dtype)
+        ctx.saved = (weight, per_sample_weights, picked, bag_of, sizes, winners, mode, scale_grad_by_freq, keep)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight, per_sample_weights, picked, bag_of, sizes, winners, mode, scale_grad_by_freq, keep = ctx.saved
+        grad_weight = np.zeros(weight.shape, dtype=grad.dtype)
+        if mode == "max":
+            bags, dims = np.nonzero(winners >= 0)
+            contributions = np.zeros((picked.size, weight.shape[1]), dtype=grad.dtype)
+            contributions[winners[bags, dims], dims] = grad[bags, dims]
+        else:
+            contributions = grad[bag_of]
+            if mode == "mean":
+                contributions = contributions / sizes[bag_of][:, None].astype(grad.dtype)
+        grad_samples = None
+        if per_sample_weights is not None:
+            grad_samples = np.zeros(keep.shape, dtype=grad.dtype)
+            grad_samples[keep] = (contributions * weight[picked]).sum(axis=1)
+            contributions = contributions * per_sample_weights[keep][:, None]
+        if scale_grad_by_freq:
+            frequency = np.bincount(picked, minlength=weight.shape[0])
+            contributions = contributions / frequency[picked][:, None].astype(grad.dtype)
+        np.add.at(grad_weight, picked, contributions)
+        return grad_weight, grad_samples, None, None, None, None, None, None
+
+
+def _bags(input, offsets, include_last_offset):
+    """(flat indices, bag number of each, number of bags) from a 2-d input or a 1-d input with offsets."""
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {_torch_type_name(offsets)}")
+        rows, length = input.shape
+        return np.repeat(np.arange(rows), length), rows
+    if input.dim() != 1:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if offsets is None or offsets.dim() != 1:
+        raise ValueError(f"offsets has to be a 1D Tensor but got {offsets if offsets is None else offsets.dim()}")
+    starts = offsets.numpy().astype(np.int64)
+    if starts.size and starts[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {starts[0]}\n[ torch.LongTensor{{}} ]")
+    if starts.size and starts[-1] > input.numel():
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {input.numel()} but got "
+                           f"offsets[-1] of {starts[-1]}")
+    # with include_last_offset the last offset is the input's length: the last bag runs to the end either way
+    count = starts.size - 1 if include_last_offset else starts.size
+    return np.searchsorted(starts[:count], np.arange(input.numel()), side="right") - 1, count
+
+
+def _torch_type_name(value):
+    return "<class 'torch.Tensor'>" if isinstance(value, Tensor) else str(type(value))
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sum, mean or max of the embedding rows of each bag: input (B, N) (a bag per row), or a flat input with
+    the ``offsets`` where each bag starts -> (B, embedding_dim)."""
+    indices = _indices(input, "embedding_bag")
+    if per_sample_weights is not None:
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then "
+                             f"it must have the same shape as the input ({input.shape})")
+        if mode != "sum":
+            raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                      f"supported for mode='sum' (got mode='{mode}'). Please open a feature "
+                                      f"request on GitHub.")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    bag_of, count = _bags(input, offsets, include_last_offset)
+    flat = indices.reshape(-1)
+    bad = np.flatnonzero((flat < 0) | (flat >= weight.shape[0]))
+    if bad.size:
+        raise RuntimeError(f"Index {bad[0]} of input takes value {flat[bad[0]]} which is not in the valid range "
+                           f"[0, {weight.shape[0]})")
+    padding_idx = -1 if padding_idx is None else padding_idx % weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, flat, max_norm, norm_type)
+    samples = None if per_sample_weights is None else per_sample_weights.reshape(-1)
+    return _EmbeddingBag.apply(weight, samples, flat, bag_of, count, mode, padding_idx, scale_grad_by_freq)
