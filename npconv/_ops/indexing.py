@@ -221,10 +221,21 @@ def _advanced(input, index):  # noqa: A002
     """An index with tensors or lists, as torch applies it: its ints, slices and Nones first (views, so the
     graph shows their nodes), then the arrays on what is left (IndexBackward0). This differs from NumPy
     where an int stands apart from the arrays: x[0, :, [0, 1]] is [3, 2] in torch, [2, 3] in NumPy."""
-    plain = not builtins.any(isinstance(i, (numbers.Integral, slice)) or i is None for i in index
+    parts = split_mixed_index(index, input._data.shape)
+    if parts is None:
+        return Index.apply(input, index, True)
+    basic, rest = parts
+    return Index.apply(_basic_steps(input, basic, True), rest, True)
+
+
+def split_mixed_index(index, shape):
+    """A prepared advanced index with ints, slices or Nones among its arrays as (the basic index torch
+    applies first, the index of arrays it applies to that view), or None when there is nothing to split."""
+    plain = not builtins.any(isinstance(i, numbers.Integral) or i is None or (isinstance(i, slice) and
+                                                                         i != slice(None)) for i in index
                              if not isinstance(i, builtins.bool))
     if plain or builtins.any(isinstance(i, builtins.bool) for i in index):
-        return Index.apply(input, index, True)
+        return None
     basic, rest = [], []
     for item in index:
         if _is_array(item):
@@ -236,9 +247,8 @@ def _advanced(input, index):  # noqa: A002
         else:
             basic.append(item)
             rest.append(slice(None) if item is not Ellipsis else Ellipsis)
-    _check_int_bounds(tuple(basic), input._data.shape)
-    viewed = _basic_steps(input, tuple(basic), True)
-    return Index.apply(viewed, tuple(rest), True)
+    _check_int_bounds(tuple(basic), shape)
+    return tuple(basic), tuple(rest)
 
 
 def split(tensor, split_size_or_sections, dim=0):

@@ -9,7 +9,7 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
 from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled
 from .arguments import _list_str
-from .indexing import _check_int_bounds, _prepare_index, getitem
+from .indexing import _check_int_bounds, _prepare_index, getitem, split_mixed_index
 from .promotion import _as_operand
 from .views import rebase, refresh_views
 
@@ -227,6 +227,11 @@ def setitem(input, index, value):  # noqa: A002
     prepared, advanced = _prepare_index(index)
     if not advanced:
         _check_int_bounds(prepared, input._data.shape)
+    else:
+        parts = split_mixed_index(prepared, input._data.shape)
+        if parts is not None:  # torch's order: the ints, slices and Nones make a view, the arrays index it
+            setitem(getitem(input, parts[0]), parts[1], value)
+            return
     value_requires_grad = isinstance(value, Tensor) and value._requires_grad
     if is_grad_enabled() and (input._requires_grad or value_requires_grad):
         if not advanced:

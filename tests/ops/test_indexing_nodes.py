@@ -108,3 +108,15 @@ def test_mixed_indices_match_torch_in_shape_values_and_gradients(case):
                                    ([0, 1], slice(None), 0)], ids=repr)
 def test_mixed_indices_record_torchs_nodes(index):
     assert node_chain(npconv, (2, 3, 4), index) == node_chain(torch, (2, 3, 4), index)
+
+
+@given(case=mixed_indices())
+def test_assignment_to_mixed_indices_matches_torch(case):
+    shape, index = case
+
+    def assign(m, x):
+        target = x * 1
+        key = tuple(m.tensor(e) if isinstance(e, np.ndarray) else e for e in index)
+        target[key] = target[key] * 2 + 1  # a value of the indexed shape, torch's order of dims
+        return target
+    assert_matches_torch(assign, [random_array(shape)], expect_errors=True)
