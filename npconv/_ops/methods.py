@@ -102,7 +102,8 @@ _METHODS = {
     "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose,
     "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "round": round, "bitwise_and": bitwise_and,
-    "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "all": all, "any": any, "logical_not": logical_not, "count_nonzero": count_nonzero,
+    "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "all": all, "any": any, "logical_not": logical_not,
+    "count_nonzero": count_nonzero,
     "view": view, "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "permute": permute,
     "transpose": transpose, "t": t, "unsqueeze": unsqueeze,
     "squeeze": squeeze, "expand": expand, "expand_as": _expand_as, "view_as": _view_as,
@@ -131,8 +132,8 @@ _METHODS["outer"] = _METHODS["ger"] = outer  # torch.* only
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "tanh",
               "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "round",
               "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "bitwise_and", "bitwise_or",
-              "bitwise_xor", "tril", "triu", "cumprod", "cumsum", "index_copy", "addmm", "addmv", "addr", "baddbmm", "addbmm",
-              *placement.__all__,
+              "bitwise_xor", "tril", "triu", "cumprod", "cumsum", "index_copy", "addmm", "addmv", "addr",
+              "baddbmm", "addbmm", *placement.__all__,
               *(name for name in _TABLES if name not in binary.NO_INPLACE)):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
