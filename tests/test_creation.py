@@ -176,3 +176,11 @@ def test_asarray_shares_memory_keeps_the_graph_and_warns_as_torch():
         assert npconv.asarray(x) is x
     assert npconv.asarray(x, dtype=npconv.float64, requires_grad=True).grad_fn.name() == "ToCopyBackward0"
     assert npconv.asarray(x, copy=True, requires_grad=True).grad_fn.name() == "CloneBackward0"
+
+
+@pytest.mark.parametrize("case", ["x.new(2, 3).shape", "x.new(2, 3).dtype", "x.new([1, 2])", "x.new().shape",
+                                  "x.new(m.Size([2])).shape", "x.new((1, 2))"])
+def test_legacy_new_as_torch(case):
+    mine = eval(case, {"m": npconv, "x": npconv.ones(2, dtype=npconv.float64)})
+    theirs = eval(case, {"m": torch, "x": torch.ones(2, dtype=torch.float64)})
+    assert repr(mine) == repr(theirs)

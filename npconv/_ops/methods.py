@@ -1,5 +1,7 @@
 """The Tensor method table: every op of this package attached to ``Tensor`` as a method or operator
 (``x.sum()``, ``x + y``, ``x.add_(y)``, ``x[i] = v``), plus the ``new_*`` constructors."""
+import numbers
+
 import numpy as np
 
 from .. import _tensor
@@ -41,6 +43,14 @@ def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fal
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return _tensor.tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_legacy(self, *args):
+    """The legacy ``x.new(...)``: sizes (ints or a torch.Size) give an uninitialised tensor, anything else is
+    data; x's dtype either way."""
+    if len(args) == 1 and not isinstance(args[0], (numbers.Integral, _tensor.Size)):
+        return _tensor.tensor(args[0], dtype=self.dtype)
+    return _tensor.empty(*(args or (0,)), dtype=self.dtype, device="meta" if self._meta else None)
 
 
 def _reflected(fn):
@@ -115,7 +125,7 @@ _METHODS = {
     "nonzero": nonzero, "unique": unique,
     "new_zeros": _new_like("zeros"), "new_ones": _new_like("ones"), "new_empty": _new_like("empty"),
     "new_full": _new_full,
-    "new_tensor": _new_tensor,
+    "new_tensor": _new_tensor, "new": _new_legacy,
 }
 # the ops of those modules that torch has as torch.* functions only
 _TORCH_LEVEL_ONLY = {"bucketize", "searchsorted", "cdist", "dstack", "column_stack", "tensordot", "std_mean",
