@@ -19,6 +19,7 @@ from .sampling import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .normalization_extra import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403
 
 from ... import _observe
 

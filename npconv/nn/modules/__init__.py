@@ -17,6 +17,7 @@ from .fold import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .normalization_extra import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from . import utils  # noqa: E402  (torch.nn.modules.utils: _pair and kin)
 
