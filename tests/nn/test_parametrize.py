@@ -104,3 +104,14 @@ def test_spectral_norm_parametrization_normalises_the_largest_singular_value():
     for _ in range(5):
         module(npconv.zeros(1, 6, dtype=npconv.float64))
     assert abs(np.linalg.svd(module.weight.detach().numpy(), compute_uv=False)[0] - 1) < 1e-6
+
+
+def test_transfer_parametrizations_and_params_as_torch():
+    records = []
+    for m in (npconv, torch):
+        source = m.nn.utils.parametrizations.weight_norm(m.nn.Linear(4, 3).double())
+        target = m.nn.Linear(4, 3).double()
+        m.nn.utils.parametrize.transfer_parametrizations_and_params(source, target)
+        records.append([repr(target), list(target.state_dict()),
+                        np.array_equal(target.weight.detach().numpy(), source.weight.detach().numpy())])
+    assert records[0] == records[1]

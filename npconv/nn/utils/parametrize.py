@@ -178,4 +178,19 @@ def type_before_parametrizations(module):
 
 
 def transfer_parametrizations_and_params(from_module, to_module, tensor_name=None):
-    raise NotImplementedError("npconv: transfer_parametrizations_and_params is not implemented")
+    """Give ``to_module`` the parametrizations of ``from_module`` (of ``tensor_name``, or all) with copies
+    of their original tensors. Returns ``to_module``."""
+    if not is_parametrized(from_module):
+        return to_module
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        if not hasattr(to_module, name):
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach()))
+        source = from_module.parametrizations[name]
+        for parametrization in source:
+            register_parametrization(to_module, name, parametrization)
+        target = to_module.parametrizations[name]
+        originals = ["original"] if source.is_tensor else [f"original{i}" for i in range(source.ntensors)]
+        for original in originals:
+            getattr(target, original)._data = getattr(source, original).detach().numpy().copy()
+    return to_module
