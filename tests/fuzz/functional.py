@@ -187,7 +187,7 @@ HUGE = 10**6
 def huge_cases(draw):
     """Sizes whose result is far beyond any memory: torch refuses at once, npconv must too (no hang)."""
     kind = draw(st.sampled_from(["interpolate", "pad", "linear", "conv", "norm", "expanded_norm", "unpool",
-                                 "upsample", "zeros", "expanded_add", "fold"]))
+                                 "upsample", "zeros", "expanded_add", "fold", "dropout", "conv_expanded"]))
     factor = draw(st.sampled_from([10**4, 10**5, 10**6]))
 
     def run(m):
@@ -210,6 +210,10 @@ def huge_cases(draw):
             return F.max_unpool2d(m.ones(1, 1, 2, 2), m.zeros(1, 1, 2, 2, dtype=m.int64), factor)
         if kind == "zeros":
             return m.zeros(factor, factor, 100)
+        if kind == "dropout":
+            return F.dropout(m.zeros(1, 1).expand(factor, factor * 100), 0.5)
+        if kind == "conv_expanded":
+            return F.conv2d(m.zeros(1, 1, 1, 1).expand(1, 1, factor, factor * 100), m.ones(1, 1, 3, 3))
         if kind == "fold":
             return F.fold(m.ones(1, 4, 1), (factor, factor * 10), 2)
         return m.zeros(1, 1).expand(factor, factor * 100) + 1

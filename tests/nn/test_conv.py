@@ -2,6 +2,8 @@
 examples from tutorials."""
 import math
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -290,10 +292,18 @@ def test_output_size_out_of_range_like_torch():
 
 
 def test_output_too_large_is_refused_before_allocating():
-    x = npconv.zeros(1, 1, 4, 4)  # a transposed conv with a huge stride asks for ~ 200 GiB
-    w = npconv.zeros(1, 4096, 3, 3)
-    with pytest.raises(RuntimeError, match=r"output of shape \[1, 4096, 3000003, 3000003\].*bytes"):
-        F.conv_transpose2d(x, w, stride=10**6)
+    # a transposed conv with a huge stride asks for ~ 200 GiB: torch's allocator error, at once
+    ours, _ = assert_same_error(lambda m, x, w: m.nn.functional.conv_transpose2d(x, w, stride=10**6),
+                                [np.zeros((1, 1, 4, 4), np.float32), np.zeros((1, 4096, 3, 3), np.float32)])
+    assert re.match(r"\[enforce fail at alloc_cpu.cpp:127\] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                    r"you tried to allocate \d+ bytes", str(ours))
+
+
+def test_expanded_huge_input_is_refused_as_torch():
+    # torch first copies the broadcast input: its allocator error, with that size
+    ours, theirs = assert_same_error(lambda m, w: m.nn.functional.conv2d(m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6),
+                                                                        w), [np.ones((1, 1, 3, 3), np.float32)])
+    assert str(ours) == str(theirs)
 
 
 @pytest.mark.parametrize("dims, stride, output_padding", [(1, 2, 2), (2, 2, 2), (2, (2, 3), (1, 3)), (3, 2, 2)])

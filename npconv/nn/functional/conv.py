@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from npconv import _shapes, kernels
-from npconv._memory import MAX_ARRAY_BYTES as MAX_OUTPUT_BYTES
+from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
 from npconv.autograd import Function
 from npconv._tensor import Tensor
 
@@ -175,13 +175,16 @@ def _check_bias(bias, weight, channels, transposed):
 
 
 def _check_output_size(input, out_shape, op):
+    """torch's allocator error before any work: for a broadcast (expanded) input the first buffer torch
+    allocates is its contiguous copy, otherwise the output."""
     if input.is_meta:  # a shape-only tensor allocates nothing, as in torch
         return
+    data = input._data
+    if is_huge_broadcast(data):
+        raise allocation_error(data.size * data.itemsize)
     nbytes = math.prod(out_shape) * input.element_size()
-    if nbytes > MAX_OUTPUT_BYTES:
-        raise RuntimeError(f"{op}: the output of shape {list(out_shape)} would take {nbytes:,} bytes "
-                           f"({nbytes / 2**30:.1f} GiB), more than npconv allows for one result "
-                           f"({MAX_OUTPUT_BYTES / 2**30:.1f} GiB, half of this machine's memory)")
+    if nbytes > MAX_ARRAY_BYTES:
+        raise allocation_error(nbytes)
 
 
 def _check_divisible_by_groups(weight, groups):

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ... import random as _random
+from ..._memory import check_allocation
 from ...autograd import Function
 from ..._tensor import Tensor
 from ._arguments import check_argument
@@ -74,6 +75,8 @@ def _masked(input, p, mask_shape, inplace=False):
     if p != 1.0:
         _check_floating_result(input)
     dtype = input.dtype.numpy_dtype
+    if not input.is_meta:  # the result has the input's full size, even for an expanded input
+        check_allocation(tuple(input.shape), dtype.itemsize)
     if input.is_meta:
         mask = _shape_only_mask(input, mask_shape)
     elif p == 1.0:
