@@ -404,3 +404,64 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 
 __all__ += ["is_floating_point", "is_nonzero", "is_same_size", "is_signed", "typename", "can_cast",
             "unravel_index", "vander", "trapezoid", "trapz"]
+
+
+# ------------------------------------------------------------------ statistics and small leftovers
+
+def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
+    """The covariance of the variables in input's rows (observations in its columns)."""
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("torch.cov with fweights or aweights is not implemented in npconv yet")
+    if input._data.ndim > 2:
+        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                         f"{input._data.ndim} dimensions")
+    observations = reshape(input, 1, -1) if input._data.ndim < 2 else input
+    if observations._data.dtype.kind != "f":
+        observations = observations.to(get_default_dtype())
+    count = observations._data.shape[1]
+    centered = sub(observations, mean(observations, 1, True))
+    products = matmul(centered, t(centered))
+    with np.errstate(divide="ignore", invalid="ignore"):  # no degrees of freedom left: inf or nan, as torch
+        return squeeze(mul(products, 1.0 / (count - correction)) if count != correction
+                       else mul(products, float("inf")))
+
+
+def corrcoef(input):  # noqa: A002
+    """Pearson's correlation coefficients of the variables in input's rows, clamped to [-1, 1]."""
+    from .elementwise import clamp, div, sqrt
+    c = cov(input)
+    if c._data.ndim == 0:
+        return div(c, c)
+    spread = sqrt(c.diagonal())
+    return clamp(div(div(c, reshape(spread, -1, 1)), reshape(spread, 1, -1)), -1, 1)
+
+
+def detach(input):  # noqa: A002
+    """input.detach()."""
+    return input.detach()
+
+
+def fill(input, value):  # noqa: A002
+    """A tensor like input filled with ``value`` (out of place)."""
+    from .inplace import fill_
+    return fill_(input.clone(), value)
+
+
+def unsafe_chunk(input, chunks, dim=0):  # noqa: A002
+    """chunk without the checks torch skips (the same pieces here)."""
+    from .indexing import chunk
+    return chunk(input, chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):  # noqa: A002
+    """split without the checks torch skips (the same pieces here)."""
+    from .indexing import split
+    return split(input, split_size, dim)
+
+
+__all__ += ["cov", "corrcoef", "detach", "fill", "unsafe_chunk", "unsafe_split"]
+TENSOR_ONLY.update({
+    "H": property(lambda self: transpose(self, 0, 1) if self._data.ndim == 2 else self),
+    "mH": property(lambda self: transpose(self, -2, -1)),
+    "adjoint": lambda self: transpose(self, -2, -1),
+})

@@ -131,7 +131,7 @@ _METHODS = {
 _TORCH_LEVEL_ONLY = {"bucketize", "searchsorted", "cdist", "dstack", "column_stack", "tensordot", "std_mean",
                      "var_mean", "logspace", "range", "scalar_tensor", "rsub", "combinations", "isin",
                      "is_floating_point", "is_nonzero", "is_same_size", "is_signed", "typename", "can_cast",
-                     "unravel_index", "vander", "trapezoid", "trapz", "block_diag"}
+                     "unravel_index", "vander", "trapezoid", "trapz", "block_diag", "detach", "fill"}
 _TABLES = {name: getattr(module, name) for module in (pointwise, binary) for name in module.__all__}
 _METHODS.update(_TABLES)
 _METHODS.update({name: getattr(module, name) for module in (rearrange, placement, order, products, composite, matrices)
@@ -150,4 +150,5 @@ for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
 add_aliases(_METHODS, inplace=True)
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn if _name.startswith("__") else accepting_numpy_names(_fn, _name))
+    plain = _name.startswith("__") or isinstance(_fn, property)
+    setattr(Tensor, _name, _fn if plain else accepting_numpy_names(_fn, _name))

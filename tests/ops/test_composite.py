@@ -127,3 +127,27 @@ def test_tensor_attributes_as_torch():
                 repr(m.trapezoid(m.tensor([1.0, 2, 4]), m.tensor([0.0, 1, 3]))))
     assert facts(npconv) == facts(torch)
     assert_same_error(lambda m: m.ones(2).is_nonzero(), same_message=True)
+
+
+STATISTICS = {
+    "cov": lambda m, t: m.cov(t), "cov correction=0": lambda m, t: m.cov(t, correction=0),
+    "cov of a row": lambda m, t: m.cov(t[0]), "corrcoef": lambda m, t: m.corrcoef(t),
+    "H": lambda m, t: t.H, "mH": lambda m, t: t.mH, "adjoint": lambda m, t: t.adjoint(),
+    "detach": lambda m, t: m.detach(t) * 1, "fill": lambda m, t: m.fill(t, 2.0),
+    "unsafe_chunk": lambda m, t: m.unsafe_chunk(t, 2), "unsafe_split": lambda m, t: t.unsafe_split(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS))
+@given(x=float_arrays(min_dims=2, max_dims=2))
+def test_statistics_and_leftovers_match_torch(name, x):
+    x = np.tile(x, (2 if x.shape[0] < 2 else 1, 3 if x.shape[1] < 3 else 1))
+    x = x + np.arange(x.shape[1], dtype=x.dtype)  # rows that vary (corrcoef divides by their spread)
+    assert_matches_torch(STATISTICS[name], [x], rtol={np.dtype(np.float32): 1e-3})
+
+
+@pytest.mark.parametrize("name", ["cov", "corrcoef", "H", "adjoint"])
+def test_statistics_record_torchs_node(name):
+    def node(m):
+        return STATISTICS[name](m, m.tensor([[0.0, 1, 2], [2, 1, 0.5]], requires_grad=True)).grad_fn.name()
+    assert node(npconv) == node(torch)
