@@ -151,14 +151,20 @@ def _check_kernel_dtype(input, dims, transposed):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
+def _check_bias_dtype(input, bias):
+    """A convolution's bias must have the input's dtype: torch checks it before any shape."""
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the "
+                           f"same")
+
+
 def _check_dtypes(input, weight, bias, transposed):
     """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
     convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
     casts a bias of another dtype into the output, unless that would turn a float into an integer."""
     bias_differs = bias is not None and bias.dtype != input.dtype
-    if bias_differs and not transposed:
-        raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be the "
-                           f"same")
+    if not transposed:
+        _check_bias_dtype(input, bias)
     _check_kernel_dtype(input, weight.dim() - 2, transposed)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
@@ -233,6 +239,7 @@ def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
 
 def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    _check_bias_dtype(input, bias)
     _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)")
     kernel = tuple(weight.shape[2:])
     pairs = _conv_padding(padding, kernel, dilation, stride, dims, op)
@@ -251,11 +258,22 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     if any(p < k for p, k in zip(padded, dilated)):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
-    _check_dtypes(input, weight, bias, transposed=False)  # torch compares dtypes after the shapes
+    _check_nonempty_spatial(input, dims, batched)
+    _check_dtypes(input, weight, bias, transposed=False)  # torch compares the weight's dtype after the shapes
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+
+
+def _check_nonempty_spatial(input, dims, batched):
+    """An empty spatial dim is refused unless the batch or the channels are empty (torch shows the input as
+    its kernel sees it: batched, and 1-d as 2-d)."""
+    shape = list(input.shape) if batched else [1] + list(input.shape)
+    if 0 in shape[2:] and shape[0] and shape[1]:
+        if dims == 1:
+            shape.insert(2, 1)
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {shape}")
 
 
 def _bias_shape(dims):

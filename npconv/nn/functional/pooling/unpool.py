@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 
-from .... import _shapes
 from ....autograd import Function, named_variant
 from ....kernels import pooling as kernels
 from .._arguments import check_argument
@@ -36,8 +35,8 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     """torch's rule: the default is the transposed-convolution size; an explicit ``output_size`` (with or
     without the N, C dims) must lie strictly within one stride of it."""
     n = len(kernel_size)
-    default = tuple(_shapes.transposed_length(size, k, s, p)
-                    for size, k, s, p in zip(input.shape[-n:], kernel_size, stride, padding))
+    # torch's Python wrapper computes it for any stride (zero and negative too), not only valid ones
+    default = tuple((size - 1) * s - 2 * p + k for size, k, s, p in zip(input.shape[-n:], kernel_size, stride, padding))
     if output_size is None:
         return tuple(default)
     output_size = tuple(int(o) for o in output_size)
@@ -85,6 +84,8 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
         raise RuntimeError(f"Input to max_unpooling{kernel_dims}d should be a {kernel_dims + 1}d or "
                            f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
     _check_unpool_nonempty(input, n)
+    if n == 3 and any(v <= 0 for v in s):  # only the 3-d kernel reads the stride
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(s)}")
     # no index values in shape-only mode; torch reads none when the output is empty
     if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
