@@ -346,6 +346,8 @@ def _buffers_restored(model):
     saved = []
     for module in model.modules():
         for key, value in getattr(module, "_buffers", {}).items():
+            if type(value).__name__ == "UninitializedBuffer":  # a lazy layer's: the forward gives it a shape
+                continue
             data = getattr(value, "_data", None)
             saved.append((module, key, value, None if data is None else data.copy()))
     try:

@@ -110,6 +110,9 @@ class UninitializedTensorMixin:
     def size(self, dim=None):
         return Size((0,)) if dim is None else Size((0,))[dim]
 
+    def is_floating_point(self):
+        return self._uninitialized_dtype.kind == "f"
+
     def __getattribute__(self, name):
         if name[0] != "_" and name not in _ALLOWED and callable(getattr(Tensor, name, None)):
             def refuse(*args, **kwargs):

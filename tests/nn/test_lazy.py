@@ -196,3 +196,16 @@ def test_copies_pickles_and_dtype_conversions_keep_the_placeholders():
         net = m.nn.Sequential(m.nn.LazyLinear(3), m.nn.LazyBatchNorm1d()).double()
         net(m.ones(2, 5, dtype=m.float64))
         assert str(net[0].weight.dtype) == str(net[1].running_mean.dtype) == "torch.float64"
+
+
+def test_summary_of_a_lazy_net_initialises_it_as_torchinfo_does():
+    import torchinfo
+    nets = []
+    for m in (npconv, torch):
+        nets.append(m.nn.Sequential(m.nn.LazyConv2d(6, 5, padding=2), m.nn.LazyBatchNorm2d(), m.nn.ReLU(),
+                                    m.nn.Flatten(), m.nn.LazyLinear(10)))
+    mine = npconv.summary(nets[0], (1, 1, 28, 28))
+    theirs = torchinfo.summary(nets[1], (1, 1, 28, 28), verbose=0)
+    assert mine.total_params == theirs.total_params == 47218
+    assert repr(nets[0]) == repr(nets[1])
+    assert nets[0][1].running_var.tolist() == [1.0] * 6
