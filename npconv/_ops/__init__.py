@@ -23,7 +23,7 @@ from .aliases import add_aliases
 from .arguments import accepting_numpy_names
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
-                          minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub, where)
+                          minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub, where)
 from . import binary, composite, grids, matrices, order, pointwise, placement, products, rearrange, sampling
 from .products import *  # noqa: F401,F403
 from .composite import *  # noqa: F401,F403
@@ -50,7 +50,7 @@ __all__ = ["add", "sub", "mul", "div", "pow", "neg", "matmul", "mm", "bmm", "dot
            "min", "amax", "amin", "argmax", "argmin", "var", "std", "reshape", "flatten", "permute", "transpose",
            "t", "unsqueeze", "squeeze", "cat", "stack", "split", "chunk", "unbind",
            "clone", "maximum", "minimum", "where", "eq", "ne", "lt", "le", "gt", "ge", "equal",
-           "allclose", "isclose", "isnan", "isfinite", "round", "all", "any",
+           "allclose", "isclose", "isnan", "isfinite", "all", "any",
            "result_type", "prod", "cumsum", "outer", "einsum", "logical_not",
            "floor_divide", "erf", "broadcast_to", "broadcast_shapes",
            "count_nonzero", "masked_fill", "gather", "topk", "sort", "argsort", "unflatten",

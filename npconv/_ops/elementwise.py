@@ -323,11 +323,6 @@ isfinite = _no_grad_unary(np.isfinite)
 logical_not = _no_grad_unary(np.logical_not)
 
 
-def round(input, *, decimals=0, out=None):  # noqa: A002
-    """Round half to even, as torch."""
-    return Tensor._make(np.round(input._data, decimals))
-
-
 def floor_divide(input, other, *, out=None):  # noqa: A002
     """floor(input / other) in the promoted dtype (not differentiable here)."""
     np_dtype = _np_dtype_of_result(input, other)

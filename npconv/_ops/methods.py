@@ -14,7 +14,7 @@ from .linalg import outer
 from .binary import remainder
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
-                          minimum, mul, ne, neg, pow, reciprocal, round, rsqrt, sin, sqrt, square, sub)
+                          minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub)
 from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
 from .inplace import _make_inplace, bernoulli_, copy_, fill_, normal_, setitem, uniform_, zero_
 from .linalg import bmm, dot, matmul, mm, norm
@@ -111,7 +111,7 @@ _METHODS = {
     "max": _max_method, "min": _min_method, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
     "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose,
-    "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "round": round, "bitwise_and": bitwise_and,
+    "isclose": isclose, "isnan": isnan, "isfinite": isfinite, "bitwise_and": bitwise_and,
     "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "all": all, "any": any, "logical_not": logical_not,
     "count_nonzero": count_nonzero,
     "view": view, "reshape": reshape, "flatten": flatten, "unflatten": unflatten, "permute": permute,

@@ -77,12 +77,13 @@ TABLE = {
     "trunc": ("number", np.trunc, _zero),
     "floor": ("number", np.floor, _zero),
     "ceil": ("number", np.ceil, _zero),
+    "round": ("number", np.round, _zero),  # half to even, as torch
     "sign": ("keep", _sign, _zero),
     "sgn": ("keep", _sign, _zero),
 }
 
 # the kernel torch names when it refuses a dtype
-_KERNELS = {"trunc": "trunc_vml_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "frac": "frac_cpu"}
+_KERNELS = {"round": "round_vml_cpu", "trunc": "trunc_vml_cpu", "floor": "floor_vml_cpu", "ceil": "ceil_vml_cpu", "frac": "frac_cpu"}
 
 
 def _check_dtype(name, rule, input):  # noqa: A002
@@ -124,5 +125,31 @@ def _torch_function(name, rule, function):
 
 FUNCTIONS = {name: _torch_function(name, rule, _function(name, compute, derivative))
              for name, (rule, compute, derivative) in TABLE.items()}
+
+
+class RoundDecimals(Function):
+    backward_name = "RoundBackward1"
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        return np.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), None
+
+
+def _round(input, *, decimals=0, out=None):  # noqa: A002
+    """Rounded half to even (to ``decimals`` places); zero gradient, as torch."""
+    if decimals == 0:
+        return _round_to_integers(input)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"round_cpu" not implemented for \'{input.dtype.scalar_name}\'')
+    return RoundDecimals.apply(input, decimals)
+
+
+_round_to_integers = FUNCTIONS["round"]
+_round.__name__ = _round.__qualname__ = "round"
+FUNCTIONS["round"] = _round
 globals().update(FUNCTIONS)
 __all__ = sorted(FUNCTIONS)

@@ -59,7 +59,8 @@ def test_unary_ops_on_integers_and_bools_as_torch(name, dtype):
 
 @pytest.mark.parametrize("call", [
     lambda m: m.frac(m.tensor([True])), lambda m: m.floor(m.tensor([True])), lambda m: m.trunc(m.tensor([True])),
-    lambda m: m.frac(m.tensor([1])), lambda m: m.ceil(m.tensor([False])),
+    lambda m: m.frac(m.tensor([1])), lambda m: m.ceil(m.tensor([False])), lambda m: m.round(m.tensor([True])),
+    lambda m: m.round(m.tensor([1, 2]), decimals=1),
 ])
 def test_unary_refusals_word_for_word(call):
     assert_same_error(call, same_message=True)
@@ -182,6 +183,8 @@ def test_comparisons_in_place_and_their_aliases_as_torch():
     "m.tensor([-2.0, 2.0]) % -2", "m.copysign(m.tensor([1.0, -2]), -1)", "m.signbit(m.tensor([0.7, -1.2, 0.0, -0.0]))",
     "m.heaviside(m.tensor([-1.5, 0, 2.0]), m.tensor([0.5]))", "m.float_power(m.arange(1, 5), 2)",
     "m.xlogy(m.zeros(2), m.tensor([0.0, float('nan')]))", "m.sgn(m.tensor([3.0, -2, 0]))",
+    "m.tensor([0.5, 1.5, 2.567, -0.5], requires_grad=True).round(decimals=1)",
+    "m.tensor([0.5, 1.5, 2.567, -0.5], requires_grad=True).round()",
 ])
 def test_signed_zeros_and_small_cases_print_as_torch(case):
     # the sign of a zero shows in the print, not in a tolerance comparison
