@@ -141,10 +141,11 @@ class _HuberLoss(Function):
     backward_name = "HuberLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, y, *, reduction, dtype, delta, scale):
+    def forward(ctx, x, y, *, reduction, dtype, delta, scale, clash=None):
         diff = x.astype(dtype, copy=False) - y.astype(dtype, copy=False)
         ctx.save_for_backward(diff)
         ctx.args = (reduction, delta, scale)
+        ctx.clash = clash
         absolute = np.abs(diff)
         half = diff.dtype.type(0.5)
         loss = np.where(absolute < delta, half * diff * diff, delta * (absolute - half * delta)) / scale
@@ -154,6 +155,8 @@ class _HuberLoss(Function):
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
         reduction, delta, scale = ctx.args
+        if ctx.clash:  # torch's huber_loss computes forward in the input's dtype, but refuses backward
+            raise RuntimeError(ctx.clash)
         g = _spread(grad, reduction, diff.shape) * np.clip(diff, -delta, delta) / scale
         return g, (-g if ctx.needs_input_grad[1] else None)
 
@@ -241,7 +244,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     def elementwise(reduction):
         # torch's huber_loss computes in the input's dtype, whatever the target's
-        return _HuberLoss.apply(x, y, reduction=reduction, dtype=x.dtype.numpy_dtype, delta=delta, scale=1.0)
+        clash = (f"Found dtype {y.dtype.scalar_name} but expected {x.dtype.scalar_name}" if x.dtype != y.dtype
+                 else None)
+        return _HuberLoss.apply(x, y, reduction=reduction, dtype=x.dtype.numpy_dtype, delta=delta, scale=1.0,
+                                clash=clash)
     if weight is None:
         return elementwise(reduction)
     return _weighted(lambda: elementwise("none"), weight, reduction, input, mean_over_weight=False)

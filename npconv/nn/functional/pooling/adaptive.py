@@ -12,6 +12,15 @@ __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", 
            "adaptive_avg_pool2d", "adaptive_avg_pool3d"]
 
 
+def _refuse_empty_gradient(grad, n):
+    """torch's adaptive average pooling backward refuses an empty output (its forward allows one)."""
+    for d in range(1, grad.ndim):  # the first dim counts as a batch even for an unbatched input
+        if grad.shape[d] == 0:
+            raise RuntimeError(f"adaptive_avg_pool{n}d_backward(): Expected grad_output to have non-zero size for "
+                               f"non-batch dimensions, but grad_output has sizes {list(grad.shape)} with dimension "
+                               f"{d} being empty")
+
+
 class _AdaptiveAvgPool(Function):
     graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
@@ -22,6 +31,7 @@ class _AdaptiveAvgPool(Function):
     @staticmethod
     def backward(ctx, grad):
         n, spatial = ctx.args
+        _refuse_empty_gradient(grad, n)
         gx = kernels.adaptive_avg_pool_backward(_batched(grad, n), spatial)
         return _unbatched_like(gx, grad, n), None, None
 
