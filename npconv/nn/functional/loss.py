@@ -420,13 +420,19 @@ def _check_class_target(input, target, weight, ignore_index):
     if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
-    if target.dtype.name not in ("int64", "uint8"):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    # torch's order: the target's rank (and, but for 4-d inputs, its shape), then its dtype
+    expected = (input.shape[0],) + tuple(input.shape[2:])
     if input.dim() <= 2 and target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.dim() > 2 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
-        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got "
-                           f"{list(target.shape)}")
+    if input.dim() == 4 and target.dim() != 3:
+        raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: "
+                           f"{target.dim()}")
+    if input.dim() > 2 and input.dim() != 4 and tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    if input.dim() == 4 and tuple(target.shape) != expected:
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
     classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
     if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
@@ -456,6 +462,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class indices ``target`` (N, ...);
     'mean' divides by the summed weights of the non-ignored targets."""
     reduction = _reduction(size_average, reduce, reduction)
+    check_argument("nll_loss_nd", "ignore_index", "int", ignore_index, 5)
     t, _ = _check_class_target(input, target, weight, ignore_index)
     return _nll(input, t, weight, ignore_index, reduction, 1 if input.dim() >= 2 else 0)
 
@@ -465,6 +472,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """log_softmax over the class dim + nll_loss, with optional ``label_smoothing`` (mix the one-hot target with
     the uniform distribution); ``target`` holds class indices, or class probabilities shaped like ``input``."""
     reduction = _reduction(size_average, reduce, reduction)
+    check_argument("cross_entropy_loss", "ignore_index", "int", ignore_index, 5)
+    check_argument("cross_entropy_loss", "label_smoothing", "float", label_smoothing, 6)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.dim() == 0:
