@@ -41,7 +41,7 @@ from .io import load, save
 from . import serialization  # torch.serialization: safe_globals for whole-model checkpoints
 from . import linalg  # noqa: E402
 
-globals().update({name: op for name, op in linalg.TOP_LEVEL.items() if name not in globals()})
+globals().update(linalg.TOP_LEVEL)  # torch.svd, torch.slogdet ... (the rest are _ops')
 
 # npconv's own answers beside torch's API load when first used (``npconv.summary(...)``, ``npconv.parallel``,
 # ``npconv.explain(layer, size)``: explain and explore are callable packages), so that ``import npconv`` stays

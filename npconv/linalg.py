@@ -11,18 +11,16 @@ import numbers
 import numpy as np
 
 from . import _ops
+from ._ops import matrices, products
+from ._ops.matrices import _LinAlgError
 from ._ops.linalg import VectorNorm
 from ._ops.reduction import _namedtuple_type, _reduce_axes
 from ._tensor import Tensor
-from .autograd import Function, _sum_to_shape
+from .autograd import Function
 
 __all__ = ["LinAlgError", "matmul", "cross", "vecdot", "vector_norm", "matrix_norm", "norm", "det", "slogdet",
            "inv", "solve", "svd", "svdvals", "eigh", "eigvalsh", "qr", "pinv", "matrix_rank", "matrix_power",
            "multi_dot", "cholesky"]
-
-
-class _LinAlgError(RuntimeError):
-    """A singular or not positive-definite matrix (torch's linalg error, a RuntimeError)."""
 
 
 LinAlgError = _LinAlgError
@@ -53,43 +51,11 @@ def _transpose(a):
     return np.swapaxes(a, -1, -2)
 
 
-def _inverse_or_raise(name, a):
-    try:
-        return np.linalg.inv(a)
-    except np.linalg.LinAlgError:
-        raise _LinAlgError(f"{name}: The diagonal element 1 is zero, the inversion could not be completed "
-                           "because the input matrix is singular.") from None
-
-
 # ---------------------------------------------------------------------------------------- products
-
-class _Cross(Function):
-    backward_name = "LinalgCrossBackward0"
-    graph_inputs = 2
-
-    @staticmethod
-    def forward(ctx, a, b, dim):
-        ctx.save_for_backward(a, b)
-        ctx.dim = dim
-        return np.cross(a, b, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        grad_a = np.cross(b, grad, axis=ctx.dim) if ctx.needs_input_grad[0] else None
-        grad_b = np.cross(grad, a, axis=ctx.dim) if ctx.needs_input_grad[1] else None
-        return (None if grad_a is None else _sum_to_shape(grad_a, a.shape),
-                None if grad_b is None else _sum_to_shape(grad_b, b.shape), None)
-
 
 def cross(input, other, *, dim=-1):  # noqa: A002
     """The cross product of 3-vectors along ``dim`` (broadcasting the rest)."""
-    if input.dim() != other.dim():
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    if input.shape[dim] != 3 or other.shape[dim] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} and "
-                           f"{other.shape[dim]}")
-    return _Cross.apply(input, other, dim)
+    return products.cross(input, other, dim)
 
 
 def vecdot(x, y, *, dim=-1):
@@ -105,13 +71,7 @@ def multi_dot(tensors):
     return result
 
 
-def matrix_power(A, n):
-    """A multiplied by itself n times (n < 0: of its inverse; n == 0: the identity)."""
-    _check_square("linalg.matrix_power", A)
-    if n == 0:
-        return _ops.eye(A.shape[-1], dtype=A.dtype).expand(A.shape).clone()
-    base = inv(A) if n < 0 else A
-    return multi_dot([base] * abs(n))
+matrix_power = matrices.matrix_power
 
 
 # ------------------------------------------------------------------------------------------- norms
@@ -178,26 +138,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 # ------------------------------------------------------------------------------- det, inv, solve
 
-class _Det(Function):
-    backward_name = "LinalgDetBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.asarray(np.linalg.det(a), dtype=a.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        # d det / dA = det * A^-T (the cofactor matrix), for invertible A
-        cofactor = np.linalg.det(a)[..., None, None] * _transpose(np.linalg.inv(a))
-        return (grad[..., None, None] * cofactor).astype(a.dtype)
-
-
-def det(A):
-    """The determinant of (batches of) square matrices."""
-    _check_square("linalg.det", A)
-    return _Det.apply(A)
+det = matrices.det
 
 
 class _LogAbsDet(Function):
@@ -221,26 +162,7 @@ def slogdet(A):
     return _slogdet_type(sign, _LogAbsDet.apply(A))
 
 
-class _Inv(Function):
-    backward_name = "LinalgInvExBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        inverse = _inverse_or_raise("linalg.inv", a)
-        ctx.save_for_backward(inverse)
-        return inverse
-
-    @staticmethod
-    def backward(ctx, grad):
-        (inverse,) = ctx.saved_tensors
-        inverse_t = _transpose(inverse)
-        return -(inverse_t @ grad @ inverse_t)
-
-
-def inv(A):
-    """The inverse of (batches of) square matrices; LinAlgError when one is singular."""
-    _check_square("linalg.inv", A)
-    return _Inv.apply(A)
+inv = matrices.inverse
 
 
 class _Solve(Function):
@@ -379,14 +301,8 @@ def torch_svd(input, some=True, compute_uv=True):  # noqa: A002
     return _svd_v_type(u, s, vh.mT)
 
 
-def logdet(input):  # noqa: A002
-    """log det: NaN for a negative determinant, -inf for a zero one."""
-    sign, logabs = slogdet(input)
-    return logabs + (sign.log() if sign.dim() == 0 and float(sign) <= 0 else _ops.zeros_like(logabs))
-
-
-TOP_LEVEL = {"det": det, "slogdet": slogdet, "logdet": logdet, "inverse": inv, "svd": torch_svd,
-             "pinverse": pinv, "matrix_power": matrix_power, "cholesky": cholesky, "qr": qr}
+# (det, inverse, logdet and matrix_power are torch.* functions of npconv._ops.matrices)
+TOP_LEVEL = {"slogdet": slogdet, "svd": torch_svd, "pinverse": pinv, "cholesky": cholesky, "qr": qr}
 
 from ._torch_api import module_getattr as _module_getattr  # noqa: E402
 

@@ -20,6 +20,11 @@ _FILL_NODES.update({name: _overwrite_node(name) for name in ("RandomBackward0", 
                                                              "GeometricBackward0")})
 
 
+class _LinAlgError(RuntimeError):
+    """A singular or not positive-definite matrix: torch's linalg error (torch.linalg.LinAlgError), a
+    RuntimeError."""
+
+
 def _square(input, name):  # noqa: A002
     shape = input._data.shape
     if len(shape) < 2 or shape[-1] != shape[-2]:
@@ -60,7 +65,7 @@ class LinalgInvEx(Function):
         try:
             out = np.linalg.inv(a)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
+            raise _LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
                                "because the input matrix is singular.") from None
         ctx.save_for_backward(out)
         return out
