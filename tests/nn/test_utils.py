@@ -133,3 +133,28 @@ def test_container_is_deprecated_as_in_torch():
         with pytest.warns(FutureWarning, match="`nn.Container` is deprecated"):
             reprs.append(repr(m.nn.Container(a=m.nn.ReLU(), b=m.nn.Linear(1, 2))))
     assert reprs[0] == reprs[1]
+
+
+def test_stateless_functional_call_swaps_for_one_call_as_torch():
+    import warnings as _warnings
+    import npconv as _npconv
+    import torch as _torch
+    results = []
+    for m in (_npconv, _torch):
+        m.manual_seed(0)
+        net = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.BatchNorm1d(3)).double()
+        own = net[0].weight.detach().clone()
+        weight = m.tensor(random_array((3, 2), seed=1), requires_grad=True)
+        with _warnings.catch_warnings(record=True) as caught:
+            _warnings.simplefilter("always")
+            out = m.nn.utils.stateless.functional_call(
+                net, {"0.weight": weight, "1.running_mean": m.zeros(3, dtype=m.float64)},
+                (m.tensor(random_array((4, 2), seed=2)),))
+        out.sum().backward()
+        results.append(([str(w.message) for w in caught if w.category is FutureWarning], out.detach().numpy(),
+                        weight.grad.numpy(), np.array_equal(net[0].weight.detach().numpy(), own.numpy())))
+    assert results[0][0] == results[1][0] and results[0][3] and results[1][3]
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-12)
+    np.testing.assert_allclose(results[0][2], results[1][2], atol=1e-12)
+    assert_same_error(lambda m: m.nn.utils.stateless.functional_call(m.nn.Linear(1, 1), ({},), (m.ones(1),)),
+                      same_message=True)

@@ -9,6 +9,7 @@ from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
 from .init import skip_init  # noqa: F401
 from . import parametrize  # noqa: F401,E402
 from . import parametrizations  # noqa: F401,E402
+from . import stateless  # noqa: F401,E402
 
 
 from npconv._torch_api import module_getattr as _module_getattr  # noqa: E402
