@@ -95,7 +95,10 @@ class _Gelu(ShapeKeeping):
         if approximate == "tanh":
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
             return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
-        return (x * 0.5 * (1 + erf_values(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
+        y = (x * 0.5 * (1 + erf_values(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
+        if x.dtype == np.float32:  # torch's float32 kernel gives NaN at +inf too (its float64 one inf)
+            y = np.where(np.isposinf(x), np.float32(np.nan), y)
+        return y
 
     @staticmethod
     def backward(ctx, grad):

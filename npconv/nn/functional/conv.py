@@ -249,8 +249,8 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     _check_divisible_by_groups(weight, groups)
     if channels != weight.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
-                           f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
-                           f"channels instead")
+                           f"{_as_batched(input, batched)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{channels} channels instead")
     _check_bias(bias, weight, out_channels, transposed=False)
     spatial = tuple(input.shape[-dims:])
     padded = tuple(size + before + after for size, (before, after) in zip(spatial, pairs))
@@ -264,6 +264,11 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+
+
+def _as_batched(input, batched):
+    """The input's shape as torch's kernels name it: with the batch dim an unbatched input gets."""
+    return list(input.shape) if batched else [1] + list(input.shape)
 
 
 def _check_nonempty_spatial(input, dims, batched):
@@ -373,7 +378,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     _check_divisible_by_groups(weight, groups)
     if channels != weight.shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
-                           f"{list(input.shape)} to have {weight.shape[0]} channels, but got {channels} "
+                           f"{_as_batched(input, batched)} to have {weight.shape[0]} channels, but got {channels} "
                            f"channels instead")
     out_channels = weight.shape[1] * groups
     _check_bias(bias, weight, out_channels, transposed=True)

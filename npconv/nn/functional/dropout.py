@@ -98,8 +98,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def _channel_dropout(input, p, training, batched, inplace=False):
     p = _native_p("feature_dropout", p, training)
-    if training:  # torch's feature dropout refuses an in-place leaf even when p is 0
-        _inplace(input, inplace)
     if not training or p == 0.0:
         return input
     shape = tuple(input.shape)
@@ -114,6 +112,8 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
                            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
                            "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if input.dim() == 2:  # torch adds the batch dim with unsqueeze_ when in place: refused on a leaf
+        _inplace(input, inplace)
     return _channel_dropout(input, p, training, input.dim() == 3, inplace)
 
 
@@ -147,6 +147,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     ndim = input.dim()
     _warn_unexpected_rank(3, ndim)
+    if ndim == 4:  # unbatched: torch's unsqueeze_ in place, refused on a leaf
+        _inplace(input, inplace)
     return _channel_dropout(input, p, training, ndim != 4, inplace)
 
 

@@ -297,6 +297,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(int(s) for s in normalized_shape)
     k = len(normalized_shape)
     shape = list(input.shape)
+    _check_dtypes("LayerNormKernelImpl", input, (weight, bias), float_input_first=False)  # before the shapes
     if k == 0 or tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{shape}")
@@ -304,7 +305,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if tensor is not None and tuple(tensor.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
-    _check_dtypes("LayerNormKernelImpl", input, (weight, bias), float_input_first=False)
     lead = shape[:len(shape) - k]
     rows = int(np.prod(lead, dtype=np.int64))
     param_shape = (1,) * len(lead) + normalized_shape

@@ -38,6 +38,8 @@ def pad(input, pad, mode="constant", value=None):
     if input.ndim not in _NON_CONSTANT_RANKS.get(2 * len(pairs), ()):
         raise NotImplementedError(f"Padding size {2 * len(pairs)} is not supported for {input.ndim}D input "
                                   f"tensor.\n{_SUPPORTED_RANKS}")
+    if mode in ("reflect", "replicate"):
+        _check_nonempty(input.shape, len(pairs))
     _CHECKS[mode](input.shape, pairs)
     return _NON_CONSTANT_NODES[mode, len(pairs)].apply(input, pairs, mode, 0.0)
 
@@ -71,12 +73,19 @@ def _padded_dims(shape, pairs):
     return [(first + i, shape[first + i], before, after) for i, (before, after) in enumerate(pairs)]
 
 
+def _check_nonempty(shape, k):
+    """reflect/replicate kernels refuse an empty dim, but for the batch dim of a batched input."""
+    batched = len(shape) == k + 2
+    if 0 in shape[1 if batched else 0:]:
+        raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(shape)}")
+
+
 def _check_constant(shape, pairs):
     for dim, size, before, after in _padded_dims(shape, pairs):
         kept = size - max(-before, 0) - max(-after, 0)  # torch crops before it pads
-        if kept < 0:
-            raise RuntimeError(f"Negative padding ({before}, {after}) crops more than the size {size} of "
-                               f"dimension {dim} of input {list(shape)}")
+        if kept < 0:  # torch crops with narrow()
+            raise RuntimeError("narrow(): length must be non-negative.")
 
 
 def _check_output_size(shape, pairs, mode):
