@@ -158,3 +158,12 @@ def test_stateless_functional_call_swaps_for_one_call_as_torch():
     np.testing.assert_allclose(results[0][2], results[1][2], atol=1e-12)
     assert_same_error(lambda m: m.nn.utils.stateless.functional_call(m.nn.Linear(1, 1), ({},), (m.ones(1),)),
                       same_message=True)
+
+
+@pytest.mark.parametrize("names", [("weight",), ("weight", "bias", "x"), ("x",)])
+def test_stateless_strict_errors_as_torch(names):
+    import warnings as _warnings
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        assert_same_error(lambda m: m.nn.utils.stateless.functional_call(
+            m.nn.Linear(1, 1), {name: m.ones(1) for name in names}, (m.ones(1),), strict=True), same_message=True)

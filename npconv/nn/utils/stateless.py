@@ -36,11 +36,10 @@ def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *, t
         expected = {name for name, _ in module.named_parameters()} | {name for name, _ in module.named_buffers()}
         missing = sorted(expected - given)
         unexpected = sorted(given - expected)
-        if missing or unexpected:
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
-                               + (f"Unexpected key(s): {', '.join(repr(k) for k in unexpected)}.\n\t" if unexpected
-                                  else "")
-                               + (f"Missing key(s): {', '.join(repr(k) for k in missing)}." if missing else ""))
+        problems = ([f"Unexpected key(s): {', '.join(repr(k) for k in unexpected)}."] if unexpected else []) + \
+            ([f"Missing key(s): {', '.join(repr(k) for k in missing)}."] if missing else [])
+        if problems:
+            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(problems))
     args = () if args is None else (args if isinstance(args, tuple) else (args,))
     with _swapped(module, parameters_and_buffers):
         return module(*args, **(kwargs or {}))
