@@ -17,11 +17,17 @@ class _MaxUnpool(Function):
     def forward(ctx, x, indices, n, out_size):
         ctx.n = n
         ctx.indices = _batched(indices, n)
-        y = kernels.max_unpool_forward(_batched(x, n), ctx.indices, out_size)
+        xb = _batched(x, n)
+        if xb.size == 0:  # nothing to place (the kernel cannot reshape an empty batch)
+            return _unbatched_like(np.zeros(xb.shape[:2] + tuple(out_size), x.dtype), x, n)
+        y = kernels.max_unpool_forward(xb, ctx.indices, out_size)
         return _unbatched_like(y, x, n)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.indices.size == 0:
+            return np.zeros(ctx.indices.shape if grad.ndim == ctx.indices.ndim else ctx.indices.shape[1:],
+                            grad.dtype), None, None, None
         gx = kernels.max_unpool_backward(_batched(grad, ctx.n), ctx.indices)
         return _unbatched_like(gx, grad, ctx.n), None, None, None
 
