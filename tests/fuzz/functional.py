@@ -188,7 +188,7 @@ def huge_cases(draw):
     """Sizes whose result is far beyond any memory: torch refuses at once, npconv must too (no hang)."""
     kind = draw(st.sampled_from(["interpolate", "pad", "linear", "conv", "norm", "expanded_norm", "unpool",
                                  "upsample", "zeros", "expanded_add", "fold", "dropout", "conv_expanded"]))
-    factor = draw(st.sampled_from([10**4, 10**5, 10**6]))
+    factor = draw(st.sampled_from([10**5, 10**6]))  # every result far beyond memory (no real allocation)
 
     def run(m):
         F = m.nn.functional

@@ -133,12 +133,20 @@ def _check_weight(weight, dims, op, layout):
 
 def _check_positive(values, name):
     if any(v <= 0 for v in values):
-        raise RuntimeError(f"non-positive {name} is not supported: got {name}={list(values)}")
+        raise RuntimeError(f"non-positive {name} is not supported")
 
 
 def _check_non_negative(values, name):
     if any(v < 0 for v in values):
-        raise RuntimeError(f"negative {name} is not supported: got {name}={list(values)}")
+        raise RuntimeError(f"negative {name} is not supported")
+
+
+def _check_dilation(dilation, transposed):
+    """torch words a zero dilation as a list for convolution, per dimension for the transposed one."""
+    if any(d <= 0 for d in dilation):
+        shown = (_per_dimension_text(dilation=dilation).replace(" dilation_", ", dilation_") if transposed
+                 else str(list(dilation)))
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
 
 
 def _check_kernel_dtype(input, dims, transposed):
@@ -229,7 +237,6 @@ def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
     dilation = _as_tuple(dilation, dims, op, "dilation")
     groups = _check_groups(groups, op)
     _check_positive(stride, "stride")
-    _check_positive(dilation, "dilation")
     return stride, dilation, groups
 
 
@@ -239,6 +246,7 @@ def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
 
 def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    _check_dilation(dilation, transposed=False)
     _check_bias_dtype(input, bias)
     _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)")
     kernel = tuple(weight.shape[2:])
@@ -363,6 +371,7 @@ def _per_dimension_text(**values):
 
 def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
     stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
+    _check_dilation(dilation, transposed=True)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)")
@@ -383,9 +392,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     out_channels = weight.shape[1] * groups
     _check_bias(bias, weight, out_channels, transposed=True)
     spatial = tuple(input.shape[-dims:])
-    if 0 in spatial:
-        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
-                           f"{list(input.shape)}")
+    _check_nonempty_spatial(input, dims, batched)
     kernel = tuple(weight.shape[2:])
     out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
                         in zip(spatial, kernel, stride, amounts, output_padding, dilation))

@@ -7,7 +7,7 @@
 """
 import math
 
-from npconv._tensor import empty as _empty
+from npconv._tensor import _normalize_dim, empty as _empty
 
 from .. import functional as F
 from ..functional._arguments import check_argument
@@ -106,13 +106,12 @@ class Unflatten(Module):
                                     f"{type(size).__name__} at pos {position}")
         elif isinstance(dim, str):
             raise TypeError("npconv.nn.Unflatten: named dimensions are not supported")
-        else:
-            raise TypeError("invalid argument type for dim parameter")
-        self.dim = dim
+        self.dim = dim  # any other type is refused by forward, as torch's unflatten does
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
-        size = input.shape[self.dim]
+        check_argument("unflatten", "dim", "int", self.dim, 1)
+        size = input.shape[_normalize_dim(self.dim, input.dim())]
         known = math.prod(s for s in self.unflattened_size if s != -1)
         if (-1 not in self.unflattened_size and known != size) or (
                 -1 in self.unflattened_size and (known == 0 or size % known)):

@@ -70,6 +70,10 @@ def _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size)
         sizes = [(i - 1) * ss - 2 * pp + kk for i, kk, ss, pp in zip(input.shape[-n:], k, s, p)]
     else:
         sizes = list(output_size)[-n:]
+    for index, size in enumerate(sizes):
+        if isinstance(size, (int, float)) and size < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{index}]={size}")
     check_argument(f"max_unpool{n}d", "output_size", "ints", sizes, 3)
 
 
