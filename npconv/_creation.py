@@ -10,6 +10,7 @@ from . import random as _random
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._memory import check_allocation
 from ._tensor import Tensor, _is_meta_device, _meta_array, _shape_from_args
+from .kernels.fma import fused_multiply_add
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
@@ -327,14 +328,24 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     d = to_dtype(dtype) if dtype is not None else get_default_dtype()
-    array = np.linspace(start, end, steps, dtype=np.float64)
-    # torch fills the second half backwards from ``end`` (symmetric rounding)
-    if steps > 1:
+    return _finish(_torch_linspace(start, end, steps, d.numpy_dtype), None, device, requires_grad)
+
+
+def _torch_linspace(start, end, steps, dtype):
+    """torch's CPU linspace bit for bit: the first half up from ``start``, the second half down from ``end``,
+    each value one fused multiply-add in the dtype (rounded once)."""
+    if steps <= 1:
+        return np.full(steps, start).astype(dtype)
+    if dtype.kind != "f":   # integers: computed in double, then truncated
         step = (end - start) / (steps - 1)
-        half = steps // 2
-        idx = np.arange(steps)
-        array = np.where(idx < half, start + step * idx, end - step * (steps - idx - 1))
-    return _finish(array.astype(d.numpy_dtype), None, device, requires_grad)
+        index = np.arange(steps)
+        return np.where(index < steps // 2, start + step * index, end - step * (steps - index - 1)).astype(dtype)
+    first, last = dtype.type(start), dtype.type(end)
+    step = (last - first) / dtype.type(steps - 1)
+    index = np.arange(steps)
+    up = fused_multiply_add(index.astype(dtype), step, first)
+    down = fused_multiply_add((steps - 1 - index).astype(dtype), -step, last)
+    return np.where(index < steps // 2, up, down)
 
 
 @_into_out

@@ -184,3 +184,16 @@ def test_legacy_new_as_torch(case):
     mine = eval(case, {"m": npconv, "x": npconv.ones(2, dtype=npconv.float64)})
     theirs = eval(case, {"m": torch, "x": torch.ones(2, dtype=torch.float64)})
     assert repr(mine) == repr(theirs)
+
+
+_ENDPOINTS = st.one_of(st.integers(-20, 20).map(float), st.floats(1e-6, 100), st.floats(-100, -1e-6))
+
+
+@given(start=_ENDPOINTS, end=_ENDPOINTS, steps=st.integers(0, 300), dtype=st.sampled_from(["float32", "float64"]))
+def test_linspace_is_torchs_bit_for_bit(start, end, steps, dtype):
+    """torch's kernel: each value one fused multiply-add, the second half counted down from ``end`` (a value
+    that should be 0 may be 1e-16, and relu's gradient there depends on it). Endpoints below 1e-6 in
+    magnitude can differ in the last bit (the emulated multiply-add is not exact there)."""
+    ours = npconv.linspace(start, end, steps, dtype=getattr(npconv, dtype)).numpy()
+    theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+    np.testing.assert_array_equal(ours, theirs)

@@ -13,6 +13,8 @@ import itertools
 
 import numpy as np
 
+from .fma import fused_multiply_add
+
 __all__ = ["sample", "sample_backward", "base_grid"]
 
 _CUBIC_A = -0.75
@@ -42,30 +44,6 @@ def base_grid(spatial, align_corners, dtype):
     return np.stack(list(mesh[::-1]) + [np.ones(tuple(spatial), dtype=dtype)], axis=-1)
 
 
-def _fused_multiply_add(x, a, b):
-    """x * a + b rounded once, as the fused multiply-add of torch's vectorised 2-d sampler (a point on a
-    pixel centre must fall on the side of it that torch's falls on): the product's rounding error is
-    recovered exactly (Veltkamp split for float64; float32's product is exact in float64)."""
-    if x.dtype == np.float32:
-        return (x.astype(np.float64) * np.float64(a) + np.float64(b)).astype(np.float32)
-    a = x.dtype.type(a)
-    product = x * a
-    split = x.dtype.type(134217729.0)  # 2**27 + 1
-
-    def halves(v):
-        scaled = split * v
-        high = scaled - (scaled - v)
-        return high, v - high
-    x_high, x_low = halves(x)
-    a_high, a_low = halves(a)
-    product_error = ((x_high * a_high - product) + x_high * a_low + x_low * a_high) + x_low * a_low
-    total = product + b
-    back = total - product
-    sum_error = (product - (total - back)) + (b - back)
-    fused = total + (sum_error + product_error)
-    return np.where(np.isfinite(total), fused, total)  # the error terms of an inf are NaN
-
-
 def _unnormalize(coord, size, align_corners, vectorised):
     """Pixel coordinate of a normalised one, and d(pixel)/d(normalised). torch's vectorised 2-d kernel
     computes (coord + 1) * scale (- 0.5, fused), its 3-d kernel ((coord + 1) * size - 1) / 2: the roundings
@@ -75,7 +53,7 @@ def _unnormalize(coord, size, align_corners, vectorised):
     if vectorised:
         if align_corners:
             return (coord + 1) * scale, scale
-        return _fused_multiply_add(coord + 1, scale, -0.5), scale
+        return fused_multiply_add(coord + 1, scale, -0.5), scale
     if align_corners:
         return (coord + 1) / 2 * dtype(size - 1), scale
     return ((coord + 1) * dtype(size) - 1) / 2, scale

@@ -174,3 +174,28 @@ def test_without_scipy_gelu_uses_the_numpy_erf():
     expected.sum().backward()
     np.testing.assert_allclose(values, expected.detach().numpy(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(grads, t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+INPLACE_LAYERS = [("ReLU", ()), ("LeakyReLU", (0.2,)), ("ELU", ()), ("Hardtanh", ()), ("ReLU6", ()), ("SiLU", ()),
+                  ("Hardswish", ()), ("Hardsigmoid", ()), ("Threshold", (0.1, 0.0)), ("Mish", ()), ("CELU", ()),
+                  ("SELU", ())]
+
+
+@pytest.mark.parametrize("name, args", INPLACE_LAYERS, ids=[n for n, _ in INPLACE_LAYERS])
+def test_inplace_layers_write_into_their_input_as_torch(name, args):
+    def run(lib):
+        x = lib.linspace(-2, 2, 7, dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        z = getattr(lib.nn, name)(*args, inplace=True)(y)
+        z.sum().backward()
+        return z is y, z.grad_fn.name(), z.detach().numpy().tolist(), x.grad.numpy().tolist()
+    mine, theirs = run(npconv), run(torch)
+    assert mine[:2] == theirs[:2]
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-12)
+    np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, args", INPLACE_LAYERS[:4], ids=[n for n, _ in INPLACE_LAYERS[:4]])
+def test_inplace_layers_refuse_a_leaf_as_torch(name, args):
+    assert_same_error(lambda m, x: getattr(m.nn, name)(*args, inplace=True)(x), [np.linspace(-1, 1, 4)],
+                      requires_grad=True, same_message=True)

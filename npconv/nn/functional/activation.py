@@ -3,7 +3,7 @@
 
 Each is one autograd op whose backward is torch's derivative formula, including its choice at the kinks
 (relu'(0) = 0, leaky_relu'(0) = slope, hardswish'(-3) = 0, hardswish'(3) = 1).
-``inplace=True`` is accepted for compatibility; the result is a new tensor either way.
+``inplace=True`` writes the result into the input, under torch's in-place node name (LeakyReluBackward1...).
 """
 import math
 import warnings
@@ -11,8 +11,9 @@ import warnings
 import numpy as np
 
 from ... import _ops
-from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
-from ...autograd import is_grad_enabled
+from ..._ops.activation import Relu, ShapeKeeping, check_floating, erf_values, sigmoid_values
+from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
+from ...autograd import is_grad_enabled, named_variant
 from ._arguments import check_argument
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax",
@@ -156,7 +157,8 @@ class _Hardsigmoid(ShapeKeeping):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where((x > -3) & (x < 3), grad / _typed(grad, 6), _typed(grad, 0))
+        # torch's kernel multiplies by the float literal 1.0f / 6.0f, in every dtype (float64 too)
+        return np.where((x > -3) & (x < 3), grad * _typed(grad, np.float32(1) / np.float32(6)), _typed(grad, 0))
 
 
 class _Softplus(ShapeKeeping):
@@ -212,9 +214,20 @@ class _Threshold(ShapeKeeping):
 # ----------------------------------------------------------------------------------------------
 # Public functions
 
+def _apply(function, input, args, inplace, inplace_name):
+    """``function(input, *args)``; with ``inplace`` written into ``input`` under torch's in-place node name."""
+    if not inplace:
+        return function.apply(input, *args)
+    _check_not_a_leaf(input)
+    node = named_variant(function, inplace_name)
+    if input.requires_grad and is_grad_enabled():
+        return _write_inplace(input, node.apply(_original(input), *args))
+    return _write_inplace(input, node.apply(input, *args))
+
+
 def _inplace(input, inplace):
-    """torch refuses to overwrite a leaf that requires grad, or a view of one; npconv never overwrites
-    (returns a new tensor)."""
+    """torch's refusal to overwrite a leaf that requires grad, or a view of one, for ops that return a new
+    tensor even with inplace=True (dropout)."""
     if not (inplace and input.requires_grad and is_grad_enabled()):
         return
     if input.is_leaf:
@@ -226,14 +239,14 @@ def _inplace(input, inplace):
 
 def relu(input, inplace=False):
     """max(x, 0), element-wise."""
-    _inplace(input, inplace)
+    if inplace:
+        return _apply(Relu, input, (), True, "ReluBackward0")
     return _ops.relu(input)
 
 
 def relu_(input):
-    """relu (npconv returns a new tensor)."""
-    _inplace(input, True)
-    return _ops.relu(input)
+    """relu written into ``input``."""
+    return relu(input, inplace=True)
 
 
 def _number(value):
@@ -254,12 +267,11 @@ def threshold(input, threshold, value, inplace=False):
     check_argument("threshold", "threshold", "number", threshold, 2)
     check_argument("threshold", "value", "number", value, 3)
     threshold, value = _number(threshold), _number(value)
-    _inplace(input, inplace)
     if input.dtype.name == "bool":
         check_floating(input, "threshold_cpu")
     if input.dtype.numpy_dtype.kind in "iu":
         threshold, value = _integral_scalar(input, threshold), _integral_scalar(input, value)
-    return _Threshold.apply(input, threshold, value)
+    return _apply(_Threshold, input, (threshold, value), inplace, "ThresholdBackward1")
 
 
 def _check_hardtanh_input(input, min_val, max_val):
@@ -276,32 +288,28 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     check_argument("hardtanh", "min_val", "number", min_val, 2)
     check_argument("hardtanh", "max_val", "number", max_val, 3)
     min_val, max_val = _number(min_val), _number(max_val)
-    _inplace(input, inplace)
     _check_hardtanh_input(input, min_val, max_val)
-    return _Hardtanh.apply(input, min_val, max_val)
+    return _apply(_Hardtanh, input, (min_val, max_val), inplace, "HardtanhBackward0")
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
-    _inplace(input, inplace)
     _check_hardtanh_input(input, 0.0, 6.0)
-    return _Hardtanh.apply(input, 0.0, 6.0)
+    return _apply(_Hardtanh, input, (0.0, 6.0), inplace, "HardtanhBackward0")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     check_argument("leaky_relu", "negative_slope", "number", negative_slope, 2)
-    _inplace(input, inplace)
     check_floating(input, "leaky_relu_cpu")
-    return _LeakyRelu.apply(input, _number(negative_slope))
+    return _apply(_LeakyRelu, input, (_number(negative_slope),), inplace, "LeakyReluBackward1")
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
     check_argument("elu", "alpha", "number", alpha, 2)
-    _inplace(input, inplace)
     check_floating(input, "elu_cpu")
-    return _Elu.apply(input, _number(alpha))
+    return _apply(_Elu, input, (_number(alpha),), inplace, "EluBackward1")
 
 
 def gelu(input, approximate="none"):
@@ -316,9 +324,8 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (swish)."""
-    _inplace(input, inplace)
     check_floating(input, "silu_cpu")
-    return _Silu.apply(input)
+    return _apply(_Silu, input, (), inplace, "SiluBackward0")
 
 
 def sigmoid(input):
@@ -333,16 +340,14 @@ def tanh(input):
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6."""
-    _inplace(input, inplace)
     check_floating(input, "hardswish_cpu")
-    return _Hardswish.apply(input)
+    return _apply(_Hardswish, input, (), inplace, "HardswishBackward0")
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
-    _inplace(input, inplace)
     check_floating(input, "hardsigmoid_cpu")
-    return _Hardsigmoid.apply(input)
+    return _apply(_Hardsigmoid, input, (), inplace, "HardsigmoidBackward0")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -355,9 +360,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
-    _inplace(input, inplace)
     check_floating(input, "mish_cpu")
-    return _Mish.apply(input)
+    return _apply(_Mish, input, (), inplace, "MishBackward0")
 
 
 def _softmax_dim(name, ndim, stacklevel):

@@ -12,9 +12,7 @@ import numpy as np
 from ... import random as _random
 from ..._tensor import Tensor
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
-from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
-from ...autograd import is_grad_enabled, named_variant
-from .activation import _Hardtanh, _LeakyRelu, _Threshold, _typed
+from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]
@@ -50,17 +48,6 @@ class _ScaledElu(ShapeKeeping):
 
 class _Celu(_ScaledElu):
     backward_name = "CeluBackward0"
-
-
-def _apply(function, input, args, inplace, inplace_name):
-    """``function(input, *args)``; with ``inplace`` written into ``input`` under torch's in-place node name."""
-    if not inplace:
-        return function.apply(input, *args)
-    _check_not_a_leaf(input)
-    node = named_variant(function, inplace_name)
-    if input.requires_grad and is_grad_enabled():
-        return _write_inplace(input, node.apply(_original(input), *args))
-    return _write_inplace(input, node.apply(input, *args))
 
 
 def selu(input, inplace=False):
