@@ -65,7 +65,7 @@ def _shape_only_mask(input, mask_shape):
 def _check_floating_result(input, name=None):
     """torch multiplies by a float mask in place of the input's dtype: integer and bool inputs are refused
     (the alpha variants first turn a bool input into int64, hence ``name``)."""
-    if not input.dtype.is_floating_point:
+    if not input.dtype.is_floating_point and input.numel() > 0:  # torch runs no kernel on an empty input
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{name or input.dtype.scalar_name}")
 
@@ -77,6 +77,8 @@ def _masked(input, p, mask_shape, inplace=False):
     dtype = input.dtype.numpy_dtype
     if not input.is_meta:  # the result has the input's full size, even for an expanded input
         check_allocation(tuple(input.shape), dtype.itemsize)
+    if not input.dtype.is_floating_point and input.numel() == 0:  # an empty one keeps its dtype
+        return input.clone()
     if input.is_meta:
         mask = _shape_only_mask(input, mask_shape)
     elif p == 1.0:

@@ -166,7 +166,12 @@ class _Bilinear(Function):
 
 
 def _check_bilinear(input1, input2, weight, bias):
-    """torch's checks of bilinear, in its order: ranks, batch sizes, feature sizes, bias, then dtypes."""
+    """torch's checks of bilinear, in its order: dtypes, ranks, batch sizes, feature sizes, bias."""
+    tensors = (("input1", input1), ("input2", input2), ("weight", weight)) + ((("bias", bias),) if bias is not None
+                                                                             else ())
+    if len({t.dtype for _, t in tensors}) > 1:
+        raise RuntimeError("All tensors must have the same dtype, got "
+                           + ", ".join(f"{name}: {t.dtype.c_name}" for name, t in tensors))
     if input1.dim() != input2.dim():
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
     for d in range(input1.dim() - 1):
@@ -180,11 +185,6 @@ def _check_bilinear(input1, input2, weight, bias):
     if bias is not None and bias.shape[-1] != weight.shape[0]:
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but expected "
                            f"{weight.shape[0]}")
-    tensors = (("input1", input1), ("input2", input2), ("weight", weight)) + ((("bias", bias),) if bias is not None
-                                                                             else ())
-    if len({t.dtype for _, t in tensors}) > 1:
-        raise RuntimeError("All tensors must have the same dtype, got "
-                           + ", ".join(f"{name}: {t.dtype.c_name}" for name, t in tensors))
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -481,6 +481,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 1 if input.dim() >= 2 else 0
     classes = input.shape[class_dim]
     if target.dtype.numpy_dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim, classes)
     t, classes = _check_class_target(input, target, weight, ignore_index)
     logp = log_softmax(input, class_dim)

@@ -3,6 +3,7 @@ import operator
 
 import numpy as np
 
+from npconv._tensor import Tensor
 from npconv.autograd import Function
 
 from ._arguments import check_arguments
@@ -25,6 +26,8 @@ def pad(input, pad, mode="constant", value=None):
     repeating the edge; each pad < size), 'replicate' (repeat the edge), 'circular' (wrap around; each pad
     <= size).  The non-constant modes pad 1-3 trailing dims of a (N, C, *S) or (C, *S) input.
     """
+    if isinstance(pad, Tensor):  # the parser takes a 0-d Tensor for one int, never for the pad list
+        raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, not Tensor")
     check_arguments("pad", (("pad", "ints", 2), ("mode", "str", 3), ("value", "float?", 4)),
                     dict(pad=pad, mode=mode, value=value), 4)  # torch's Python pad passes all by position
     pairs = _pad_pairs(input.ndim, pad)
