@@ -1,0 +1,119 @@
+"""One case per class of mismatch the differential fuzz found and npconv fixed (issue 17): each must now
+behave exactly as torch 2.13 (same values, or the same exception type and text), compared by engine.compare.
+"""
+import numpy as np
+import pytest
+
+from . import engine
+
+
+def _leaf(m, values, dtype="float32"):
+    return m.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def _grad_of(m, function, values, dtype="float64"):
+    x = _leaf(m, values, dtype)
+    y = function(m, x)
+    y.backward(m.ones_like(y))
+    return y, x.grad
+
+
+NAN, INF = float("nan"), float("inf")
+
+CASES = {
+    # silent values
+    "hardtanh gradient at NaN": lambda m: _grad_of(m, lambda m, x: m.nn.functional.hardtanh(x), [NAN, 0.5, 2.0]),
+    "relu6 gradient at NaN (vector blocks)": lambda m: _grad_of(m, lambda m, x: m.nn.functional.relu6(x),
+                                                              [NAN] * 9 + [1.0]),
+    "threshold keeps NaN": lambda m: m.nn.functional.threshold(m.tensor([NAN, 0.2, 3.0]), 0.5, 2.0),
+    "kl_div NaN target": lambda m: m.nn.functional.kl_div(m.tensor([0.5, -1.0]), m.tensor([NAN, 0.3]),
+                                                          reduction="none"),
+    "kl_div promotes": lambda m: m.nn.functional.kl_div(m.zeros(3), m.full((3,), 0.5, dtype=m.float64),
+                                                        reduction="none"),
+    "abs gradient at NaN": lambda m: _grad_of(m, lambda m, x: x.abs(), [NAN, -1.0, 0.0]),
+    "gelu float32 at +inf": lambda m: m.nn.functional.gelu(m.tensor([INF, -INF, 1.0])),
+    "in-place output version": lambda m: (lambda a: (lambda x: (x.sigmoid_(), x.mul_(2), x.sum().backward()))(
+        a * 2))(_leaf(m, [1.0, 2.0])),
+    "copy_ sends zeros": lambda m: (lambda a: ((lambda x: (x.copy_(m.ones(2)), x.sum().backward()))(a * 2), a.grad)[1])(
+        _leaf(m, [1.0, 2.0])),
+    "hooks with backward(inputs=)": lambda m: (lambda a, b: (a.register_hook(lambda g: g * 3),
+                                                            (a * b).sum().backward(inputs=[a]), a.grad, b.grad)[2:])(
+        _leaf(m, [1.0, 2.0]), _leaf(m, [3.0, 4.0])),
+    "contiguous of a transposed view": lambda m: m.arange(6.0).reshape(2, 3).t().contiguous().view(-1),
+    "instance norm of a transposed input": lambda m: m.nn.InstanceNorm1d(3, affine=True)(
+        m.arange(24.0).reshape(2, 4, 3).transpose(1, 2)),
+    "instance norm float64 with float32 statistics": lambda m: m.nn.functional.instance_norm(
+        m.arange(12.0, dtype=m.float64).reshape(2, 2, 3), m.zeros(2), m.ones(2)),
+    "empty softmax": lambda m: m.nn.functional.softmax(m.zeros(3, 0), -1),
+    # accepted where torch refuses
+    "elu of integers": lambda m: m.nn.functional.elu(m.tensor([1, 2])),
+    "dropout of integers": lambda m: m.nn.functional.dropout(m.tensor([1, 2]), 0.5),
+    "dropout in place on a view of a leaf": lambda m: m.nn.functional.dropout(_leaf(m, [[1.0, 2.0]]).t(), 0.5,
+                                                                              True, True),
+    "feature alpha dropout of 1-d": lambda m: m.nn.functional.feature_alpha_dropout(m.ones(3), 0.5, True),
+    "adaptive max pool with empty channels": lambda m: m.nn.functional.adaptive_max_pool2d(m.ones(1, 0, 2, 2), 1),
+    "lp_pool1d with a tuple kernel": lambda m: m.nn.functional.lp_pool1d(m.ones(1, 1, 4), 2, (2,)),
+    "lp_pool1d of an empty length": lambda m: m.nn.functional.lp_pool1d(m.ones(0, 1), 1, 1),
+    "max_unpool of an empty dim": lambda m: m.nn.functional.max_unpool2d(m.ones(1, 1, 1, 0),
+                                                                         m.zeros(1, 1, 1, 0, dtype=m.int64), 2),
+    "batch norm statistics requiring grad": lambda m: m.nn.functional.batch_norm(
+        m.ones(2, 1), m.ones(1, requires_grad=True), m.ones(1)),
+    "huber across dtypes refuses backward": lambda m: m.nn.functional.huber_loss(
+        _leaf(m, 1.0), m.tensor(0.5, dtype=m.float64)).backward(),
+    "pixel shuffle empty backward": lambda m: m.nn.functional.pixel_shuffle(
+        m.ones(1, 4, 1, 0, requires_grad=True), 2).sum().backward(),
+    "adaptive avg pool empty output backward": lambda m: m.nn.functional.adaptive_avg_pool2d(
+        m.ones(1, 1, 3, 3, requires_grad=True), (0, 2)).sum().backward(),
+    "cross entropy probabilities with ignore_index": lambda m: m.nn.functional.cross_entropy(
+        m.ones(2, 2), m.full((2, 2), 0.5), ignore_index=1),
+    "reflect pad of bools": lambda m: m.nn.functional.pad(m.ones(1, 1, 3, dtype=m.bool), (1, 1), "reflect"),
+    # refused where torch accepts
+    "reduction elementwise_mean": lambda m: m.nn.functional.mse_loss(m.ones(3), m.zeros(3), reduction="elementwise_mean"),
+    "max_unpool2d with stride 0": lambda m: m.nn.functional.max_unpool2d(m.ones(1, 1, 2, 2),
+                                                                         m.zeros(1, 1, 2, 2, dtype=m.int64), 2, 0),
+    "dropout1d in place at p=0": lambda m: m.nn.functional.dropout1d(_leaf(m, np.ones((1, 3, 3))), 0.0, True, True),
+    # messages and order of checks
+    "empty() of None": lambda m: m.empty(None),
+    "Linear with a float size": lambda m: m.nn.Linear(2.5, 3),
+    "Conv1d with a float kernel": lambda m: m.nn.Conv1d(3, 2, 2.5),
+    "conv bool input": lambda m: m.nn.functional.conv2d(m.ones(1, 2, 3, 3, dtype=m.bool), m.ones(2, 2, 1, 1)),
+    "conv channels before weight dtype": lambda m: m.nn.functional.conv1d(m.ones(2, 3, 2, dtype=m.float64),
+                                                                          m.ones(2, 2, 1)),
+    "conv empty spatial": lambda m: m.nn.functional.conv1d(m.ones(2, 3, 0), m.ones(2, 3, 1), padding=1),
+    "conv zero dilation (transposed words)": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 1, 3, 3), m.ones(1, 1, 1, 1), dilation=(0, 1)),
+    "elu alpha None": lambda m: m.nn.functional.elu(m.ones(2), None),
+    "softplus beta None": lambda m: m.nn.Softplus(beta=None)(m.ones(2)),
+    "softmax dim float": lambda m: m.nn.functional.softmax(m.ones(3), 1.5),
+    "Hardtanh equal limits": lambda m: m.nn.Hardtanh(1.0, 1.0),
+    "Flatten None": lambda m: m.nn.Flatten(None, None)(m.ones(2, 2)),
+    "Unflatten float size": lambda m: m.nn.Unflatten(1, (2, 2.5)),
+    "Unflatten float dim": lambda m: m.nn.Unflatten(1.0, (2, 3))(m.ones(2, 6)),
+    "bilinear dtypes first": lambda m: m.nn.functional.bilinear(m.ones(3, 4, dtype=m.float64),
+                                                                m.ones(3, 1, dtype=m.float64), m.ones(2, 1, 1)),
+    "batch norm training None": lambda m: m.nn.functional.batch_norm(m.ones(2, 4), m.zeros(4), m.ones(4),
+                                                                     training=None),
+    "layer norm dtype before shape": lambda m: m.nn.LayerNorm(3)(m.ones(3, 1, dtype=m.float64)),
+    "nll_loss target rank before dtype": lambda m: m.nn.functional.nll_loss(m.ones(4, 2), m.zeros(4, 2)),
+    "nll_loss ignore_index None": lambda m: m.nn.functional.nll_loss(m.ones(4, 2), m.zeros(4, dtype=m.int64),
+                                                                     ignore_index=None),
+    "pad mode int": lambda m: m.nn.functional.pad(m.ones(3), (1, 1), 0),
+    "pad over-crop": lambda m: m.nn.functional.pad(m.ones(3), (-2, -2)),
+    "pad empty replicate": lambda m: m.nn.functional.pad(m.ones(4, 0), (2, 1), "replicate"),
+    "adaptive pool tuple on a small input": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(2, 1), (1, 3)),
+    "avg_pool3d kernel words": lambda m: m.nn.functional.avg_pool3d(m.ones(1, 1, 4, 4, 4), ()),
+    "max_pool2d dilation words": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), 2, dilation=(1, 1, 1)),
+    "max_unpool negative output size": lambda m: m.nn.MaxUnpool3d(2, padding=2.5)(
+        m.ones(1, 1, 2, 2, 2), m.zeros(1, 1, 2, 2, 2, dtype=m.int64)),
+    "linear through matmul words": lambda m: m.nn.Linear(2, 2)(m.ones(5, 2, 2, dtype=m.float64).transpose(1, 2)),
+    # huge results
+    "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
+        m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),
+    "dropout of an expanded huge input": lambda m: m.nn.functional.dropout(m.zeros(1, 1).expand(10**6, 10**6), 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixed_mismatch_stays_fixed(name):
+    outcome = engine.compare(CASES[name])
+    assert outcome.kind == "same", f"{outcome.kind}: {outcome.detail}"
