@@ -10,7 +10,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"ints?"``: the same, or None.
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
-- ``"float"``: a real Python or NumPy number (bools too); ``"float?"`` or None.
+- ``"float"``: a real Python or NumPy number (bools too) or a 0-d Tensor; ``"float?"`` or None.
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
 - ``"str"``: exactly a Python str.
 - ``"Tensor?"``: a Tensor or None.
@@ -65,7 +65,8 @@ def check_argument(op, name, kind, value, position=None):
         raise TypeError(f"{head} must be bool, not {type_name(value)}")
     elif base == "int" and not is_int(value):
         raise TypeError(f"{head} must be int, not {type_name(value)}")
-    elif base == "float" and not (isinstance(value, (numbers.Real, np.number)) and not isinstance(value, Tensor)):
+    elif base == "float" and not (isinstance(value, (numbers.Real, np.number)) or (
+            isinstance(value, Tensor) and value.dim() == 0)):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
     elif base == "number" and not is_number(value):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")

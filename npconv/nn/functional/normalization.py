@@ -32,10 +32,12 @@ class _Normalize(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps):
         view = x.reshape(stats_shape)
+        if view.dtype == np.float16:  # torch accumulates half inputs in float
+            view = view.astype(np.float32)
         mean = view.mean(axis=axes, keepdims=True)
         centered = view - mean
         var = (centered * centered).mean(axis=axes, keepdims=True)
-        inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
+        inv_std = 1 / np.sqrt(var + view.dtype.type(eps))
         xhat = (centered * inv_std).reshape(x.shape)
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:
