@@ -148,6 +148,20 @@ class BackwardNode:
     def save_for_backward(self, *arrays):
         self._saved = arrays
 
+    # torch's ctx API for Functions written by users
+    def mark_non_differentiable(self, *outputs):
+        """These outputs get no graph (requires_grad False), as torch's."""
+        self._non_differentiable = [id(_array_of(o)) for o in outputs]
+
+    def mark_dirty(self, *tensors):
+        """Inputs the forward changed in place (torch needs this to rebase views; npconv's data is already
+        the input's)."""
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        """Accepted: npconv always hands backward a gradient array (zeros are never None)."""
+        self._materialize_grads = value
+
     @property
     def saved_tensors(self):
         saved = self.__dict__.get("_saved", ())
@@ -175,7 +189,9 @@ class BackwardNode:
                      for t, fn, shown in zip(inputs, fns, listed) if shown)
 
     def __repr__(self):
-        return f"<{type(self).__name__} object at {hex(id(self))}>"
+        # a user's Function's node is a Python class of torch.autograd.function in torch, and prints so
+        where = "torch.autograd.function." if self._function._user_defined else ""
+        return f"<{where}{type(self).__name__} object at {hex(id(self))}>"
 
 
 class _AccumulateGrad:
@@ -215,6 +231,9 @@ class Function:
         name = cls.__dict__.get("backward_name") or (cls.__name__.lstrip("_") + "Backward0" if own
                                                      else cls.__name__ + "Backward")
         cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
+        # a user's Function sees Tensors (torch's contract); npconv's own ops, and a subclass that says
+        # sees_arrays = True, get and return the ndarrays themselves
+        cls._user_defined = not cls.__dict__.get("sees_arrays", own)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -247,7 +266,9 @@ class Function:
             needs.append(False)
         record = any_needs and _state.enabled
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
-        if any_meta:
+        if cls._user_defined and not any_meta:
+            result = _user_forward(cls, ctx, args, kwargs)
+        elif any_meta:
             result = _apply_meta(cls, ctx, arrays, kwargs)
         else:
             result = _forward_within_memory(cls, ctx, arrays, kwargs)
@@ -260,6 +281,8 @@ class Function:
         if not (any_meta or cls.returns_view):
             result = _own_memory(result, arrays)
         out = Tensor._make(result, any_meta)
+        if record and id(result) in ctx.__dict__.get("_non_differentiable", ()):
+            record = False
         if record:
             ctx._inputs = inputs
             ctx._listed = _listed_arguments(cls.graph_inputs, args)
@@ -310,6 +333,7 @@ def _remember_versions(ctx, args, out):
     """For each saved array that is the data of an input or of the output: the tensor's version now."""
     entries = []
     for array in ctx._saved:
+        array = _array_of(array)   # a user's Function saves Tensors
         if type(array) is not np.ndarray:
             continue
         if array is out._data:
@@ -372,6 +396,32 @@ def _forward_within_memory(cls, ctx, arrays, kwargs):
         return cls.forward(ctx, *arrays, **kwargs)
     except MemoryError as error:   # NumPy's _ArrayMemoryError knows the size it was asked for
         raise allocation_error(getattr(error, "_total_size", "an unknown number of")) from None
+
+
+def _user_forward(cls, ctx, args, kwargs):
+    """A Function written by a user gets the Tensors it was given and returns Tensors, as in torch (its own
+    operations are not recorded); npconv keeps their arrays."""
+    with no_grad():
+        result = cls.forward(ctx, *args, **kwargs)
+    if type(result) is tuple:
+        return tuple(_array_of(r) for r in result)
+    return _array_of(result)
+
+
+def _array_of(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _call_backward(node, grad):
+    """The node's gradients as arrays: a user's Function receives and returns Tensors."""
+    function = node._function
+    if not function._user_defined:
+        return function.backward(node, grad)
+    with no_grad():
+        grads = function.backward(node, Tensor._make(grad))
+    if type(grads) is not tuple:
+        grads = (grads,)
+    return tuple(_array_of(g) for g in grads)
 
 
 def _apply_meta(cls, ctx, arrays, kwargs):
@@ -468,7 +518,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             retained = node.__dict__.get("_retained")  # after the hooks, as torch
             if retained is not None and retained() is not None:
                 _accumulate_leaf(retained(), g)
-            input_grads = node._function.backward(node, g)
+            input_grads = _call_backward(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(node._inputs):

@@ -26,7 +26,9 @@ class Mul(Function):
 
 
 class ArgmaxWithIndex(Function):
-    """forward returns (output, extra): the extra is a non-differentiable ndarray."""
+    """forward returns (output, extra): the extra is a non-differentiable ndarray (npconv's array contract)."""
+
+    sees_arrays = True
 
     @staticmethod
     def forward(ctx, a):
@@ -47,7 +49,7 @@ def test_function_contract_unwraps_and_records():
     z = Mul.apply(x, y)
     assert isinstance(z, npconv.Tensor) and z.requires_grad and not z.is_leaf
     assert type(z.grad_fn).__name__ == "MulBackward"  # a user-defined Function, named as torch names them
-    assert repr(z.grad_fn).startswith("<MulBackward object at 0x")
+    assert repr(z.grad_fn).startswith("<torch.autograd.function.MulBackward object at 0x")  # as torch prints
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 3.0, 4.0]])
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, 2.0, 3.0])
@@ -424,3 +426,49 @@ def test_hook_returning_a_different_gradient_is_refused_as_torch(replace, on_lea
         (target * 3).sum().backward()
     mine, theirs = assert_same_error(call, [random_array((3,))], requires_grad=True)
     assert str(mine) == str(theirs)
+
+
+def _user_functions(m):
+    """The tutorials' custom Functions, written against m (torch or npconv): they receive and return Tensors."""
+    class MyReLU(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            ctx.seen = (type(input).__name__, input.requires_grad, m.is_grad_enabled())
+            return input.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+
+    class SortValues(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            values, idx = x.sort()
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(idx)
+            return values
+
+        @staticmethod
+        def backward(ctx, g):
+            (idx,) = ctx.saved_tensors
+            grad = m.zeros_like(g)
+            grad[idx] = g
+            return grad
+    return MyReLU, SortValues
+
+
+def test_user_functions_see_tensors_as_in_torch():
+    def run(m):
+        relu, sort_values = _user_functions(m)
+        x = m.tensor([-1.0, 2.0, -3.0, 4.0], requires_grad=True)
+        out = relu.apply(x * 1)
+        out.sum().backward()
+        w = m.tensor([3.0, 1.0, 2.0], requires_grad=True)
+        (sort_values.apply(w) * m.tensor([1.0, 10.0, 100.0])).sum().backward()
+        return (x.grad.tolist(), out.grad_fn.__class__.__name__, repr(out.grad_fn).split(" object")[0],
+                out.grad_fn.__dict__.get("seen") or out.grad_fn.seen, w.grad.tolist())
+    assert run(npconv) == run(torch)
