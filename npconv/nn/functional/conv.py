@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from npconv import _shapes, kernels
+from ._arguments import native
 from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
 from npconv.autograd import Function
 from npconv._tensor import Tensor
@@ -51,6 +52,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
 
 
+# the parser's kinds of the transposed convolutions' arguments (their padding is never a string)
+_TRANSPOSED_KINDS = dict(stride="ints", padding="ints", output_padding="ints", groups="int", dilation="ints")
+
+
+@native("conv_transpose1d", **_TRANSPOSED_KINDS)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-d transposed convolution (the gradient of conv1d w.r.t. its input) over ``(N, C_in, L)``.
 
@@ -61,6 +67,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            groups, dilation)
 
 
+@native("conv_transpose2d", **_TRANSPOSED_KINDS)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-d transposed convolution over ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
 
@@ -71,6 +78,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            groups, dilation)
 
 
+@native("conv_transpose3d", **_TRANSPOSED_KINDS)
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """3-d transposed convolution over ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``.
 
@@ -121,13 +129,14 @@ def _check_input_rank(input, dims, op):
                            f"input of size: {list(input.shape)}")
 
 
-def _check_weight(weight, dims, op, layout):
+def _check_weight(weight, dims, op, layout, groups=1):
     if weight.ndim != dims + 2:
         raise RuntimeError(f"{op} expects a {dims + 2}-dimensional weight {layout}, but got weight of size "
                            f"{list(weight.shape)}")
     for axis, size in enumerate(weight.shape):
         if size == 0 and axis != 1:
-            raise RuntimeError(f"expected weight to be at least 1 at dimension {axis}, but got weight of size "
+            given = f"Given groups={groups}, " if axis == 0 else ""
+            raise RuntimeError(f"{given}expected weight to be at least 1 at dimension {axis}, but got weight of size "
                                f"{list(weight.shape)} instead")
 
 
@@ -248,7 +257,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
     _check_dilation(dilation, transposed=False)
     _check_bias_dtype(input, bias)
-    _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)")
+    _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)", groups)
     kernel = tuple(weight.shape[2:])
     pairs = _conv_padding(padding, kernel, dilation, stride, dims, op)
     batched = input.ndim == dims + 2
@@ -374,7 +383,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     _check_dilation(dilation, transposed=True)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
-    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)")
+    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups)
     amounts = _as_tuple(padding, dims, op, "padding")
     output_padding = _as_tuple(output_padding, dims, op, "output_padding")
     _check_non_negative(amounts, "padding")
