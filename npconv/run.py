@@ -115,10 +115,11 @@ def run_script(path, args=()):
     npconv. Returns the exit status (0, or 1 after printing the traceback of an uncaught exception, as
     python does); ``SystemExit`` from the script propagates, carrying its own status."""
     path = os.fspath(path)
+    absolute = os.path.abspath(path)   # python gives the script its absolute path as __file__ and in tracebacks
     with open(path, "rb") as source_file:
-        code = compile(source_file.read(), path, "exec")
+        code = compile(source_file.read(), absolute, "exec")
     main = types.ModuleType("__main__")
-    main.__dict__.update(__file__=path, __builtins__=__builtins__, __spec__=None, __loader__=None,
+    main.__dict__.update(__file__=absolute, __builtins__=__builtins__, __spec__=None, __loader__=None,
                          __cached__=None)
     saved = sys.argv, sys.path[0] if sys.path else None, sys.modules.get("__main__")
     sys.argv = [path, *args]

@@ -34,7 +34,7 @@ OPS = {
     "pixel_shuffle": lambda m, x: m.nn.functional.pixel_shuffle(x.repeat(1, 2, 1, 1), 2),
     "unfold": lambda m, x: m.nn.functional.unfold(x, 2),
     "grid_sample": lambda m, x: m.nn.functional.grid_sample(x, m.zeros(1, 2, 2, 2), align_corners=False),
-    "x + 1": lambda m, x: x + 1, "1 - x": lambda m, x: 1 - x, "x * 2": lambda m, x: x * 2,
+    "x + 1": lambda m, x: x + 1, "2 * x": lambda m, x: 2 * x, "2 + x": lambda m, x: 2 + x, "1 - x": lambda m, x: 1 - x, "x * 2": lambda m, x: x * 2,
     "x / 2": lambda m, x: x / 2, "x ** 2": lambda m, x: x ** 2, "x ** x": lambda m, x: x ** x,
     "maximum": lambda m, x: m.maximum(x, x), "where": lambda m, x: m.where(x > 0, x, 0.0),
     "clamp": lambda m, x: x.clamp(0, 1), "sum": lambda m, x: x.sum(), "sum(dim)": lambda m, x: x.sum(0),

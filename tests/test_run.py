@@ -142,3 +142,10 @@ def test_run_script_in_process(tmp_path, capsys):
     assert captured.err == (f'Traceback (most recent call last):\n  File "{path}", line 3, in <module>\n'
                             f"    raise KeyError(7)\nKeyError: 7\n")
     assert sys.argv == saved_argv
+
+
+def test_the_script_sees_its_absolute_path_as_python_gives_it(tmp_path):
+    (tmp_path / "script.py").write_text("import os\nprint(os.path.isabs(__file__), os.path.basename(__file__))\n")
+    under_torch = python("script.py", cwd=tmp_path)   # a relative path, as users type it
+    under_npconv = python("-m", "npconv", "run", "script.py", cwd=tmp_path)
+    assert under_npconv[1] == under_torch[1] == "True script.py\n"

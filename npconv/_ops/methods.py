@@ -59,6 +59,14 @@ def _reflected(fn):
     return method
 
 
+def _commuted(fn):
+    """``2 * x`` as torch records it: the tensor is the first operand (next_functions lists it first) and
+    the number the second; the value is the same, add and mul commute."""
+    def method(self, other):
+        return fn(self, other)
+    return method
+
+
 def _rsub(self, other):
     _check_number(other, "rsub")
     np_dtype = _np_dtype_of_result(self, other)
@@ -95,8 +103,8 @@ def _reshape_as(self, other):
 
 
 _METHODS = {
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _rsub, "__mul__": mul,
-    "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _rdiv, "__pow__": pow,
+    "__add__": add, "__radd__": _commuted(add), "__sub__": sub, "__rsub__": _rsub, "__mul__": mul,
+    "__rmul__": _commuted(mul), "__truediv__": div, "__rtruediv__": _rdiv, "__pow__": pow,
     "__rpow__": _reflected(pow), "__matmul__": matmul, "__rmatmul__": _rmatmul, "__neg__": neg,
     "__pos__": lambda self: self, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
     "__gt__": gt, "__ge__": ge, "__getitem__": getitem, "__setitem__": setitem,
