@@ -298,13 +298,44 @@ def argmin(input, dim=None, keepdim=False):  # noqa: A002
     return _arg(np.argmin, input, dim, keepdim)
 
 
+class Prod(Function):
+    """The product over one axis (or all elements: axis None)."""
+
+    graph_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdim, np_dtype):
+        ctx.save_for_backward(a)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return np.asarray(np.prod(a, axis=axis, keepdims=keepdim and axis is not None, dtype=np_dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        axis = ctx.axis
+        values = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+        # the product of all the other elements: prefix times suffix products (exact with zeros, no division)
+        ones = np.ones(values.shape[:-1] + (1,), dtype=values.dtype)
+        before = np.cumprod(np.concatenate([ones, values[..., :-1]], axis=-1), axis=-1)
+        after = np.flip(np.cumprod(np.flip(np.concatenate([values[..., 1:], ones], axis=-1), -1), axis=-1), -1)
+        others = before * after
+        if axis is None:
+            return (grad * others).reshape(a.shape), None, None, None
+        g = grad if ctx.keepdim else np.expand_dims(grad, axis)
+        return np.moveaxis(np.moveaxis(g, axis, -1) * others, -1, axis), None, None, None
+
+
+class ProdDim(Prod):
+    backward_name = "ProdBackward1"
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    """Product of elements (not differentiable here)."""
+    """Product of elements, of all (ProdBackward0) or along ``dim`` (ProdBackward1)."""
     axis = None if dim is None else _normalize_dim(dim, input._data.ndim)
     a = input._data
     np_dtype = np.int64 if a.dtype.kind in "biu" and dtype is None else (
         a.dtype if dtype is None else to_dtype(dtype).numpy_dtype)
-    return Tensor._make(np.asarray(np.prod(a, axis=axis, keepdims=keepdim and axis is not None, dtype=np_dtype)))
+    return (Prod if axis is None else ProdDim).apply(input, axis, keepdim, np_dtype)
 
 
 class Cumsum(Function):
