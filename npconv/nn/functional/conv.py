@@ -406,8 +406,9 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
                         in zip(spatial, kernel, stride, amounts, output_padding, dilation))
     if any(o < 1 for o in out_spatial):
-        raise RuntimeError(f"Given input size per channel: ({_sizes_text(spatial)}). Calculated output size per "
-                           f"channel: ({_sizes_text(out_spatial)}). Output size is too small")
+        lead = (1,) if dims == 1 else ()  # torch runs 1-d as 2-d with a height of 1
+        raise RuntimeError(f"Given input size per channel: ({_sizes_text(lead + spatial)}). Calculated output size "
+                           f"per channel: ({_sizes_text(lead + out_spatial)}). Output size is too small")
     _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's

@@ -96,7 +96,7 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        if isinstance(dim, int):
+        if not isinstance(dim, str):  # torch checks the sizes for any dim but a name (the dim at forward)
             if not isinstance(unflattened_size, (tuple, list)):
                 raise TypeError("unflattened_size must be a tuple of ints, but found type "
                                 f"{type(unflattened_size).__name__}")
@@ -104,7 +104,7 @@ class Unflatten(Module):
                 if not isinstance(size, int):
                     raise TypeError("unflattened_size must be tuple of ints, but found element of type "
                                     f"{type(size).__name__} at pos {position}")
-        elif isinstance(dim, str):
+        else:
             raise TypeError("npconv.nn.Unflatten: named dimensions are not supported")
         self.dim = dim  # any other type is refused by forward, as torch's unflatten does
         self.unflattened_size = unflattened_size

@@ -99,7 +99,8 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     # no index values in shape-only mode; torch reads none when the output is empty
     if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
         _check_unpool_indices(indices.numpy(), out)
-    _check_dtype(input, f"max_unpool{max(n, 2)}d")
+    if input.numel():  # no kernel runs on an empty input, whatever its dtype
+        _check_dtype(input, f"max_unpool{max(n, 2)}d")
     # torch's node is MaxUnpool2DBackward0 / 3D (its 1-d op is the 2-d one on an unsqueezed input)
     return named_variant(_MaxUnpool, f"MaxUnpool{max(n, 2)}DBackward0").apply(input, indices, n, out)
 
