@@ -29,7 +29,7 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
         array = _meta_array(array.shape, array.dtype)
     t = Tensor._make(array, meta)
     if requires_grad:
-        t.requires_grad_(True)
+        t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
     return t
 
 

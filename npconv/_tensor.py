@@ -18,7 +18,64 @@ from . import _dtype, _shapes
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from ._torch_api import missing
 
-__all__ = ["Tensor", "Size", "device", "layout", "strided"]
+__all__ = ["Tensor", "Size", "device", "layout", "strided", "memory_format", "contiguous_format", "preserve_format",
+           "channels_last", "channels_last_3d"]
+
+
+class memory_format:
+    """How a tensor's elements lie in memory: torch.contiguous_format (C order), channels_last (NHWC for a
+    4-d tensor), channels_last_3d (NDHWC), preserve_format (as the source). npconv's arrays carry any
+    strides, so a channels-last tensor really is one (``stride()`` and ``is_contiguous`` say so); every op
+    accepts either layout."""
+
+    __slots__ = ("name", "_order")
+
+    def __init__(self, name, order=None):
+        self.name, self._order = name, order
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last", (0, 2, 3, 1))
+channels_last_3d = memory_format("channels_last_3d", (0, 2, 3, 4, 1))
+
+
+def _memory_order(array, layout):
+    """The axes of ``array`` from outermost to innermost in ``layout``."""
+    if layout._order is None:
+        return tuple(range(array.ndim))
+    if array.ndim != len(layout._order):
+        raise RuntimeError(f"required rank {len(layout._order)} tensor to use {layout.name} format")
+    return layout._order
+
+
+def _laid_out(array, layout):
+    """A copy of ``array`` whose memory follows ``layout`` (same shape and values)."""
+    order = _memory_order(array, layout)
+    return np.ascontiguousarray(array.transpose(order)).transpose(np.argsort(order))
+
+
+def _dense_layout(array):
+    """torch's preserve_format: the layout of a dense array's strides (C order for anything else)."""
+    if array.flags.c_contiguous or array.size == 0:
+        return contiguous_format
+    order = tuple(int(a) for a in np.argsort([-s for s in array.strides], kind="stable"))
+    layout = memory_format("preserve_format", order)
+    return layout if _lies_in(array, layout) else contiguous_format
+
+
+def _lies_in(array, layout):
+    """Whether ``array``'s strides are those of ``layout`` (size-1 dims may have any stride, as torch)."""
+    order = _memory_order(array, layout)
+    expected = array.itemsize
+    for axis in reversed(order):
+        if array.shape[axis] != 1 and array.strides[axis] != expected:
+            return False
+        expected *= array.shape[axis]
+    return True
 
 
 class Size(tuple):
@@ -144,7 +201,7 @@ class Tensor:
 
     # a view's _base (the root it shares memory with) and _view_replay (cuts it out of the root's array);
     # _versions: [in-place writes], shared with views and detach()es; _views: weakrefs to a root's views
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_meta", "_hooks", "_base", "_view_replay",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_meta", "_hooks", "_base", "_view_replay",
                  "_versions", "_views", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
@@ -268,19 +325,44 @@ class Tensor:
     def requires_grad(self, value):
         self._set_requires_grad(value)
 
-    def _set_requires_grad(self, value):
+    def _set_requires_grad(self, value, refusal="only Tensors of floating point and complex dtype can require "
+                                                  "gradients"):
         value = builtins.bool(value)
         if self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
                 "" if value else " If you want to use a computed variable in a subgraph that doesn't "
                 "require differentiation use var_no_grad = var.detach()."))
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(refusal)   # torch words it differently per entry point
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
-        self._set_requires_grad(requires_grad)
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
         return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """torch's checks on an assigned gradient: a Tensor (or None) of this tensor's size and dtype."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                                   f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
+                                   "the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a tensor "
+                    f"with grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                    "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes "
+                    "of a tensor and its gradient may break downstream systems that assume they match.")
+        self._grad = value
 
     @property
     def is_leaf(self):
@@ -307,7 +389,9 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
+        if memory_format in (None, contiguous_format):
+            return self._data.flags.c_contiguous
+        return _lies_in(self._data, memory_format)
 
     def retain_grad(self):
         from .autograd import _retain
@@ -443,14 +527,21 @@ class Tensor:
         return self
 
     def clone(self, memory_format=None):
-        return _ops.clone(self)
+        copy = _ops.clone(self)
+        if self._meta:
+            return copy
+        if memory_format in (None, preserve_format):
+            memory_format = _dense_layout(self._data)
+        if memory_format is not contiguous_format:
+            copy._data = _laid_out(copy._data, memory_format)   # a fresh array: nothing else shares it
+        return copy
 
     def contiguous(self, memory_format=None):
-        """self when its memory is in C order already, else a C-ordered copy (CloneBackward0), so that
-        ``x.transpose(0, 1).contiguous().view(...)`` works as in torch."""
-        if self._meta or self._data.flags.c_contiguous:
+        """self when its memory is in C order (or in ``memory_format``'s order) already, else a copy laid
+        out so (CloneBackward0), so that ``x.transpose(0, 1).contiguous().view(...)`` works as in torch."""
+        if self._meta or self.is_contiguous(memory_format):
             return self
-        return self.clone()
+        return self.clone(memory_format=memory_format or contiguous_format)
 
     def cpu(self):
         return self
@@ -465,6 +556,7 @@ class Tensor:
         dev = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
+        layout = kwargs.pop("memory_format", preserve_format)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
@@ -482,7 +574,9 @@ class Tensor:
                 raise NotImplementedError("Cannot copy out of meta tensor; no data!")
             result = Tensor._make(_meta_array(self._data.shape, self._data.dtype), True)
         if dtype is not None and to_dtype(dtype).numpy_dtype != result._data.dtype:
-            return _ops.to_dtype(result, to_dtype(dtype))
+            result = _ops.to_dtype(result, to_dtype(dtype))
+        if layout is not preserve_format:
+            result = result.contiguous(memory_format=layout)
         if copy and result is self:
             return self.clone()
         return result

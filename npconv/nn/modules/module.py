@@ -7,7 +7,7 @@ import numpy as np
 from ... import _observe
 from ...autograd import no_grad
 from ..._dtype import to_dtype
-from ..._tensor import Tensor, _is_meta_device, _meta_array, not_compiled_error
+from ..._tensor import Tensor, _is_meta_device, _laid_out, _meta_array, not_compiled_error
 from ..parameter import Buffer, Parameter, is_lazy
 from .printing import indent, layout
 
@@ -399,6 +399,7 @@ class Module:
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
+        layout = kwargs.pop("memory_format", None)   # channels_last: the 4-d weights laid out NHWC, as torch
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
@@ -419,6 +420,9 @@ class Module:
                 array = _meta_array(array.shape, dtype.numpy_dtype) if t._meta else array.astype(dtype.numpy_dtype)
             if to_meta and not t._meta:
                 return _meta_array(array.shape, array.dtype), True
+            if layout is not None and layout._order is not None and array.ndim == len(layout._order) \
+                    and not t._meta:
+                array = _laid_out(array, layout)
             return array, t._meta
         return self._apply_to_tensors(convert)
 
