@@ -8,6 +8,7 @@ from ... import _observe
 from ...autograd import no_grad
 from ..._dtype import to_dtype
 from ..._tensor import Tensor, _is_meta_device, _laid_out, _meta_array, not_compiled_error
+from .backward_hooks import call_with_backward_hooks
 from ..parameter import Buffer, Parameter, is_lazy
 from .printing import indent, layout
 
@@ -70,6 +71,8 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = {}
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_state_dict_hooks"] = OrderedDict()
@@ -83,6 +86,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         if _observe.state.observers:   # a summary (or other tool) watches this thread: announce the call
             return _observe.module_call(self, self._call_with_hooks, args, kwargs)
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            return call_with_backward_hooks(self, self._call_with_hooks, args, kwargs)
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(*args, **kwargs)
@@ -118,6 +123,25 @@ class Module:
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """``hook(module, args, output)`` runs after forward; it may return a replacement output."""
         return self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the inputs are known; it may
+        return a replacement grad_input (see nn/modules/backward_hooks.py)."""
+        return self._add_hook(self._backward_hook_dict("_backward_hooks"), {}, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the output's gradient arrives; it may return a replacement."""
+        return self._add_hook(self._backward_hook_dict("_backward_pre_hooks"), {}, hook, prepend, False)
+
+    def register_backward_hook(self, hook):
+        """torch's deprecated non-full hook: npconv runs it as a full backward hook (torch's old hook saw
+        the gradient of the module's last operation instead, which differs for multi-op modules)."""
+        return self.register_full_backward_hook(hook)
+
+    def _backward_hook_dict(self, name):
+        if name not in self.__dict__:   # a module unpickled from before backward hooks existed
+            self.__dict__[name] = OrderedDict()
+        return self.__dict__[name]
 
     @staticmethod
     def _add_hook(hooks, kwargs_set, hook, prepend, with_kwargs):
