@@ -13,6 +13,10 @@ _observe.mark_entry_points(globals(), "torch", _ops.__all__)
 _observe.mark_entry_points(Tensor, "Tensor")
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
+from . import _gradcheck
+
+autograd.gradcheck, autograd.gradgradcheck = _gradcheck.gradcheck, _gradcheck.gradgradcheck  # torch.autograd.gradcheck
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import random
 from . import accelerator, cuda, functional, mps  # torch-on-CPU answers to device questions

@@ -41,7 +41,8 @@ from . import _dtype, _observe
 from ._memory import allocation_error, is_huge_broadcast
 
 __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "backward", "grad", "Variable"]
+           "inference_mode", "backward", "grad", "Variable", "set_detect_anomaly", "detect_anomaly",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 class _GradState(threading.local):
     """Grad mode is per thread, as in torch (tiled inference runs forwards in worker threads)."""
@@ -54,6 +55,59 @@ _state = _GradState()
 def is_grad_enabled():
     """True when new operations are recorded for backward."""
     return _state.enabled
+
+
+class _AnomalyState(threading.local):
+    enabled = False
+    check_nan = True
+
+
+_anomaly = _AnomalyState()
+
+
+def is_anomaly_enabled():
+    return _anomaly.enabled
+
+
+def is_anomaly_check_nan_enabled():
+    return _anomaly.check_nan
+
+
+class set_detect_anomaly:
+    """Anomaly detection on or off (a call, or a context manager restoring the previous mode). npconv's
+    anomaly mode checks every gradient a node returns for NaN, as torch's; it keeps no forward traces."""
+
+    def __init__(self, mode, check_nan=True):
+        self.previous = (_anomaly.enabled, _anomaly.check_nan)
+        if mode and not _anomaly.enabled:
+            import warnings
+            warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only "
+                          "be enabled for debugging.", UserWarning, stacklevel=2)
+        _anomaly.enabled, _anomaly.check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.enabled, _anomaly.check_nan = self.previous
+
+
+class detect_anomaly(set_detect_anomaly):
+    """``with torch.autograd.detect_anomaly():`` anomaly detection inside the block."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        super().__init__(True, self.check_nan)
+        return self
+
+
+def _refuse_nan(node, input_grads):
+    """torch's anomaly-mode error for a backward that produced NaN."""
+    for index, grad in enumerate(input_grads):
+        if grad is not None and np.isnan(np.asarray(grad)).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {index}th output.")
 
 
 class _GradMode:
@@ -524,6 +578,8 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             if len(input_grads) != len(node._inputs):
                 raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                    f"(expected {len(node._inputs)}, got {len(input_grads)})")
+            if _anomaly.enabled and _anomaly.check_nan:
+                _refuse_nan(node, input_grads)
             for t, fn, ig in zip(node._inputs, node._input_fns, input_grads):
                 if t is None or ig is None:
                     continue
