@@ -17,7 +17,7 @@ import collections.abc
 import math
 import operator
 
-__all__ = ["int_list_error", "ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
+__all__ = ["broadcast_error", "broadcast_shape", "int_list_error", "ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
            "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "expand", "as_index", "single", "pair", "triple"]
 
 
@@ -147,3 +147,25 @@ def int_list_error(head, value, is_int):
             return TypeError(f"{head.split(' (position')[0]} failed to unpack the object at pos {index + 1} with "
                              f"error \"type must be tuple of ints,but got {type_name(item)}\"")
     return None
+
+
+def broadcast_error(a, b):
+    """torch's RuntimeError for shapes ``a`` and ``b`` that do not broadcast (the first clash from the left)."""
+    n = max(len(a), len(b))
+    for i in range(n):
+        da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+        db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            return RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                                f"non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast")
+
+
+def broadcast_shape(a, b):
+    """The shape ``a`` and ``b`` broadcast to, or torch's RuntimeError."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    if any(x != y and x != 1 and y != 1 for x, y in zip(a, b)):
+        raise broadcast_error(a, b)
+    return tuple(y if x == 1 else x for x, y in zip(a, b))

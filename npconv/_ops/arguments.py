@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .. import _shapes
 from .._tensor import Tensor, _normalize_dim
 
 
@@ -16,16 +17,8 @@ def _check_number(x, op):
 
 
 def _broadcast_error(a, b):
-    """torch's message for two shapes that do not broadcast."""
-    sa, sb = np.shape(a), np.shape(b)
-    n = builtins.max(len(sa), len(sb))
-    for i in range(n):
-        da = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
-        db = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
-        if da != db and da != 1 and db != 1:
-            return RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
-                                f"non-singleton dimension {i}")
-    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast")
+    """torch's message for two arrays whose shapes do not broadcast."""
+    return _shapes.broadcast_error(np.shape(a), np.shape(b))
 
 
 def _shape_of(x):

@@ -8,6 +8,7 @@ Shapes::
 """
 import numpy as np
 
+from ... import _shapes
 from ...autograd import Function, no_grad
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
@@ -16,22 +17,13 @@ __all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim``; the clamp is outside the graph,
     as in torch (a zero vector gets a zero gradient, not an infinite one)."""
-    x1, x2 = _broadcast(x1, x2)
+    x1, x2 = broadcast_pair(x1, x2)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
-def _broadcast(x1, x2):
-    try:
-        shape = tuple(np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))
-    except ValueError:
-        a, b = tuple(x1.shape), tuple(x2.shape)
-        for offset in range(1, max(len(a), len(b)) + 1):
-            sa = a[-offset] if offset <= len(a) else 1
-            sb = b[-offset] if offset <= len(b) else 1
-            if sa != sb and 1 not in (sa, sb):
-                raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
-                                   f"non-singleton dimension {max(len(a), len(b)) - offset}") from None
-        raise
+def broadcast_pair(x1, x2):
+    """Both tensors at their common shape (expanded only where needed), or torch's size-mismatch error."""
+    shape = _shapes.broadcast_shape(x1.shape, x2.shape)
     return (x1 if tuple(x1.shape) == shape else x1.expand(shape)), \
         (x2 if tuple(x2.shape) == shape else x2.expand(shape))
 

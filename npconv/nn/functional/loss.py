@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ... import _shapes
 from ..._dtype import promote_types
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
@@ -65,17 +66,7 @@ def _warn_if_broadcasting(input, target):
 
 
 def _check_broadcastable(input, target):
-    try:
-        np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    except ValueError:
-        a, b = tuple(input.shape), tuple(target.shape)
-        for offset in range(1, max(len(a), len(b)) + 1):
-            sa = a[-offset] if offset <= len(a) else 1
-            sb = b[-offset] if offset <= len(b) else 1
-            if sa != sb and 1 not in (sa, sb):
-                raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
-                                   f"non-singleton dimension {max(len(a), len(b)) - offset}") from None
-        raise
+    _shapes.broadcast_shape(input.shape, target.shape)
 
 
 def _as_tensor_like(value, like):

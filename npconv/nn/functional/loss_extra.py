@@ -20,7 +20,7 @@ from ... import _ops
 from ..._tensor import Tensor
 from ...autograd import Function, no_grad
 from .activation_extra import logsigmoid
-from .distance import pairwise_distance
+from .distance import broadcast_pair as _same_shape, pairwise_distance
 from .loss import _reduce, _reduce_array, _reduction, _refuse_grad, _spread
 
 __all__ = ["soft_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss",
@@ -54,30 +54,6 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     _refuse_grad(target, "soft_margin_loss", "target")
     input, target = _same_shape(input, target)
     return _SoftMarginLoss.apply(input, target, reduction=reduction)
-
-
-def _same_shape(a, b):
-    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape))) if _broadcastable(a, b) else None
-    if shape is None:
-        _raise_size_mismatch(tuple(a.shape), tuple(b.shape))
-    return (a if tuple(a.shape) == shape else a.expand(shape)), (b if tuple(b.shape) == shape else b.expand(shape))
-
-
-def _broadcastable(a, b):
-    try:
-        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-        return True
-    except ValueError:
-        return False
-
-
-def _raise_size_mismatch(a, b):
-    for offset in range(1, max(len(a), len(b)) + 1):
-        sa = a[-offset] if offset <= len(a) else 1
-        sb = b[-offset] if offset <= len(b) else 1
-        if sa != sb and 1 not in (sa, sb):
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
-                               f"non-singleton dimension {max(len(a), len(b)) - offset}")
 
 
 class _MultiMarginLoss(Function):
