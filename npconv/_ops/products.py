@@ -108,25 +108,26 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):  # noqa: A002
     return _fused("addr", input, vec1, vec2, beta, alpha, (vec1._data.shape[0], vec2._data.shape[0]))
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):  # noqa: A002
-    """beta * input + alpha * (batch1 @ batch2), batch by batch."""
+def _batched_pair(batch1, batch2):
+    """The shapes of two batches of matrices that multiply batch by batch, or torch's errors."""
     _need_dims(batch1, 3, "batch1")
     _need_dims(batch2, 3, "batch2")
     sa, sb = batch1._data.shape, batch2._data.shape
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] "
                            f"but got: [{sb[0]}, {sb[1]}].")
+    return sa, sb
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):  # noqa: A002
+    """beta * input + alpha * (batch1 @ batch2), batch by batch."""
+    sa, sb = _batched_pair(batch1, batch2)
     return _fused("baddbmm", input, batch1, batch2, beta, alpha, (sa[0], sa[1], sb[2]))
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):  # noqa: A002
     """beta * input + alpha * the sum over the batch of batch1 @ batch2."""
-    _need_dims(batch1, 3, "batch1")
-    _need_dims(batch2, 3, "batch2")
-    sa, sb = batch1._data.shape, batch2._data.shape
-    if sa[0] != sb[0] or sa[2] != sb[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] "
-                           f"but got: [{sb[0]}, {sb[1]}].")
+    sa, sb = _batched_pair(batch1, batch2)
     return _fused("addbmm", input, batch1, batch2, beta, alpha, (sa[1], sb[2]))
 
 

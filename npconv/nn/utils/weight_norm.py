@@ -109,9 +109,15 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Fold ``<name>_g`` and ``<name>_v`` back into one parameter ``<name>``. Returns the module."""
+    return remove_reparametrization(module, name, WeightNorm, "weight_norm")
+
+
+def remove_reparametrization(module, name, hook_type, what):
+    """Undo the forward pre-hook of type ``hook_type`` that recomputes ``module.<name>`` (weight or spectral
+    norm), or torch's ValueError naming ``what``."""
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_type) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
