@@ -214,11 +214,11 @@ def _native_batch_norm(input, running_mean, running_var, weight, bias, training,
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                          ("bias", bias)):
         _check_per_channel(name, tensor, channels)
-    _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     param_shape = _channel_param_shape(input)
     _check_statistics_need_no_grad(running_mean, running_var)
-    if input.numel() == 0 and not input.is_meta:
+    if input.numel() == 0 and not input.is_meta:  # torch returns before its kernel looks at dtypes
         return _empty_batch_norm(input, weight, bias)
+    _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
