@@ -420,6 +420,8 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         self._check_has_data("__array__")
+        if self._requires_grad:   # np.asarray(t) would drop the graph silently: torch refuses as numpy() does
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def _check_has_data(self, what):

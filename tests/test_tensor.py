@@ -618,3 +618,8 @@ def test_ops_that_copy_in_torch_never_alias_their_input():
         x = npconv.arange(6.0).reshape(2, 3)
         make(x).add_(100)
         assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_numpy_conversion_of_a_tensor_requiring_grad_is_refused_as_torch():
+    """np.asarray(t) would silently drop the graph; torch refuses it as it refuses t.numpy()."""
+    assert_same_error(lambda m, x: np.asarray(x), [np.ones(2)], requires_grad=True, same_message=True)
