@@ -46,7 +46,23 @@ def whole_array_bytes(model, shape):
 
 
 def peak_rss_mb():
+    """This process's peak resident memory since the last reset_peak_rss (Linux's VmHWM; getrusage's
+    ru_maxrss would include what a forked worker inherited from its parent)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss():
+    """Start the peak over from the current resident memory (writing 5 to clear_refs, Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        pass
+    return peak_rss_mb()
 
 
 def run_on_cluster(model, image, workers, memory_limit):
@@ -55,7 +71,7 @@ def run_on_cluster(model, image, workers, memory_limit):
     from npconv.parallel import apply_tiled
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        idle = client.run(peak_rss_mb)
+        idle = client.run(reset_peak_rss)
         means = apply_tiled(model, image).mean(axis=(0, 2, 3))
         start = time.perf_counter()
         future = client.compute(means)
