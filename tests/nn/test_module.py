@@ -271,3 +271,13 @@ def test_load_state_dict_accepts_torch_tensors_and_ndarrays():
     assert repr(mine.load_state_dict(theirs.state_dict())) == "<All keys matched successfully>"
     mine.load_state_dict({k: v.numpy() * 0 for k, v in theirs.state_dict().items()})
     assert all(not p.detach().numpy().any() for p in mine.parameters())
+
+
+def test_parameter_list_and_dict_print_as_torch():
+    def text(lib):
+        pl = lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.zeros(2, 3, dtype=lib.float64))])
+        pd = lib.nn.ParameterDict({"a": lib.nn.Parameter(lib.ones(2)), "b": lib.nn.Parameter(lib.ones(1, 2))})
+        holder = lib.nn.Module()
+        holder.params = pl
+        return [repr(pl), repr(pd), repr(holder), repr(lib.nn.ParameterList())]
+    assert text(npconv) == text(torch)

@@ -264,7 +264,8 @@ class ParameterList(Module):
         lines = []
         for i, p in enumerate(self):
             size = "x".join(str(n) for n in p.shape)
-            lines.append(f"({i}): Parameter containing: [{p.type()} of size {size}]")
+            # torch indents its own lines two more and names the dtype here (the type name in ParameterDict)
+            lines.append(f"  ({i}): {_kind(p)} containing: [{p.dtype} of size {size}]")
         return "\n".join(lines)
 
 
@@ -315,8 +316,13 @@ class ParameterDict(Module):
         lines = []
         for k, p in self.items():
             size = "x".join(str(n) for n in p.shape)
-            lines.append(f"({k}): Parameter containing: [{p.type()} of size {size}]")
+            lines.append(f"  ({k}): {_kind(p)} containing: [{p.type()} of size {size}]")
         return "\n".join(lines)
+
+
+def _kind(value):
+    """'Parameter' or 'Tensor', as torch's ParameterList/ParameterDict reprs name their entries."""
+    return "Parameter" if type(value).__name__ == "Parameter" else "Tensor"
 
 
 class Container(Module):
