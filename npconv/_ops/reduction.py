@@ -254,24 +254,52 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None):  # noqa: A002
     return _max_min(input, dim, keepdim, other, True)
 
 
-def _extreme_over(reduce, input, dim, keepdim):  # noqa: A002
-    """``reduce`` (max or min) over every axis of ``dim``, the last axis first so the others keep their place."""
-    if dim == () or dim is None:
-        return reduce(input)
-    result = input
-    for axis in sorted(_normalize_dims(dim, input._data.ndim), reverse=True):
-        result = reduce(result, axis, keepdim).values
-    return result
+class Amax(Function):
+    """The largest values over several axes at once; the gradient is shared evenly among ties (torch's
+    amax rule, unlike max(dim), which picks one index)."""
+
+    graph_inputs = 1
+    reduce = staticmethod(np.amax)
+
+    @classmethod
+    def forward(cls, ctx, a, axes, keepdim):
+        out = np.asarray(cls.reduce(a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        hits = a == _expand_reduced(out, a.shape, ctx.axes, ctx.keepdim)
+        ties = np.sum(hits, axis=ctx.axes, keepdims=True)
+        share = _expand_reduced(grad, a.shape, ctx.axes, ctx.keepdim) / ties
+        return np.where(hits, share, 0).astype(a.dtype), None, None
+
+
+class Amin(Amax):
+    reduce = staticmethod(np.amin)
+
+
+def _extreme_over(function, input, dim, keepdim):  # noqa: A002
+    """amax/amin over ``dim`` (an int or a tuple; all dims when empty or None)."""
+    ndim = input._data.ndim
+    axes = tuple(range(ndim)) if dim == () or dim is None else _normalize_dims(dim, ndim)
+    empty = [a for a in axes if input._data.shape[a] == 0]
+    if empty:
+        name = "amax" if function is Amax else "amin"
+        raise IndexError(f"{name}(): Expected reduction dim {empty[0]} to have non-zero size.")
+    return function.apply(input, tuple(axes), keepdim)
 
 
 def amax(input, dim=(), keepdim=False):  # noqa: A002
     """The largest values over ``dim`` (an int or a tuple; all dims by default)."""
-    return _extreme_over(max, input, dim, keepdim)
+    return _extreme_over(Amax, input, dim, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):  # noqa: A002
     """The smallest values over ``dim`` (an int or a tuple; all dims by default)."""
-    return _extreme_over(min, input, dim, keepdim)
+    return _extreme_over(Amin, input, dim, keepdim)
 
 
 def _arg(np_fn, input, dim, keepdim):  # noqa: A002
