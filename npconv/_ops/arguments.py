@@ -36,22 +36,25 @@ def _normalize_dims(dim, ndim):
 
 
 def _infer_shape(shape, numel):
-    """Resolve one -1 and check the element count, with torch's errors."""
+    """Resolve one -1 and check the element count, with torch's errors (read from the first dim on)."""
     shape = list(shape)
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for n in shape:
-        if n < -1:
-            raise RuntimeError(f"invalid shape dimension {n}")
-    known = 1
-    for n in shape:
-        if n != -1:
+    unknown, known = None, 1
+    for index, n in enumerate(shape):
+        if n == -1:
+            if unknown is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            unknown = index
+        elif n >= 0:
             known *= n
-    if unknown:
+        else:
+            raise RuntimeError(f"invalid shape dimension {n} at index {index} of shape {_list_str(shape)}")
+    if unknown is not None:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {_list_str(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{_list_str(shape)}' is invalid for input of size {numel}")
-        shape[unknown[0]] = numel // known
+        shape[unknown] = numel // known
     elif known != numel:
         raise RuntimeError(f"shape '{_list_str(shape)}' is invalid for input of size {numel}")
     return tuple(shape)

@@ -106,6 +106,30 @@ CASES = {
     "max_unpool negative output size": lambda m: m.nn.MaxUnpool3d(2, padding=2.5)(
         m.ones(1, 1, 2, 2, 2), m.zeros(1, 1, 2, 2, 2, dtype=m.int64)),
     "linear through matmul words": lambda m: m.nn.Linear(2, 2)(m.ones(5, 2, 2, dtype=m.float64).transpose(1, 2)),
+    # torch's argument parser for ops with several signatures (session 3)
+    "conv1d invalid combination (a Parameter, a bool stride)": lambda m: m.nn.Conv1d(2, 2, 3, False)(m.ones(1, 2, 5)),
+    "conv1d invalid combination with keywords": lambda m: m.nn.functional.conv1d(
+        m.ones(1, 2, 5), m.ones(2, 2, 3), bias=None, stride=(1,), padding=(0,), dilation=(1,), groups=1.5),
+    "conv1d keywords only": lambda m: m.nn.functional.conv1d(
+        input=m.ones(1, 2, 5), weight=m.ones(2, 2, 3), bias=None, stride=1, padding=0, dilation=1, groups=1.5),
+    "conv1d later list elements read last first": lambda m: m.nn.functional.conv1d(
+        m.ones(1, 2, 5), m.ones(2, 2, 3), None, (1, None), (0, None)),
+    "conv1d int tensor groups": lambda m: m.nn.functional.conv1d(m.ones(1, 2, 5), m.ones(2, 2, 3), None, 1, 0, 1,
+                                                                 m.tensor(1)),
+    "conv_transpose1d later list elements": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(1, 2, 5), m.ones(2, 2, 3), None, (1, None), (0, None)),
+    "ConvTranspose3d duplicate argument names the class": lambda m: m.nn.ConvTranspose3d(4, 2, 3, 1, 0, 0, groups=1,
+                                                                                          output_padding=0),
+    "BatchNorm unexpected keyword names _BatchNorm": lambda m: m.nn.BatchNorm2d(2, foo=1),
+    # transposed convolution output sizes (oneDNN for float32 batches, a reshape for empty ones)
+    "conv_transpose negative output, float32 batch": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(4, 2, 1), m.ones(2, 1, 3), stride=3, padding=2),
+    "conv_transpose empty output, float32 batch": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(4, 2, 2), m.ones(2, 1, 3), padding=2),
+    "conv_transpose negative output, empty batch": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(0, 2, 1, 1), m.ones(2, 3, 3, 3), padding=(2, 3)),
+    "view of zero elements with -1": lambda m: m.zeros(0).view(0, 1, -1),
+    "view with an invalid dimension": lambda m: m.zeros(4).reshape(-2, 2),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -12,6 +12,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"int?"``: an int (not a bool) or None.
 - ``"float"``: a real Python or NumPy number (bools too) or a 0-d Tensor; ``"float?"`` or None.
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
+- ``"floats"``: a tuple/list of numbers (not bools) or 0-d Tensors; ``"floats?"`` or None.
 - ``"str"``: exactly a Python str.
 - ``"Tensor?"``: a Tensor or None.
 """
@@ -70,10 +71,26 @@ def check_argument(op, name, kind, value, position=None):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
     elif base == "number" and not is_number(value):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")
+    elif base == "floats":
+        _check_floats(value, head)
     elif base == "str" and not isinstance(value, str):
         raise TypeError(f"{head} must be str, not {type_name(value)}")
     elif base == "Tensor" and not isinstance(value, Tensor):
         raise TypeError(f"{head} must be Tensor, not {type_name(value)}")
+
+
+def _check_floats(value, head):
+    """torch's errors for a ``float[]`` argument: not a sequence, or an element that is not a number."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{head} must be tuple of floats, not {type_name(value)}")
+    for index, item in enumerate(value):
+        if isinstance(item, Tensor) and item.dim() == 0 or (
+                is_number(item) and not isinstance(item, (bool, np.bool_))):
+            continue
+        if index == 0 and "(position" not in head:
+            raise TypeError(f"{head} must be tuple of floats, not {type_name(value)}")
+        raise TypeError(f"{head} must be tuple of floats, but found element of type {type_name(item)} at pos "
+                        f"{index + 1 if index else 0}")   # torch counts from 1 after the first element
 
 
 def is_number(value):
@@ -85,10 +102,39 @@ def is_number(value):
 
 def check_arguments(op, kinds, values, positional):
     """Check ``values`` (a mapping by name) against ``kinds`` ((name, kind, position) triples in signature
-    order, positions counted from 1). ``positional`` is how many arguments the caller passed by position."""
-    for name, kind, position in kinds:
-        if name in values:
-            check_argument(op, name, kind, values[name], position if position <= positional else None)
+    order, positions counted from 1). ``positional`` is how many arguments the caller passed by position.
+
+    torch's parser looks at a list's first element only while it picks the signature; the other elements
+    are read afterwards, when the op takes its arguments (C++ evaluates them from the last to the first),
+    so a bad later element is reported after every other type check and for the last such list."""
+    given = [(name, kind, position if position <= positional else None) for name, kind, position in kinds
+             if name in values]
+    for name, kind, position in given:
+        if not fits(kind, values[name]):
+            check_argument(op, name, kind, values[name], position)
+    for name, kind, position in reversed(given):
+        check_argument(op, name, kind, values[name], position)
+
+
+def fits(kind, value):
+    """Whether torch's parser takes ``value`` for an argument of ``kind`` while choosing a signature: a
+    list passes on its first element (the others are checked when read)."""
+    if kind.endswith("?") and value is None:
+        return True
+    base = kind.rstrip("?")
+    if base in ("ints", "floats") and isinstance(value, (tuple, list)):
+        if not value:
+            return True
+        first = value[0]
+        return is_int(first) if base == "ints" else (is_number(first) and not isinstance(first, (bool, np.bool_))
+                                                      or isinstance(first, Tensor))
+    if base == "floats":
+        return False
+    try:
+        check_argument("", "", kind, value)
+    except TypeError:
+        return False
+    return True
 
 
 def native(op, **kinds):
@@ -109,3 +155,4 @@ def native(op, **kinds):
             return function(*args, **kwargs)
         return checked
     return decorate
+

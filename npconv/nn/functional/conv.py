@@ -6,15 +6,16 @@ wrong, so that nothing large is allocated for a call that must fail.  Output siz
 ``npconv._shapes`` only, computed once per call and handed to the kernels.
 """
 import math
-import operator
 
 import numpy as np
 
 from npconv import _shapes, kernels
-from ._arguments import native
+from ._arguments import is_int, native
+from ._overloads import overloaded
 from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
 from npconv.autograd import Function
 from npconv._tensor import Tensor
+from npconv._ops.arguments import _infer_shape
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -22,7 +23,15 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 # ----------------------------------------------------------------------------------------------------
 # The public functions
 
+# torch's two signatures of each convolution (padding as ints or as 'valid'/'same')
+_CONV_SIGNATURES = tuple(
+    "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, " + padding
+    + ", tuple of ints dilation = 1, int groups = 1)"
+    for padding in ("tuple of ints padding = 0", 'str padding = "valid"'))
 
+
+
+@overloaded("conv1d", *_CONV_SIGNATURES)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d convolution (cross-correlation) over an input ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
 
@@ -33,6 +42,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
 
 
+@overloaded("conv2d", *_CONV_SIGNATURES)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution over an input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
 
@@ -43,6 +53,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
+@overloaded("conv3d", *_CONV_SIGNATURES)
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-d convolution over an input ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``.
 
@@ -103,10 +114,10 @@ def _as_tuple(value, dims, op, name):
     """An int or a sequence of ints as a ``dims``-tuple (a 1-sequence is repeated, as torch does)."""
     values = list(value) if isinstance(value, (tuple, list)) else [value]
     for position, item in enumerate(values):
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+        if not (is_int(item) or position and isinstance(item, bool)):  # the parser reads later bools as ints
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
                             f"{type(item).__name__} at pos {position}")
-    values = [operator.index(v) for v in values]
+    values = [int(v) for v in values]
     if len(values) == 1:
         values = values * dims
     if len(values) != dims:
@@ -116,8 +127,9 @@ def _as_tuple(value, dims, op, name):
 
 
 def _check_groups(groups, op):
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+    if not is_int(groups):
         raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    groups = int(groups)
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported: got groups={groups}")
     return int(groups)
@@ -229,7 +241,7 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
             return tuple(_shapes.same_padding_pair(k, d) for k, d in zip(kernel, dilation))
-        raise RuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
+        raise RuntimeError(f"Invalid padding string: {padding!r}")
     amounts = _as_tuple(padding, dims, op, "padding")
     _check_non_negative(amounts, "padding")
     return tuple((p, p) for p in amounts)
@@ -405,10 +417,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     kernel = tuple(weight.shape[2:])
     out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
                         in zip(spatial, kernel, stride, amounts, output_padding, dilation))
-    if any(o < 1 for o in out_spatial):
-        lead = (1,) if dims == 1 else ()  # torch runs 1-d as 2-d with a height of 1
-        raise RuntimeError(f"Given input size per channel: ({_sizes_text(lead + spatial)}). Calculated output size "
-                           f"per channel: ({_sizes_text(lead + out_spatial)}). Output size is too small")
+    _check_transposed_output(input, batched, spatial, out_channels, out_spatial)
     _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
@@ -416,6 +425,26 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     pairs = tuple((p, p) for p in amounts)
     return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+
+
+def _check_transposed_output(input, batched, spatial, out_channels, out_spatial):
+    """An output size below 1, refused as torch's CPU paths refuse it. An empty batch reaches a reshape to
+    (0, C_out, *out) that fails on negative sizes only; float32/bfloat16 batches of more than one go to
+    oneDNN, which takes empty sizes and fails on negative ones with its own words; the rest say "too small"
+    (torch runs 1-d as 2-d with a height of 1)."""
+    lead = (1,) if len(spatial) == 1 else ()
+    batch = input.shape[0] if batched else 1
+    if batch == 0:
+        if any(o < 0 for o in out_spatial):
+            _infer_shape((0, out_channels) + lead + tuple(out_spatial), 0)
+        return
+    if batch > 1 and input.dtype.name in ("float32", "bfloat16"):
+        if any(o < 0 for o in out_spatial):
+            raise RuntimeError("could not construct a memory descriptor using a format tag")
+        return
+    if any(o < 1 for o in out_spatial):
+        raise RuntimeError(f"Given input size per channel: ({_sizes_text(lead + spatial)}). Calculated output size "
+                           f"per channel: ({_sizes_text(lead + out_spatial)}). Output size is too small")
 
 
 class _TransposedConvolution(_ConvolutionFunction):

@@ -4,6 +4,7 @@ import warnings
 
 from .. import functional as F
 from .module import Module
+from .utils import _init_as
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
            "Softmin", "Softmax2d", "Hardswish", "Hardtanh", "Hardsigmoid", "Softplus", "Mish", "Threshold"]
@@ -214,16 +215,19 @@ class _SoftmaxBase(Module):
 
 class Softmax(_SoftmaxBase):
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
+    __init__ = _init_as(_SoftmaxBase.__init__, "Softmax")
     _function = staticmethod(F.softmax)
 
 
 class LogSoftmax(_SoftmaxBase):
     """log(softmax(x)) along ``dim``, computed stably."""
+    __init__ = _init_as(_SoftmaxBase.__init__, "LogSoftmax")
     _function = staticmethod(F.log_softmax)
 
 
 class Softmin(_SoftmaxBase):
     """softmax(-x) along ``dim``."""
+    __init__ = _init_as(_SoftmaxBase.__init__, "Softmin")
     _function = staticmethod(F.softmin)
 
 

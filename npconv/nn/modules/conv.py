@@ -10,6 +10,7 @@ from npconv.nn import functional as F
 from npconv.nn import init
 from npconv.nn.modules.module import Module
 from npconv.nn.parameter import Parameter
+from npconv.nn.modules.utils import _init_as
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -119,6 +120,7 @@ class Conv1d(_Conv):
 
     ``L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``.
     """
+    __init__ = _init_as(_Conv.__init__, "Conv1d")
 
     _dims = 1
     _function = staticmethod(F.conv1d)
@@ -129,6 +131,7 @@ class Conv2d(_Conv):
 
     Per spatial dim: ``out = floor((in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``.
     """
+    __init__ = _init_as(_Conv.__init__, "Conv2d")
 
     _dims = 2
     _function = staticmethod(F.conv2d)
@@ -139,6 +142,7 @@ class Conv3d(_Conv):
 
     Per spatial dim: ``out = floor((in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``.
     """
+    __init__ = _init_as(_Conv.__init__, "Conv3d")
 
     _dims = 3
     _function = staticmethod(F.conv3d)
@@ -194,6 +198,7 @@ class ConvTranspose1d(_ConvTranspose):
 
     ``L_out = (L - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
     """
+    __init__ = _init_as(_ConvTranspose.__init__, "ConvTranspose1d")
 
     _dims = 1
     _function = staticmethod(F.conv_transpose1d)
@@ -204,6 +209,7 @@ class ConvTranspose2d(_ConvTranspose):
 
     Per dim: ``out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
     """
+    __init__ = _init_as(_ConvTranspose.__init__, "ConvTranspose2d")
 
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)
@@ -214,6 +220,7 @@ class ConvTranspose3d(_ConvTranspose):
 
     Per dim: ``out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
     """
+    __init__ = _init_as(_ConvTranspose.__init__, "ConvTranspose3d")
 
     _dims = 3
     _function = staticmethod(F.conv_transpose3d)

@@ -14,6 +14,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+from .utils import _init_as
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
            "GroupNorm", "LayerNorm"]
@@ -86,6 +87,7 @@ def _int64():
 
 
 class _BatchNorm(_NormBase):
+    __init__ = _init_as(_NormBase.__init__, "_BatchNorm")
     _expected_dims = ()
 
     def _check_input_dim(self, input):

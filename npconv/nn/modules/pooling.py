@@ -7,6 +7,7 @@ from npconv._shapes import ntuple as _ntuple
 
 from .. import functional as F
 from .module import Module
+from .utils import _init_as
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "AvgPool1d", "AvgPool2d", "AvgPool3d", "LPPool1d", "LPPool2d", "LPPool3d",
@@ -69,16 +70,19 @@ class _MaxUnpoolNd(Module):
 
 class MaxUnpool1d(_MaxUnpoolNd):
     """Partial inverse of MaxPool1d: (N, C, L_in) -> (N, C, (L_in - 1) s - 2p + k) or ``output_size``."""
+    __init__ = _init_as(_MaxUnpoolNd.__init__, "MaxUnpool1d")
     _dims, _function = 1, staticmethod(F.max_unpool1d)
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """Partial inverse of MaxPool2d: per dim out = (in - 1) s - 2p + k, or ``output_size``."""
+    __init__ = _init_as(_MaxUnpoolNd.__init__, "MaxUnpool2d")
     _dims, _function = 2, staticmethod(F.max_unpool2d)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """Partial inverse of MaxPool3d: per dim out = (in - 1) s - 2p + k, or ``output_size``."""
+    __init__ = _init_as(_MaxUnpoolNd.__init__, "MaxUnpool3d")
     _dims, _function = 3, staticmethod(F.max_unpool3d)
 
 
@@ -123,11 +127,13 @@ class _AvgPool23d(_AvgPoolNd):
 
 class AvgPool2d(_AvgPool23d):
     """2-d average pooling: (N, C, H, W) -> (N, C, H_out, W_out), out = floor((in + 2p - k) / s) + 1."""
+    __init__ = _init_as(_AvgPool23d.__init__, "AvgPool2d")
     _function = staticmethod(F.avg_pool2d)
 
 
 class AvgPool3d(_AvgPool23d):
     """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out), per dim as AvgPool2d."""
+    __init__ = _init_as(_AvgPool23d.__init__, "AvgPool3d")
     _function = staticmethod(F.avg_pool3d)
 
 

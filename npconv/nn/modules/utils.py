@@ -45,3 +45,19 @@ def consume_prefix_in_state_dict_if_present(state_dict, prefix):
             if key == "" or not key.startswith(prefix.rstrip(".")):
                 continue
             metadata[key[len(prefix):] if key.startswith(prefix) else ""] = metadata.pop(key)
+
+
+def _init_as(init, owner):
+    """``init`` as the ``__init__`` of class ``owner``: Python names a function's qualified name in its
+    argument errors ("Conv1d.__init__() got an unexpected keyword argument"), and torch's layer classes
+    define their own ``__init__`` where npconv's share a base class's."""
+    import types
+    code = init.__code__
+    if hasattr(code, "co_qualname"):   # Python >= 3.11 prints co_qualname
+        code = code.replace(co_qualname=f"{owner}.__init__")
+    clone = types.FunctionType(code, init.__globals__, "__init__", init.__defaults__, init.__closure__)
+    clone.__kwdefaults__ = init.__kwdefaults__
+    clone.__qualname__ = f"{owner}.__init__"
+    clone.__doc__ = init.__doc__
+    clone.__wrapped__ = init   # inspect.signature follows it
+    return clone
