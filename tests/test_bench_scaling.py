@@ -32,3 +32,21 @@ def test_profile_splits_the_kernels_for_the_thread_count(monkeypatch):
     rows = bench.scaling_rows([case], (1, 2), repeat=1)
     assert [row["threads"] for row in rows] == [1, 2] and rows[0]["speedup"] == 1.0
     assert bench.format_scaling(rows).count("| small 3x3 |") == 2
+
+
+def test_profile_counts_a_region_opened_inside_a_piece_as_part_of_that_piece(monkeypatch):
+    """A kernel calling another kernel from its pieces (nested regions run serially in the piece's thread):
+    one region, whose pieces hold the inner work, not an extra region counted twice."""
+    from npconv.kernels import tiled_gemm
+
+    def outer_kernel(x, w):
+        def piece(images):
+            return tiled_gemm.conv_forward(x[images[0]:images[1]], w, (12, 12), (1, 1), ((1, 1), (1, 1)),
+                                           (1, 1), 1)
+        return sum(r.sum() for r in threads.run_parallel(piece, [(0, 1), (1, 2)]))
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+    case = bench.Case("nested", "conv", (2, 8, 12, 12), (8, 8, 3, 3), dict(padding=1))
+    monkeypatch.setattr("npconv.bench.scaling.npconv_runner", lambda case, x, w: lambda backward: outer_kernel(x, w))
+    total, regions = bench.profile_split(case, 4, repeat=1)
+    assert len(regions) == 1 and len(regions[0]) == 2
+    assert sum(regions[0]) <= total

@@ -16,13 +16,20 @@ def profile_split(case, threads_count, backward=False, repeat=3):
     from npconv.kernels import threads
     previous, run_parallel = npconv.get_num_threads(), threads.run_parallel
     regions = []
+    inside = [False]  # a region opened inside a piece runs serially there, as threads.run_parallel runs it
 
     def timed_serially(task, pieces):
+        if inside[0]:
+            return [task(piece) for piece in pieces]
         times, results = [], []
-        for piece in pieces:
-            begin = time.perf_counter()
-            results.append(task(piece))
-            times.append(time.perf_counter() - begin)
+        inside[0] = True
+        try:
+            for piece in pieces:
+                begin = time.perf_counter()
+                results.append(task(piece))
+                times.append(time.perf_counter() - begin)
+        finally:
+            inside[0] = False
         regions.append(times)
         return results
     call = npconv_runner(case, *arrays(case))

@@ -124,12 +124,16 @@ def flat_phases(x, groups, padding, stride, grid, kernel, dilation):
     return phases.reshape(tuple(stride) + (groups, c_in // groups, batch * math.prod(grid)))
 
 
-def from_phases(phases, padding, stride, spatial):
-    """Inverse of ``to_phases``: gather the unpadded input region back into an ``(N, C, *S)`` array."""
+def from_phases(phases, padding, stride, spatial, out=None):
+    """Inverse of ``to_phases``: gather the unpadded input region back into an ``(N, C, *S)`` array (or into
+    ``out``, a view ``(N, G, C/G, *S)`` of part of a larger array, which is returned)."""
     grid = phases.shape[-len(spatial):] if spatial else ()
     groups, per_group, n = phases.shape[len(stride):len(stride) + 3]
-    out = np.empty((n, groups * per_group) + tuple(spatial), dtype=phases.dtype)
-    out_grouped = _channels_first_view(out, groups)
+    if out is None:
+        out = np.empty((n, groups * per_group) + tuple(spatial), dtype=phases.dtype)
+        out_grouped = _channels_first_view(out, groups)
+    else:
+        out_grouped = out.transpose((1, 2, 0) + tuple(range(3, out.ndim)))
     for phase in all_phases(stride):
         slices = _phase_slices(phase, padding, stride, spatial, grid)
         if slices is not None:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import geometry as geo
+from . import threads
 
 
 # The weight gradient multiplies the zeros past each output row (the wide layout) by the input there: an
@@ -56,25 +57,46 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     """Gradient of ``conv_forward`` with respect to x (also the forward of a transposed convolution).
 
     Shapes: gy (N, C_out, *O), w (C_out, C_in/G, *K) -> gx (N, C_in, *input_spatial).
+
+    The work is split in (images, input channels) blocks, each computed whole by one kernel thread, from
+    its images' wide gy to its part of gx: an output's terms land inside its own image's cells, so a block
+    needs no other block's products.
     """
     batch, c_out = gy.shape[:2]
     out_spatial, kernel = gy.shape[2:], w.shape[2:]
     c_in = w.shape[1] * groups
+    per_group = c_in // groups
+    input_spatial = tuple(input_spatial)
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
-    cells = batch * math.prod(grid)
-    wide_gy = geo.scatter_to_wide(gy, groups, grid)
     weights_t = _weight_by_offset(w, groups).swapaxes(-1, -2)  # (*K, G, C_in/G, C_out/G)
-    length = geo.wide_length(batch, out_spatial, grid)
-    dtype = gy.dtype
-    phases = np.zeros(tuple(stride) + (groups, c_in // groups, cells), dtype=dtype)
-    product = np.empty((groups, c_in // groups, length), dtype=dtype)
-    for offset in geo.kernel_offsets(kernel):
-        phase, shift = geo.phase_and_shift(offset, stride, dilation)
-        start = geo.flat_index(shift, grid)
-        np.matmul(weights_t[offset], wide_gy[:, :, :length], out=product)
-        phases[phase][:, :, start:start + length] += product
-    phases = phases.reshape(tuple(stride) + (groups, c_in // groups, batch) + grid)
-    return geo.from_phases(phases, padding, stride, input_spatial)
+    starts = [(offset,) + geo.phase_and_shift(offset, stride, dilation) for offset in geo.kernel_offsets(kernel)]
+    gx = np.empty((batch, c_in) + input_spatial, dtype=gy.dtype)
+    gx_grouped = gx.reshape((batch, groups, per_group) + input_spatial)
+
+    def run_block(block):
+        (n0, n1), (c0, c1) = block
+        wide_gy = geo.scatter_to_wide(gy[n0:n1], groups, grid)
+        length = geo.wide_length(n1 - n0, out_spatial, grid)
+        phases = np.zeros(tuple(stride) + (groups, c1 - c0, (n1 - n0) * math.prod(grid)), dtype=gy.dtype)
+        product = np.empty((groups, c1 - c0, length), dtype=gy.dtype)
+        for offset, phase, shift in starts:
+            start = geo.flat_index(shift, grid)
+            np.matmul(weights_t[offset][:, c0:c1], wide_gy[:, :, :length], out=product)
+            phases[phase][:, :, start:start + length] += product
+        phases = phases.reshape(tuple(stride) + (groups, c1 - c0, n1 - n0) + grid)
+        geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
+    macs = gy.size * c_in * math.prod(kernel) // groups
+    threads.run_parallel(run_block, _blocks(batch, per_group, len(threads.pieces(2**30, macs))))
+    return gx
+
+
+def _blocks(batch, channels, parts):
+    """About ``parts`` (image range, channel range) blocks: images first (every GEMM keeps all its rows),
+    channels split too when there are fewer images than parts."""
+    image_parts = min(batch, parts)
+    channel_parts = min(channels, -(-parts // image_parts))
+    return [(images, rows) for images in threads.split(batch, image_parts)
+            for rows in threads.split(channels, channel_parts)]
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):

@@ -172,10 +172,11 @@ def test_float32_stays_float32(algorithm):
     assert kernels.conv_weight_grad(x, y, (3, 3), *geometry, algorithm=algorithm).dtype == np.float32
 
 
-@pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
-@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("algorithm", FAST_ALGORITHMS + ["shifted_gemm"])
+@pytest.mark.parametrize("workers", [2, 3, 5])
 def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch, restore_threads):
-    """Split over threads (forced even for small work), every kernel gives the single-thread result."""
+    """Split over threads (forced even for small work), every kernel gives the single-thread result (5
+    workers for 3 images: shifted GEMM's input gradient splits the channels too)."""
     x, w = random_arrays(8, np.float64, (3, 6, 11, 10), (6, 1, 3, 3))
     cases = [((1, 1), ((1, 1), (1, 1)), (1, 1), 6), ((2, 1), ((0, 2), (1, 1)), (1, 2), 6)]
     w_dense = random_arrays(9, np.float64, (4, 6, 3, 3))[0]
