@@ -13,6 +13,7 @@ from numpy.polynomial import chebyshev
 
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
+from ..kernels.elementwise import zero_where
 from .promotion import _floating
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
@@ -65,15 +66,27 @@ def erf_float64(x):
     return np.copysign(result, x)
 
 
-try:  # scipy's erf when installed (a compiled ufunc), else the NumPy one above
-    from scipy.special import erf as _scipy_erf
-except ImportError:
-    _scipy_erf = None
+# scipy's erf when installed (a compiled ufunc), else the NumPy one above. Looked up on first use:
+# importing scipy.special costs ~0.1 s that ``import npconv`` should not pay for an op few models call.
+_NOT_LOOKED_UP = object()
+_scipy_erf = _NOT_LOOKED_UP
+
+
+def _scipy_erf_or_none():
+    global _scipy_erf
+    if _scipy_erf is _NOT_LOOKED_UP:
+        try:
+            from scipy.special import erf as found
+        except ImportError:
+            found = None
+        _scipy_erf = found
+    return _scipy_erf
 
 
 def erf_values(x):
     """erf of an ndarray, in the array's dtype (scipy's ufunc when installed, else ``erf_float64``)."""
-    values = erf_float64(x) if _scipy_erf is None else _scipy_erf(x)
+    scipy_erf = _scipy_erf_or_none()
+    values = erf_float64(x) if scipy_erf is None else scipy_erf(x)
     return np.asarray(values).astype(x.dtype, copy=False)
 
 
@@ -117,7 +130,7 @@ class Relu(ShapeKeeping):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return np.where(y <= 0, _typed(grad, 0), grad)
+        return zero_where(grad, y <= 0)
 
 
 class Sigmoid(ShapeKeeping):

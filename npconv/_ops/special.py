@@ -7,10 +7,19 @@ import numpy as np
 
 from .activation import erf_float64
 
-try:
-    from scipy import special as _scipy
-except ImportError:
-    _scipy = None
+_NOT_LOOKED_UP = object()
+_scipy = _NOT_LOOKED_UP  # scipy.special, imported on first use (it would add ~0.1 s to ``import npconv``)
+
+
+def _scipy_special():
+    global _scipy
+    if _scipy is _NOT_LOOKED_UP:
+        try:
+            from scipy import special as found
+        except ImportError:
+            found = None
+        _scipy = found
+    return _scipy
 
 # coefficients of the asymptotic (Stirling) series of digamma and trigamma, in powers of 1/x^2
 _DIGAMMA_TAIL = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
@@ -99,8 +108,13 @@ def erfinv_numpy(y):
 
 
 def _preferred(scipy_name, fallback):
-    return (lambda x: getattr(_scipy, scipy_name)(np.asarray(x, dtype=np.float64))) if _scipy is not None \
-        else fallback
+    """scipy's ufunc ``scipy_name`` when scipy is installed, else ``fallback`` (decided at the first call)."""
+    def special_function(x):
+        scipy_special = _scipy_special()
+        if scipy_special is None:
+            return fallback(x)
+        return getattr(scipy_special, scipy_name)(np.asarray(x, dtype=np.float64))
+    return special_function
 
 
 lgamma = _preferred("gammaln", _lgamma_numpy)

@@ -15,14 +15,10 @@ The stride-1 input gradient is the forward with the flipped kernel (flipped.py, 
 strided convolutions and weight gradients are the general algorithm's (no function here).  FFT mixes every
 value into every output (``NEEDS_FINITE``): the dispatcher hands non-finite inputs to a direct method.
 """
+import functools
 import math
 
 import numpy as np
-
-try:  # scipy's pocketfft can use several threads; without scipy (an optional extra, `pip install
-    import scipy.fft  # npconv[scipy]`) NumPy's own pocketfft runs the same transforms on one thread
-except ImportError:
-    scipy = None
 
 from npconv._shapes import ceil_div, dilated_extent
 
@@ -42,15 +38,30 @@ def supports(operation, x_shape, w_shape, stride, dilation, groups):
     return all(s == 1 for s in stride)
 
 
+@functools.lru_cache(maxsize=None)
+def _scipy_fft():
+    """scipy.fft, imported on first use (~0.2 s that ``import npconv`` should not pay), or None without it.
+
+    scipy's pocketfft can use several threads; without scipy (an optional extra, `pip install
+    npconv[scipy]`) NumPy's own pocketfft runs the same transforms on one thread."""
+    try:
+        import scipy.fft
+    except ImportError:
+        return None
+    return scipy.fft
+
+
 def _rfftn(array, lengths, axes):
-    if scipy is not None:
-        return scipy.fft.rfftn(array, s=lengths, axes=axes, workers=threads.workers())
+    scipy_fft = _scipy_fft()
+    if scipy_fft is not None:
+        return scipy_fft.rfftn(array, s=lengths, axes=axes, workers=threads.workers())
     return np.fft.rfftn(array, s=lengths, axes=axes)
 
 
 def _irfftn(array, lengths, axes):
-    if scipy is not None:
-        return scipy.fft.irfftn(array, s=lengths, axes=axes, workers=threads.workers())
+    scipy_fft = _scipy_fft()
+    if scipy_fft is not None:
+        return scipy_fft.irfftn(array, s=lengths, axes=axes, workers=threads.workers())
     return np.fft.irfftn(array, s=lengths, axes=axes)
 
 

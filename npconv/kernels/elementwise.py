@@ -1,0 +1,42 @@
+"""Element-wise kernels of autograd's hot paths (no Tensor, no autograd).
+
+``np.where(drop, 0, values)`` branches on every element: on a random mask (a ReLU's, a max pool's) the
+branch is mispredicted half the time and the call runs ~10x slower than a multiplication.  A multiplication
+by the mask is not exact (inf * 0 is NaN, -x * 0 is -0.0), so ``zero_where`` ANDs the values' bits with a
+mask of all ones or all zeros instead: exactly ``values`` where kept and +0.0 where dropped, branch-free.
+"""
+import numpy as np
+
+from . import threads
+
+__all__ = ["zero_where"]
+
+_BITS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def zero_where(values, drop):
+    """``np.where(drop, 0, values)`` (a new array of ``drop``'s shape; ``values`` broadcasts to it)."""
+    bits = _BITS.get(values.dtype.itemsize) if values.dtype.kind == "f" else None
+    if bits is None or drop.dtype != np.bool_ or np.broadcast_shapes(values.shape, drop.shape) != drop.shape:
+        return np.where(drop, values.dtype.type(0), values)
+    out = np.empty(drop.shape, dtype=values.dtype)
+    if out.size == 0:
+        return out
+    values = np.broadcast_to(values, drop.shape)
+    flat = [a.reshape(-1) if a.flags.c_contiguous else None for a in (values, drop, out)]
+    if any(a is None for a in flat):   # strided operands: one call over the whole arrays
+        _zero_where_into(values, drop, out, bits)
+        return out
+
+    def piece(bounds):
+        start, stop = bounds
+        _zero_where_into(flat[0][start:stop], flat[1][start:stop], flat[2][start:stop], bits)
+    threads.run_parallel(piece, threads.pieces(out.size, 4 * out.size))
+    return out
+
+
+def _zero_where_into(values, drop, out, bits):
+    mask = out.view(bits)
+    # bool 1 (drop) - 1 = 0, bool 0 (keep) - 1 wraps to all ones
+    np.subtract(drop.view(np.uint8), 1, out=mask, dtype=bits, casting="unsafe")
+    np.bitwise_and(mask, values.view(bits), out=mask)

@@ -1,0 +1,48 @@
+"""The branch-free element-wise kernels give bit for bit what their plain NumPy spelling gives."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from npconv.kernels import threads
+from npconv.kernels.elementwise import zero_where
+
+SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0]
+
+
+def _same_bits(mine, expected):
+    assert mine.dtype == expected.dtype and mine.shape == expected.shape
+    assert np.array_equal(mine, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(mine), np.signbit(expected))  # +0.0 where dropped, -0.0 kept
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(0, 5), min_size=0, max_size=4).map(tuple),
+       dtype=st.sampled_from([np.float16, np.float32, np.float64]), seed=st.integers(0, 2**16),
+       layout=st.sampled_from(["contiguous", "transposed", "broadcast"]))
+def test_zero_where_is_np_where(shape, dtype, seed, layout):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape).astype(dtype)
+    values.reshape(-1)[:len(SPECIALS)] = SPECIALS[:values.size]
+    drop = rng.random(shape) < 0.5
+    if layout == "transposed":
+        values, drop = values.T, drop.T
+    elif layout == "broadcast" and values.ndim:
+        values = values[..., :1]   # broadcasts along the last dim of drop
+    _same_bits(zero_where(values, drop), np.where(drop, dtype(0), values))
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_zero_where_split_over_threads(count, restore_threads):
+    threads.set_num_threads(count)
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((8, 16, 128, 64)).astype(np.float32)   # big enough to be split
+    values.reshape(-1)[::997] = np.inf
+    drop = values <= 0.3
+    _same_bits(zero_where(values, drop), np.where(drop, np.float32(0), values))
+
+
+def test_zero_where_other_kinds_fall_back_to_np_where():
+    values = np.arange(6).reshape(2, 3)
+    drop = values % 2 == 0
+    _same_bits(zero_where(values, drop), np.where(drop, 0, values))
