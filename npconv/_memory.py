@@ -29,9 +29,12 @@ def allocation_error(nbytes):
                         f"memory: you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
 
 
-def check_allocation(shape, itemsize):
-    """Raise torch's error for an array of ``shape`` that would take more than MAX_ARRAY_BYTES."""
+def check_allocation(shape, itemsize, count_first=False):
+    """Raise torch's error for an array of ``shape`` that would take more than MAX_ARRAY_BYTES. Some torch
+    ops count the elements before the bytes (``count_first``): beyond int64 they say so first."""
     count = math.prod(shape)
+    if count_first and count >= 2**63:
+        raise RuntimeError("numel: integer multiplication overflow")
     if count * itemsize >= 2**63:
         raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(map(str, shape))}]")
     if count * itemsize > MAX_ARRAY_BYTES:

@@ -187,8 +187,10 @@ HUGE = 10**6
 def huge_cases(draw):
     """Sizes whose result is far beyond any memory: torch refuses at once, npconv must too (no hang)."""
     kind = draw(st.sampled_from(["interpolate", "pad", "linear", "conv", "norm", "expanded_norm", "unpool",
-                                 "upsample", "zeros", "expanded_add", "fold", "dropout", "conv_expanded"]))
+                                 "upsample", "zeros", "expanded_add", "fold", "dropout", "conv_expanded",
+                                 "adaptive_avg", "adaptive_max", "adaptive_avg_3d"]))
     factor = draw(st.sampled_from([10**5, 10**6]))  # every result far beyond memory (no real allocation)
+    draw_scale = draw(st.sampled_from([1, 2**31 // 10**5, 10**4]))   # also past int64 bytes and elements
 
     def run(m):
         F = m.nn.functional
@@ -214,6 +216,12 @@ def huge_cases(draw):
             return F.dropout(m.zeros(1, 1).expand(factor, factor * 100), 0.5)
         if kind == "conv_expanded":
             return F.conv2d(m.zeros(1, 1, 1, 1).expand(1, 1, factor, factor * 100), m.ones(1, 1, 3, 3))
+        if kind == "adaptive_avg":
+            return F.adaptive_avg_pool2d(m.ones(1, 1, 2, 2), factor * draw_scale)
+        if kind == "adaptive_max":
+            return F.adaptive_max_pool2d(m.ones(1, 1, 2, 2), factor * draw_scale)
+        if kind == "adaptive_avg_3d":
+            return F.adaptive_avg_pool3d(m.ones(1, 1, 2, 2, 2), factor * draw_scale)
         if kind == "fold":
             return F.fold(m.ones(1, 4, 1), (factor, factor * 10), 2)
         return m.zeros(1, 1).expand(factor, factor * 100) + 1

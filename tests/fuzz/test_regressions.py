@@ -130,6 +130,31 @@ CASES = {
         m.ones(0, 2, 1, 1), m.ones(2, 3, 3, 3), padding=(2, 3)),
     "view of zero elements with -1": lambda m: m.zeros(0).view(0, 1, -1),
     "view with an invalid dimension": lambda m: m.zeros(4).reshape(-2, 2),
+    # interpolate: torch's Python checks, then the upsample op's parser and C++ checks
+    "interpolate float size to upsample_linear1d": lambda m: m.nn.Upsample(1.5, mode="linear")(m.ones(1, 2, 3)),
+    "interpolate bool size listing": lambda m: m.nn.UpsamplingNearest2d(True)(m.ones(1, 3, 3, 1)),
+    "interpolate bool scale computes": lambda m: m.nn.functional.interpolate(m.ones(1, 1, 2, 2), scale_factor=True),
+    "interpolate tensor scale refused": lambda m: m.nn.functional.interpolate(m.ones(1, 1, 2, 2),
+                                                                             scale_factor=m.tensor(2)),
+    "interpolate None in scale list": lambda m: m.nn.functional.interpolate(m.ones(1, 1, 2, 2), scale_factor=(2, None),
+                                                                           mode="bilinear"),
+    "interpolate recompute with a str": lambda m: m.nn.functional.interpolate(
+        m.ones(1, 1, 3), scale_factor="x", recompute_scale_factor=True),
+    "interpolate integer linear": lambda m: m.nn.functional.interpolate(m.ones(1, 1, 3, dtype=m.int64), 2,
+                                                                        mode="linear"),
+    "interpolate uint8 nearest": lambda m: m.nn.functional.interpolate(
+        m.arange(8, dtype=m.uint8).reshape(1, 2, 4), scale_factor=1.5),
+    "interpolate integer nearest-exact 2d": lambda m: m.nn.functional.interpolate(
+        m.ones(1, 1, 2, 2, dtype=m.int32), 3, mode="nearest-exact"),
+    # adaptive pooling: the output's size before its dtype, and before any window table
+    "adaptive avg pool numel overflow": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(1, 1, 2, 2), 10**10),
+    "adaptive max pool storage overflow": lambda m: m.nn.functional.adaptive_max_pool2d(m.ones(1, 1, 2, 2), 2**31),
+    "adaptive avg pool size before dtype": lambda m: m.nn.functional.adaptive_avg_pool2d(
+        m.ones(1, 1, 2, 2, dtype=m.int64), 10**5),
+    "adaptive avg pool empty integer output": lambda m: m.nn.functional.adaptive_avg_pool2d(
+        m.ones(1, 1, 3, 3, dtype=m.int64), 0),
+    "adaptive avg pool 3d negative size words": lambda m: m.nn.functional.adaptive_avg_pool3d(
+        m.ones(1, 1, 2, 2, 2), -2),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

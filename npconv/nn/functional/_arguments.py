@@ -6,7 +6,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 
 - ``"ints"``: an int (never a bool) or a tuple/list of ints; the first element may not be a bool, later
   ones may (torch reads them as ints); a bad first element is named only for an argument passed by
-  position; an int-valued 0-d Tensor or NumPy integer counts as an int.
+  position; a one-element integer Tensor or a NumPy integer counts as an int.
 - ``"ints?"``: the same, or None.
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
@@ -37,8 +37,8 @@ def is_int(value):
     """An int the parser takes for an int argument: Python/NumPy ints and int 0-d Tensors, never bools."""
     if isinstance(value, (bool, np.bool_)):
         return False
-    if isinstance(value, Tensor):
-        return value.dim() == 0 and not value.dtype.is_floating_point and value.dtype.name not in (
+    if isinstance(value, Tensor):   # torch reads a one-element integer Tensor as its value
+        return value.numel() == 1 and not value.dtype.is_floating_point and value.dtype.name not in (
             "bool", "complex64", "complex128")
     return isinstance(value, (int, np.integer))
 
@@ -84,13 +84,15 @@ def _check_floats(value, head):
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{head} must be tuple of floats, not {type_name(value)}")
     for index, item in enumerate(value):
-        if isinstance(item, Tensor) and item.dim() == 0 or (
-                is_number(item) and not isinstance(item, (bool, np.bool_))):
+        if is_number(item) and not isinstance(item, Tensor) or index and isinstance(item, Tensor) and (
+                item.numel() == 1):
             continue
         if index == 0 and "(position" not in head:
             raise TypeError(f"{head} must be tuple of floats, not {type_name(value)}")
-        raise TypeError(f"{head} must be tuple of floats, but found element of type {type_name(item)} at pos "
-                        f"{index + 1 if index else 0}")   # torch counts from 1 after the first element
+        if index:   # read after the signature was chosen: torch names no position, counts from 1
+            raise TypeError(f"{head.split(' (position')[0]} must be tuple of floats, but found element of type "
+                            f"{type_name(item)} at pos {index + 1}")
+        raise TypeError(f"{head} must be tuple of floats, but found element of type {type_name(item)} at pos 0")
 
 
 def is_number(value):
@@ -126,8 +128,7 @@ def fits(kind, value):
         if not value:
             return True
         first = value[0]
-        return is_int(first) if base == "ints" else (is_number(first) and not isinstance(first, (bool, np.bool_))
-                                                      or isinstance(first, Tensor))
+        return is_int(first) if base == "ints" else is_number(first) and not isinstance(first, Tensor)
     if base == "floats":
         return False
     try:

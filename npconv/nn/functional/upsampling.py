@@ -19,6 +19,8 @@ from ... import _shapes
 from ..._memory import check_allocation
 from ...autograd import Function, named_variant
 from ...kernels import interpolate as kernels
+from ..._tensor import Tensor
+from ._overloads import Overload, parse
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
@@ -45,12 +47,15 @@ class _Resample(Function):
 
 
 def _is_integer(value):
-    return isinstance(value, numbers.Integral) or (hasattr(value, "dtype") and np.issubdtype(
-        getattr(value, "dtype", np.float64), np.integer))
+    """torch's interpolate test of a size entry: a Python/NumPy int (bools too) or a non-float Tensor."""
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return True
+    return isinstance(value, Tensor) and not value.is_floating_point()
 
 
 def _requested_sizes(input, size, scale_factor, dims):
-    """(output_size, scale_factors): exactly one is a list, as in torch's interpolate."""
+    """(output_size, scale_factors) as torch's Python interpolate passes them on: exactly one is a list or
+    tuple, as the user gave it (a scalar repeated per spatial dim); nothing else is checked here."""
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
@@ -62,11 +67,10 @@ def _requested_sizes(input, size, scale_factor, dims):
                     "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
             if not all(_is_integer(s) for s in size):
                 raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, int] or "
-                                f"Tuple[int, int, int], but got size with types {[type(s) for s in size]}")
-            return [int(s) for s in size], None
-        if not _is_integer(size):
-            raise TypeError(f"interpolate(): size must be an int or a tuple of ints, got {type(size).__name__}")
-        return [int(size)] * dims, None
+                                "Tuple[int, int, int], but got size with types ["
+                                + ", ".join(str(_torch_type(s)) for s in size) + "]")
+            return size, None
+        return [size for _ in range(dims)], None
     if scale_factor is not None:
         if isinstance(scale_factor, (list, tuple)):
             if len(scale_factor) != dims:
@@ -75,9 +79,14 @@ def _requested_sizes(input, size, scale_factor, dims):
                     f"with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
                     f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
                     "scale_factor in (s1, s2, ...,sK) format.")
-            return None, [float(f) for f in scale_factor]
-        return None, [float(scale_factor)] * dims
+            return None, scale_factor
+        return None, [scale_factor for _ in range(dims)]
     raise ValueError("either size or scale_factor should be defined")
+
+
+def _torch_type(value):
+    """What ``type(value)`` prints under torch: npconv's Tensor is torch.Tensor there."""
+    return "<class 'torch.Tensor'>" if isinstance(value, Tensor) else type(value)
 
 
 def _check_sizes(spatial, out):
@@ -91,6 +100,66 @@ def _check_sizes(spatial, out):
                        f"({wanted})")
 
 
+# the native op behind each (mode, spatial dims) and whether it takes align_corners
+_NATIVE = {("nearest", 1): "upsample_nearest1d", ("nearest", 2): "upsample_nearest2d",
+           ("nearest", 3): "upsample_nearest3d", ("nearest-exact", 1): "_upsample_nearest_exact1d",
+           ("nearest-exact", 2): "_upsample_nearest_exact2d", ("nearest-exact", 3): "_upsample_nearest_exact3d",
+           ("linear", 1): "upsample_linear1d", ("bilinear", 2): "upsample_bilinear2d",
+           ("bicubic", 2): "upsample_bicubic2d", ("trilinear", 3): "upsample_trilinear3d"}
+_WRONG_RANK = {(3, "bilinear"): "4D", (3, "trilinear"): "5D", (4, "linear"): "3D", (4, "trilinear"): "5D",
+               (5, "linear"): "3D", (5, "bilinear"): "4D"}
+
+
+def _signatures(name, dims):
+    """torch's two signatures of an upsample op: with a list of scale factors, or one scale per dim."""
+    aligned = "nearest" not in name
+    corners = "bool align_corners, " if aligned else ""
+    per_dim = ["scales"] if dims == 1 else [f"scales_{a}" for a in "dhw"[3 - dims:]]
+    scales = ", ".join(f"float {n} = None" for n in per_dim)
+    return (Overload(f"(Tensor input, tuple of ints? output_size, {corners}tuple of floats? scale_factors)"),
+            Overload(f"(Tensor input, tuple of ints output_size, {corners}{scales}, *, Tensor out = None)"))
+
+
+def _native_output_size(input, output_size, scale_factors):
+    """torch's C++ reading of (output_size, scale_factors): exactly one given, one entry per spatial dim."""
+    dims = input.dim() - 2
+    if (output_size is None) == (scale_factors is None):
+        raise RuntimeError("Must specify exactly one of output_size and scale_factors")
+    given = output_size if output_size is not None else scale_factors
+    if len(given) != dims:
+        name = "output_size" if output_size is not None else "scale_factors"
+        raise RuntimeError(f"Expected static_cast<int64_t>({name}->size()) == spatial_dimensions to be true, but "
+                           "got false.  (Could this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+    if output_size is not None:
+        return [int(o) for o in output_size], None
+    factors = [float(f) for f in scale_factors]
+    if not all(math.isfinite(f) for f in factors):
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return [_shapes.scaled_length(size, f) for size, f in zip(input.shape[2:], factors)], factors
+
+
+def _unsupported_dtype(input, mode, dims):
+    """torch's NotImplementedError for an integer or bool input (uint8 resizes in the nearest modes and in
+    bilinear/bicubic; npconv computes uint8 in the nearest modes only, whose results are copies)."""
+    name = input.dtype.name
+    if input.dtype.is_floating_point:
+        return None
+    if name == "uint8" and mode in ("nearest", "nearest-exact"):
+        return None
+    if mode in ("nearest", "nearest-exact"):
+        kernel = "upsample_nearest2d_channels_last" if dims == 2 else "compute_indices_weights_nearest"
+    elif mode == "bilinear":
+        kernel = "upsample_bilinear2d_channels_last"
+    elif mode == "bicubic":
+        kernel = "compute_indices_weights_cubic"
+    else:
+        kernel = "compute_indices_weights_linear"
+    if name == "uint8" and mode in ("bilinear", "bicubic"):
+        return NotImplementedError(f'npconv: interpolate(mode={mode!r}) of uint8 input is not implemented')
+    return NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize ``input`` (N, C, *S) to (N, C, *O) with O = ``size`` or O_d = floor(S_d * scale_factor_d).
@@ -99,6 +168,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     'trilinear' (5-D), 'area' (adaptive average pooling). ``align_corners`` (interpolating modes only)
     maps the corner pixel centres onto each other; with a ``scale_factor`` and without
     ``recompute_scale_factor`` the given factor (not O/S) drives the coordinate mapping, as in torch.
+    Arguments are read in torch's order (its Python checks, then the native op's parser and checks), so
+    a wrong one is reported with torch's exception and words.
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -108,43 +179,51 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         align_corners = False
     dims = input.dim() - 2
     output_size, scale_factors = _requested_sizes(input, size, scale_factor, dims)
-    if recompute_scale_factor and size is not None:
+    if recompute_scale_factor is not None and recompute_scale_factor and size is not None:
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
-    spatial = tuple(input.shape[2:])
-    if recompute_scale_factor:
-        output_size = [_shapes.scaled_length(size, f) for size, f in zip(spatial, scale_factors)]
+    if recompute_scale_factor is not None and recompute_scale_factor:
+        output_size = [int(input.size(i + 2) * scale_factors[i]) for i in range(dims)]  # Python's own errors
         scale_factors = None
-    if antialias:
-        if not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
-            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
-                             "requires a 4-D tensor as input")
-        raise NotImplementedError("npconv: interpolate(antialias=True) is not implemented")
-    if input.dim() not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area", *_SPATIAL_MODES):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+                         "requires a 4-D tensor as input")
+    if mode == "area" and input.dim() in (3, 4, 5):  # torch's rule too: area is adaptive average pooling
+        adaptive_avg_pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[dims]
+        return adaptive_avg_pool(input, output_size)
+    native = _NATIVE.get((mode, dims)) if input.dim() in (3, 4, 5) else None
+    if native is None:
+        if (input.dim(), mode) in _WRONG_RANK:
+            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                      f"{_WRONG_RANK[input.dim(), mode]} input")
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: {_ALL_MODES} (got {mode})")
-    if mode in _SPATIAL_MODES and _SPATIAL_MODES[mode] != dims:
-        wanted = {1: "3D", 2: "4D", 3: "5D"}[_SPATIAL_MODES[mode]]
-        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {wanted} input")
-    if output_size is None:
-        if not all(math.isfinite(f) for f in scale_factors):   # area mode has raised int()'s error above
-            raise RuntimeError("value cannot be converted to type int64_t without overflow")
-        output_size = [_shapes.scaled_length(size, f) for size, f in zip(spatial, scale_factors)]
-    if mode == "area":  # torch's rule too: area interpolation is adaptive average pooling
-        adaptive_avg_pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[dims]
-        return adaptive_avg_pool(input, tuple(output_size))
+    if antialias:
+        raise NotImplementedError("npconv: interpolate(antialias=True) is not implemented")
+    arguments = (input, output_size, align_corners, scale_factors) if "nearest" not in native else (
+        input, output_size, scale_factors)
+    parse(native, _signatures(native, dims), arguments, {})
+    output_size, scale_factors = _native_output_size(input, output_size, scale_factors)
+    return _resize(input, mode, dims, output_size, scale_factors, align_corners)
+
+
+def _resize(input, mode, dims, output_size, scale_factors, align_corners):
+    """The native op after its arguments were read: its size and dtype checks, then the separable taps."""
+    spatial = tuple(input.shape[2:])
     _check_sizes(spatial, output_size)
     if input.shape[1] == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
     if not input.is_meta:   # before the tap tables, whose cost grows with the output too
         check_allocation(tuple(input.shape[:2]) + tuple(output_size), input.element_size())
+    refusal = _unsupported_dtype(input, mode, dims)
+    if refusal is not None:
+        raise refusal
     dtype = input.dtype.numpy_dtype
-    if dtype.kind != "f":
-        kernel = {"nearest": "upsample_nearest", "nearest-exact": "_upsample_nearest_exact"}.get(mode, f"upsample_{mode}")
-        raise NotImplementedError(f'"{kernel}{dims}d_channels_last" not implemented for '
-                                  f"'{input.dtype.scalar_name}'")
+    if dtype.kind != "f":   # uint8 in a nearest mode: the chosen source values, copied
+        resized = _resize(input.float(), mode, dims, output_size, scale_factors, align_corners)
+        return resized.to(input.dtype)
     scales = scale_factors or [None] * dims
     taps = [kernels.interpolation_taps(mode, s, o, align_corners, f, dtype, dims)
             for s, o, f in zip(spatial, output_size, scales)]

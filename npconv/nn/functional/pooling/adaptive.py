@@ -1,6 +1,7 @@
 """Adaptive max and average pooling, as torch.nn.functional.adaptive_{max,avg}_pool{1,2,3}d."""
 import numbers
 
+from ...._memory import check_allocation
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_argument, native
@@ -110,6 +111,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
+    _check_output_allocation(input, n, out)
     _check_dtype(input, "adaptive_max_pool3d_cpu" if n == 3 else "adaptive_max_pool2d")
     return _pool(_ADAPTIVE_MAX_POOL, input, n, (out,), (1,), return_indices=return_indices)
 
@@ -162,16 +164,29 @@ def _adaptive_avg(n, input, output_size):
         if input.dim() not in (n + 1, n + 2):
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)
-    _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d")
+    _check_output_allocation(input, n, out, count_first=True)
+    empty = 0 in input.shape[:input.dim() - n] or 0 in out
+    if n == 3 or not empty:  # the 2-d kernel returns an empty result before it looks at the dtype
+        _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d")
     return _pool(_ADAPTIVE_AVG_POOL, input, n, (out,), (1,))
+
+
+def _check_output_allocation(input, n, out, count_first=False):
+    """torch allocates the output before it looks at the dtype: a huge one is refused first (and before
+    npconv builds any window table, whose size grows with the output)."""
+    if not input.is_meta:
+        check_allocation(tuple(input.shape[:input.dim() - n]) + tuple(out), input.element_size(), count_first)
 
 
 def _adaptive_checks_nonempty(input, n, out, op, every_dim=False):
     """No negative output size, no empty non-batch dim (adaptive max pooling checks every dim after the
     first, the channels too; average pooling the spatial ones)."""
     if any(o < 0 for o in out):
+        shown = ", ".join(map(str, out))
+        if op == "adaptive_avg_pool3d":   # torch's 3-d message joins its last two sizes without a space
+            shown = f"{out[0]}, {out[1]},{out[2]}"
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
-                           f"{{{', '.join(map(str, out))}}}")
+                           f"{{{shown}}}")
     for d in range(1 - input.dim() if every_dim else -n, 0):
         if input.shape[d] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
