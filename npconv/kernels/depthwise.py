@@ -84,9 +84,23 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     """Gradient of a depthwise convolution w.r.t. w: -> gw (G*m, 1, *kernel_spatial).
 
-    One row-wise dot product per offset: ``gw[g, j, k] = <gy_wide[g, j, :], phase_row[g, shift:]>``.
+    One row-wise dot product per offset: ``gw[g, j, k] = <gy_wide[g, j, :], phase_row[g, shift:]>``.  The
+    kernel threads take ranges of channels, each from its own channels' copies of x and gy on.
     """
     kernel = tuple(kernel_spatial)
+    multiplier = gy.shape[1] // groups
+    gw = np.empty((gy.shape[1], 1) + kernel, dtype=x.dtype)
+
+    def run_channels(piece):
+        first, stop = piece
+        gw[first * multiplier:stop * multiplier] = _weight_grad_of_channels(
+            x[:, first:stop], gy[:, first * multiplier:stop * multiplier], kernel, stride, padding, dilation,
+            stop - first)
+    threads.run_parallel(run_channels, threads.pieces(groups, gy.size * math.prod(kernel)))
+    return gw
+
+
+def _weight_grad_of_channels(x, gy, kernel, stride, padding, dilation, groups):
     batch = x.shape[0]
     c_out = gy.shape[1]
     spatial, out_spatial = x.shape[2:], gy.shape[2:]

@@ -20,6 +20,8 @@ import numpy as np
 
 from npconv._shapes import ceil_div, window_extent
 
+from . import threads
+
 
 def padded_extent(spatial, padding, out_spatial, kernel, stride, dilation):
     """Padded length per dim that holds both the padded input and every position a window reads.
@@ -113,7 +115,7 @@ def to_phases(x, groups, padding, stride, grid, phases=None):
         slices = _phase_slices(phase, padding, stride, spatial, grid)
         if slices is not None:
             cells, inputs = slices
-            out[phase][(Ellipsis,) + cells] = x_grouped[(Ellipsis,) + inputs]
+            threads.assign(out[phase][(Ellipsis,) + cells], x_grouped[(Ellipsis,) + inputs])
     return out
 
 
@@ -138,7 +140,7 @@ def from_phases(phases, padding, stride, spatial, out=None):
         slices = _phase_slices(phase, padding, stride, spatial, grid)
         if slices is not None:
             cells, inputs = slices
-            out_grouped[(Ellipsis,) + inputs] = phases[phase][(Ellipsis,) + cells]
+            threads.assign(out_grouped[(Ellipsis,) + inputs], phases[phase][(Ellipsis,) + cells])
     return out
 
 
@@ -163,7 +165,7 @@ def scatter_to_wide(gy, groups, grid):
     n, c = gy.shape[:2]
     out_spatial = gy.shape[2:]
     wide = np.zeros((groups, c // groups, n) + tuple(grid), dtype=gy.dtype)
-    wide[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)] = _channels_first_view(gy, groups)
+    threads.assign(wide[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)], _channels_first_view(gy, groups))
     return wide.reshape(groups, c // groups, n * math.prod(grid))
 
 

@@ -86,17 +86,8 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         phases = phases.reshape(tuple(stride) + (groups, c1 - c0, n1 - n0) + grid)
         geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
     macs = gy.size * c_in * math.prod(kernel) // groups
-    threads.run_parallel(run_block, _blocks(batch, per_group, len(threads.pieces(2**30, macs))))
+    threads.run_parallel(run_block, threads.blocks(batch, per_group, len(threads.pieces(2**30, macs))))
     return gx
-
-
-def _blocks(batch, channels, parts):
-    """About ``parts`` (image range, channel range) blocks: images first (every GEMM keeps all its rows),
-    channels split too when there are fewer images than parts."""
-    image_parts = min(batch, parts)
-    channel_parts = min(channels, -(-parts // image_parts))
-    return [(images, rows) for images in threads.split(batch, image_parts)
-            for rows in threads.split(channels, channel_parts)]
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):

@@ -29,7 +29,8 @@ import threading
 import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
-           "start", "workers", "run_parallel", "pieces", "split", "over_planes", "PARALLEL_MIN_MACS"]
+           "start", "workers", "run_parallel", "pieces", "split", "blocks", "assign", "over_planes", "PARALLEL_MIN_MACS",
+           "PARALLEL_MIN_COPY"]
 
 _THREAD_PREFIX = "npconv-kernel"
 _state = {"controller": None, "count": None, "interop": None, "pool": None, "pool_size": 0}
@@ -38,6 +39,9 @@ _lock = threading.Lock()
 # Below this many multiply-adds (or element operations) a kernel runs on one thread: a piece must be long
 # enough for NumPy/BLAS to hold the GIL released for most of its time, and dispatching costs ~50 us.
 PARALLEL_MIN_MACS = 4 * 2**20
+# A copy moves about this many elements in the time of PARALLEL_MIN_MACS multiply-adds (memory-bound: a
+# quarter of a millisecond or more, far above the dispatch).
+PARALLEL_MIN_COPY = 2**18
 
 
 def _checked_count(value, name):
@@ -133,10 +137,26 @@ def workers():
     return _state["count"] if _controller() else 1
 
 
-def pieces(count, macs):
+def pieces(count, macs, minimum=None):
     """``count`` units of work as contiguous ranges, one per worker thread, or one range when the work
-    (``macs`` multiply-adds) is too small to pay for the dispatch."""
-    return split(count, workers() if macs >= PARALLEL_MIN_MACS else 1)
+    (``macs`` multiply-adds) is too small to pay for the dispatch (below ``minimum``, default
+    PARALLEL_MIN_MACS; PARALLEL_MIN_COPY for copies, counted in elements)."""
+    return split(count, workers() if macs >= (PARALLEL_MIN_MACS if minimum is None else minimum) else 1)
+
+
+def assign(target, source):
+    """``target[...] = source`` for two ``(A, B, ...)`` arrays of the same shape (channels first: the
+    kernels' phase copies), split over the kernel threads along A, or B when A has fewer entries."""
+    ranges = pieces(target.shape[0] * target.shape[1], target.size, PARALLEL_MIN_COPY)
+    if len(ranges) < 2:
+        target[...] = source
+        return
+    axis = 0 if target.shape[0] >= len(ranges) else 1
+
+    def copy(piece):
+        part = (slice(None),) * axis + (slice(*piece),)
+        target[part] = source[part]
+    run_parallel(copy, split(target.shape[axis], len(ranges)))
 
 
 def split(count, parts):
@@ -144,6 +164,14 @@ def split(count, parts):
     parts = max(1, min(parts, count))
     bounds = [count * i // parts for i in range(parts + 1)]
     return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
+
+
+def blocks(batch, channels, parts):
+    """About ``parts`` (image range, channel range) blocks: images first (every GEMM keeps all its rows),
+    the channels split too when there are fewer images than parts."""
+    image_parts = min(batch, parts)
+    channel_parts = min(channels, -(-parts // image_parts))
+    return [(images, rows) for images in split(batch, image_parts) for rows in split(channels, channel_parts)]
 
 
 def _pool(size):

@@ -243,35 +243,43 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         if gx is not None:
             return gx
     grid = geo.phase_grid(input_spatial, padding, out_spatial, kernel, stride, dilation)
-    cells = batch * math.prod(grid)
-    wide_gy = geo.scatter_to_wide(gy, groups, grid)
     weights_t = _weight_rows(w, groups).swapaxes(1, 2)  # (G, K*C_in/G, C_out/G)
     starts = geo.offset_starts(kernel, stride, dilation, grid)
     per_group = c_in // groups
-    length = geo.wide_length(batch, out_spatial, grid)
-    phases = np.zeros(tuple(stride) + (groups, per_group, cells), dtype=dtype)
-    rows = len(starts) * per_group
-    if len(starts) == 1:  # a 1x1 kernel: the product lands in place, nothing to add up
-        phase, start = starts[0]
-        np.matmul(weights_t, wide_gy[:, :, :length], out=phases[phase][:, :, start:start + length])
-        return geo.from_phases(phases.reshape(tuple(stride) + (groups, per_group, batch) + grid), padding,
-                               stride, input_spatial)
-    width = _tile_columns(groups * rows, dtype.itemsize, length)
     by_channel = weights_t.reshape(groups, len(starts), per_group, c_out // groups)
+    gx = np.empty((batch, c_in) + input_spatial, dtype=dtype)
+    gx_grouped = gx.reshape((batch, groups, per_group) + input_spatial)
 
-    def run_channels(piece):  # threads own disjoint input channels, so their additions never overlap
-        first, stop = piece
-        count = stop - first
-        own_weights = by_channel[:, :, first:stop].reshape(groups, len(starts) * count, c_out // groups)
-        product = np.empty((groups, len(starts) * count, width), dtype=dtype)
-        for begin, end in _tiles(length, width):
-            tile = product[:, :, :end - begin]
-            np.matmul(own_weights, wide_gy[:, :, begin:end], out=tile)
-            for index, (phase, start) in enumerate(starts):
-                phases[phase][:, first:stop, start + begin:start + end] += tile[:, index * count:(index + 1) * count]
-    threads.run_parallel(run_channels, threads.pieces(per_group, length * rows * c_out))
-    phases = phases.reshape(tuple(stride) + (groups, per_group, batch) + grid)
-    return geo.from_phases(phases, padding, stride, input_spatial)
+    def run_block(block):  # one block's images and input channels, from its wide gy to its part of gx
+        (n0, n1), (c0, c1) = block
+        count = c1 - c0
+        wide_gy = geo.scatter_to_wide(gy[n0:n1], groups, grid)
+        length = geo.wide_length(n1 - n0, out_spatial, grid)
+        phases = np.zeros(tuple(stride) + (groups, count, (n1 - n0) * math.prod(grid)), dtype=dtype)
+        own_weights = by_channel[:, :, c0:c1].reshape(groups, len(starts) * count, c_out // groups)
+        if len(starts) == 1:  # a 1x1 kernel: the product lands in place, nothing to add up
+            phase, start = starts[0]
+            np.matmul(own_weights, wide_gy[:, :, :length], out=phases[phase][:, :, start:start + length])
+        else:
+            _add_products(phases, own_weights, wide_gy, starts, count, length)
+        phases = phases.reshape(tuple(stride) + (groups, count, n1 - n0) + grid)
+        geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
+    macs = gy.size * c_in * len(starts) // groups
+    threads.run_parallel(run_block, threads.blocks(batch, per_group, len(threads.pieces(2**30, macs))))
+    return gx
+
+
+def _add_products(phases, weights, wide_gy, starts, count, length):
+    """col2im over column tiles: each tile of ``weights @ wide_gy`` added into ``phases`` at every offset's
+    shift (``weights``: (G, offsets * count, C_out/G), offset-major rows)."""
+    groups = weights.shape[0]
+    width = _tile_columns(weights.shape[0] * weights.shape[1], phases.itemsize, length)
+    product = np.empty((groups, weights.shape[1], width), dtype=phases.dtype)
+    for begin, end in _tiles(length, width):
+        tile = product[:, :, :end - begin]
+        np.matmul(weights, wide_gy[:, :, begin:end], out=tile)
+        for index, (phase, start) in enumerate(starts):
+            phases[phase][:, :, start + begin:start + end] += tile[:, index * count:(index + 1) * count]
 
 
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
