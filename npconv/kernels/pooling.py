@@ -72,22 +72,106 @@ def _planes(x):
 
 
 @threads.over_planes(lambda x, kernel_size, stride, padding, dilation, out_size, return_indices=False:
-                     _planes(x) * math.prod(out_size) * math.prod(kernel_size) * (1 + bool(return_indices)))
+                     3 * _planes(x) * math.prod(out_size) * math.prod(kernel_size) * (1 + bool(return_indices)))
 def max_pool_forward(x, kernel_size, stride, padding, dilation, out_size, return_indices=False):
     """Max pooling. (N, C, *S) -> (N, C, *O), plus int64 indices (N, C, *O) when ``return_indices``.
 
     ``O_d`` is given (npconv._shapes.pool_length); padding is never selected.
+
+    No padded copy: each kernel tap updates only the box of outputs whose window holds that tap inside
+    the input (a window's taps in padding are skipped, as PyTorch's loop skips them).
     """
     spatial = x.shape[2:]
-    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
-    xp = _padded(x, padding, _extent(out_size, kernel_size, stride, dilation), lowest)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # an empty window's output
     offsets = list(itertools.product(*[range(k) for k in kernel_size]))
-    out = _window(xp, offsets[0], stride, dilation, out_size).copy()
-    for offset in offsets[1:]:
-        np.maximum(out, _window(xp, offset, stride, dilation, out_size), out=out)
+    boxes = [_tap_box(offset, spatial, stride, padding, dilation, out_size) for offset in offsets]
+    if return_indices and not _every_window_reads_input(boxes, out_size):
+        xp = _padded(x, padding, _extent(out_size, kernel_size, stride, dilation), lowest)
+        out = _window(xp, offsets[0], stride, dilation, out_size).copy()
+        for offset in offsets[1:]:
+            np.maximum(out, _window(xp, offset, stride, dilation, out_size), out=out)
+        return out, _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_size)
+    whole = next((number for number, (_, target) in enumerate(boxes) if _box_covers(target, out_size)), None)
+    if whole is not None and not return_indices:   # a tap every window holds: start from it
+        out = x[boxes[whole][0]].copy()
+    else:
+        out = np.full(x.shape[:2] + tuple(out_size), lowest, dtype=x.dtype)
     if not return_indices:
+        for number, (source, target) in enumerate(boxes):
+            if number != whole and source is not None:
+                np.maximum(out[target], x[source], out=out[target])
         return out, None
-    return out, _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_size)
+    return out, _argmax_scan(x, out, boxes, offsets, stride, padding, dilation)
+
+
+def _tap_box(offset, spatial, stride, padding, dilation, out_size):
+    """(input view index, output box index) of the outputs whose window holds tap ``offset`` inside the
+    input; (None, None) when no window does."""
+    source, target = [Ellipsis], [Ellipsis]
+    for k, s, p, d, o, length in zip(offset, stride, padding, dilation, out_size, spatial):
+        first = max(0, -(-(p - k * d) // s))               # o * s - p + k * d >= 0
+        stop = min(o, (length - 1 + p - k * d) // s + 1)   # o * s - p + k * d <= length - 1
+        if stop <= first:
+            return None, None
+        begin = first * s - p + k * d
+        source.append(slice(begin, begin + (stop - first - 1) * s + 1, s))
+        target.append(slice(first, stop))
+    return tuple(source), tuple(target)
+
+
+def _box_covers(target, out_size):
+    """Whether the output box ``target`` of _tap_box is every output."""
+    return target is not None and all(t.start == 0 and t.stop == o for t, o in zip(target[1:], out_size))
+
+
+def _every_window_reads_input(boxes, out_size):
+    """Whether each output window holds at least one tap inside the input (with dilation and ceil_mode
+    a window may lie wholly in the padding)."""
+    for d, o in enumerate(out_size):
+        covered = np.zeros(o, dtype=bool)
+        for _, target in boxes:
+            if target is not None:
+                covered[target[1 + d]] = True
+        if not covered.all():
+            return False
+    return True
+
+
+def _argmax_scan(x, out, boxes, offsets, stride, padding, dilation):
+    """Fill ``out`` (all lowest) with the window maxima and return their flat indices, in one scan and
+    without a branch per element.  Each output starts at the first tap of its window inside the input (a
+    window of -inf reports it, as PyTorch); tap numbers only grow during the scan, so "take ``number``
+    where this tap beats the maximum so far" is ``chosen = max(chosen, number * beats)``."""
+    chosen = np.zeros(out.shape, dtype=np.uint8 if len(offsets) <= 256 else np.int32)
+    for number, (source, target) in reversed(list(enumerate(boxes))):
+        if source is not None:
+            chosen[target] = number   # ends as the first tap inside the input
+    for number, (source, target) in enumerate(boxes):
+        if source is None:
+            continue
+        tap, best, picked = x[source], out[target], chosen[target]
+        beats = np.greater(tap, best)      # strict: the first maximum keeps its place
+        np.maximum(best, tap, out=best)    # NaN wins and stays, as in PyTorch's scan
+        np.maximum(picked, np.multiply(beats, number, dtype=picked.dtype), out=picked)
+    if out.dtype.kind == "f" and np.isnan(out).any():
+        # PyTorch's scan keeps updating on NaN: the last NaN of the window is chosen.
+        for number, (source, target) in enumerate(boxes):
+            if source is not None:
+                np.copyto(chosen[target], number, where=np.isnan(x[source]))
+    return _flat_indices(chosen, offsets, x.shape[2:], stride, padding, dilation)
+
+
+def _flat_indices(chosen, offsets, spatial, stride, padding, dilation):
+    """Flat index in the input plane of the tap numbered ``chosen`` of each output window."""
+    plane_strides = _flat_offsets(spatial)
+    tap_offset = np.array([sum(k * d * ps for k, d, ps in zip(offset, dilation, plane_strides))
+                           for offset in offsets], dtype=np.int64)
+    base = 0
+    for v, ps in zip(_broadcast_dims(_positions(chosen.shape[2:], stride, padding)), plane_strides):
+        base = base + v * ps
+    indices = tap_offset[chosen]   # (np.take is several times slower on small index dtypes)
+    indices += base
+    return indices
 
 
 def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_size):
@@ -118,17 +202,12 @@ def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_si
             if masks[number] is not None:
                 hit &= masks[number]
             np.copyto(chosen, number, where=hit)
-    plane_strides = _flat_offsets(spatial)
-    tap_offset = np.array([sum(k * d * ps for k, d, ps in zip(offset, dilation, plane_strides))
-                           for offset in offsets], dtype=np.int64)
-    base = 0
-    for v, ps in zip(_broadcast_dims(starts), plane_strides):
-        base = base + v * ps
-    indices = np.take(tap_offset, chosen) + base
     missed = chosen < 0
+    indices = _flat_indices(np.maximum(chosen, 0), offsets, spatial, stride, padding, dilation)
     if missed.any():
         # Windows lying wholly in the padding (dilation and ceil_mode allow it) output -inf; PyTorch
         # then reports the first tap at a non-negative coordinate of each dim.
+        plane_strides = _flat_offsets(spatial)
         first = 0
         for st, d, ps in zip(_broadcast_dims(starts), dilation, plane_strides):
             first = first + (st + (-np.minimum(st, 0) + d - 1) // d * d) * ps
@@ -136,10 +215,14 @@ def _argmax_indices(xp, out, offsets, spatial, stride, padding, dilation, out_si
     return indices
 
 
-@threads.over_planes(lambda grad, indices, input_spatial: grad.size + _planes(grad) * math.prod(input_spatial),
-                     arrays=2)
-def max_pool_backward(grad, indices, input_spatial):
-    """Gradient of max pooling: each output gradient is added at its argmax. (N, C, *O) -> (N, C, *S)."""
+@threads.over_planes(lambda grad, indices, input_spatial, distinct=False:
+                     grad.size + _planes(grad) * math.prod(input_spatial), arrays=2)
+def max_pool_backward(grad, indices, input_spatial, distinct=False):
+    """Gradient of max pooling: each output gradient is added at its argmax. (N, C, *O) -> (N, C, *S).
+
+    ``distinct``: no two windows share an input element (kernel extent <= stride), so no two outputs
+    share an argmax and the gradients are written, not summed (a scatter instead of a bincount).
+    """
     n, c = grad.shape[:2]
     plane = int(np.prod(input_spatial, dtype=np.int64))
     weights = grad.reshape(-1)
@@ -149,9 +232,14 @@ def max_pool_backward(grad, indices, input_spatial):
         outside = ((indices < 0) | (indices >= plane)).reshape(-1)
         weights = np.where(outside, 0, weights)
         indices = np.clip(indices, 0, plane - 1)
-    target = indices.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]
-    summed = np.bincount(target.ravel(), weights=weights, minlength=n * c * plane)
-    return summed.astype(grad.dtype, copy=False).reshape((n, c) + tuple(input_spatial))
+        distinct = False   # the clipped indices may meet a real argmax
+    target = (indices.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]).reshape(-1)
+    gx = np.zeros(n * c * plane, dtype=grad.dtype)
+    if distinct:
+        gx[target] = weights + grad.dtype.type(0)   # 0 + g, as a sum gives: -0.0 lands as +0.0
+    else:
+        np.add.at(gx, target, weights)   # in output order and in the gradient's dtype, as PyTorch sums
+    return gx.reshape((n, c) + tuple(input_spatial))
 
 
 def _avg_divisor(spatial, kernel_size, stride, padding, out_size, count_include_pad, divisor_override,

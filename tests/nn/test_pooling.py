@@ -188,6 +188,33 @@ def test_nan_wins_and_the_last_nan_is_reported():
                           lambda t: TF.max_pool1d(t, 5, return_indices=True)), [x], atol=ABSOLUTE_TOLERANCE)
 
 
+@pytest.mark.parametrize("shape, args", [
+    ((2, 3, 9, 8), dict(kernel_size=2)),                                    # windows share no element
+    ((2, 3, 9, 8), dict(kernel_size=3, stride=2, padding=1)),               # overlapping, padded
+    ((2, 3, 9, 8), dict(kernel_size=3, stride=3, padding=1, ceil_mode=True)),
+    ((2, 3, 11, 10), dict(kernel_size=2, stride=3, dilation=2, padding=1)),
+    ((8, 24, 56, 56), dict(kernel_size=3, stride=2, padding=1)),            # split over the kernel threads
+    ((8, 24, 56, 56), dict(kernel_size=2)),
+])
+def test_max_pool_ties_infinities_and_nans_as_torch(shape, args):
+    """Many ties (the first maximum wins), -inf (a window of -inf reports its first tap inside the input),
+    NaN (the last NaN wins) and zero gradients of both signs: values, indices and the gradient as torch's."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 2, shape).astype(np.float32)
+    x[rng.random(shape) < 0.1] = -np.inf
+    x[rng.random(shape) < 0.01] = np.nan
+    mine, theirs = npconv.from_numpy(x).requires_grad_(), torch.from_numpy(x).requires_grad_()
+    (y, i), (ty, ti) = F.max_pool2d(mine, **args, return_indices=True), TF.max_pool2d(theirs, **args, return_indices=True)
+    assert np.array_equal(y.detach().numpy(), ty.detach().numpy(), equal_nan=True)
+    assert np.array_equal(i.numpy(), ti.numpy())
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    grad[rng.random(y.shape) < 0.3] = -0.0
+    y.backward(npconv.from_numpy(grad))
+    ty.backward(torch.from_numpy(grad))
+    assert np.array_equal(mine.grad.numpy(), theirs.grad.numpy())
+    assert np.array_equal(np.signbit(mine.grad.numpy()), np.signbit(theirs.grad.numpy()))
+
+
 def test_stride2_conv_against_conv_then_2x2_max_pool():
     """Two ways to halve a 28x28 map: a stride-2 convolution, or a convolution then 2x2 max pooling.
     Both give 13x13 here, and both match torch value for value with the same weights."""

@@ -157,14 +157,14 @@ def _unbatched_like(y, x, n):
     return y if x.ndim == n + 2 else y[0]
 
 
-def _max_pool_grad(grad, n, indices, spatial):
+def _max_pool_grad(grad, n, indices, spatial, distinct=False):
     """Each output gradient added at its argmax; an empty batch scatters nothing (the kernel cannot reshape
-    an empty array)."""
+    an empty array). ``distinct``: the windows share no input element (see kernels.max_pool_backward)."""
     batched = _batched(grad, n)
     if batched.size == 0:
         gx = np.zeros(batched.shape[:2] + tuple(spatial), grad.dtype)
     else:
-        gx = kernels.max_pool_backward(batched, indices, spatial)
+        gx = kernels.max_pool_backward(batched, indices, spatial, distinct=distinct)
     return _unbatched_like(gx, grad, n)
 
 

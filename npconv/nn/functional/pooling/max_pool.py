@@ -1,5 +1,6 @@
 """Max pooling, as torch.nn.functional.max_pool{1,2,3}d (and the _with_indices forms)."""
 from .... import _shapes
+from ...._shapes import dilated_extent
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_arguments
@@ -21,6 +22,7 @@ class _MaxPool(Function):
                                               out_size, need_indices)
         ctx.n, ctx.spatial = n, x.shape[-n:]
         ctx.indices = indices
+        ctx.distinct = all(dilated_extent(k, d) <= s for k, s, d in zip(kernel_size, stride, dilation))
         y = _unbatched_like(y, x, n)
         if return_indices:
             return y, _unbatched_like(indices, x, n)
@@ -28,7 +30,7 @@ class _MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (_max_pool_grad(grad, ctx.n, ctx.indices, ctx.spatial),) + (None,) * 7
+        return (_max_pool_grad(grad, ctx.n, ctx.indices, ctx.spatial, ctx.distinct),) + (None,) * 7
 
     @staticmethod
     def meta(x, n, kernel_size, stride, padding, dilation, out_size, return_indices):
