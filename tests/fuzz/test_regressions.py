@@ -155,6 +155,40 @@ CASES = {
         m.ones(1, 1, 3, 3, dtype=m.int64), 0),
     "adaptive avg pool 3d negative size words": lambda m: m.nn.functional.adaptive_avg_pool3d(
         m.ones(1, 1, 2, 2, 2), -2),
+    # in-place dropout of an empty tensor: torch's kernel skips it (no leaf check), returns the input
+    "inplace dropout of an empty leaf": lambda m: m.nn.functional.dropout(m.ones(3, 0, requires_grad=True), 0.2,
+                                                                          True, True),
+    "inplace alpha dropout of an empty leaf": lambda m: m.nn.functional.alpha_dropout(
+        m.ones(3, 0, requires_grad=True), 1.0, True, True),
+    # half-precision normalisation: gradients accumulated in float32 (silent before)
+    "group norm half input, float bias gradient": lambda m: (lambda gn, x: (gn(x).backward(
+        m.from_numpy(np.random.default_rng(1).standard_normal((3, 2, 5, 5)).astype(np.float16))),
+        gn.bias.grad, gn.weight.grad)[1:])(m.nn.GroupNorm(1, 2), m.tensor(
+            np.random.default_rng(2).uniform(-2, 2, (3, 2, 5, 5)).astype(np.float16))),
+    "batch norm eval half input": lambda m: (lambda bn, x: (bn.eval(), bn(x).backward(
+        m.from_numpy(np.random.default_rng(1).standard_normal((4, 2, 3, 3)).astype(np.float16))),
+        bn.weight.grad, bn.bias.grad)[2:])(m.nn.BatchNorm2d(2), m.tensor(
+            np.random.default_rng(3).uniform(-2, 2, (4, 2, 3, 3)).astype(np.float16))),
+    "group norm of empty groups: NaN weight gradient": lambda m: (lambda gn, x: (gn(x).sum().backward(),
+                                                                                  gn.weight.grad, gn.bias.grad)[1:])(
+        m.nn.GroupNorm(2, 2), m.ones(4, 2, 0, requires_grad=True)),
+    "batch_norm eval names the missing statistic": lambda m: m.nn.functional.batch_norm(
+        m.ones(1, 4, 3), None, m.ones(4, dtype=m.float64, requires_grad=True)),
+    "instance_norm without statistics and use_input_stats=False": lambda m: m.nn.functional.instance_norm(
+        m.ones(2, 4, 3), m.zeros(4), None, use_input_stats=False),
+    "softmax dtype type": lambda m: m.nn.functional.softmin(m.ones(4), -1, dtype=-1),
+    # convolution's checks in torch's order
+    "conv weight of two dims": lambda m: m.nn.Conv3d(2, 1, ())(m.ones(1, 2, 3, 3, 3)),
+    "conv list lengths against the weight": lambda m: m.nn.functional.conv2d(
+        m.ones(1, 2, 3, 3), m.ones(1, 2, 3), stride=(1,), padding=(0,), dilation=(1,)),
+    "conv input rank against the weight": lambda m: m.nn.functional.conv1d(m.ones(1, 2, 3), m.ones(1, 2, 3, 3),
+                                                                          stride=(1,)),
+    "conv groups before stride": lambda m: m.nn.functional.conv2d(m.ones(1, 2, 5, 5), m.ones(1, 2, 3, 3),
+                                                                  stride=-1, groups=0),
+    "conv bias dtype first": lambda m: m.nn.functional.conv2d(m.ones(5), m.ones(1, 2, 3, 3),
+                                                              m.ones(1, dtype=m.float64)),
+    "conv negative padding before stride": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 2, 5, 5), m.ones(2, 1, 3, 3), stride=-1, padding=-1),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -14,6 +14,7 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
 - ``"floats"``: a tuple/list of numbers (not bools) or 0-d Tensors; ``"floats?"`` or None.
 - ``"str"``: exactly a Python str.
+- ``"dtype"``: a dtype (``"dtype?"`` or None).
 - ``"Tensor?"``: a Tensor or None.
 """
 
@@ -24,6 +25,7 @@ import numbers
 import numpy as np
 
 from ... import _shapes
+from ..._dtype import dtype
 from ..._tensor import Tensor
 
 
@@ -71,6 +73,8 @@ def check_argument(op, name, kind, value, position=None):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
     elif base == "number" and not is_number(value):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")
+    elif base == "dtype" and not isinstance(value, dtype):
+        raise TypeError(f"{head} must be torch.dtype, not {type_name(value)}")
     elif base == "floats":
         _check_floats(value, head)
     elif base == "str" and not isinstance(value, str):

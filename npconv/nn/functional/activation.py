@@ -376,6 +376,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     check_argument("softmax", "dim", "int", dim, 1)
+    check_argument("softmax", "dtype", "dtype?", dtype)   # passed on by keyword: no position in the message
     return _ops.softmax(input, dim, dtype)
 
 
@@ -384,6 +385,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
     check_argument("softmax", "dim", "int", dim, 1)
+    check_argument("softmax", "dtype", "dtype?", dtype)   # passed on by keyword: no position in the message
     return _ops.softmax(-input, dim, dtype)
 
 
@@ -392,4 +394,5 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     check_argument("log_softmax", "dim", "int", dim, 1)
+    check_argument("log_softmax", "dtype", "dtype?", dtype)   # passed on by keyword: no position in the message
     return _ops.log_softmax(input, dim, dtype)

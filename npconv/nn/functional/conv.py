@@ -110,18 +110,21 @@ def _check_tensor(value, op, name, position):
                         f"{type(value).__name__}")
 
 
-def _as_tuple(value, dims, op, name):
-    """An int or a sequence of ints as a ``dims``-tuple (a 1-sequence is repeated, as torch does)."""
-    values = list(value) if isinstance(value, (tuple, list)) else [value]
+def _as_tuple(value, dims, op, name, k=None):
+    """An int or a sequence of ints as a ``k``-tuple, ``k`` the weight's spatial dims (``dims`` by default).
+    As torch: the parser turns an int into ``dims`` copies, then a one-element list is repeated ``k`` times
+    and any other length must be ``k``."""
+    k = dims if k is None else k
+    values = list(value) if isinstance(value, (tuple, list)) else [value] * dims
     for position, item in enumerate(values):
         if not (is_int(item) or position and isinstance(item, bool)):  # the parser reads later bools as ints
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
                             f"{type(item).__name__} at pos {position}")
     values = [int(v) for v in values]
     if len(values) == 1:
-        values = values * dims
-    if len(values) != dims:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dims} values to match "
+        values = values * k
+    if len(values) != k:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {k} values to match "
                            f"the convolution dimensions, but got {name}={values}")
     return tuple(values)
 
@@ -131,8 +134,43 @@ def _check_groups(groups, op):
         raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     groups = int(groups)
     if groups <= 0:
-        raise RuntimeError(f"non-positive groups is not supported: got groups={groups}")
-    return int(groups)
+        raise RuntimeError("non-positive groups is not supported")
+    return groups
+
+
+def _geometry(dims, op, input, weight, bias, stride, padding, dilation, groups, output_padding=None):
+    """torch's checks of a convolution's arguments, in its order (a transposed one has ``output_padding``):
+    the bias dtype (convolution only), the input's rank, the weight's, groups, the lengths of the int lists
+    against the weight's spatial dims, their signs, then the input's rank against the weight's. Returns
+    stride, padding (a tuple, or the string), dilation, groups, output_padding."""
+    transposed = output_padding is not None
+    _check_tensor(input, op, "input", 1)
+    _check_tensor(weight, op, "weight", 2)
+    if bias is not None:
+        _check_tensor(bias, op, "bias", 3)
+    if not transposed:
+        _check_bias_dtype(input, bias)
+    _check_input_rank(input, dims, op)
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    groups = _check_groups(groups, op)
+    k = weight.ndim - 2
+    stride = _as_tuple(stride, dims, op, "stride", k)
+    if not isinstance(padding, str):
+        padding = _as_tuple(padding, dims, op, "padding", k)
+    dilation = _as_tuple(dilation, dims, op, "dilation", k)
+    # a convolution has an output_padding of zeros inside torch, which is checked the same way
+    output_padding = _as_tuple(output_padding if transposed else 0, dims, op, "output_padding", k)
+    if not isinstance(padding, str):
+        _check_non_negative(padding, "padding")
+    _check_non_negative(output_padding, "output_padding")
+    _check_positive(stride, "stride")
+    _check_dilation(dilation, transposed)
+    batched_shape = list(input.shape) if input.ndim == dims + 2 else [1] + list(input.shape)
+    if len(batched_shape) != k + 2:
+        raise RuntimeError(f"Expected {k + 2}-dimensional input for {k + 2}-dimensional weight {list(weight.shape)}, "
+                           f"but got {len(batched_shape)}-dimensional input of size {batched_shape} instead")
+    return stride, padding, dilation, groups, output_padding
 
 
 def _check_input_rank(input, dims, op):
@@ -247,28 +285,12 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
     return tuple((p, p) for p in amounts)
 
 
-def _prepare(dims, op, input, weight, bias, stride, dilation, groups):
-    """The checks conv and conv_transpose share; returns stride, dilation, groups as normalised values."""
-    _check_tensor(input, op, "input", 1)
-    _check_tensor(weight, op, "weight", 2)
-    if bias is not None:
-        _check_tensor(bias, op, "bias", 3)
-    _check_input_rank(input, dims, op)
-    stride = _as_tuple(stride, dims, op, "stride")
-    dilation = _as_tuple(dilation, dims, op, "dilation")
-    groups = _check_groups(groups, op)
-    _check_positive(stride, "stride")
-    return stride, dilation, groups
-
-
 # ----------------------------------------------------------------------------------------------------
 # Convolution
 
 
 def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
-    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
-    _check_dilation(dilation, transposed=False)
-    _check_bias_dtype(input, bias)
+    stride, padding, dilation, groups, _ = _geometry(dims, op, input, weight, bias, stride, padding, dilation, groups)
     _check_weight(weight, dims, op, "(out_channels, in_channels / groups, *kernel_size)", groups)
     kernel = tuple(weight.shape[2:])
     pairs = _conv_padding(padding, kernel, dilation, stride, dims, op)
@@ -391,15 +413,11 @@ def _per_dimension_text(**values):
 
 
 def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    stride, dilation, groups = _prepare(dims, op, input, weight, bias, stride, dilation, groups)
-    _check_dilation(dilation, transposed=True)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    stride, amounts, dilation, groups, output_padding = _geometry(dims, op, input, weight, bias, stride, padding,
+                                                                  dilation, groups, output_padding)
     _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups)
-    amounts = _as_tuple(padding, dims, op, "padding")
-    output_padding = _as_tuple(output_padding, dims, op, "output_padding")
-    _check_non_negative(amounts, "padding")
-    _check_non_negative(output_padding, "output_padding")
     if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            + _per_dimension_text(output_padding=output_padding, stride=stride, dilation=dilation))

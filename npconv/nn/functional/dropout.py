@@ -71,6 +71,8 @@ def _check_floating_result(input, name=None):
 
 
 def _masked(input, p, mask_shape, inplace=False):
+    if inplace and input.numel() == 0:  # torch's in-place kernels skip an empty tensor: no leaf check either
+        return input
     _inplace(input, inplace)
     if p != 1.0:
         _check_floating_result(input)
@@ -158,7 +160,7 @@ def _alpha(op, input, p, training, mask_shape, inplace=False):
     """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up."""
     _check_p(p)
     p = _native_p(op, p, training)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or inplace and input.numel() == 0:  # empty: as _masked
         return input
     _inplace(input, inplace)
     if op == "feature_alpha_dropout" and p != 1.0 and input.dim() < 2:

@@ -22,6 +22,18 @@ from ._arguments import check_arguments
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
 
 
+def _accumulating(array):
+    """torch computes a half-precision normalisation (forward and backward) in float32."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
+def _as_dtype_of(gradient, parameter):
+    """A parameter's gradient in the parameter's dtype (a half input may come with float parameters)."""
+    if gradient is None or parameter is None:
+        return gradient
+    return gradient.astype(parameter.dtype, copy=False)
+
+
 class _Normalize(Function):
     """Normalise with statistics over ``axes`` of ``x.reshape(stats_shape)``; weight and bias broadcast
     through ``param_shape``. Returns (y, mean, biased var) with the statistics as plain arrays."""
@@ -30,7 +42,7 @@ class _Normalize(Function):
     graph_inputs = 3   # input, weight, bias: running statistics have no gradient
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps):
+    def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps, nan_weight_grad_if_empty=False):
         view = x.reshape(stats_shape)
         if view.dtype == np.float16:  # torch accumulates half inputs in float
             view = view.astype(np.float32)
@@ -44,6 +56,8 @@ class _Normalize(Function):
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
         ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
+        # torch's group norm takes the weight gradient as (sum(g x) - sum(g) mean) / std: NaN for empty groups
+        ctx.nan_weight_grad = nan_weight_grad_if_empty and x.size == 0 and x.shape[0] > 0
         return y.astype(x.dtype, copy=False), mean, var   # a half input with float parameters stays half
 
     @staticmethod
@@ -51,18 +65,22 @@ class _Normalize(Function):
         xhat, inv_std, weight = ctx.saved_tensors
         stats_shape, axes, param_shape, bias_shape = ctx.shapes
         needs = ctx.needs_input_grad
+        grad_dtype = grad.dtype
+        grad = _accumulating(grad)
         summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
         grad_w = grad_b = grad_x = None
         if weight is not None and needs[1]:
             grad_w = (grad * xhat).sum(axis=summed).reshape(weight.shape)
+            if ctx.nan_weight_grad:
+                grad_w = np.full_like(grad_w, np.nan)
         if bias_shape is not None and needs[2]:
             grad_b = grad.sum(axis=summed).reshape(bias_shape)
         if needs[0]:
             g = (grad if weight is None else grad * weight.reshape(param_shape)).reshape(stats_shape)
             xh = xhat.reshape(stats_shape)
             grad_x = inv_std * (g - g.mean(axis=axes, keepdims=True) - xh * (g * xh).mean(axis=axes, keepdims=True))
-            grad_x = grad_x.reshape(xhat.shape)
-        return grad_x, grad_w, grad_b, None, None, None, None
+            grad_x = grad_x.reshape(xhat.shape).astype(grad_dtype, copy=False)
+        return grad_x, _as_dtype_of(grad_w, weight), _as_dtype_of(grad_b, weight), None, None, None, None, None
 
     @staticmethod
     def meta(x, *args):
@@ -72,9 +90,10 @@ class _Normalize(Function):
 
 def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
     """(y, mean, biased var) of :class:`_Normalize`; the statistics are None in shape-only mode."""
+    arguments = (input, weight, bias, stats_shape, axes, param_shape, eps, node == "NativeGroupNormBackward0")
     if any(t is not None and t.is_meta for t in (input, weight, bias)):
-        return named_variant(_Normalize, node).apply(input, weight, bias, stats_shape, axes, param_shape, eps), None, None
-    return named_variant(_Normalize, node).apply(input, weight, bias, stats_shape, axes, param_shape, eps)
+        return named_variant(_Normalize, node).apply(*arguments), None, None
+    return named_variant(_Normalize, node).apply(*arguments)
 
 
 class _NormalizeWithGivenStats(Function):
@@ -85,6 +104,7 @@ class _NormalizeWithGivenStats(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, param_shape, eps):
+        out_dtype, x = x.dtype, _accumulating(x)
         inv_std = (1 / np.sqrt(var + var.dtype.type(eps))).astype(x.dtype, copy=False).reshape(param_shape)
         xhat = (x - mean.astype(x.dtype, copy=False).reshape(param_shape)) * inv_std
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
@@ -92,17 +112,19 @@ class _NormalizeWithGivenStats(Function):
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
         ctx.shapes = (param_shape, None if bias is None else bias.shape)
-        return y.astype(x.dtype, copy=False)
+        return y.astype(out_dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         xhat, inv_std, weight = ctx.saved_tensors
         param_shape, bias_shape = ctx.shapes
         summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
+        grad_dtype, grad = grad.dtype, _accumulating(grad)
         grad_x = grad * inv_std if weight is None else grad * (weight.reshape(param_shape) * inv_std)
         grad_w = (grad * xhat).sum(axis=summed).reshape(weight.shape) if weight is not None else None
         grad_b = grad.sum(axis=summed).reshape(bias_shape) if bias_shape is not None else None
-        return grad_x, grad_w, grad_b, None, None, None, None
+        return (grad_x.astype(grad_dtype, copy=False), _as_dtype_of(grad_w, weight), _as_dtype_of(grad_b, weight),
+                None, None, None, None)
 
     @staticmethod
     def meta(x, *args):
@@ -215,13 +237,16 @@ def _native_batch_norm(input, running_mean, running_var, weight, bias, training,
                          ("bias", bias)):
         _check_per_channel(name, tensor, channels)
     param_shape = _channel_param_shape(input)
+    empty = input.numel() == 0 and not input.is_meta
+    if not training and not empty:
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+            if tensor is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
     _check_statistics_need_no_grad(running_mean, running_var)
-    if input.numel() == 0 and not input.is_meta:  # torch returns before its kernel looks at dtypes
+    if empty:  # torch returns before its kernel looks at dtypes
         return _empty_batch_norm(input, weight, bias)
     _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     if not training:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
         return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean, running_var, param_shape, eps)
     stats_shape = (input.shape[0], channels, math.prod(input.shape[2:]))
     y, mean, var = _normalize(input, weight, bias, stats_shape, (0, 2), param_shape, eps)
@@ -245,6 +270,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     check_arguments("instance_norm", _STATISTICS_KINDS + (("use_input_stats", "bool", 6),) + _MOMENTUM_EPS_KINDS,
                     dict(weight=weight, bias=bias, running_mean=running_mean, running_var=running_var,
                          use_input_stats=use_input_stats, momentum=momentum, eps=eps), 8)
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     channels = input.shape[1]
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
