@@ -106,8 +106,13 @@ def _is_empty(*shapes):
 def _all_finite(*arrays):
     """Whether every value is finite: one summing pass per array, no temporary (a non-finite value makes the
     sum non-finite; an overflowing sum of finite values only sends the call to the direct method too)."""
+    def finite(a):
+        def total(piece):
+            return np.add.reduce(a[piece[0]:piece[1]], axis=None)
+        sums = threads.run_parallel(total, threads.pieces(a.shape[0], a.size, threads.PARALLEL_MIN_COPY))
+        return np.isfinite(sum(sums))
     with _quiet():
-        return all(np.isfinite(np.add.reduce(a, axis=None)) for a in arrays)
+        return all(finite(a) for a in arrays)
 
 
 def _algorithm(operation, requested, a, b, x_shape, w_shape, out_spatial, stride, groups, dilation):

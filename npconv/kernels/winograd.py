@@ -121,8 +121,9 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     tiles = tuple(ceil_div(ceil_div(o, dl), m) for o, dl in zip(out_spatial, dilation))  # per residue
     extent = tuple((t * m + 2) * dl for t, dl in zip(tiles, dilation))
     padded = np.zeros((batch, c_in) + extent, dtype=dtype)
-    padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))] \
-        = x[(Ellipsis,) + tuple(slice(0, e - before) for (before, _), e in zip(padding, extent))]
+    threads.assign(
+        padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))],
+        x[(Ellipsis,) + tuple(slice(0, e - before) for (before, _), e in zip(padding, extent))])
     u = _weight_transform(w, groups, g_matrix)
     view = _tile_view(padded, m, tiles, dilation)
     full = np.empty((batch, c_out) + tuple(t * m * dl for t, dl in zip(tiles, dilation)), dtype=dtype)
@@ -148,7 +149,9 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs))
     if full.shape[2:] == out_spatial:
         return full
-    return np.ascontiguousarray(full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
+    y = np.empty((batch, c_out) + tuple(out_spatial), dtype=dtype)
+    threads.assign(y, full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
+    return y
 
 
 class _Variant:
