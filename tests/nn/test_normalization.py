@@ -74,6 +74,28 @@ def test_functional_batch_norm_matches_torch(data):
                          [x, weight, bias], atol=ABSOLUTE_TOLERANCE, expect_errors=True)
 
 
+@pytest.mark.parametrize("shape", [(4, 16, 128, 128), (2, 40, 120, 120), (3, 5, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_large_inputs_split_over_threads_matches_torch(shape, dtype, training):
+    """Inputs large enough for kernels/batch_norm to split their channels into blocks on the kernel
+    threads (and a small one that is not split), a mean far from zero: output, all three gradients and the
+    running statistics as torch's."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(shape) * 2 + 3).astype(dtype)
+    channels = shape[1]
+    weight, bias = rng.uniform(0.5, 1.5, channels).astype(dtype), rng.standard_normal(channels).astype(dtype)
+    mean, var = rng.standard_normal(channels).astype(dtype), rng.uniform(0.5, 2, channels).astype(dtype)
+    state = {}
+
+    def call(lib):
+        running = state.setdefault(lib.__name__, (lib.tensor(mean), lib.tensor(var)))
+        return lambda t, w, b: lib.nn.functional.batch_norm(t, *running, w, b, training, 0.3)
+    assert_matches_torch((call(npconv), call(torch)), [x, weight, bias], atol=ABSOLUTE_TOLERANCE)
+    for mine, theirs in zip(state["npconv"], state["torch"]):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-5)
+
+
 @given(data=st.data())
 def test_group_norm_matches_torch(data):
     x, rng = data.draw(normalization_input())

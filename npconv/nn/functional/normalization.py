@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from ...autograd import Function, is_grad_enabled, named_variant
+from ...kernels import batch_norm as batch_norm_kernels
 from ._arguments import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
@@ -43,6 +44,13 @@ class _Normalize(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps, nan_weight_grad_if_empty=False):
+        ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
+        if _per_channel(x, weight, bias, stats_shape, axes, param_shape):
+            y, mean, var, invstd = batch_norm_kernels.train_forward(x.reshape(stats_shape), _flat(weight),
+                                                                    _flat(bias), eps)
+            ctx.save_for_backward(x, weight)
+            ctx.statistics = (mean, invstd)
+            return y.reshape(x.shape), mean.reshape(1, -1, 1), var.reshape(1, -1, 1)
         view = x.reshape(stats_shape)
         if view.dtype == np.float16:  # torch accumulates half inputs in float
             view = view.astype(np.float32)
@@ -55,13 +63,14 @@ class _Normalize(Function):
         if bias is not None:
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
-        ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
         # torch's group norm takes the weight gradient as (sum(g x) - sum(g) mean) / std: NaN for empty groups
         ctx.nan_weight_grad = nan_weight_grad_if_empty and x.size == 0 and x.shape[0] > 0
         return y.astype(x.dtype, copy=False), mean, var   # a half input with float parameters stays half
 
     @staticmethod
     def backward(ctx, grad):
+        if "statistics" in ctx.__dict__:
+            return _per_channel_backward(ctx, grad)
         xhat, inv_std, weight = ctx.saved_tensors
         stats_shape, axes, param_shape, bias_shape = ctx.shapes
         needs = ctx.needs_input_grad
@@ -88,6 +97,34 @@ class _Normalize(Function):
         return x.shape, x.dtype
 
 
+def _per_channel(x, weight, bias, stats_shape, axes, param_shape):
+    """Whether a _Normalize is a batch norm (statistics of each channel of (N, C, S) over N and S, the
+    parameters per channel) in float32 or float64: then kernels/batch_norm computes it."""
+    return (axes == (0, 2) and len(stats_shape) == 3 and x.dtype in _KERNEL_DTYPES and x.size > 0
+            and len(param_shape) >= 2 and param_shape[1] == stats_shape[1] == math.prod(param_shape)
+            and all(p is None or p.dtype == x.dtype for p in (weight, bias)))
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _flat(parameter):
+    return None if parameter is None else parameter.reshape(-1)
+
+
+def _per_channel_backward(ctx, grad):
+    x, weight = ctx.saved_tensors
+    mean, invstd = ctx.statistics
+    stats_shape, _, _, bias_shape = ctx.shapes
+    needs = ctx.needs_input_grad
+    grad_x, grad_w, grad_b = batch_norm_kernels.train_backward(
+        grad.reshape(stats_shape), x.reshape(stats_shape), mean, invstd, _flat(weight), need_input=needs[0])
+    return (None if grad_x is None else grad_x.reshape(x.shape),
+            grad_w.reshape(weight.shape) if weight is not None and needs[1] else None,
+            grad_b.reshape(bias_shape) if bias_shape is not None and needs[2] else None,
+            None, None, None, None, None)
+
+
 def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
     """(y, mean, biased var) of :class:`_Normalize`; the statistics are None in shape-only mode."""
     arguments = (input, weight, bias, stats_shape, axes, param_shape, eps, node == "NativeGroupNormBackward0")
@@ -106,18 +143,27 @@ class _NormalizeWithGivenStats(Function):
     def forward(ctx, x, weight, bias, mean, var, param_shape, eps):
         out_dtype, x = x.dtype, _accumulating(x)
         inv_std = (1 / np.sqrt(var + var.dtype.type(eps))).astype(x.dtype, copy=False).reshape(param_shape)
+        if x.dtype in _KERNEL_DTYPES and x.size and all(a is None or a.dtype == x.dtype for a in (weight, bias, mean)):
+            # x * alpha + beta as torch's CPU kernel (two passes); the normalised input only if backward needs it
+            y = batch_norm_kernels.affine(x.reshape(x.shape[0], x.shape[1], -1), mean.reshape(-1),
+                                          inv_std.reshape(-1), _flat(weight), _flat(bias)).reshape(x.shape)
+            ctx.save_for_backward(x, mean, inv_std, weight)
+            ctx.shapes = (param_shape, None if bias is None else bias.shape)
+            return y.astype(out_dtype, copy=False)
         xhat = (x - mean.astype(x.dtype, copy=False).reshape(param_shape)) * inv_std
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:
             y = y + bias.reshape(param_shape)
-        ctx.save_for_backward(xhat, inv_std, weight)
+        ctx.save_for_backward(xhat, None, inv_std, weight)
         ctx.shapes = (param_shape, None if bias is None else bias.shape)
         return y.astype(out_dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, inv_std, weight = ctx.saved_tensors
+        xhat, mean, inv_std, weight = ctx.saved_tensors
         param_shape, bias_shape = ctx.shapes
+        if mean is not None and weight is not None and ctx.needs_input_grad[1]:   # the input was saved
+            xhat = (xhat - mean.reshape(param_shape)) * inv_std
         summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
         grad_dtype, grad = grad.dtype, _accumulating(grad)
         grad_x = grad * inv_std if weight is None else grad * (weight.reshape(param_shape) * inv_std)

@@ -1,0 +1,99 @@
+"""Batch normalisation of ``(N, C, S)`` arrays, per channel over ``(N, S)`` (no Tensor, no autograd).
+
+The output is written as PyTorch's CPU kernel writes it, ``y = x * alpha + beta`` with per-channel
+``alpha = weight / sqrt(var + eps)`` and ``beta = bias - mean * alpha``: two passes over the data instead of
+the five of ``(x - mean) / sqrt(var + eps) * weight + bias``.  The backward is PyTorch's formula,
+``dx = (dy - mean(dy) - (x - mean) * k) * invstd * weight`` with ``k = sum(dy * (x - mean)) * invstd^2 / M``,
+from the saved input (no normalised copy is kept between forward and backward).
+
+Channels are independent, so the work is split into blocks of channels, run on the kernel threads; a
+block holds about ``BLOCK_ELEMENTS`` elements, so that its temporaries stay in cache between passes.
+"""
+import numpy as np
+
+from . import threads
+
+__all__ = ["train_forward", "train_backward", "affine", "BLOCK_ELEMENTS"]
+
+BLOCK_ELEMENTS = 2**17
+# element operations per element of input in a forward or backward (cost for the parallel threshold)
+_PASSES = 8
+
+
+def _blocks(x3):
+    """Channel ranges, one per block; a single range when the array is too small to be worth splitting."""
+    n, c, s = x3.shape
+    if c < 2 or _PASSES * x3.size < threads.PARALLEL_MIN_MACS:
+        return [(0, c)]
+    per_block = max(1, BLOCK_ELEMENTS // max(1, n * s))
+    return threads.split(c, max(threads.workers(), -(-c // per_block)))
+
+
+def _run(task, x3):
+    threads.run_parallel(task, _blocks(x3))
+
+
+def train_forward(x3, weight, bias, eps):
+    """``(y, mean, biased var, invstd)`` of a training-mode batch norm; ``weight``/``bias`` (C,) or None."""
+    c = x3.shape[1]
+    y = np.empty_like(x3)
+    mean, var, invstd = (np.empty(c, dtype=x3.dtype) for _ in range(3))
+
+    def block(bounds):
+        c0, c1 = bounds
+        xb = x3[:, c0:c1]
+        m = xb.mean(axis=(0, 2))
+        centered = xb - m[:, None]
+        np.multiply(centered, centered, out=centered)
+        v = centered.mean(axis=(0, 2))
+        inv = 1 / np.sqrt(v + x3.dtype.type(eps))
+        mean[c0:c1], var[c0:c1], invstd[c0:c1] = m, v, inv
+        _affine_block(xb, y[:, c0:c1], m, inv, weight, bias, c0, c1)
+    _run(block, x3)
+    return y, mean, var, invstd
+
+
+def affine(x3, mean, invstd, weight, bias):
+    """``(x - mean) * invstd * weight + bias`` per channel, written as ``x * alpha + beta`` (evaluation)."""
+    y = np.empty_like(x3)
+
+    def block(bounds):
+        c0, c1 = bounds
+        _affine_block(x3[:, c0:c1], y[:, c0:c1], mean[c0:c1], invstd[c0:c1], weight, bias, c0, c1)
+    _run(block, x3)
+    return y
+
+
+def _affine_block(xb, yb, mean, invstd, weight, bias, c0, c1):
+    alpha = invstd if weight is None else invstd * weight[c0:c1]
+    beta = -mean * alpha if bias is None else bias[c0:c1] - mean * alpha
+    np.multiply(xb, alpha.astype(xb.dtype, copy=False)[:, None], out=yb)
+    yb += beta.astype(xb.dtype, copy=False)[:, None]
+
+
+def train_backward(dy3, x3, mean, invstd, weight, need_input=True):
+    """``(dx or None, dweight, dbias)`` of ``train_forward`` (``dweight`` None without a weight)."""
+    n, c, s = x3.shape
+    count = n * s
+    dx = np.empty_like(x3) if need_input else None
+    dot, total = np.empty(c, dtype=x3.dtype), np.empty(c, dtype=x3.dtype)
+
+    def block(bounds):
+        c0, c1 = bounds
+        xb, dyb = x3[:, c0:c1], dy3[:, c0:c1]
+        sum_dy = dyb.sum(axis=(0, 2))
+        centered = xb - mean[c0:c1, None]
+        product = centered * dyb
+        dot_p = product.sum(axis=(0, 2))
+        dot[c0:c1], total[c0:c1] = dot_p, sum_dy
+        if dx is None:
+            return
+        inv = invstd[c0:c1]
+        k = dot_p * inv * inv / count
+        np.multiply(centered, k[:, None], out=centered)
+        gx = dx[:, c0:c1]
+        np.subtract(dyb, (sum_dy / count)[:, None], out=gx)
+        gx -= centered
+        gx *= (inv if weight is None else inv * weight[c0:c1])[:, None]
+    _run(block, x3)
+    return dx, None if weight is None else dot * invstd, total
