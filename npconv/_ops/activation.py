@@ -121,6 +121,8 @@ class ShapeKeeping(Function):
 
 
 class Relu(ShapeKeeping):
+    backward_reads_input = False   # only the output is saved: relu_ needs no copy of the original values
+
     @staticmethod
     def forward(ctx, x):
         y = np.maximum(x, _typed(x, 0))  # NaN stays NaN
@@ -134,6 +136,8 @@ class Relu(ShapeKeeping):
 
 
 class Sigmoid(ShapeKeeping):
+    backward_reads_input = False
+
     @staticmethod
     def forward(ctx, x):
         y = sigmoid_values(x)
@@ -147,6 +151,8 @@ class Sigmoid(ShapeKeeping):
 
 
 class Tanh(ShapeKeeping):
+    backward_reads_input = False
+
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)

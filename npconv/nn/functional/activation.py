@@ -221,7 +221,9 @@ def _apply(function, input, args, inplace, inplace_name):
     _check_not_a_leaf(input)
     node = named_variant(function, inplace_name)
     if input.requires_grad and is_grad_enabled():
-        return _write_inplace(input, node.apply(_original(input), *args))
+        # the original values are kept (copied) only for a backward that reads them
+        original = _original(input, copy=getattr(function, "backward_reads_input", True))
+        return _write_inplace(input, node.apply(original, *args))
     return _write_inplace(input, node.apply(input, *args))
 
 
