@@ -217,3 +217,15 @@ def test_fft_without_scipy_uses_numpy_fft(monkeypatch):
     monkeypatch.setattr(fft, "_scipy_fft", lambda: None)
     assert_kernels_match_torch("fft", x, w, (1, 1), ((3, 2), (2, 2)), (1, 2), 1)
     assert [fft.fast_length(n) for n in (1, 7, 11, 13, 17, 97, 121)] == [1, 8, 12, 15, 18, 100, 125]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, groups, dilation", [
+    ((4, 64, 28, 28), (64, 64, 3, 3), 1, 1), ((2, 16, 8, 16, 16), (32, 16, 3, 3, 3), 1, 1),
+    ((2, 64, 20, 20), (64, 16, 3, 3), 4, 2)])
+def test_winograd_weight_gradient_of_wide_layers_keeps_float32_accuracy(x_shape, w_shape, groups, dilation):
+    """Sums over thousands of tiles (the benchmark's sizes), F(4, 3)'s transforms: torch's gradient to 1e-4."""
+    x, w = random_arrays(12, np.float32, x_shape, w_shape)
+    d = len(x_shape) - 2
+    assert computes_itself("winograd", x.shape, w.shape, (1,) * d, (dilation,) * d, groups) == list(
+        ("forward", "input_grad", "weight_grad"))
+    assert_kernels_match_torch("winograd", x, w, (1,) * d, ((dilation, dilation),) * d, (dilation,) * d, groups)

@@ -28,7 +28,11 @@ def test_automatic_choice_is_always_valid(layer, operation):
 def test_choices_on_known_layers():
     resnet_3x3 = ((8, 64, 56, 56), (64, 64, 3, 3), (56, 56), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *resnet_3x3) == "winograd"
-    assert chooser.choose("weight_grad", *resnet_3x3) != "winograd"  # no Winograd weight gradient
+    assert chooser.choose("weight_grad", *resnet_3x3) == "winograd"
+    video_3x3x3 = ((2, 16, 8, 32, 32), (32, 16, 3, 3, 3), (8, 32, 32), (1, 1, 1), 1, (1, 1, 1))
+    assert chooser.choose("forward", *video_3x3x3) == chooser.choose("weight_grad", *video_3x3x3) == "winograd"
+    few_channels = ((8, 8, 56, 56), (8, 8, 3, 3), (56, 56), (1, 1), 1, (1, 1))
+    assert chooser.choose("weight_grad", *few_channels) == "tiled_gemm"
     depthwise_layer = ((8, 32, 28, 28), (32, 1, 3, 3), (28, 28), (1, 1), 32, (1, 1))
     assert chooser.choose("input_grad", *depthwise_layer) == "depthwise"
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
