@@ -189,6 +189,29 @@ CASES = {
                                                               m.ones(1, dtype=m.float64)),
     "conv negative padding before stride": lambda m: m.nn.functional.conv_transpose2d(
         m.ones(1, 2, 5, 5), m.ones(2, 1, 3, 3), stride=-1, padding=-1),
+    # silent before: batch norm statistics beyond float32 squares, empty pixel unshuffle
+    "batch norm float32 with a 1e30 value, dense": lambda m: m.nn.BatchNorm2d(1, track_running_stats=False)(
+        m.tensor(np.array([1e30, -0.5, 1.4, -0.4, -1.8, 1.35, 0.79, 0.25], np.float32).reshape(2, 1, 2, 2))),
+    "batch norm float32 with a 1e30 value, expanded": lambda m: m.nn.BatchNorm2d(1, track_running_stats=False)(
+        m.tensor(np.array([1e30, -0.5, 1.4, -0.4, -1.8, 1.35, 0.79, 0.25], np.float32).reshape(1, 1, 2, 4)).expand(
+            3, 1, 2, 4)),
+    "pixel_unshuffle returns an empty input unchanged": lambda m: m.nn.functional.pixel_unshuffle(m.zeros(18, 3, 0),
+                                                                                                   3),
+    "pixel_unshuffle backward of an empty input": lambda m: (lambda x: (m.nn.functional.pixel_unshuffle(
+        x, 2).sum().backward(), x.grad))(m.zeros(4, 0, 0, requires_grad=True)),
+    "pixel_shuffle backward of an empty input": lambda m: (lambda x: (m.nn.functional.pixel_shuffle(
+        x, 3).sum().backward(), x.grad))(m.zeros(9, 3, 0, requires_grad=True)),
+    "instance norm of an empty integer input": lambda m: m.nn.InstanceNorm1d(2)(m.zeros(5, 2, 0, dtype=m.int32)),
+    "instance norm of an empty batch with affine": lambda m: m.nn.InstanceNorm1d(2, affine=True)(m.zeros(0, 2, 3)),
+    # pad: the mode before the pad's length, a list only
+    "pad unknown mode before length": lambda m: m.nn.functional.pad(m.ones(2, 2), (1,), "bogus"),
+    "pad as an int": lambda m: m.nn.functional.pad(m.ones(2, 2), 3),
+    "circular pad to an empty result": lambda m: m.nn.functional.pad(m.ones(1, 1, 1), (-2, 1), "circular"),
+    "circular pad overlapping its copy": lambda m: m.nn.functional.pad(m.ones(1, 1, 2), (-1, 2), "circular"),
+    "max_unpool1d names the 2-d op": lambda m: m.nn.functional.max_unpool1d(
+        m.ones(1, 1, 2), m.zeros(1, 1, 2, dtype=m.int64), 2, output_size=(2.5,)),
+    "max_unpool1d index error names a height": lambda m: m.nn.functional.max_unpool1d(
+        m.ones(1, 1, 3), m.tensor([[[0, 1, 5]]]), 1, output_size=(3,)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

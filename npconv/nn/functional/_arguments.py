@@ -8,6 +8,7 @@ The position appears only when the argument was passed positionally. Kinds used 
   ones may (torch reads them as ints); a bad first element is named only for an argument passed by
   position; a one-element integer Tensor or a NumPy integer counts as an int.
 - ``"ints?"``: the same, or None.
+- ``"int_list"``: as ``"ints"`` but a list only (an int[] of no fixed size, such as pad's, takes no scalar).
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
 - ``"float"``: a real Python or NumPy number (bools too) or a 0-d Tensor; ``"float?"`` or None.
@@ -63,6 +64,10 @@ def check_argument(op, name, kind, value, position=None):
     head = _argument(op, name, position)
     base = kind.rstrip("?")
     if base == "ints":
+        _check_ints(value, head)
+    elif base == "int_list" and not isinstance(value, (tuple, list)):
+        raise TypeError(f"{head} must be tuple of ints, not {type_name(value)}")
+    elif base == "int_list":
         _check_ints(value, head)
     elif base == "bool" and not isinstance(value, bool):
         raise TypeError(f"{head} must be bool, not {type_name(value)}")
@@ -128,12 +133,12 @@ def fits(kind, value):
     if kind.endswith("?") and value is None:
         return True
     base = kind.rstrip("?")
-    if base in ("ints", "floats") and isinstance(value, (tuple, list)):
+    if base in ("ints", "int_list", "floats") and isinstance(value, (tuple, list)):
         if not value:
             return True
         first = value[0]
-        return is_int(first) if base == "ints" else is_number(first) and not isinstance(first, Tensor)
-    if base == "floats":
+        return is_int(first) if base != "floats" else is_number(first) and not isinstance(first, Tensor)
+    if base in ("floats", "int_list"):
         return False
     try:
         check_argument("", "", kind, value)

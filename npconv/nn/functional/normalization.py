@@ -28,6 +28,30 @@ def _accumulating(array):
     return array.astype(np.float32) if array.dtype == np.float16 else array
 
 
+def _dense(array):
+    """Contiguous in torch's sense for batch norm's kernels: row-major or channels-last."""
+    if array.flags.c_contiguous:
+        return True
+    return array.ndim in (4, 5) and np.moveaxis(array, 1, -1).flags.c_contiguous
+
+
+def _double_statistics(x, weight, bias, stats_shape, eps):
+    """torch's CPU batch norm accumulates a float32 input that is not dense (a view: transposed, strided,
+    expanded) in double, where a square that overflows float32 (a value near 1e30) still gives a finite
+    variance; a dense one in float32 (inf there too). Redone so only when float32 overflowed."""
+    as_double = [None if a is None else a.reshape(-1).astype(np.float64) for a in (weight, bias)]
+    results = batch_norm_kernels.train_forward(x.reshape(stats_shape).astype(np.float64), *as_double, eps)
+    return tuple(a.astype(np.float32) for a in results)
+
+
+def _statistics(view, axes, eps):
+    """(mean, centered, biased var, 1 / std) of ``view`` over ``axes``, in its dtype."""
+    mean = view.mean(axis=axes, keepdims=True)
+    centered = view - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    return mean, centered, var, 1 / np.sqrt(var + view.dtype.type(eps))
+
+
 def _as_dtype_of(gradient, parameter):
     """A parameter's gradient in the parameter's dtype (a half input may come with float parameters)."""
     if gradient is None or parameter is None:
@@ -43,28 +67,32 @@ class _Normalize(Function):
     graph_inputs = 3   # input, weight, bias: running statistics have no gradient
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps, nan_weight_grad_if_empty=False):
+    def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
         ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
         if _per_channel(x, weight, bias, stats_shape, axes, param_shape):
             y, mean, var, invstd = batch_norm_kernels.train_forward(x.reshape(stats_shape), _flat(weight),
                                                                     _flat(bias), eps)
+            if x.dtype == np.float32 and not np.isfinite(var).all() and not _dense(x):
+                y, mean, var, invstd = _double_statistics(x, weight, bias, stats_shape, eps)
             ctx.save_for_backward(x, weight)
             ctx.statistics = (mean, invstd)
             return y.reshape(x.shape), mean.reshape(1, -1, 1), var.reshape(1, -1, 1)
         view = x.reshape(stats_shape)
         if view.dtype == np.float16:  # torch accumulates half inputs in float
             view = view.astype(np.float32)
-        mean = view.mean(axis=axes, keepdims=True)
-        centered = view - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-        inv_std = 1 / np.sqrt(var + view.dtype.type(eps))
+        mean, centered, var, inv_std = _statistics(view, axes, eps)
+        if node == "NativeBatchNormBackward0" and view.dtype == np.float32 and not np.isfinite(var).all() and (
+                not _dense(x)):
+            # as _double_statistics (here with parameters of another dtype)
+            mean, centered, var, inv_std = (a.astype(np.float32) for a in _statistics(view.astype(np.float64),
+                                                                                     axes, eps))
         xhat = (centered * inv_std).reshape(x.shape)
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:
             y = y + bias.reshape(param_shape)
         ctx.save_for_backward(xhat, inv_std, weight)
         # torch's group norm takes the weight gradient as (sum(g x) - sum(g) mean) / std: NaN for empty groups
-        ctx.nan_weight_grad = nan_weight_grad_if_empty and x.size == 0 and x.shape[0] > 0
+        ctx.nan_weight_grad = node == "NativeGroupNormBackward0" and x.size == 0 and x.shape[0] > 0
         return y.astype(x.dtype, copy=False), mean, var   # a half input with float parameters stays half
 
     @staticmethod
@@ -127,7 +155,7 @@ def _per_channel_backward(ctx, grad):
 
 def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
     """(y, mean, biased var) of :class:`_Normalize`; the statistics are None in shape-only mode."""
-    arguments = (input, weight, bias, stats_shape, axes, param_shape, eps, node == "NativeGroupNormBackward0")
+    arguments = (input, weight, bias, stats_shape, axes, param_shape, eps, node)
     if any(t is not None and t.is_meta for t in (input, weight, bias)):
         return named_variant(_Normalize, node).apply(*arguments), None, None
     return named_variant(_Normalize, node).apply(*arguments)
@@ -226,6 +254,10 @@ def _empty_batch_norm(input, weight, bias):
     """An empty batch normalises to an empty result, leaving running statistics alone; torch builds it as
     ``input.clone() * weight[0] + bias[0]`` so that the graph still reaches the parameters."""
     output = input.clone()
+    for parameter in (weight, bias):
+        if parameter is not None and parameter.numel() == 0:  # torch's select(0, 0)
+            raise IndexError(f"select(): index 0 out of range for tensor of size {list(parameter.shape)} at "
+                               "dimension 0")
     if weight is not None:
         output = output * weight[0]
     if bias is not None:
@@ -321,8 +353,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     channels = input.shape[1]
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
-    # torch's instance norm takes running statistics of another float dtype (they are averaged apart)
-    _check_dtypes("batch_norm", input, (weight, bias), float_input_first=True)
+    # torch's instance norm takes running statistics of another float dtype (they are averaged apart); an
+    # empty input returns before any dtype is looked at
+    if input.numel() or input.is_meta:
+        _check_dtypes("batch_norm", input, (weight, bias), float_input_first=True)
     # as torch: one batch norm of the (1, N * C, *S) view (each plane a channel of its own), with the
     # per-channel weights and statistics repeated N times; so the graph is torch's (View, NativeBatchNorm,
     # View, Repeat) and the running statistics the batch average of the per-plane ones

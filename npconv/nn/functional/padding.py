@@ -3,7 +3,6 @@ import operator
 
 import numpy as np
 
-from npconv._tensor import Tensor
 from npconv.autograd import Function
 
 from ._arguments import check_arguments
@@ -26,13 +25,11 @@ def pad(input, pad, mode="constant", value=None):
     repeating the edge; each pad < size), 'replicate' (repeat the edge), 'circular' (wrap around; each pad
     <= size).  The non-constant modes pad 1-3 trailing dims of a (N, C, *S) or (C, *S) input.
     """
-    if isinstance(pad, Tensor):  # the parser takes a 0-d Tensor for one int, never for the pad list
-        raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, not Tensor")
-    check_arguments("pad", (("pad", "ints", 2), ("mode", "str", 3), ("value", "float?", 4)),
+    check_arguments("pad", (("pad", "int_list", 2), ("mode", "str", 3), ("value", "float?", 4)),
                     dict(pad=pad, mode=mode, value=value), 4)  # torch's Python pad passes all by position
-    pairs = _pad_pairs(input.ndim, pad)
-    if mode not in _MODES:
+    if mode not in _MODES:   # torch reads the mode before it looks at the pad's length
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    pairs = _pad_pairs(input.ndim, pad)
     if mode == "constant":
         _check_constant(input.shape, pairs)
         return _Pad.apply(input, pairs, mode, 0.0 if value is None else value)
@@ -124,12 +121,20 @@ def _check_replicate(shape, pairs):
 
 
 def _check_circular(shape, pairs):
+    """torch's checks (a pad wider than the dim, a negative result), then what its copies refuse: npconv also
+    refuses a crop that leaves nothing to wrap around into a non-empty result, where torch returns
+    uninitialised memory."""
     for dim, size, before, after in _padded_dims(shape, pairs):
         kept = size - max(-before, 0) - max(-after, 0)  # what is left after the negative pads crop
-        if size + before + after < 0 or (kept <= 0 and size + before + after > 0):
-            raise RuntimeError("Negative padding value is resulting in an empty dimension")
-        if before > kept or after > kept:
+        out = size + before + after
+        if before > size or after > size:
             raise RuntimeError("Padding value causes wrapping around more than once.")
+        if out < 0 or (kept <= 0 and out > 0):
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if out and (before > kept or after > kept):   # the wrapped part overlaps the part it copies
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                               "tensor refer to a single memory location. Please clone() the tensor before "
+                               "performing the operation.")
 
 
 _CHECKS = {"reflect": _check_reflect, "replicate": _check_replicate, "circular": _check_circular}

@@ -278,6 +278,11 @@ def _unshuffle(x, r):
     return y.reshape(*batch, c * r * r, h // r, w // r)
 
 
+def _unshuffle_as_torch(x, r):
+    """torch's pixel_unshuffle returns an empty input unchanged (shape and all), forward and backward."""
+    return x if x.size == 0 else _unshuffle(x, r)
+
+
 def _refuse_empty_gradient(name, grad, input_shape):
     """torch's backward of an empty pixel (un)shuffle returns the gradient unreshaped, which its engine
     then refuses: the same error here."""
@@ -294,8 +299,9 @@ class _PixelShuffle(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        grad = _unshuffle_as_torch(grad, ctx.r)
         _refuse_empty_gradient("PixelShuffle", grad, ctx.shape)
-        return np.ascontiguousarray(_unshuffle(grad, ctx.r)), None
+        return np.ascontiguousarray(grad), None
 
     @staticmethod
     def meta(x, r):
@@ -306,16 +312,17 @@ class _PixelUnshuffle(Function):
     @staticmethod
     def forward(ctx, x, r):
         ctx.r, ctx.shape = r, x.shape
-        return np.ascontiguousarray(_unshuffle(x, r))
+        return np.array(_unshuffle_as_torch(x, r), copy=True)
 
     @staticmethod
     def backward(ctx, grad):
+        grad = np.ascontiguousarray(_shuffle(grad, ctx.r))
         _refuse_empty_gradient("PixelUnshuffle", grad, ctx.shape)
-        return np.ascontiguousarray(_shuffle(grad, ctx.r)), None
+        return grad, None
 
     @staticmethod
     def meta(x, r):
-        return _unshuffle(x, r).shape, x.dtype  # a view of the zero-stride input: no copy
+        return _unshuffle_as_torch(x, r).shape, x.dtype  # a view of the zero-stride input: no copy
 
 
 def _check_factor(value, name, op):

@@ -74,7 +74,8 @@ def _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size)
         if isinstance(size, (int, float)) and size < 0:
             raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
                              f"output_size[{index}]={size}")
-    check_argument(f"max_unpool{n}d", "output_size", "ints", sizes, 3)
+    # torch's 1-d unpooling runs the 2-d op on a height-1 input: its name in the message
+    check_argument(f"max_unpool{max(n, 2)}d", "output_size", "ints", sizes, 3)
 
 
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
@@ -118,8 +119,8 @@ def _check_unpool_indices(idx, out):
     plane = math.prod(out)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{_describe(out)})")
+        shown = tuple(out) + (1,) if len(out) == 1 else out   # torch unpools 1-d as (L, 1) planes
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {_describe(shown)})")
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
