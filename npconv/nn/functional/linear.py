@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ...autograd import Function
+from ...kernels.gemm import matmul
 
 __all__ = ["linear", "bilinear"]
 
@@ -20,13 +21,13 @@ class _Mm(Function):
     @staticmethod
     def forward(ctx, x, wt):
         ctx.save_for_backward(x, wt)
-        return x @ wt
+        return matmul(x, wt)
 
     @staticmethod
     def backward(ctx, grad):
         x, wt = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return (grad @ wt.T if needs[0] else None), (x.T @ grad if needs[1] else None)
+        return (matmul(grad, wt.T) if needs[0] else None), (matmul(x.T, grad) if needs[1] else None)
 
     @staticmethod
     def meta(x, wt):
@@ -42,7 +43,7 @@ class _Addmm(Function):
     @staticmethod
     def forward(ctx, bias, x, wt):
         ctx.save_for_backward(x, wt)
-        y = x @ wt
+        y = matmul(x, wt)
         y += bias
         return y
 
@@ -50,8 +51,8 @@ class _Addmm(Function):
     def backward(ctx, grad):
         x, wt = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return ((grad.sum(axis=0) if needs[0] else None), (grad @ wt.T if needs[1] else None),
-                (x.T @ grad if needs[2] else None))
+        return ((grad.sum(axis=0) if needs[0] else None), (matmul(grad, wt.T) if needs[1] else None),
+                (matmul(x.T, grad) if needs[2] else None))
 
     @staticmethod
     def meta(bias, x, wt):
