@@ -39,6 +39,7 @@ class SGD(Optimizer):
             else:
                 b = buf._data
                 b *= dt(momentum)
-                b += dt(1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                b += grad if dampening == 0 else dt(1 - dampening) * grad   # 1 * grad is grad: no temporary
             grad = grad + dt(momentum) * buf._data if group["nesterov"] else buf._data
         param += dt(-_value(group["lr"])) * grad

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npconv.kernels import threads
-from npconv.kernels.elementwise import zero_where
+from npconv.kernels.elementwise import concatenate, zero_where
 
 SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0]
 
@@ -46,3 +46,15 @@ def test_zero_where_other_kinds_fall_back_to_np_where():
     values = np.arange(6).reshape(2, 3)
     drop = values % 2 == 0
     _same_bits(zero_where(values, drop), np.where(drop, 0, values))
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("axis", [0, 1, 3])
+def test_concatenate_split_over_threads_is_numpys(count, axis, restore_threads):
+    threads.set_num_threads(count)
+    rng = np.random.default_rng(1)
+    big = rng.standard_normal((4, 16, 128, 128)).astype(np.float32)   # large enough to be split
+    other = rng.standard_normal((4, 16, 128, 128))[:, ::-1]          # float64, a reversed view
+    arrays = [big, other.astype(np.float32), big[:, :3].copy()] if axis == 1 else [big, other]
+    mine, expected = concatenate(arrays, axis), np.concatenate(arrays, axis=axis)
+    assert mine.dtype == expected.dtype and np.array_equal(mine, expected)
