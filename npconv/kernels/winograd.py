@@ -17,6 +17,7 @@ dilation, all in the same GEMMs.  The transforms mix the values of a tile (``NEE
 dispatcher hands non-finite inputs to a direct method.
 """
 import math
+import threading
 
 import numpy as np
 
@@ -56,18 +57,46 @@ def supports(operation, x_shape, w_shape, stride, dilation, groups):
     return all(k == 3 for k in w_shape[2:]) and all(s == 1 for s in stride)
 
 
-def _transform_leading(matrix, array, d):
+def _transform_leading(matrix, array, d, slots=None):
     """Apply ``matrix`` along each of the first ``d`` axes of ``array``: (e_1..e_d, rest) -> (a_1..a_d, rest).
 
     Each step is one (broadcast) matmul on a contiguous array, no transposed copy: the axis being
-    transformed sits between the already transformed ones and the rest.
+    transformed sits between the already transformed ones and the rest.  With ``slots`` (two names), the
+    steps write into this thread's scratch buffers of those names in turn (see ``_scratch``); the result
+    lives in one of them.
     """
-    array = np.ascontiguousarray(array)
+    if slots is None:
+        array = np.ascontiguousarray(array)
+    elif not array.flags.c_contiguous:
+        array = _copy_to(_scratch(slots[1], array.shape, array.dtype), array)
     for axis in range(d):
         shape = array.shape
         flat = array.reshape(math.prod(shape[:axis]), shape[axis], -1)
-        array = np.matmul(matrix, flat).reshape(shape[:axis] + (matrix.shape[0],) + shape[axis + 1:])
+        out_shape = (flat.shape[0], matrix.shape[0], flat.shape[2])
+        out = None if slots is None else _scratch(slots[axis % 2], out_shape, array.dtype)
+        array = np.matmul(matrix, flat, out=out).reshape(shape[:axis] + (matrix.shape[0],) + shape[axis + 1:])
     return array
+
+
+def _copy_to(target, source):
+    np.copyto(target, source)
+    return target
+
+
+_thread_scratch = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """This thread's work array ``slot`` as an uninitialised ``shape`` array, kept between calls (chunks of
+    every call reuse the same memory instead of faulting in fresh pages for each temporary); it grows to the
+    largest chunk seen, about CHUNK_BYTES."""
+    buffers = _thread_scratch.__dict__.setdefault("buffers", {})
+    count = math.prod(shape)
+    key = (slot, np.dtype(dtype))
+    buffer = buffers.get(key)
+    if buffer is None or buffer.size < count:
+        buffer = buffers[key] = np.empty(count, dtype=dtype)
+    return buffer[:count].reshape(shape)
 
 
 def _weight_transform(w, groups, g_matrix):
@@ -133,11 +162,12 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     def run_chunks(piece):  # chunks write disjoint output tiles: threads need no coordination
         for images, rows in chunks[piece[0]:piece[1]]:
             chunk = view[(slice(None),) * (d + 1) + (images, rows)]
-            v = _transform_leading(bt, chunk, d)  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
+            v = _transform_leading(bt, chunk, d, ("a", "b"))  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
             columns = v.shape[d + 1:]
             v = v.reshape((alpha ** d, groups, c_in // groups, -1))
-            product = np.matmul(u, v).reshape((alpha,) * d + (c_out,) + columns)
-            y = _transform_leading(at, product, d)  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
+            product = np.matmul(u, v, out=_scratch("product", v.shape[:2] + (c_out // groups, v.shape[3]), dtype))
+            product = product.reshape((alpha,) * d + (c_out,) + columns)
+            y = _transform_leading(at, product, d, ("a", "b"))  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
             target = full_tiles[(images, slice(None), rows)]
             target[...] = y.transpose(to_output)
     macs = math.prod(full.shape) * c_in // groups * 9
@@ -189,17 +219,19 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
     threads.assign(full[(Ellipsis,) + tuple(slice(0, o) for o in gy.shape[2:])], gy)
     full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
     from_output = tuple(np.argsort(to_output))
+    a_matrix = np.ascontiguousarray(at.T)
     column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
     chunks = _chunks(batch, math.prod(dilation) * math.prod(tiles[1:]), tiles[0], column_bytes)
 
     def run_chunks(piece):  # each thread sums its chunks' products in its own (alpha^d, C_out, C_in/G) array
         total = np.zeros((alpha ** d, groups, c_out // groups, c_in // groups), dtype=dtype)
         for images, rows in chunks[piece[0]:piece[1]]:
-            v = _transform_leading(bt, view[(slice(None),) * (d + 1) + (images, rows)], d)
+            v = _transform_leading(bt, view[(slice(None),) * (d + 1) + (images, rows)], d, ("a", "b"))
             v = v.reshape((alpha ** d, groups, c_in // groups, -1))
-            z = _transform_leading(at.T, full_tiles[(images, slice(None), rows)].transpose(from_output), d)
+            z = _transform_leading(a_matrix, full_tiles[(images, slice(None), rows)].transpose(from_output), d,
+                                   ("c", "d"))
             z = z.reshape((alpha ** d, groups, c_out // groups, -1))
-            total += np.matmul(z, v.swapaxes(-1, -2))
+            total += np.matmul(z, v.swapaxes(-1, -2), out=_scratch("product", total.shape, dtype))
         return total
     macs = gy.size * c_in // groups * 9
     total = sum(threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs)))
