@@ -29,8 +29,8 @@ import threading
 import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
-           "start", "workers", "run_parallel", "pieces", "split", "blocks", "assign", "over_planes", "PARALLEL_MIN_MACS",
-           "PARALLEL_MIN_COPY"]
+           "start", "workers", "run_parallel", "pieces", "split", "blocks", "assign", "scratch", "over_planes",
+           "PARALLEL_MIN_MACS", "PARALLEL_MIN_COPY"]
 
 _THREAD_PREFIX = "npconv-kernel"
 _state = {"controller": None, "count": None, "interop": None, "pool": None, "pool_size": 0}
@@ -172,6 +172,27 @@ def blocks(batch, channels, parts):
     image_parts = min(batch, parts)
     channel_parts = min(channels, -(-parts // image_parts))
     return [(images, rows) for images in split(batch, image_parts) for rows in split(channels, channel_parts)]
+
+
+_thread_scratch = threading.local()
+
+
+def scratch(slot, shape, dtype):
+    """The calling thread's work array ``slot`` as an uninitialised ``shape`` array, kept between calls.
+
+    Kernels take their per-piece temporaries (column tiles, products, transformed chunks) from here: a
+    fresh NumPy array of a few hundred KB or more is fresh memory from the system (glibc hands freed blocks
+    of that size back), so every call would fault its pages in again.  A slot grows to the largest request
+    and stays (bounded by the kernels' tile and chunk sizes); the caller must not ask for the same slot
+    again while it still uses the array.
+    """
+    buffers = _thread_scratch.__dict__.setdefault("buffers", {})
+    count = math.prod(shape)
+    key = (slot, np.dtype(dtype))
+    buffer = buffers.get(key)
+    if buffer is None or buffer.size < count:
+        buffer = buffers[key] = np.empty(count, dtype=dtype)
+    return buffer[:count].reshape(shape)
 
 
 def _pool(size):

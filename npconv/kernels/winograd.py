@@ -17,7 +17,6 @@ dilation, all in the same GEMMs.  The transforms mix the values of a tile (``NEE
 dispatcher hands non-finite inputs to a direct method.
 """
 import math
-import threading
 
 import numpy as np
 
@@ -62,18 +61,18 @@ def _transform_leading(matrix, array, d, slots=None):
 
     Each step is one (broadcast) matmul on a contiguous array, no transposed copy: the axis being
     transformed sits between the already transformed ones and the rest.  With ``slots`` (two names), the
-    steps write into this thread's scratch buffers of those names in turn (see ``_scratch``); the result
+    steps write into this thread's scratch buffers of those names in turn (``threads.scratch``); the result
     lives in one of them.
     """
     if slots is None:
         array = np.ascontiguousarray(array)
     elif not array.flags.c_contiguous:
-        array = _copy_to(_scratch(slots[1], array.shape, array.dtype), array)
+        array = _copy_to(threads.scratch(slots[1], array.shape, array.dtype), array)
     for axis in range(d):
         shape = array.shape
         flat = array.reshape(math.prod(shape[:axis]), shape[axis], -1)
         out_shape = (flat.shape[0], matrix.shape[0], flat.shape[2])
-        out = None if slots is None else _scratch(slots[axis % 2], out_shape, array.dtype)
+        out = None if slots is None else threads.scratch(slots[axis % 2], out_shape, array.dtype)
         array = np.matmul(matrix, flat, out=out).reshape(shape[:axis] + (matrix.shape[0],) + shape[axis + 1:])
     return array
 
@@ -81,22 +80,6 @@ def _transform_leading(matrix, array, d, slots=None):
 def _copy_to(target, source):
     np.copyto(target, source)
     return target
-
-
-_thread_scratch = threading.local()
-
-
-def _scratch(slot, shape, dtype):
-    """This thread's work array ``slot`` as an uninitialised ``shape`` array, kept between calls (chunks of
-    every call reuse the same memory instead of faulting in fresh pages for each temporary); it grows to the
-    largest chunk seen, about CHUNK_BYTES."""
-    buffers = _thread_scratch.__dict__.setdefault("buffers", {})
-    count = math.prod(shape)
-    key = (slot, np.dtype(dtype))
-    buffer = buffers.get(key)
-    if buffer is None or buffer.size < count:
-        buffer = buffers[key] = np.empty(count, dtype=dtype)
-    return buffer[:count].reshape(shape)
 
 
 def _weight_transform(w, groups, g_matrix):
@@ -165,7 +148,8 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
             v = _transform_leading(bt, chunk, d, ("a", "b"))  # (a_1..a_d, C, n, t_1, r.., t_2..) contiguous
             columns = v.shape[d + 1:]
             v = v.reshape((alpha ** d, groups, c_in // groups, -1))
-            product = np.matmul(u, v, out=_scratch("product", v.shape[:2] + (c_out // groups, v.shape[3]), dtype))
+            product = threads.scratch("product", v.shape[:2] + (c_out // groups, v.shape[3]), dtype)
+            np.matmul(u, v, out=product)
             product = product.reshape((alpha,) * d + (c_out,) + columns)
             y = _transform_leading(at, product, d, ("a", "b"))  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
             target = full_tiles[(images, slice(None), rows)]
@@ -231,7 +215,7 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
             z = _transform_leading(a_matrix, full_tiles[(images, slice(None), rows)].transpose(from_output), d,
                                    ("c", "d"))
             z = z.reshape((alpha ** d, groups, c_out // groups, -1))
-            total += np.matmul(z, v.swapaxes(-1, -2), out=_scratch("product", total.shape, dtype))
+            total += np.matmul(z, v.swapaxes(-1, -2), out=threads.scratch("product", total.shape, dtype))
         return total
     macs = gy.size * c_in // groups * 9
     total = sum(threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs)))

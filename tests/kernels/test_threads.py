@@ -179,3 +179,20 @@ def test_pooling_and_interpolation_split_by_planes_give_the_serial_result(monkey
     assert pieces and min(pieces) == 3
     for ours, reference in zip(threaded, serial):
         np.testing.assert_array_equal(ours, reference)
+
+
+def test_scratch_arrays_are_kept_per_thread_and_slot():
+    """A kernel's work array comes back from the same memory on the next call (no fresh pages to fault
+    in), grows when asked for more, and is never shared between threads or slots."""
+    first = threads.scratch("test", (4, 5), np.float32)
+    again = threads.scratch("test", (2, 3), np.float32)
+    assert again.shape == (2, 3) and np.shares_memory(first, again)
+    assert not np.shares_memory(first, threads.scratch("other test", (4, 5), np.float32))
+    assert threads.scratch("test", (4, 5), np.float64).dtype == np.float64
+    bigger = threads.scratch("test", (100,), np.float32)
+    assert bigger.size == 100 and np.shares_memory(bigger, threads.scratch("test", (10,), np.float32))
+    seen = {}
+    thread = threading.Thread(target=lambda: seen.setdefault("array", threads.scratch("test", (4, 5), np.float32)))
+    thread.start()
+    thread.join()
+    assert not np.shares_memory(seen["array"], bigger)
