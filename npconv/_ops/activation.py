@@ -13,7 +13,7 @@ from numpy.polynomial import chebyshev
 
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
-from ..kernels.elementwise import zero_where
+from ..kernels.elementwise import zero_where_compared
 from .promotion import _floating
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
@@ -125,14 +125,14 @@ class Relu(ShapeKeeping):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, _typed(x, 0))  # NaN stays NaN
+        y = zero_where_compared(x, x, np.less)  # x unless x < 0: NaN stays NaN, -0.0 stays -0.0 (as torch)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return zero_where(grad, y <= 0)
+        return zero_where_compared(grad, y, np.less_equal)
 
 
 class Sigmoid(ShapeKeeping):

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import threads
 
-__all__ = ["zero_where", "concatenate"]
+__all__ = ["zero_where", "zero_where_compared", "concatenate"]
 
 _BITS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 
@@ -32,6 +32,26 @@ def zero_where(values, drop):
         start, stop = bounds
         _zero_where_into(flat[0][start:stop], flat[1][start:stop], flat[2][start:stop], bits)
     threads.run_parallel(piece, threads.pieces(out.size, 4 * out.size))
+    return out
+
+
+def zero_where_compared(values, reference, compare):
+    """``zero_where(values, compare(reference, 0))``, the comparison done in each piece on the kernel threads:
+    ReLU is ``zero_where_compared(x, x, np.less)`` (-0.0 and NaN kept, as torch's), its backward
+    ``zero_where_compared(grad, y, np.less_equal)``."""
+    bits = _BITS.get(values.dtype.itemsize) if values.dtype.kind == "f" else None
+    if (bits is None or values.shape != reference.shape or values.size == 0
+            or not (values.flags.c_contiguous and reference.flags.c_contiguous)):
+        return zero_where(values, compare(reference, reference.dtype.type(0)))
+    out = np.empty(values.shape, dtype=values.dtype)
+    flat = [a.reshape(-1) for a in (values, reference, out)]
+    zero = reference.dtype.type(0)
+
+    def piece(bounds):
+        start, stop = bounds
+        value, ref, target = (a[start:stop] for a in flat)
+        _zero_where_into(value, compare(ref, zero), target, bits)
+    threads.run_parallel(piece, threads.pieces(out.size, 5 * out.size))
     return out
 
 

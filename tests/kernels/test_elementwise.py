@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npconv.kernels import threads
-from npconv.kernels.elementwise import concatenate, zero_where
+from npconv.kernels.elementwise import concatenate, zero_where, zero_where_compared
 
 SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0]
 
@@ -58,3 +58,17 @@ def test_concatenate_split_over_threads_is_numpys(count, axis, restore_threads):
     arrays = [big, other.astype(np.float32), big[:, :3].copy()] if axis == 1 else [big, other]
     mine, expected = concatenate(arrays, axis), np.concatenate(arrays, axis=axis)
     assert mine.dtype == expected.dtype and np.array_equal(mine, expected)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("compare", [np.less, np.less_equal])
+@pytest.mark.parametrize("shape", [(8, 16, 128, 64), (3, 5), (0, 4)])
+def test_zero_where_compared_is_np_where(count, compare, shape, restore_threads):
+    threads.set_num_threads(count)
+    rng = np.random.default_rng(2)
+    values, reference = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    for array in (values, reference):
+        array.reshape(-1)[:len(SPECIALS)] = SPECIALS[:array.size]
+    expected = np.where(compare(reference, np.float32(0)), np.float32(0), values)
+    _same_bits(zero_where_compared(values, reference, compare), expected)
+    _same_bits(zero_where_compared(values.T, reference.T, compare), expected.T)   # strided: one call

@@ -199,3 +199,23 @@ def test_inplace_layers_write_into_their_input_as_torch(name, args):
 def test_inplace_layers_refuse_a_leaf_as_torch(name, args):
     assert_same_error(lambda m, x: getattr(m.nn, name)(*args, inplace=True)(x), [np.linspace(-1, 1, 4)],
                       requires_grad=True, same_message=True)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_keeps_negative_zero_and_nan_as_torch(inplace):
+    """torch's relu returns x unless x < 0: -0.0 stays -0.0 (printed "-0."), NaN stays NaN; its gradient
+    is blocked where the output is <= 0 and passes where it is NaN."""
+    x = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1.5, 2.5], dtype=np.float32)
+    grad = np.array([1.0, -2.0, 3.0, np.inf, -0.0, 5.0, -6.0], dtype=np.float32)
+    results = []
+    for lib, functional in ((npconv, F), (torch, TF)):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = functional.relu(leaf * 1, inplace=inplace)
+        y.backward(lib.tensor(grad))
+        results.append((y.detach().numpy(), leaf.grad.numpy(), str(y.detach())))
+    for mine, theirs in zip(*results[:1], *results[1:]):
+        if isinstance(mine, str):
+            assert mine == theirs
+        else:
+            assert np.array_equal(mine, theirs, equal_nan=True)
+            assert np.array_equal(np.signbit(mine), np.signbit(theirs))
