@@ -212,6 +212,20 @@ CASES = {
         m.ones(1, 1, 2), m.zeros(1, 1, 2, dtype=m.int64), 2, output_size=(2.5,)),
     "max_unpool1d index error names a height": lambda m: m.nn.functional.max_unpool1d(
         m.ones(1, 1, 3), m.tensor([[[0, 1, 5]]]), 1, output_size=(3,)),
+    # pooling: torch's C ints, its 2-d view of 1-d pooling, its order of checks; lp_pool as torch composes it
+    "avg_pool beyond a C int": lambda m: m.nn.functional.avg_pool1d(m.ones(1, 1, 4), 2, -10**12),
+    "max_pool2d beyond a C int": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), 2, dilation=10**12),
+    "avg_pool1d kernel words with a height": lambda m: m.nn.functional.avg_pool1d(m.ones(1, 1, 4), -1),
+    "pool padding before the empty input": lambda m: m.nn.functional.max_pool3d(m.ones(4, 3, 0, 2), (1, 1, 2),
+                                                                                padding=(1, 0, 0)),
+    "pool kernel as an int tensor": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 2, 4, 4), m.tensor(2)),
+    "lp_pool ceil_mode by keyword": lambda m: m.nn.LPPool2d(3.5, 2, ceil_mode=m.tensor(2))(m.ones(4, 1, 2)),
+    "lp_pool ceil_mode by position": lambda m: m.nn.LPPool3d(2, 2, 2, ceil_mode=1)(m.ones(1, 1, 4, 4, 4)),
+    "lp_pool kernel unpacked": lambda m: m.nn.LPPool2d(2.5, kernel_size="x")(m.ones(0, 3, 4, 2)),
+    "lp_pool1d integer input, tuple kernel": lambda m: m.nn.LPPool1d(2, kernel_size=(1,))(
+        m.ones(1, 1, 2, dtype=m.uint8)),
+    "lp_pool inf norm of bools": lambda m: m.nn.LPPool2d(float("inf"), 2)(m.ones(1, 1, 2, 2, dtype=m.bool)),
+    "lp_pool norm None": lambda m: m.nn.LPPool1d(None, 2)(m.ones(1, 1, 2)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

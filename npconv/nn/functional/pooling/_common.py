@@ -7,6 +7,7 @@ import numpy as np
 from .... import _shapes
 from ....kernels import pooling as kernels
 from ...._tensor import Tensor, _normalize_dim
+from .._arguments import is_int
 
 _COUNT_WORDS = {1: "one int", 2: "two ints", 3: "three ints"}
 
@@ -18,7 +19,7 @@ def _tuple(value, n, what, op, omitted_ok=False):
     """int or 1-/n-tuple -> n-tuple of ints, refusing other lengths as torch does."""
     if value is None or (omitted_ok and isinstance(value, (tuple, list)) and len(value) == 0):
         return None
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, numbers.Integral) or is_int(value):   # a one-element integer Tensor too
         return (int(value),) * n
     value = tuple(int(v) for v in _shapes.expand(value, n))
     if len(value) != n:
@@ -92,6 +93,13 @@ def _check_dtype(input, kernel, allowed=_FLOATS):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
+def _check_c_int(*groups):
+    """torch's avg pooling (and 2-d/3-d max pooling) read kernel, stride, padding (and dilation) as C ints:
+    a value beyond 32 bits is refused before any other check of them."""
+    if any(not -2**31 <= v < 2**31 for values in groups for v in values):
+        raise RuntimeError("value cannot be converted to type int without overflow")
+
+
 def _describe(sizes):
     return "x".join(str(s) for s in sizes)
 
@@ -99,15 +107,16 @@ def _describe(sizes):
 def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
     """Checks of torch's pool shape check, then the output size from npconv._shapes."""
     _check_window(kernel_size, stride, padding, dilation)
+
+    def shown(prefix, values):   # a 1-d op runs as 2-d with a height of 1: torch names both
+        values = (1,) + tuple(values) if n == 1 else tuple(values)
+        return " ".join(f"{prefix}{a}: {v}" for a, v in zip("THW"[3 - len(values):], values))
     if any(k <= 0 for k in kernel_size):
-        raise RuntimeError("kernel size should be greater than zero, but got "
-                           + " ".join(f"k{a}: {k}" for a, k in zip("THW"[3 - n:], kernel_size)))
+        raise RuntimeError("kernel size should be greater than zero, but got " + shown("k", kernel_size))
     if any(s <= 0 for s in stride):
-        raise RuntimeError("stride should be greater than zero, but got "
-                           + " ".join(f"d{a}: {s}" for a, s in zip("THW"[3 - n:], stride)))
+        raise RuntimeError("stride should be greater than zero, but got " + shown("d", stride))
     if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero, but got "
-                           + " ".join(f"dilation{a}: {d}" for a, d in zip("THW"[3 - n:], dilation)))
+        raise RuntimeError("dilation should be greater than zero, but got " + shown("dilation", dilation))
     if any(p > k // 2 for p, k in zip(padding, kernel_size)):
         k, p = (1,) * (3 - n) + tuple(kernel_size), (0,) * (3 - n) + tuple(padding)
         if n == 3:

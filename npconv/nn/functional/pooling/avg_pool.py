@@ -4,8 +4,9 @@ import numpy as np
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import native
-from ._common import (_FLOATS, _batched, _check_dtype, _check_rank, _check_window, _named_by_dims, _one_int,
-                      _output_size, _pool, _pooled_meta, _refuse_empty, _tuple, _unbatched_like)
+from ...._tensor import _normalize_dim
+from ._common import (_batched, _check_c_int, _check_dtype, _check_rank, _check_window, _FLOATS, _named_by_dims,
+                      _one_int, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple, _unbatched_like)
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d"]
 
@@ -52,6 +53,10 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     k = _tuple(kernel_size, n, "kernel_size", op if n > 1 else "avg_pool2d")
     s = _tuple(stride, n, "stride", op if n > 1 else "avg_pool2d", omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")
+    _check_c_int(k, s, p)
+    if n == 2:   # torch reads dim -3 first
+        _normalize_dim(-3, input.dim())
+    _check_window(k, s, p, (1,) * n)   # torch's output-length rules come before its rank and size checks
     if n > 1:
         _check_rank(input, n, op)
     elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape

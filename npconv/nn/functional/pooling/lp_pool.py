@@ -1,12 +1,14 @@
 """Power-average pooling, as torch.nn.functional.lp_pool{1,2,3}d."""
+import collections.abc
 import math
+import numbers
 
 import numpy as np
 
 from ....autograd import Function
 from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
-from .._arguments import check_argument
+from .._arguments import check_argument, check_arguments
 from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d
 from .max_pool import _max_pool
 from ._common import (_batched, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
@@ -53,19 +55,38 @@ class _LpPool(Function):
 
 
 def _unpack_kernel(n, kernel_size):
-    """torch's lp_pool2d/3d unpack the kernel into n sizes first (Python's errors for another length)."""
-    if n > 1 and isinstance(kernel_size, (tuple, list)) and len(kernel_size) != n:
-        if len(kernel_size) < n:
-            raise ValueError(f"not enough values to unpack (expected {n}, got {len(kernel_size)})")
-        raise ValueError(f"too many values to unpack (expected {n})")
+    """torch's lp_pool2d/3d unpack ``_pair``/``_triple(kernel_size)`` into n sizes first: any iterable
+    (a str too) is taken as it is, so Python's errors for another length."""
+    if n > 1 and isinstance(kernel_size, collections.abc.Iterable):
+        count = len(tuple(kernel_size))
+        if count < n:
+            raise ValueError(f"not enough values to unpack (expected {n}, got {count})")
+        if count > n:
+            raise ValueError(f"too many values to unpack (expected {n})")
+
+
+def _check_avg_pool_call(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """What torch's lp_pool does before pooling: ``input.pow(norm_type)`` (its errors for a norm that is no
+    number), then avg_pool with (kernel, stride, 0, ceil_mode) by position, or without a stride with
+    padding and ceil_mode by keyword: the parser's messages name positions accordingly."""
+    if not isinstance(norm_type, numbers.Real):
+        input[..., :0].pow(norm_type)
+    kinds = (("kernel_size", "ints", 2), ("stride", "ints?", 3), ("padding", "ints", 4), ("ceil_mode", "bool", 5))
+    values = dict(kernel_size=kernel_size, padding=0, ceil_mode=ceil_mode)
+    if stride is not None:
+        values["stride"] = stride
+    check_arguments(f"avg_pool{n}d", kinds, values, 5 if stride is not None else 2)
 
 
 def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     _unpack_kernel(n, kernel_size)
     if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        if input.dtype.name == "bool":   # torch takes input.abs() first
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
                            ceil_mode, False)
         return pooled if norm_type > 0 else _neg(pooled)
+    _check_avg_pool_call(n, input, norm_type, kernel_size, stride, ceil_mode)
     if not input.dtype.is_floating_point:
         return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
     op = f"avg_pool{max(n, 2)}d"
@@ -94,6 +115,8 @@ def _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode):
     powered = input.pow(norm_type)
     average = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
     pooled = average(powered, kernel_size, stride, 0, ceil_mode)
+    if n == 1 and isinstance(kernel_size, (tuple, list)):  # torch's lp_pool1d multiplies by the kernel as given
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not {type(kernel_size).__name__}")
     window = math.prod(_tuple(kernel_size, n, "kernel_size", f"avg_pool{max(n, 2)}d"))
     return (pooled.sign() * pooled.abs().relu()).mul(window).pow(1.0 / norm_type)
 
