@@ -105,18 +105,37 @@ def to_phases(x, groups, padding, stride, grid, phases=None):
     Returns an array shaped ``(*stride, G, C/G, N, *grid)``: entry ``[r, g, c, n, p]`` is the padded input at
     batch ``n``, channel ``g * C/G + c``, position ``p * stride + r``.  Channels come before the batch so
     that one GEMM per kernel offset covers the whole batch.  Only ``phases`` (default: all) are filled;
-    the others stay zero (``np.zeros`` memory that is never written costs nothing).
+    the others stay zero.
     """
     n, c = x.shape[:2]
     spatial = x.shape[2:]
-    out = np.zeros(tuple(stride) + (groups, c // groups, n) + tuple(grid), dtype=x.dtype)
+    selected = list(all_phases(stride) if phases is None else phases)
+    shape = tuple(stride) + (groups, c // groups, n) + tuple(grid)
+    every = len(selected) == math.prod(stride)
+    # every cell written below (padding borders zeroed, the rest copied by the kernel threads), or the
+    # untouched zeros of np.zeros, which cost nothing
+    out = np.empty(shape, dtype=x.dtype) if every else np.zeros(shape, dtype=x.dtype)
     x_grouped = _channels_first_view(x, groups)
-    for phase in all_phases(stride) if phases is None else phases:
+    for phase in selected:
         slices = _phase_slices(phase, padding, stride, spatial, grid)
-        if slices is not None:
-            cells, inputs = slices
-            threads.assign(out[phase][(Ellipsis,) + cells], x_grouped[(Ellipsis,) + inputs])
+        if slices is None:
+            out[phase] = 0
+            continue
+        cells, inputs = slices
+        if every:
+            _zero_outside(out[phase], cells)
+        threads.assign(out[phase][(Ellipsis,) + cells], x_grouped[(Ellipsis,) + inputs])
     return out
+
+
+def _zero_outside(array, box):
+    """Zero the cells of ``array`` (..., *grid) outside ``box`` (one slice per trailing dim)."""
+    d = len(box)
+    for axis, cut in enumerate(box):
+        before = (Ellipsis,) + (slice(None),) * axis + (slice(0, cut.start),) + (slice(None),) * (d - axis - 1)
+        after = (Ellipsis,) + (slice(None),) * axis + (slice(cut.stop, None),) + (slice(None),) * (d - axis - 1)
+        array[before] = 0
+        array[after] = 0
 
 
 def flat_phases(x, groups, padding, stride, grid, kernel, dilation):
@@ -164,7 +183,7 @@ def scatter_to_wide(gy, groups, grid):
     """Place ``gy`` (N, C, *O) at the start of a zero grid: an array ``(G, C/G, N * prod(grid))``."""
     n, c = gy.shape[:2]
     out_spatial = gy.shape[2:]
-    wide = np.zeros((groups, c // groups, n) + tuple(grid), dtype=gy.dtype)
+    wide = threads.zeros((groups, c // groups, n) + tuple(grid), gy.dtype)
     threads.assign(wide[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)], _channels_first_view(gy, groups))
     return wide.reshape(groups, c // groups, n * math.prod(grid))
 

@@ -29,7 +29,7 @@ import threading
 import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
-           "start", "workers", "run_parallel", "pieces", "split", "blocks", "assign", "scratch", "over_planes",
+           "start", "workers", "run_parallel", "pieces", "split", "blocks", "assign", "zeros", "scratch", "over_planes",
            "PARALLEL_MIN_MACS", "PARALLEL_MIN_COPY"]
 
 _THREAD_PREFIX = "npconv-kernel"
@@ -147,16 +147,31 @@ def pieces(count, macs, minimum=None):
 def assign(target, source):
     """``target[...] = source`` for two ``(A, B, ...)`` arrays of the same shape (channels first: the
     kernels' phase copies), split over the kernel threads along A, or B when A has fewer entries."""
-    ranges = pieces(target.shape[0] * target.shape[1], target.size, PARALLEL_MIN_COPY)
-    if len(ranges) < 2:
-        target[...] = source
-        return
-    axis = 0 if target.shape[0] >= len(ranges) else 1
-
-    def copy(piece):
-        part = (slice(None),) * axis + (slice(*piece),)
+    def copy(part):
         target[part] = source[part]
-    run_parallel(copy, split(target.shape[axis], len(ranges)))
+    _split_copy(target.shape, target.size, copy)
+
+
+def zeros(shape, dtype):
+    """``np.zeros(shape, dtype)`` for a kernel's padded copies, written by the kernel threads: a large
+    ``np.zeros`` reuses freed memory with one serial memset, the one part of a parallel copy left serial."""
+    out = np.empty(shape, dtype=dtype)
+
+    def clear(part):
+        out[part] = 0
+    _split_copy(out.shape, out.size, clear)
+    return out
+
+
+def _split_copy(shape, elements, task):
+    """``task(index)`` over parts of an ``(A, B, ...)`` array: the whole array when it is small, else ranges
+    of A (or of B when A has fewer entries than the threads) on the kernel threads."""
+    ranges = pieces(shape[0] * shape[1], elements, PARALLEL_MIN_COPY) if len(shape) >= 2 else [(0, 1)]
+    if len(ranges) < 2:
+        task(Ellipsis)
+        return
+    axis = 0 if shape[0] >= len(ranges) else 1
+    run_parallel(lambda piece: task((slice(None),) * axis + (slice(*piece),)), split(shape[axis], len(ranges)))
 
 
 def split(count, parts):

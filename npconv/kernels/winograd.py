@@ -178,7 +178,7 @@ def _tiling(x_shape, out_spatial, padding, m, dilation):
 
 def _padded(x, extent, padding):
     """``x`` zero-padded (``padding`` before) to ``extent``, cut where the extent ends (a copy)."""
-    padded = np.zeros(x.shape[:2] + extent, dtype=x.dtype)
+    padded = threads.zeros(x.shape[:2] + extent, x.dtype)
     threads.assign(
         padded[(Ellipsis,) + tuple(slice(before, before + size) for (before, _), size in zip(padding, x.shape[2:]))],
         x[(Ellipsis,) + tuple(slice(0, e - before) for (before, _), e in zip(padding, extent))])
@@ -199,7 +199,7 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
     alpha = m + 2
     tiles, extent, full_shape, to_output = _tiling(x.shape, gy.shape[2:], padding, m, dilation)
     view = _tile_view(_padded(x, extent, padding), m, tiles, dilation)
-    full = np.zeros((batch, c_out) + full_shape[2:], dtype=dtype)  # gy on whole tiles, zeros past it
+    full = threads.zeros((batch, c_out) + full_shape[2:], dtype)  # gy on whole tiles, zeros past it
     threads.assign(full[(Ellipsis,) + tuple(slice(0, o) for o in gy.shape[2:])], gy)
     full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
     from_output = tuple(np.argsort(to_output))
