@@ -92,7 +92,14 @@ def test_chooser_override_and_default():
         kernels.use("no_such_algorithm")
 
 
-def test_phase_round_trip():
+@pytest.mark.parametrize("workers", [1, 3])
+def test_phase_round_trip(workers, monkeypatch, restore_threads):
+    """Split in phases and back, the copies and zeroing on 1 or 3 threads (forced even for tiny arrays):
+    zeros around x in a buffer that first held other values."""
+    from npconv.kernels import threads
+    threads.set_num_threads(workers)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_COPY", 0)
+    np.full(10_000, 7.0)  # freed memory with other values, which np.empty may return
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 4, 5, 7))
     padding, stride = ((2, 1), (0, 3)), (2, 3)
