@@ -226,6 +226,15 @@ CASES = {
         m.ones(1, 1, 2, dtype=m.uint8)),
     "lp_pool inf norm of bools": lambda m: m.nn.LPPool2d(float("inf"), 2)(m.ones(1, 1, 2, 2, dtype=m.bool)),
     "lp_pool norm None": lambda m: m.nn.LPPool1d(None, 2)(m.ones(1, 1, 2)),
+    # alpha dropout layers never pass inplace on; adaptive max pooling's order; empty batch norm
+    "AlphaDropout layer ignores inplace": lambda m: m.nn.AlphaDropout(0.0, True)(m.ones(3, 3, requires_grad=True)),
+    "adaptive max pool: empty dims before negative sizes": lambda m: m.nn.functional.adaptive_max_pool2d(
+        m.ones(3, 1, 0, 4), -1),
+    "adaptive max pool: negative size at allocation": lambda m: m.nn.functional.adaptive_max_pool1d(
+        m.ones(3, 2, 4), -1),
+    "batch norm of an empty input ignores statistics sizes": lambda m: m.nn.BatchNorm1d(1)(m.zeros(5, 0)),
+    "instance norm of zero channels, running statistics view": lambda m: m.nn.InstanceNorm1d(
+        3, track_running_stats=True)(m.zeros(4, 0, 3)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -311,11 +311,12 @@ def _native_batch_norm(input, running_mean, running_var, weight, bias, training,
     if input.dim() < 2:
         raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
     channels = input.shape[1]
+    empty = input.numel() == 0 and not input.is_meta
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                          ("bias", bias)):
-        _check_per_channel(name, tensor, channels)
+        if not empty:   # torch returns an empty result before it looks at the statistics' sizes
+            _check_per_channel(name, tensor, channels)
     param_shape = _channel_param_shape(input)
-    empty = input.numel() == 0 and not input.is_meta
     if not training and not empty:
         for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
             if tensor is None:
@@ -367,7 +368,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                              None if bias is None else bias.repeat(batch), use_input_stats, momentum, eps)
     for running, plane_stats in zip((running_mean, running_var), repeated):
         if running is not None and use_input_stats and not running.is_meta:
-            running.numpy()[...] = _batch_mean(plane_stats.numpy().reshape(batch, channels))
+            per_sample = plane_stats.view(batch, channels).numpy()   # torch's view: its error for a wrong size
+            running.numpy()[...] = _batch_mean(per_sample)
     return out.reshape(*input.shape)
 
 

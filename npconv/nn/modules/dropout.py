@@ -42,11 +42,17 @@ class Dropout3d(_DropoutNd):
     _function = staticmethod(F.dropout3d)
 
 
-class AlphaDropout(_DropoutNd):
+class _AlphaDropoutNd(_DropoutNd):
+    def forward(self, input):
+        # torch's alpha layers keep ``inplace`` for their repr but never pass it on
+        return type(self)._function(input, self.p, self.training)
+
+
+class AlphaDropout(_AlphaDropoutNd):
     """Dropout for SELU networks."""
     _function = staticmethod(F.alpha_dropout)
 
 
-class FeatureAlphaDropout(_DropoutNd):
+class FeatureAlphaDropout(_AlphaDropoutNd):
     """Channel-wise alpha dropout."""
     _function = staticmethod(F.feature_alpha_dropout)

@@ -180,18 +180,28 @@ def _check_output_allocation(input, n, out, count_first=False):
 
 def _adaptive_checks_nonempty(input, n, out, op, every_dim=False):
     """No negative output size, no empty non-batch dim (adaptive max pooling checks every dim after the
-    first, the channels too; average pooling the spatial ones)."""
+    first, the channels too, and before the output size; average pooling the spatial ones, after it)."""
+    if not every_dim:
+        _check_output_sizes(out, op)
+    for d in range(1 - input.dim() if every_dim else -n, 0):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
+                               "being empty")
+    if every_dim and any(o < 0 for o in out):   # max pooling allocates its output first: the allocator's words
+        lead = tuple(input.shape[:input.dim() - n]) + ((1,) if n == 1 else ())   # 1-d runs as 2-d
+        shape = list(lead) + list(out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(o for o in shape if o < 0)}: "
+                           f"{shape}")
+
+
+def _check_output_sizes(out, op):
     if any(o < 0 for o in out):
         shown = ", ".join(map(str, out))
         if op == "adaptive_avg_pool3d":   # torch's 3-d message joins its last two sizes without a space
             shown = f"{out[0]}, {out[1]},{out[2]}"
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received "
                            f"{{{shown}}}")
-    for d in range(1 - input.dim() if every_dim else -n, 0):
-        if input.shape[d] == 0:
-            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
-                               f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
-                               "being empty")
 
 
 @native("adaptive_avg_pool1d", output_size="ints")
