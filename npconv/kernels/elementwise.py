@@ -12,6 +12,8 @@ from . import threads
 __all__ = ["zero_where", "zero_where_compared", "concatenate"]
 
 _BITS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+# below this many elements no call is split (and the thread setting is not even looked up)
+_SPLIT_MIN_ELEMENTS = 2**16
 
 
 def zero_where(values, drop):
@@ -20,18 +22,17 @@ def zero_where(values, drop):
     if bits is None or drop.dtype != np.bool_ or np.broadcast_shapes(values.shape, drop.shape) != drop.shape:
         return np.where(drop, values.dtype.type(0), values)
     out = np.empty(drop.shape, dtype=values.dtype)
-    if out.size == 0:
-        return out
     values = np.broadcast_to(values, drop.shape)
-    flat = [a.reshape(-1) if a.flags.c_contiguous else None for a in (values, drop, out)]
-    if any(a is None for a in flat):   # strided operands: one call over the whole arrays
-        _zero_where_into(values, drop, out, bits)
+    ranges = threads.pieces(out.size, 4 * out.size) if out.size >= _SPLIT_MIN_ELEMENTS else ()
+    if len(ranges) < 2 or not (values.flags.c_contiguous and drop.flags.c_contiguous):
+        _zero_where_into(values, drop, out, bits)   # one call over the whole arrays (views of any strides)
         return out
+    flat = [a.reshape(-1) for a in (values, drop, out)]
 
     def piece(bounds):
         start, stop = bounds
         _zero_where_into(flat[0][start:stop], flat[1][start:stop], flat[2][start:stop], bits)
-    threads.run_parallel(piece, threads.pieces(out.size, 4 * out.size))
+    threads.run_parallel(piece, ranges)
     return out
 
 
@@ -40,18 +41,21 @@ def zero_where_compared(values, reference, compare):
     ReLU is ``zero_where_compared(x, x, np.less)`` (-0.0 and NaN kept, as torch's), its backward
     ``zero_where_compared(grad, y, np.less_equal)``."""
     bits = _BITS.get(values.dtype.itemsize) if values.dtype.kind == "f" else None
-    if (bits is None or values.shape != reference.shape or values.size == 0
-            or not (values.flags.c_contiguous and reference.flags.c_contiguous)):
-        return zero_where(values, compare(reference, reference.dtype.type(0)))
-    out = np.empty(values.shape, dtype=values.dtype)
-    flat = [a.reshape(-1) for a in (values, reference, out)]
     zero = reference.dtype.type(0)
+    if bits is None or values.shape != reference.shape:
+        return zero_where(values, compare(reference, zero))
+    out = np.empty(values.shape, dtype=values.dtype)
+    ranges = threads.pieces(out.size, 5 * out.size) if out.size >= _SPLIT_MIN_ELEMENTS else ()
+    if len(ranges) < 2 or not (values.flags.c_contiguous and reference.flags.c_contiguous):
+        _zero_where_into(values, compare(reference, zero), out, bits)   # one call (views of any strides)
+        return out
+    flat = [a.reshape(-1) for a in (values, reference, out)]
 
     def piece(bounds):
         start, stop = bounds
         value, ref, target = (a[start:stop] for a in flat)
         _zero_where_into(value, compare(ref, zero), target, bits)
-    threads.run_parallel(piece, threads.pieces(out.size, 5 * out.size))
+    threads.run_parallel(piece, ranges)
     return out
 
 
