@@ -32,7 +32,8 @@ import numpy as np
 
 from npconv import _shapes
 
-from . import chooser, depthwise, fft, flipped, im2col, shifted_gemm, threads, tiled_gemm, winograd
+from . import bias, chooser, depthwise, fft, flipped, im2col, shifted_gemm, threads, tiled_gemm, winograd
+from .bias import add_bias, bias_grad
 from .chooser import ALGORITHMS, use
 
 chooser.register("shifted_gemm", shifted_gemm)
@@ -43,7 +44,8 @@ chooser.register("winograd", winograd.F4)
 chooser.register("winograd_f2", winograd.F2)
 chooser.register("fft", fft)
 
-__all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "ALGORITHMS", "use", "chooser"]
+__all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "add_bias", "bias_grad", "ALGORITHMS", "use",
+           "chooser"]
 
 
 def _quiet():

@@ -196,3 +196,22 @@ def test_scratch_arrays_are_kept_per_thread_and_slot():
     thread.start()
     thread.join()
     assert not np.shares_memory(seen["array"], bigger)
+
+
+@pytest.mark.parametrize("shape", [(6, 4, 5, 3), (1, 7, 9), (2, 5, 3, 3, 3)])
+def test_bias_and_its_gradient_split_over_threads_give_the_serial_result(shape, monkeypatch, restore_threads):
+    """Split by images, or by channels for a batch smaller than the threads (batch-1 inference)."""
+    from npconv.kernels import bias
+    rng = np.random.default_rng(1)
+    y, b = rng.standard_normal(shape), rng.standard_normal(shape[1])
+    expected = y + b.reshape((1, -1) + (1,) * (len(shape) - 2))
+    npconv.set_num_threads(3)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_COPY", 0)
+    pieces = []
+    original = threads.run_parallel
+    monkeypatch.setattr(threads, "run_parallel", lambda task, ranges: pieces.append(len(ranges)) or
+                        original(task, ranges))
+    np.testing.assert_allclose(bias.add_bias(y, b), expected, rtol=1e-15)
+    np.testing.assert_allclose(bias.bias_grad(expected), expected.sum(axis=(0,) + tuple(range(2, len(shape)))),
+                               rtol=1e-12)
+    assert pieces == [3, 3]

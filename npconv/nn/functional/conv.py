@@ -332,10 +332,6 @@ def _check_nonempty_spatial(input, dims, batched):
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {shape}")
 
 
-def _bias_shape(dims):
-    return (1, -1) + (1,) * dims
-
-
 class _ConvolutionFunction(Function):
     """What convolution and transposed convolution share: the optional batch dim, the bias, the saved
     x and w, the bias gradient. A subclass is one row of DESIGN.md's table: the kernels for its output,
@@ -347,7 +343,7 @@ class _ConvolutionFunction(Function):
         geometry = (stride, pairs, dilation, groups)
         y = cls.output(x_batched, w, out_spatial, geometry)
         if b is not None:
-            y += b.reshape(_bias_shape(len(stride)))
+            kernels.add_bias(y, b)
         ctx.save_for_backward(x_batched, w)
         ctx.geometry = geometry
         ctx.batched = batched
@@ -364,7 +360,7 @@ class _ConvolutionFunction(Function):
         if ctx.needs_input_grad[1]:
             gw = cls.weight_grad(x, gy, w.shape[2:], ctx.geometry)
         if ctx.needs_input_grad[2]:
-            gb = gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
+            gb = kernels.bias_grad(gy)
         return gx, gw, gb, None, None, None, None, None, None
 
     @classmethod
