@@ -186,3 +186,24 @@ class iinfo:
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# the C++ type torch names when a Scalar does not fit a dtype
+_CONVERTED_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t",
+                    "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def check_scalar_fits(value, d):
+    """torch's check when a Python number becomes a value of dtype ``d`` (a fill value, a pad value): a
+    non-finite or out-of-range number for an integer dtype, a finite one beyond a float dtype's range."""
+    if d.name == "bool" or isinstance(value, complex):
+        return
+    value = _py_float(value) if d.is_floating_point or value != value or value in (_py_float("inf"),
+                                                                                  -_py_float("inf")) else value
+    if d.is_floating_point:
+        fits = value != value or abs(value) == _py_float("inf") or abs(value) <= _py_float(np.finfo(d.numpy_dtype).max)
+    else:
+        info = np.iinfo(d.numpy_dtype)
+        fits = value == value and abs(value) != _py_float("inf") and info.min <= value <= info.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CONVERTED_NAMES[d.name]} without overflow")

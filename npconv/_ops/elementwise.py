@@ -180,8 +180,20 @@ def add(input, other, *, alpha=1, out=None):  # noqa: A002
     return _binary(Add, input, other, "add")
 
 
+def check_bool_subtraction(input, other):  # noqa: A002
+    """torch refuses ``-`` with a bool operand (a Python bool counts: it becomes a bool tensor)."""
+    bools = [getattr(getattr(v, "dtype", None), "name", None) == "bool" or isinstance(v, bool) for v in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(input, other, *, alpha=1, out=None):  # noqa: A002
     """input - alpha * other, broadcasting."""
+    check_bool_subtraction(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Sub, input, other, "sub")
@@ -454,6 +466,8 @@ def reciprocal(input, *, out=None):  # noqa: A002
 
 def abs(input, *, out=None):  # noqa: A002
     """|input| (the gradient at 0 is 0, as torch)."""
+    if input.dtype.name == "bool":   # torch's kernel has no bool version
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply(input)
 
 

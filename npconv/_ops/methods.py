@@ -12,7 +12,8 @@ from .arguments import _check_number, accepting_numpy_names
 from . import binary, composite, matrices, order, placement, pointwise, products, rearrange
 from .linalg import outer
 from .binary import remainder
-from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, cos, div, eq, equal,
+from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, check_bool_subtraction,
+                          clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
                           minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub)
 from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
@@ -69,6 +70,7 @@ def _commuted(fn):
 
 def _rsub(self, other):
     _check_number(other, "rsub")
+    check_bool_subtraction(self, other)
     np_dtype = _np_dtype_of_result(self, other)
     return Rsub.apply(_as_operand(self, np_dtype), _as_operand(other, np_dtype))
 

@@ -148,6 +148,18 @@ ACTIVATIONS = ("ReLU", "ReLU6", "Sigmoid", "Tanh", "SiLU", "Mish", "Hardswish", 
                "Softplus", "Hardtanh", "Threshold", "GELU", "Softmax", "LogSoftmax", "Softmin", "Softmax2d",
                "Identity")
 REQUIRED = {"Threshold"}
+# the activations of activation_extra (RReLU draws random slopes in training: left out)
+EXTRA_ACTIVATION_ARGUMENTS = {
+    "SELU": {}, "LogSigmoid": {}, "Softsign": {}, "Tanhshrink": {},
+    "CELU": {"alpha": st.sampled_from([1.0, 0.5, 2.0, 0.0])},
+    "Softshrink": {"lambd": st.sampled_from([0.5, 0.0, 1.5, -0.5])},
+    "Hardshrink": {"lambd": st.sampled_from([0.5, 0.0, 1.5, -0.5])},
+    "GLU": {"dim": st.integers(-3, 3)},
+    "PReLU": {"num_parameters": st.sampled_from([1, 1, 3, 2]), "init": st.sampled_from([0.25, -1.0, 0.0])},
+}
+PADDINGS = [f"{kind}Pad{d}d" for kind in ("Constant", "Zero", "Reflection", "Replication", "Circular")
+            for d in (1, 2, 3)]
+NORMS_EXTRA = ("LocalResponseNorm", "RMSNorm", "ChannelShuffle")
 DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
 
 
@@ -198,6 +210,10 @@ def layer_cases(draw, name):
     elif name.startswith("Adaptive"):
         args, channels = _adaptive_arguments(draw, name, d)
         rank = _rank(draw, d, d + 2)
+    elif name in NORMS_EXTRA:
+        args, rank, channels = _extra_norm_arguments(draw, name)
+        if name == "RMSNorm":
+            channel_dim = None
     elif name.endswith("Norm") or "Norm" in name:
         args, channels = _norm_arguments(draw, name, d)
         if name == "LayerNorm":
@@ -209,6 +225,13 @@ def layer_cases(draw, name):
     elif name in ACTIVATIONS:
         args, channels = _activation_arguments(draw, name), 3
         rank = draw(st.integers(1, 4)) if name != "Softmax2d" else _rank(draw, 2, 4)
+    elif name in EXTRA_ACTIVATION_ARGUMENTS:
+        args = {k: draw(v) for k, v in EXTRA_ACTIVATION_ARGUMENTS[name].items() if draw(st.booleans())}
+        if name in ("SELU", "CELU") and draw(one_in(5)):
+            args["inplace"] = True
+        channels, rank = (args.get("num_parameters", 3) if name == "PReLU" else 4), draw(st.integers(1, 4))
+    elif name in PADDINGS:
+        args, rank, channels = _padding_arguments(draw, name, d)
     elif name in DROPOUTS:
         args = {"p": draw(st.sampled_from([0.0, 1.0, 0.5, 0.2]))}
         if draw(one_in(5)):
@@ -244,7 +267,7 @@ def layer_cases(draw, name):
     args = _hostile_arguments(draw, args)
     positional = draw(st.integers(0, len(args)))
     shape = _input_shape(draw, rank, channels, channel_dim if channel_dim is not None and rank else 0)
-    if name == "LayerNorm" and rank and not draw(one_in(6)):
+    if name in ("LayerNorm", "RMSNorm") and rank and not draw(one_in(6)):
         shape = shape[:-1] + (channels,)
     float_only = name.endswith("Loss")
     spec = draw(tensor_specs(shape, float_only=float_only,
@@ -278,6 +301,36 @@ def _upsample_arguments(draw, name):
         if args["mode"] in ("linear", "bilinear", "bicubic", "trilinear") and draw(st.booleans()):
             args["align_corners"] = draw(st.booleans())
     return args, _rank(draw, d, d + 2), draw(st.integers(1, 3))
+
+
+def _padding_arguments(draw, name, d):
+    """A padding layer: one int or 2*d ints (negative ones crop), a fill value for the constant ones."""
+    if draw(st.booleans()):
+        padding = draw(st.integers(-1, 3))
+    else:
+        padding = tuple(draw(st.integers(-2, 3)) for _ in range(2 * d))
+    args = {"padding": padding}
+    if name.startswith("Constant"):
+        args["value"] = draw(st.sampled_from([0.0, 1.5, -2, float("nan")]))
+    return args, _rank(draw, d, d + 2), draw(st.integers(1, 3))
+
+
+def _extra_norm_arguments(draw, name):
+    channels = draw(st.integers(1, 6))
+    if name == "LocalResponseNorm":
+        args = {"size": draw(st.integers(1, 4))}
+        for key, values in (("alpha", [1e-4, 0.1, 1.0]), ("beta", [0.75, 0.5, 2.0]), ("k", [1.0, 2.0, 0.0])):
+            if draw(st.booleans()):
+                args[key] = draw(st.sampled_from(values))
+        return args, draw(st.integers(2, 5)), channels
+    if name == "RMSNorm":
+        args = {"normalized_shape": channels}
+        if draw(st.booleans()):
+            args["eps"] = draw(st.sampled_from([None, 1e-5, 0.1]))
+        if draw(one_in(4)):
+            args["elementwise_affine"] = False
+        return args, draw(st.integers(1, 4)), channels
+    return {"groups": draw(st.sampled_from([1, 2, 3]))}, draw(st.integers(3, 5)), channels
 
 
 def _fold_arguments(draw, name):
@@ -399,7 +452,7 @@ LAYERS = (
                           "AdaptiveMaxPool", "BatchNorm", "InstanceNorm") for d in (1, 2, 3)]
     + ["GroupNorm", "LayerNorm", "Linear", "Bilinear", "PixelShuffle", "PixelUnshuffle", "Flatten", "Unflatten",
        "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold"]
-    + list(ACTIVATIONS) + list(DROPOUTS)
+    + list(ACTIVATIONS) + list(DROPOUTS) + list(EXTRA_ACTIVATION_ARGUMENTS) + PADDINGS + list(NORMS_EXTRA)
     + ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
        "CrossEntropyLoss", "NLLLoss"]
 )

@@ -235,6 +235,24 @@ CASES = {
     "batch norm of an empty input ignores statistics sizes": lambda m: m.nn.BatchNorm1d(1)(m.zeros(5, 0)),
     "instance norm of zero channels, running statistics view": lambda m: m.nn.InstanceNorm1d(
         3, track_running_stats=True)(m.zeros(4, 0, 3)),
+    # layers the widened fuzz reached: extra activations, padding layers, bool arithmetic
+    "prelu dtype promotion refused": lambda m: m.nn.functional.prelu(m.ones(5, dtype=m.float64), m.ones(2)),
+    "glu dim checked first, integer refused": lambda m: m.nn.functional.glu(m.ones(5, 4, dtype=m.int64), 2),
+    "glu of an empty integer input": lambda m: m.nn.functional.glu(m.ones(0, 4, dtype=m.int64)),
+    "softshrink of integers before lambda": lambda m: m.nn.functional.softshrink(m.ones(2, dtype=m.uint8), -1),
+    "hardshrink of integers": lambda m: m.nn.functional.hardshrink(m.ones(0, dtype=m.int64)),
+    "logsigmoid kernel name": lambda m: m.nn.functional.logsigmoid(m.ones(2, dtype=m.bool)),
+    "abs of bools": lambda m: m.ones(2, dtype=m.bool).abs(),
+    "bool subtraction": lambda m: m.tensor([True]) - 1,
+    "two bools subtracted": lambda m: m.tensor([True]) - m.tensor([False]),
+    "reflection pad to nothing in every dim": lambda m: m.nn.ReflectionPad2d(-1)(m.ones(1, 1, 1, 1)),
+    "replication pad to nothing in every dim": lambda m: m.nn.ReplicationPad2d(-1)(m.ones(1, 1, 2, 2)),
+    "reflection pad sizes before bool dtype": lambda m: m.nn.ReflectionPad2d((-2, 1, 2, -2))(
+        m.ones(1, 2, 4, dtype=m.bool)),
+    "constant pad value beyond uint8": lambda m: m.nn.ConstantPad1d(1, value=300)(m.ones(1, 2, dtype=m.uint8)),
+    "constant pad NaN into int64": lambda m: m.nn.ConstantPad1d(1, value=float("nan"))(m.ones(1, 2, dtype=m.int64)),
+    "padding layer of None": lambda m: m.nn.ConstantPad1d(None, value=1.5)(m.ones(3, 1, 5, 2)),
+    "padding layer of a float": lambda m: m.nn.ReflectionPad2d(2.5)(m.ones(1, 1, 4, 4)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -10,7 +10,7 @@ input and name the node as torch's in-place kernels (EluBackward1, LeakyReluBack
 import numpy as np
 
 from ... import random as _random
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed
 
@@ -114,6 +114,9 @@ class _Prelu(ShapeKeeping):
 
 def prelu(input, weight):
     """x if x > 0 else weight * x; ``weight`` holds 1 slope or one per channel (dim 1 of input)."""
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_name} and "
+                           f"{weight.dtype.scalar_name}")
     channels = input.shape[1] if input.dim() >= 2 else 1
     if weight.numel() != 1:
         if input.dim() == 0:
@@ -194,9 +197,10 @@ def glu(input, dim=-1):
     """a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    dim = dim % input.dim()
+    dim = _normalize_dim(dim, input.dim())
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
+    check_floating(input, "glu_cpu")
     return _Glu.apply(input, dim)
 
 
@@ -218,7 +222,7 @@ class _LogSigmoid(ShapeKeeping):
 
 def logsigmoid(input):
     """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|."""
-    check_floating(input, "log_sigmoid_forward")
+    check_floating(input, "log_sigmoid_cpu")
     return _LogSigmoid.apply(input)
 
 
@@ -272,6 +276,7 @@ def _shrink_backward(ctx, grad):
 
 def softshrink(input, lambd=0.5):
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    check_floating(input, "softshrink_check")
     if lambd < 0:
         finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
         raise RuntimeError(f"lambda must be in range [0, {finite:g}] for input dtype {input.dtype.scalar_name}, "
@@ -281,6 +286,7 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     """x if |x| > lambd else 0."""
+    check_floating(input, "hardshrink_cpu")
     return _Hardshrink.apply(input, lambd)
 
 

@@ -3,6 +3,7 @@ import operator
 
 import numpy as np
 
+from npconv._dtype import check_scalar_fits
 from npconv.autograd import Function
 
 from ._arguments import check_arguments
@@ -32,6 +33,8 @@ def pad(input, pad, mode="constant", value=None):
     pairs = _pad_pairs(input.ndim, pad)
     if mode == "constant":
         _check_constant(input.shape, pairs)
+        if value is not None:
+            check_scalar_fits(value.item() if hasattr(value, "item") else value, input.dtype)
         return _Pad.apply(input, pairs, mode, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
@@ -40,9 +43,11 @@ def pad(input, pad, mode="constant", value=None):
                                   f"tensor.\n{_SUPPORTED_RANKS}")
     if mode in ("reflect", "replicate"):
         _check_nonempty(input.shape, len(pairs))
-        if input.dtype.name == "bool":  # torch's kernels have no bool version
-            kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pairs)}d"
-            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+    if mode == "reflect":   # torch compares reflect's pads with the sizes before it looks at the dtype
+        _CHECKS[mode](input.shape, pairs)
+    if mode in ("reflect", "replicate") and input.dtype.name == "bool":  # torch's kernels have no bool version
+        kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pairs)}d"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     _CHECKS[mode](input.shape, pairs)
     return _NON_CONSTANT_NODES[mode, len(pairs)].apply(input, pairs, mode, 0.0)
 
@@ -99,6 +104,15 @@ def _check_output_size(shape, pairs, mode):
         sizes[dim] = size + before + after
     if len(pairs) == 1 and sizes[-1] < 1:
         raise RuntimeError(f"input (W: {shape[-1]}) is too small. Calculated output W: {sizes[-1]}")
+    k = len(pairs)
+    if k > 1 and all(s < 1 for s in sizes[-k:]):   # torch's 2-d/3-d kernels refuse only when every dim is
+        given, out = shape[-k:], sizes[-k:]           # empty or negative, in their own spacing
+        if k == 2:
+            space = " " if mode == "replicate" else ""
+            raise RuntimeError(f"input (H: {given[0]}, W: {given[1]}{space}) is too small. Calculated output "
+                               f"H: {out[0]} W: {out[1]}")
+        raise RuntimeError(f"input (D: {given[0]} H: {given[1]}, W: {given[2]}) is too small. Calculated output "
+                           f"D: {out[0]} H: {out[1]} W: {out[2]}")
     negative = [s for s in sizes if s < 0]
     if negative:
         if mode == "reflect" and len(pairs) == 2:

@@ -3,6 +3,7 @@
 Each holds its amounts as F.pad takes them (last dim first, before/after; an int pads every side) and calls
 F.pad; reprs are torch's (``ReflectionPad2d((1, 1, 1, 1))``, ``ConstantPad2d(padding=(1, 1), value=3.5)``).
 """
+from ... import _shapes
 from .. import functional as F
 from .module import Module
 
@@ -13,9 +14,7 @@ __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "Zero
 
 def _amounts(padding, dims):
     """An int pads both sides of each of the ``dims`` last dims; a sequence is taken as given."""
-    if isinstance(padding, int):
-        return (padding,) * (2 * dims)
-    return tuple(padding)
+    return _shapes.ntuple(padding, 2 * dims)   # torch's _ntuple: any iterable as given, anything else repeated
 
 
 class _PadNd(Module):
