@@ -391,7 +391,7 @@ def _remember_versions(ctx, args, out):
         if type(array) is not np.ndarray:
             continue
         if array is out._data:
-            owner, node = out, None  # the node itself (not stored: no self-reference)
+            owner, node = out, _SAVED_OUTPUT  # the node itself (not stored: no self-reference)
         else:
             owner = next((a for a in args if isinstance(a, Tensor) and a._data is array), None)
             if owner is None:
@@ -405,6 +405,11 @@ def _remember_versions(ctx, args, out):
 
 def _NO_OWNER():
     return None
+
+
+# Stands for the saving node in a version entry of its own output: torch names a saved output by the node
+# that saved it, even after a later in-place op gave the tensor another grad_fn.
+_SAVED_OUTPUT = object()
 
 
 def adopt_saved_output(node, result, target):
@@ -426,7 +431,9 @@ def _check_versions(ctx, entries):
         if counter[0] == version:
             continue
         owner = owner_ref()
-        if owner is not None:
+        if node is _SAVED_OUTPUT:
+            node = ctx
+        elif owner is not None:
             node = owner.grad_fn
         elif node is None:
             node = ctx

@@ -472,3 +472,17 @@ def test_user_functions_see_tensors_as_in_torch():
         return (x.grad.tolist(), out.grad_fn.__class__.__name__, repr(out.grad_fn).split(" object")[0],
                 out.grad_fn.__dict__.get("seen") or out.grad_fn.seen, w.grad.tolist())
     assert run(npconv) == run(torch)
+
+
+@pytest.mark.parametrize("change", [
+    lambda m, b: m.nn.functional.relu(b, inplace=True),   # relu_ written straight into b's memory
+    lambda m, b: b.mul_(2),
+])
+def test_a_saved_output_changed_in_place_is_named_by_the_node_that_saved_it(change):
+    """sigmoid saves its output; an in-place op then gives that tensor a new grad_fn, but torch's error still
+    names the saving node (Sigmoid), not the in-place one."""
+    def call(m, leaf):
+        b = (leaf * 1).sigmoid()
+        change(m, b)
+        b.sum().backward()
+    assert_same_error(call, [np.array([[-1.0, 2.0], [3.0, -4.0]])], same_message=True, requires_grad=True)

@@ -13,7 +13,7 @@ from numpy.polynomial import chebyshev
 
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
-from ..kernels.elementwise import zero_where_compared
+from ..kernels.elementwise import clamp_negative_in_place, zero_where_compared
 from .promotion import _floating
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
@@ -133,6 +133,19 @@ class Relu(ShapeKeeping):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return zero_where_compared(grad, y, np.less_equal)
+
+
+class ReluInPlace(Relu):
+    """relu written into its input's own (writeable) memory, for ``relu(x, inplace=True)``: no result-sized
+    array and no copy back (the in-place machinery finds the result already in place)."""
+
+    returns_view = True   # the output is the input's memory
+
+    @staticmethod
+    def forward(ctx, x):
+        y = clamp_negative_in_place(x)
+        ctx.save_for_backward(y)
+        return y
 
 
 class Sigmoid(ShapeKeeping):

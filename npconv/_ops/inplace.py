@@ -44,7 +44,7 @@ def _inplace(self, result):
     if in_graph and result._data.dtype != self._data.dtype:
         result = _as_operand(result, self._data.dtype)
     _check_inplace_cast(result._data.dtype, self._data.dtype)
-    if not self._meta:
+    if not self._meta and result._data is not self._data:   # an op may have written in place already
         _write(self, result._data)
     self._bump_version()
     if in_graph:

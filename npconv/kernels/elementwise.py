@@ -9,11 +9,13 @@ import numpy as np
 
 from . import threads
 
-__all__ = ["zero_where", "zero_where_compared", "concatenate"]
+__all__ = ["zero_where", "zero_where_compared", "clamp_negative_in_place", "concatenate"]
 
 _BITS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 # below this many elements no call is split (and the thread setting is not even looked up)
 _SPLIT_MIN_ELEMENTS = 2**16
+# elements per step of clamp_negative_in_place: its mask stays in the core's cache
+_BLOCK_ELEMENTS = 2**16
 
 
 def zero_where(values, drop):
@@ -57,6 +59,26 @@ def zero_where_compared(values, reference, compare):
         _zero_where_into(value, compare(ref, zero), target, bits)
     threads.run_parallel(piece, ranges)
     return out
+
+
+def clamp_negative_in_place(x):
+    """``x`` unless ``x < 0`` (-0.0 and NaN kept), written into ``x`` itself (a writeable array): ReLU's
+    in-place form, one read and one write of ``x`` (its mask made a cache-sized block at a time)."""
+    bits = _BITS.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
+    if bits is None or not x.flags.c_contiguous:
+        np.copyto(x, x.dtype.type(0), where=np.less(x, x.dtype.type(0)))
+        return x
+    flat = x.reshape(-1)
+    zero = x.dtype.type(0)
+
+    def piece(bounds):
+        for start in range(bounds[0], bounds[1], _BLOCK_ELEMENTS):
+            block = flat[start:min(start + _BLOCK_ELEMENTS, bounds[1])]
+            mask = np.subtract(np.less(block, zero).view(np.uint8), 1, dtype=bits, casting="unsafe")
+            np.bitwise_and(block.view(bits), mask, out=block.view(bits))
+    ranges = threads.pieces(flat.size, 4 * flat.size) if flat.size >= _SPLIT_MIN_ELEMENTS else [(0, flat.size)]
+    threads.run_parallel(piece, ranges)
+    return x
 
 
 def _zero_where_into(values, drop, out, bits):

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npconv.kernels import threads
-from npconv.kernels.elementwise import concatenate, zero_where, zero_where_compared
+from npconv.kernels.elementwise import clamp_negative_in_place, concatenate, zero_where, zero_where_compared
 
 SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0]
 
@@ -72,3 +72,17 @@ def test_zero_where_compared_is_np_where(count, compare, shape, restore_threads)
     expected = np.where(compare(reference, np.float32(0)), np.float32(0), values)
     _same_bits(zero_where_compared(values, reference, compare), expected)
     _same_bits(zero_where_compared(values.T, reference.T, compare), expected.T)   # strided: one call
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("shape, layout", [((8, 16, 128, 64), "contiguous"), ((3, 5), "contiguous"),
+                                           ((6, 7), "transposed"), ((0, 3), "contiguous")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clamp_negative_in_place_is_relu_written_into_x(count, shape, layout, dtype, restore_threads):
+    threads.set_num_threads(count)
+    x = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+    x.reshape(-1)[:len(SPECIALS)] = SPECIALS[:x.size]
+    x = x.T if layout == "transposed" else x
+    expected = np.where(x < 0, dtype(0), x)
+    assert clamp_negative_in_place(x) is x
+    _same_bits(x, expected)

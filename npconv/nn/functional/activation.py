@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ... import _ops
-from ..._ops.activation import Relu, ShapeKeeping, check_floating, erf_values, sigmoid_values
+from ..._ops.activation import Relu, ReluInPlace, ShapeKeeping, check_floating, erf_values, sigmoid_values
 from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
 from ...autograd import is_grad_enabled, named_variant
 from ._arguments import check_argument
@@ -242,7 +242,10 @@ def _inplace(input, inplace):
 def relu(input, inplace=False):
     """max(x, 0), element-wise."""
     if inplace:
-        return _apply(Relu, input, (), True, "ReluBackward0")
+        # written straight into the input's memory when it can take it (else computed, then copied in)
+        data = input._data
+        into = data.flags.writeable and not input.is_meta and data.dtype.kind == "f"
+        return _apply(ReluInPlace if into else Relu, input, (), True, "ReluBackward0")
     return _ops.relu(input)
 
 
