@@ -253,6 +253,9 @@ CASES = {
     "constant pad NaN into int64": lambda m: m.nn.ConstantPad1d(1, value=float("nan"))(m.ones(1, 2, dtype=m.int64)),
     "padding layer of None": lambda m: m.nn.ConstantPad1d(None, value=1.5)(m.ones(3, 1, 5, 2)),
     "padding layer of a float": lambda m: m.nn.ReflectionPad2d(2.5)(m.ones(1, 1, 4, 4)),
+    "3-d pooling rank before padding": lambda m: m.nn.AvgPool3d((2, 1, 1), padding=1)(m.ones(2, 1, 1, 1, 4, 3)),
+    "2-d max pooling rank before padding": lambda m: m.nn.MaxPool2d((2, 1), padding=1)(m.ones(4, 3)),
+    "lp_pool stride beyond a C int": lambda m: m.nn.LPPool2d(1, (1, 2), 10**12)(m.ones(2, 1, 5, 2)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -41,8 +41,8 @@ def _check_rank(x, n, op):
     words a wrong rank as an empty dimension)."""
     if op == "avg_pool2d":
         _normalize_dim(-3, x.dim())
-    elif x.dim() not in (n + 1, n + 2):
-        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
+    else:
+        _check_rank_first(x, n)
     non_batch = x.shape[1:] if x.dim() == n + 2 else x.shape
     if n == 3 and 0 in non_batch:  # torch's message names dimension 0 whichever is empty
         prefix = "max_pool3d_with_indices_out_cpu_template()" if op == "max_pool3d" else f"{op}()"
@@ -50,6 +50,12 @@ def _check_rank(x, n, op):
                            f"a shape of {list(x.shape)} and non-batch dimension 0 has length zero!")
     if x.dim() not in (n + 1, n + 2) or 0 in non_batch:
         _refuse_empty(x.shape, n)
+
+
+def _check_rank_first(x, n):
+    """The rank check the 2-d max and the 3-d ops make before anything else about the input."""
+    if x.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input")
 
 
 def _refuse_empty(shape, n):

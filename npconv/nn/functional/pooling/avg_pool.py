@@ -5,8 +5,9 @@ from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import native
 from ...._tensor import _normalize_dim
-from ._common import (_batched, _check_c_int, _check_dtype, _check_rank, _check_window, _FLOATS, _named_by_dims,
-                      _one_int, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple, _unbatched_like)
+from ._common import (_batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
+                      _named_by_dims, _one_int, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,
+                      _unbatched_like)
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d"]
 
@@ -56,6 +57,8 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     _check_c_int(k, s, p)
     if n == 2:   # torch reads dim -3 first
         _normalize_dim(-3, input.dim())
+    if n == 3:
+        _check_rank_first(input, n)
     _check_window(k, s, p, (1,) * n)   # torch's output-length rules come before its rank and size checks
     if n > 1:
         _check_rank(input, n, op)

@@ -11,7 +11,7 @@ from ....kernels import pooling as kernels
 from .._arguments import check_argument, check_arguments
 from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d
 from .max_pool import _max_pool
-from ._common import (_batched, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
+from ._common import (_batched, _check_c_int, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
                       _unbatched_like)
 
 __all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
@@ -97,6 +97,7 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
                            "argument #1 'self' (while checking arguments for avg_pool1d)")
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
+    _check_c_int(k, s)   # avg_pool's C ints
     if n > 1:
         _check_rank(input, n, op)
     elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape

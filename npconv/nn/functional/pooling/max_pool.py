@@ -4,9 +4,9 @@ from ...._shapes import dilated_extent
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_arguments
-from ._common import (_batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_window,
-                      _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool, _pooled_meta, _tuple,
-                      _unbatched_like)
+from ._common import (_batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
+                      _check_window, _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool,
+                      _pooled_meta, _tuple, _unbatched_like)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices"]
@@ -92,6 +92,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     if n > 1 or return_indices:
         _check_c_int(k, s, p, d)
     if n > 1:
+        _check_rank_first(input, n)
         _check_window(k, s, p, d)   # torch's output-length rules come before its rank and size checks
         _check_rank(input, n, op)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
