@@ -256,6 +256,15 @@ CASES = {
     "3-d pooling rank before padding": lambda m: m.nn.AvgPool3d((2, 1, 1), padding=1)(m.ones(2, 1, 1, 1, 4, 3)),
     "2-d max pooling rank before padding": lambda m: m.nn.MaxPool2d((2, 1), padding=1)(m.ones(4, 3)),
     "lp_pool stride beyond a C int": lambda m: m.nn.LPPool2d(1, (1, 2), 10**12)(m.ones(2, 1, 5, 2)),
+    "rms_norm of integers": lambda m: m.nn.RMSNorm(5)(m.ones(2, 5, dtype=m.int64)),
+    "rms_norm keeps a half input's dtype": lambda m: m.nn.RMSNorm(2)(m.ones(3, 2, dtype=m.float16)),
+    "rms_norm half gradients accumulated in float": lambda m: (lambda x, n: (n(x).sum().backward(), x.grad,
+                                                                            n.weight.grad)[1:])(
+        m.tensor(np.random.default_rng(0).uniform(-2, 2, (3, 4)).astype(np.float16), requires_grad=True),
+        m.nn.RMSNorm(4)),
+    "elu family gradient at NaN in torch's vector blocks": lambda m: [
+        _grad_of(m, lambda m, x: getattr(m.nn.functional, name)(x), [NAN] + [-1.0] * 47 + [NAN], "float32")[1]
+        for name in ("elu", "celu", "selu")],
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

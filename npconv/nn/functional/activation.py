@@ -44,12 +44,13 @@ class _Hardtanh(ShapeKeeping):
         return passed, None, None
 
 
-def _vector_lanes(shape, dtype):
+def _vector_lanes(shape, dtype, block_bytes=64):
     """Where torch's CPU kernels take their vectorised path: the flat positions (C order) that fall in
-    whole 64-byte blocks. Its vectorised comparisons treat NaN unlike its scalar tail (hardtanh's gradient
-    at NaN is 0 in the blocks and passes in the tail), so npconv follows the same split."""
+    whole blocks of ``block_bytes`` (one AVX-512 vector; 128 for kernels that unroll two). Its vectorised
+    comparisons treat NaN unlike its scalar tail (hardtanh's gradient at NaN is 0 in the blocks and passes
+    in the tail), so npconv follows the same split."""
     size = int(np.prod(shape))
-    block = 64 // np.dtype(dtype).itemsize
+    block = block_bytes // np.dtype(dtype).itemsize
     return (np.arange(size) < size - size % block).reshape(shape)
 
 
@@ -80,7 +81,11 @@ class _Elu(ShapeKeeping):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where(x <= 0, grad * _typed(grad, ctx.alpha) * np.exp(np.minimum(x, 0)), grad), None
+        result = np.where(x <= 0, grad * _typed(grad, ctx.alpha) * np.exp(np.minimum(x, 0)), grad)
+        nan = np.isnan(x)
+        if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
+            result = np.where(nan & _vector_lanes(x.shape, x.dtype, 128), _typed(grad, np.nan), result)
+        return result, None
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

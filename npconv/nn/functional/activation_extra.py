@@ -12,7 +12,7 @@ import numpy as np
 from ... import random as _random
 from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
-from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed
+from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]
@@ -43,7 +43,11 @@ class _ScaledElu(ShapeKeeping):
         t = grad.dtype.type
         with np.errstate(over="ignore", invalid="ignore"):
             negative = grad * t(input_scale) * t(alpha) * t(scale) * np.exp(np.minimum(x, 0) * t(input_scale))
-        return np.where(x <= 0, negative, grad * t(scale)), None, None, None, None
+        result = np.where(x <= 0, negative, grad * t(scale))
+        nan = np.isnan(x)
+        if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
+            result = np.where(nan & _vector_lanes(x.shape, x.dtype, 128), t(np.nan), result)
+        return result, None, None, None, None
 
 
 class _Celu(_ScaledElu):
