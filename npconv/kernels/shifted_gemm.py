@@ -18,6 +18,12 @@ from . import threads
 # inf or NaN in the input would give NaN where a direct sum gives a number.
 NEEDS_FINITE = frozenset({"weight_grad"})
 
+# A block of the input gradient (its images' wide gy, phases and product) is kept about this small, to stay
+# in cache while every kernel offset adds into it (2 images of the transposed 2x up-sampling: 20% faster
+# than the whole batch at once).
+BLOCK_BYTES = 2 * 2**20
+
+
 def _weight_by_offset(w, groups):
     """``w`` (C_out, C_in/G, *K) as ``(*K, G, C_out/G, C_in/G)``, contiguous, so each offset is one block."""
     c_out, per_group_in = w.shape[:2]
@@ -86,7 +92,15 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         phases = phases.reshape(tuple(stride) + (groups, c1 - c0, n1 - n0) + grid)
         geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
     macs = gy.size * c_in * math.prod(kernel) // groups
-    threads.run_parallel(run_block, threads.blocks(batch, per_group, len(threads.pieces(2**30, macs))))
+    # a block's wide gy, phases and product: per image about (C_out + (strides + 1) * C_in) cells
+    image_bytes = (c_out + (math.prod(stride) + 1) * c_in) * math.prod(grid) * gy.itemsize
+    parts = len(threads.pieces(2**30, macs))
+    blocks = threads.blocks(batch, per_group, parts, max(1, BLOCK_BYTES // image_bytes))
+
+    def run_blocks(piece):  # one thread's blocks, one after the other
+        for block in blocks[piece[0]:piece[1]]:
+            run_block(block)
+    threads.run_parallel(run_blocks, threads.split(len(blocks), parts))
     return gx
 
 

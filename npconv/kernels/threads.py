@@ -181,10 +181,11 @@ def split(count, parts):
     return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
 
 
-def blocks(batch, channels, parts):
+def blocks(batch, channels, parts, max_images=None):
     """About ``parts`` (image range, channel range) blocks: images first (every GEMM keeps all its rows),
-    the channels split too when there are fewer images than parts."""
-    image_parts = min(batch, parts)
+    the channels split too when there are fewer images than parts; and at most ``max_images`` images per
+    block, so that a block's work arrays stay in cache."""
+    image_parts = min(batch, max(parts, -(-batch // max_images) if max_images else 1))
     channel_parts = min(channels, -(-parts // image_parts))
     return [(images, rows) for images in split(batch, image_parts) for rows in split(channels, channel_parts)]
 

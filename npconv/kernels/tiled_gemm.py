@@ -37,6 +37,9 @@ def _tile_columns(rows, itemsize, length=0):
     return int(min(length, columns) if length else columns)
 
 
+# The col2im input gradient works in blocks of images (wide gy, phases) of about this size, to stay in cache
+# while every kernel offset adds into them (see shifted_gemm.BLOCK_BYTES).
+BLOCK_BYTES = 2 * 2**20
 # Weight gradients take tiles this many times longer (see conv_weight_grad).
 WEIGHT_GRAD_TILE_FACTOR = 4
 # Input gradients by the flipped forward need this many input channels per group to keep BLAS efficient.
@@ -265,7 +268,15 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         phases = phases.reshape(tuple(stride) + (groups, count, n1 - n0) + grid)
         geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
     macs = gy.size * c_in * len(starts) // groups
-    threads.run_parallel(run_block, threads.blocks(batch, per_group, len(threads.pieces(2**30, macs))))
+    parts = len(threads.pieces(2**30, macs))
+    # a block's wide gy and phases: per image about (C_out + strides * C_in) cells (the product is one tile)
+    image_bytes = (c_out + math.prod(stride) * c_in) * math.prod(grid) * dtype.itemsize
+    blocks = threads.blocks(batch, per_group, parts, max(1, BLOCK_BYTES // image_bytes))
+
+    def run_blocks(piece):  # one thread's blocks, one after the other
+        for block in blocks[piece[0]:piece[1]]:
+            run_block(block)
+    threads.run_parallel(run_blocks, threads.split(len(blocks), parts))
     return gx
 
 

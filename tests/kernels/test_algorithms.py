@@ -229,3 +229,25 @@ def test_winograd_weight_gradient_of_wide_layers_keeps_float32_accuracy(x_shape,
     assert computes_itself("winograd", x.shape, w.shape, (1,) * d, (dilation,) * d, groups) == list(
         ("forward", "input_grad", "weight_grad"))
     assert_kernels_match_torch("winograd", x, w, (1,) * d, ((dilation, dilation),) * d, (dilation,) * d, groups)
+
+
+@pytest.mark.parametrize("algorithm", ["tiled_gemm", "shifted_gemm"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_input_gradient_in_cache_sized_blocks_keeps_the_thread_count(algorithm, workers, monkeypatch,
+                                                                     restore_threads):
+    """Blocks of one image (a tiny BLOCK_BYTES): the same gradient, and never more pieces than threads
+    (the blocks are run one after the other inside each thread's piece)."""
+    gy, w = random_arrays(13, np.float64, (5, 4, 6, 7), (4, 3, 3, 3))
+    geometry = ((2, 2), ((1, 1), (1, 1)), (1, 1), 1)
+    expected = kernels.conv_input_grad(gy, w, (12, 13), *geometry, algorithm="im2col")
+    threads.set_num_threads(workers)
+    module = {"tiled_gemm": tiled_gemm, "shifted_gemm": kernels.shifted_gemm}[algorithm]
+    monkeypatch.setattr(module, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+    pieces = []
+    original = threads.run_parallel
+    monkeypatch.setattr(threads, "run_parallel", lambda task, ranges: pieces.append(len(list(ranges))) or
+                        original(task, ranges))
+    ours = kernels.conv_input_grad(gy, w, (12, 13), *geometry, algorithm=algorithm)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+    assert pieces and max(pieces) <= workers
