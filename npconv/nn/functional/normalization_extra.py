@@ -51,18 +51,16 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"[*{expected}], but got input of size{list(input.shape)}")
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.scalar_name}\'')
-    if eps is None:
-        eps = float(np.finfo(input.dtype.numpy_dtype).eps)
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    # torch normalises half precision in float32, then returns to the input's dtype
+    # torch normalises half precision in float32 (with float32's epsilon by default), multiplies by the
+    # weight there, and returns the input's dtype
     upcast = input.float() if input.dtype.name == "float16" else input
+    if eps is None:
+        eps = float(np.finfo(upcast.dtype.numpy_dtype).eps)
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
     normalized = upcast * (upcast.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
-    if normalized.dtype != input.dtype:
-        normalized = normalized.to(input.dtype)
-    if weight is None:
-        return normalized
-    scaled = normalized * weight
-    return scaled if scaled.dtype == input.dtype else scaled.to(input.dtype)   # torch keeps the input's dtype
+    if weight is not None:
+        normalized = normalized * weight
+    return normalized if normalized.dtype == input.dtype else normalized.to(input.dtype)
 
 
 class _ChannelShuffle(Function):
