@@ -265,6 +265,12 @@ CASES = {
     "elu family gradient at NaN in torch's vector blocks": lambda m: [
         _grad_of(m, lambda m, x: getattr(m.nn.functional, name)(x), [NAN] + [-1.0] * 47 + [NAN], "float32")[1]
         for name in ("elu", "celu", "selu")],
+    "shrink gradients at NaN: vector blocks and tail": lambda m: [
+        _grad_of(m, lambda m, x: getattr(m.nn.functional, name)(x), [NAN] + [0.3] * 15 + [NAN], "float32")[1]
+        for name in ("softshrink", "hardshrink")],
+    "huge constant pad refused before allocating": lambda m: m.nn.ZeroPad3d(10**12)(m.ones(4, 2, 2, 4, 3)),
+    "constant pad value unchecked without a fill": lambda m: m.nn.ConstantPad1d(0, -2)(m.ones(4, 1, 2, dtype=m.uint8)),
+    "ConstantPad1d names itself": lambda m: m.nn.ConstantPad1d(2),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -272,10 +272,15 @@ class _Hardshrink(ShapeKeeping):
 
 
 def _shrink_backward(ctx, grad):
-    """The gradient passes where |x| > lambd only (not at a NaN)."""
+    """The gradient passes where |x| > lambd; at a NaN only in torch's scalar tail (its vectorised blocks
+    give 0 there)."""
     (x,) = ctx.saved_tensors
     t = _typed(x, ctx.lambd)
-    return np.where((x > t) | (x < -t), grad, _typed(grad, 0)), None
+    passes = (x > t) | (x < -t)
+    nan = np.isnan(x)
+    if nan.any():
+        passes = passes | (nan & ~_vector_lanes(x.shape, x.dtype))
+    return np.where(passes, grad, _typed(grad, 0)), None
 
 
 def softshrink(input, lambd=0.5):

@@ -4,6 +4,7 @@ import operator
 import numpy as np
 
 from npconv._dtype import check_scalar_fits
+from npconv._memory import check_allocation
 from npconv.autograd import Function
 
 from ._arguments import check_arguments
@@ -33,8 +34,9 @@ def pad(input, pad, mode="constant", value=None):
     pairs = _pad_pairs(input.ndim, pad)
     if mode == "constant":
         _check_constant(input.shape, pairs)
-        if value is not None:
+        if value is not None and any(before > 0 or after > 0 for before, after in pairs):  # only a fill converts it
             check_scalar_fits(value.item() if hasattr(value, "item") else value, input.dtype)
+        _check_padded_allocation(input, pairs)
         return _Pad.apply(input, pairs, mode, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
@@ -73,6 +75,17 @@ def _pad_pairs(ndim, pad):
         raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension "
                            f"but got padding length {len(amounts)} and input of dimension {ndim}")
     return tuple((amounts[i], amounts[i + 1]) for i in range(len(amounts) - 2, -1, -2))
+
+
+def _check_padded_allocation(input, pairs):
+    """torch's allocator errors for a padded result beyond memory, before any work."""
+    if input.is_meta:
+        return
+    sizes = list(input.shape)
+    for dim, size, before, after in _padded_dims(input.shape, pairs):
+        sizes[dim] = size + before + after
+    if min(sizes, default=0) > 0:
+        check_allocation(tuple(sizes), input.element_size())
 
 
 def _padded_dims(shape, pairs):

@@ -6,6 +6,7 @@ F.pad; reprs are torch's (``ReflectionPad2d((1, 1, 1, 1))``, ``ConstantPad2d(pad
 from ... import _shapes
 from .. import functional as F
 from .module import Module
+from .utils import _init_as
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
@@ -48,16 +49,19 @@ class _ConstantPadNd(_PadNd):
 
 class ConstantPad1d(_ConstantPadNd):
     """Pad the last dim with ``value``: (*, W) -> (*, W + left + right)."""
+    __init__ = _init_as(_ConstantPadNd.__init__, "ConstantPad1d")
     _dims = 1
 
 
 class ConstantPad2d(_ConstantPadNd):
     """Pad the last two dims with ``value``: (*, H, W) -> (*, H + top + bottom, W + left + right)."""
+    __init__ = _init_as(_ConstantPadNd.__init__, "ConstantPad2d")
     _dims = 2
 
 
 class ConstantPad3d(_ConstantPadNd):
     """Pad the last three dims with ``value``: (*, D, H, W) -> each grown by its two amounts."""
+    __init__ = _init_as(_ConstantPadNd.__init__, "ConstantPad3d")
     _dims = 3
 
 
