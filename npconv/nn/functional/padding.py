@@ -223,6 +223,10 @@ class _Pad(Function):
     def backward(ctx, grad):
         if ctx.mode == "constant":  # cropping is padding's adjoint and the other way round
             return _constant_pad(grad, tuple((-b, -a) for b, a in ctx.pairs), 0), None, None, None
+        if ctx.mode == "reflect" and len(ctx.pairs) == 3 and grad.size == 0:
+            # torch's 3-d reflection backward never writes its gradient then: uninitialised memory
+            raise RuntimeError("npconv: the gradient of a 3-d reflection pad with an empty result is undefined "
+                               "(torch returns uninitialised memory)")
         for dim, size, indices in reversed(ctx.gathers):
             grad = _gather_adjoint(grad, indices, size, dim)
         return grad, None, None, None
