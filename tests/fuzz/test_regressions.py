@@ -271,6 +271,10 @@ CASES = {
     "huge constant pad refused before allocating": lambda m: m.nn.ZeroPad3d(10**12)(m.ones(4, 2, 2, 4, 3)),
     "constant pad value unchecked without a fill": lambda m: m.nn.ConstantPad1d(0, -2)(m.ones(4, 1, 2, dtype=m.uint8)),
     "ConstantPad1d names itself": lambda m: m.nn.ConstantPad1d(2),
+    "replication pad sizes before bool dtype": lambda m: m.nn.ReplicationPad2d((1, 1, -1, -2))(
+        m.ones(1, 2, 1, 4, dtype=m.bool)),
+    "huge replication pad refused before its tables": lambda m: m.nn.ReplicationPad3d(10**12)(m.ones(4, 2, 2, 4, 3)),
+    "channel_shuffle groups parsed as an int": lambda m: m.nn.ChannelShuffle(2.0)(m.ones(1, 4, 2)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

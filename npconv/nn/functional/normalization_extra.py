@@ -9,6 +9,7 @@ Shapes::
 """
 import numpy as np
 
+from ._arguments import check_argument
 from ...autograd import Function
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
@@ -82,6 +83,8 @@ class _ChannelShuffle(Function):
 
 def channel_shuffle(input, groups):
     """Interleave the channels of ``groups`` groups (ShuffleNet): channel g * (C/g) + i goes to i * g + g."""
+    check_argument("channel_shuffle", "groups", "int", groups, 2)
+    groups = int(groups)
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
     if input.dim() <= 2:

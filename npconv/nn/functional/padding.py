@@ -45,12 +45,11 @@ def pad(input, pad, mode="constant", value=None):
                                   f"tensor.\n{_SUPPORTED_RANKS}")
     if mode in ("reflect", "replicate"):
         _check_nonempty(input.shape, len(pairs))
-    if mode == "reflect":   # torch compares reflect's pads with the sizes before it looks at the dtype
-        _CHECKS[mode](input.shape, pairs)
+    _CHECKS[mode](input.shape, pairs)   # torch compares the pads with the sizes before it looks at the dtype
     if mode in ("reflect", "replicate") and input.dtype.name == "bool":  # torch's kernels have no bool version
         kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pairs)}d"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
-    _CHECKS[mode](input.shape, pairs)
+    _check_padded_allocation(input, pairs)
     return _NON_CONSTANT_NODES[mode, len(pairs)].apply(input, pairs, mode, 0.0)
 
 
