@@ -275,6 +275,9 @@ CASES = {
         m.ones(1, 2, 1, 4, dtype=m.bool)),
     "huge replication pad refused before its tables": lambda m: m.nn.ReplicationPad3d(10**12)(m.ones(4, 2, 2, 4, 3)),
     "channel_shuffle groups parsed as an int": lambda m: m.nn.ChannelShuffle(2.0)(m.ones(1, 4, 2)),
+    "adaptive avg pool 3d: empty channels refused before the rank": lambda m: m.nn.functional.adaptive_avg_pool3d(
+        m.ones(5, 3, 5, 5, 1, 0), (2, 3, 4)),
+    "adaptive max pool: return_indices None": lambda m: m.nn.AdaptiveMaxPool1d(3, None)(m.ones(2, 1, 5)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

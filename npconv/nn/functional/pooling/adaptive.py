@@ -109,6 +109,7 @@ def _adaptive_checks(input, n, out, op, is_max):
 
 def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
+    return_indices = bool(return_indices)   # torch's boolean_dispatch takes any truth value
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
     _check_output_allocation(input, n, out)
@@ -161,6 +162,8 @@ def _adaptive_avg(n, input, output_size):
     if n == 1:  # torch pools a height-1 image: the 2-d op's words and shapes
         _adaptive_checks_nonempty(input.unsqueeze(-2), 2, (1,) + tuple(out), "adaptive_avg_pool2d")
     else:
+        if n == 3:   # the 3-d op looks for an empty dim after the first (channels too) before the rank
+            _adaptive_checks_nonempty(input, n, out, op, every_dim=True, sizes_first=True)
         if input.dim() not in (n + 1, n + 2):
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)
@@ -178,17 +181,17 @@ def _check_output_allocation(input, n, out, count_first=False):
         check_allocation(tuple(input.shape[:input.dim() - n]) + tuple(out), input.element_size(), count_first)
 
 
-def _adaptive_checks_nonempty(input, n, out, op, every_dim=False):
+def _adaptive_checks_nonempty(input, n, out, op, every_dim=False, sizes_first=False):
     """No negative output size, no empty non-batch dim (adaptive max pooling checks every dim after the
     first, the channels too, and before the output size; average pooling the spatial ones, after it)."""
-    if not every_dim:
+    if not every_dim or sizes_first:
         _check_output_sizes(out, op)
     for d in range(1 - input.dim() if every_dim else -n, 0):
         if input.shape[d] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
                                f"but input has sizes {list(input.shape)} with dimension {input.dim() + d} "
                                "being empty")
-    if every_dim and any(o < 0 for o in out):   # max pooling allocates its output first: the allocator's words
+    if every_dim and not sizes_first and any(o < 0 for o in out):   # max pooling allocates first: its words
         lead = tuple(input.shape[:input.dim() - n]) + ((1,) if n == 1 else ())   # 1-d runs as 2-d
         shape = list(lead) + list(out)
         raise RuntimeError(f"Trying to create tensor with negative dimension {next(o for o in shape if o < 0)}: "
