@@ -278,6 +278,10 @@ CASES = {
     "adaptive avg pool 3d: empty channels refused before the rank": lambda m: m.nn.functional.adaptive_avg_pool3d(
         m.ones(5, 3, 5, 5, 1, 0), (2, 3, 4)),
     "adaptive max pool: return_indices None": lambda m: m.nn.AdaptiveMaxPool1d(3, None)(m.ones(2, 1, 5)),
+    "conv_transpose huge padding: C-int check, then the allocator": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(1, 2, 2), m.ones(2, 3, 2), padding=10**12),
+    "conv_transpose huge padding: too small with C-int sizes": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 2, 3, 3, dtype=m.float64), m.ones(2, 3, 2, 2, dtype=m.float64), padding=(5, 10**12)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -431,7 +431,10 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     kernel = tuple(weight.shape[2:])
     out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
                         in zip(spatial, kernel, stride, amounts, output_padding, dilation))
-    _check_transposed_output(input, batched, spatial, out_channels, out_spatial)
+    as_c_int = [tuple(_c_int(v) for v in values) for values in (stride, amounts, output_padding, dilation)]
+    checked_spatial = tuple(_c_int(_shapes.transposed_length(size, k, s, p, o, d)) for size, k, s, p, o, d
+                            in zip(spatial, kernel, *as_c_int))
+    _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial)
     _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
@@ -441,11 +444,17 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
-def _check_transposed_output(input, batched, spatial, out_channels, out_spatial):
+def _c_int(value):
+    """``value`` as a C int holds it (torch's slow transposed convolution reads its geometry so)."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
+def _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial=None):
     """An output size below 1, refused as torch's CPU paths refuse it. An empty batch reaches a reshape to
     (0, C_out, *out) that fails on negative sizes only; float32/bfloat16 batches of more than one go to
     oneDNN, which takes empty sizes and fails on negative ones with its own words; the rest say "too small"
-    (torch runs 1-d as 2-d with a height of 1)."""
+    (torch runs 1-d as 2-d with a height of 1) from sizes computed with C ints (``checked_spatial``), and
+    when those pass, the allocator refuses the real negative size."""
     lead = (1,) if len(spatial) == 1 else ()
     batch = input.shape[0] if batched else 1
     if batch == 0:
@@ -456,9 +465,14 @@ def _check_transposed_output(input, batched, spatial, out_channels, out_spatial)
         if any(o < 0 for o in out_spatial):
             raise RuntimeError("could not construct a memory descriptor using a format tag")
         return
-    if any(o < 1 for o in out_spatial):
+    checked = out_spatial if checked_spatial is None else checked_spatial
+    if any(o < 1 for o in checked):
         raise RuntimeError(f"Given input size per channel: ({_sizes_text(lead + spatial)}). Calculated output size "
-                           f"per channel: ({_sizes_text(lead + out_spatial)}). Output size is too small")
+                           f"per channel: ({_sizes_text(lead + checked)}). Output size is too small")
+    if any(o < 0 for o in out_spatial):
+        shape = [batch, out_channels] + list(lead + out_spatial)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(o for o in shape if o < 0)}: "
+                           f"{shape}")
 
 
 class _TransposedConvolution(_ConvolutionFunction):
