@@ -498,7 +498,7 @@ class Tensor:
     def _init_from(t, array, requires_grad=False, meta=False):
         t._data = array
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None   # the attribute itself: the property setter checks values, None needs none
         t.grad_fn = None
         t._meta = meta
         t._hooks = None

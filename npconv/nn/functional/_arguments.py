@@ -57,9 +57,39 @@ def _check_ints(value, head):
         raise error
 
 
+def _plain_int(value):
+    return type(value) is int
+
+
+def _plain_int_list(value):
+    return (type(value) is tuple or type(value) is list) and all(type(item) is int for item in value)
+
+
+def _plain_ints(value):
+    return type(value) is int or _plain_int_list(value)
+
+
+def _plain_float(value):
+    return type(value) is float or type(value) is int
+
+
+# The everyday values of each kind, recognised by exact type before the full rules run: a model's forward
+# passes these hundreds of times per call, and every rule below accepts them.
+_PLAIN = {"ints": _plain_ints, "int_list": _plain_int_list, "int": _plain_int, "float": _plain_float,
+          "bool": lambda value: type(value) is bool, "str": lambda value: type(value) is str,
+          "Tensor": lambda value: isinstance(value, Tensor)}
+_PLAIN.update({kind + "?": lambda value, plain=plain: value is None or plain(value) for kind, plain in _PLAIN.items()})
+
+
+def is_plainly(kind, value):
+    """Whether ``value`` is an everyday valid value of ``kind`` (a Python int, a tuple of them...)."""
+    plain = _PLAIN.get(kind)
+    return plain is not None and plain(value)
+
+
 def check_argument(op, name, kind, value, position=None):
     """Raise torch's TypeError when ``value`` does not fit ``kind`` (see the module docstring)."""
-    if kind.endswith("?") and value is None:
+    if is_plainly(kind, value) or kind.endswith("?") and value is None:
         return
     head = _argument(op, name, position)
     base = kind.rstrip("?")
@@ -130,7 +160,7 @@ def check_arguments(op, kinds, values, positional):
 def fits(kind, value):
     """Whether torch's parser takes ``value`` for an argument of ``kind`` while choosing a signature: a
     list passes on its first element (the others are checked when read)."""
-    if kind.endswith("?") and value is None:
+    if is_plainly(kind, value) or kind.endswith("?") and value is None:
         return True
     base = kind.rstrip("?")
     if base in ("ints", "int_list", "floats") and isinstance(value, (tuple, list)):

@@ -115,6 +115,10 @@ def _as_tuple(value, dims, op, name, k=None):
     As torch: the parser turns an int into ``dims`` copies, then a one-element list is repeated ``k`` times
     and any other length must be ``k``."""
     k = dims if k is None else k
+    if type(value) is int and dims == k:   # the everyday forms first: one int, or a tuple of k ints
+        return (value,) * k
+    if type(value) is tuple and len(value) == k and all(type(item) is int for item in value):
+        return value
     values = list(value) if isinstance(value, (tuple, list)) else [value] * dims
     for position, item in enumerate(values):
         if not (is_int(item) or position and isinstance(item, bool)):  # the parser reads later bools as ints
