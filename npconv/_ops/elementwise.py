@@ -110,6 +110,24 @@ class PowNumberBase(Pow):
     backward_name = "PowBackward2"
 
 
+def power_values(a, exponent):
+    """a ** exponent for a Python number exponent, as torch's kernel: it takes sqrt for 0.5 and 1/sqrt for
+    -0.5, which differ from pow at -inf (NaN, not inf or 0) and at -0.0 (-0.0 and -inf)."""
+    with np.errstate(all="ignore"):
+        if exponent in (0.5, -0.5) and a.dtype.kind in "fc":
+            root = np.sqrt(a)
+            return root if exponent > 0 else np.reciprocal(root)
+        return np.power(a, np.asarray(exponent, dtype=a.dtype))
+
+
+def power_gradient(grad, a, exponent):
+    """torch's gradient of a ** exponent: grad * (exponent * a ** (exponent - 1)), zeros for exponent 0."""
+    if exponent == 0:
+        return np.zeros_like(grad)
+    with np.errstate(all="ignore"):
+        return grad * (grad.dtype.type(exponent) * power_values(a, exponent - 1))
+
+
 class PowScalar(Function):
     backward_name = "PowBackward0"
 
@@ -117,17 +135,12 @@ class PowScalar(Function):
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        with np.errstate(all="ignore"):
-            return np.power(a, np.asarray(exponent, dtype=a.dtype))
+        return power_values(a, exponent)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        p = ctx.exponent
-        if p == 0:
-            return np.zeros_like(grad), None
-        with np.errstate(all="ignore"):
-            return grad * (p * np.power(a, np.asarray(p - 1, dtype=a.dtype))), None
+        return power_gradient(grad, a, ctx.exponent), None
 
 
 class Maximum(Function):

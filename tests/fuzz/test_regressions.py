@@ -32,6 +32,29 @@ CASES = {
                                                         reduction="none"),
     "abs gradient at NaN": lambda m: _grad_of(m, lambda m, x: x.abs(), [NAN, -1.0, 0.0]),
     "gelu float32 at +inf": lambda m: m.nn.functional.gelu(m.tensor([INF, -INF, 1.0])),
+    "gelu float32 at +inf, not contiguous (scalar loop)": lambda m: [
+        m.nn.functional.gelu(t) for t in (m.tensor([INF]).expand(5), m.full((3, 10), INF)[:, :5],
+                                          m.full((5, 3), INF).t(), m.full((1,), INF))],
+    "celu gradient at NaN of a strided view (scalar loop)": lambda m: (lambda a: (
+        m.nn.functional.celu(a[:, ::2]).sum().backward(), a.grad)[1])(_leaf(m, [[NAN] * 80] * 2)),
+    "elu gradient at NaN per contiguous row": lambda m: (lambda a: (
+        m.nn.functional.elu(a[:, :40]).sum().backward(), a.grad)[1])(_leaf(m, [[NAN] * 80] * 2)),
+    "hardtanh gradient at NaN of an expanded input": lambda m: (lambda a: (
+        m.nn.functional.hardtanh(a.expand(3, 40)).sum().backward(), a.grad)[1])(_leaf(m, [[NAN] * 40])),
+    "pow by +-0.5 is sqrt and 1/sqrt": lambda m: _grad_of(
+        m, lambda m, x: x.pow(0.5) + x.pow(-0.5) + x.pow(1.5), [-INF, INF, -0.0, 0.0, -2.0, 2.0]),
+    "lp_pool p=0.5 gradient at -inf outside every window": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.lp_pool2d(x, 0.5, (3, 1), (1, 2)),
+        [[[[0.5, -1.0], [-0.4, -INF], [1.0, -0.2]]]]),
+    "lp_pool gradient where the window sum is NaN or 0": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.lp_pool1d(x, 2.0, 2), [[[NAN, 1.0, 0.0, 0.0, INF, 1.0]]]),
+    "layer norm gradient with an infinite weight": lambda m: (lambda x, w: (
+        m.nn.functional.layer_norm(x, (3, 3), w).backward(m.ones(1, 3, 3, 3, dtype=m.float64)), x.grad, w.grad)[1:])(
+        _leaf(m, np.linspace(-1, 1, 27).reshape(1, 3, 3, 3), "float64"),
+        _leaf(m, [[1.0, INF, 0.5], [2.0, 1.0, -1.0], [0.0, 1.0, 3.0]], "float64")),
+    "layer norm of half with float parameters (half buffers)": lambda m: (lambda x, layer: (
+        layer(x).backward(m.ones(6, 5, dtype=m.float16) * 0.3), x.grad, layer.weight.grad, layer.bias.grad)[1:])(
+        _leaf(m, np.linspace(-2, 3, 30).reshape(6, 5) ** 3, "float16"), m.nn.LayerNorm(5)),
     "in-place output version": lambda m: (lambda a: (lambda x: (x.sigmoid_(), x.mul_(2), x.sum().backward()))(
         a * 2))(_leaf(m, [1.0, 2.0])),
     "copy_ sends zeros": lambda m: (lambda a: ((lambda x: (x.copy_(m.ones(2)), x.sum().backward()))(a * 2), a.grad)[1])(

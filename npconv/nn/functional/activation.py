@@ -40,18 +40,42 @@ class _Hardtanh(ShapeKeeping):
         passed = np.where((x <= low) | (x >= high), _typed(grad, 0), grad)
         nan = np.isnan(x) if x.dtype.kind == "f" else None
         if nan is not None and nan.any():
-            passed = np.where(nan & _vector_lanes(x.shape, x.dtype), _typed(grad, 0), passed)
+            passed = np.where(nan & _vector_lanes((x, grad)), _typed(grad, 0), passed)
         return passed, None, None
 
 
-def _vector_lanes(shape, dtype, block_bytes=64):
-    """Where torch's CPU kernels take their vectorised path: the flat positions (C order) that fall in
-    whole blocks of ``block_bytes`` (one AVX-512 vector; 128 for kernels that unroll two). Its vectorised
-    comparisons treat NaN unlike its scalar tail (hardtanh's gradient at NaN is 0 in the blocks and passes
-    in the tail), so npconv follows the same split."""
-    size = int(np.prod(shape))
-    block = block_bytes // np.dtype(dtype).itemsize
-    return (np.arange(size) < size - size % block).reshape(shape)
+def _vector_lanes(operands, block_bytes=64):
+    """Where torch's CPU elementwise kernels take their vectorised path, as a mask of the operands' shape.
+    Its vectorised comparisons treat NaN unlike its scalar loop (hardtanh's gradient at NaN is 0 in the
+    vectors and passes in the scalar loop), so npconv follows the same split.
+
+    Torch's iterator walks the elements in C order and merges the inner dimensions that are contiguous in
+    every operand into one inner loop; that loop is vectorised only when every operand steps by one element
+    there (one input may repeat a single value, stride 0), in whole blocks of ``block_bytes`` (one AVX-512
+    vector; 128 for kernels that unroll two), and the rest of each inner loop is its scalar tail."""
+    shape, itemsize = operands[0].shape, operands[0].itemsize
+    inner = _contiguous_inner_size(shape, operands)
+    if inner == 0:
+        return np.zeros(shape, bool)
+    block = block_bytes // itemsize
+    position = np.arange(int(np.prod(shape))) % inner
+    return (position < inner - inner % block).reshape(shape)
+
+
+def _contiguous_inner_size(shape, operands):
+    """The length of torch's inner loop when it is vectorisable in every operand, else 0."""
+    dims = [d for d in range(len(shape)) if shape[d] != 1]
+    if not dims:
+        return 1
+    repeats = [a.strides[dims[-1]] == 0 for a in operands]
+    if sum(repeats) > 1 or any(a.strides[dims[-1]] != a.itemsize for a, r in zip(operands, repeats) if not r):
+        return 0
+    inner = 1
+    for dim in reversed(dims):
+        if not all(a.strides[dim] == (0 if r else a.itemsize * inner) for a, r in zip(operands, repeats)):
+            break
+        inner *= shape[dim]
+    return inner
 
 
 class _LeakyRelu(ShapeKeeping):
@@ -84,7 +108,7 @@ class _Elu(ShapeKeeping):
         result = np.where(x <= 0, grad * _typed(grad, ctx.alpha) * np.exp(np.minimum(x, 0)), grad)
         nan = np.isnan(x)
         if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
-            result = np.where(nan & _vector_lanes(x.shape, x.dtype, 128), _typed(grad, np.nan), result)
+            result = np.where(nan & _vector_lanes((x, grad), 128), _typed(grad, np.nan), result)
         return result, None
 
 
@@ -102,7 +126,9 @@ class _Gelu(ShapeKeeping):
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
             return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
         y = (x * 0.5 * (1 + erf_values(x / math.sqrt(2.0)))).astype(x.dtype, copy=False)
-        if x.dtype == np.float32:  # torch's float32 kernel gives NaN at +inf too (its float64 one inf)
+        if x.dtype == np.float32 and x.size > 1 and x.flags.c_contiguous:
+            # torch's vectorised float32 kernel (taken for a contiguous input) gives NaN at +inf, its scalar
+            # loop (any other layout) and its float64 kernel give inf
             y = np.where(np.isposinf(x), np.float32(np.nan), y)
         return y
 

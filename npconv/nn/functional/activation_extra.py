@@ -46,7 +46,7 @@ class _ScaledElu(ShapeKeeping):
         result = np.where(x <= 0, negative, grad * t(scale))
         nan = np.isnan(x)
         if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
-            result = np.where(nan & _vector_lanes(x.shape, x.dtype, 128), t(np.nan), result)
+            result = np.where(nan & _vector_lanes((x, grad), 128), t(np.nan), result)
         return result, None, None, None, None
 
 
@@ -279,7 +279,7 @@ def _shrink_backward(ctx, grad):
     passes = (x > t) | (x < -t)
     nan = np.isnan(x)
     if nan.any():
-        passes = passes | (nan & ~_vector_lanes(x.shape, x.dtype))
+        passes = passes | (nan & ~_vector_lanes((x, grad)))
     return np.where(passes, grad, _typed(grad, 0)), None
 
 

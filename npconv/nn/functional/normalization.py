@@ -18,6 +18,7 @@ import numpy as np
 
 from ...autograd import Function, is_grad_enabled, named_variant
 from ...kernels import batch_norm as batch_norm_kernels
+from ...kernels.threads import get_num_threads
 from ._arguments import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
@@ -90,6 +91,10 @@ class _Normalize(Function):
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:
             y = y + bias.reshape(param_shape)
+        if node == "NativeLayerNormBackward0":   # torch's own formula (its non-finite values follow it)
+            ctx.save_for_backward(view, mean, inv_std, weight)
+            ctx.layer_norm = True
+            return y.astype(x.dtype, copy=False), mean, var
         ctx.save_for_backward(xhat, inv_std, weight)
         # torch's group norm takes the weight gradient as (sum(g x) - sum(g) mean) / std: NaN for empty groups
         ctx.nan_weight_grad = node == "NativeGroupNormBackward0" and x.size == 0 and x.shape[0] > 0
@@ -99,6 +104,8 @@ class _Normalize(Function):
     def backward(ctx, grad):
         if "statistics" in ctx.__dict__:
             return _per_channel_backward(ctx, grad)
+        if "layer_norm" in ctx.__dict__:
+            return _layer_norm_backward(ctx, grad)
         xhat, inv_std, weight = ctx.saved_tensors
         stats_shape, axes, param_shape, bias_shape = ctx.shapes
         needs = ctx.needs_input_grad
@@ -151,6 +158,50 @@ def _per_channel_backward(ctx, grad):
             grad_w.reshape(weight.shape) if weight is not None and needs[1] else None,
             grad_b.reshape(bias_shape) if bias_shape is not None and needs[2] else None,
             None, None, None, None, None)
+
+
+def _layer_norm_backward(ctx, grad):
+    """torch's CPU layer norm backward, row by row of the (M, N) view, in its accumulation dtype:
+    dx = rstd * dy * w + b * x + c with b = (sum(dy w) mean - sum(dy w x)) rstd^3 / N and
+    c = -b mean - sum(dy w) rstd / N; the weight gradient sums dy * (rstd x - rstd mean) over rows."""
+    x, mean, rstd, weight = ctx.saved_tensors
+    _, _, param_shape, bias_shape = ctx.shapes
+    needs = ctx.needs_input_grad
+    grad_dtype = grad.dtype
+    dy = _accumulating(grad).reshape(x.shape)
+    w = None if weight is None else weight.reshape(1, -1).astype(dy.dtype, copy=False)
+    grad_x = grad_w = grad_b = None
+    with np.errstate(invalid="ignore", over="ignore"):
+        if needs[0]:
+            dy_w = dy if w is None else dy * w
+            scale = x.dtype.type(1.0 / x.shape[1])
+            ds = (dy_w * x).sum(axis=1, keepdims=True)
+            db = dy_w.sum(axis=1, keepdims=True)
+            b = (db * mean - ds) * rstd * rstd * rstd * scale
+            c = -b * mean - db * rstd * scale
+            grad_x = (rstd * dy_w + b * x + c).reshape(grad.shape).astype(grad_dtype, copy=False)
+        if weight is not None and needs[1]:
+            grad_w = _rowwise_sum(dy * (rstd * x + -rstd * mean), grad_dtype).reshape(weight.shape)
+        if bias_shape is not None and needs[2]:
+            grad_b = _rowwise_sum(dy, grad_dtype).reshape(bias_shape)
+    return grad_x, _as_dtype_of(grad_w, weight), _as_dtype_of(grad_b, weight), None, None, None, None, None
+
+
+def _rowwise_sum(terms, dtype):
+    """The sum over rows as torch's layer norm takes it: each thread adds its share of rows into a buffer of
+    the input's dtype (for a half input, rounded to half after every row), then the buffers are added."""
+    if dtype != np.float16:
+        return terms.sum(axis=0)
+    rows = terms.shape[0]
+    threads = max(1, min(get_num_threads(), rows))
+    share = -(-rows // threads)
+    total = np.zeros(terms.shape[1], np.float32)
+    for start in range(0, rows, share):
+        buffer = np.zeros(terms.shape[1], np.float16)
+        for row in terms[start:start + share]:
+            buffer = (buffer.astype(np.float32) + row).astype(np.float16)
+        total += buffer
+    return total
 
 
 def _normalize(input, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):

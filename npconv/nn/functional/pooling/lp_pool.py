@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from ....autograd import Function
+from ...._ops.elementwise import power_gradient, power_values
 from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
 from .._arguments import check_argument, check_arguments
@@ -25,27 +26,31 @@ class _LpPool(Function):
     def forward(ctx, x, n, norm_type, kernel_size, stride, out_size, ceil_mode):
         xb = _batched(x, n)
         zeros = (0,) * n
+        t = x.dtype.type
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            powered = xb ** x.dtype.type(norm_type)
+            powered = power_values(xb, norm_type)
             mean = kernels.avg_pool_forward(powered, kernel_size, stride, zeros, out_size, ceil_mode)
-            scaled = mean * x.dtype.type(math.prod(kernel_size))
-            y = scaled ** x.dtype.type(1.0 / norm_type)
-        ctx.save_for_backward(xb, mean, scaled)
+            rectified = np.maximum(np.abs(mean), t(0))   # relu keeps a NaN
+            scaled = _sign(mean) * rectified * t(math.prod(kernel_size))
+            y = power_values(scaled, 1.0 / norm_type)
+        ctx.save_for_backward(xb, mean, rectified, scaled)
         ctx.args = (n, norm_type, kernel_size, stride)
         return _unbatched_like(y, x, n)
 
     @staticmethod
     def backward(ctx, grad):
-        xb, mean, scaled = ctx.saved_tensors
+        """torch's chain step by step (its non-finite values depend on the order):
+        pow(1/p) -> mul(K) -> sign(mean) * relu(abs(mean)) -> avg_pool -> pow(p)."""
+        xb, mean, rectified, scaled = ctx.saved_tensors
         n, p, kernel_size, stride = ctx.args
         g = _batched(grad, n)
-        dt = g.dtype.type
+        t = g.dtype.type
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            # torch's chain: pow(1/p) -> mul(K) -> sign*relu(abs): zero where the window sum is 0.
-            g_mean = g * dt(1.0 / p) * scaled ** dt(1.0 / p - 1) * dt(math.prod(kernel_size))
-            g_mean = np.where(mean != 0, g_mean, dt(0))
+            g_scaled = power_gradient(g, scaled, 1.0 / p) * t(math.prod(kernel_size))
+            g_rectified = np.where(rectified <= 0, t(0), g_scaled * _sign(mean))   # relu lets a NaN through
+            g_mean = g_rectified * _sign(mean)
             g_pow = kernels.avg_pool_backward(g_mean, xb.shape[2:], kernel_size, stride, (0,) * n)
-            gx = g_pow * dt(p) * xb ** dt(p - 1) if p != 0 else np.zeros_like(xb)
+            gx = power_gradient(g_pow, xb, p)
         return (_unbatched_like(gx, grad, n),) + (None,) * 6
 
     @staticmethod
