@@ -14,6 +14,7 @@ from numpy.polynomial import chebyshev
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
 from ..kernels.elementwise import clamp_negative_in_place, zero_where_compared
+from .inplace import apply_in_place
 from .promotion import _floating
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
@@ -237,6 +238,16 @@ def relu(input):  # noqa: A002
     if input._data.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
+
+
+def relu_(input):  # noqa: A002
+    """relu written into ``input``: straight into its memory when it can take it (a writeable float array),
+    else computed and copied in."""
+    data = input._data
+    if data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    into = data.flags.writeable and not input._meta and data.dtype.kind == "f"
+    return apply_in_place(ReluInPlace if into else Relu, input, (), "ReluBackward0")
 
 
 def sigmoid(input, *, out=None):  # noqa: A002

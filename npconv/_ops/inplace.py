@@ -7,7 +7,7 @@ import numpy as np
 from .. import random as _random
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
-from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled
+from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled, named_variant
 from .arguments import _list_str
 from .indexing import _check_int_bounds, _prepare_index, getitem, split_mixed_index
 from .promotion import _as_operand
@@ -85,6 +85,18 @@ def _original(t, copy=True):
     alias = Tensor._make(t._data.copy() if copy and not t._meta else t._data, t._meta)
     alias._requires_grad, alias.grad_fn = t._requires_grad, t.grad_fn
     return alias
+
+
+def apply_in_place(function, input, args, node_name):  # noqa: A002
+    """``function.apply(input, *args)`` written into ``input`` under torch's in-place node name (relu_,
+    leaky_relu(inplace=True)...). A function whose forward writes into its input's memory itself
+    (``returns_view``) costs no copy; the original values are copied only for a backward that reads them."""
+    _check_not_a_leaf(input)
+    node = named_variant(function, node_name)
+    if input._requires_grad and is_grad_enabled():
+        original = _original(input, copy=getattr(function, "backward_reads_input", True))
+        return _inplace(input, node.apply(original, *args))
+    return _inplace(input, node.apply(input, *args))
 
 
 def _make_inplace(fn):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _tensor
 from .._tensor import Tensor
 from .aliases import add_aliases
-from .activation import erf, log_softmax, relu, sigmoid, softmax, tanh
+from .activation import erf, log_softmax, relu, relu_, sigmoid, softmax, tanh
 from .arguments import _check_number, accepting_numpy_names
 from . import binary, composite, matrices, order, placement, pointwise, products, rearrange
 from .linalg import outer
@@ -156,6 +156,7 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "r
               "baddbmm", "addbmm", *placement.__all__,
               *(name for name in _TABLES if name not in binary.NO_INPLACE)):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
+_METHODS["relu_"] = relu_   # written into x's memory directly, not computed aside and copied in
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
 add_aliases(_METHODS, inplace=True)

@@ -11,9 +11,10 @@ import warnings
 import numpy as np
 
 from ... import _ops
-from ..._ops.activation import Relu, ReluInPlace, ShapeKeeping, check_floating, erf_values, sigmoid_values
-from ..._ops.inplace import _check_not_a_leaf, _inplace as _write_inplace, _original
-from ...autograd import is_grad_enabled, named_variant
+from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
+from ..._ops.activation import relu_ as relu_in_place
+from ..._ops.inplace import apply_in_place
+from ...autograd import is_grad_enabled
 from ._arguments import check_argument
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax",
@@ -249,13 +250,7 @@ def _apply(function, input, args, inplace, inplace_name):
     """``function(input, *args)``; with ``inplace`` written into ``input`` under torch's in-place node name."""
     if not inplace:
         return function.apply(input, *args)
-    _check_not_a_leaf(input)
-    node = named_variant(function, inplace_name)
-    if input.requires_grad and is_grad_enabled():
-        # the original values are kept (copied) only for a backward that reads them
-        original = _original(input, copy=getattr(function, "backward_reads_input", True))
-        return _write_inplace(input, node.apply(original, *args))
-    return _write_inplace(input, node.apply(input, *args))
+    return apply_in_place(function, input, args, inplace_name)
 
 
 def _inplace(input, inplace):
@@ -272,12 +267,7 @@ def _inplace(input, inplace):
 
 def relu(input, inplace=False):
     """max(x, 0), element-wise."""
-    if inplace:
-        # written straight into the input's memory when it can take it (else computed, then copied in)
-        data = input._data
-        into = data.flags.writeable and not input.is_meta and data.dtype.kind == "f"
-        return _apply(ReluInPlace if into else Relu, input, (), True, "ReluBackward0")
-    return _ops.relu(input)
+    return relu_in_place(input) if inplace else _ops.relu(input)
 
 
 def relu_(input):
