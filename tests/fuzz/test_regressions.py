@@ -305,6 +305,26 @@ CASES = {
         m.ones(1, 2, 2), m.ones(2, 3, 2), padding=10**12),
     "conv_transpose huge padding: too small with C-int sizes": lambda m: m.nn.functional.conv_transpose2d(
         m.ones(1, 2, 3, 3, dtype=m.float64), m.ones(2, 3, 2, 2, dtype=m.float64), padding=(5, 10**12)),
+    # seed 61 (session 7): 'same'/'valid' casts any bias, checks in torch's per-element or per-gradient order
+    "conv with padding 'same' casts a bias of another dtype": lambda m: _grad_of(
+        m, lambda m, b: m.nn.functional.conv2d(m.ones(1, 2, 4, 4), m.ones(2, 2, 3, 3), b, padding="same"), [1.0, 2.0]),
+    "conv with padding 'valid' casts a float bias into an integer output": lambda m: m.nn.functional.conv1d(
+        m.ones(1, 2, 5, dtype=m.int64), m.ones(3, 2, 2, dtype=m.int64), m.full((3,), 1.5), padding="valid"),
+    "conv with an uneven 'same' padding names the padded input": lambda m: m.nn.Conv2d(3, 1, (3, 2), padding="same")(
+        m.ones(1, 4, 5, 4)),
+    "hardswish gradient at NaN (vector blocks)": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.hardswish(x), [NAN] * 40, "float32"),
+    "binary_cross_entropy: the first element out of range names input or target": lambda m: (
+        m.nn.functional.binary_cross_entropy(m.tensor([0.5, NAN]), m.tensor([-1.0, 0.5]))),
+    "huber_loss of mixed dtypes: the first gradient's dtype expected": lambda m: (lambda t: (
+        m.nn.functional.huber_loss(m.ones(3), t).backward()))(_leaf(m, [0.0, 1.0, 2.0], "float64")),
+    "linear of a strided 1-d input goes through matmul": lambda m: m.nn.Linear(2, 3)(
+        m.ones(4, dtype=m.bool)[::2]),
+    "max_unpool with a NaN stride": lambda m: m.nn.MaxUnpool1d(2, NAN)(m.ones(1, 2), m.zeros(1, 2, dtype=m.int64)),
+    "max_unpool3d parses stride and padding": lambda m: m.nn.MaxUnpool3d(2, 2, True)(
+        m.ones(1, 1, 2, 2, 2, dtype=m.int64), m.zeros(1, 1, 2, 2, 2, dtype=m.int64)),
+    "rms_norm parses eps": lambda m: m.nn.RMSNorm(1, [2])(m.ones(1)),
+    "threshold in place names threshold_": lambda m: m.nn.Threshold([2], 1.0, -1)(m.ones(2)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

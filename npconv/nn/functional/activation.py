@@ -175,7 +175,11 @@ class _Hardswish(ShapeKeeping):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         middle = grad * (x / _typed(x, 3) + _typed(x, 0.5))
-        return np.where(x <= -3, _typed(grad, 0), np.where(x < 3, middle, grad))
+        result = np.where(x <= -3, _typed(grad, 0), np.where(x < 3, middle, grad))
+        nan = np.isnan(x)
+        if nan.any():   # torch's vectorised blocks give NaN there, its scalar tail passes the gradient
+            result = np.where(nan & _vector_lanes((x, grad), 128), _typed(grad, np.nan), result)
+        return result
 
 
 class _Hardsigmoid(ShapeKeeping):
@@ -290,8 +294,9 @@ def _integral_scalar(input, value):
 
 def threshold(input, threshold, value, inplace=False):
     """value where x <= threshold, else x (NaN stays NaN)."""
-    check_argument("threshold", "threshold", "number", threshold, 2)
-    check_argument("threshold", "value", "number", value, 3)
+    name = "threshold_" if inplace else "threshold"
+    check_argument(name, "threshold", "number", threshold, 2)
+    check_argument(name, "value", "number", value, 3)
     threshold, value = _number(threshold), _number(value)
     if input.dtype.name == "bool":
         check_floating(input, "threshold_cpu")

@@ -5,7 +5,11 @@ directions.  Every argument is checked first, with torch's exception type and a 
 wrong, so that nothing large is allocated for a call that must fail.  Output sizes come from
 ``npconv._shapes`` only, computed once per call and handed to the kernels.
 """
+import functools
 import math
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -152,7 +156,7 @@ def _geometry(dims, op, input, weight, bias, stride, padding, dilation, groups, 
     _check_tensor(weight, op, "weight", 2)
     if bias is not None:
         _check_tensor(bias, op, "bias", 3)
-    if not transposed:
+    if not transposed and not isinstance(padding, str):   # 'same'/'valid': torch casts any bias
         _check_bias_dtype(input, bias)
     _check_input_rank(input, dims, op)
     if weight.ndim < 3:
@@ -229,17 +233,18 @@ def _check_bias_dtype(input, bias):
                            f"same")
 
 
-def _check_dtypes(input, weight, bias, transposed):
+def _check_dtypes(input, weight, bias, transposed, padding=0):
     """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
     convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
-    casts a bias of another dtype into the output, unless that would turn a float into an integer."""
+    casts a bias of another dtype into the output, unless that would turn a float into an integer; with
+    padding 'same' or 'valid' any bias is cast."""
     bias_differs = bias is not None and bias.dtype != input.dtype
-    if not transposed:
+    if not transposed and not isinstance(padding, str):
         _check_bias_dtype(input, bias)
     _check_kernel_dtype(input, weight.dim() - 2, transposed)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
-    if bias_differs and bias.is_floating_point() and not input.is_floating_point():
+    if transposed and bias_differs and bias.is_floating_point() and not input.is_floating_point():
         raise RuntimeError(f"result type {bias.dtype.scalar_name} can't be cast to the desired output type "
                            f"{input.dtype.scalar_name}")
 
@@ -282,11 +287,31 @@ def _conv_padding(padding, kernel, dilation, stride, dims, op):
         if padding == "same":
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
-            return tuple(_shapes.same_padding_pair(k, d) for k, d in zip(kernel, dilation))
+            pairs = tuple(_shapes.same_padding_pair(k, d) for k, d in zip(kernel, dilation))
+            if any(before != after for before, after in pairs):
+                _warn_uneven_same_padding()
+            return pairs
         raise RuntimeError(f"Invalid padding string: {padding!r}")
     amounts = _as_tuple(padding, dims, op, "padding")
     _check_non_negative(amounts, "padding")
     return tuple((p, p) for p in amounts)
+
+
+@functools.cache
+def _warn_uneven_same_padding():
+    """torch warns once per process that an uneven 'same' padding copies the input (it pads it first)."""
+    warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy "
+                  "of the input be created (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                  "Convolution.cpp:1101.)", UserWarning, stacklevel=_caller_of_functional())
+
+
+def _caller_of_functional():
+    """The stack level of the code that called into npconv.nn.functional (where torch's warning points)."""
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -303,8 +328,11 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     out_channels = weight.shape[0]
     _check_divisible_by_groups(weight, groups)
     if channels != weight.shape[1] * groups:
+        # torch pads an input for an uneven 'same' padding (the extra after) before its convolution checks
+        shown = _as_batched(input, batched)
+        shown[-dims:] = [size + after - before for size, (before, after) in zip(shown[-dims:], pairs)]
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
-                           f"{_as_batched(input, batched)} to have {weight.shape[1] * groups} channels, but got "
+                           f"{shown} to have {weight.shape[1] * groups} channels, but got "
                            f"{channels} channels instead")
     _check_bias(bias, weight, out_channels, transposed=False)
     spatial = tuple(input.shape[-dims:])
@@ -314,7 +342,9 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
     _check_nonempty_spatial(input, dims, batched)
-    _check_dtypes(input, weight, bias, transposed=False)  # torch compares the weight's dtype after the shapes
+    _check_dtypes(input, weight, bias, False, padding)  # torch compares the weight's dtype after the shapes
+    if bias is not None and bias.dtype != input.dtype:
+        bias = bias.to(input.dtype)   # padding 'same' or 'valid': torch adds any bias in the output's dtype
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)

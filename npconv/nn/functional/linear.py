@@ -103,8 +103,8 @@ def linear(input, weight, bias=None):
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input.dim()}D and {weight.dim()}D")
-    # torch folds a 1-d, 2-d or contiguous input with a bias into addmm (its words), others go through matmul
-    folded = input.dim() <= 2 or input.is_contiguous()
+    # torch folds a 2-d or contiguous input with a bias into addmm (its words), others go through matmul
+    folded = input.dim() == 2 or input.is_contiguous()
     if input.dtype != weight.dtype and bias is not None and weight.dim() == 2 and folded:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                            f"{weight.dtype.scalar_name}")

@@ -147,7 +147,8 @@ class _HuberLoss(Function):
         (diff,) = ctx.saved_tensors
         reduction, delta, scale = ctx.args
         if ctx.clash:  # torch's huber_loss computes forward in the input's dtype, but refuses backward
-            raise RuntimeError(ctx.clash)
+            own, other = ctx.clash if ctx.needs_input_grad[0] else ctx.clash[::-1]   # the first gradient's
+            raise RuntimeError(f"Found dtype {other} but expected {own}")
         g = _spread(grad, reduction, diff.shape) * np.clip(diff, -delta, delta) / scale
         return g, (-g if ctx.needs_input_grad[1] else None)
 
@@ -235,8 +236,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     def elementwise(reduction):
         # torch's huber_loss computes in the input's dtype, whatever the target's
-        clash = (f"Found dtype {y.dtype.scalar_name} but expected {x.dtype.scalar_name}" if x.dtype != y.dtype
-                 else None)
+        clash = (x.dtype.scalar_name, y.dtype.scalar_name) if x.dtype != y.dtype else None
         return _HuberLoss.apply(x, y, reduction=reduction, dtype=x.dtype.numpy_dtype, delta=delta, scale=1.0,
                                 clash=clash)
     if weight is None:
@@ -286,12 +286,16 @@ class _BinaryCrossEntropy(Function):
         return grad_x, grad_y
 
 
-def _check_probabilities(t, what):
-    """torch refuses values outside [0, 1] (nan included) in binary_cross_entropy's input and target."""
-    if t.is_meta:
+def _check_probabilities(input, target):
+    """torch refuses values outside [0, 1] (nan included) in binary_cross_entropy's input and target, element
+    by element (in C order): the input's error at the first element where either is out of range and the
+    input is, else the target's."""
+    if input.is_meta or target.is_meta:
         return
-    values = t.detach().numpy()
-    if not np.all((values >= 0) & (values <= 1)):
+    outside = [~((v >= 0) & (v <= 1)) for v in (input.detach().numpy(), target.detach().numpy())]
+    either = np.flatnonzero(outside[0] | outside[1])
+    if either.size:
+        what = "input" if outside[0].reshape(-1)[either[0]] else "target"
         raise RuntimeError(f"all elements of {what} should be between 0 and 1")
 
 
@@ -312,8 +316,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             raise RuntimeError(f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! Mismatching "
                                f"argument at index 1 had {weight.shape}; but expected shape should be broadcastable to "
                                f"{list(input.shape)}") from None
-    _check_probabilities(input, "input")
-    _check_probabilities(target, "target")
+    _check_probabilities(input, target)
     return _BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 

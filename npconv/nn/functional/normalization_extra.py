@@ -9,7 +9,7 @@ Shapes::
 """
 import numpy as np
 
-from ._arguments import check_argument
+from ._arguments import check_argument, check_arguments
 from ...autograd import Function
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
@@ -41,6 +41,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) over the trailing ``normalized_shape`` dims, times ``weight`` if given;
     eps=None takes the machine epsilon of x's dtype."""
+    check_arguments("rms_norm", (("normalized_shape", "ints", 2), ("weight", "Tensor?", 3), ("eps", "float?", 4)),
+                    dict(normalized_shape=normalized_shape, weight=weight, eps=eps), 4)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if weight is not None and tuple(weight.shape) != normalized_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "

@@ -71,11 +71,14 @@ def _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size)
     else:
         sizes = list(output_size)[-n:]
     for index, size in enumerate(sizes):
-        if isinstance(size, (int, float)) and size < 0:
+        if isinstance(size, (int, float)) and not size >= 0:   # NaN too
             raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
                              f"output_size[{index}]={size}")
     # torch's 1-d unpooling runs the 2-d op on a height-1 input: its name in the message
     check_argument(f"max_unpool{max(n, 2)}d", "output_size", "ints", sizes, 3)
+    if n == 3:   # only the 3-d op takes the stride and padding, parsed as int tuples
+        check_argument("max_unpool3d", "stride", "ints", spread(kernel_size if stride is None else stride), 4)
+        check_argument("max_unpool3d", "padding", "ints", spread(padding), 5)
 
 
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
