@@ -114,10 +114,12 @@ def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
 # from a ratio of about 16 (0.7-0.95x the time, grouped layers included; 1.0-2x below 12); in 3-d, where it
 # does 8x fewer multiplications, from about 4 (0.5-0.65x at ratios 5-16, 1.1x at 2.7).
 WINOGRAD_MIN_CHANNEL_RATIO = {2: 16, 3: 4}  # per dims: C_in * C_out / (C_in + C_out), per group
-# Strided input gradients (a transposed convolution's forward): shifted GEMM's one GEMM per offset with the
-# output channels as inner dimension, added over whole arrays, measured fastest from this many input
-# channels per group (below, its GEMMs have too few rows).
-SHIFTED_INPUT_GRAD_MIN_CHANNELS = 16
+# Strided input gradients (a transposed convolution's forward): tiled GEMM's one long product per block of
+# images (all offsets' rows) measured faster (one thread, CPU time) on every shape tried but one: with many
+# channels on both sides, as in the suite's 3x3 stride-2 (128 in, 256 out, 14x14 outputs: 12.5 ms vs 17),
+# shifted GEMM's one GEMM per offset wins.  Tiled won at 16-64 input channels (transposed 2x up: 5.6 ms vs
+# 7.3; U-Net's 2x2 up-samplings by 12%) and by 2-8% at 128 input or 256 output channels alone.
+SHIFTED_INPUT_GRAD_MIN_CHANNELS = (128, 256)  # (C_in / G, C_out / G)
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
 WINOGRAD_MIN_OUTPUTS = 64
@@ -157,8 +159,9 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
             and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS):
         return "winograd"
     strided = any(s > 1 for s in stride)
-    if operation == "input_grad" and strided and per_group_in >= SHIFTED_INPUT_GRAD_MIN_CHANNELS:
-        return "shifted_gemm"  # whole-array additions per offset beat col2im on tiles here (transposed conv)
+    min_in, min_out = SHIFTED_INPUT_GRAD_MIN_CHANNELS
+    if operation == "input_grad" and strided and per_group_in >= min_in and c_out // groups >= min_out:
+        return "shifted_gemm"
     if valid("tiled_gemm"):
         return "tiled_gemm"
     return "shifted_gemm"
