@@ -184,8 +184,11 @@ def split(count, parts):
 def blocks(batch, channels, parts, max_images=None):
     """About ``parts`` (image range, channel range) blocks: images first (every GEMM keeps all its rows),
     the channels split too when there are fewer images than parts; and at most ``max_images`` images per
-    block, so that a block's work arrays stay in cache."""
-    image_parts = min(batch, max(parts, -(-batch // max_images) if max_images else 1))
+    block, so that a block's work arrays stay in cache.  The number of image ranges is a multiple of
+    ``parts`` when the batch allows it, so that every thread gets as many blocks (3 blocks on 2 threads
+    would leave one thread idle for a third of the time)."""
+    image_parts = max(parts, -(-batch // max_images) if max_images else 1)
+    image_parts = min(batch, -(-image_parts // parts) * parts)
     channel_parts = min(channels, -(-parts // image_parts))
     return [(images, rows) for images in split(batch, image_parts) for rows in split(channels, channel_parts)]
 

@@ -107,6 +107,14 @@ def test_split_gives_contiguous_near_equal_ranges():
     assert threads.split(0, 4) == []
 
 
+def test_blocks_give_every_thread_as_many_blocks_and_cover_the_batch():
+    blocks = threads.blocks(8, 32, parts=2, max_images=3)  # 3 blocks of at most 3 would load one thread twice
+    assert [images for images, _ in blocks] == [(0, 2), (2, 4), (4, 6), (6, 8)]
+    assert all(channels == (0, 32) for _, channels in blocks)
+    assert len(threads.blocks(3, 32, parts=2, max_images=1)) == 3  # no more blocks than images
+    assert [images for images, _ in threads.blocks(1, 4, parts=2)] == [(0, 1), (0, 1)]  # channels split instead
+
+
 @pytest.mark.parametrize("count", [1, 3])
 def test_set_num_threads_governs_the_pieces(count, restore_threads):
     npconv.set_num_threads(count)
