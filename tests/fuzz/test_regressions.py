@@ -325,6 +325,17 @@ CASES = {
         m.ones(1, 1, 2, 2, 2, dtype=m.int64), m.zeros(1, 1, 2, 2, 2, dtype=m.int64)),
     "rms_norm parses eps": lambda m: m.nn.RMSNorm(1, [2])(m.ones(1)),
     "threshold in place names threshold_": lambda m: m.nn.Threshold([2], 1.0, -1)(m.ones(2)),
+    "layer norm of a short row whose mean squared overflows (NaN, as torch's moments)": lambda m: (
+        m.nn.functional.layer_norm(m.tensor([[0.5, 1e30], [1.0, 2.0]]), (2,)),
+        m.nn.functional.group_norm(m.tensor([[[0.5, 1e30]]]), 1)),
+    "circular pad with mixed signs: the copies in torch's order": lambda m: (lambda t: (
+        m.nn.functional.pad(t, (2, -1, 1, 0), mode="circular").backward(m.ones(2, 2, 4, 4)), t.grad)[1])(
+        _leaf(m, np.arange(24.0).reshape(2, 2, 3, 3))),
+    "circular pad with mixed signs: a pad behind its overlapping source": lambda m: (lambda t: (
+        m.nn.functional.pad(t, (2, -1), mode="circular").backward(m.arange(12.0).reshape(2, 1, 6)), t.grad)[1])(
+        _leaf(m, np.arange(10.0).reshape(2, 1, 5))),
+    "circular pad: copy_'s broadcast error, the last dim first": lambda m: m.nn.functional.pad(
+        m.ones(2, 2, 3, 4), (4, -5, 1, -4), mode="circular"),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

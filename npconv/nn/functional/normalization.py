@@ -53,6 +53,19 @@ def _statistics(view, axes, eps):
     return mean, centered, var, 1 / np.sqrt(var + view.dtype.type(eps))
 
 
+def _short_row_moments(view, mean, var, inv_std):
+    """torch's rowwise moments (layer and group norm) on a row shorter than one AVX2 vector: the row's
+    Welford sums are merged with the empty vector lanes, which adds mean^2 * 0 -- NaN where mean^2
+    overflows (|mean| > 1.8e19 in float32), so var and 1/std are NaN there (a longer row gives inf)."""
+    if view.shape[-1] >= 32 // view.itemsize:   # the rows are the last axis
+        return var, inv_std
+    with np.errstate(over="ignore"):
+        overflow = np.isinf(mean * mean)
+    if not overflow.any():
+        return var, inv_std
+    return np.where(overflow, view.dtype.type(np.nan), var), np.where(overflow, view.dtype.type(np.nan), inv_std)
+
+
 def _as_dtype_of(gradient, parameter):
     """A parameter's gradient in the parameter's dtype (a half input may come with float parameters)."""
     if gradient is None or parameter is None:
@@ -87,6 +100,8 @@ class _Normalize(Function):
             # as _double_statistics (here with parameters of another dtype)
             mean, centered, var, inv_std = (a.astype(np.float32) for a in _statistics(view.astype(np.float64),
                                                                                      axes, eps))
+        if node in ("NativeLayerNormBackward0", "NativeGroupNormBackward0"):
+            var, inv_std = _short_row_moments(view, mean, var, inv_std)
         xhat = (centered * inv_std).reshape(x.shape)
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:

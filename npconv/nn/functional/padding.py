@@ -1,4 +1,5 @@
 """npconv.nn.functional.pad: constant, reflect, replicate and circular padding, as torch, differentiable."""
+import math
 import operator
 
 import numpy as np
@@ -147,37 +148,113 @@ def _check_replicate(shape, pairs):
 
 
 def _check_circular(shape, pairs):
-    """torch's checks (a pad wider than the dim, a negative result), then what its copies refuse: npconv also
-    refuses a crop that leaves nothing to wrap around into a non-empty result, where torch returns
-    uninitialised memory."""
+    """torch's checks, dim by dim (a pad wider than the dim, a negative result); then npconv refuses what
+    torch answers with uninitialised memory (see _circular_sources)."""
     for dim, size, before, after in _padded_dims(shape, pairs):
-        kept = size - max(-before, 0) - max(-after, 0)  # what is left after the negative pads crop
-        out = size + before + after
         if before > size or after > size:
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        if out < 0 or (kept <= 0 and out > 0):
+        if size + before + after < 0:
             raise RuntimeError("Negative padding value is resulting in an empty dimension")
-        if out and (before > kept or after > kept):   # the wrapped part overlaps the part it copies
-            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
-                               "tensor refer to a single memory location. Please clone() the tensor before "
-                               "performing the operation.")
+    if (_circular_sources(shape, pairs) < 0).any():
+        raise RuntimeError(f"npconv: circular padding {[p for pair in reversed(pairs) for p in pair]} of an input "
+                           f"of size {list(shape)} copies elements torch leaves uninitialised; its result is "
+                           f"undefined")
+
+
+def _circular_sources(shape, pairs):
+    """For each element of the padded dims' result, the flat index (over the padded dims) of the input element
+    torch's circular padding puts there, -1 where it leaves memory uninitialised.
+
+    torch copies the cropped input into the middle, then, for each padded dim from the last, copies slices
+    of its own result into the left and right pads. Its slices take Python's rules (a negative bound counts
+    from the end, bounds are clamped). With a negative pad on the other side, a pad may overlap the slice it
+    copies: see _copy_pad."""
+    lead = tuple(shape[:len(shape) - len(pairs)])
+    spatial = tuple(shape[len(lead):])
+    sources = np.arange(math.prod(spatial)).reshape(spatial)
+    result = np.full(tuple(size + b + a for size, (b, a) in zip(spatial, pairs)), -1, dtype=np.int64)
+    target = tuple(slice(max(b, 0), n - max(a, 0)) for n, (b, a) in zip(result.shape, pairs))
+    cropped = sources[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(spatial, pairs))]
+    _check_copy(lead, result[target].shape, cropped.shape)
+    result[target] = cropped
+    for axis in reversed(range(len(pairs))):
+        before, after = pairs[axis]
+        out = result.shape[axis]
+        if before > 0:
+            _copy_pad(result, axis, lead, (0, before), (out - before - max(after, 0), out - max(after, 0)))
+        if after > 0:
+            _copy_pad(result, axis, lead, (out - after, out), (max(before, 0), max(before, 0) + after))
+    return result
+
+
+def _check_copy(lead, target, source):
+    """torch's copy_ broadcasts the source to the target's shape (a length 1 stretches) or refuses: sizes
+    that cannot broadcast (the last dim checked first), then a broadcast shape that is not the target's."""
+    for dim in reversed(range(len(target))):
+        t, s = target[dim], source[dim]
+        if t != s and 1 not in (t, s):
+            raise RuntimeError(f"The size of tensor a ({t}) must match the size of tensor b ({s}) at "
+                               f"non-singleton dimension {len(lead) + dim}")
+    if any(t == 1 and s != 1 for t, s in zip(target, source)):
+        raise RuntimeError(f"output with shape {list(lead + target)} doesn't match the broadcast shape "
+                           f"{list(lead + tuple(np.broadcast_shapes(target, source)))}")
+
+
+def _copy_pad(array, axis, lead, to, source):
+    """array[slice(*to)] = array[slice(*source)] along ``axis`` with torch's copy_ checks. A target behind an
+    overlapping source reads each element before it is written, as a whole copy does; a target ahead of it
+    gets what torch's copy kernel happens to do (its scalar loop repeats values already written, its vector
+    blocks do not): npconv refuses that."""
+    size = array.shape[axis]
+    (to, length), (start, count) = (_resolved(size, *bounds) for bounds in (to, source))
+    _check_copy(lead, _with(array.shape, axis, length), _with(array.shape, axis, count))
+    _check_no_partial_overlap(lead + array.shape, len(lead) + axis, (to, length), (start, count))
+    if 0 < to - start < min(length, count):
+        raise RuntimeError("npconv: this circular padding copies a slice of torch's result onto itself, ahead of "
+                           "where it reads; torch's values then depend on its copy kernel's order (undefined)")
+    array[_along(array.ndim, axis, to, length)] = array[_along(array.ndim, axis, start, count)]
+
+
+def _check_no_partial_overlap(shape, axis, target, source):
+    """torch's copy_ refuses a source and target in one tensor whose memory ranges partly overlap, when it
+    can tell: both are dense blocks (no dim before ``axis`` longer than 1, or the whole ``axis``)."""
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    dense = [outer == 1 or length == shape[axis] for _, length in (target, source)]
+    if not all(dense) or not inner or not outer or not target[1] or not source[1]:
+        return
+    (a, n), (b, m) = target, source
+    if (a, n) != (b, m) and a < b + m and b < a + n:
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                           "refer to a single memory location. Please clone() the tensor before performing the "
+                           "operation.")
+
+
+def _resolved(size, begin, end):
+    """(start, length) of a slice as Python and torch resolve it."""
+    positions = range(size)[begin:end]
+    return positions.start, len(positions)
+
+
+def _with(shape, axis, length):
+    return shape[:axis] + (length,) + shape[axis + 1:]
+
+
+def _along(ndim, axis, begin, count):
+    where = [slice(None)] * ndim
+    where[axis] = slice(begin, begin + count)
+    return tuple(where)
 
 
 _CHECKS = {"reflect": _check_reflect, "replicate": _check_replicate, "circular": _check_circular}
 
 
 def _source_indices(mode, size, before, after):
-    """For each output position along one dim, the input position it copies (non-constant modes)."""
+    """For each output position along one dim, the input position it copies (reflect and replicate)."""
     positions = np.arange(size + before + after) - before
     if mode == "reflect":
         positions = np.abs(positions)
         return np.where(positions >= size, 2 * (size - 1) - positions, positions)
-    if mode == "replicate":
-        return np.clip(positions, 0, size - 1)
-    # circular (as torch): crop the negative pads first, then wrap around what is left
-    start = max(-before, 0)
-    kept = size - start - max(-after, 0)
-    return start + (positions + before - max(before, 0)) % max(kept, 1)
+    return np.clip(positions, 0, size - 1)   # replicate
 
 
 def _constant_pad(array, pairs, value):
@@ -193,6 +270,24 @@ def _constant_pad(array, pairs, value):
     if not any(b or a for b, a in widths):
         return cropped.copy()
     return np.pad(cropped, widths, constant_values=value)
+
+
+def _gather_trailing(x, sources):
+    """x's trailing dims (as many as ``sources`` has) gathered at the flat indices ``sources``."""
+    lead = x.shape[:x.ndim - sources.ndim]
+    flat = x.reshape(lead + (-1,))
+    return np.take(flat, sources.reshape(-1), axis=-1).reshape(lead + sources.shape)
+
+
+def _scatter_trailing(grad, sources, input_shape):
+    """The gradient of _gather_trailing: each output's gradient added at its source (none where the source
+    is -1, an element no input reached)."""
+    lead = grad.shape[:grad.ndim - sources.ndim]
+    flat = grad.reshape(lead + (-1,))
+    reached = sources.reshape(-1) >= 0
+    size = math.prod(input_shape[len(lead):])
+    return _gather_adjoint(flat[..., reached], sources.reshape(-1)[reached], size, flat.ndim - 1).reshape(
+        input_shape)
 
 
 def _gather_adjoint(grad, indices, size, axis):
@@ -211,6 +306,9 @@ class _Pad(Function):
         ctx.pairs, ctx.mode, ctx.input_shape = pairs, mode, x.shape
         if mode == "constant":
             return _constant_pad(x, pairs, value)
+        if mode == "circular":
+            ctx.pairs = pairs
+            return _gather_trailing(x, _circular_sources(x.shape, pairs))
         ctx.gathers = []
         for dim, size, before, after in _padded_dims(x.shape, pairs):
             indices = _source_indices(mode, size, before, after)
@@ -226,6 +324,9 @@ class _Pad(Function):
             # torch's 3-d reflection backward never writes its gradient then: uninitialised memory
             raise RuntimeError("npconv: the gradient of a 3-d reflection pad with an empty result is undefined "
                                "(torch returns uninitialised memory)")
+        if ctx.mode == "circular":
+            sources = _circular_sources(ctx.input_shape, ctx.pairs)
+            return _scatter_trailing(grad, sources, ctx.input_shape), None, None, None
         for dim, size, indices in reversed(ctx.gathers):
             grad = _gather_adjoint(grad, indices, size, dim)
         return grad, None, None, None
