@@ -195,7 +195,9 @@ class Erf(ShapeKeeping):
 
 
 def _output_saved_along(ctx, y, dim):
-    """Softmax-like ops differentiate through their output along ``dim``: keep both for backward."""
+    """Softmax-like ops differentiate through their output along ``dim``: keep both for backward. torch
+    returns it contiguous whatever the input's layout."""
+    y = np.asarray(y, order="C")
     ctx.save_for_backward(y)
     ctx.dim = dim
     return y

@@ -44,7 +44,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype))
+        return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype), order="C")   # torch's layout
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,7 +62,7 @@ class Mean(Function):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.count = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(a, axis=axes, keepdims=keepdim))
+            return np.asarray(np.mean(a, axis=axes, keepdims=keepdim), order="C")
 
     @staticmethod
     def backward(ctx, grad):

@@ -46,7 +46,7 @@ def zero_where_compared(values, reference, compare):
     zero = reference.dtype.type(0)
     if bits is None or values.shape != reference.shape:
         return zero_where(values, compare(reference, zero))
-    out = np.empty(values.shape, dtype=values.dtype)
+    out = np.empty_like(values)   # in the input's layout, as torch's elementwise results
     ranges = threads.pieces(out.size, 5 * out.size) if out.size >= _SPLIT_MIN_ELEMENTS else ()
     if len(ranges) < 2 or not (values.flags.c_contiguous and reference.flags.c_contiguous):
         _zero_where_into(values, compare(reference, zero), out, bits)   # one call (views of any strides)

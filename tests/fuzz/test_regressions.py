@@ -336,6 +336,15 @@ CASES = {
         _leaf(m, np.arange(10.0).reshape(2, 1, 5))),
     "circular pad: copy_'s broadcast error, the last dim first": lambda m: m.nn.functional.pad(
         m.ones(2, 2, 3, 4), (4, -5, 1, -4), mode="circular"),
+    "nll_loss of a permuted 4-d input: torch's backward wants a contiguous gradient": lambda m: (lambda x: (
+        m.nn.functional.nll_loss(x.transpose(-1, -2), m.zeros(2, 3, 2, dtype=m.int64)).backward()))(
+        _leaf(m, np.ones((2, 4, 2, 3)))),
+    "cross_entropy of a permuted 4-d input (log_softmax's result is contiguous)": lambda m: (lambda x: (
+        m.nn.functional.cross_entropy(x.transpose(-1, -2), m.zeros(2, 3, 2, dtype=m.int64)).backward(), x.grad)[1])(
+        _leaf(m, np.ones((2, 4, 2, 3)))),
+    "result layouts: relu keeps a permuted input's, softmax and sums are contiguous": lambda m: (lambda x: [
+        x.relu().stride(), x.softmax(1).stride(), x.sum(1).stride(), x.mean(1, keepdim=True).stride()])(
+        m.ones(2, 3, 4, 5).transpose(-1, -2)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

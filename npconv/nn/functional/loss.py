@@ -439,9 +439,30 @@ def _check_class_target(input, target, weight, ignore_index):
 
 
 class _NllLoss2d(_NllLoss):
-    """torch's node for inputs with spatial dims (N, C, d1, ...)."""
+    """torch's node for inputs with spatial dims (N, C, d1, ...). Its 4-d kernel's backward allocates the
+    input's gradient in the input's layout and then insists on a contiguous one: a permuted (dense but not
+    contiguous) 4-d input fails there."""
 
     backward_name = "NllLoss2DBackward0"
+
+    @staticmethod
+    def forward(ctx, logp, **kwargs):
+        ctx.permuted = logp.ndim == 4 and _dense_not_contiguous(logp)
+        return _NllLoss.forward(ctx, logp, **kwargs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.permuted:
+            raise RuntimeError("grad_input must be contiguous")
+        return _NllLoss.backward(ctx, grad)
+
+
+def _dense_not_contiguous(array):
+    """Whether ``array`` fills its memory without gaps in some order of its dims, but not in C order."""
+    if array.flags.c_contiguous:
+        return False
+    order = sorted(range(array.ndim), key=lambda d: -array.strides[d] if array.shape[d] > 1 else 0)
+    return np.transpose(array, order).flags.c_contiguous
 
 
 def _nll(input, target, weight, ignore_index, reduction, class_dim):
