@@ -1,5 +1,6 @@
 """The kernel threads: npconv's thread setting (as torch's), BLAS's limit taken once (never per call), the
 thread count read once, the forced algorithm per thread, pooling and interpolation split by planes."""
+import ast
 import os
 import subprocess
 import sys
@@ -105,6 +106,34 @@ def test_split_gives_contiguous_near_equal_ranges():
     assert threads.split(10, 3) == [(0, 3), (3, 6), (6, 10)]
     assert threads.split(2, 5) == [(0, 1), (1, 2)]
     assert threads.split(0, 4) == []
+
+
+def test_malloc_thresholds_are_set_at_start_unless_the_environment_opts_out():
+    calls = []
+
+    def mallopt(option, value):
+        calls.append((option, value))
+        return 1
+    applied = threads._tune_malloc(mallopt, environ={})
+    assert calls == list(threads.MALLOC_SETTINGS.values())
+    assert applied == {name: value for name, (_, value) in threads.MALLOC_SETTINGS.items()}
+    calls.clear()
+    assert threads._tune_malloc(mallopt, environ={"NPCONV_MALLOC": "default"}) == {} and calls == []
+    assert threads._tune_malloc(None, environ={}) == {}  # no glibc: nothing to set
+
+
+@pytest.mark.parametrize("environment, expected", [({}, "tuned"), ({"NPCONV_MALLOC": "Default "}, {})])
+def test_kernel_start_applies_the_malloc_settings_in_a_fresh_process(environment, expected):
+    code = "from npconv.kernels import threads; print(repr(threads.malloc_settings()))"
+    env = {key: value for key, value in os.environ.items() if key != "NPCONV_MALLOC"}
+    result = subprocess.run([sys.executable, "-c", code], env={**env, **environment}, capture_output=True,
+                            text=True, check=True)
+    settings = ast.literal_eval(result.stdout)
+    if expected == "tuned":
+        on_glibc = threads._glibc_mallopt() is not None
+        assert settings == ({name: value for name, (_, value) in threads.MALLOC_SETTINGS.items()} if on_glibc else {})
+    else:
+        assert settings == expected
 
 
 def test_blocks_give_every_thread_as_many_blocks_and_cover_the_batch():
