@@ -94,13 +94,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     macs = gy.size * c_in * math.prod(kernel) // groups
     # a block's wide gy, phases and product: per image about (C_out + (strides + 1) * C_in) cells
     image_bytes = (c_out + (math.prod(stride) + 1) * c_in) * math.prod(grid) * gy.itemsize
-    parts = len(threads.pieces(2**30, macs))
-    blocks = threads.blocks(batch, per_group, parts, max(1, BLOCK_BYTES // image_bytes))
-
-    def run_blocks(piece):  # one thread's blocks, one after the other
-        for block in blocks[piece[0]:piece[1]]:
-            run_block(block)
-    threads.run_parallel(run_blocks, threads.split(len(blocks), parts))
+    threads.over_blocks(run_block, batch, per_group, macs, image_bytes, BLOCK_BYTES)
     return gx
 
 

@@ -31,8 +31,8 @@ import threading
 import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
-           "start", "workers", "malloc_settings", "run_parallel", "pieces", "split", "blocks", "assign", "zeros", "scratch", "over_planes",
-           "PARALLEL_MIN_MACS", "PARALLEL_MIN_COPY"]
+           "start", "workers", "malloc_settings", "run_parallel", "pieces", "split", "blocks", "over_blocks",
+           "assign", "zeros", "scratch", "over_planes", "PARALLEL_MIN_MACS", "PARALLEL_MIN_COPY"]
 
 _THREAD_PREFIX = "npconv-kernel"
 _state = {"controller": None, "count": None, "interop": None, "pool": None, "pool_size": 0, "malloc": None}
@@ -230,6 +230,19 @@ def blocks(batch, channels, parts, max_images=None):
     image_parts = min(batch, -(-image_parts // parts) * parts)
     channel_parts = min(channels, -(-parts // image_parts))
     return [(images, rows) for images in split(batch, image_parts) for rows in split(channels, channel_parts)]
+
+
+def over_blocks(task, batch, channels, macs, image_bytes, block_bytes):
+    """``task(block)`` for every ``blocks`` block of a kernel of ``macs`` multiply-adds whose work arrays take
+    ``image_bytes`` per image (all channels), at most ``block_bytes`` a block: each kernel thread runs an
+    equal run of blocks, one after the other (the input gradients' per-block col2im)."""
+    parts = len(pieces(2**30, macs))
+    work = blocks(batch, channels, parts, max(1, block_bytes // max(1, image_bytes)))
+
+    def run_blocks(piece):
+        for block in work[piece[0]:piece[1]]:
+            task(block)
+    run_parallel(run_blocks, split(len(work), parts))
 
 
 _thread_scratch = threading.local()

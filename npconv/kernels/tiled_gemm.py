@@ -308,15 +308,9 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
         phases = phases.reshape(tuple(stride) + (groups, count, n1 - n0) + grid)
         geo.from_phases(phases, padding, stride, input_spatial, out=gx_grouped[n0:n1, :, c0:c1])
     macs = gy.size * c_in * len(starts) // groups
-    parts = len(threads.pieces(2**30, macs))
     # a block's wide gy and phases: per image about (C_out + strides * C_in) cells (the product is one tile)
     image_bytes = (c_out + math.prod(stride) * c_in) * math.prod(grid) * dtype.itemsize
-    blocks = threads.blocks(batch, per_group, parts, max(1, BLOCK_BYTES // image_bytes))
-
-    def run_blocks(piece):  # one thread's blocks, one after the other
-        for block in blocks[piece[0]:piece[1]]:
-            run_block(block)
-    threads.run_parallel(run_blocks, threads.split(len(blocks), parts))
+    threads.over_blocks(run_block, batch, per_group, macs, image_bytes, BLOCK_BYTES)
     return gx
 
 
