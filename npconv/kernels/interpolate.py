@@ -6,7 +6,9 @@ input samples ``x[index[o, t]]`` with weights ``weight[o, t]``. So one axis resa
 forward is a gather per tap, backward a segmented sum per tap (``np.add.reduceat``), because each tap's
 index is non-decreasing in ``o``. The index/weight tables reproduce PyTorch's CPU rules exactly,
 including the float32 arithmetic of the source coordinate when the input is float32.  Large calls are
-split by planes (N * C) over the kernel threads.
+split by planes (N * C) over the kernel threads. Antialiased bilinear/bicubic (Pillow's widened filters)
+are taps of the same kind; 8-bit images resample with torch's integer weights (``uint8_taps``,
+``resample_uint8``), rounding to 8 bits after each axis.
 """
 import math
 
@@ -16,7 +18,8 @@ from . import threads
 
 __all__ = [
     "AxisTaps", "nearest_taps", "nearest_exact_taps", "linear_taps", "cubic_taps", "area_taps",
-    "resample", "resample_backward", "interpolation_taps", "adaptive_windows",
+    "resample", "resample_backward", "interpolation_taps", "adaptive_windows", "antialias_taps", "uint8_taps",
+    "resample_uint8",
 ]
 
 
@@ -169,6 +172,125 @@ def area_taps(input_size, output_size, dtype=np.float64):
     outside = steps[None, :] >= width[:, None]
     weight = np.where(outside, 0.0, 1.0 / width[:, None]).astype(dtype)
     return AxisTaps(index, weight, input_size, outside=outside if outside.any() else None)
+
+
+# ----------------------------------------------------------------------------------------------
+# Antialiased resampling and 8-bit images (torch's separable kernels, after Pillow's resampler).
+
+def _triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0)
+
+
+def _keys_cubic(a):
+    """Keys' cubic convolution kernel with parameter ``a`` (-0.5 antialiased, -0.75 otherwise)."""
+    def kernel(x):
+        x = np.abs(x)
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return np.where(x < 1, near, np.where(x < 2, far, 0))
+    return kernel
+
+
+def antialias_taps(mode, input_size, output_size, align_corners, scale=None, dtype=np.float64):
+    """torch's antialiased bilinear/bicubic taps: when shrinking, the filter is stretched over ``scale``
+    input samples (Pillow's rule) and each output's weights are normalised to sum 1; computed in ``dtype``."""
+    dtype = np.dtype(dtype)
+    size = 2 if mode == "bilinear" else 4
+    filter_ = _triangle if mode == "bilinear" else _keys_cubic(dtype.type(-0.5))
+    s = _area_pixel_scale(input_size, output_size, align_corners, scale, dtype)
+    support = dtype.type(size * 0.5 * s if s >= 1 else size * 0.5)
+    width = int(math.ceil(support)) * 2 + 1
+    inverse = dtype.type(1 / s if s >= 1 else 1)
+    center = (s * (np.arange(output_size) + 0.5)).astype(dtype)
+    first = np.maximum(np.trunc(center - support + dtype.type(0.5)).astype(np.int64), 0)
+    count = np.clip(np.minimum(np.trunc(center + support + dtype.type(0.5)).astype(np.int64), input_size) - first,
+                    0, width)
+    steps = np.arange(width)
+    outside = steps[None, :] >= count[:, None]
+    weight = filter_(((steps[None, :] + first[:, None]).astype(dtype) - center[:, None] + dtype.type(0.5))
+                     * inverse).astype(dtype)
+    weight = np.where(outside, dtype.type(0), weight)
+    total = weight.sum(axis=1, keepdims=True)
+    weight = np.where(total != 0, weight / np.where(total != 0, total, 1), weight).astype(dtype)
+    index = np.minimum(first[:, None] + steps[None, :], input_size - 1)
+    return AxisTaps(index, weight, input_size, outside=outside if outside.any() else None)
+
+
+def _plain_taps_as_ranges(mode, input_size, output_size, align_corners, scale):
+    """torch's 8-bit bilinear/bicubic taps without antialiasing, in double: the taps of the usual table, with
+    the weights of taps beyond a border added onto the border sample (first index, count, weights)."""
+    cubic = mode == "bicubic"
+    size = 4 if cubic else 2
+    filter_ = _keys_cubic(-0.75) if cubic else _triangle
+    f64 = np.dtype(np.float64)
+    s = _area_pixel_scale(input_size, output_size, align_corners, scale, f64)
+    dst = np.arange(output_size, dtype=np.float64)
+    src = s * dst if align_corners else s * (dst + 0.5) - 0.5
+    if not align_corners and not cubic:
+        src = np.maximum(src, 0)
+    base = np.minimum(np.floor(src).astype(np.int64), input_size - 1)
+    fraction = np.clip(src - base, 0, 1)
+    half = size // 2
+    unbound = base - half + 1
+    first = np.maximum(unbound, 0)
+    count = np.clip(np.minimum(base + half + 1, input_size) - first, 0, size)
+    weight = np.zeros((output_size, size))
+    running_max = np.zeros(output_size)
+    for o in range(output_size):
+        slot = 0
+        for j in range(size):
+            w = filter_(j + 1 - half - fraction[o])
+            if unbound[o] + j <= 0:
+                slot = 0
+            elif unbound[o] + j >= input_size - 1:
+                slot = count[o] - 1
+            weight[o, slot] += w
+            running_max[o] = max(running_max[o], weight[o, slot])
+            slot += 1
+    return first, count, weight, float(running_max.max(initial=0.0))
+
+
+def uint8_taps(mode, input_size, output_size, align_corners, scale, antialias):
+    """torch's 8-bit resampling of one axis: double weights rounded to int16 at the largest precision
+    (at most 22 bits) at which the largest weight still fits. Returns (AxisTaps with integer weights,
+    precision)."""
+    if antialias:
+        taps = antialias_taps(mode, input_size, output_size, align_corners, scale, np.float64)
+        first, width = taps.index[:, 0], taps.index.shape[1]
+        count = width - (taps.outside.sum(axis=1) if taps.outside is not None else 0)
+        weight, largest = taps.weight, float(taps.weight.max(initial=0.0))
+    else:
+        first, count, weight, largest = _plain_taps_as_ranges(mode, input_size, output_size, align_corners, scale)
+        width = weight.shape[1]
+    precision = 0
+    while precision < 22 and int(0.5 + largest * (1 << (precision + 1))) < (1 << 15):
+        precision += 1
+    scaled = weight * (1 << precision)
+    integer = np.where(scaled < 0, np.trunc(scaled - 0.5), np.trunc(scaled + 0.5)).astype(np.int64)
+    steps = np.arange(width)
+    outside = steps[None, :] >= count[:, None]
+    index = np.minimum(first[:, None] + steps[None, :], input_size - 1)
+    integer = np.where(outside, 0, integer)
+    return AxisTaps(index, integer, input_size), precision
+
+
+def resample_uint8(x, axis_taps):
+    """Resample the trailing axes of an 8-bit ``x`` with ``uint8_taps``, the last axis first: each pass sums
+    in integers, rounds by adding half a unit of the precision, shifts and clamps to 0..255."""
+    first = x.ndim - len(axis_taps)
+    for offset in reversed(range(len(axis_taps))):
+        taps, precision = axis_taps[offset]
+        if taps is None:
+            continue
+        axis = first + offset
+        total = np.full(x.shape[:axis] + (taps.output_size,) + x.shape[axis + 1:], 1 << (precision - 1) if precision
+                        else 0, dtype=np.int64)
+        for t in range(taps.index.shape[1]):
+            total += np.take(x, taps.index[:, t], axis=axis).astype(np.int64) * _along(taps.weight[:, t], axis,
+                                                                                          x.ndim)
+        x = np.clip(total >> precision, 0, 255).astype(np.uint8)
+    return x
 
 
 # ----------------------------------------------------------------------------------------------

@@ -154,8 +154,8 @@ class Normalize:
 
 class Resize:
     """Resize to ``size``: (h, w), or an int for the shorter side (the longer keeps the aspect ratio,
-    capped by ``max_size``). PIL images through Pillow's filter; tensors with torchvision's antialiased
-    bilinear (the triangle filter widened by the downscale factor) or nearest."""
+    capped by ``max_size``). PIL images through Pillow's filter; tensors through F.interpolate as
+    torchvision (antialiased bilinear or bicubic, or nearest)."""
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
         if not isinstance(size, (int, list, tuple)) or (isinstance(size, (list, tuple)) and len(size) not in (1, 2)):
@@ -189,40 +189,23 @@ class Resize:
 
 
 def _resize_tensor(image, out_h, out_w, interpolation, antialias):
-    """A tensor ``(..., C, H, W)`` resized by separable weight matrices (so autograd follows)."""
+    """A tensor ``(..., C, H, W)`` resized as torchvision does: F.interpolate on the images as one batch,
+    antialiased in the bilinear and bicubic modes; 8-bit images directly (torch resizes them in integers),
+    other integer images in float, rounded back."""
     import npconv
-    height, width = image.shape[-2:]
-    nearest = interpolation == InterpolationMode.NEAREST
-    rows = _resize_weights(height, out_h, antialias, nearest)
-    columns = _resize_weights(width, out_w, antialias, nearest)
-    floating = image.is_floating_point()
-    work = image if floating else image.to(npconv.float32)
-    rows_t = npconv.from_numpy(rows).to(work.dtype)
-    columns_t = npconv.from_numpy(np.ascontiguousarray(columns.T)).to(work.dtype)
-    result = rows_t @ work @ columns_t
-    if floating:
-        return result
-    info = np.iinfo(image.detach().numpy().dtype)
-    return result.round().clamp(info.min, info.max).to(image.dtype)
-
-
-def _resize_weights(size, out_size, antialias, nearest):
-    """(out_size, size) weights: nearest picks ``floor(i * size / out)``; bilinear is PIL's triangle
-    filter, widened by the scale when shrinking with ``antialias``, weights normalised per output."""
-    scale = size / out_size
-    weights = np.zeros((out_size, size))
-    if nearest:
-        weights[np.arange(out_size), np.minimum(np.floor(np.arange(out_size) * scale).astype(int), size - 1)] = 1
-        return weights
-    support = scale if (antialias and scale > 1) else 1.0
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        low = max(int(center - support + 0.5), 0)
-        high = min(int(center + support + 0.5), size)
-        positions = np.arange(low, high)
-        taps = np.maximum(0.0, 1.0 - np.abs((positions - center + 0.5) / support))
-        weights[i, low:high] = taps / taps.sum()
-    return weights
+    import npconv.nn.functional as F
+    mode = interpolation.value
+    smooth = mode in ("bilinear", "bicubic")
+    *lead, channels, height, width = image.shape
+    batch = image.reshape(-1, channels, height, width)
+    exact = image.is_floating_point() or image.dtype == npconv.uint8 or mode == "nearest"
+    work = batch if exact else batch.to(npconv.float32)
+    resized = F.interpolate(work, size=[out_h, out_w], mode=mode, align_corners=False if smooth else None,
+                            antialias=bool(antialias) and smooth)
+    if not exact:
+        info = np.iinfo(image.detach().numpy().dtype)
+        resized = resized.round().clamp(info.min, info.max).to(image.dtype)
+    return resized.reshape(*lead, channels, out_h, out_w)
 
 
 def _crop(image, top, left, height, width):

@@ -152,3 +152,44 @@ def test_interpolate_grad_fn_names_are_torchs(dims, mode):
         x = lib.ones((1, 1) + (2,) * dims, requires_grad=True)
         return type(functional.interpolate(x, scale_factor=2, mode=mode).grad_fn).__name__
     assert name(npconv, F) == name(torch, TF)
+
+
+# antialiased and 8-bit resizing (torch's separable resampler, with its quirks)
+
+@st.composite
+def resize_cases(draw):
+    """An image batch and an interpolate call for bilinear/bicubic with or without antialiasing."""
+    height, width = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    channels = draw(st.sampled_from([1, 3, 4, 5]))
+    dtype = draw(st.sampled_from(["float32", "float64", "uint8"]))
+    if draw(st.booleans()):
+        resize = dict(size=(draw(st.integers(1, 14)), draw(st.integers(1, 14))))
+    else:
+        resize = dict(scale_factor=draw(st.sampled_from([0.3, 0.5, 0.7, 1.25, 2.0, (0.4, 1.5)])))
+    call = dict(mode=draw(st.sampled_from(["bilinear", "bicubic"])), antialias=draw(st.booleans()),
+                align_corners=draw(st.booleans()), **resize)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    shape = (2, channels, height, width)
+    array = rng.integers(0, 256, shape).astype(np.uint8) if dtype == "uint8" else rng.standard_normal(shape)
+    return array.astype(dtype), call
+
+
+@given(case=resize_cases())
+def test_antialiased_and_uint8_resize_match_torch(case):
+    array, call = case
+    assert_matches_torch(lambda m, x: m.nn.functional.interpolate(x, **call), [array], expect_errors=True,
+                         atol=ABSOLUTE_TOLERANCE)
+
+
+def test_antialias_quirks_of_torch():
+    """One pixel wide results repeat their first row (its separable forward; the gradient is right), a
+    3-channel 8-bit image shrunk to 1x1 trips torch's assert, the backward resamples an unchanged dim."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 4))
+    assert_matches_torch(lambda m, x: m.nn.functional.interpolate(x, size=(3, 1), mode="bilinear", antialias=True),
+                         [x])
+    assert_matches_torch(lambda m, x: m.nn.functional.interpolate(x, scale_factor=1.25, mode="bicubic",
+                                                                  antialias=True), [x[:, :, :2]])
+    assert_same_error(lambda m, x: m.nn.functional.interpolate(x, size=(1, 1), mode="bilinear"),
+                      [np.zeros((1, 3, 3, 3), np.uint8)], same_message=True)
+    assert_same_error(lambda m, x: m.nn.functional.interpolate(x, size=(1, 1), mode="bilinear", antialias=True),
+                      [np.zeros((1, 1, 3, 3), np.float16)], same_message=True)

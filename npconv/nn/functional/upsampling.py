@@ -32,16 +32,19 @@ _ALL_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area
 
 class _Resample(Function):
     @staticmethod
-    def forward(ctx, x, taps):
-        ctx.taps = taps
-        return kernels.resample(x, taps)
+    def forward(ctx, x, taps, first_row_everywhere=False, backward_taps=None):
+        ctx.taps = backward_taps or taps
+        y = kernels.resample(x, taps)
+        if first_row_everywhere:
+            y[..., 1:, :] = y[..., :1, :]
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        return kernels.resample_backward(grad, ctx.taps), None
+        return (kernels.resample_backward(grad, ctx.taps),) + (None,) * (len(ctx.needs_input_grad) - 1)
 
     @staticmethod
-    def meta(x, taps):
+    def meta(x, taps, first_row_everywhere=False, backward_taps=None):
         """Shape-only mode: the trailing dims take the sizes the index tables were built for."""
         return x.shape[:x.ndim - len(taps)] + tuple(t.output_size for t in taps), x.dtype
 
@@ -139,13 +142,16 @@ def _native_output_size(input, output_size, scale_factors):
     return [_shapes.scaled_length(size, f) for size, f in zip(input.shape[2:], factors)], factors
 
 
-def _unsupported_dtype(input, mode, dims):
+def _unsupported_dtype(input, mode, dims, antialias=False):
     """torch's NotImplementedError for an integer or bool input (uint8 resizes in the nearest modes and in
-    bilinear/bicubic; npconv computes uint8 in the nearest modes only, whose results are copies)."""
+    bilinear/bicubic), and for a half input with antialiasing."""
     name = input.dtype.name
+    if antialias and (name not in ("float32", "float64", "uint8")):
+        return NotImplementedError(f'"compute_index_ranges_weights" not implemented for '
+                                   f'\'{input.dtype.scalar_name}\'')
     if input.dtype.is_floating_point:
         return None
-    if name == "uint8" and mode in ("nearest", "nearest-exact"):
+    if name == "uint8" and mode in ("nearest", "nearest-exact", "bilinear", "bicubic"):
         return None
     if mode in ("nearest", "nearest-exact"):
         kernel = "upsample_nearest2d_channels_last" if dims == 2 else "compute_indices_weights_nearest"
@@ -155,8 +161,6 @@ def _unsupported_dtype(input, mode, dims):
         kernel = "compute_indices_weights_cubic"
     else:
         kernel = "compute_indices_weights_linear"
-    if name == "uint8" and mode in ("bilinear", "bicubic"):
-        return NotImplementedError(f'npconv: interpolate(mode={mode!r}) of uint8 input is not implemented')
     return NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
@@ -200,15 +204,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: {_ALL_MODES} (got {mode})")
     if antialias:
-        raise NotImplementedError("npconv: interpolate(antialias=True) is not implemented")
+        native = f"_upsample_{mode}2d_aa"
     arguments = (input, output_size, align_corners, scale_factors) if "nearest" not in native else (
         input, output_size, scale_factors)
     parse(native, _signatures(native, dims), arguments, {})
     output_size, scale_factors = _native_output_size(input, output_size, scale_factors)
-    return _resize(input, mode, dims, output_size, scale_factors, align_corners)
+    return _resize(input, mode, dims, output_size, scale_factors, align_corners, bool(antialias))
 
 
-def _resize(input, mode, dims, output_size, scale_factors, align_corners):
+def _resize(input, mode, dims, output_size, scale_factors, align_corners, antialias=False):
     """The native op after its arguments were read: its size and dtype checks, then the separable taps."""
     spatial = tuple(input.shape[2:])
     _check_sizes(spatial, output_size)
@@ -217,23 +221,59 @@ def _resize(input, mode, dims, output_size, scale_factors, align_corners):
                            f"{list(input.shape)}")
     if not input.is_meta:   # before the tap tables, whose cost grows with the output too
         check_allocation(tuple(input.shape[:2]) + tuple(output_size), input.element_size())
-    refusal = _unsupported_dtype(input, mode, dims)
+    refusal = _unsupported_dtype(input, mode, dims, antialias)
     if refusal is not None:
         raise refusal
     dtype = input.dtype.numpy_dtype
+    scales = scale_factors or [None] * dims
+    if dtype == np.uint8 and mode in ("bilinear", "bicubic"):
+        return _resize_uint8(input, mode, spatial, output_size, scales, align_corners, antialias)
     if dtype.kind != "f":   # uint8 in a nearest mode: the chosen source values, copied
         resized = _resize(input.float(), mode, dims, output_size, scale_factors, align_corners)
         return resized.to(input.dtype)
-    scales = scale_factors or [None] * dims
+    if antialias:   # torch's forward leaves a dim of unchanged size alone, its backward resamples every dim
+        backward_taps = [kernels.antialias_taps(mode, s, o, align_corners, f, dtype)
+                         for s, o, f in zip(spatial, output_size, scales)]
+        taps = [kernels.interpolation_taps("linear", s, s, dtype=dtype) if s == o else t
+                for t, s, o in zip(backward_taps, spatial, output_size)]
+        return named_variant(_Resample, _resample_node_name(mode, dims, antialias)).apply(
+            input, taps, _separable_row_bug(spatial, output_size), backward_taps)
     taps = [kernels.interpolation_taps(mode, s, o, align_corners, f, dtype, dims)
             for s, o, f in zip(spatial, output_size, scales)]
     return named_variant(_Resample, _resample_node_name(mode, dims)).apply(input, taps)
 
 
-def _resample_node_name(mode, dims):
-    """torch's graph node for interpolate: UpsampleNearestExact2DBackward0, UpsampleTrilinear3DBackward0..."""
+def _separable_row_bug(spatial, output_size):
+    """torch's separable resampler (antialiased float images, 8-bit images of more than 4 channels) writes
+    the first output row into every row when the result is one pixel wide and the height is resampled
+    (its gradient is right). npconv gives the same values."""
+    return output_size[-1] == 1 and spatial[0] != output_size[0]
+
+
+def _resize_uint8(input, mode, spatial, output_size, scales, align_corners, antialias):
+    """torch's 8-bit bilinear/bicubic resize: integer weights, the width resampled first and rounded to
+    8 bits, then the height; a dim of unchanged size is left alone."""
+    taps = [None if s == o else kernels.uint8_taps(mode, s, o, align_corners, f, antialias)
+            for s, o, f in zip(spatial, output_size, scales)]
+    taps = [(None, 0) if t is None else t for t in taps]
+    channels = input.shape[1]
+    if channels == 3 and tuple(output_size) == (1, 1) and tuple(spatial) != (1, 1):   # its 3-channel AVX path
+        raise RuntimeError('num_channels == unpacked_output.size(0) INTERNAL ASSERT FAILED at "/__w/pytorch/'
+                           'pytorch/aten/src/ATen/native/cpu/UpSampleKernelAVXAntialias.h":269, please report a bug '
+                           'to PyTorch. ')
+    if input.is_meta:
+        return Tensor._make(np.broadcast_to(np.zeros((), np.uint8), tuple(input.shape[:2]) + tuple(output_size)),
+                            True)
+    resized = kernels.resample_uint8(input.detach().numpy(), taps)
+    if channels > 4 and _separable_row_bug(spatial, output_size):   # more than 4 channels: the separable path
+        resized[..., 1:, :] = resized[..., :1, :]
+    return Tensor._make(resized)
+
+
+def _resample_node_name(mode, dims, antialias=False):
+    """torch's graph node for interpolate: UpsampleNearestExact2DBackward0, UpsampleBilinear2DAaBackward0..."""
     spelled = "".join(part.capitalize() for part in mode.split("-"))
-    return f"Upsample{spelled}{dims}DBackward0"
+    return f"Upsample{spelled}{dims}D{'Aa' if antialias else ''}Backward0"
 
 
 
