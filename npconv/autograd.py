@@ -454,7 +454,8 @@ def _forward_within_memory(cls, ctx, arrays, kwargs):
         if type(array) is np.ndarray and is_huge_broadcast(array):
             raise allocation_error(array.nbytes)
     try:
-        return cls.forward(ctx, *arrays, **kwargs)
+        with np.errstate(all="ignore"):   # IEEE results (inf, NaN) are values here, as in torch: no warnings
+            return cls.forward(ctx, *arrays, **kwargs)
     except MemoryError as error:   # NumPy's _ArrayMemoryError knows the size it was asked for
         raise allocation_error(getattr(error, "_total_size", "an unknown number of")) from None
 
@@ -477,7 +478,8 @@ def _call_backward(node, grad):
     """The node's gradients as arrays: a user's Function receives and returns Tensors."""
     function = node._function
     if not function._user_defined:
-        return function.backward(node, grad)
+        with np.errstate(all="ignore"):
+            return function.backward(node, grad)
     with no_grad():
         grads = function.backward(node, Tensor._make(grad))
     if type(grads) is not tuple:

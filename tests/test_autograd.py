@@ -486,3 +486,15 @@ def test_a_saved_output_changed_in_place_is_named_by_the_node_that_saved_it(chan
         change(m, b)
         b.sum().backward()
     assert_same_error(call, [np.array([[-1.0, 2.0], [3.0, -4.0]])], same_message=True, requires_grad=True)
+
+
+def test_non_finite_values_raise_no_numpy_warnings():
+    """inf and NaN are values in torch: no RuntimeWarning from NumPy leaks out of npconv's ops."""
+    import warnings
+    x = npconv.tensor([float("nan"), float("inf"), -float("inf"), 1e30, 0.0, -3.0] * 3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ("gelu", "mish", "softplus", "elu", "selu", "hardswish", "logsigmoid", "tanhshrink"):
+            getattr(npconv.nn.functional, name)(x).sum().backward()
+        npconv.nn.functional.layer_norm(x.reshape(3, 6), (6,)).sum().backward()
+        (x.exp() * x).log().sqrt().sum().backward()

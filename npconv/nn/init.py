@@ -56,10 +56,13 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor, values):
+def _fill(tensor, values, writes=1):
+    """Write ``values`` into ``tensor``; its version counts the in-place writes torch's init makes."""
     with no_grad():
         if not tensor.is_meta:
             tensor._data[...] = values
+        for _ in range(writes):
+            tensor._bump_version()
     return tensor
 
 
@@ -192,7 +195,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, (gain * q).reshape(tensor.shape))
+    return _fill(tensor, (gain * q).reshape(tensor.shape), writes=2)   # torch copies, then scales in place
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
@@ -205,7 +208,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     values = rng.normal(0, std, (rows, cols))
     for col in range(cols):
         values[rng.permutation(rows)[:num_zeros], col] = 0
-    return _fill(tensor, values)
+    return _fill(tensor, values, writes=1 + cols)   # torch samples, then zeroes each column in place
 
 
 def _deprecated_alias(method):

@@ -345,6 +345,9 @@ CASES = {
     "result layouts: relu keeps a permuted input's, softmax and sums are contiguous": lambda m: (lambda x: [
         x.relu().stride(), x.softmax(1).stride(), x.sum(1).stride(), x.mean(1, keepdim=True).stride()])(
         m.ones(2, 3, 4, 5).transpose(-1, -2)),
+    "nn.init and module construction count their in-place writes in the versions": lambda m: (lambda w: [
+        w._version, m.nn.init.orthogonal_(w)._version, m.nn.init.sparse_(w, 0.5)._version,
+        [b._version for b in m.nn.BatchNorm1d(2).buffers()]])(m.nn.Linear(2, 3).weight),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -66,10 +66,10 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.numpy()[...] = 0
-            self.running_var.numpy()[...] = 1
-            self.num_batches_tracked.numpy()[...] = 0
+        if self.track_running_stats:   # in place, as torch's zero_() / fill_(1): the versions count them
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
         self.reset_running_stats()
