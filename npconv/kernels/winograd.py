@@ -108,10 +108,18 @@ def _tile_view(padded, m, tiles, dilation):
     return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
 
 
-def _chunks(batch, columns_per_row, rows_per_image, column_bytes):
-    """Slices (images, first-axis tile rows) covering every tile column, each chunk under CHUNK_BYTES."""
+def _chunks(batch, columns_per_row, rows_per_image, column_bytes, parts=1):
+    """Slices (images, first-axis tile rows) covering every tile column, each chunk under CHUNK_BYTES, and
+    smaller when that gives fewer chunks than ``parts`` (the threads), so that every thread gets work."""
+    chunks = _chunks_within(batch, columns_per_row, rows_per_image, max(1, CHUNK_BYTES // column_bytes))
+    if len(chunks) < parts:
+        total = batch * rows_per_image * columns_per_row
+        chunks = _chunks_within(batch, columns_per_row, rows_per_image, max(1, total // parts))
+    return chunks
+
+
+def _chunks_within(batch, columns_per_row, rows_per_image, budget):
     per_image = columns_per_row * rows_per_image
-    budget = max(1, CHUNK_BYTES // column_bytes)
     if budget >= per_image:
         images = budget // per_image
         return [(slice(n, min(n + images, batch)), slice(0, rows_per_image)) for n in range(0, batch, images)]
@@ -140,7 +148,8 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
     column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
     columns_per_row = math.prod(dilation) * math.prod(tiles[1:])
-    chunks = _chunks(batch, columns_per_row, tiles[0], column_bytes)
+    macs = math.prod(full.shape) * c_in // groups * 9
+    chunks = _chunks(batch, columns_per_row, tiles[0], column_bytes, len(threads.pieces(2**30, macs)))
 
     def run_chunks(piece):  # chunks write disjoint output tiles: threads need no coordination
         for images, rows in chunks[piece[0]:piece[1]]:
@@ -154,7 +163,6 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
             y = _transform_leading(at, product, d, ("a", "b"))  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
             target = full_tiles[(images, slice(None), rows)]
             target[...] = y.transpose(to_output)
-    macs = math.prod(full.shape) * c_in // groups * 9
     threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs))
     if full.shape[2:] == out_spatial:
         return full
@@ -205,7 +213,9 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
     from_output = tuple(np.argsort(to_output))
     a_matrix = np.ascontiguousarray(at.T)
     column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
-    chunks = _chunks(batch, math.prod(dilation) * math.prod(tiles[1:]), tiles[0], column_bytes)
+    macs = gy.size * c_in // groups * 9
+    chunks = _chunks(batch, math.prod(dilation) * math.prod(tiles[1:]), tiles[0], column_bytes,
+                     len(threads.pieces(2**30, macs)))
 
     def run_chunks(piece):  # each thread sums its chunks' products in its own (alpha^d, C_out, C_in/G) array
         total = np.zeros((alpha ** d, groups, c_out // groups, c_in // groups), dtype=dtype)
@@ -217,7 +227,6 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
             z = z.reshape((alpha ** d, groups, c_out // groups, -1))
             total += np.matmul(z, v.swapaxes(-1, -2), out=threads.scratch("product", total.shape, dtype))
         return total
-    macs = gy.size * c_in // groups * 9
     total = sum(threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs)))
     by_position = total.reshape((alpha,) * d + (c_out, c_in // groups))
     grads = _transform_leading(g_matrix.T, by_position, d)  # (3, .., 3, C_out, C_in/G)

@@ -98,6 +98,15 @@ def test_winograd_chunks_split_images_and_tile_rows(budget, monkeypatch):
     assert_kernels_match_torch("winograd", x, w, (1, 1), ((1, 2), (0, 1)), (1, 1), 2)
 
 
+@pytest.mark.parametrize("parts", [1, 2, 16])
+def test_winograd_chunks_cover_every_tile_once_and_give_each_thread_work(parts):
+    batch, columns_per_row, rows_per_image = 8, 7, 7  # the grouped 3x3 layer of the benchmark suite
+    chunks = winograd._chunks(batch, columns_per_row, rows_per_image, column_bytes=36 * 256 * 4, parts=parts)
+    covered = [(n, row) for images, rows in chunks for n in range(batch)[images] for row in range(7)[rows]]
+    assert sorted(covered) == [(n, row) for n in range(batch) for row in range(rows_per_image)]
+    assert len(chunks) >= min(parts, batch * rows_per_image)
+
+
 def test_winograd_input_grad_with_padding_wider_than_kernel_falls_back():
     """Padding 3 > kernel - 1 makes the flipped forward's padding negative: the GEMM path takes over."""
     x, w = random_arrays(1, np.float64, (1, 2, 5, 5), (3, 2, 3, 3))
