@@ -106,7 +106,7 @@ class detect_anomaly(set_detect_anomaly):
 def _refuse_nan(node, input_grads):
     """torch's anomaly-mode error for a backward that produced NaN."""
     for index, grad in enumerate(input_grads):
-        if grad is not None and np.isnan(np.asarray(grad)).any():
+        if grad is not None and np.isnan(np.asarray(_array_of(grad))).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {index}th output.")
 
 
@@ -554,11 +554,48 @@ def _accumulate_leaf(leaf, g):
         leaf.grad._data = leaf.grad._data + g
 
 
-def _run_backward(roots, root_grads, retain_graph, capture=None):
+class _ArrayGradients:
+    """How the graph walk computes with gradients by default: NumPy arrays, nothing recorded. With
+    create_graph=True it takes ``_graph_backward.TensorGradients`` instead (the same names, Tensors)."""
+
+    mode = no_grad
+
+    @staticmethod
+    def node_gradients(node, g):
+        return _call_backward(node, g)
+
+    @staticmethod
+    def reduce(ig, t):
+        """A node's gradient for input ``t``, summed down to its shape and cast to its dtype."""
+        ig = _sum_to_shape(np.asarray(ig), t._data.shape)
+        return ig if ig.dtype == t._data.dtype else ig.astype(t._data.dtype)
+
+    @staticmethod
+    def accumulate(leaf, g):
+        _accumulate_leaf(leaf, g)
+
+    @staticmethod
+    def wrap(g):
+        """A gradient as hooks see it and autograd.grad returns it."""
+        return Tensor._make(g, False)
+
+    @staticmethod
+    def unwrap(t):
+        """A Tensor (a root's given gradient, a hook's replacement) as the walk carries it."""
+        return t._data
+
+    @staticmethod
+    def result(g, t):
+        """What autograd.grad returns for input ``t``: a Tensor of its own (never a shared array)."""
+        return Tensor._make(np.array(g, dtype=t._data.dtype), False)
+
+
+def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_ArrayGradients):
     """Propagate ``root_grads`` from ``roots`` (Tensors) to the leaves.
 
     Gradients reaching a leaf accumulate in ``leaf.grad`` unless ``capture`` (a dict id -> [tensor, grad])
-    is given: then only the captured tensors receive gradients (``autograd.grad``, ``backward(inputs=)``)."""
+    is given: then only the captured tensors receive gradients (``autograd.grad``, ``backward(inputs=)``).
+    ``gradients`` says how gradients are computed (arrays, or Tensors recording a graph for create_graph)."""
     pending = {}
     leaf_roots = []
     for t, g in zip(roots, root_grads):
@@ -570,18 +607,18 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
         else:
             key = id(t.grad_fn)
             pending[key] = pending[key] + g if key in pending else g
-    with no_grad():
+    with gradients.mode():
         for t, g in leaf_roots:
-            _accumulate_leaf(t, g)
+            gradients.accumulate(t, g)
         for node in _topological_order([t.grad_fn for t in roots]):
             g = pending.pop(id(node), None)
             if g is None:
                 continue
-            g = _run_hooks(node.__dict__.get("_hooks", ()), g)
+            g = _run_hooks(node.__dict__.get("_hooks", ()), g, gradients)
             retained = node.__dict__.get("_retained")  # after the hooks, as torch
             if retained is not None and retained() is not None:
-                _accumulate_leaf(retained(), g)
-            input_grads = _call_backward(node, g)
+                gradients.accumulate(retained(), g)
+            input_grads = gradients.node_gradients(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(node._inputs):
@@ -592,9 +629,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
             for t, fn, ig in zip(node._inputs, node._input_fns, input_grads):
                 if t is None or ig is None:
                     continue
-                ig = _sum_to_shape(np.asarray(ig), t._data.shape)
-                if ig.dtype != t._data.dtype:
-                    ig = ig.astype(t._data.dtype)
+                ig = gradients.reduce(ig, t)
                 if capture is not None and id(t) in capture:
                     _add_captured(capture, t, ig)
                     if fn is None:
@@ -602,7 +637,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                     # a captured non-leaf: other inputs may lie below it, keep going
                 if fn is None:
                     if capture is None:  # with inputs= / autograd.grad only the inputs receive gradients
-                        _run_leaf_hooks_and_accumulate(t, ig)
+                        gradients.accumulate(t, _run_hooks(t._hooks or (), ig, gradients))
                 else:
                     key = id(fn)
                     pending[key] = pending[key] + ig if key in pending else ig
@@ -610,24 +645,21 @@ def _run_backward(roots, root_grads, retain_graph, capture=None):
                 node._saved = None
 
 
-def _run_hooks(hooks, g):
+def _run_hooks(hooks, g, gradients=_ArrayGradients):
     """Each hook sees the gradient and may return a replacement of the same shape (torch refuses others)."""
     for hook in hooks:
-        replaced = hook(Tensor._make(g, False))
+        replaced = hook(gradients.wrap(g))
         if replaced is None:
             continue
         name = getattr(hook, "__name__", hook)
-        if replaced._data.dtype != g.dtype:
-            was, got = (_dtype.from_numpy_dtype(d).tensor_type_name for d in (g.dtype, replaced._data.dtype))
+        was, now = _array_of(g), replaced._data
+        if now.dtype != was.dtype:
+            was, got = (_dtype.from_numpy_dtype(d).tensor_type_name for d in (was.dtype, now.dtype))
             raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{was} got torch.{got})")
-        if replaced._data.shape != g.shape:
+        if now.shape != was.shape:
             raise RuntimeError(f"hook '{name}' has changed the size of value")
-        g = replaced._data
+        g = gradients.unwrap(replaced)
     return g
-
-
-def _run_leaf_hooks_and_accumulate(leaf, g):
-    _accumulate_leaf(leaf, _run_hooks(leaf._hooks or (), g))
 
 
 def _add_captured(capture, t, g):
@@ -635,7 +667,7 @@ def _add_captured(capture, t, g):
     entry[1] = g if entry[1] is None else entry[1] + g
 
 
-def _root_gradients(tensors, grad_tensors):
+def _root_gradients(tensors, grad_tensors, gradients=_ArrayGradients):
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t._requires_grad:
@@ -643,39 +675,50 @@ def _root_gradients(tensors, grad_tensors):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones_like(t._data)
+            g = gradients.unwrap(Tensor._make(np.ones_like(t._data)))
         else:
-            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
-            if g.shape != t._data.shape:
+            g = gradients.unwrap(g if isinstance(g, Tensor) else Tensor._make(np.asarray(g, dtype=t._data.dtype)))
+            if _array_of(g).shape != t._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                                   f"{Size(g.shape)!r} and output[{i}] has a shape of {Size(t._data.shape)!r}.")
+                                   f"{Size(_array_of(g).shape)!r} and output[{i}] has a shape of {Size(t._data.shape)!r}.")
         grads.append(g)
     return grads
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """torch.autograd.backward: accumulate the gradients of ``tensors`` into the leaves' ``.grad``."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by npconv")
+    """torch.autograd.backward: accumulate the gradients of ``tensors`` into the leaves' ``.grad``. With
+    ``create_graph=True`` the gradients are Tensors in a graph of their own (differentiable again)."""
+    gradients = _gradients_for(create_graph)
+    retain_graph = create_graph if retain_graph is None else retain_graph   # torch's default
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    grads = _root_gradients(tensors, list(grad_tensors))
+    grads = _root_gradients(tensors, list(grad_tensors), gradients)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         capture = {id(t): [t, None] for t in inputs}
-        _run_backward(tensors, grads, bool(retain_graph), capture)
-        for t, g in capture.values():
-            if g is not None:  # a leaf's hooks run before its gradient accumulates, as without inputs=
-                _accumulate_leaf(t, _run_hooks(t._hooks or (), g) if t.grad_fn is None else g)
+        _run_backward(tensors, grads, bool(retain_graph), capture, gradients)
+        with gradients.mode():
+            for t, g in capture.values():
+                if g is not None:  # a leaf's hooks run before its gradient accumulates, as without inputs=
+                    gradients.accumulate(t, _run_hooks(t._hooks or (), g, gradients) if t.grad_fn is None else g)
         return
-    _run_backward(tensors, grads, bool(retain_graph))
+    _run_backward(tensors, grads, bool(retain_graph), None, gradients)
+
+
+def _gradients_for(create_graph):
+    """The walk's arithmetic: arrays, or (create_graph=True) Tensors recording the gradients' own graph."""
+    if not create_graph:
+        return _ArrayGradients
+    from ._graph_backward import TensorGradients
+    return TensorGradients
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None):
-    """torch.autograd.grad: the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates)."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by npconv")
+    """torch.autograd.grad: the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates).
+    With ``create_graph=True`` they are Tensors in a graph of their own (differentiable again)."""
+    gradients = _gradients_for(create_graph)
+    retain_graph = create_graph if retain_graph is None else retain_graph   # torch's default
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -685,16 +728,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors does not require grad")
     capture = {id(t): [t, None] for t in inputs}
-    _run_backward(outputs, _root_gradients(outputs, list(grad_outputs)), bool(retain_graph), capture)
+    _run_backward(outputs, _root_gradients(outputs, list(grad_outputs), gradients), bool(retain_graph), capture,
+                  gradients)
     result = []
-    for t in inputs:
-        g = capture[id(t)][1]
-        if g is not None and t.grad_fn is None:  # a leaf's hooks see its gradient first
-            g = _run_hooks(t._hooks or (), g)
-        if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
-        result.append(None if g is None else Tensor._make(np.array(g, dtype=t._data.dtype), False))
+    with gradients.mode():
+        for t in inputs:
+            g = capture[id(t)][1]
+            if g is not None and t.grad_fn is None:  # a leaf's hooks see its gradient first
+                g = _run_hooks(t._hooks or (), g, gradients)
+            if g is None and not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+            result.append(None if g is None else gradients.result(g, t))
     return tuple(result)
 
 

@@ -28,7 +28,7 @@ LAYERS = [
     ("leaf", ["npconv._shapes", "npconv._dtype", "npconv._memory", "npconv._torch_api"]),
     ("kernels", ["npconv.kernels"]),
     ("core", ["npconv._tensor", "npconv._creation", "npconv.autograd", "npconv._ops", "npconv.random",
-              "npconv._tensor_str", "npconv._settings", "npconv.linalg", "npconv._gradcheck",
+              "npconv._graph_backward", "npconv._tensor_str", "npconv._settings", "npconv.linalg", "npconv._gradcheck",
               "npconv._observe", "npconv.cuda", "npconv.mps", "npconv.accelerator", "npconv.backends"]),
     ("nn.functional", ["npconv.nn.functional"]),
     ("nn.modules", ["npconv.nn", "npconv.nn.modules", "npconv.nn.parameter", "npconv.nn.init",

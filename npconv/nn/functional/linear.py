@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ..._graph_backward import double_backward, operand
 from ...autograd import Function
 from ...kernels.gemm import matmul
 
@@ -57,6 +58,17 @@ class _Addmm(Function):
     @staticmethod
     def meta(bias, x, wt):
         return np.broadcast_shapes(x.shape[:1] + wt.shape[1:], bias.shape), np.result_type(x.dtype, wt.dtype)
+
+
+@double_backward(_Mm, _Addmm)
+def _rows_times_weight_gradients(node, g):
+    """create_graph=True: the gradients of mm / addmm as Tensor ops, so they can be differentiated again."""
+    x, wt = node.saved_tensors
+    has_bias = len(node._inputs) == 3
+    needs = [t is not None for t in node._inputs[has_bias:]]
+    grads = (g.matmul(operand(node, has_bias + 1, wt).t()) if needs[0] else None,
+             operand(node, has_bias, x).t().matmul(g) if needs[1] else None)
+    return ((g.sum(0),) if has_bias else ()) + grads
 
 
 class _Linear(Function):

@@ -1,0 +1,354 @@
+"""Higher-order gradients: the graph walk of ``backward(create_graph=True)`` / ``autograd.grad(...,
+create_graph=True)`` carries its gradients as Tensors and computes each node's input gradients with
+Tensor ops under grad mode, so the gradients record a graph of their own and can be differentiated again.
+
+``RULES`` maps a Function class to ``rule(node, grad) -> one Tensor (or None) per forward argument``. A
+rule differentiates the node's inputs as Tensors (``operand``: the input itself when it requires grad,
+else the saved array as a constant) and saved outputs as Tensors whose grad_fn is the node (``output``),
+as torch's saved variables do. Gradients that are linear in ``grad`` with coefficients that do not depend
+on the inputs' values (views, reductions, indexing, masks such as relu's) reuse the node's own NumPy
+backward through ``LinearInGrad``, whose gradient is the map's adjoint.
+
+A node without a rule still gets its first-order gradient (from its NumPy backward), wrapped so that
+differentiating through it raises NotImplementedError naming the op: never a silently missing term.
+User-defined Functions run their backward under grad mode on Tensors, as in torch.
+"""
+import copy
+
+import numpy as np
+
+from .autograd import Function, _array_of, _call_backward, _sum_to_shape, enable_grad
+from ._tensor import Tensor
+
+RULES = {}
+
+
+def double_backward(*functions):
+    """Decorator: the rule below gives the differentiable gradients of ``functions``' nodes."""
+    def register(rule):
+        for function in functions:
+            RULES[function] = rule
+        return rule
+    return register
+
+
+# --------------------------------------------------------------------------------------------------
+# The walk's arithmetic (see autograd._ArrayGradients, whose names these are)
+
+
+class TensorGradients:
+    mode = enable_grad
+
+    @staticmethod
+    def node_gradients(node, g):
+        node.saved_tensors   # torch's errors (freed graph, in-place change) first, as without create_graph
+        function = node._function
+        if function._user_defined:
+            grads = function.backward(node, g)
+            return grads if type(grads) is tuple else (grads,)
+        rule = _rule_of(function)
+        if rule is None:
+            return _first_order_only(node, g)
+        return rule(node, g)
+
+    @staticmethod
+    def reduce(ig, t):
+        """As autograd._ArrayGradients.reduce, with Tensor ops (so the reduction is differentiable)."""
+        if not isinstance(ig, Tensor):   # a user's Function may return arrays or numbers
+            ig = Tensor._make(np.asarray(ig))
+        shape = t._data.shape
+        if ig._data.shape != shape:
+            lead, stretched = _broadcast_axes(ig._data.shape, shape)
+            if lead:
+                ig = ig.sum(lead)
+            if stretched:
+                ig = ig.sum(stretched, keepdim=True)
+            if ig._data.shape != shape:   # a backward that dropped leading size-1 dims gets them back
+                ig = ig.reshape(shape)
+        return ig if ig._data.dtype == t._data.dtype else ig.to(t.dtype)
+
+    @staticmethod
+    def accumulate(leaf, g):
+        # torch's AccumulateGrad under grad mode: a clone the first time, then out of place (both recorded)
+        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
+
+    @staticmethod
+    def wrap(g):
+        return g if isinstance(g, Tensor) else Tensor._make(g, False)
+
+    @staticmethod
+    def unwrap(t):
+        return t
+
+    @staticmethod
+    def result(g, t):
+        return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
+
+
+def _broadcast_axes(grad_shape, shape):
+    """The leading axes broadcasting added and the axes it stretched from size 1: what a gradient of
+    ``grad_shape`` sums over to come back to ``shape`` (refused as autograd._sum_to_shape refuses)."""
+    _sum_to_shape(np.broadcast_to(np.zeros((), np.int8), grad_shape), shape)
+    extra = len(grad_shape) - len(shape)
+    kept = (1,) * -extra + grad_shape if extra < 0 else grad_shape[extra:]
+    return tuple(range(max(extra, 0))), tuple(i for i, n in enumerate(shape) if n == 1 and kept[i] != 1)
+
+
+def _rule_of(function):
+    """The registered rule of ``function`` or of the class it inherits its backward from (a subclass that
+    writes its own backward needs a rule of its own)."""
+    for cls in function.__mro__:
+        rule = RULES.get(cls)
+        if rule is not None:
+            return rule if cls.backward is function.backward else None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# What rules differentiate
+
+
+def operand(node, index, saved=None):
+    """Forward argument ``index`` of ``node`` as a rule uses it: the input Tensor when it requires grad (so
+    second derivatives flow through it), else ``saved`` (its array) as a constant."""
+    t = node._inputs[index]
+    if t is None:
+        return Tensor._make(np.asarray(saved))
+    fn = node._input_fns[index]
+    if t.grad_fn is fn and (saved is None or t._data is saved):
+        return t
+    # the tensor has moved on (an in-place op since): its value and node as the forward saw them
+    alias = Tensor._make(t._data if saved is None else saved)
+    alias._requires_grad, alias.grad_fn, alias._versions = True, fn, t._versions
+    return alias
+
+
+def output(node, saved):
+    """The node's saved output as a Tensor made by the node itself (torch's saved output)."""
+    out = Tensor._make(saved)
+    out._requires_grad, out.grad_fn = True, node
+    return out
+
+
+def _needs(node, index):
+    return node._inputs[index] is not None
+
+
+class LinearInGrad(Function):
+    """``apply(grad)`` for a gradient linear in ``grad`` (computed in NumPy); its gradient is
+    ``adjoint(grad)``, and the adjoint's gradient is ``apply`` again, to any order."""
+
+    backward_name = "LinearInGradBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, apply, adjoint):
+        ctx.apply, ctx.adjoint = apply, adjoint
+        return np.asarray(apply(grad))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.asarray(ctx.adjoint(grad)), None, None
+
+
+@double_backward(LinearInGrad)
+def _linear_in_grad(node, g):
+    return LinearInGrad.apply(g, node.adjoint, node.apply), None, None
+
+
+def own_backward(node, index):
+    """Output ``index`` of the node's NumPy backward, as a function of the gradient (the node is copied:
+    its saved arrays stay reachable if the graph is freed later, as torch's double-backward nodes keep
+    their own)."""
+    frozen = copy.copy(node)
+
+    def apply(grad):
+        grads = _call_backward(frozen, grad)
+        return grads[index] if type(grads) is tuple else grads
+    return apply
+
+
+def linear_rule(adjoints):
+    """The rule of a node whose gradient for argument i is linear in grad: ``adjoints[i](node)`` gives the
+    adjoint of that map (None: the argument has no gradient; "self" for an element-wise mask, its own
+    adjoint)."""
+    def rule(node, g):
+        grads = []
+        for index, adjoint_of in enumerate(adjoints):
+            if adjoint_of is None or not _needs(node, index):
+                grads.append(None)
+                continue
+            apply = own_backward(node, index)
+            adjoint = apply if adjoint_of == "self" else adjoint_of(node)
+            grads.append(LinearInGrad.apply(g, apply, adjoint))
+        return tuple(grads) + (None,) * (len(node._inputs) - len(grads))
+    return rule
+
+
+# --------------------------------------------------------------------------------------------------
+# Nodes without a rule
+
+
+class FirstOrderOnly(Function):
+    """A gradient computed without a graph: differentiating through it is refused by name."""
+
+    backward_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx, *tensors, value, node):
+        ctx.op = node
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        node = ctx.op
+        raise NotImplementedError(f"npconv: the gradient of {node.name()} is not differentiable (double backward "
+                                  f"of {node._function.__name__} is not implemented)")
+
+
+def _first_order_only(node, g):
+    grads = _call_backward(node, g._data)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    sources = [g] + [t for t in node._inputs if t is not None]
+    return tuple(None if ig is None else FirstOrderOnly.apply(*sources, value=np.asarray(ig), node=node)
+                 for ig in grads)
+
+
+# --------------------------------------------------------------------------------------------------
+# The rules
+
+
+def _zeros(g):
+    return Tensor._make(np.zeros_like(g._data))
+
+
+def _register_rules():
+    """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
+    from ._ops import activation, elementwise as ew, indexing, inplace, linalg, reduction, shape, views
+
+    double_backward(ew.Add)(lambda node, g: (g, g))
+    double_backward(ew.Sub)(lambda node, g: (g, -g if _needs(node, 1) else None))
+    double_backward(ew.Rsub)(lambda node, g: (-g, g))
+    double_backward(ew.Neg)(lambda node, g: (-g,))
+    double_backward(shape.Clone)(lambda node, g: (g,))
+    double_backward(shape.Expand)(lambda node, g: (g, None))   # the engine sums over the broadcast dims
+    double_backward(inplace.Copy)(lambda node, g: (_zeros(g), g))
+    double_backward(inplace._Fill)(lambda node, g: (_zeros(g), None))
+
+    @double_backward(ew.Mul)
+    def _mul(node, g):
+        a, b = node.saved_tensors
+        return (g * operand(node, 1, b) if _needs(node, 0) else None,
+                g * operand(node, 0, a) if _needs(node, 1) else None)
+
+    @double_backward(ew.Div)
+    def _div(node, g):
+        a, b = node.saved_tensors
+        b = operand(node, 1, b)
+        return (g / b if _needs(node, 0) else None,
+                -g * operand(node, 0, a) / (b * b) if _needs(node, 1) else None)
+
+    @double_backward(ew.PowScalar)
+    def _pow_scalar(node, g):
+        (a,) = node.saved_tensors
+        exponent = node.exponent
+        if exponent == 0:
+            return _zeros(g), None
+        return g * (exponent * operand(node, 0, a).pow(exponent - 1)), None
+
+    @double_backward(ew.Pow)
+    def _pow(node, g):
+        from ._ops.elementwise import where
+        a, b, out = node.saved_tensors
+        base, exponent = operand(node, 0, a), operand(node, 1, b)
+        ga = gb = None
+        if _needs(node, 0):   # zero where the exponent is 0 (even at base 0), as torch
+            ga = where(Tensor._make(b == 0), 0.0, g * exponent * base.pow(exponent - 1))
+        if _needs(node, 1):   # zero where base == 0 and exponent >= 0, as torch
+            gb = where(Tensor._make((a == 0) & (b >= 0)), 0.0, g * output(node, out) * base.log())
+        return ga, gb
+
+    def pointwise(function, gradient, saves="input"):
+        """A rule ``gradient(g, x)`` for a one-input op, x its input (or its output with saves="output")."""
+        def rule(node, g):
+            (saved,) = node.saved_tensors
+            x = output(node, saved) if saves == "output" else operand(node, 0, saved)
+            return (gradient(g, x),)
+        double_backward(function)(rule)
+
+    pointwise(ew.Exp, lambda g, y: g * y, "output")
+    pointwise(ew.Log, lambda g, x: g / x)
+    pointwise(ew.Sqrt, lambda g, y: g / (2 * y), "output")
+    pointwise(ew.Reciprocal, lambda g, y: -g * y * y, "output")
+    pointwise(ew.Sin, lambda g, x: g * x.cos())
+    pointwise(ew.Cos, lambda g, x: g * -x.sin())
+    pointwise(activation.Sigmoid, lambda g, y: g * (1 - y) * y, "output")
+    pointwise(activation.Tanh, lambda g, y: g * (1 - y * y), "output")
+
+    # gradients that are the incoming gradient times a piecewise-constant mask (an element-wise map is its
+    # own adjoint); their second derivative is zero almost everywhere, as torch's
+    for function, arguments in ((activation.Relu, 1), (ew.Abs, 1), (ew.Clamp, 1), (ew.Maximum, 2),
+                                (ew.Minimum, 2)):
+        double_backward(function)(linear_rule(("self",) * arguments))
+    double_backward(ew.Where)(linear_rule((None, "self", "self")))
+
+    # views and reductions: linear maps whose adjoint is the forward itself
+    double_backward(shape.View)(lambda node, g: (g.reshape(node.shape), None))
+    double_backward(shape.Permute)(lambda node, g: (g.permute(*np.argsort(node.dims).tolist()), None))
+
+    @double_backward(reduction.Sum, reduction.Mean)
+    def _reduction(node, g):
+        if issubclass(node._function, reduction.Mean):
+            g = g / node.count
+        if not node.keepdim and node.axes is not None:
+            kept = list(node.shape)
+            for axis in node.axes:
+                kept[axis] = 1
+            g = g.reshape(kept)
+        return (g.expand(*node.shape),) + (None,) * (len(node._inputs) - 1)
+
+    double_backward(indexing.Index)(linear_rule((lambda node: lambda grad: grad[node.index],)))
+    double_backward(views.AsStrided)(linear_rule((
+        lambda node: lambda grad: node.replay(np.asarray(grad).reshape(node.shape)),)))
+    double_backward(views.CopySlices)(linear_rule((
+        "self", lambda node: own_backward(_as_strided_like(node, views), 0))))
+
+    @double_backward(linalg.MatMul)
+    def _matmul(node, g):
+        a, b = node.saved_tensors
+        return matmul_gradients(node, g, operand(node, 0, a) if _needs(node, 1) else Tensor._make(a),
+                                operand(node, 1, b) if _needs(node, 0) else Tensor._make(b))
+
+
+def _as_strided_like(node, views):
+    """A stand-in AsStrided node cutting CopySlices' view out of the root: its backward scatters a view's
+    gradient into the root, the adjoint of CopySlices' gradient for the written values."""
+    stand_in = views.AsStrided._node_class()
+    stand_in.shape, stand_in.replay = node.shape, node.replay
+    stand_in.needs_input_grad = (True, False)
+    return stand_in
+
+
+def matmul_gradients(node, g, a, b):
+    """matmul's gradients as Tensor ops (1-d operands as a row on the left, a column on the right)."""
+    a2 = a.unsqueeze(0) if a.dim() == 1 else a
+    b2 = b.unsqueeze(-1) if b.dim() == 1 else b
+    if a.dim() == 1 and b.dim() == 1:
+        g2 = g.reshape(1, 1)
+    elif a.dim() == 1:
+        g2 = g.unsqueeze(-2)
+    elif b.dim() == 1:
+        g2 = g.unsqueeze(-1)
+    else:
+        g2 = g
+    ga = gb = None
+    if _needs(node, 0):
+        ga = g2.matmul(b2.transpose(-1, -2))
+        ga = ga.select(-2, 0) if a.dim() == 1 else ga
+    if _needs(node, 1):
+        gb = a2.transpose(-1, -2).matmul(g2)
+        gb = gb.select(-1, 0) if b.dim() == 1 else gb
+    return ga, gb
+
+
+_register_rules()

@@ -1,0 +1,206 @@
+"""Higher-order gradients (npconv/_graph_backward.py and create_graph in npconv/autograd.py), against torch.
+
+Each op runs as a gradient penalty: ``ga = grad(f(a, b).sum(), [a], create_graph=True)``; the helper then
+compares ga and back-propagates a random upstream gradient through it, comparing a.grad and b.grad."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+import torch
+
+import npconv
+from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
+
+# f(m, a, b) on two (3, 2) float64 tensors with values in [0.2, 1) (logs and roots are defined)
+OPS = {
+    "mul": lambda m, a, b: a * b * a,
+    "mul_number": lambda m, a, b: (a * 2.5) * a,
+    "add_sub_neg": lambda m, a, b: (a + b) * (b - a) * -a + (1 - a) * a,
+    "div": lambda m, a, b: a / b + b / a + a / 3,
+    "pow": lambda m, a, b: (a * b).pow(3) + a.pow(0.5) + a.pow(2),
+    "pow_tensor": lambda m, a, b: a ** b,
+    "exp": lambda m, a, b: (a * b).exp(),
+    "log": lambda m, a, b: (a * b).log() * a,
+    "sqrt": lambda m, a, b: (a * b).sqrt() * a,
+    "reciprocal": lambda m, a, b: (a * b).reciprocal() * a,
+    "sin_cos": lambda m, a, b: (a * b).sin() + (a * b).cos(),
+    "sigmoid": lambda m, a, b: (a * b).sigmoid(),
+    "tanh": lambda m, a, b: (a * b).tanh(),
+    "relu": lambda m, a, b: (a * b - 0.3).relu() * a,
+    "abs": lambda m, a, b: (a - b).abs() * a,
+    "clamp": lambda m, a, b: (a * b).clamp(0.2, 0.5) * a,
+    "maximum": lambda m, a, b: m.maximum(a, b) * a,
+    "where": lambda m, a, b: m.where(a > b, a * a, b * a),
+    "view_reshape": lambda m, a, b: a.view(-1) * b.reshape(6) * a.reshape(2, 3).reshape(-1),
+    "transpose_permute": lambda m, a, b: a.t() * b.transpose(0, 1) * a.permute(1, 0),
+    "slice_select": lambda m, a, b: a[:2] * b[1:] * a[1:] + a[1] * a[2],
+    "squeeze_unsqueeze": lambda m, a, b: a.unsqueeze(0) * b.unsqueeze(0).squeeze(0) * a[:1].squeeze(0),
+    "expand": lambda m, a, b: a[:, :1].expand(3, 4) * a.sum(),
+    "broadcast": lambda m, a, b: a * b[0] * a[:, :1],
+    "sum_mean": lambda m, a, b: (a * b).sum(0, keepdim=True) * a.sum(0) + a.mean(1).sum() * a.mean(),
+    "clone_contiguous": lambda m, a, b: (a * b).clone() * a.t().contiguous().t(),
+    "matmul": lambda m, a, b: ((a @ b.t()) ** 2).sum() * a + (a[0] @ b[0]) * a + (a @ b[0]).sum() * a,
+    "linear": lambda m, a, b: (m.nn.functional.linear(a, b) ** 2).sum(0)[:2] * a,
+    "linear_bias": lambda m, a, b: (m.nn.functional.linear(a, b, b[:, 0] * a[:, 1]) ** 2).sum() * a,
+    "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
+}
+
+
+def _arrays():
+    return [random_array((3, 2), seed=1, low=0.2), random_array((3, 2), seed=2, low=0.2)]
+
+
+def gradient_of_a(f):
+    """The gradient penalty's first half: d f(a, b).sum() / da, differentiable again."""
+    def call(m, a, b):
+        (ga,) = m.autograd.grad(f(m, a, b).sum(), [a], create_graph=True)
+        return ga
+    return call
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_second_derivatives_match_torch(name):
+    assert_matches_torch(gradient_of_a(OPS[name]), _arrays(), atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(sorted(OPS)), min_size=1, max_size=3))
+def test_chains_of_ops_match_torch(names):
+    def chain(m, a, b):
+        for name in names:   # each op's output scaled down so values stay in the ops' domains
+            a = OPS[name](m, a, b).sum() * 0.01 + a
+        return a
+    assert_matches_torch(gradient_of_a(chain), _arrays(), atol=1e-6)
+
+
+def _penalty(m, create_graph_call):
+    a, b = (m.tensor(x, requires_grad=True) for x in _arrays())
+    ga = create_graph_call(m, a, b)
+    ga.pow(2).sum().backward()
+    return ga, a.grad, b.grad
+
+
+def _assert_same(results_np, results_torch):
+    for mine, theirs in zip(results_np, results_torch):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), atol=1e-6)
+            assert mine.requires_grad == theirs.requires_grad
+
+
+def _both(call):
+    _assert_same(_penalty(npconv, call), _penalty(torch, call))
+
+
+def test_backward_create_graph_leaves_differentiable_grads():
+    def call(m, a, b):
+        (a * a * b).sigmoid().sum().backward(create_graph=True)
+        assert a.grad.grad_fn is not None and a.grad.requires_grad
+        ga = a.grad
+        a.grad = None
+        return ga
+    _both(call)
+
+
+def test_grad_outputs_and_retain_graph_default():
+    def call(m, a, b):
+        y = (a * b).tanh()
+        (ga,) = m.autograd.grad(y, [a], grad_outputs=b * 2, create_graph=True)
+        (again,) = m.autograd.grad(y.sum(), [a], retain_graph=True)   # create_graph retained it, as torch
+        return ga + again
+    _both(call)
+
+
+def test_hooks_see_and_replace_differentiable_gradients():
+    def call(m, a, b):
+        seen = []
+        a.register_hook(lambda g: seen.append(g.requires_grad) or g * 3)
+        y = a * b * a
+        y.register_hook(lambda g: g * b)
+        (ga,) = m.autograd.grad(y.sum(), [a], create_graph=True)
+        assert seen == [True]
+        return ga
+    _both(call)
+
+
+def test_inputs_restricts_the_leaves():
+    def call(m, a, b):
+        (a * a * b).exp().sum().backward(inputs=[a], create_graph=True)
+        assert b.grad is None
+        ga = a.grad
+        a.grad = None
+        return ga
+    _both(call)
+
+
+def test_gradient_wrt_an_intermediate():
+    def call(m, a, b):
+        x = a * b
+        (gx,) = m.autograd.grad((x.sigmoid() * x).sum(), [x], create_graph=True)
+        return gx
+    _both(call)
+
+
+def test_third_order():
+    def third(m, x):
+        (g1,) = m.autograd.grad((x.sin() * x.exp()).sum(), [x], create_graph=True)
+        (g2,) = m.autograd.grad(g1.sum(), [x], create_graph=True)
+        return g2
+    assert_matches_torch(third, [random_array((4,), seed=3)])
+
+
+def test_user_function_backward_runs_on_tensors():
+    def call(m, a, b):
+        class Cube(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x ** 2
+        (ga,) = m.autograd.grad(Cube.apply(a * b).sum(), [a], create_graph=True)
+        return ga
+    _both(call)
+
+
+def test_inplace_change_of_a_saved_tensor_is_refused_with_create_graph():
+    def call(m, a, b):
+        x = a * b
+        y = x * x
+        x.mul_(2)
+        return m.autograd.grad(y.sum(), [a], create_graph=True)
+    assert_same_error(call, _arrays(), same_message=True, requires_grad=True)
+
+
+def test_second_backward_after_freeing_is_refused():
+    def call(m, a, b):
+        y = (a * b).exp().sum()
+        m.autograd.grad(y, [a], create_graph=True, retain_graph=False)
+        return m.autograd.grad(y, [a])
+    assert_same_error(call, _arrays(), same_message=True, requires_grad=True)
+
+
+def test_differentiating_through_a_freed_graph_is_refused():
+    def call(m, a, b):
+        y = (a * b).tanh()
+        (ga,) = m.autograd.grad(y.sum(), [a], create_graph=True)
+        m.autograd.grad(y.sum(), [a])   # frees the graph ga's own graph runs through, in both libraries
+        ga.sum().backward()
+    assert_same_error(call, _arrays(), same_message=True, requires_grad=True)
+
+
+def test_an_op_without_a_rule_says_so_when_differentiated_through():
+    def first_order(m, x):
+        (gx,) = m.autograd.grad(m.nn.functional.max_pool2d(x, 2).pow(2).sum(), [x], create_graph=True)
+        return gx.detach()
+    x = random_array((1, 1, 4, 4))
+    assert_matches_torch(first_order, [x])   # the first-order values are there ...
+    a = npconv.tensor(x, requires_grad=True)
+    (ga,) = npconv.autograd.grad(npconv.nn.functional.max_pool2d(a, 2).pow(2).sum(), [a], create_graph=True)
+    assert ga.requires_grad
+    with pytest.raises(NotImplementedError, match=r"npconv: the gradient of \w+ is not differentiable "
+                                                  r"\(double backward of \w+ is not implemented\)"):
+        ga.sum().backward()   # ... a second derivative is refused by name, never silently missing
