@@ -136,23 +136,27 @@ def _needs(node, index):
 
 class LinearInGrad(Function):
     """``apply(grad)`` for a gradient linear in ``grad`` (computed in NumPy); its gradient is
-    ``adjoint(grad)``, and the adjoint's gradient is ``apply`` again, to any order."""
+    ``adjoint(grad)``, and the adjoint's gradient is ``apply`` again, to any order. ``zero_for`` are
+    Tensors the map's coefficients come from piecewise-constantly (relu's output): they get a zero
+    gradient, as torch sends them."""
 
     backward_name = "LinearInGradBackward0"
 
     @staticmethod
-    def forward(ctx, grad, apply, adjoint):
+    def forward(ctx, grad, apply, adjoint, *zero_for):
         ctx.apply, ctx.adjoint = apply, adjoint
+        ctx.zero_for = [z.shape for z in zero_for]
         return np.asarray(apply(grad))
 
     @staticmethod
     def backward(ctx, grad):
-        return np.asarray(ctx.adjoint(grad)), None, None
+        zeros = tuple(np.zeros(shape, grad.dtype) for shape in ctx.zero_for)
+        return (np.asarray(ctx.adjoint(grad)), None, None) + zeros
 
 
 @double_backward(LinearInGrad)
 def _linear_in_grad(node, g):
-    return LinearInGrad.apply(g, node.adjoint, node.apply), None, None
+    return (LinearInGrad.apply(g, node.adjoint, node.apply), None, None) + (None,) * len(node.zero_for)
 
 
 def own_backward(node, index):
@@ -167,11 +171,12 @@ def own_backward(node, index):
     return apply
 
 
-def linear_rule(adjoints):
+def linear_rule(adjoints, zero_for=lambda node: ()):
     """The rule of a node whose gradient for argument i is linear in grad: ``adjoints[i](node)`` gives the
     adjoint of that map (None: the argument has no gradient; "self" for an element-wise mask, its own
-    adjoint)."""
+    adjoint). ``zero_for(node)``: the Tensors torch sends a zero second-order gradient (see LinearInGrad)."""
     def rule(node, g):
+        sources = zero_for(node)
         grads = []
         for index, adjoint_of in enumerate(adjoints):
             if adjoint_of is None or not _needs(node, index):
@@ -179,7 +184,7 @@ def linear_rule(adjoints):
                 continue
             apply = own_backward(node, index)
             adjoint = apply if adjoint_of == "self" else adjoint_of(node)
-            grads.append(LinearInGrad.apply(g, apply, adjoint))
+            grads.append(LinearInGrad.apply(g, apply, adjoint, *sources))
         return tuple(grads) + (None,) * (len(node._inputs) - len(grads))
     return rule
 
@@ -286,9 +291,11 @@ def _register_rules():
     pointwise(activation.Tanh, lambda g, y: g * (1 - y * y), "output")
 
     # gradients that are the incoming gradient times a piecewise-constant mask (an element-wise map is its
-    # own adjoint); their second derivative is zero almost everywhere, as torch's
-    for function, arguments in ((activation.Relu, 1), (ew.Abs, 1), (ew.Clamp, 1), (ew.Maximum, 2),
-                                (ew.Minimum, 2)):
+    # own adjoint); their second derivative is zero almost everywhere. torch sends relu's output and abs's
+    # input a zero gradient (its formulas use them), clamp's and max/min's nothing (they compare only).
+    double_backward(activation.Relu)(linear_rule(("self",), lambda node: (output(node, *node.saved_tensors),)))
+    double_backward(ew.Abs)(linear_rule(("self",), lambda node: (operand(node, 0, *node.saved_tensors),)))
+    for function, arguments in ((ew.Clamp, 1), (ew.Maximum, 2), (ew.Minimum, 2)):
         double_backward(function)(linear_rule(("self",) * arguments))
     double_backward(ew.Where)(linear_rule((None, "self", "self")))
 
