@@ -363,7 +363,8 @@ def _logical(np_fn, name):
     def op(a, b):
         np_dtype = _np_dtype_of_result(a, b)
         if np_dtype.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            scalar = _dtype.from_numpy_dtype(np_dtype).scalar_name
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{scalar}\'')
         return Tensor._make(np.asarray(np_fn(_raw(a, np_dtype), _raw(b, np_dtype))))
     return op
 

@@ -160,6 +160,27 @@ _METHODS["relu_"] = relu_   # written into x's memory directly, not computed asi
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])
 add_aliases(_METHODS, inplace=True)
+# torch's binary operators answer NotImplemented to an operand they cannot take, so Python decides: t == "x"
+# is False, t < "x" raises Python's own TypeError
+_BINARY_OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                     "__rtruediv__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__eq__", "__ne__", "__lt__",
+                     "__le__", "__gt__", "__ge__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__and__",
+                     "__or__", "__xor__", "__rand__", "__ror__", "__rxor__"}
+
+
+def _not_implemented_on_type_error(operator):
+    def method(self, other):
+        try:
+            return operator(self, other)
+        except TypeError:
+            return NotImplemented
+    method.__name__ = method.__qualname__ = operator.__name__
+    method.__code__ = method.__code__.replace(co_name=operator.__name__)   # frames name the op (see nn.parameter)
+    return method
+
+
 for _name, _fn in _METHODS.items():
+    if _name in _BINARY_OPERATORS:
+        _fn = _not_implemented_on_type_error(_fn)
     plain = _name.startswith("__") or isinstance(_fn, property)
     setattr(Tensor, _name, _fn if plain else accepting_numpy_names(_fn, _name))

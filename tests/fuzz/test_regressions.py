@@ -348,6 +348,35 @@ CASES = {
     "nn.init and module construction count their in-place writes in the versions": lambda m: (lambda w: [
         w._version, m.nn.init.orthogonal_(w)._version, m.nn.init.sparse_(w, 0.5)._version,
         [b._version for b in m.nn.BatchNorm1d(2).buffers()]])(m.nn.Linear(2, 3).weight),
+    "transposed conv: kernel checks after the channels, none for an empty batch": lambda m: [
+        m.nn.functional.conv_transpose2d(m.ones(0, 2, 3, 3), m.ones(2, 3, 2, 1), output_padding=(0, 1)).shape],
+    "transposed conv: an empty batch with an empty weight": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(0, 2, 3, 3), m.ones(2, 0, 1, 1)),
+    "transposed conv: the channel check before the output padding's": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 3, 3, 3), m.ones(2, 3, 2, 1), output_padding=(0, 1)),
+    "transposed conv: zero out channels refused by the kernel": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(2, 2, 3, dtype=m.float64), m.ones(2, 0, 3, dtype=m.float64), stride=2, padding=1),
+    "transposed conv: oneDNN's refusal of an empty kernel": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 2, 3, 3), m.ones(2, 3, 0, 1)),
+    "transposed conv 3-d: an empty weight's words": lambda m: m.nn.functional.conv_transpose3d(
+        m.ones(1, 2, 3, 3, 3), m.ones(2, 3, 0, 1, 1)),
+    "dilated conv of 8-bit integers is not implemented": lambda m: m.nn.functional.conv2d(
+        m.ones(1, 1, 5, 5, dtype=m.uint8), m.ones(1, 1, 2, 2), dilation=2),
+    "cross_entropy with a wrong weight on a spatial input: the short words": lambda m: (
+        m.nn.functional.cross_entropy(m.ones(3, 3, 4), m.zeros(3, 4, dtype=m.int64), weight=m.ones(2))),
+    "nll_loss ignores the value of an ignored target": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.nll_loss(x, m.tensor([1, 0]), ignore_index=1, reduction="sum"),
+        [[NAN, 0.5], [INF, -1.0]], "float32"),
+    "max_unpool: torch's Python (a str kernel, a short stride) and the native order": lambda m: [
+        m.nn.MaxUnpool1d((3,), "x")(m.ones(2, 3, 5), m.zeros(2, 3, 5, dtype=m.int64))],
+    "max_unpool: an empty kernel reaches the native size check": lambda m: m.nn.MaxUnpool2d(())(
+        m.ones(1, 1, 4, 2), m.zeros(1, 1, 4, 2, dtype=m.int64)),
+    "max_unpool: the dtype before the indices' values": lambda m: m.nn.MaxUnpool1d(2, 1, padding=1)(
+        m.ones(3, 1, 3, dtype=m.int32), m.full((3, 1, 3), 2, dtype=m.int64)),
+    "max_unpool: the backward of an empty output gathers out of bounds": lambda m: (lambda x: (m.nn.functional.max_unpool2d(
+        x, m.ones(5, 2, 1, dtype=m.int64), (3, 2), padding=(1, 1)).sum().backward()))(_leaf(m, np.ones((5, 2, 1)))),
+    "tensor == str is False, tensor < str Python's TypeError": lambda m: [m.tensor(2) == "none", m.tensor(2) != "x",
+                                                                     m.nn.NLLLoss(reduction=m.tensor(2))],
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -173,7 +173,8 @@ def _geometry(dims, op, input, weight, bias, stride, padding, dilation, groups, 
         _check_non_negative(padding, "padding")
     _check_non_negative(output_padding, "output_padding")
     _check_positive(stride, "stride")
-    _check_dilation(dilation, transposed)
+    if not transposed:   # a transposed convolution's kernel checks its dilation (see _check_transposed_kernel)
+        _check_dilation(dilation, transposed)
     batched_shape = list(input.shape) if input.ndim == dims + 2 else [1] + list(input.shape)
     if len(batched_shape) != k + 2:
         raise RuntimeError(f"Expected {k + 2}-dimensional input for {k + 2}-dimensional weight {list(weight.shape)}, "
@@ -187,11 +188,13 @@ def _check_input_rank(input, dims, op):
                            f"input of size: {list(input.shape)}")
 
 
-def _check_weight(weight, dims, op, layout, groups=1):
+def _check_weight(weight, dims, op, layout, groups=1, transposed=False):
+    """The weight's rank, then no empty dim but the second (a transposed convolution's shape check looks at
+    the first only: its kernel checks the rest)."""
     if weight.ndim != dims + 2:
         raise RuntimeError(f"{op} expects a {dims + 2}-dimensional weight {layout}, but got weight of size "
                            f"{list(weight.shape)}")
-    for axis, size in enumerate(weight.shape):
+    for axis, size in enumerate(weight.shape[:1] if transposed else weight.shape):
         if size == 0 and axis != 1:
             given = f"Given groups={groups}, " if axis == 0 else ""
             raise RuntimeError(f"{given}expected weight to be at least 1 at dimension {axis}, but got weight of size "
@@ -216,10 +219,12 @@ def _check_dilation(dilation, transposed):
         raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
 
 
-def _check_kernel_dtype(input, dims, transposed):
-    """torch's CPU kernels have no bool version, and the transposed ones none for the small integer types:
-    its NotImplementedError (before the weight's dtype is compared)."""
+def _check_kernel_dtype(input, dims, transposed, dilation=()):
+    """torch's CPU kernels have no bool version, and the transposed and dilated ones none for the small
+    integer types: its NotImplementedError (before the weight's dtype is compared)."""
     small_int = input.dtype.name in ("uint8", "int8", "int16", "int32")
+    if not transposed and max(dilation, default=1) > 1 and (small_int or input.dtype.name == "bool"):
+        raise NotImplementedError(f'"slow_conv_dilated<>" not implemented for \'{input.dtype.scalar_name}\'')
     if input.dtype.name == "bool" or (transposed and small_int):
         kernel = (f"slow_conv_transpose{max(dims, 2)}d_out_cpu" if transposed
                   else f"slow_conv{max(dims, 2)}d_cpu")
@@ -233,7 +238,7 @@ def _check_bias_dtype(input, bias):
                            f"same")
 
 
-def _check_dtypes(input, weight, bias, transposed, padding=0):
+def _check_dtypes(input, weight, bias, transposed, padding=0, dilation=()):
     """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
     convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
     casts a bias of another dtype into the output, unless that would turn a float into an integer; with
@@ -241,7 +246,7 @@ def _check_dtypes(input, weight, bias, transposed, padding=0):
     bias_differs = bias is not None and bias.dtype != input.dtype
     if not transposed and not isinstance(padding, str):
         _check_bias_dtype(input, bias)
-    _check_kernel_dtype(input, weight.dim() - 2, transposed)
+    _check_kernel_dtype(input, weight.dim() - 2, transposed, dilation)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
     if transposed and bias_differs and bias.is_floating_point() and not input.is_floating_point():
@@ -342,7 +347,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
     _check_nonempty_spatial(input, dims, batched)
-    _check_dtypes(input, weight, bias, False, padding)  # torch compares the weight's dtype after the shapes
+    _check_dtypes(input, weight, bias, False, padding, dilation)  # the weight's dtype after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)   # padding 'same' or 'valid': torch adds any bias in the output's dtype
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
@@ -447,10 +452,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     stride, amounts, dilation, groups, output_padding = _geometry(dims, op, input, weight, bias, stride, padding,
                                                                   dilation, groups, output_padding)
-    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups)
-    if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)):
-        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                           + _per_dimension_text(output_padding=output_padding, stride=stride, dilation=dilation))
+    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups, transposed=True)
     batched = input.ndim == dims + 2
     channels = input.shape[1 if batched else 0]
     _check_divisible_by_groups(weight, groups)
@@ -468,7 +470,12 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     as_c_int = [tuple(_c_int(v) for v in values) for values in (stride, amounts, output_padding, dilation)]
     checked_spatial = tuple(_c_int(_shapes.transposed_length(size, k, s, p, o, d)) for size, k, s, p, o, d
                             in zip(spatial, kernel, *as_c_int))
+    onednn = _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride)
     _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial)
+    if onednn and (0 in kernel or weight.shape[1] == 0 or min(dilation) <= 0):
+        raise RuntimeError("could not create a primitive descriptor for the deconvolution forward propagation "
+                           "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
+                           "diagnostic information.")
     _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
@@ -481,6 +488,37 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
 def _c_int(value):
     """``value`` as a C int holds it (torch's slow transposed convolution reads its geometry so)."""
     return (value + 2**31) % 2**32 - 2**31
+
+
+def _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride):
+    """What torch checks once a transposed convolution has a backend, in its order; returns whether that
+    backend is oneDNN (float32/bfloat16 batches of more than one when the output padding is valid), whose
+    own errors come after the output size's. An empty batch (or no channels) needs no kernel: torch then
+    multiplies the input by the weight's first element, which an empty weight lacks."""
+    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
+    if batch == 0 or channels == 0:
+        if weight.numel() == 0:
+            raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+        return False
+    big_padding = any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation))
+    if batch > 1 and input.dtype.name in ("float32", "bfloat16") and not big_padding:
+        return True
+    dims, kernel = len(dilation), tuple(weight.shape[2:])
+    if dims < 3 and min(kernel) <= 0:   # torch runs 1-d as 2-d with a kernel height of 1
+        height, width = ((1,) + kernel)[-2:]
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {height} "
+                           f"kernel_width: {width}")
+    _check_dilation(dilation, transposed=True)
+    if big_padding:
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + _per_dimension_text(output_padding=output_padding, stride=stride, dilation=dilation))
+    if weight.numel() == 0:
+        if dims == 3:
+            raise RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+                               f"kernel_width) tensor expected for weight, but got: {list(weight.shape)}")
+        shown = list(weight.shape[:2]) + [1] * (dims == 1) + list(weight.shape[2:])
+        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {shown}")
+    return False
 
 
 def _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial=None):

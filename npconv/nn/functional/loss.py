@@ -385,7 +385,7 @@ class _NllLoss(Function):
         picked = np.take_along_axis(logp, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
         w = class_weight[safe] if class_weight is not None else np.ones_like(picked)
         w = np.where(valid, w, 0).astype(logp.dtype, copy=False)
-        loss = -picked * w
+        loss = np.where(valid, -picked * w, logp.dtype.type(0))   # an ignored target's value is never read
         scale = 1
         if reduction == "sum":
             loss = loss.sum()
@@ -429,6 +429,8 @@ def _check_class_target(input, target, weight, ignore_index):
         raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
     classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
     if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
+        if input.dim() > 2:   # torch's spatial kernel (nll_loss2d) words it shorter
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
     t = target.numpy().astype(np.int64)
@@ -524,7 +526,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim, classes):
     if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {classes} classes or no "
+                           "classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
     logp = log_softmax(input, class_dim)
     if label_smoothing > 0:

@@ -1,4 +1,5 @@
 """Max unpooling, as torch.nn.functional.max_unpool{1,2,3}d."""
+import collections.abc
 import math
 
 import numpy as np
@@ -6,7 +7,7 @@ import numpy as np
 from ....autograd import Function, named_variant
 from ....kernels import pooling as kernels
 from .._arguments import check_argument
-from ._common import (_batched, _check_dtype, _describe, _pooled_meta, _tuple, _unbatched_like)
+from ._common import _batched, _check_dtype, _describe, _pooled_meta, _unbatched_like
 
 __all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -25,6 +26,11 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.indices.size and grad.size == 0:
+            # torch gathers the gradient at the indices, which an empty output cannot hold (its forward skipped
+            # the index check then): the gather's error, for the flattened planes' dim
+            raise RuntimeError(f"index {int(ctx.indices.reshape(-1)[0])} is out of bounds for dimension "
+                               f"{1 if grad.ndim == ctx.n + 1 else 2} with size 0")
         if ctx.indices.size == 0:
             return np.zeros(ctx.indices.shape if grad.ndim == ctx.indices.ndim else ctx.indices.shape[1:],
                             grad.dtype), None, None, None
@@ -37,76 +43,100 @@ class _MaxUnpool(Function):
 
 
 
+def _python_tuple(value, n):
+    """torch's _single/_pair/_triple: any iterable as the tuple of its items, anything else repeated."""
+    return tuple(value) if isinstance(value, collections.abc.Iterable) else (value,) * n
+
+
 def _unpool_output_size(input, kernel_size, stride, padding, output_size):
-    """torch's rule: the default is the transposed-convolution size; an explicit ``output_size`` (with or
-    without the N, C dims) must lie strictly within one stride of it."""
-    n = len(kernel_size)
-    # torch's Python wrapper computes it for any stride (zero and negative too), not only valid ones
-    default = tuple((size - 1) * s - 2 * p + k for size, k, s, p in zip(input.shape[-n:], kernel_size, stride, padding))
+    """torch's Python rule, with Python's own errors for odd arguments (a short stride, a str kernel): the
+    default is the transposed-convolution size; an explicit ``output_size`` (with or without the N, C dims)
+    must lie strictly within one stride of it; no size may be negative (or NaN)."""
+    input_size = tuple(input.shape)
+    default = [(input_size[-len(kernel_size) + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+               for d in range(len(kernel_size))]
     if output_size is None:
-        return tuple(default)
-    output_size = tuple(int(o) for o in output_size)
-    if len(output_size) == n + 2:
-        output_size = output_size[2:]
-    if len(output_size) != n:
-        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has "
-                         f"a length of '{len(output_size)}'")
-    for d in range(n):
-        low, high = default[d] - stride[d], default[d] + stride[d]
-        if not low < output_size[d] < high:
-            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
-    return output_size
-
-
-def _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size):
-    """torch's Python wrapper computes the default output size from the raw arguments (a float kernel,
-    stride or padding gives float sizes) and passes the sizes by position to the native op, whose parser
-    then refuses non-ints."""
-    def spread(value):
-        return tuple(value) * (n if len(value) == 1 else 1) if isinstance(value, (tuple, list)) else (value,) * n
-    if output_size is None:
-        k = spread(kernel_size)
-        s, p = (k if stride is None else spread(stride)), spread(padding)
-        sizes = [(i - 1) * ss - 2 * pp + kk for i, kk, ss, pp in zip(input.shape[-n:], k, s, p)]
+        sizes = default
     else:
-        sizes = list(output_size)[-n:]
-    for index, size in enumerate(sizes):
-        if isinstance(size, (int, float)) and not size >= 0:   # NaN too
+        if len(output_size) == len(kernel_size) + 2:
+            output_size = output_size[2:]
+        if len(output_size) != len(kernel_size):
+            raise ValueError(f"output_size should be a sequence containing {len(kernel_size)} or "
+                             f"{len(kernel_size) + 2} elements, but it has a length of '{len(output_size)}'")
+        for d in range(len(kernel_size)):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < output_size[d] < high:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+        sizes = output_size
+    for d in range(len(kernel_size)):
+        if not sizes[d] >= 0:   # NaN too
             raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
-                             f"output_size[{index}]={size}")
-    # torch's 1-d unpooling runs the 2-d op on a height-1 input: its name in the message
-    check_argument(f"max_unpool{max(n, 2)}d", "output_size", "ints", sizes, 3)
-    if n == 3:   # only the 3-d op takes the stride and padding, parsed as int tuples
-        check_argument("max_unpool3d", "stride", "ints", spread(kernel_size if stride is None else stride), 4)
-        check_argument("max_unpool3d", "padding", "ints", spread(padding), 5)
+                             f"output_size[{d}]={sizes[d]}")
+    return list(sizes)
 
 
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
-    _check_unpool_arguments(n, input, kernel_size, stride, padding, output_size)
-    k = _tuple(kernel_size, n, "kernel_size", f"max_unpool{n}d")
-    s = _tuple(stride, n, "stride", f"max_unpool{n}d", omitted_ok=True) or k
-    p = _tuple(padding, n, "padding", f"max_unpool{n}d")
-    out = _unpool_output_size(input, k, s, p, output_size)
+    """torch's wrapper (its Python, then the native op's parser and checks, in order), then the op."""
+    k = _python_tuple(kernel_size, n)
+    s = k if stride is None else _python_tuple(stride, n)
+    p = _python_tuple(padding, n)
+    sizes = _unpool_output_size(input, k, s, p, output_size) + [1] * (n == 1)   # 1-d runs as 2-d
+    native = f"max_unpool{max(n, 2)}d"
+    check_argument(native, "output_size", "ints", sizes, 3)
+    if n == 3:
+        check_argument(native, "stride", "ints", s, 4)
+        check_argument(native, "padding", "ints", p, 5)
+        _check_unpool3d(input, indices, sizes, s, p)
+    else:
+        _check_unpool2d(input, indices, sizes, n)
+    out = tuple(sizes[:n])
+    batch_and_channels = math.prod(input.shape[:input.dim() - n])
+    if batch_and_channels * math.prod(out) > 0:   # torch's kernel runs only for a non-empty output
+        _check_dtype(input, native)
+        if not (input.is_meta or indices.is_meta):
+            _check_unpool_indices(indices.numpy(), out)
+    # torch's node is MaxUnpool2DBackward0 / 3D (its 1-d op is the 2-d one on an unsqueezed input)
+    return named_variant(_MaxUnpool, f"MaxUnpool{max(n, 2)}DBackward0").apply(input, indices, n, out)
+
+
+def _check_unpool2d(input, indices, sizes, n):
+    """max_unpool2d's checks (the 1-d op's too, on the input with a trailing unit dim)."""
     if indices.dtype.numpy_dtype != np.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
+    if len(sizes) != 2:
+        raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
+                           f"{len(sizes)} elements.")
+    _check_unpool_rank(input, n, 2)
+    _check_same_shape(input, indices)
+    _check_unpool_nonempty(input, n)
+
+
+def _check_unpool3d(input, indices, sizes, stride, padding):
+    if indices.dtype.numpy_dtype != np.int64:
+        raise RuntimeError("elements in indices should be type int64")
+    _check_unpool_rank(input, 3, 3)
+    for name, values in (("output_size", sizes), ("stride", stride), ("padding", padding)):
+        if len(values) != 3:
+            got = "got" if name == "output_size" else "got:"
+            raise RuntimeError(f"There should be exactly three elements (depth, height, width) in {name}, but "
+                               f"{got} {len(values)} elements.")
+    _check_same_shape(input, indices)
+    _check_unpool_nonempty(input, 3)
+    if any(v <= 0 for v in stride):
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(stride)}")
+
+
+def _check_unpool_rank(input, n, kernel_dims):
+    if input.dim() not in (n + 1, n + 2):
+        shown = input.dim() + (n == 1)   # the 1-d op's input has a trailing unit dim there
+        raise RuntimeError(f"Input to max_unpooling{kernel_dims}d should be a {kernel_dims + 1}d or "
+                           f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
+
+
+def _check_same_shape(input, indices):
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
-    if input.dim() not in (n + 1, n + 2):
-        # torch runs the 1-d op as the 2-d one on the input with a trailing unit dim: its words
-        kernel_dims, shown = max(n, 2), input.dim() + (n == 1)
-        raise RuntimeError(f"Input to max_unpooling{kernel_dims}d should be a {kernel_dims + 1}d or "
-                           f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
-    _check_unpool_nonempty(input, n)
-    if n == 3 and any(v <= 0 for v in s):  # only the 3-d kernel reads the stride
-        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(s)}")
-    # no index values in shape-only mode; torch reads none when the output is empty
-    if not (input.is_meta or indices.is_meta) and math.prod(out) > 0:
-        _check_unpool_indices(indices.numpy(), out)
-    if input.numel():  # no kernel runs on an empty input, whatever its dtype
-        _check_dtype(input, f"max_unpool{max(n, 2)}d")
-    # torch's node is MaxUnpool2DBackward0 / 3D (its 1-d op is the 2-d one on an unsqueezed input)
-    return named_variant(_MaxUnpool, f"MaxUnpool{max(n, 2)}DBackward0").apply(input, indices, n, out)
 
 
 def _check_unpool_nonempty(input, n):
