@@ -100,8 +100,13 @@ def _rule_of(function):
     for cls in function.__mro__:
         rule = RULES.get(cls)
         if rule is not None:
-            return rule if cls.backward is function.backward else None
+            return rule if _function_of(cls.backward) is _function_of(function.backward) else None
     return None
+
+
+def _function_of(method):
+    """A static or class method's function (a classmethod is bound anew at each access)."""
+    return getattr(method, "__func__", method)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -205,3 +205,35 @@ def test_an_op_without_a_rule_says_so_when_differentiated_through():
     with pytest.raises(NotImplementedError, match=r"npconv: the gradient of \w+ is not differentiable "
                                                   r"\(double backward of \w+ is not implemented\)"):
         ga.sum().backward()   # ... a second derivative is refused by name, never silently missing
+
+
+CONVOLUTIONS = {   # (call, shapes of x, w, b)
+    "conv2d": (lambda F, x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [(2, 3, 7, 7), (4, 3, 3, 3), (4,)]),
+    "conv2d_dilated_groups": (lambda F, x, w, b: F.conv2d(x, w, b, padding=2, dilation=2, groups=2),
+                              [(2, 4, 6, 6), (4, 2, 3, 3), (4,)]),
+    "conv1d_unbatched": (lambda F, x, w, b: F.conv1d(x, w, b, stride=2), [(3, 9), (2, 3, 3), (2,)]),
+    "conv_transpose2d": (lambda F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+                         [(2, 3, 4, 4), (3, 2, 3, 3), (2,)]),
+    "conv3d": (lambda F, x, w, b: F.conv3d(x, w, b, padding=1), [(1, 2, 4, 4, 4), (2, 2, 3, 3, 3), (2,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVOLUTIONS))
+def test_convolution_gradient_penalty_matches_torch(name):
+    conv, shapes = CONVOLUTIONS[name]
+
+    def penalty(m, x, w, b):
+        y = conv(m.nn.functional, x, w, b)
+        gx, gw = m.autograd.grad((y.tanh() * y).sum(), [x, w], create_graph=True)
+        return gx.pow(2).sum() + (gw * w).sum()
+    assert_matches_torch(penalty, [random_array(s, seed=i) for i, s in enumerate(shapes)], atol=1e-6)
+
+
+def test_convolution_third_order_matches_torch():
+    def third(m, x, w):
+        y = m.nn.functional.conv2d(x, w, padding=1)
+        (gx,) = m.autograd.grad(y.pow(3).sum(), [x], create_graph=True)
+        (gw,) = m.autograd.grad(gx.pow(2).sum(), [w], create_graph=True)
+        return gw
+    assert_matches_torch(third, [random_array((1, 2, 5, 5), seed=1), random_array((3, 2, 3, 3), seed=2)],
+                         atol=1e-6)

@@ -17,6 +17,7 @@ from npconv import _shapes, kernels
 from ._arguments import is_int, native
 from ._overloads import overloaded
 from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
+from npconv._graph_backward import double_backward, operand
 from npconv.autograd import Function
 from npconv._tensor import Tensor
 from npconv._ops.arguments import _infer_shape
@@ -428,6 +429,90 @@ class _Convolution(_ConvolutionFunction):
     @staticmethod
     def weight_grad(x, gy, kernel, geometry):
         return kernels.conv_weight_grad(x, gy, kernel, *geometry)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Higher-order gradients (create_graph=True). A convolution is bilinear in (x, w): its output, its input
+# gradient and its weight gradient are three bilinear maps, and the derivatives of each are the others, so
+# one Function computing any of the three (``_ConvolutionTerm``) is differentiable to any order.
+
+# term -> for each of its two operands: (the term giving its gradient, the operands of that term), where
+# "v" is the incoming gradient and 0/1 the term's own operands: <input_grad(g, w), v> = <g, output(v, w)>...
+_TERM_DERIVATIVES = {
+    "output": (("input_grad", ("v", 1)), ("weight_grad", (0, "v"))),
+    "input_grad": (("output", ("v", 1)), ("weight_grad", ("v", 0))),
+    "weight_grad": (("input_grad", (1, "v")), ("output", (0, "v"))),
+}
+
+
+class _ConvolutionTerm(Function):
+    """One of the three bilinear maps of ``convolution`` (a _ConvolutionFunction subclass) on batched
+    operands; ``sizes`` = (input spatial, output spatial, kernel) sizes."""
+
+    backward_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, term, convolution, geometry, sizes):
+        ctx.term, ctx.convolution, ctx.geometry, ctx.sizes = term, convolution, geometry, sizes
+        ctx.save_for_backward(a, b)
+        return _convolution_term(term, convolution, a, b, geometry, sizes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors + (grad,)
+        grads = [None, None]
+        for index, (term, (first, second)) in enumerate(_TERM_DERIVATIVES[ctx.term]):
+            if ctx.needs_input_grad[index]:
+                pick = [operands[2 if k == "v" else k] for k in (first, second)]
+                grads[index] = _convolution_term(term, ctx.convolution, *pick, ctx.geometry, ctx.sizes)
+        return grads[0], grads[1], None, None, None, None
+
+
+def _convolution_term(term, convolution, a, b, geometry, sizes):
+    in_spatial, out_spatial, kernel = sizes
+    if term == "output":
+        return convolution.output(a, b, out_spatial, geometry)
+    if term == "input_grad":
+        return convolution.input_grad(a, b, in_spatial, geometry)
+    return convolution.weight_grad(a, b, kernel, geometry)
+
+
+def _term_gradients(node, v, term, a, b, spec):
+    """The gradients of ``term``(a, b) (Tensors; None where ``node`` has no input needing one) for the
+    incoming gradient ``v``, as _ConvolutionTerm Tensors; spec = (convolution, geometry, sizes)."""
+    operands = (a, b, v)
+    grads = []
+    for index, (grad_term, (first, second)) in enumerate(_TERM_DERIVATIVES[term]):
+        if node._inputs[index] is None:
+            grads.append(None)
+            continue
+        pick = [operands[2 if k == "v" else k] for k in (first, second)]
+        grads.append(_ConvolutionTerm.apply(*pick, grad_term, *spec))
+    return grads
+
+
+@double_backward(_ConvolutionTerm)
+def _convolution_term_rule(node, g):
+    a, b = node.saved_tensors
+    spec = (node.convolution, node.geometry, node.sizes)
+    return tuple(_term_gradients(node, g, node.term, operand(node, 0, a), operand(node, 1, b), spec)) + (None,) * 4
+
+
+@double_backward(_ConvolutionFunction)
+def _convolution_rule(node, g):
+    x, w = node.saved_tensors   # x with its batch dim
+    gy = g if node.batched else g.unsqueeze(0)
+    if node._inputs[0] is None:
+        x_tensor = Tensor._make(x)
+    else:
+        x_tensor = operand(node, 0, x if node.batched else node._inputs[0]._data)
+        x_tensor = x_tensor if node.batched else x_tensor.unsqueeze(0)
+    spec = (node._function, node.geometry, (x.shape[2:], gy.shape[2:], w.shape[2:]))
+    gx, gw = _term_gradients(node, gy, "output", x_tensor, operand(node, 1, w), spec)
+    gb = gy.sum((0,) + tuple(range(2, gy.dim()))) if node._inputs[2] is not None else None
+    if gx is not None and not node.batched:
+        gx = gx.squeeze(0)
+    return (gx, gw, gb) + (None,) * 6
 
 
 # ----------------------------------------------------------------------------------------------------
