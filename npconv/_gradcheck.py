@@ -6,7 +6,7 @@ import numpy as np
 
 from ._tensor import Tensor
 from .autograd import grad as autograd_grad
-from .autograd import no_grad
+from .autograd import enable_grad, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -73,7 +73,24 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, **options):
-    """Second derivatives need a differentiable backward, which npconv's engine does not record."""
-    raise NotImplementedError("npconv: gradgradcheck needs higher-order gradients (create_graph=True), which "
-                              "npconv does not compute")
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                  **ignored):
+    """gradcheck of the gradients: the first derivatives of ``func`` (for ``grad_outputs``, random when
+    None, as torch) taken with create_graph=True, checked against finite differences of themselves."""
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_()
+                        for o in outputs]
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    count = len(inputs)
+
+    def first_derivatives(*values):
+        with enable_grad():   # the finite differences run under no_grad; the gradients need their graph
+            differentiable = [x for x in values[:count] if isinstance(x, Tensor) and x.requires_grad]
+            results = [o for o in _outputs(func, values[:count]) if o.requires_grad]
+            grads = autograd_grad(results, differentiable, values[count:], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -325,6 +325,27 @@ def _register_rules():
     double_backward(views.CopySlices)(linear_rule((
         "self", lambda node: own_backward(_as_strided_like(node, views), 0))))
 
+    @double_backward(activation.Softmax)
+    def _softmax(node, g):
+        y = output(node, *node.saved_tensors)
+        return y * (g - (g * y).sum(node.dim, keepdim=True)), None
+
+    @double_backward(activation.LogSoftmax)
+    def _log_softmax(node, g):
+        y = output(node, *node.saved_tensors)
+        return g - y.exp() * g.sum(node.dim, keepdim=True), None
+
+    double_backward(shape.Flip)(lambda node, g: (g.flip(node.axes), None))
+    double_backward(shape.Stack)(lambda node, g: tuple(g.select(node.axis, i) for i in range(len(node._inputs))))
+
+    @double_backward(shape.Cat)
+    def _cat(node, g):
+        bounds = [0] + list(node.bounds) + [g.shape[node.axis]]
+        lead = (slice(None),) * node.axis
+        return tuple(g[lead + (slice(int(start), int(stop)),)] for start, stop in zip(bounds, bounds[1:]))
+
+    double_backward(shape.Repeat)(linear_rule((lambda node: lambda grad: np.tile(grad, node.reps),)))
+
     @double_backward(linalg.MatMul)
     def _matmul(node, g):
         a, b = node.saved_tensors

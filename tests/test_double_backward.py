@@ -43,6 +43,12 @@ OPS = {
     "matmul": lambda m, a, b: ((a @ b.t()) ** 2).sum() * a + (a[0] @ b[0]) * a + (a @ b[0]).sum() * a,
     "linear": lambda m, a, b: (m.nn.functional.linear(a, b) ** 2).sum(0)[:2] * a,
     "linear_bias": lambda m, a, b: (m.nn.functional.linear(a, b, b[:, 0] * a[:, 1]) ** 2).sum() * a,
+    "leaky_relu_hardtanh": lambda m, a, b: m.nn.functional.leaky_relu(a * b - 0.3, 0.2) * a
+    + m.nn.functional.hardtanh(a * 3 - 1.5) + m.nn.functional.leaky_relu(a - b),
+    "silu_elu": lambda m, a, b: m.nn.functional.silu(a * b) * a + m.nn.functional.elu(a - b, 0.7) * b,
+    "softmax": lambda m, a, b: m.nn.functional.softmax(a * b, 1) * a + m.nn.functional.log_softmax(a * a, 0) * b,
+    "cat_stack": lambda m, a, b: m.cat([a * b, a], 1)[:, 1:3] * a + m.stack([a, b * a]).sum(0) * a,
+    "flip_repeat": lambda m, a, b: (a * b).flip(0) * a + (a * b).repeat(2, 1)[1:4] * a,
     "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
 }
 
@@ -237,3 +243,21 @@ def test_convolution_third_order_matches_torch():
         return gw
     assert_matches_torch(third, [random_array((1, 2, 5, 5), seed=1), random_array((3, 2, 3, 3), seed=2)],
                          atol=1e-6)
+
+
+def test_gradgradcheck_passes_for_a_smooth_function_and_catches_a_wrong_second_derivative():
+    class WrongSecondDerivative(npconv.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x.detach() ** 2   # right values, but no second derivative through x
+
+    x = npconv.tensor(random_array((3,), seed=4), requires_grad=True)
+    assert npconv.autograd.gradgradcheck(lambda t: (t.sigmoid() * t).sum(1) + t.exp()[0], [x.reshape(1, 3)])
+    assert npconv.autograd.gradgradcheck(lambda t: npconv.nn.functional.conv1d(t, t[:, :, :2]), [x.reshape(1, 1, 3)])
+    assert not npconv.autograd.gradgradcheck(WrongSecondDerivative.apply, [x], raise_exception=False)

@@ -14,6 +14,8 @@ from ... import _ops
 from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
 from ..._ops.activation import relu_ as relu_in_place
 from ..._ops.inplace import apply_in_place
+from ..._graph_backward import double_backward, linear_rule, operand
+from ..._tensor import Tensor
 from ...autograd import is_grad_enabled
 from ._arguments import check_argument
 
@@ -427,3 +429,28 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     check_argument("log_softmax", "dim", "int", dim, 1)
     check_argument("log_softmax", "dtype", "dtype?", dtype)   # passed on by keyword: no position in the message
     return _ops.log_softmax(input, dim, dtype)
+
+
+# --------------------------------------------------------------------------------------------------
+# Higher-order gradients (create_graph=True): see npconv/_graph_backward.py
+
+def _input_of(node):
+    return operand(node, 0, *node.saved_tensors)
+
+
+# a gradient times a piecewise-constant mask of the input: torch sends the input a zero second-order gradient
+double_backward(_LeakyRelu, _Hardtanh)(linear_rule(("self",), lambda node: (_input_of(node),)))
+
+
+@double_backward(_Silu)
+def _silu_gradient(node, g):
+    x = _input_of(node)
+    s = x.sigmoid()
+    return (g * s * (1 + x * (1 - s)),)
+
+
+@double_backward(_Elu)
+def _elu_gradient(node, g):
+    x = _input_of(node)
+    negative = Tensor._make(x._data <= 0)
+    return _ops.where(negative, g * node.alpha * x.clamp(max=0).exp(), g), None

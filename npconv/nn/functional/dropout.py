@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import random as _random
 from ..._memory import check_allocation
+from ..._graph_backward import double_backward
 from ...autograd import Function
 from ..._tensor import Tensor
 from ._arguments import check_argument
@@ -39,6 +40,11 @@ class _Mask(Function):
     def meta(x, mask):
         return np.broadcast_shapes(x.shape, mask.shape), np.result_type(x.dtype, mask.dtype)
 
+
+
+@double_backward(_Mask)
+def _mask_gradient(node, g):
+    return g * Tensor._make(np.asarray(node.mask)), None
 
 def _check_p(p):
     if p < 0.0 or p > 1.0:
