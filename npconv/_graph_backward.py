@@ -194,6 +194,11 @@ def linear_rule(adjoints, zero_for=lambda node: ()):
     return rule
 
 
+def linear_in_grad(node, g, adjoint, zero_for=()):
+    """The node's first gradient (its NumPy backward) as a LinearInGrad Tensor with the given adjoint."""
+    return LinearInGrad.apply(g, own_backward(node, 0), adjoint, *zero_for)
+
+
 # --------------------------------------------------------------------------------------------------
 # Nodes without a rule
 

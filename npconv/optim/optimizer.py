@@ -165,6 +165,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
+                        p.grad.detach_()   # a gradient from backward(create_graph=True) leaves its graph, as torch
                         p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self, closure=None):

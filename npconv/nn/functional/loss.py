@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import _shapes
 from ..._dtype import promote_types
+from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
 from ..._ops.activation import sigmoid_values
@@ -408,6 +409,18 @@ class _NllLoss(Function):
         return grad_logp
 
 
+@double_backward(_NllLoss)
+def _nll_gradient(node, g):
+    """create_graph: the scatter of the weighted gradient to the targets, whose adjoint gathers there."""
+    safe, valid, w, class_dim, _, scale = node.args
+    out_shape = g._data.shape
+
+    def gather(v):
+        picked = np.take_along_axis(np.asarray(v), np.expand_dims(safe, class_dim), class_dim).squeeze(class_dim)
+        per_target = np.where(valid, -(picked * scale) * w, 0)
+        return per_target if per_target.shape == out_shape else per_target.sum().reshape(out_shape)
+    return (linear_in_grad(node, g, gather),)
+
 def _check_class_target(input, target, weight, ignore_index):
     if input.dim() == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
@@ -457,6 +470,9 @@ class _NllLoss2d(_NllLoss):
         if ctx.permuted:
             raise RuntimeError("grad_input must be contiguous")
         return _NllLoss.backward(ctx, grad)
+
+
+double_backward(_NllLoss2d)(_nll_gradient)   # its backward's own refusal still runs first
 
 
 def _dense_not_contiguous(array):

@@ -389,6 +389,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
+                p.grad.detach_()   # a gradient from backward(create_graph=True) leaves its graph, as torch
                 p.grad._data = np.zeros_like(p.grad._data)
 
     def apply(self, fn):

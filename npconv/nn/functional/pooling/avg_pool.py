@@ -1,6 +1,7 @@
 """Average pooling, as torch.nn.functional.avg_pool{1,2,3}d."""
 import numpy as np
 
+from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import native
@@ -18,6 +19,7 @@ class _AvgPool(Function):
     def forward(ctx, x, n, kernel_size, stride, padding, out_size, ceil_mode, count_include_pad,
                 divisor_override):
         ctx.args = (n, x.shape[-n:], kernel_size, stride, padding, count_include_pad, divisor_override)
+        ctx.forward_args = (out_size, ceil_mode)   # for the adjoint of backward (create_graph)
         integral = x.dtype.kind in "iu"
         y = kernels.avg_pool_forward(_batched(x.astype(np.float64) if integral else x, n), kernel_size, stride,
                                      padding, out_size, ceil_mode, count_include_pad, divisor_override)
@@ -37,6 +39,19 @@ class _AvgPool(Function):
         return _pooled_meta(x, n, out_size)
 
 
+
+@double_backward(_AvgPool)
+def _avg_pool_gradient(node, g):
+    """create_graph: the backward's adjoint is the forward itself; torch sends the input zeros."""
+    n, _, kernel_size, stride, padding, count_include_pad, divisor_override = node.args
+    out_size, ceil_mode = node.forward_args
+
+    def pool(v):
+        v = np.asarray(v)
+        y = kernels.avg_pool_forward(_batched(v, n), kernel_size, stride, padding, out_size, ceil_mode,
+                                     count_include_pad, divisor_override)
+        return _unbatched_like(y, v, n)
+    return (linear_in_grad(node, g, pool, (operand(node, 0),)),) + (None,) * 8
 
 _AVG_POOL = _named_by_dims(_AvgPool, "AvgPool{}DBackward0", __name__)
 

@@ -1,6 +1,9 @@
 """Max pooling, as torch.nn.functional.max_pool{1,2,3}d (and the _with_indices forms)."""
+import numpy as np
+
 from .... import _shapes
 from ...._shapes import dilated_extent
+from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_arguments
@@ -38,6 +41,17 @@ class _MaxPool(Function):
         return _pooled_meta(x, n, out_size)
 
 
+
+@double_backward(_MaxPool)
+def _max_pool_gradient(node, g):
+    """create_graph: the scatter to the argmaxes, whose adjoint gathers there; torch sends the input zeros."""
+    out_shape = g._data.shape
+
+    def gather(v):
+        v = np.asarray(v)
+        lead = v.shape[:-node.n]
+        return np.take_along_axis(v.reshape(lead + (-1,)), node.indices.reshape(lead + (-1,)), -1).reshape(out_shape)
+    return (linear_in_grad(node, g, gather, (operand(node, 0),)),) + (None,) * 7
 
 _MAX_POOL = _named_by_dims(_MaxPool, "MaxPool{}DWithIndicesBackward0", __name__)
 
