@@ -377,6 +377,17 @@ CASES = {
         x, m.ones(5, 2, 1, dtype=m.int64), (3, 2), padding=(1, 1)).sum().backward()))(_leaf(m, np.ones((5, 2, 1)))),
     "tensor == str is False, tensor < str Python's TypeError": lambda m: [m.tensor(2) == "none", m.tensor(2) != "x",
                                                                      m.nn.NLLLoss(reduction=m.tensor(2))],
+    "hardshrink/softshrink with a NaN lambda (hardshrink's scalar tail passes the gradient)": lambda m: [
+        _grad_of(m, lambda m, x: m.nn.functional.hardshrink(x, NAN), np.linspace(-2, 2, 100)),
+        m.nn.functional.softshrink(m.ones(3), NAN)],
+    "batch_norm takes 0-d tensors as momentum and eps": lambda m: (lambda layer: (layer(m.ones(3, 1, 3, 2)),
+                                                                               layer.running_mean))(
+        m.nn.BatchNorm2d(1, m.tensor(2.0), momentum=m.tensor(2.0), affine=False)),
+    "batch_norm refuses a momentum tensor that needs a gradient": lambda m: m.nn.functional.batch_norm(
+        m.ones(3, 1, 2), m.zeros(1), m.ones(1), training=True, momentum=m.tensor(0.1, requires_grad=True)),
+    "adaptive max pool takes a 0-d tensor as its size": lambda m: m.nn.AdaptiveMaxPool1d(m.tensor(2), True)(
+        m.ones(1, 2, 4)),
+    "glu parses dim as an int": lambda m: m.nn.functional.glu(m.ones(2, 4), float("nan")),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

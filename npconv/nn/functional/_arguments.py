@@ -11,7 +11,8 @@ The position appears only when the argument was passed positionally. Kinds used 
 - ``"int_list"``: as ``"ints"`` but a list only (an int[] of no fixed size, such as pad's, takes no scalar).
 - ``"bool"``: exactly a Python bool.
 - ``"int?"``: an int (not a bool) or None.
-- ``"float"``: a real Python or NumPy number (bools too) or a 0-d Tensor; ``"float?"`` or None.
+- ``"float"``: a real Python or NumPy number (bools too) or a 0-d Tensor that needs no gradient; ``"float?"``
+  or None.
 - ``"number"``: a Python or NumPy number, a bool, or a 0-d Tensor (torch's Scalar).
 - ``"floats"``: a tuple/list of numbers (not bools) or 0-d Tensors; ``"floats?"`` or None.
 - ``"str"``: exactly a Python str.
@@ -104,7 +105,7 @@ def check_argument(op, name, kind, value, position=None):
     elif base == "int" and not is_int(value):
         raise TypeError(f"{head} must be int, not {type_name(value)}")
     elif base == "float" and not (isinstance(value, (numbers.Real, np.number)) or (
-            isinstance(value, Tensor) and value.dim() == 0)):
+            isinstance(value, Tensor) and value.dim() == 0 and not value.requires_grad)):
         raise TypeError(f"{head} must be float, not {type_name(value)}")
     elif base == "number" and not is_number(value):
         raise TypeError(f"{head} must be Number, not {type_name(value)}")

@@ -13,6 +13,7 @@ from ... import random as _random
 from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
+from ._arguments import check_argument
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]
@@ -201,6 +202,7 @@ def glu(input, dim=-1):
     """a * sigmoid(b), a and b the two halves of ``input`` along ``dim``."""
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    check_argument("glu", "dim", "int", dim, 2)
     dim = _normalize_dim(dim, input.dim())
     if input.shape[dim] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
@@ -272,21 +274,20 @@ class _Hardshrink(ShapeKeeping):
 
 
 def _shrink_backward(ctx, grad):
-    """The gradient passes where |x| > lambd; at a NaN only in torch's scalar tail (its vectorised blocks
-    give 0 there)."""
+    """The gradient passes outside [-lambd, lambd]. With a NaN (in x or lambd) torch's vectorised blocks test
+    "outside" (false: 0) and its scalar tail "not inside" (true: the gradient passes)."""
     (x,) = ctx.saved_tensors
     t = _typed(x, ctx.lambd)
-    passes = (x > t) | (x < -t)
-    nan = np.isnan(x)
-    if nan.any():
-        passes = passes | (nan & ~_vector_lanes((x, grad)))
-    return np.where(passes, grad, _typed(grad, 0)), None
+    outside = (x > t) | (x < -t)
+    if np.isnan(x).any() or np.isnan(t):
+        outside = np.where(_vector_lanes((x, grad)), outside, ~((x >= -t) & (x <= t)))
+    return np.where(outside, grad, _typed(grad, 0)), None
 
 
 def softshrink(input, lambd=0.5):
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
     check_floating(input, "softshrink_check")
-    if lambd < 0:
+    if not lambd >= 0:   # NaN too
         finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
         raise RuntimeError(f"lambda must be in range [0, {finite:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")

@@ -19,6 +19,7 @@ import numpy as np
 from ...autograd import Function, is_grad_enabled, named_variant
 from ...kernels import batch_norm as batch_norm_kernels
 from ...kernels.threads import get_num_threads
+from ..._tensor import Tensor
 from ._arguments import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
@@ -368,6 +369,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     check_arguments("batch_norm", _STATISTICS_KINDS + (("training", "bool", 6),) + _MOMENTUM_EPS_KINDS,
                     dict(weight=weight, bias=bias, running_mean=running_mean, running_var=running_var,
                          training=training, momentum=momentum, eps=eps), 8)
+    momentum, eps = (value.item() if isinstance(value, Tensor) else value for value in (momentum, eps))
     return _native_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 

@@ -83,6 +83,8 @@ def _adaptive_argument(input, n, output_size, op):
 
 def _adaptive_size(input, n, output_size, op):
     output_size = _adaptive_argument(input, n, output_size, op)
+    if hasattr(output_size, "dim") and output_size.dim() == 0:   # torch's parser takes a 0-d tensor as its int
+        output_size = int(output_size.item())
     if n == 1:
         _one_int(output_size, "output_size", op)
     if isinstance(output_size, numbers.Integral) or output_size is None:
