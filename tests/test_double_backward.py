@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import torch
 
 import npconv
-from tests.torch_compare import assert_matches_torch, assert_same_error, random_array
+from tests.torch_compare import assert_matches_torch, assert_module_matches_torch, assert_same_error, random_array
 
 # f(m, a, b) on two (3, 2) float64 tensors with values in [0.2, 1) (logs and roots are defined)
 OPS = {
@@ -245,6 +245,14 @@ LAYER_PENALTIES = {   # (f(m, x), shape of x): the penalty of d f(x).sum() / dx
     "max_pool1d_unbatched": (lambda m, x: m.nn.functional.max_pool1d(x.exp(), 3, stride=2, padding=1) ** 2, (2, 7)),
     "avg_pool2d": (lambda m, x: m.nn.functional.avg_pool2d(x * x, 3, stride=2, padding=1, ceil_mode=True,
                                                            count_include_pad=False) ** 2, (2, 1, 5, 5)),
+    "batch_norm": (lambda m, x: m.nn.functional.batch_norm(x.sin(), None, None, m.ones(3, dtype=m.float64) * 1.5,
+                                                           m.ones(3, dtype=m.float64) * 0.1, training=True) ** 3,
+                   (4, 3, 2)),
+    "batch_norm_eval": (lambda m, x: m.nn.functional.batch_norm(x * x, m.zeros(3, dtype=m.float64) + 0.2, m.ones(
+        3, dtype=m.float64) * 1.5, x[0, :, 0] * 0 + 2, training=False) ** 3, (4, 3, 2)),
+    "layer_norm": (lambda m, x: m.nn.functional.layer_norm(x, (2,), x[0, 0], eps=1e-3) ** 3, (4, 3, 2)),
+    "group_norm": (lambda m, x: m.nn.functional.group_norm(x.exp(), 1) ** 3, (2, 3, 2)),
+    "instance_norm": (lambda m, x: m.nn.functional.instance_norm(x.tanh()) ** 3, (2, 3, 4)),
     "conv_net": (lambda m, x: m.nn.functional.leaky_relu(m.nn.functional.conv2d(
         m.nn.functional.avg_pool2d(x, 2), x[:1, :, :3, :3], padding=1), 0.2).mean() ** 2, (1, 2, 6, 6)),
 }
@@ -298,3 +306,23 @@ def test_zero_grad_without_none_detaches_a_differentiable_grad():
         layer.zero_grad(set_to_none=False)
         assert not layer.weight.grad.requires_grad and layer.weight.grad.grad_fn is None
         assert float(layer.weight.grad.abs().sum()) == 0
+
+
+CRITICS = {   # WGAN-GP style critics: the gradient penalty reaches every parameter through second derivatives
+    "conv_leaky": lambda nn: nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(4, 2, 3, stride=2),
+                                           nn.Flatten(), nn.Linear(8, 1)),
+    "conv_batchnorm_pool": lambda nn: nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                                                    nn.Flatten(), nn.Linear(3, 1)),
+    "mlp_layernorm": lambda nn: nn.Sequential(nn.Flatten(), nn.Linear(50, 6), nn.LayerNorm(6), nn.Tanh(),
+                                              nn.Linear(6, 1), nn.Sigmoid()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CRITICS))
+def test_gradient_penalty_of_a_critic_reaches_its_parameters_as_torch(name):
+    def penalty(critic, x):
+        m = torch if isinstance(x, torch.Tensor) else npconv
+        (gx,) = m.autograd.grad(critic(x).sum(), [x], create_graph=True)
+        return ((gx.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    assert_module_matches_torch(lambda m: CRITICS[name](m.nn).double(), [random_array((3, 2, 5, 5), seed=6)],
+                                call=penalty, atol=1e-6)

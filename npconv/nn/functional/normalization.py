@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from ..._graph_backward import double_backward, operand
+from ..._tensor import Tensor
 from ...autograd import Function, is_grad_enabled, named_variant
 from ...kernels import batch_norm as batch_norm_kernels
 from ...kernels.threads import get_num_threads
@@ -84,6 +86,7 @@ class _Normalize(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stats_shape, axes, param_shape, eps, node="NativeBatchNormBackward0"):
         ctx.shapes = (stats_shape, axes, param_shape, None if bias is None else bias.shape)
+        ctx.eps = eps
         if _per_channel(x, weight, bias, stats_shape, axes, param_shape):
             y, mean, var, invstd = batch_norm_kernels.train_forward(x.reshape(stats_shape), _flat(weight),
                                                                     _flat(bias), eps)
@@ -147,6 +150,44 @@ class _Normalize(Function):
         """Shape-only mode: y alone (the statistics have no values); see :func:`_normalize`."""
         return x.shape, x.dtype
 
+
+
+def _parameter_gradients(node, g, xhat, param_shape, bias_shape):
+    """create_graph: the weight and bias gradients of a normalisation, as Tensor ops."""
+    weight = node._inputs[1]
+    summed = tuple(i for i, size in enumerate(param_shape) if size == 1)
+    grad_w = (g * xhat).sum(summed).reshape(weight.shape) if weight is not None else None
+    grad_b = g.sum(summed).reshape(bias_shape) if node._inputs[2] is not None else None
+    return grad_w, grad_b
+
+
+def _scaled(node, g, param_shape):
+    """g times the weight (a Tensor operand; a constant when it needs no grad) where there is one."""
+    weight = node.saved_tensors[-1]   # every form of the node saves the weight last
+    if node._inputs[1] is not None:
+        return g * node._inputs[1].reshape(param_shape)
+    return g if weight is None else g * Tensor._make(weight).reshape(param_shape)
+
+
+@double_backward(_Normalize)
+def _normalize_gradients(node, g):
+    """create_graph: batch/layer/group/instance norm's gradients as Tensor ops on the input, its statistics
+    recomputed (so their dependence on the input is differentiated too)."""
+    node.saved_tensors
+    stats_shape, axes, param_shape, bias_shape = node.shapes
+    x = operand(node, 0)
+    view = x.reshape(stats_shape)
+    centered = view - view.mean(axes, keepdim=True)
+    inv_std = ((centered * centered).mean(axes, keepdim=True) + node.eps).rsqrt()
+    xhat_view = centered * inv_std
+    xhat = xhat_view.reshape(x.shape)
+    grad_w, grad_b = _parameter_gradients(node, g, xhat, param_shape, bias_shape)
+    grad_x = None
+    if node._inputs[0] is not None:
+        gh = _scaled(node, g, param_shape).reshape(stats_shape)
+        grad_x = inv_std * (gh - gh.mean(axes, keepdim=True) - xhat_view * (gh * xhat_view).mean(axes, keepdim=True))
+        grad_x = grad_x.reshape(x.shape)
+    return (grad_x, grad_w, grad_b) + (None,) * (len(node._inputs) - 3)
 
 def _per_channel(x, weight, bias, stats_shape, axes, param_shape):
     """Whether a _Normalize is a batch norm (statistics of each channel of (N, C, S) over N and S, the
@@ -237,6 +278,7 @@ class _NormalizeWithGivenStats(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, param_shape, eps):
         out_dtype, x = x.dtype, _accumulating(x)
+        ctx.given = (mean, var, eps)
         inv_std = (1 / np.sqrt(var + var.dtype.type(eps))).astype(x.dtype, copy=False).reshape(param_shape)
         if x.dtype in _KERNEL_DTYPES and x.size and all(a is None or a.dtype == x.dtype for a in (weight, bias, mean)):
             # x * alpha + beta as torch's CPU kernel (two passes); the normalised input only if backward needs it
@@ -271,6 +313,19 @@ class _NormalizeWithGivenStats(Function):
     def meta(x, *args):
         return x.shape, x.dtype
 
+
+
+@double_backward(_NormalizeWithGivenStats)
+def _given_stats_gradients(node, g):
+    """create_graph: evaluation-mode batch norm is affine in the input (its statistics are constants)."""
+    param_shape, bias_shape = node.shapes
+    mean, var, eps = node.given
+    inv_std = Tensor._make((1 / np.sqrt(var + var.dtype.type(eps))).astype(var.dtype).reshape(param_shape))
+    x = operand(node, 0)
+    xhat = (x - Tensor._make(mean).reshape(param_shape)) * inv_std
+    grad_w, grad_b = _parameter_gradients(node, g, xhat, param_shape, bias_shape)
+    grad_x = _scaled(node, g, param_shape) * inv_std if node._inputs[0] is not None else None
+    return (grad_x, grad_w, grad_b) + (None,) * (len(node._inputs) - 3)
 
 def _check_dtypes(kernel, input, params, float_input_first):
     """torch's CPU dtype rules for a normalisation: a float input (half may take float parameters), and
