@@ -24,6 +24,11 @@ several nodes, and it may be a read-only broadcast view. ``ctx`` *is* the graph 
 ``<MulBackward ...>`` for one defined by user code (torch's custom-Function style); a Function may set
 ``backward_name = "MmBackward0"`` to mimic a particular torch op.
 
+Higher-order gradients (``create_graph=True``): the same walk carries Tensors and asks each node for its
+gradients as Tensor ops, through the rule ``npconv._graph_backward.double_backward(YourOp)`` registers
+(written next to the op). A node without a rule still gives its first-order gradient, and differentiating
+through it raises NotImplementedError naming the op; a user's Function runs its backward on Tensors.
+
 Shape-only ("meta") mode: a Tensor created with ``device='meta'`` holds a zero-stride NumPy view (shape and
 dtype, no memory). ``Function.apply`` sends calls with any meta input to ``_apply_meta`` (the one hook):
 a Function may define ``meta(*args, **kwargs) -> (shape, dtype)`` computing only the output shape
