@@ -14,6 +14,7 @@ differentiating through it raises NotImplementedError naming the op: never a sil
 User-defined Functions run their backward under grad mode on Tensors, as in torch.
 """
 import copy
+import math
 
 import numpy as np
 
@@ -239,7 +240,8 @@ def _zeros(g):
 
 def _register_rules():
     """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
-    from ._ops import activation, elementwise as ew, indexing, inplace, linalg, reduction, shape, views
+    from ._ops import activation, elementwise as ew, indexing, inplace, linalg, promotion, reduction, shape, views
+    from ._ops import pointwise as pointwise_ops
 
     double_backward(ew.Add)(lambda node, g: (g, g))
     double_backward(ew.Sub)(lambda node, g: (g, -g if _needs(node, 1) else None))
@@ -340,6 +342,11 @@ def _register_rules():
         y = output(node, *node.saved_tensors)
         return g - y.exp() * g.sum(node.dim, keepdim=True), None
 
+    double_backward(promotion.ToCopy)(lambda node, g: (g, None))   # the engine casts back
+    pointwise(activation.Erf, lambda g, x: g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
+    for name, gradient in _POINTWISE_TABLE.items():
+        _register_pointwise_row(pointwise_ops.CLASSES[name], gradient)
+
     double_backward(shape.Flip)(lambda node, g: (g.flip(node.axes), None))
     double_backward(shape.Stack)(lambda node, g: tuple(g.select(node.axis, i) for i in range(len(node._inputs))))
 
@@ -356,6 +363,36 @@ def _register_rules():
         a, b = node.saved_tensors
         return matmul_gradients(node, g, operand(node, 0, a) if _needs(node, 1) else Tensor._make(a),
                                 operand(node, 1, b) if _needs(node, 0) else Tensor._make(b))
+
+
+# the rows of _ops/pointwise.py's table: grad * dy/dx as Tensor ops of (g, x, y)
+_POINTWISE_TABLE = {
+    "sinh": lambda g, x, y: g * x.cosh(),
+    "cosh": lambda g, x, y: g * x.sinh(),
+    "tan": lambda g, x, y: g * (1 + y * y),
+    "asin": lambda g, x, y: g / (1 - x * x).sqrt(),
+    "acos": lambda g, x, y: -g / (1 - x * x).sqrt(),
+    "atan": lambda g, x, y: g / (1 + x * x),
+    "asinh": lambda g, x, y: g / (x * x + 1).sqrt(),
+    "acosh": lambda g, x, y: g / (x * x - 1).sqrt(),
+    "atanh": lambda g, x, y: g / (1 - x * x),
+    "expm1": lambda g, x, y: g * (y + 1),
+    "log1p": lambda g, x, y: g / (x + 1),
+    "log2": lambda g, x, y: g / (x * math.log(2.0)),
+    "log10": lambda g, x, y: g / (x * math.log(10.0)),
+    "exp2": lambda g, x, y: g * y * math.log(2.0),
+    "deg2rad": lambda g, x, y: g * (math.pi / 180),
+    "rad2deg": lambda g, x, y: g * (180 / math.pi),
+    "frac": lambda g, x, y: g,
+    **{name: lambda g, x, y: _zeros(g) for name in ("trunc", "floor", "ceil", "round", "sign", "sgn")},
+}
+
+
+def _register_pointwise_row(function, gradient):
+    def rule(node, g):
+        x, y = node.saved_tensors
+        return (gradient(g, operand(node, 0, x), output(node, y)),)
+    double_backward(function)(rule)
 
 
 def _as_strided_like(node, views):

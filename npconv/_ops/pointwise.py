@@ -92,6 +92,9 @@ def _check_dtype(name, rule, input):  # noqa: A002
         raise NotImplementedError(f'"{_KERNELS[name]}" not implemented for \'{input.dtype.scalar_name}\'')
 
 
+CLASSES = {}   # name -> the Function of its row (create_graph's rules are keyed by them)
+
+
 def _function(name, compute, derivative):
     """The autograd Function of one row (x and y saved: the derivative is written in either)."""
     def forward(ctx, x):
@@ -111,7 +114,8 @@ def _function(name, compute, derivative):
     attributes = {"forward": staticmethod(forward), "backward": staticmethod(backward), "__module__": __name__}
     if backward_name:
         attributes["backward_name"] = backward_name
-    return type(class_name, (Function,), attributes)
+    CLASSES[name] = type(class_name, (Function,), attributes)
+    return CLASSES[name]
 
 
 def _torch_function(name, rule, function):

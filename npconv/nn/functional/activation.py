@@ -454,3 +454,22 @@ def _elu_gradient(node, g):
     x = _input_of(node)
     negative = Tensor._make(x._data <= 0)
     return _ops.where(negative, g * node.alpha * x.clamp(max=0).exp(), g), None
+
+
+@double_backward(_Softplus)
+def _softplus_gradient(node, g):
+    x = _input_of(node)
+    beta, threshold = node.args
+    scaled = x * beta
+    return _ops.where(Tensor._make(scaled._data > threshold), g, g * scaled.sigmoid()), None, None
+
+
+@double_backward(_Gelu)
+def _gelu_gradient(node, g):
+    x = _input_of(node)
+    if node.approximate == "tanh":
+        t = (_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)).tanh()
+        derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
+    else:
+        derivative = 0.5 * (1 + (x / math.sqrt(2.0)).erf()) + x * (-0.5 * x * x).exp() / math.sqrt(2.0 * math.pi)
+    return g * derivative, None
