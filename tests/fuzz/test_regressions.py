@@ -388,6 +388,8 @@ CASES = {
     "adaptive max pool takes a 0-d tensor as its size": lambda m: m.nn.AdaptiveMaxPool1d(m.tensor(2), True)(
         m.ones(1, 2, 4)),
     "glu parses dim as an int": lambda m: m.nn.functional.glu(m.ones(2, 4), float("nan")),
+    "Bilinear checks in1_features once its weight exists": lambda m: m.nn.Bilinear(-10**12, 3, 2),
+    "lp_pool1d: avg_pool1d's parser wants one int": lambda m: m.nn.functional.lp_pool1d(m.ones(2, 2, 6), 0.5, (), 3),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -56,6 +56,13 @@ def _avg_pool_gradient(node, g):
 _AVG_POOL = _named_by_dims(_AvgPool, "AvgPool{}DBackward0", __name__)
 
 
+def check_avg_pool1d_lists(kernel_size, stride, padding):
+    """avg_pool1d's parser: kernel_size, stride and padding are one int each (an empty stride is none)."""
+    for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
+        if not (what == "stride" and isinstance(value, (tuple, list)) and len(value) == 0):
+            _one_int(value, what, "avg_pool1d")
+
+
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     op = f"avg_pool{n}d"
     if n == 1:
@@ -63,9 +70,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
             raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
                                "argument #1 'self' (while checking arguments for avg_pool1d)")
         op = "avg_pool1d"
-        for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
-            if not (what == "stride" and value is not None and len(tuple(value) if isinstance(value, (tuple, list)) else (1,)) == 0):
-                _one_int(value, what, op)
+        check_avg_pool1d_lists(kernel_size, stride, padding)
     k = _tuple(kernel_size, n, "kernel_size", op if n > 1 else "avg_pool2d")
     s = _tuple(stride, n, "stride", op if n > 1 else "avg_pool2d", omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")

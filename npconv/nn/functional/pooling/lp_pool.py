@@ -10,7 +10,7 @@ from ...._ops.elementwise import power_gradient, power_values
 from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
 from .._arguments import check_argument, check_arguments
-from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d
+from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d, check_avg_pool1d_lists
 from .max_pool import _max_pool
 from ._common import (_batched, _check_c_int, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
                       _unbatched_like)
@@ -95,6 +95,8 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     if not input.dtype.is_floating_point:
         return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
     op = f"avg_pool{max(n, 2)}d"
+    if n == 1:
+        check_avg_pool1d_lists(kernel_size, stride, 0)
     check_argument(f"avg_pool{n}d", "kernel_size", "ints", kernel_size, 2)
     check_argument(f"avg_pool{n}d", "stride", "ints?", stride, 3)
     if n == 1 and input.dim() not in (2, 3):
