@@ -200,6 +200,33 @@ def linear_in_grad(node, g, adjoint, zero_for=()):
     return LinearInGrad.apply(g, own_backward(node, 0), adjoint, *zero_for)
 
 
+class KnownLinear(Function):
+    """A value a node saved (mse_loss's difference), re-attached to the Tensors it is a linear combination
+    of: ``value = sum(coefficient * tensor)``, so a rule can differentiate it without recomputing it."""
+
+    backward_name = "KnownLinearBackward0"
+
+    @staticmethod
+    def forward(ctx, value, *tensors, coefficients):
+        ctx.coefficients = coefficients
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) + tuple(grad * grad.dtype.type(c) for c in ctx.coefficients)
+
+
+@double_backward(KnownLinear)
+def _known_linear(node, g):
+    return (None,) + tuple(g * c for c in node.coefficients)
+
+
+def known_linear(value, terms):
+    """``value`` (an array) as a Tensor in the graph of ``terms`` = [(Tensor, coefficient)] it is the sum of."""
+    terms = [(t, c) for t, c in terms if t is not None]
+    return KnownLinear.apply(value, *(t for t, _ in terms), coefficients=tuple(c for _, c in terms))
+
+
 # --------------------------------------------------------------------------------------------------
 # Nodes without a rule
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ... import _shapes
 from ..._dtype import promote_types
-from ..._graph_backward import double_backward, linear_in_grad
+from ..._graph_backward import double_backward, known_linear, linear_in_grad, operand
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor
 from ..._ops.activation import sigmoid_values
@@ -126,6 +126,18 @@ class _MseLoss(Function):
         g = _spread(grad, ctx.reduction, diff.shape) * (2 * diff)
         return g, (-g if ctx.needs_input_grad[1] else None)
 
+
+
+@double_backward(_MseLoss)
+def _mse_gradient(node, g):
+    """create_graph: 2 (x - y) times the spread gradient, the saved difference re-attached to x and y."""
+    (diff,) = node.saved_tensors
+    operands = [operand(node, i) if node._inputs[i] is not None else None for i in (0, 1)]
+    difference = known_linear(diff, zip(operands, (1, -1)))
+    if node.reduction == "mean":
+        g = g / max(diff.size, 1)
+    grad_x = g * 2 * difference
+    return (grad_x if operands[0] is not None else None), (-grad_x if operands[1] is not None else None)
 
 class _HuberLoss(Function):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); divided by ``scale`` (smooth L1: scale = beta)."""
