@@ -268,7 +268,7 @@ def _zeros(g):
 def _register_rules():
     """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
     from ._ops import activation, elementwise as ew, indexing, inplace, linalg, promotion, reduction, shape, views
-    from ._ops import pointwise as pointwise_ops
+    from ._ops import order, pointwise as pointwise_ops
 
     double_backward(ew.Add)(lambda node, g: (g, g))
     double_backward(ew.Sub)(lambda node, g: (g, -g if _needs(node, 1) else None))
@@ -374,6 +374,16 @@ def _register_rules():
     for name, gradient in _POINTWISE_TABLE.items():
         _register_pointwise_row(pointwise_ops.CLASSES[name], gradient)
 
+    # selections and masks: linear in grad, the adjoint gathers what the backward scattered
+    double_backward(indexing.MaskedFill)(linear_rule(("self",)))
+    double_backward(indexing.MaskedFillTensor)(linear_rule((
+        "self", None, lambda node: lambda v: np.where(node.mask, np.asarray(v), 0))))
+    double_backward(reduction.Cumsum)(linear_rule((lambda node: lambda v: np.cumsum(v, axis=node.axis),)))
+    double_backward(reduction.MaxDim, order._Picked)(linear_rule((_gather_along,)))
+    double_backward(reduction.MaxAll, order._EvenAmongTies)(linear_rule((_mean_over_ties,)))
+    double_backward(indexing.Gather)(linear_rule((
+        lambda node: lambda v: np.take_along_axis(np.asarray(v), node.idx, node.axis),)))
+
     double_backward(shape.Flip)(lambda node, g: (g.flip(node.axes), None))
     double_backward(shape.Stack)(lambda node, g: tuple(g.select(node.axis, i) for i in range(len(node._inputs))))
 
@@ -420,6 +430,21 @@ def _register_pointwise_row(function, gradient):
         x, y = node.saved_tensors
         return (gradient(g, operand(node, 0, x), output(node, y)),)
     double_backward(function)(rule)
+
+
+def _gather_along(node):
+    """The adjoint of scattering a gradient to ``node.idx`` along ``node.axis`` (max(dim), median(dim)...)."""
+    def gather(v):
+        picked = np.take_along_axis(np.asarray(v), node.idx, node.axis)
+        return picked if node.keepdim else np.squeeze(picked, node.axis)
+    return gather
+
+
+def _mean_over_ties(node):
+    """The adjoint of spreading a gradient evenly over the elements equal to the picked value."""
+    a, value = node.saved_tensors
+    ties = (a == value) | (np.isnan(a) & np.isnan(value))
+    return lambda v: np.asarray((np.asarray(v) * ties).sum() / max(np.count_nonzero(ties), 1), dtype=v.dtype)
 
 
 def _as_strided_like(node, views):

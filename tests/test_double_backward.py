@@ -56,6 +56,10 @@ OPS = {
     "erf_gelu_softplus": lambda m, a, b: (a * b).erf() * a + m.nn.functional.gelu(a - b) * a
     + m.nn.functional.gelu(a * b, approximate="tanh") * a + m.nn.functional.softplus(a - b, beta=2, threshold=0.5) * a,
     "dtype_cast": lambda m, a, b: (a * b).float().double() * a + (a.float() * b.float()).sum().double() * a,
+    "selections": lambda m, a, b: (a * b).masked_fill(a > 0.5, 0.3) * a + (a * b).cumsum(0) * a
+    + (a * b).max(1, keepdim=True)[0] * a + (a * b).min(0)[0] * a + (a * b).max() * a + (a * b).median(1)[0][:, None] * a
+    + (a * b).gather(1, m.tensor([[1, 0], [0, 0], [1, 1]])) * a
+    + (a * b).masked_fill(a > 0.5, (a * b).sum()) * a,
     "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
 }
 
