@@ -266,6 +266,9 @@ LAYER_PENALTIES = {   # (f(m, x), shape of x): the penalty of d f(x).sum() / dx
     "instance_norm": (lambda m, x: m.nn.functional.instance_norm(x.tanh()) ** 3, (2, 3, 4)),
     "mse_loss": (lambda m, x: m.nn.functional.mse_loss(x.sin(), x[:1].cos().expand(3, 4)) * m.nn.functional.mse_loss(
         x * x, x.detach(), reduction="sum") + m.nn.functional.mse_loss(x.exp(), x * 0, reduction="none"), (3, 4)),
+    "pad_modes": (lambda m, x: sum(m.nn.functional.pad(x * x, (2, 1), mode=mode, **extra) ** 3 for mode, extra in (
+        ("constant", {"value": 0.5}), ("reflect", {}), ("replicate", {}), ("circular", {}))), (2, 3, 4)),
+    "adaptive_avg_pool2d": (lambda m, x: m.nn.functional.adaptive_avg_pool2d(x * x, (2, 3)) ** 3, (1, 2, 5, 4)),
     "conv_net": (lambda m, x: m.nn.functional.leaky_relu(m.nn.functional.conv2d(
         m.nn.functional.avg_pool2d(x, 2), x[:1, :, :3, :3], padding=1), 0.2).mean() ** 2, (1, 2, 6, 6)),
 }

@@ -6,6 +6,7 @@ import numpy as np
 
 from npconv._dtype import check_scalar_fits
 from npconv._memory import check_allocation
+from npconv._graph_backward import double_backward, linear_in_grad, operand
 from npconv.autograd import Function
 
 from ._arguments import check_arguments
@@ -331,6 +332,23 @@ class _Pad(Function):
             grad = _gather_adjoint(grad, indices, size, dim)
         return grad, None, None, None
 
+
+
+@double_backward(_Pad)
+def _pad_gradient(node, g):
+    """create_graph: the backward (a crop, or the scatter of the copied borders) has the padding itself as
+    its adjoint; torch's reflection and replication backwards send the input zeros."""
+    def pad_again(v):
+        v = np.asarray(v)
+        if node.mode == "constant":
+            return _constant_pad(v, node.pairs, 0)
+        if node.mode == "circular":
+            return _gather_trailing(v, _circular_sources(node.input_shape, node.pairs))
+        for dim, _, indices in node.gathers:
+            v = np.take(v, indices, axis=dim)
+        return v
+    zero_for = (operand(node, 0),) if node.mode in ("reflect", "replicate") else ()
+    return (linear_in_grad(node, g, pad_again, zero_for), None, None, None)
 
 def _node(name):
     function = type(name, (_Pad,), {"backward_name": name, "__module__": __name__})

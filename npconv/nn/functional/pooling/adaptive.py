@@ -1,7 +1,10 @@
 """Adaptive max and average pooling, as torch.nn.functional.adaptive_{max,avg}_pool{1,2,3}d."""
 import numbers
 
+import numpy as np
+
 from ...._memory import check_allocation
+from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_argument, native
@@ -40,6 +43,18 @@ class _AdaptiveAvgPool(Function):
     def meta(x, n, out_size):
         return _pooled_meta(x, n, out_size)
 
+
+
+@double_backward(_AdaptiveAvgPool)
+def _adaptive_avg_pool_gradient(node, g):
+    """create_graph: the backward's adjoint is the pooling itself; torch sends the input zeros."""
+    n, _ = node.args
+    out_size = g._data.shape[-n:]
+
+    def pool(v):
+        v = np.asarray(v)
+        return _unbatched_like(kernels.adaptive_avg_pool_forward(_batched(v, n), out_size), v, n)
+    return linear_in_grad(node, g, pool, (operand(node, 0),)), None, None
 
 class _AdaptiveMaxPool(Function):
     graph_inputs = 1   # options such as divisor_override=None are not tensors
