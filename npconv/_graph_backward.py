@@ -269,6 +269,7 @@ def _register_rules():
     """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
     from ._ops import activation, elementwise as ew, indexing, inplace, linalg, promotion, reduction, shape, views
     from ._ops import order, pointwise as pointwise_ops
+    from ._ops.elementwise import where
 
     double_backward(ew.Add)(lambda node, g: (g, g))
     double_backward(ew.Sub)(lambda node, g: (g, -g if _needs(node, 1) else None))
@@ -302,7 +303,6 @@ def _register_rules():
 
     @double_backward(ew.Pow)
     def _pow(node, g):
-        from ._ops.elementwise import where
         a, b, out = node.saved_tensors
         base, exponent = operand(node, 0, a), operand(node, 1, b)
         ga = gb = None
@@ -346,12 +346,21 @@ def _register_rules():
     def _reduction(node, g):
         if issubclass(node._function, reduction.Mean):
             g = g / node.count
-        if not node.keepdim and node.axes is not None:
-            kept = list(node.shape)
-            for axis in node.axes:
-                kept[axis] = 1
-            g = g.reshape(kept)
-        return (g.expand(*node.shape),) + (None,) * (len(node._inputs) - 1)
+        return (unreduced(g, node.shape, node.axes, node.keepdim, expand=True),) + (None,) * (len(node._inputs) - 1)
+
+    @double_backward(linalg.VectorNorm)
+    def _vector_norm(node, g):
+        a, out = node.saved_tensors
+        norm = output(node, out)
+        scale = where(Tensor._make(out == 0), 0.0, g / norm)   # torch: 0 at the origin
+        return unreduced(scale, a.shape, node.axes, node.keepdim) * operand(node, 0, a), None, None
+
+    @double_backward(order.Logsumexp)
+    def _logsumexp(node, g):
+        a, out = node.saved_tensors
+        result = output(node, out if node.keepdim else np.squeeze(out, node.axes))
+        reduced = lambda t: unreduced(t, a.shape, node.axes, node.keepdim)   # noqa: E731
+        return reduced(g) * (operand(node, 0, a) - reduced(result)).exp(), None, None
 
     double_backward(indexing.Index)(linear_rule((lambda node: lambda grad: grad[node.index],)))
     double_backward(views.AsStrided)(linear_rule((
@@ -430,6 +439,15 @@ def _register_pointwise_row(function, gradient):
         x, y = node.saved_tensors
         return (gradient(g, operand(node, 0, x), output(node, y)),)
     double_backward(function)(rule)
+
+
+def unreduced(g, shape, axes, keepdim, expand=False):
+    """A reduction's gradient given its reduced dims back (size 1, or ``shape`` with ``expand``), as Tensor
+    ops; ``axes`` None: every dim was reduced."""
+    if not keepdim:
+        kept = [1 if axes is None or i in axes else n for i, n in enumerate(shape)]
+        g = g.reshape(kept)
+    return g.expand(*shape) if expand else g
 
 
 def _gather_along(node):

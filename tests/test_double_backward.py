@@ -60,6 +60,8 @@ OPS = {
     + (a * b).max(1, keepdim=True)[0] * a + (a * b).min(0)[0] * a + (a * b).max() * a + (a * b).median(1)[0][:, None] * a
     + (a * b).gather(1, m.tensor([[1, 0], [0, 0], [1, 1]])) * a
     + (a * b).masked_fill(a > 0.5, (a * b).sum()) * a,
+    "norm_logsumexp": lambda m, a, b: (a * b).norm(dim=1, keepdim=True) * a + (a * b).norm() * b
+    + (a * b).logsumexp(0) * a + (a * b).logsumexp((0, 1), keepdim=True) * a,
     "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
 }
 
