@@ -122,7 +122,21 @@ WINOGRAD_MIN_CHANNEL_RATIO = {2: 16, 3: 4}  # per dims: C_in * C_out / (C_in + C
 SHIFTED_INPUT_GRAD_MIN_CHANNELS = (128, 256)  # (C_in / G, C_out / G)
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
+# Winograd transforms the whole weight every call: it pays only with enough output tiles per weight, per
+# image (F(4x4) tiles waste most at 7x7) and over the batch (2 threads, CPU time: 256 channels at 14x14,
+# batch 1 (196 outputs), 2.9-7.0 ms vs im2col's 2.7-3.1; batch 2 4.9 vs 5.6; 128 at 28x28, batch 1, 1.6 vs 2.9).
 WINOGRAD_MIN_OUTPUTS = 64
+WINOGRAD_MIN_BATCH_OUTPUTS = 256
+# im2col against tiled GEMM: tiled GEMM computes the wide rows (each row of outputs plus the kernel's overhang,
+# thrown away) to copy its columns from contiguous slices; im2col copies the whole column matrix, once, out
+# of cache, a cost per column that the GEMM's C_out/G rows amortise.  im2col wins when the wasted fraction
+# times C_out/G is above about 32 (2 threads, CPU time, 3x3, batch 1 / 8: 512 channels at 7x7 (146) 0.50 /
+# 0.66x tiled's time, 256 at 7x7 (73) 0.59 / 0.87, 256 at 14x14 (37) 0.92 / 0.90; below: 128 at 14x14 (18)
+# 0.90 / 1.04, 64 at 56x56 (2) 1.1 / 1.55, LeNet's 20 -> 50 5x5 (25) 1.0 / 1.26 at batch 8 / 64).  The input
+# gradient at stride 1 is the forward of the flipped kernel: C_in/G rows over the input's positions.
+IM2COL_MIN_WASTED_ROWS = 32
+# ... and its column matrix (float32: the input times the kernel's size) at most this large: a memory bound.
+IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
 
 
 def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=None):
@@ -156,12 +170,32 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     in_out = per_group_in * (c_out // groups) / max(1, per_group_in + c_out // groups)
     dims = len(out_spatial)
     if (valid("winograd") and dims in WINOGRAD_MIN_CHANNEL_RATIO and in_out >= WINOGRAD_MIN_CHANNEL_RATIO[dims]
-            and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS):
+            and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS
+            and x_shape[0] * math.prod(out_spatial) >= WINOGRAD_MIN_BATCH_OUTPUTS):
         return "winograd"
     strided = any(s > 1 for s in stride)
     min_in, min_out = SHIFTED_INPUT_GRAD_MIN_CHANNELS
     if operation == "input_grad" and strided and per_group_in >= min_in and c_out // groups >= min_out:
         return "shifted_gemm"
+    if valid("im2col") and _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
+        return "im2col"
     if valid("tiled_gemm"):
         return "tiled_gemm"
     return "shifted_gemm"
+
+
+def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
+    """Whether im2col beats tiled GEMM (see IM2COL_MIN_WASTED_ROWS): for a forward, or a stride-1 input
+    gradient as the forward of the flipped kernel (outputs: the input's positions, rows: C_in/G)."""
+    kernel = w_shape[2:]
+    if operation == "forward":
+        rows, outputs, steps = w_shape[0] // groups, out_spatial, stride
+    elif operation == "input_grad" and all(s == 1 for s in stride):
+        rows, outputs, steps = w_shape[1], x_shape[2:], stride
+    else:
+        return False
+    # tiled GEMM's cells per output: every dim after the first widened by the kernel's overhang (per phase)
+    wide = math.prod((o + -(-dl * (k - 1) // s)) / o for o, k, s, dl in zip(outputs[1:], kernel[1:], steps[1:],
+                                                                                dilation[1:]))
+    column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
+    return (wide - 1) * rows >= IM2COL_MIN_WASTED_ROWS and column_bytes <= IM2COL_MAX_COLUMN_BYTES

@@ -7,6 +7,7 @@ which is why it is the reference and fallback rather than the default.
 import numpy as np
 
 from . import geometry as geo
+from . import threads
 
 
 def _padded(x, padding, extent):
@@ -35,7 +36,10 @@ def _columns(x, groups, padding, kernel, stride, dilation, out_spatial):
     windows = windows.reshape((batch, groups, c_in // groups) + windows.shape[2:])
     # (N, G, C/G, *O, *K) -> (G, C/G, *K, N, *O)
     order = (1, 2) + tuple(range(3 + d, 3 + 2 * d)) + (0,) + tuple(range(3, 3 + d))
-    return np.ascontiguousarray(windows.transpose(order)).reshape(groups, -1, batch * int(np.prod(out_spatial)))
+    source = windows.transpose(order)
+    columns = np.empty(source.shape, dtype=x.dtype)
+    threads.assign(columns, source)  # a memory-bound copy: split over the kernel threads when large
+    return columns.reshape(groups, -1, batch * int(np.prod(out_spatial)))
 
 
 def _grouped_rows(a, groups):
@@ -98,7 +102,18 @@ def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     c_out, kernel = w.shape[0], w.shape[2:]
     columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
     weights = w.reshape(groups, c_out // groups, -1)
-    return _ungroup_rows(weights @ columns, batch, out_spatial)
+    return _ungroup_rows(_split_matmul(weights, columns), batch, out_spatial)
+
+
+def _split_matmul(left, right):
+    """``left @ right`` for (G, M, K) @ (G, K, L), the M rows split over the kernel threads: each thread packs
+    only its share of ``left`` (the weights), the wide matrix ``right`` is read by all."""
+    out = np.empty(left.shape[:2] + right.shape[2:], dtype=np.result_type(left, right))
+
+    def run(piece):
+        np.matmul(left[:, piece[0]:piece[1]], right, out=out[:, piece[0]:piece[1]])
+    threads.run_parallel(run, threads.pieces(left.shape[1], out.size * left.shape[2]))
+    return out
 
 
 def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
@@ -108,7 +123,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
     c_in = w.shape[1] * groups
     dtype = gy.dtype
     weights = w.reshape(groups, c_out // groups, -1)
-    columns = weights.swapaxes(1, 2) @ _grouped_rows(gy, groups)  # (G, C_in/G * prod(K), N * prod(O))
+    columns = _split_matmul(weights.swapaxes(1, 2), _grouped_rows(gy, groups))  # (G, C_in/G * prod(K), N * prod(O))
     columns = columns.reshape((groups, c_in // groups) + kernel + (batch,) + out_spatial)
     d = len(kernel)
     batch_first = (2, 0, 1) + tuple(range(3, 3 + d))  # an offset's (G, C/G, N, *O) -> (N, G, C/G, *O)

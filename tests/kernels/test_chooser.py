@@ -41,6 +41,17 @@ def test_choices_on_known_layers():
     assert chooser.choose("forward", *five) not in ("winograd", "winograd_f2")
 
 
+def test_deep_layers_with_few_columns_take_im2col():
+    """Batch 1 at 7x7 or 14x14 (ResNet-18's last stages): too few outputs for Winograd's weight transform,
+    too much of tiled GEMM's wide rows thrown away; many channels on a large batch still take Winograd."""
+    deep = ((1, 512, 7, 7), (512, 512, 3, 3), (7, 7), (1, 1), 1, (1, 1))
+    assert chooser.choose("forward", *deep) == chooser.choose("input_grad", *deep) == "im2col"
+    assert chooser.choose("forward", (1, 256, 14, 14), (256, 256, 3, 3), (14, 14), (1, 1), 1) == "im2col"
+    assert chooser.choose("forward", (8, 256, 14, 14), (256, 256, 3, 3), (14, 14), (1, 1), 1) == "winograd"
+    lenet_conv2 = ((64, 20, 12, 12), (50, 20, 5, 5), (8, 8), (1, 1), 1, (1, 1))
+    assert chooser.choose("forward", *lenet_conv2) == chooser.choose("input_grad", *lenet_conv2) == "tiled_gemm"
+
+
 def test_use_forces_and_restores():
     layer = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
     with kernels.use("winograd"):

@@ -33,9 +33,9 @@ def test_large_kernel_keeps_a_lone_inf_like_torch():
 
 
 def test_winograd_layer_keeps_a_lone_inf_like_torch():
-    """A 64->64 3x3 convolution on 12x12 (Winograd's domain) with one inf and positive weights: 64 channels
-    x 9 positions of inf, no NaN."""
-    x = _with_values((1, 64, 12, 12), [(0, 5, 6, 6)], [np.inf], dtype=np.float32)
+    """A 64->64 3x3 convolution on two 12x12 images (Winograd's domain) with one inf and positive weights:
+    64 channels x 9 positions of inf, no NaN."""
+    x = _with_values((2, 64, 12, 12), [(0, 5, 6, 6)], [np.inf], dtype=np.float32)
     w = np.abs(np.random.default_rng(1).standard_normal((64, 64, 3, 3))).astype(np.float32) + 0.1
     assert kernels.chooser.choose("forward", x.shape, w.shape, (12, 12), (1, 1), 1, (1, 1)) == "winograd"
     ours, _ = assert_matches_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [x, w])
