@@ -355,6 +355,16 @@ def _register_rules():
         scale = where(Tensor._make(out == 0), 0.0, g / norm)   # torch: 0 at the origin
         return unreduced(scale, a.shape, node.axes, node.keepdim) * operand(node, 0, a), None, None
 
+    @double_backward(reduction.VarStd)
+    def _var_std(node, g):
+        centered, out = node.saved_tensors
+        if node.take_sqrt:   # torch: 0 where std is 0
+            g = where(Tensor._make(out == 0), 0.0, g / (2 * output(node, out)))
+        x = operand(node, 0)
+        mean = x.mean() if node.axes is None else x.mean(node.axes, keepdim=True)
+        g = unreduced(g, centered.shape, node.axes, node.keepdim)
+        return (g * (2 / centered.dtype.type(node.denominator)) * (x - mean),) + (None,) * 4
+
     @double_backward(order.Logsumexp)
     def _logsumexp(node, g):
         a, out = node.saved_tensors

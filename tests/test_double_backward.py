@@ -62,6 +62,7 @@ OPS = {
     + (a * b).masked_fill(a > 0.5, (a * b).sum()) * a,
     "norm_logsumexp": lambda m, a, b: (a * b).norm(dim=1, keepdim=True) * a + (a * b).norm() * b
     + (a * b).logsumexp(0) * a + (a * b).logsumexp((0, 1), keepdim=True) * a,
+    "var_std": lambda m, a, b: (a * b).var(0) * a + (a * b).std() * b + (a * b).std(1, keepdim=True, correction=0) * a,
     "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
 }
 
@@ -271,6 +272,9 @@ LAYER_PENALTIES = {   # (f(m, x), shape of x): the penalty of d f(x).sum() / dx
     "pad_modes": (lambda m, x: sum(m.nn.functional.pad(x * x, (2, 1), mode=mode, **extra) ** 3 for mode, extra in (
         ("constant", {"value": 0.5}), ("reflect", {}), ("replicate", {}), ("circular", {}))), (2, 3, 4)),
     "adaptive_avg_pool2d": (lambda m, x: m.nn.functional.adaptive_avg_pool2d(x * x, (2, 3)) ** 3, (1, 2, 5, 4)),
+    "interpolate": (lambda m, x: sum(m.nn.functional.interpolate(x * x, scale_factor=1.5, mode=mode, **extra) ** 3
+                                     for mode, extra in (("nearest", {}), ("bilinear", {"align_corners": False}),
+                                                         ("bicubic", {"align_corners": True}))), (1, 2, 3, 4)),
     "conv_net": (lambda m, x: m.nn.functional.leaky_relu(m.nn.functional.conv2d(
         m.nn.functional.avg_pool2d(x, 2), x[:1, :, :3, :3], padding=1), 0.2).mean() ** 2, (1, 2, 6, 6)),
 }

@@ -17,6 +17,7 @@ import numpy as np
 
 from ... import _shapes
 from ..._memory import check_allocation
+from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function, named_variant
 from ...kernels import interpolate as kernels
 from ..._tensor import Tensor
@@ -48,6 +49,13 @@ class _Resample(Function):
         """Shape-only mode: the trailing dims take the sizes the index tables were built for."""
         return x.shape[:x.ndim - len(taps)] + tuple(t.output_size for t in taps), x.dtype
 
+
+
+@double_backward(_Resample)
+def _resample_gradient(node, g):
+    """create_graph: the backward's adjoint is the resampling itself, with the taps the backward used."""
+    return (linear_in_grad(node, g, lambda v: kernels.resample(np.asarray(v), node.taps)),) + (None,) * (
+        len(node._inputs) - 1)
 
 def _is_integer(value):
     """torch's interpolate test of a size entry: a Python/NumPy int (bools too) or a non-float Tensor."""
