@@ -14,9 +14,10 @@ from . import geometry as geo
 from . import threads
 
 
-# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there: an
-# inf or NaN in the input would give NaN where a direct sum gives a number.
-NEEDS_FINITE = frozenset({"weight_grad"})
+# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there, and
+# the input gradient the zeros around the output gradient by the weight: an inf or NaN there would give NaN
+# where a direct sum gives a number.
+NEEDS_FINITE = frozenset({"weight_grad", "input_grad"})
 
 # A block of the input gradient (its images' wide gy, phases and product) is kept about this small, to stay
 # in cache while every kernel offset adds into it (2 images of the transposed 2x up-sampling: 20% faster

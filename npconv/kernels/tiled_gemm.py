@@ -19,9 +19,10 @@ from . import geometry as geo
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "TILE_BYTES"]
 
-# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there: an
-# inf or NaN in the input would give NaN where a direct sum gives a number.
-NEEDS_FINITE = frozenset({"weight_grad"})
+# The weight gradient multiplies the zeros past each output row (the wide layout) by the input there, and
+# the input gradient the zeros around the output gradient by the weight: an inf or NaN there would give NaN
+# where a direct sum gives a number.
+NEEDS_FINITE = frozenset({"weight_grad", "input_grad"})
 
 # Bytes of one column tile (offsets x channels x columns): about L2-sized, where the GEMM reads it fastest.
 TILE_BYTES = 512 * 2**10

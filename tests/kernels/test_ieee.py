@@ -53,6 +53,18 @@ def test_every_algorithm_gives_the_direct_sum(algorithm, value):
         assert_matches_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [x, w])
 
 
+@pytest.mark.parametrize("algorithm", sorted(kernels.ALGORITHMS))
+@pytest.mark.parametrize("value", NON_FINITE)
+@pytest.mark.parametrize("stride, groups", [(1, 1), (2, 2)])
+def test_every_algorithm_gives_the_direct_sum_for_a_non_finite_weight(algorithm, value, stride, groups):
+    """A non-finite weight: the input gradient (which multiplies the weight by the output gradient only
+    where a direct sum does, never by padding around it) and the output as torch's."""
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 4, 6, 5, 4))
+    w = _with_values((2, 4 // groups, 2, 3, 1), [(1, 1, 1, 2, 0)], [value])
+    with kernels.use(algorithm):
+        assert_matches_torch(lambda m, x, w: m.nn.functional.conv3d(x, w, stride=stride, groups=groups), [x, w])
+
+
 @st.composite
 def special_cases(draw):
     """Layers inside Winograd's (3-wide) or FFT's (large kernel) domain, stride 1, with 1-3 non-finite

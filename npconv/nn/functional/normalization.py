@@ -247,7 +247,7 @@ def _layer_norm_backward(ctx, grad):
 def _rowwise_sum(terms, dtype):
     """The sum over rows as torch's layer norm takes it: each thread adds its share of rows into a buffer of
     the input's dtype (for a half input, rounded to half after every row), then the buffers are added."""
-    if dtype != np.float16:
+    if dtype != np.float16 or terms.shape[0] == 0:
         return terms.sum(axis=0)
     rows = terms.shape[0]
     threads = max(1, min(get_num_threads(), rows))

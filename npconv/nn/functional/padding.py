@@ -276,7 +276,7 @@ def _constant_pad(array, pairs, value):
 def _gather_trailing(x, sources):
     """x's trailing dims (as many as ``sources`` has) gathered at the flat indices ``sources``."""
     lead = x.shape[:x.ndim - sources.ndim]
-    flat = x.reshape(lead + (-1,))
+    flat = x.reshape(lead + (math.prod(x.shape[len(lead):]),))
     return np.take(flat, sources.reshape(-1), axis=-1).reshape(lead + sources.shape)
 
 
@@ -284,7 +284,7 @@ def _scatter_trailing(grad, sources, input_shape):
     """The gradient of _gather_trailing: each output's gradient added at its source (none where the source
     is -1, an element no input reached)."""
     lead = grad.shape[:grad.ndim - sources.ndim]
-    flat = grad.reshape(lead + (-1,))
+    flat = grad.reshape(lead + (sources.size,))
     reached = sources.reshape(-1) >= 0
     size = math.prod(input_shape[len(lead):])
     return _gather_adjoint(flat[..., reached], sources.reshape(-1)[reached], size, flat.ndim - 1).reshape(

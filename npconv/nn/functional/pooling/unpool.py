@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ...._memory import check_allocation
 from ....autograd import Function, named_variant
 from ....kernels import pooling as kernels
 from .._arguments import check_argument
@@ -90,6 +91,8 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     else:
         _check_unpool2d(input, indices, sizes, n)
     out = tuple(sizes[:n])
+    if not input.is_meta:   # torch sizes its output here: its errors for one beyond int64 or memory
+        check_allocation(tuple(input.shape[:input.dim() - n]) + out, input.element_size(), count_first=True)
     batch_and_channels = math.prod(input.shape[:input.dim() - n])
     if batch_and_channels * math.prod(out) > 0:   # torch's kernel runs only for a non-empty output
         _check_dtype(input, native)
