@@ -275,6 +275,14 @@ LAYER_PENALTIES = {   # (f(m, x), shape of x): the penalty of d f(x).sum() / dx
     "interpolate": (lambda m, x: sum(m.nn.functional.interpolate(x * x, scale_factor=1.5, mode=mode, **extra) ** 3
                                      for mode, extra in (("nearest", {}), ("bilinear", {"align_corners": False}),
                                                          ("bicubic", {"align_corners": True}))), (1, 2, 3, 4)),
+    "log_sigmoid": (lambda m, x: m.nn.functional.logsigmoid(x * x - 0.5) ** 2, (3, 4)),
+    "bce_with_logits": (lambda m, x: m.nn.functional.binary_cross_entropy_with_logits(
+        x * x, x.sin(), pos_weight=m.tensor([2.0, 1.0, 0.5, 3.0], dtype=m.float64)) + m.nn.functional.
+        binary_cross_entropy_with_logits(x * 3, m.ones(3, 4, dtype=m.float64) * 0.3, weight=x[0].detach(),
+                                         reduction="sum") ** 2, (3, 4)),
+    "embedding": (lambda m, x: m.nn.functional.embedding(m.tensor([[1, 2, 1], [0, 2, 2]]), x * x, padding_idx=0,
+                                                          scale_grad_by_freq=True) ** 3   # torch's inexact rule
+                  + m.nn.functional.embedding(m.tensor([2, 2, 0]), x.exp()) ** 2, (3, 4)),
     "conv_net": (lambda m, x: m.nn.functional.leaky_relu(m.nn.functional.conv2d(
         m.nn.functional.avg_pool2d(x, 2), x[:1, :, :3, :3], padding=1), 0.2).mean() ** 2, (1, 2, 6, 6)),
 }

@@ -10,6 +10,7 @@ input and name the node as torch's in-place kernels (EluBackward1, LeakyReluBack
 import numpy as np
 
 from ... import random as _random
+from ..._graph_backward import double_backward, operand
 from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
@@ -224,6 +225,12 @@ class _LogSigmoid(ShapeKeeping):
         z = np.exp(-np.abs(x))
         negative = x < 0
         return grad * (np.where(negative, 1, 0) - np.where(negative, 1, -1) * (z / (1 + z)))
+
+
+@double_backward(_LogSigmoid)
+def _log_sigmoid_gradient(node, g):
+    """create_graph: d/dx log sigmoid(x) = sigmoid(-x)."""
+    return (g * (-operand(node, 0, *node.saved_tensors)).sigmoid(),)
 
 
 def logsigmoid(input):

@@ -367,6 +367,26 @@ class _BinaryCrossEntropyWithLogits(Function):
         return grad_x, grad_y
 
 
+
+@double_backward(_BinaryCrossEntropyWithLogits)
+def _bce_with_logits_gradient(node, g):
+    """create_graph: the gradients of the logits (and of the target) as Tensor ops."""
+    from .activation import softplus
+    x_array, y_array, _ = node.saved_tensors
+    weight, pos_weight, reduction = node.args
+    x, y = operand(node, 0, x_array), operand(node, 1, y_array)
+    if reduction == "mean":
+        g = g / max(math.prod(np.broadcast_shapes(x_array.shape, y_array.shape)), 1)
+    if weight is not None:
+        g = g * Tensor._make(np.asarray(weight))
+    pos = None if pos_weight is None else Tensor._make(np.asarray(pos_weight))
+    log_weight = 1 if pos is None else 1 + (pos - 1) * y
+    grad_x = g * ((1 - y) - log_weight * (1 - x.sigmoid())) if node._inputs[0] is not None else None
+    grad_y = None
+    if node._inputs[1] is not None:
+        grad_y = g * (-x if pos is None else -x + (pos - 1) * softplus(-x))
+    return grad_x, grad_y
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one numerically stable step; ``pos_weight`` weighs positives."""

@@ -8,6 +8,7 @@ Shapes::
 import numpy as np
 
 from ..._tensor import Tensor
+from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -34,6 +35,18 @@ class _Embedding(Function):
         if ctx.padding_idx >= 0:
             grad_weight[ctx.padding_idx] = 0
         return grad_weight, None, None, None
+
+
+@double_backward(_Embedding)
+def _embedding_gradient(node, g):
+    """create_graph: the weight's gradient (rows summed per index) has the lookup as its adjoint. torch's
+    double backward leaves out scale_grad_by_freq's division (not the exact adjoint then): as torch."""
+    def look_up(v):
+        rows = np.asarray(v)[node.indices]
+        if node.padding_idx >= 0:
+            rows = np.where((node.indices == node.padding_idx)[..., None], 0, rows)
+        return rows
+    return linear_in_grad(node, g, look_up), None, None, None
 
 
 def _indices(input, op="embedding"):
