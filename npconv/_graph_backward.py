@@ -268,7 +268,7 @@ def _zeros(g):
 def _register_rules():
     """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
     from ._ops import activation, elementwise as ew, indexing, inplace, linalg, promotion, reduction, shape, views
-    from ._ops import order, pointwise as pointwise_ops
+    from ._ops import order, pointwise as pointwise_ops, products
     from ._ops.elementwise import where
 
     double_backward(ew.Add)(lambda node, g: (g, g))
@@ -413,6 +413,23 @@ def _register_rules():
         return tuple(g[lead + (slice(int(start), int(stop)),)] for start, stop in zip(bounds, bounds[1:]))
 
     double_backward(shape.Repeat)(linear_rule((lambda node: lambda grad: np.tile(grad, node.reps),)))
+
+    @double_backward(products._Fused)
+    def _fused(node, g):
+        a, b = node.saved_tensors
+        a, b = operand(node, 1, a), operand(node, 2, b)
+        scaled = g if node.alpha == 1 else g * node.alpha
+        if node.kind == "summed bmm":
+            scaled = scaled.expand(a.shape[0], *scaled.shape)
+        if node.kind == "outer":
+            ga, gb = scaled.matmul(b), scaled.t().matmul(a)
+        elif node.kind == "mv":
+            ga, gb = scaled.unsqueeze(1) * b.unsqueeze(0), a.t().matmul(scaled)
+        else:
+            ga, gb = scaled.matmul(b.transpose(-1, -2)), a.transpose(-1, -2).matmul(scaled)
+        gc = g * node.beta if node.beta != 1 else g
+        return (gc if _needs(node, 0) else None, ga if _needs(node, 1) else None,
+                gb if _needs(node, 2) else None, None, None, None)
 
     @double_backward(linalg.MatMul)
     def _matmul(node, g):

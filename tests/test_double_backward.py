@@ -63,6 +63,9 @@ OPS = {
     "norm_logsumexp": lambda m, a, b: (a * b).norm(dim=1, keepdim=True) * a + (a * b).norm() * b
     + (a * b).logsumexp(0) * a + (a * b).logsumexp((0, 1), keepdim=True) * a,
     "var_std": lambda m, a, b: (a * b).var(0) * a + (a * b).std() * b + (a * b).std(1, keepdim=True, correction=0) * a,
+    "fused_products": lambda m, a, b: m.addmm(a[:1, :1], a, b.t(), beta=0.5, alpha=2).sum() * a
+    + m.addmv(a[:, 0], a, b[0], alpha=3) [:, None] * b + m.addr(a[:2, :1], a[:2, 0], b[0]).sum() * a
+    + m.baddbmm(a[None, :1, :1], a[None], b.t()[None], beta=0).sum() * a + m.addbmm(a, a[None], b.t()[None][:, :, :2]) * a,
     "chain": lambda m, a, b: ((a * b).sigmoid() @ b.t()).tanh().sum(1, keepdim=True).exp() * a.pow(2),
 }
 
