@@ -110,10 +110,15 @@ def is_valid(name, operation, x_shape, w_shape, stride, groups, dilation):
 
 
 # Winograd pays for its transforms only when the GEMMs it shrinks are big: enough channels on both sides
-# (per group) and enough output tiles.  Measured against tiled GEMM (one thread, float32): in 2-d it wins
-# from a ratio of about 16 (0.7-0.95x the time, grouped layers included; 1.0-2x below 12); in 3-d, where it
-# does 8x fewer multiplications, from about 4 (0.5-0.65x at ratios 5-16, 1.1x at 2.7).
-WINOGRAD_MIN_CHANNEL_RATIO = {2: 16, 3: 4}  # per dims: C_in * C_out / (C_in + C_out), per group
+# (per group) and enough output tiles.  The ratio below is C_in * C_out / (C_in + C_out) per group, times the
+# fraction of its output tiles' positions that are outputs (14x14 in 4x4 tiles: 0.77).  Measured against
+# tiled GEMM (float32, CPU time, 1 and 2 threads alike): in 2-d the forward and input gradient win from about
+# 10 (0.75-0.92x the time at 10.7-12, 0.95-1.0x at 8); in 3-d, where it does 8x fewer multiplications, from
+# about 4 (one thread: 0.5-0.65x at ratios 5-16, 1.1x at 2.7).  The weight gradient, whose transforms are
+# cheaper than its GEMMs' gain sooner, wins in 2-d from about 4 (0.52-0.72x at 4-10.7 on U-Net's and
+# 8-channel layers at 28x28-256x256; 1.05x at 3.2, 1.2x at 14x14's 3.4, 1.75x at 0.94).
+WINOGRAD_MIN_CHANNEL_RATIO = {2: 10, 3: 4}
+WINOGRAD_WEIGHT_GRAD_MIN_CHANNEL_RATIO = {2: 4, 3: 4}
 # Strided input gradients (a transposed convolution's forward): tiled GEMM's one long product per block of
 # images (all offsets' rows) measured faster (one thread, CPU time) on every shape tried but one: with many
 # channels on both sides, as in the suite's 3x3 stride-2 (128 in, 256 out, 14x14 outputs: 12.5 ms vs 17),
@@ -165,11 +170,9 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
         return "depthwise"
     if valid("fft") and math.prod(w_shape[2:]) >= FFT_MIN_KERNEL and per_group_in > 1:
         return "fft"
-    # Winograd saves GEMM work in proportion to C_in * C_out / (C_in + C_out) per group (its transforms
-    # cost C_in + C_out per tile), 4x fewer multiplications in 2-d, 8x in 3-d, only 2x in 1-d
-    in_out = per_group_in * (c_out // groups) / max(1, per_group_in + c_out // groups)
     dims = len(out_spatial)
-    if (valid("winograd") and dims in WINOGRAD_MIN_CHANNEL_RATIO and in_out >= WINOGRAD_MIN_CHANNEL_RATIO[dims]
+    ratios = WINOGRAD_WEIGHT_GRAD_MIN_CHANNEL_RATIO if operation == "weight_grad" else WINOGRAD_MIN_CHANNEL_RATIO
+    if (valid("winograd") and dims in ratios and _winograd_ratio(w_shape, out_spatial, groups) >= ratios[dims]
             and math.prod(out_spatial) >= WINOGRAD_MIN_OUTPUTS
             and x_shape[0] * math.prod(out_spatial) >= WINOGRAD_MIN_BATCH_OUTPUTS):
         return "winograd"
@@ -199,3 +202,14 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
                                                                                 dilation[1:]))
     column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
     return (wide - 1) * rows >= IM2COL_MIN_WASTED_ROWS and column_bytes <= IM2COL_MAX_COLUMN_BYTES
+
+
+def _winograd_ratio(w_shape, out_spatial, groups):
+    """Winograd's gain (see WINOGRAD_MIN_CHANNEL_RATIO): its GEMM work saved grows with C_in * C_out per group
+    while its transforms cost C_in + C_out per tile (4x fewer multiplications in 2-d, 8x in 3-d, only 2x in
+    1-d), on tiles whose positions past the output are computed for nothing."""
+    c_out, per_group_in = w_shape[:2]
+    in_out = per_group_in * (c_out // groups) / max(1, per_group_in + c_out // groups)
+    tile = getattr(ALGORITHMS.get("winograd"), "m", 4)
+    coverage = math.prod(o / (-(-o // tile) * tile) for o in out_spatial)
+    return in_out * coverage

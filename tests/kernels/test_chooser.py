@@ -31,8 +31,11 @@ def test_choices_on_known_layers():
     assert chooser.choose("weight_grad", *resnet_3x3) == "winograd"
     video_3x3x3 = ((2, 16, 8, 32, 32), (32, 16, 3, 3, 3), (8, 32, 32), (1, 1, 1), 1, (1, 1, 1))
     assert chooser.choose("forward", *video_3x3x3) == chooser.choose("weight_grad", *video_3x3x3) == "winograd"
+    one_channel_in = ((4, 1, 256, 256), (16, 1, 3, 3), (256, 256), (1, 1), 1, (1, 1))  # U-Net's first layer
+    assert chooser.choose("weight_grad", *one_channel_in) == "tiled_gemm"
     few_channels = ((8, 8, 56, 56), (8, 8, 3, 3), (56, 56), (1, 1), 1, (1, 1))
-    assert chooser.choose("weight_grad", *few_channels) == "tiled_gemm"
+    assert chooser.choose("forward", *few_channels) == "tiled_gemm"
+    assert chooser.choose("weight_grad", *few_channels) == "winograd"  # its transforms cost less than its gain
     depthwise_layer = ((8, 32, 28, 28), (32, 1, 3, 3), (28, 28), (1, 1), 32, (1, 1))
     assert chooser.choose("input_grad", *depthwise_layer) == "depthwise"
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
