@@ -237,24 +237,33 @@ class FirstOrderOnly(Function):
     backward_name = "NotImplemented"
 
     @staticmethod
-    def forward(ctx, *tensors, value, node):
-        ctx.op = node
+    def forward(ctx, *tensors, value, node, torch_refusal):
+        ctx.op, ctx.torch_refusal = node, torch_refusal
         return value
 
     @staticmethod
     def backward(ctx, grad):
         node = ctx.op
+        if ctx.torch_refusal:   # torch has no such derivative either: its error
+            raise RuntimeError(f"derivative for aten::{ctx.torch_refusal} is not implemented")
         raise NotImplementedError(f"npconv: the gradient of {node.name()} is not differentiable (double backward "
                                   f"of {node._function.__name__} is not implemented)")
 
 
-def _first_order_only(node, g):
+def _first_order_only(node, g, torch_refusal=None):
     grads = _call_backward(node, g._data)
     if type(grads) is not tuple:
         grads = (grads,)
     sources = [g] + [t for t in node._inputs if t is not None]
-    return tuple(None if ig is None else FirstOrderOnly.apply(*sources, value=np.asarray(ig), node=node)
+    return tuple(None if ig is None else FirstOrderOnly.apply(*sources, value=np.asarray(ig), node=node,
+                                                              torch_refusal=torch_refusal)
                  for ig in grads)
+
+
+def refused_by_torch(aten_name):
+    """The rule of an op whose gradient torch does not differentiate (``aten_name``: its backward's name):
+    the first-order gradient, and torch's error when differentiated through."""
+    return lambda node, g: _first_order_only(node, g, aten_name)
 
 
 # --------------------------------------------------------------------------------------------------

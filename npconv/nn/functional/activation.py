@@ -14,7 +14,7 @@ from ... import _ops
 from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
 from ..._ops.activation import relu_ as relu_in_place
 from ..._ops.inplace import apply_in_place
-from ..._graph_backward import double_backward, linear_rule, operand
+from ..._graph_backward import double_backward, linear_rule, operand, refused_by_torch
 from ..._tensor import Tensor
 from ...autograd import is_grad_enabled
 from ._arguments import check_argument
@@ -439,7 +439,23 @@ def _input_of(node):
 
 
 # a gradient times a piecewise-constant mask of the input: torch sends the input a zero second-order gradient
-double_backward(_LeakyRelu, _Hardtanh)(linear_rule(("self",), lambda node: (_input_of(node),)))
+double_backward(_Hardsigmoid)(refused_by_torch("hardsigmoid_backward"))
+double_backward(_LeakyRelu, _Hardtanh, _Threshold)(
+    linear_rule(("self",), lambda node: (_input_of(node),)))
+
+
+@double_backward(_Hardswish)
+def _hardswish_gradient(node, g):
+    x = _input_of(node)
+    below, inside = (Tensor._make(mask) for mask in (x._data <= -3, x._data < 3))
+    return _ops.where(below, 0.0, _ops.where(inside, g * (x / 3 + 0.5), g))
+
+
+@double_backward(_Mish)
+def _mish_gradient(node, g):
+    x = _input_of(node)
+    t = softplus(x).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
 
 
 @double_backward(_Silu)
