@@ -277,7 +277,7 @@ def _zeros(g):
 def _register_rules():
     """Rules of the core ops (imported here, when create_graph is first used: _ops imports autograd)."""
     from ._ops import activation, elementwise as ew, indexing, inplace, linalg, promotion, reduction, shape, views
-    from ._ops import order, pointwise as pointwise_ops, products
+    from ._ops import binary, order, pointwise as pointwise_ops, products
     from ._ops.elementwise import where
 
     double_backward(ew.Add)(lambda node, g: (g, g))
@@ -422,6 +422,17 @@ def _register_rules():
         return tuple(g[lead + (slice(int(start), int(stop)),)] for start, stop in zip(bounds, bounds[1:]))
 
     double_backward(shape.Repeat)(linear_rule((lambda node: lambda grad: np.tile(grad, node.reps),)))
+
+    @double_backward(binary.AddcMul, binary.AddcDiv)
+    def _addc(node, g):
+        t1, t2 = node.saved_tensors
+        t1, t2 = operand(node, 1, t1), operand(node, 2, t2)
+        scaled = g * node.value
+        if issubclass(node._function, binary.AddcMul):
+            g1, g2 = scaled * t2, scaled * t1
+        else:
+            g1, g2 = scaled / t2, -scaled * t1 / (t2 * t2)
+        return g, (g1 if _needs(node, 1) else None), (g2 if _needs(node, 2) else None), None
 
     @double_backward(products._Fused)
     def _fused(node, g):

@@ -47,6 +47,10 @@ OPS = {
     + m.nn.functional.hardtanh(a * 3 - 1.5) + m.nn.functional.leaky_relu(a - b),
     "hard_activations": lambda m, a, b: m.nn.functional.hardswish(
         a * 8 - 4) * a + m.nn.functional.threshold(a - b, 0.1, -2.0) * a + m.nn.functional.mish(a - b) * a,
+    "elu_family_prelu_shrinks": lambda m, a, b: m.nn.functional.selu(a - b) * a + m.nn.functional.celu(a - b, 0.3) * a
+    + m.nn.functional.elu(a - b, 1.5) * a + m.nn.functional.prelu(a - b, b[0, :1] * a[0, 0]) * a
+    + m.nn.functional.softshrink(a - b, 0.1) * a + m.nn.functional.hardshrink(a - b, 0.1) * a,
+    "addcmul_addcdiv": lambda m, a, b: m.addcmul(a, a, b, value=0.5) * a + m.addcdiv(b, a * a, b + 1, value=2) * a,
     "silu_elu": lambda m, a, b: m.nn.functional.silu(a * b) * a + m.nn.functional.elu(a - b, 0.7) * b,
     "softmax": lambda m, a, b: m.nn.functional.softmax(a * b, 1) * a + m.nn.functional.log_softmax(a * a, 0) * b,
     "cat_stack": lambda m, a, b: m.cat([a * b, a], 1)[:, 1:3] * a + m.stack([a, b * a]).sum(0) * a,

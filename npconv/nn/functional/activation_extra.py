@@ -10,9 +10,10 @@ input and name the node as torch's in-place kernels (EluBackward1, LeakyReluBack
 import numpy as np
 
 from ... import random as _random
-from ..._graph_backward import double_backward, operand
+from ..._graph_backward import double_backward, linear_rule, operand
 from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
+from ..._ops.elementwise import where
 from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
 from ._arguments import check_argument
 
@@ -319,3 +320,26 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     one_hot = Tensor._make(np.zeros(tuple(logits.shape), dtype=logits.dtype.numpy_dtype))
     one_hot = one_hot.scatter(dim, index, 1.0)
     return one_hot - soft.detach() + soft
+
+
+
+@double_backward(_ScaledElu)
+def _scaled_elu_gradient(node, g):
+    """create_graph: elu, selu and celu's gradient as Tensor ops (with the backward's own input scale)."""
+    x = operand(node, 0, *node.saved_tensors)
+    alpha, scale, input_scale = node.coefficients
+    negative = g * (input_scale * alpha * scale) * (x.clamp(max=0) * input_scale).exp()
+    return (where(Tensor._make(x._data <= 0), negative, g * scale),) + (None,) * 4
+
+
+@double_backward(_Prelu)
+def _prelu_gradient(node, g):
+    x, weight = node.saved_tensors
+    x_t, w_t = operand(node, 0, x), operand(node, 1, weight)
+    positive = Tensor._make(x > 0)
+    return (where(positive, g, g * w_t) if node._inputs[0] is not None else None,
+            where(positive, 0.0, g * x_t) if node._inputs[1] is not None else None)
+
+
+# the shrinks: the gradient times a mask of the input; torch sends the input a zero second-order gradient
+double_backward(_Softshrink, _Hardshrink)(linear_rule(("self",), lambda node: (operand(node, 0, *node.saved_tensors),)))
