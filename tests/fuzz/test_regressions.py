@@ -390,6 +390,17 @@ CASES = {
     "glu parses dim as an int": lambda m: m.nn.functional.glu(m.ones(2, 4), float("nan")),
     "Bilinear checks in1_features once its weight exists": lambda m: m.nn.Bilinear(-10**12, 3, 2),
     "lp_pool1d: avg_pool1d's parser wants one int": lambda m: m.nn.functional.lp_pool1d(m.ones(2, 2, 6), 0.5, (), 3),
+    "pooling kernels of a channels-last input name themselves so": lambda m: m.nn.functional.avg_pool1d(
+        m.ones(3, 4, 2, dtype=m.int32).transpose(1, 2), 2),
+    "adaptive max pooling's backward refuses an empty output": lambda m: (lambda x: (
+        m.nn.functional.adaptive_max_pool1d(x, 0).sum().backward()))(_leaf(m, np.ones((4, 1, 3)))),
+    "conv with an empty kernel: the shape checks first, then the backend's words": lambda m: [
+        m.nn.functional.conv1d(m.ones(1, 4, 5), m.ones(3, 1, 0))],
+    "conv with an empty kernel on a double batch: the slow kernel's words": lambda m: m.nn.functional.conv2d(
+        m.ones(2, 1, 5, 5, dtype=m.float64), m.ones(3, 1, 0, 1, dtype=m.float64)),
+    "conv with an empty kernel on a float batch: oneDNN's words": lambda m: m.nn.functional.conv1d(
+        m.ones(2, 1, 5), m.ones(3, 1, 0)),
+    "conv of an empty batch with an empty kernel": lambda m: m.nn.functional.conv1d(m.ones(0, 1, 5), m.ones(3, 1, 0)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -189,17 +189,15 @@ def _check_input_rank(input, dims, op):
                            f"input of size: {list(input.shape)}")
 
 
-def _check_weight(weight, dims, op, layout, groups=1, transposed=False):
-    """The weight's rank, then no empty dim but the second (a transposed convolution's shape check looks at
-    the first only: its kernel checks the rest)."""
+def _check_weight(weight, dims, op, layout, groups=1):
+    """The weight's rank, then a first dim of at least ``groups`` (an empty kernel is the kernels' to refuse:
+    see _check_conv_kernel and _check_transposed_kernel)."""
     if weight.ndim != dims + 2:
         raise RuntimeError(f"{op} expects a {dims + 2}-dimensional weight {layout}, but got weight of size "
                            f"{list(weight.shape)}")
-    for axis, size in enumerate(weight.shape[:1] if transposed else weight.shape):
-        if size == 0 and axis != 1:
-            given = f"Given groups={groups}, " if axis == 0 else ""
-            raise RuntimeError(f"{given}expected weight to be at least 1 at dimension {axis}, but got weight of size "
-                               f"{list(weight.shape)} instead")
+    if weight.shape[0] == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at dimension 0, but got weight "
+                           f"of size {list(weight.shape)} instead")
 
 
 def _check_positive(values, name):
@@ -348,6 +346,7 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
     _check_nonempty_spatial(input, dims, batched)
+    _check_conv_kernel(input, batched, weight, dilation)
     _check_dtypes(input, weight, bias, False, padding, dilation)  # the weight's dtype after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)   # padding 'same' or 'valid': torch adds any bias in the output's dtype
@@ -355,6 +354,32 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+
+
+def _check_conv_kernel(input, batched, weight, dilation):
+    """An empty kernel, refused by the backend torch picks once the shapes passed: none for an empty batch
+    (torch then multiplies the input by the weight's first element, which an empty weight lacks), oneDNN for
+    float32 batches of more than one, else its slow kernels, each in its own words (1-d runs as 2-d)."""
+    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
+    if batch == 0 or channels == 0:
+        if weight.numel() == 0:
+            raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+        return
+    kernel = tuple(weight.shape[2:])
+    if min(kernel) > 0:
+        return
+    if batch > 1 and input.dtype.name in ("float32", "bfloat16"):
+        raise RuntimeError("could not create a primitive descriptor for the convolution forward propagation "
+                           "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
+                           "diagnostic information.")
+    if len(kernel) == 3:
+        raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} "
+                           "(TxHxW)")
+    planar = ((1,) + kernel)[-2:]
+    if max(dilation) > 1:
+        raise RuntimeError(f"kernel size should be greater than zero, but got {list(planar)}")
+    raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {planar[0]} "
+                       f"kernel_width: {planar[1]}")
 
 
 def _as_batched(input, batched):
@@ -537,7 +562,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     stride, amounts, dilation, groups, output_padding = _geometry(dims, op, input, weight, bias, stride, padding,
                                                                   dilation, groups, output_padding)
-    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups, transposed=True)
+    _check_weight(weight, dims, op, "(in_channels, out_channels / groups, *kernel_size)", groups)
     batched = input.ndim == dims + 2
     channels = input.shape[1 if batched else 0]
     _check_divisible_by_groups(weight, groups)

@@ -92,11 +92,36 @@ _FLOATS = ("float16", "float32", "float64")
 _INTS = ("int64", "int32", "int16", "int8", "uint8")
 
 
-def _check_dtype(input, kernel, allowed=_FLOATS):
+# 2-d kernels torch compiles twice: for a channels-last input (by its strides) their name says so
+_CHANNELS_LAST_KERNELS = {"adaptive_max_pool2d", "avg_pool2d", "max_pool2d"}
+
+
+def _check_dtype(input, kernel, allowed=_FLOATS, dims=2):
     """torch's CPU kernels are compiled for some dtypes only; the others raise its NotImplementedError
-    (after the shape checks, when the kernel runs). ``kernel`` is the name torch's message gives."""
+    (after the shape checks, when the kernel runs). ``kernel`` is the name torch's message gives (for an op
+    of ``dims`` spatial dims)."""
     if input.dtype.name not in allowed:
+        if kernel in _CHANNELS_LAST_KERNELS and _channels_last_2d(input, dims):
+            kernel += "_channels_last"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
+
+
+def _channels_last_2d(input, dims):
+    """Whether torch suggests channels-last for ``input`` as its 2-d kernel sees it (a batched 1-d input with a
+    unit height inserted), by torch's stride rule (ambiguous layouts count as contiguous)."""
+    array = input._data
+    sizes, strides = list(array.shape), [s // max(array.itemsize, 1) for s in array.strides]
+    if dims == 1 and len(sizes) == 3:   # (N, C, L) pooled as (N, C, 1, L)
+        sizes.insert(2, 1)
+        strides.insert(2, sizes[3] * strides[2])
+    if len(sizes) != 4 or strides[1] == 0:
+        return False
+    smallest = 0
+    for d in (1, 3, 2, 0):
+        if sizes[d] == 0 or strides[d] < smallest or (d == 0 and smallest == strides[1]):
+            return False
+        smallest = strides[d] * (sizes[d] if sizes[d] > 1 else 1)
+    return True
 
 
 def _check_c_int(*groups):

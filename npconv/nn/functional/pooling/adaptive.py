@@ -16,12 +16,14 @@ __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", 
            "adaptive_avg_pool2d", "adaptive_avg_pool3d"]
 
 
-def _refuse_empty_gradient(grad, n):
-    """torch's adaptive average pooling backward refuses an empty output (its forward allows one)."""
-    for d in range(1, grad.ndim):  # the first dim counts as a batch even for an unbatched input
-        if grad.shape[d] == 0:
-            raise RuntimeError(f"adaptive_avg_pool{n}d_backward(): Expected grad_output to have non-zero size for "
-                               f"non-batch dimensions, but grad_output has sizes {list(grad.shape)} with dimension "
+def _refuse_empty_gradient(grad, n, kind="avg"):
+    """torch's adaptive pooling backward refuses an empty output (its forward allows one); its 1-d pooling
+    is the 2-d one on the input with a unit height."""
+    shape = list(grad.shape[:-1]) + [1, grad.shape[-1]] if n == 1 else list(grad.shape)
+    for d in range(1, len(shape)):  # the first dim counts as a batch even for an unbatched input
+        if shape[d] == 0:
+            raise RuntimeError(f"adaptive_{kind}_pool{max(n, 2)}d_backward(): Expected grad_output to have non-zero "
+                               f"size for non-batch dimensions, but grad_output has sizes {shape} with dimension "
                                f"{d} being empty")
 
 
@@ -71,6 +73,7 @@ class _AdaptiveMaxPool(Function):
     @staticmethod
     def backward(ctx, grad):
         n, spatial = ctx.args
+        _refuse_empty_gradient(grad, n, "max")
         return _max_pool_grad(grad, n, ctx.indices, spatial), None, None, None
 
     @staticmethod
@@ -130,7 +133,7 @@ def _adaptive_max(n, input, output_size, return_indices):
     out = _adaptive_size(input, n, output_size, op)
     _adaptive_checks(input, n, out, op, True)
     _check_output_allocation(input, n, out)
-    _check_dtype(input, "adaptive_max_pool3d_cpu" if n == 3 else "adaptive_max_pool2d")
+    _check_dtype(input, "adaptive_max_pool3d_cpu" if n == 3 else "adaptive_max_pool2d", dims=n)
     return _pool(_ADAPTIVE_MAX_POOL, input, n, (out,), (1,), return_indices=return_indices)
 
 

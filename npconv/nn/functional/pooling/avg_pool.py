@@ -93,7 +93,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     # integer averages: int64 only, rounded toward zero
     if n == 3:
         _check_dtype(input, "avg_pool3d_out_frame", ("float32", "float64", "int64"))
-    _check_dtype(input, "avg_pool2d", _FLOATS + ("int64",))
+    _check_dtype(input, "avg_pool2d", _FLOATS + ("int64",), dims=n)
     return _pool(_AVG_POOL, input, n, (k, s, p, out), (1, 1, 0, 1),
                  (bool(ceil_mode), bool(count_include_pad), divisor_override))
 

@@ -112,7 +112,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     out = _output_size(input, n, k, s, p, d, ceil_mode)
     if n == 1 and not return_indices:
         _check_dtype(input, "max_pool1d_impl")
-    _check_dtype(input, f"max_pool{max(n, 2)}d", _FLOATS + _INTS)
+    _check_dtype(input, f"max_pool{max(n, 2)}d", _FLOATS + _INTS, dims=n)
     return _pool(_MAX_POOL, input, n, (k, s, p, d, out), (1, 1, 0, 1, 1), return_indices=return_indices)
 
 
