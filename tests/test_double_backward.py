@@ -299,6 +299,10 @@ LAYER_PENALTIES = {   # (f(m, x), shape of x): the penalty of d f(x).sum() / dx
     "embedding": (lambda m, x: m.nn.functional.embedding(m.tensor([[1, 2, 1], [0, 2, 2]]), x * x, padding_idx=0,
                                                           scale_grad_by_freq=True) ** 3   # torch's inexact rule
                   + m.nn.functional.embedding(m.tensor([2, 2, 0]), x.exp()) ** 2, (3, 4)),
+    "unfold_fold_pixel_shuffle": (lambda m, x: m.nn.functional.fold(m.nn.functional.unfold(x * x, 2, padding=1) ** 2,
+                                                                    (4, 4), 2, padding=1) ** 2
+                                  + m.nn.functional.pixel_unshuffle(m.nn.functional.pixel_shuffle(x.exp(), 2) ** 2, 2)
+                                  * x, (1, 4, 4, 4)),
     "conv_net": (lambda m, x: m.nn.functional.leaky_relu(m.nn.functional.conv2d(
         m.nn.functional.avg_pool2d(x, 2), x[:1, :, :3, :3], padding=1), 0.2).mean() ** 2, (1, 2, 6, 6)),
 }

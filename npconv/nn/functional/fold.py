@@ -9,8 +9,11 @@ with ``L = prod_d floor((S_d + 2 * padding_d - dilation_d * (k_d - 1) - 1) / str
 sliding blocks (``S`` is the input's spatial size for unfold, ``output_size`` for fold). The batch dim may
 be left out. Each is the other's adjoint, so each one's backward is the other's forward.
 """
+import numpy as np
+
 from ... import _shapes
 from ..._memory import check_allocation
+from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function
 from ...kernels import im2col as kernels
 from ._arguments import check_argument
@@ -44,6 +47,17 @@ class _Im2Col(Function):
         return x.shape[:-3] + (x.shape[-3] * _product(kernel), _product(blocks)), x.dtype
 
 
+
+@double_backward(_Im2Col)
+def _unfold_gradient(node, g):
+    """create_graph: the backward (fold) has unfold itself as its adjoint."""
+    _, *geometry = node.geometry
+
+    def unfold(v):
+        v = np.asarray(v)
+        return _batched(kernels.unfold, v, *geometry) if v.ndim == 3 else kernels.unfold(v, *geometry)
+    return (linear_in_grad(node, g, unfold),) + (None,) * 5
+
 class _Col2Im(Function):
     backward_name = "Col2ImBackward0"
 
@@ -63,6 +77,19 @@ class _Col2Im(Function):
     @staticmethod
     def meta(columns, spatial, kernel, dilation, padding, stride, blocks):
         return columns.shape[:-2] + (columns.shape[-2] // _product(kernel),) + tuple(spatial), columns.dtype
+
+
+@double_backward(_Col2Im)
+def _fold_gradient(node, g):
+    """create_graph: the backward (unfold) has fold itself as its adjoint."""
+    spatial = g._data.shape[-2:]
+
+    def fold(v):
+        v = np.asarray(v)
+        if v.ndim == 2:
+            return _batched(kernels.fold, v, spatial, *node.geometry)
+        return kernels.fold(v, spatial, *node.geometry)
+    return (linear_in_grad(node, g, fold),) + (None,) * 6
 
 
 def _product(sizes):

@@ -373,6 +373,13 @@ class _PixelUnshuffle(Function):
         return _unshuffle_as_torch(x, r).shape, x.dtype  # a view of the zero-stride input: no copy
 
 
+# create_graph: each shuffle's backward is the other shuffle, so its adjoint is the shuffle itself
+double_backward(_PixelShuffle)(lambda node, g: (linear_in_grad(node, g, lambda v: np.ascontiguousarray(
+    _shuffle(np.asarray(v), node.r))), None))
+double_backward(_PixelUnshuffle)(lambda node, g: (linear_in_grad(node, g, lambda v: np.array(
+    _unshuffle_as_torch(np.asarray(v), node.r), copy=True)), None))
+
+
 def _check_factor(value, name, op):
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(value).__name__}")
