@@ -140,7 +140,12 @@ WINOGRAD_MIN_BATCH_OUTPUTS = 256
 # 0.90 / 1.04, 64 at 56x56 (2) 1.1 / 1.55, LeNet's 20 -> 50 5x5 (25) 1.0 / 1.26 at batch 8 / 64).  The input
 # gradient at stride 1 is the forward of the flipped kernel: C_in/G rows over the input's positions.
 IM2COL_MIN_WASTED_ROWS = 32
-# ... and its column matrix (float32: the input times the kernel's size) at most this large: a memory bound.
+# ... and its column matrix (float32: the input times the kernel's size) at most this large.  For weight
+# gradients this size alone decides: tiled GEMM lays out gy on its wide cells tile by tile and sums the
+# tiles' products, which im2col's one product avoids (2 threads, CPU time: 0.73-0.92x tiled's time on every
+# shape up to 17 MB of columns: LeNet's two layers, 5x5 and 3x3 stride 1 and 2, 4-256 channels, U-Net's 2x2
+# stride 2; 1.2-1.4x at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).  Never for a
+# 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs 6.9).
 IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
 
 
@@ -188,9 +193,16 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
 
 
 def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
-    """Whether im2col beats tiled GEMM (see IM2COL_MIN_WASTED_ROWS): for a forward, or a stride-1 input
-    gradient as the forward of the flipped kernel (outputs: the input's positions, rows: C_in/G)."""
+    """Whether im2col beats tiled GEMM (see IM2COL_MIN_WASTED_ROWS, IM2COL_MAX_COLUMN_BYTES): for a weight
+    gradient, a forward, or a stride-1 input gradient as the forward of the flipped kernel (outputs: the
+    input's positions, rows: C_in/G)."""
     kernel = w_shape[2:]
+    column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
+    pointwise = math.prod(kernel) == 1 and tuple(out_spatial) == tuple(x_shape[2:])  # tiled GEMM copies nothing
+    if column_bytes > IM2COL_MAX_COLUMN_BYTES or pointwise:
+        return False
+    if operation == "weight_grad":
+        return True
     if operation == "forward":
         rows, outputs, steps = w_shape[0] // groups, out_spatial, stride
     elif operation == "input_grad" and all(s == 1 for s in stride):
@@ -200,8 +212,7 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
     # tiled GEMM's cells per output: every dim after the first widened by the kernel's overhang (per phase)
     wide = math.prod((o + -(-dl * (k - 1) // s)) / o for o, k, s, dl in zip(outputs[1:], kernel[1:], steps[1:],
                                                                                 dilation[1:]))
-    column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
-    return (wide - 1) * rows >= IM2COL_MIN_WASTED_ROWS and column_bytes <= IM2COL_MAX_COLUMN_BYTES
+    return (wide - 1) * rows >= IM2COL_MIN_WASTED_ROWS
 
 
 def _winograd_ratio(w_shape, out_spatial, groups):

@@ -105,6 +105,14 @@ def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     return _ungroup_rows(_split_matmul(weights, columns), batch, out_spatial)
 
 
+def _summed_matmul(left, right):
+    """``left @ right`` for (G, M, K) @ (G, K, L) with a long inner dimension (a weight gradient's positions):
+    each kernel thread multiplies its range of K, each matrix read once, and the partial products are summed."""
+    def run(piece):
+        return np.matmul(left[:, :, piece[0]:piece[1]], right[:, piece[0]:piece[1]])
+    return sum(threads.run_parallel(run, threads.pieces(left.shape[2], left.size * right.shape[2])))
+
+
 def _split_matmul(left, right):
     """``left @ right`` for (G, M, K) @ (G, K, L), the M rows split over the kernel threads: each thread packs
     only its share of ``left`` (the weights), the wide matrix ``right`` is read by all."""
@@ -138,5 +146,5 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     c_out, out_spatial = gy.shape[1], gy.shape[2:]
     kernel = tuple(kernel_spatial)
     columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
-    grads = _grouped_rows(gy, groups) @ columns.swapaxes(1, 2)  # (G, C_out/G, C_in/G * prod(K))
+    grads = _summed_matmul(_grouped_rows(gy, groups), columns.swapaxes(1, 2))  # (G, C_out/G, C_in/G * prod(K))
     return grads.reshape((c_out, c_in // groups) + kernel)

@@ -32,7 +32,7 @@ def test_choices_on_known_layers():
     video_3x3x3 = ((2, 16, 8, 32, 32), (32, 16, 3, 3, 3), (8, 32, 32), (1, 1, 1), 1, (1, 1, 1))
     assert chooser.choose("forward", *video_3x3x3) == chooser.choose("weight_grad", *video_3x3x3) == "winograd"
     one_channel_in = ((4, 1, 256, 256), (16, 1, 3, 3), (256, 256), (1, 1), 1, (1, 1))  # U-Net's first layer
-    assert chooser.choose("weight_grad", *one_channel_in) == "tiled_gemm"
+    assert chooser.choose("weight_grad", *one_channel_in) == "im2col"  # its columns fit IM2COL_MAX_COLUMN_BYTES
     few_channels = ((8, 8, 56, 56), (8, 8, 3, 3), (56, 56), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *few_channels) == "tiled_gemm"
     assert chooser.choose("weight_grad", *few_channels) == "winograd"  # its transforms cost less than its gain
@@ -53,6 +53,11 @@ def test_deep_layers_with_few_columns_take_im2col():
     assert chooser.choose("forward", (8, 256, 14, 14), (256, 256, 3, 3), (14, 14), (1, 1), 1) == "winograd"
     lenet_conv2 = ((64, 20, 12, 12), (50, 20, 5, 5), (8, 8), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *lenet_conv2) == chooser.choose("input_grad", *lenet_conv2) == "tiled_gemm"
+    assert chooser.choose("weight_grad", *lenet_conv2) == "im2col"  # a small column matrix
+    stem = ((8, 3, 224, 224), (64, 3, 7, 7), (112, 112), (2, 2), 1, (1, 1))
+    assert chooser.choose("weight_grad", *stem) == "tiled_gemm"  # 59 MB of columns
+    head = ((4, 16, 256, 256), (2, 16, 1, 1), (256, 256), (1, 1), 1, (1, 1))
+    assert chooser.choose("weight_grad", *head) == "tiled_gemm"  # 1x1: no columns to copy
 
 
 def test_use_forces_and_restores():
