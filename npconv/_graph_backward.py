@@ -409,6 +409,7 @@ def _register_rules():
     double_backward(reduction.Cumsum)(linear_rule((lambda node: lambda v: np.cumsum(v, axis=node.axis),)))
     double_backward(reduction.MaxDim, order._Picked)(linear_rule((_gather_along,)))
     double_backward(reduction.MaxAll, order._EvenAmongTies)(linear_rule((_mean_over_ties,)))
+    double_backward(reduction.Amax)(linear_rule((_share_among_hits,)))
     double_backward(indexing.Gather)(linear_rule((
         lambda node: lambda v: np.take_along_axis(np.asarray(v), node.idx, node.axis),)))
 
@@ -503,6 +504,16 @@ def _gather_along(node):
         picked = np.take_along_axis(np.asarray(v), node.idx, node.axis)
         return picked if node.keepdim else np.squeeze(picked, node.axis)
     return gather
+
+
+def _share_among_hits(node):
+    """The adjoint of amax/amin's backward (the gradient shared among the elements equal to the result)."""
+    from ._ops.reduction import _expand_reduced
+    a, out = node.saved_tensors
+    hits = a == _expand_reduced(out, a.shape, node.axes, node.keepdim)
+    ties = np.sum(hits, axis=node.axes, keepdims=True)
+    return lambda v: np.sum(np.where(hits, np.asarray(v) / ties, 0), axis=node.axes,
+                            keepdims=node.keepdim).astype(a.dtype)
 
 
 def _mean_over_ties(node):

@@ -50,6 +50,8 @@ OPS = {
     "elu_family_prelu_shrinks": lambda m, a, b: m.nn.functional.selu(a - b) * a + m.nn.functional.celu(a - b, 0.3) * a
     + m.nn.functional.elu(a - b, 1.5) * a + m.nn.functional.prelu(a - b, b[0, :1] * a[0, 0]) * a
     + m.nn.functional.softshrink(a - b, 0.1) * a + m.nn.functional.hardshrink(a - b, 0.1) * a,
+    "amax_amin_glu": lambda m, a, b: (a * b).amax(1, keepdim=True) * a + (a * b).amin((0, 1)) * a
+    + (a * b).amax(0) * a + m.nn.functional.glu(m.cat([a, b * a], 1), 1) * a,
     "addcmul_addcdiv": lambda m, a, b: m.addcmul(a, a, b, value=0.5) * a + m.addcdiv(b, a * a, b + 1, value=2) * a,
     "silu_elu": lambda m, a, b: m.nn.functional.silu(a * b) * a + m.nn.functional.elu(a - b, 0.7) * b,
     "softmax": lambda m, a, b: m.nn.functional.softmax(a * b, 1) * a + m.nn.functional.log_softmax(a * a, 0) * b,

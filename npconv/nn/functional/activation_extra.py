@@ -14,6 +14,7 @@ from ..._graph_backward import double_backward, linear_rule, operand
 from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from ..._ops.elementwise import where
+from ..._ops.shape import cat
 from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
 from ._arguments import check_argument
 
@@ -343,3 +344,11 @@ def _prelu_gradient(node, g):
 
 # the shrinks: the gradient times a mask of the input; torch sends the input a zero second-order gradient
 double_backward(_Softshrink, _Hardshrink)(linear_rule(("self",), lambda node: (operand(node, 0, *node.saved_tensors),)))
+
+
+@double_backward(_Glu)
+def _glu_gradient(node, g):
+    """create_graph: glu's gradient for both halves as Tensor ops."""
+    first, second = operand(node, 0).chunk(2, node.dim)
+    gate = second.sigmoid()
+    return cat([g * gate, g * first * gate * (1 - gate)], node.dim), None
