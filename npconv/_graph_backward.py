@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .autograd import Function, _array_of, _call_backward, _sum_to_shape, enable_grad
+from .autograd import Function, _call_backward, _sum_to_shape, enable_grad
 from ._tensor import Tensor
 
 RULES = {}

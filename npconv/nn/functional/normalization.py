@@ -173,7 +173,6 @@ def _scaled(node, g, param_shape):
 def _normalize_gradients(node, g):
     """create_graph: batch/layer/group/instance norm's gradients as Tensor ops on the input, its statistics
     recomputed (so their dependence on the input is differentiated too)."""
-    node.saved_tensors
     stats_shape, axes, param_shape, bias_shape = node.shapes
     x = operand(node, 0)
     view = x.reshape(stats_shape)
