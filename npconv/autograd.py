@@ -564,16 +564,14 @@ class _ArrayGradients:
     create_graph=True it takes ``_graph_backward.TensorGradients`` instead (the same names, Tensors)."""
 
     mode = no_grad
-
-    @staticmethod
-    def node_gradients(node, g):
-        return _call_backward(node, g)
+    node_gradients = staticmethod(_call_backward)
 
     @staticmethod
     def reduce(ig, t):
         """A node's gradient for input ``t``, summed down to its shape and cast to its dtype."""
-        ig = _sum_to_shape(np.asarray(ig), t._data.shape)
-        return ig if ig.dtype == t._data.dtype else ig.astype(t._data.dtype)
+        data = t._data
+        ig = _sum_to_shape(ig if type(ig) is np.ndarray else np.asarray(ig), data.shape)
+        return ig if ig.dtype == data.dtype else ig.astype(data.dtype)
 
     @staticmethod
     def accumulate(leaf, g):
@@ -612,6 +610,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
         else:
             key = id(t.grad_fn)
             pending[key] = pending[key] + g if key in pending else g
+    node_gradients, reduce = gradients.node_gradients, gradients.reduce   # bound once: the loop is hot
     with gradients.mode():
         for t, g in leaf_roots:
             gradients.accumulate(t, g)
@@ -623,7 +622,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
             retained = node.__dict__.get("_retained")  # after the hooks, as torch
             if retained is not None and retained() is not None:
                 gradients.accumulate(retained(), g)
-            input_grads = gradients.node_gradients(node, g)
+            input_grads = node_gradients(node, g)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(node._inputs):
@@ -634,7 +633,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
             for t, fn, ig in zip(node._inputs, node._input_fns, input_grads):
                 if t is None or ig is None:
                     continue
-                ig = gradients.reduce(ig, t)
+                ig = reduce(ig, t)
                 if capture is not None and id(t) in capture:
                     _add_captured(capture, t, ig)
                     if fn is None:
