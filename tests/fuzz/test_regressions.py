@@ -401,6 +401,8 @@ CASES = {
     "conv with an empty kernel on a float batch: oneDNN's words": lambda m: m.nn.functional.conv1d(
         m.ones(2, 1, 5), m.ones(3, 1, 0)),
     "conv of an empty batch with an empty kernel": lambda m: m.nn.functional.conv1d(m.ones(0, 1, 5), m.ones(3, 1, 0)),
+    "softplus gradient with an infinite beta (torch's z / (z + 1))": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.softplus(x, float("inf"), float("inf")), [-1.5, 0.0, 0.3, 1.7], "float32"),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

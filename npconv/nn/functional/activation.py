@@ -216,7 +216,8 @@ class _Softplus(ShapeKeeping):
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.args
         bx = x * _typed(x, beta)
-        return np.where(bx > threshold, grad, grad * sigmoid_values(bx)), None, None
+        z = np.exp(bx)   # torch's z / (z + 1), not a sigmoid: NaN where z overflows (an infinite beta too)
+        return np.where(bx > threshold, grad, grad * z / (z + 1)).astype(grad.dtype, copy=False), None, None
 
 
 class _Mish(ShapeKeeping):
