@@ -226,14 +226,15 @@ def max_pool_backward(grad, indices, input_spatial, distinct=False):
     n, c = grad.shape[:2]
     plane = int(np.prod(input_spatial, dtype=np.int64))
     weights = grad.reshape(-1)
-    if indices.size and (indices.min() < 0 or indices.max() >= plane):
-        # Only a window lying wholly in the padding has an index outside its plane (see
-        # _argmax_indices); it read no input, so its gradient goes nowhere.
-        outside = ((indices < 0) | (indices >= plane)).reshape(-1)
-        weights = np.where(outside, 0, weights)
-        indices = np.clip(indices, 0, plane - 1)
-        distinct = False   # the clipped indices may meet a real argmax
     target = (indices.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]).reshape(-1)
+    if indices.size and (indices.min() < 0 or indices.max() >= plane):
+        # Only a window lying wholly in the padding has an index outside its plane (see _argmax_indices).
+        # torch's kernel adds its gradient at that offset from the plane's start all the same, into the
+        # next plane; past the whole gradient (torch's out-of-bounds write) it goes nowhere.
+        outside = (target < 0) | (target >= n * c * plane)
+        weights = np.where(outside, 0, weights)
+        target = np.clip(target, 0, n * c * plane - 1)
+        distinct = False   # the moved indices may meet a real argmax
     gx = np.zeros(n * c * plane, dtype=grad.dtype)
     if distinct:
         gx[target] = weights + grad.dtype.type(0)   # 0 + g, as a sum gives: -0.0 lands as +0.0

@@ -403,6 +403,13 @@ CASES = {
     "conv of an empty batch with an empty kernel": lambda m: m.nn.functional.conv1d(m.ones(0, 1, 5), m.ones(3, 1, 0)),
     "softplus gradient with an infinite beta (torch's z / (z + 1))": lambda m: _grad_of(
         m, lambda m, x: m.nn.functional.softplus(x, float("inf"), float("inf")), [-1.5, 0.0, 0.3, 1.7], "float32"),
+    "linear without bias (matmul): the shapes before the dtypes": lambda m: m.nn.Linear(2, 3, bias=False)(
+        m.ones(9, 3, dtype=m.float64)),
+    "linear with bias (addmm): the dtypes before the shapes": lambda m: m.nn.Linear(2, 3)(m.ones(9, 3, dtype=m.float64)),
+    "celu parses alpha as a Number (a 0-d tensor too)": lambda m: [m.nn.functional.celu(m.ones(2), m.tensor(1.0)),
+                                                                  m.nn.functional.celu(m.ones(2), (1,))],
+    "adaptive avg pooling's channels-last kernel name": lambda m: m.nn.functional.adaptive_avg_pool2d(
+        m.ones(2, 4, 5, 3, dtype=m.uint8).permute(0, 3, 1, 2), 2),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

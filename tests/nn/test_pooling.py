@@ -405,3 +405,15 @@ def test_ranks_and_empty_dimensions_as_torch(kind, dims, indices, shape, size):
         assert_matches_torch(call, [x])
     else:
         assert_same_error(call, [x], same_message=True)
+
+
+def test_max_pool_window_wholly_in_padding_sends_its_gradient_where_torch_does():
+    """A dilated window lying wholly in the padding reports index 1 of a 1-element plane (as torch); torch's
+    backward adds its gradient at that offset from the plane's start, into the next plane, and the last
+    plane's past the buffer (an out-of-bounds write in torch, dropped here). Not compared live: torch's
+    write corrupts its heap."""
+    x = npconv.arange(4.0).reshape(4, 1, 1).requires_grad_()
+    y, indices = npconv.nn.functional.max_pool1d(x, 2, 3, 1, 2, return_indices=True)
+    assert indices.flatten().tolist() == [1, 1, 1, 1] and y.flatten().tolist() == [float("-inf")] * 4
+    y.backward(npconv.tensor([[[1.0]], [[2.0]], [[3.0]], [[4.0]]]))
+    assert x.grad.flatten().tolist() == [0.0, 1.0, 2.0, 3.0]

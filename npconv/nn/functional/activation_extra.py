@@ -15,7 +15,7 @@ from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from ..._ops.elementwise import where
 from ..._ops.shape import cat
-from .activation import _apply, _Hardtanh, _LeakyRelu, _Threshold, _typed, _vector_lanes
+from .activation import _apply, _Hardtanh, _LeakyRelu, _number, _Threshold, _typed, _vector_lanes
 from ._arguments import check_argument
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
@@ -70,6 +70,8 @@ def selu_(input):
 
 def celu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+    check_argument("celu_" if inplace else "celu", "alpha", "number", alpha, 2)
+    alpha = _number(alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     check_floating(input, "elu_cpu")

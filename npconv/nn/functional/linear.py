@@ -120,14 +120,14 @@ def linear(input, weight, bias=None):
     if input.dtype != weight.dtype and bias is not None and weight.dim() == 2 and folded:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                            f"{weight.dtype.scalar_name}")
-    if input.dtype != weight.dtype:
-        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{input.dtype.c_name} != {weight.dtype.c_name}")
     in_features = weight.shape[-1]
-    if input.shape[-1] != in_features:
+    if input.shape[-1] != in_features:   # matmul compares the shapes before the dtypes
         rows = int(np.prod(input.shape[:-1], dtype=np.int64))
         w_shape = f"{weight.shape[-1]}x{weight.shape[0]}" if weight.dim() == 2 else f"{weight.shape[0]}x1"
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {w_shape})")
+    if input.dtype != weight.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{input.dtype.c_name} != {weight.dtype.c_name}")
     if bias is not None:
         out = tuple(input.shape[:-1]) + ((weight.shape[0],) if weight.dim() == 2 else ())
         if bias.dim() > 0 and bias.shape[-1] not in (1, out[-1] if out else 1):

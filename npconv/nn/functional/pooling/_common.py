@@ -93,7 +93,7 @@ _INTS = ("int64", "int32", "int16", "int8", "uint8")
 
 
 # 2-d kernels torch compiles twice: for a channels-last input (by its strides) their name says so
-_CHANNELS_LAST_KERNELS = {"adaptive_max_pool2d", "avg_pool2d", "max_pool2d"}
+_CHANNELS_LAST_KERNELS = {"adaptive_max_pool2d", "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d"}
 
 
 def _check_dtype(input, kernel, allowed=_FLOATS, dims=2):

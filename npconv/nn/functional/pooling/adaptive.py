@@ -190,7 +190,7 @@ def _adaptive_avg(n, input, output_size):
     _check_output_allocation(input, n, out, count_first=True)
     empty = 0 in input.shape[:input.dim() - n] or 0 in out
     if n == 3 or not empty:  # the 2-d kernel returns an empty result before it looks at the dtype
-        _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d")
+        _check_dtype(input, "adaptive_avg_pool3d_cpu" if n == 3 else "adaptive_avg_pool2d", dims=n)
     return _pool(_ADAPTIVE_AVG_POOL, input, n, (out,), (1,))
 
 
