@@ -410,6 +410,12 @@ CASES = {
                                                                   m.nn.functional.celu(m.ones(2), (1,))],
     "adaptive avg pooling's channels-last kernel name": lambda m: m.nn.functional.adaptive_avg_pool2d(
         m.ones(2, 4, 5, 3, dtype=m.uint8).permute(0, 3, 1, 2), 2),
+    "shrinks parse lambd as a Number": lambda m: [m.nn.functional.hardshrink(m.ones(2), m.tensor(0.5)),
+                                                  m.nn.Hardshrink(None)(m.ones(2))],
+    "softshrink parses lambd before the range check": lambda m: m.nn.functional.softshrink(m.ones(2), (1,)),
+    "adaptive 1-d pooling checks the rank before the size's length": lambda m: m.nn.functional.adaptive_avg_pool1d(
+        m.ones(1, 2, 3, 5), (1, 2)),
+    "in-place elu/leaky_relu parse as elu_/leaky_relu_": lambda m: m.nn.LeakyReLU((2, None), True)(m.ones(2, 3)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -334,14 +334,14 @@ def relu6(input, inplace=False):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
-    check_argument("leaky_relu", "negative_slope", "number", negative_slope, 2)
+    check_argument("leaky_relu_" if inplace else "leaky_relu", "negative_slope", "number", negative_slope, 2)
     check_floating(input, "leaky_relu_cpu")
     return _apply(_LeakyRelu, input, (_number(negative_slope),), inplace, "LeakyReluBackward1")
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    check_argument("elu", "alpha", "number", alpha, 2)
+    check_argument("elu_" if inplace else "elu", "alpha", "number", alpha, 2)
     check_floating(input, "elu_cpu")
     return _apply(_Elu, input, (_number(alpha),), inplace, "EluBackward1")
 

@@ -297,6 +297,8 @@ def _shrink_backward(ctx, grad):
 
 def softshrink(input, lambd=0.5):
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    check_argument("softshrink", "lambd", "number", lambd, 2)
+    lambd = _number(lambd)
     check_floating(input, "softshrink_check")
     if not lambd >= 0:   # NaN too
         finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
@@ -307,6 +309,8 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     """x if |x| > lambd else 0."""
+    check_argument("hardshrink", "lambd", "number", lambd, 2)
+    lambd = _number(lambd)
     check_floating(input, "hardshrink_cpu")
     return _Hardshrink.apply(input, lambd)
 

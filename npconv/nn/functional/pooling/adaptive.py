@@ -104,6 +104,9 @@ def _adaptive_size(input, n, output_size, op):
     if hasattr(output_size, "dim") and output_size.dim() == 0:   # torch's parser takes a 0-d tensor as its int
         output_size = int(output_size.item())
     if n == 1:
+        if input.dim() not in (2, 3):   # torch's 1-d ops check the rank before the size's length
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                               f"argument #1 'self' (while checking arguments for {op})")
         _one_int(output_size, "output_size", op)
     if isinstance(output_size, numbers.Integral) or output_size is None:
         output_size = (output_size,) * n
