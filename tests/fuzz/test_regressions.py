@@ -416,6 +416,9 @@ CASES = {
     "adaptive 1-d pooling checks the rank before the size's length": lambda m: m.nn.functional.adaptive_avg_pool1d(
         m.ones(1, 2, 3, 5), (1, 2)),
     "in-place elu/leaky_relu parse as elu_/leaky_relu_": lambda m: m.nn.LeakyReLU((2, None), True)(m.ones(2, 3)),
+    "max_pool1d with indices: its parser wants one int each": lambda m: m.nn.MaxPool1d(3, 1, padding=(1, 2, 3, 4),
+                                                                                    return_indices=True)(m.ones(5, 2, 5)),
+    "max_pool1d's dilation words": lambda m: m.nn.functional.max_pool1d(m.ones(5, 2, 5), 3, dilation=(1, 1)),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

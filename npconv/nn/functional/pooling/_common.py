@@ -236,6 +236,13 @@ def _pool(ops, input, n, windows, fills, rest=(), return_indices=None):
     return result.squeeze(-2)
 
 
+def check_1d_lists(op, **values):
+    """The parser of torch's 1-d pooling ops: each argument one int (an empty stride means none)."""
+    for what, value in values.items():
+        if not (what == "stride" and isinstance(value, (tuple, list)) and len(value) == 0):
+            _one_int(value, what, op)
+
+
 def _one_int(value, what, op):
     """Argument-parser check of torch's 1-d ops: an int or a sequence of exactly one int."""
     if isinstance(value, (tuple, list)) and len(value) != 1:

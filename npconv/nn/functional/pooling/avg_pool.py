@@ -6,8 +6,8 @@ from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import native
 from ...._tensor import _normalize_dim
-from ._common import (_batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
-                      _named_by_dims, _one_int, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,
+from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
+                      _named_by_dims, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,
                       _unbatched_like)
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d"]
@@ -58,9 +58,7 @@ _AVG_POOL = _named_by_dims(_AvgPool, "AvgPool{}DBackward0", __name__)
 
 def check_avg_pool1d_lists(kernel_size, stride, padding):
     """avg_pool1d's parser: kernel_size, stride and padding are one int each (an empty stride is none)."""
-    for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
-        if not (what == "stride" and isinstance(value, (tuple, list)) and len(value) == 0):
-            _one_int(value, what, "avg_pool1d")
+    check_1d_lists("avg_pool1d", kernel_size=kernel_size, stride=stride, padding=padding)
 
 
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):

@@ -7,7 +7,7 @@ from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from .._arguments import check_arguments
-from ._common import (_batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
+from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
                       _check_window, _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool,
                       _pooled_meta, _tuple, _unbatched_like)
 
@@ -62,7 +62,7 @@ def _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
     for what, value, allowed in (("kernel_size", kernel_size, "an int, list of ints or tuple of ints"),
                                  ("stride", stride, "None, an int, list of ints, or tuple of ints"),
                                  ("padding", padding, "an int, list of ints, or tuple of ints"),
-                                 ("dilation", dilation, "an int, list of ints, or tuple of ints")):
+                                 ("dilation", dilation, "an int, list of ints or tuple of ints")):
         if isinstance(value, (tuple, list)) and len(value) != 1 and not (what == "stride" and len(value) == 0):
             raise RuntimeError(f"{op} {what} must be {allowed} of size 1 but got size {len(value)}")
     k = _tuple(kernel_size, 1, "kernel_size", op)[0]
@@ -99,6 +99,8 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
         _check_max_pool1d_input(input, return_indices)
     if n == 1 and not return_indices:
         _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
+    elif n == 1:   # max_pool1d_with_indices' parser
+        check_1d_lists("max_pool1d", kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op)
