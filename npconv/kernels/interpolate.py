@@ -126,18 +126,26 @@ def linear_taps(input_size, output_size, align_corners, scale=None, dtype=np.flo
     return AxisTaps(np.stack([index0, index1], axis=1), np.stack([lambda0, lambda1], axis=1), input_size)
 
 
+def _triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0)
+
+
+def _keys_cubic(a):
+    """Keys' cubic convolution kernel with parameter ``a`` (-0.5 antialiased, -0.75 otherwise)."""
+    def kernel(x):
+        x = np.abs(x)
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return np.where(x < 1, near, np.where(x < 2, far, 0))
+    return kernel
+
+
 def _cubic_coefficients(t, dtype):
-    """Keys' cubic convolution with A = -0.75, as PyTorch's get_cubic_upsample_coefficients."""
-    a = dtype.type(-0.75)
+    """Keys' cubic convolution with A = -0.75 at the four taps, as PyTorch's get_cubic_upsample_coefficients."""
+    kernel = _keys_cubic(dtype.type(-0.75))
     one = dtype.type(1)
-
-    def near(x):  # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + one
-
-    def far(x):  # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-    return np.stack([far(t + one), near(t), near(one - t), far(one - t + one)], axis=1).astype(dtype)
+    return np.stack([kernel(t + one), kernel(t), kernel(one - t), kernel(one - t + one)], axis=1).astype(dtype)
 
 
 def cubic_taps(input_size, output_size, align_corners, scale=None, dtype=np.float64):
@@ -176,21 +184,6 @@ def area_taps(input_size, output_size, dtype=np.float64):
 
 # ----------------------------------------------------------------------------------------------
 # Antialiased resampling and 8-bit images (torch's separable kernels, after Pillow's resampler).
-
-def _triangle(x):
-    x = np.abs(x)
-    return np.where(x < 1, 1 - x, 0)
-
-
-def _keys_cubic(a):
-    """Keys' cubic convolution kernel with parameter ``a`` (-0.5 antialiased, -0.75 otherwise)."""
-    def kernel(x):
-        x = np.abs(x)
-        near = ((a + 2) * x - (a + 3)) * x * x + 1
-        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-        return np.where(x < 1, near, np.where(x < 2, far, 0))
-    return kernel
-
 
 def antialias_taps(mode, input_size, output_size, align_corners, scale=None, dtype=np.float64):
     """torch's antialiased bilinear/bicubic taps: when shrinking, the filter is stretched over ``scale``

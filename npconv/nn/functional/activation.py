@@ -41,10 +41,19 @@ class _Hardtanh(ShapeKeeping):
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
         passed = np.where((x <= low) | (x >= high), _typed(grad, 0), grad)
-        nan = np.isnan(x) if x.dtype.kind == "f" else None
-        if nan is not None and nan.any():
-            passed = np.where(nan & _vector_lanes((x, grad)), _typed(grad, 0), passed)
+        passed = _at_nan_in_vector_blocks(passed, x, grad, 0)
         return passed, None, None
+
+
+def _at_nan_in_vector_blocks(result, x, grad, value, block_bytes=64):
+    """``result`` with ``value`` where x is NaN in torch's vectorised blocks (its scalar tail keeps ``result``
+    there): its vector comparisons treat NaN unlike its scalar ones."""
+    if x.dtype.kind != "f":
+        return result
+    nan = np.isnan(x)
+    if not nan.any():
+        return result
+    return np.where(nan & _vector_lanes((x, grad), block_bytes), _typed(grad, value), result)
 
 
 def _vector_lanes(operands, block_bytes=64):
@@ -109,9 +118,7 @@ class _Elu(ShapeKeeping):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         result = np.where(x <= 0, grad * _typed(grad, ctx.alpha) * np.exp(np.minimum(x, 0)), grad)
-        nan = np.isnan(x)
-        if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
-            result = np.where(nan & _vector_lanes((x, grad), 128), _typed(grad, np.nan), result)
+        result = _at_nan_in_vector_blocks(result, x, grad, np.nan, 128)   # two vectors a step
         return result, None
 
 
@@ -178,10 +185,7 @@ class _Hardswish(ShapeKeeping):
         (x,) = ctx.saved_tensors
         middle = grad * (x / _typed(x, 3) + _typed(x, 0.5))
         result = np.where(x <= -3, _typed(grad, 0), np.where(x < 3, middle, grad))
-        nan = np.isnan(x)
-        if nan.any():   # torch's vectorised blocks give NaN there, its scalar tail passes the gradient
-            result = np.where(nan & _vector_lanes((x, grad), 128), _typed(grad, np.nan), result)
-        return result
+        return _at_nan_in_vector_blocks(result, x, grad, np.nan, 128)
 
 
 class _Hardsigmoid(ShapeKeeping):

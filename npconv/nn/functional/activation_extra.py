@@ -15,7 +15,8 @@ from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from ..._ops.elementwise import where
 from ..._ops.shape import cat
-from .activation import _apply, _Hardtanh, _LeakyRelu, _number, _Threshold, _typed, _vector_lanes
+from .activation import (_apply, _at_nan_in_vector_blocks, _Hardtanh, _LeakyRelu, _number, _Threshold, _typed,
+                         _vector_lanes)
 from ._arguments import check_argument
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
@@ -48,9 +49,7 @@ class _ScaledElu(ShapeKeeping):
         with np.errstate(over="ignore", invalid="ignore"):
             negative = grad * t(input_scale) * t(alpha) * t(scale) * np.exp(np.minimum(x, 0) * t(input_scale))
         result = np.where(x <= 0, negative, grad * t(scale))
-        nan = np.isnan(x)
-        if nan.any():   # torch's vectorised blocks (two vectors a step) give NaN there, its scalar tail not
-            result = np.where(nan & _vector_lanes((x, grad), 128), t(np.nan), result)
+        result = _at_nan_in_vector_blocks(result, x, grad, np.nan, 128)   # two vectors a step
         return result, None, None, None, None
 
 

@@ -357,29 +357,52 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
 
 
 def _check_conv_kernel(input, batched, weight, dilation):
-    """An empty kernel, refused by the backend torch picks once the shapes passed: none for an empty batch
-    (torch then multiplies the input by the weight's first element, which an empty weight lacks), oneDNN for
-    float32 batches of more than one, else its slow kernels, each in its own words (1-d runs as 2-d)."""
-    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
-    if batch == 0 or channels == 0:
-        if weight.numel() == 0:
-            raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
-        return
+    """An empty kernel, refused by the backend torch picks once the shapes passed (an empty batch: see
+    _runs_empty_backend; oneDNN for float32 batches; else its slow kernels), each in its own words."""
     kernel = tuple(weight.shape[2:])
-    if min(kernel) > 0:
+    if _runs_empty_backend(input, batched, weight) or min(kernel) > 0:
         return
-    if batch > 1 and input.dtype.name in ("float32", "bfloat16"):
-        raise RuntimeError("could not create a primitive descriptor for the convolution forward propagation "
-                           "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
-                           "diagnostic information.")
+    if _onednn_batch(input, batched):
+        raise _onednn_refusal("convolution")
     if len(kernel) == 3:
         raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} "
                            "(TxHxW)")
-    planar = ((1,) + kernel)[-2:]
     if max(dilation) > 1:
-        raise RuntimeError(f"kernel size should be greater than zero, but got {list(planar)}")
-    raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {planar[0]} "
-                       f"kernel_width: {planar[1]}")
+        raise RuntimeError(f"kernel size should be greater than zero, but got {list(_planar(kernel))}")
+    raise _kernel_size_error(kernel)
+
+
+def _runs_empty_backend(input, batched, weight):
+    """Whether torch's empty backend answers (an empty batch, or no channels): it checks no kernel, but
+    multiplies the input by the weight's first element, which an empty weight lacks."""
+    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
+    if batch and channels:
+        return False
+    if weight.numel() == 0:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    return True
+
+
+def _onednn_batch(input, batched):
+    """Whether torch hands the call to oneDNN: float32/bfloat16 batches of more than one."""
+    return batched and input.shape[0] > 1 and input.dtype.name in ("float32", "bfloat16")
+
+
+def _onednn_refusal(direction):
+    return RuntimeError(f"could not create a primitive descriptor for the {direction} forward propagation "
+                        "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
+                        "diagnostic information.")
+
+
+def _planar(kernel):
+    """A 1-d or 2-d kernel's (height, width) as torch's 2-d kernels see it (1-d has a height of 1)."""
+    return ((1,) + tuple(kernel))[-2:]
+
+
+def _kernel_size_error(kernel):
+    height, width = _planar(kernel)
+    return RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {height} "
+                        f"kernel_width: {width}")
 
 
 def _as_batched(input, batched):
@@ -583,9 +606,7 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     onednn = _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride)
     _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial)
     if onednn and (0 in kernel or weight.shape[1] == 0 or min(dilation) <= 0):
-        raise RuntimeError("could not create a primitive descriptor for the deconvolution forward propagation "
-                           "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
-                           "diagnostic information.")
+        raise _onednn_refusal("deconvolution")
     _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
@@ -603,21 +624,15 @@ def _c_int(value):
 def _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride):
     """What torch checks once a transposed convolution has a backend, in its order; returns whether that
     backend is oneDNN (float32/bfloat16 batches of more than one when the output padding is valid), whose
-    own errors come after the output size's. An empty batch (or no channels) needs no kernel: torch then
-    multiplies the input by the weight's first element, which an empty weight lacks."""
-    batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
-    if batch == 0 or channels == 0:
-        if weight.numel() == 0:
-            raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    own errors come after the output size's (see _runs_empty_backend for an empty batch)."""
+    if _runs_empty_backend(input, batched, weight):
         return False
     big_padding = any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation))
-    if batch > 1 and input.dtype.name in ("float32", "bfloat16") and not big_padding:
+    if _onednn_batch(input, batched) and not big_padding:
         return True
     dims, kernel = len(dilation), tuple(weight.shape[2:])
-    if dims < 3 and min(kernel) <= 0:   # torch runs 1-d as 2-d with a kernel height of 1
-        height, width = ((1,) + kernel)[-2:]
-        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {height} "
-                           f"kernel_width: {width}")
+    if dims < 3 and min(kernel) <= 0:
+        raise _kernel_size_error(kernel)
     _check_dilation(dilation, transposed=True)
     if big_padding:
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "

@@ -17,7 +17,7 @@ from ... import _shapes
 from ..._dtype import promote_types
 from ..._graph_backward import double_backward, known_linear, linear_in_grad, operand
 from ...autograd import Function, is_grad_enabled
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _dense_layout, contiguous_format
 from ..._ops.activation import sigmoid_values
 from ._arguments import check_argument
 from .activation import log_softmax
@@ -494,7 +494,7 @@ class _NllLoss2d(_NllLoss):
 
     @staticmethod
     def forward(ctx, logp, **kwargs):
-        ctx.permuted = logp.ndim == 4 and _dense_not_contiguous(logp)
+        ctx.permuted = logp.ndim == 4 and _dense_layout(logp) is not contiguous_format   # dense, permuted
         return _NllLoss.forward(ctx, logp, **kwargs)
 
     @staticmethod
@@ -507,12 +507,6 @@ class _NllLoss2d(_NllLoss):
 double_backward(_NllLoss2d)(_nll_gradient)   # its backward's own refusal still runs first
 
 
-def _dense_not_contiguous(array):
-    """Whether ``array`` fills its memory without gaps in some order of its dims, but not in C order."""
-    if array.flags.c_contiguous:
-        return False
-    order = sorted(range(array.ndim), key=lambda d: -array.strides[d] if array.shape[d] > 1 else 0)
-    return np.transpose(array, order).flags.c_contiguous
 
 
 def _nll(input, target, weight, ignore_index, reduction, class_dim):

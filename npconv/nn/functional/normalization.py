@@ -21,7 +21,6 @@ from ..._tensor import Tensor
 from ...autograd import Function, is_grad_enabled, named_variant
 from ...kernels import batch_norm as batch_norm_kernels
 from ...kernels.threads import get_num_threads
-from ..._tensor import Tensor
 from ._arguments import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]

@@ -308,8 +308,8 @@ class _Pad(Function):
         if mode == "constant":
             return _constant_pad(x, pairs, value)
         if mode == "circular":
-            ctx.pairs = pairs
-            return _gather_trailing(x, _circular_sources(x.shape, pairs))
+            ctx.sources = _circular_sources(x.shape, pairs)
+            return _gather_trailing(x, ctx.sources)
         ctx.gathers = []
         for dim, size, before, after in _padded_dims(x.shape, pairs):
             indices = _source_indices(mode, size, before, after)
@@ -326,8 +326,7 @@ class _Pad(Function):
             raise RuntimeError("npconv: the gradient of a 3-d reflection pad with an empty result is undefined "
                                "(torch returns uninitialised memory)")
         if ctx.mode == "circular":
-            sources = _circular_sources(ctx.input_shape, ctx.pairs)
-            return _scatter_trailing(grad, sources, ctx.input_shape), None, None, None
+            return _scatter_trailing(grad, ctx.sources, ctx.input_shape), None, None, None
         for dim, size, indices in reversed(ctx.gathers):
             grad = _gather_adjoint(grad, indices, size, dim)
         return grad, None, None, None
