@@ -14,7 +14,7 @@ from numpy.polynomial import chebyshev
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
 from ..kernels.elementwise import clamp_negative_in_place, zero_where_compared
-from .inplace import apply_in_place
+from .inplace import apply_in_place, check_inplace_target
 from .promotion import _floating
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
@@ -102,8 +102,11 @@ def _typed(x, value):
     return x.dtype.type(value)
 
 
-def check_floating(input, kernel):  # noqa: A002
-    """torch's NotImplementedError for an integer or bool input to a kernel defined for floats only."""
+def check_floating(input, kernel, inplace=False):  # noqa: A002
+    """torch's NotImplementedError for an integer or bool input to a kernel defined for floats only (an
+    in-place kernel first refuses a target whose elements share memory)."""
+    if inplace:
+        check_inplace_target(input)
     if input.dtype.numpy_dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
 

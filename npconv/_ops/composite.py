@@ -12,7 +12,7 @@ import numpy as np
 from .. import random as _random
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _normalize_dim
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, is_grad_enabled, named_variant
 from .elementwise import abs, mul, pow, sub, where
 from .indexing import _views_of_parts, SplitWithSizesPart, getitem
 from .inplace import _check_not_a_leaf, _original
@@ -290,6 +290,19 @@ def _assign_values(self, values):
     return self
 
 
+# torch names the node of an in-place view op apart from its out-of-place twin's
+_IN_PLACE_VIEW_NODES = {"UnsqueezeBackward0": "UnsqueezeBackward1", "SqueezeBackward0": "SqueezeBackward3",
+                        "SqueezeBackward1": "SqueezeBackward4", "SqueezeBackward2": "SqueezeBackward5",
+                        "TransposeBackward0": "TransposeBackward1", "TBackward0": "TBackward1"}
+
+
+def _in_place_node(node):
+    renamed = _IN_PLACE_VIEW_NODES.get(node.name())
+    if renamed is not None:
+        node.__class__ = named_variant(node._function, renamed)._node_class
+    return node
+
+
 def _inplace_view(op):
     """x.squeeze_() and friends: the view's shape given to x itself (its graph node too)."""
     def method(self, *args, **kwargs):
@@ -298,7 +311,7 @@ def _inplace_view(op):
         result = op(_original(self, copy=False), *args, **kwargs)
         self._data = result._data
         if result.grad_fn is not None and is_grad_enabled():
-            self.grad_fn, self._requires_grad = result.grad_fn, True
+            self.grad_fn, self._requires_grad = _in_place_node(result.grad_fn), True
         self._bump_version()
         return self
     method.__name__ = op.__name__ + "_"

@@ -65,10 +65,26 @@ def _write(self, values):
         except ValueError:
             raise RuntimeError(f"output with shape {_list_str(self._data.shape)} doesn't match the broadcast "
                                f"shape {_list_str(values.shape)}") from None
-    if not self._data.flags.writeable:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the operation.")
+    check_writable(self)
     np.copyto(self._data, values, casting="unsafe")
+
+
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+
+
+def check_inplace_target(t):
+    """What torch checks of an in-place op's target before its kernel looks at the dtype: autograd's leaf
+    rule, then shared memory."""
+    _check_not_a_leaf(t)
+    check_writable(t)
+
+
+def check_writable(t):
+    """torch's refusal to write into a tensor whose elements share memory (an expanded one); its in-place
+    kernels check this before the dtype."""
+    if not t._meta and not t._data.flags.writeable:
+        raise RuntimeError(_OVERLAP)
 
 
 def _check_inplace_cast(src, dst):
@@ -264,9 +280,7 @@ def _assign(input, index, values):  # noqa: A002
         input._data[index] = values
     except ValueError as exc:
         if "read-only" in str(exc):
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
-                               "a single memory location. Please clone() the tensor before performing the "
-                               "operation.") from None
+            raise RuntimeError(_OVERLAP) from None
         raise RuntimeError(f"shape mismatch: value tensor of shape {_list_str(np.shape(values))} cannot be "
                            f"broadcast to indexing result of shape {_list_str(input._data[index].shape)}") from None
 

@@ -162,6 +162,10 @@ class SqueezeDim(View):
     backward_name = "SqueezeBackward1"
 
 
+class SqueezeDims(View):
+    backward_name = "SqueezeBackward2"
+
+
 def unsqueeze(input, dim):  # noqa: A002
     """Insert a size-1 dimension at ``dim`` (in [-ndim-1, ndim])."""
     shape = input._data.shape
@@ -176,7 +180,7 @@ def squeeze(input, dim=None):  # noqa: A002
         return view_op(Squeeze, input, tuple(n for n in shape if n != 1))
     axes = _normalize_dims(dim, builtins.max(len(shape), 1)) if shape else ()
     new_shape = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
-    return view_op(SqueezeDim, input, new_shape)
+    return view_op(SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim, input, new_shape)
 
 
 class Expand(Function):

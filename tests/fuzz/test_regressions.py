@@ -419,12 +419,38 @@ CASES = {
     "max_pool1d with indices: its parser wants one int each": lambda m: m.nn.MaxPool1d(3, 1, padding=(1, 2, 3, 4),
                                                                                     return_indices=True)(m.ones(5, 2, 5)),
     "max_pool1d's dilation words": lambda m: m.nn.functional.max_pool1d(m.ones(5, 2, 5), 3, dilation=(1, 1)),
+    "in-place dropout writes into its input (p=1: zeros)": lambda m: [
+        (lambda x: (getattr(m.nn.functional, name)(x, 1.0, True, inplace=True) is x, x, x._version,
+                    x.grad_fn.name()))(_leaf(m, np.ones((2, 3, 4))) * 2)
+        for name in ("dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d")],
+    "dropout of an empty input returns it; unbatched channel dropout squeezes": lambda m: [
+        m.nn.functional.dropout(x, 0.5) is x for x in (m.ones(0, 3), m.ones(0, 3, dtype=m.int64))] + [
+        m.nn.functional.dropout3d(_leaf(m, np.ones((3, 4, 2))) * 2, p).grad_fn.name() for p in (0.0, 0.5)] + [
+        m.nn.functional.dropout1d(_leaf(m, np.ones((3, 4))) * 2, 0.5, False).grad_fn.name()],
+    "in-place view ops name their nodes apart": lambda m: [
+        (lambda x: (eval("x." + call, {"x": x}), x.grad_fn.name(), x._version)[1:])(_leaf(m, np.ones((1, 2, 1))) * 2)
+        for call in ("unsqueeze_(0)", "squeeze_(0)", "squeeze_()", "squeeze_((0,))", "transpose_(0, 1)")] + [
+        (_leaf(m, np.ones((1, 2, 1))) * 2).squeeze((0, 2)).grad_fn.name()],
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),
     "dropout of an expanded huge input": lambda m: m.nn.functional.dropout(m.zeros(1, 1).expand(10**6, 10**6), 0.5),
 }
 
+
+# one case per call: a case stops at its first exception
+for _name in ("silu", "hardswish", "selu", "mish", "rrelu", "leaky_relu"):
+    CASES[f"in-place {_name} on shared memory of bools (overlap before dtype)"] = (
+        lambda m, name=_name: getattr(m.nn.functional, name)(m.ones(1, 3, dtype=m.bool).expand(2, 3), inplace=True))
+    CASES[f"in-place {_name} on an expanded leaf (leaf before overlap)"] = (
+        lambda m, name=_name: getattr(m.nn.functional, name)(_leaf(m, np.ones((1, 3))).expand(2, 3), inplace=True))
+for _label, _call in {"leaky_relu_ of longs": lambda F, m: F.leaky_relu_(m.ones(2, dtype=m.int64)),
+                      "hardtanh_ of bools": lambda F, m: F.hardtanh_(m.ones(2, dtype=m.bool)),
+                      "hardtanh_ of bytes": lambda F, m: F.hardtanh_(m.ones(2, dtype=m.uint8)),
+                      "hardtanh_ with min > max": lambda F, m: F.hardtanh_(m.zeros(3), 2.0, 1.0),
+                      "rrelu_ of longs (eval: leaky_relu's kernel)": lambda F, m: F.rrelu_(m.ones(2, dtype=m.int64)),
+                      "rrelu of longs in training": lambda F, m: F.rrelu(m.ones(2, dtype=m.int64), training=True)}.items():
+    CASES[f"F.{_label} as torch's native op"] = lambda m, call=_call: call(m.nn.functional, m)
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_fixed_mismatch_stays_fixed(name):

@@ -323,8 +323,14 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    check_argument("hardtanh", "min_val", "number", min_val, 2)
-    check_argument("hardtanh", "max_val", "number", max_val, 3)
+    return clamp_activation(input, min_val, max_val, inplace)
+
+
+def clamp_activation(input, min_val, max_val, inplace=False):
+    """torch's native hardtanh / hardtanh_ (no Python range check)."""
+    name = "hardtanh_" if inplace else "hardtanh"
+    check_argument(name, "min_val", "number", min_val, 2)
+    check_argument(name, "max_val", "number", max_val, 3)
     min_val, max_val = _number(min_val), _number(max_val)
     _check_hardtanh_input(input, min_val, max_val)
     return _apply(_Hardtanh, input, (min_val, max_val), inplace, "HardtanhBackward0")
@@ -339,14 +345,14 @@ def relu6(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     check_argument("leaky_relu_" if inplace else "leaky_relu", "negative_slope", "number", negative_slope, 2)
-    check_floating(input, "leaky_relu_cpu")
+    check_floating(input, "leaky_relu_cpu", inplace)
     return _apply(_LeakyRelu, input, (_number(negative_slope),), inplace, "LeakyReluBackward1")
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
     check_argument("elu_" if inplace else "elu", "alpha", "number", alpha, 2)
-    check_floating(input, "elu_cpu")
+    check_floating(input, "elu_cpu", inplace)
     return _apply(_Elu, input, (_number(alpha),), inplace, "EluBackward1")
 
 
@@ -362,7 +368,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (swish)."""
-    check_floating(input, "silu_cpu")
+    check_floating(input, "silu_cpu", inplace)
     return _apply(_Silu, input, (), inplace, "SiluBackward0")
 
 
@@ -378,13 +384,13 @@ def tanh(input):
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6."""
-    check_floating(input, "hardswish_cpu")
+    check_floating(input, "hardswish_cpu", inplace)
     return _apply(_Hardswish, input, (), inplace, "HardswishBackward0")
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
-    check_floating(input, "hardsigmoid_cpu")
+    check_floating(input, "hardsigmoid_cpu", inplace)
     return _apply(_Hardsigmoid, input, (), inplace, "HardsigmoidBackward0")
 
 
@@ -398,7 +404,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
-    check_floating(input, "mish_cpu")
+    check_floating(input, "mish_cpu", inplace)
     return _apply(_Mish, input, (), inplace, "MishBackward0")
 
 

@@ -15,8 +15,9 @@ from ..._tensor import Tensor, _normalize_dim
 from ..._ops.activation import ShapeKeeping, check_floating, sigmoid_values
 from ..._ops.elementwise import where
 from ..._ops.shape import cat
-from .activation import (_apply, _at_nan_in_vector_blocks, _Hardtanh, _LeakyRelu, _number, _Threshold, _typed,
-                         _vector_lanes)
+from .activation import (_apply, _at_nan_in_vector_blocks, _number, _typed, _vector_lanes, clamp_activation,
+                         leaky_relu)
+from .activation import threshold as _threshold
 from ._arguments import check_argument
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
@@ -59,7 +60,7 @@ class _Celu(_ScaledElu):
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's self-normalising constants (alpha 1.6733, scale 1.0507)."""
-    check_floating(input, "elu_cpu")
+    check_floating(input, "elu_cpu", inplace)
     return _apply(_ScaledElu, input, (_SELU_ALPHA, _SELU_SCALE, 1.0, None), inplace, "EluBackward1")
 
 
@@ -73,7 +74,7 @@ def celu(input, alpha=1.0, inplace=False):
     alpha = _number(alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    check_floating(input, "elu_cpu")
+    check_floating(input, "elu_cpu", inplace)
     return _apply(_Celu, input, (alpha, 1.0, 1.0 / alpha, 1.0 / float(np.float32(alpha))), inplace,
                   "CeluBackward1")
 
@@ -84,25 +85,23 @@ def celu_(input, alpha=1.0):
 
 def elu_(input, alpha=1.0):
     """elu written into ``input``."""
-    check_floating(input, "elu_cpu")
+    check_floating(input, "elu_cpu", True)
     return _apply(_ScaledElu, input, (alpha, 1.0, 1.0, None), True, "EluBackward1")
 
 
 def leaky_relu_(input, negative_slope=0.01):
     """leaky_relu written into ``input``."""
-    return _apply(_LeakyRelu, input, (negative_slope,), True, "LeakyReluBackward1")
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    """hardtanh written into ``input``."""
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    return _apply(_Hardtanh, input, (min_val, max_val), True, "HardtanhBackward0")
+    """hardtanh written into ``input`` (torch's native op: no Python check of min_val <= max_val)."""
+    return clamp_activation(input, min_val, max_val, inplace=True)
 
 
 def threshold_(input, threshold, value):
     """threshold written into ``input``."""
-    return _apply(_Threshold, input, (threshold, value), True, "ThresholdBackward1")
+    return _threshold(input, threshold, value, inplace=True)
 
 
 class _Prelu(ShapeKeeping):
@@ -162,7 +161,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     by the mean slope (lower + upper) / 2 otherwise."""
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    check_floating(input, "rrelu_with_noise_cpu")
+    # torch's eval-mode rrelu is its leaky_relu kernel
+    check_floating(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", inplace)
     if input.is_meta:   # shape only (a summary's or a tiling plan's trace): no values to choose slopes for
         return _apply(_RreluWithNoise, input, (None,), inplace, "RreluWithNoiseBackward1")
     x = input.detach().numpy()

@@ -76,17 +76,27 @@ def _check_floating_result(input, name=None):
                            f"{name or input.dtype.scalar_name}")
 
 
+def _skipped(input, p, training):
+    """torch's early exits before any check of the input: nothing to drop, not training, or no elements
+    (the input itself comes back, even in place on a leaf)."""
+    return not training or p == 0.0 or input.numel() == 0
+
+
+def _times(input, mask, inplace):
+    """input * mask; in place as torch's ``mul_`` (its checks, MulBackward0, one version, views rebased)."""
+    if inplace:
+        return input.mul_(Tensor._make(mask, input.is_meta))
+    return _Mask.apply(input, mask)
+
+
 def _masked(input, p, mask_shape, inplace=False):
-    if inplace and input.numel() == 0:  # torch's in-place kernels skip an empty tensor: no leaf check either
-        return input
+    """torch's dropout past its early exits: the input times a random mask of kept / (1 - p)."""
     _inplace(input, inplace)
     if p != 1.0:
         _check_floating_result(input)
     dtype = input.dtype.numpy_dtype
     if not input.is_meta:  # the result has the input's full size, even for an expanded input
         check_allocation(tuple(input.shape), dtype.itemsize)
-    if not input.dtype.is_floating_point and input.numel() == 0:  # an empty one keeps its dtype
-        return input.clone()
     if input.is_meta:
         mask = _shape_only_mask(input, mask_shape)
     elif p == 1.0:
@@ -94,25 +104,31 @@ def _masked(input, p, mask_shape, inplace=False):
     else:
         keep = _random.generator().random(mask_shape) >= p
         mask = keep.astype(dtype) / dtype.type(1.0 - p)
-    return _Mask.apply(input, mask)
+    return _times(input, mask, inplace)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
     _check_p(p)
     p = _native_p("dropout", p, training)
-    if not training or p == 0.0:
+    if _skipped(input, p, training):
         return input
     return _masked(input, p, tuple(input.shape), inplace)
 
 
 def _channel_dropout(input, p, training, batched, inplace=False):
+    """torch's feature dropout of (N, C, *S); an unbatched (C, *S) input gets a batch dim around it, added
+    and removed in place when inplace (torch's unsqueeze_ / squeeze_ nodes and versions)."""
+    if not batched:
+        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
     p = _native_p("feature_dropout", p, training)
-    if not training or p == 0.0:
-        return input
-    shape = tuple(input.shape)
-    lead = 2 if batched else 1
-    return _masked(input, p, shape[:lead] + (1,) * (len(shape) - lead), inplace)
+    result = input
+    if not _skipped(input, p, training):
+        shape = tuple(input.shape)
+        result = _masked(input, p, shape[:2] + (1,) * (len(shape) - 2), inplace)
+    if not batched:
+        result = result.squeeze_(0) if inplace else result.squeeze(0)
+    return result
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -122,8 +138,6 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
                            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
                            "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
-    if input.dim() == 2:  # torch adds the batch dim with unsqueeze_ when in place: refused on a leaf
-        _inplace(input, inplace)
     return _channel_dropout(input, p, training, input.dim() == 3, inplace)
 
 
@@ -157,16 +171,15 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     ndim = input.dim()
     _warn_unexpected_rank(3, ndim)
-    if ndim == 4:  # unbatched: torch's unsqueeze_ in place, refused on a leaf
-        _inplace(input, inplace)
-    return _channel_dropout(input, p, training, ndim != 4, inplace)
+    return _channel_dropout(input, p, training, ndim == 5, inplace)
 
 
 def _alpha(op, input, p, training, mask_shape, inplace=False):
-    """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up."""
+    """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up (in
+    place as torch: mul_ then add_)."""
     _check_p(p)
     p = _native_p(op, p, training)
-    if not training or p == 0.0 or inplace and input.numel() == 0:  # empty: as _masked
+    if _skipped(input, p, training):
         return input
     _inplace(input, inplace)
     if op == "feature_alpha_dropout" and p != 1.0 and input.dim() < 2:
@@ -176,13 +189,15 @@ def _alpha(op, input, p, training, mask_shape, inplace=False):
     dtype = input.dtype.numpy_dtype
     alpha_prime = -1.7580993408473766  # -scale * alpha of SELU
     if input.is_meta:
-        return _Mask.apply(input, _shape_only_mask(input, mask_shape))
+        return _times(input, _shape_only_mask(input, mask_shape), inplace)
     if p == 1.0:
-        return _Mask.apply(input, np.zeros(tuple(input.shape), dtype=dtype))
+        return _times(input, np.zeros(tuple(input.shape), dtype=dtype), inplace)
     keep = (_random.generator().random(mask_shape) >= p).astype(dtype)
     a = (1.0 / np.sqrt((alpha_prime ** 2 * p + 1) * (1 - p)))
     b = -a * alpha_prime * p
-    return _Mask.apply(input, (keep * a).astype(dtype)) + (dtype.type(a * alpha_prime) * (1 - keep) + dtype.type(b))
+    shift = Tensor._make(dtype.type(a * alpha_prime) * (1 - keep) + dtype.type(b))
+    scaled = _times(input, (keep * a).astype(dtype), inplace)
+    return scaled.add_(shift) if inplace else scaled + shift
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
