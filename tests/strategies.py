@@ -138,6 +138,7 @@ KERNEL_DOMAINS = {
     "winograd_f2": dict(min_kernel=3, max_kernel=3, max_stride=1, max_dilation=1, max_padding=2),
     "fft": dict(max_kernel=9, max_stride=1, max_extra=6),
     "depthwise": dict(depthwise=True, max_extra=4),
+    "row_gemm": dict(max_stride=1),
 }
 
 

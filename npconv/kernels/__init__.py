@@ -23,7 +23,8 @@ inputs go to ``chooser.DIRECT`` (im2col, exact windows) instead.  Each algorithm
 arguments of the entry points plus the output size: ``conv_forward(x, w, out_spatial, stride, padding,
 dilation, groups)``, ``conv_input_grad(gy, w, input_spatial, ...)``, ``conv_weight_grad(x, gy, kernel, ...)``.
 
-Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path), ``winograd`` /
+Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path), ``row_gemm`` (one GEMM
+per kernel row on views of a tile of the last kernel dim's offsets: few channels, stride 1), ``winograd`` /
 ``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``fft`` (large stride-1 kernels),
 ``depthwise`` (direct accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the
 reference).
@@ -32,13 +33,14 @@ import numpy as np
 
 from npconv import _shapes
 
-from . import bias, chooser, depthwise, fft, flipped, im2col, shifted_gemm, threads, tiled_gemm, winograd
+from . import bias, chooser, depthwise, fft, flipped, im2col, row_gemm, shifted_gemm, threads, tiled_gemm, winograd
 from .bias import add_bias, bias_grad
 from .chooser import ALGORITHMS, use
 
 chooser.register("shifted_gemm", shifted_gemm)
 chooser.register("im2col", im2col)
 chooser.register("tiled_gemm", tiled_gemm)
+chooser.register("row_gemm", row_gemm)
 chooser.register("depthwise", depthwise)
 chooser.register("winograd", winograd.F4)
 chooser.register("winograd_f2", winograd.F2)

@@ -147,6 +147,19 @@ IM2COL_MIN_WASTED_ROWS = 32
 # stride 2; 1.2-1.4x at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).  Never for a
 # 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs 6.9).
 IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
+# Kernel-row GEMM (row_gemm.py) against tiled GEMM, stride 1: it copies K[-1] * C/G values per column instead
+# of prod(K) * C/G (the GEMM's inner dimension per kernel row, ``inner``) and pays one addition of the
+# product (``rows`` = C_out/G; for an input gradient, the flipped forward's C_in/G) per extra kernel row.  So
+# it wins with at least as many inner values as rows, up to a few times more (the copies saved grow with the
+# kernel rows: (R - 1)**2 times the rows for R kernel rows), and an inner dimension small enough that the
+# copies matter.  Measured (one thread, CPU time, forward / input gradient): 5x5 6 -> 16 at 32x32 (inner 30
+# / 80) 3.3 -> 2.5 ms / 4.1 -> 3.1, 3x3 8 -> 8 at 56x56 0.86 -> 0.61 / 1.17 -> 0.85, 16 -> 16 at 64x64 0.96x
+# / 0.90x, 8 -> 16 forward 0.91x, 16 -> 8 input gradient 0.88x, LeNet conv2 (inner 100) forward 0.83x; lost:
+# 16 -> 8 forward and 8 -> 16 input gradient (inner 6x the rows, 3x3) 1.12x / 1.06x, inner below the rows
+# (LeNet conv1 forward 1.2x, U-Net's 1 -> 16 1.7x, 5x5 3 -> 32 1.2x), one row (LeNet conv1's input
+# gradient 2.2x), inner 250 (LeNet conv2's input gradient 1.2x); ties at inner 192-320 (64 channels).
+ROW_GEMM_MIN_ROWS = 4
+ROW_GEMM_MAX_INNER = 128
 
 
 def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=None):
@@ -185,11 +198,28 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     min_in, min_out = SHIFTED_INPUT_GRAD_MIN_CHANNELS
     if operation == "input_grad" and strided and per_group_in >= min_in and c_out // groups >= min_out:
         return "shifted_gemm"
+    if valid("row_gemm") and _row_gemm_wins(operation, w_shape, groups):
+        return "row_gemm"
     if valid("im2col") and _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
         return "im2col"
     if valid("tiled_gemm"):
         return "tiled_gemm"
     return "shifted_gemm"
+
+
+def _row_gemm_wins(operation, w_shape, groups):
+    """Whether kernel-row GEMM beats tiled GEMM (see ROW_GEMM_MAX_INNER) on a stride-1 forward or input
+    gradient (the forward of the flipped kernel: C_in/G rows, C_out/G channels inside)."""
+    c_out, per_group_in = w_shape[:2]
+    kernel = w_shape[2:]
+    if operation == "forward":
+        rows, channels = c_out // groups, per_group_in
+    elif operation == "input_grad":
+        rows, channels = per_group_in, c_out // groups
+    else:
+        return False
+    inner, kernel_rows = kernel[-1] * channels, math.prod(kernel[:-1])
+    return ROW_GEMM_MIN_ROWS <= rows <= inner <= min(ROW_GEMM_MAX_INNER, (kernel_rows - 1) ** 2 * rows)
 
 
 def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):

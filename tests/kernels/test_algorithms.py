@@ -11,12 +11,12 @@ from hypothesis import given, strategies as st
 
 import npconv
 from npconv import kernels
-from npconv.kernels import depthwise, fft, flipped, threads, tiled_gemm, winograd
+from npconv.kernels import depthwise, fft, flipped, row_gemm, threads, tiled_gemm, winograd
 from tests.kernels.compare import assert_kernels_match_torch, computes_itself
 from tests.strategies import conv_arguments, kernel_arguments
 from tests.torch_compare import assert_matches_torch, random_array
 
-FAST_ALGORITHMS = ["tiled_gemm", "winograd", "winograd_f2", "depthwise", "fft"]
+FAST_ALGORITHMS = ["tiled_gemm", "row_gemm", "winograd", "winograd_f2", "depthwise", "fft"]
 
 
 def random_arrays(seed, dtype, *shapes):
@@ -55,6 +55,18 @@ def test_fft_matches_torch(dtype, case, seed, chunk_bytes):
 def test_depthwise_matches_torch(dtype, case, seed):
     """One input channel per group (G = C_in), channel multiplier 1-3, any stride/dilation/padding."""
     check_case("depthwise", case, dtype, seed)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(case=kernel_arguments("row_gemm"), seed=st.integers(0, 2**31), tile_bytes=st.sampled_from([1, 4096, None]))
+def test_row_gemm_matches_torch(dtype, case, seed, tile_bytes):
+    """Stride 1, any kernel, dilation, (asymmetric) padding and groups, 1 to 3 dims; tiles from one row of
+    one image (many bands) to several images."""
+    with pytest.MonkeyPatch.context() as patch:
+        if tile_bytes is not None:
+            patch.setattr(row_gemm, "TILE_BYTES", tile_bytes)
+            patch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 1)
+        check_case("row_gemm", case, dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -196,6 +208,7 @@ def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch,
         threads.set_num_threads(workers)
         monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
         monkeypatch.setattr(tiled_gemm, "TILE_BYTES", 1)
+        monkeypatch.setattr(row_gemm, "TILE_BYTES", 1)
         monkeypatch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 7)
         monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
         monkeypatch.setattr(depthwise, "TILE_ELEMENTS", 1)

@@ -34,12 +34,14 @@ def test_choices_on_known_layers():
     one_channel_in = ((4, 1, 256, 256), (16, 1, 3, 3), (256, 256), (1, 1), 1, (1, 1))  # U-Net's first layer
     assert chooser.choose("weight_grad", *one_channel_in) == "im2col"  # its columns fit IM2COL_MAX_COLUMN_BYTES
     few_channels = ((8, 8, 56, 56), (8, 8, 3, 3), (56, 56), (1, 1), 1, (1, 1))
-    assert chooser.choose("forward", *few_channels) == "tiled_gemm"
+    assert chooser.choose("forward", *few_channels) == "row_gemm"  # copies 24 values per column, not 72
     assert chooser.choose("weight_grad", *few_channels) == "winograd"  # its transforms cost less than its gain
     depthwise_layer = ((8, 32, 28, 28), (32, 1, 3, 3), (28, 28), (1, 1), 32, (1, 1))
     assert chooser.choose("input_grad", *depthwise_layer) == "depthwise"
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
     assert chooser.choose("forward", *strided) == "tiled_gemm"
+    few_channels_5x5 = ((32, 6, 32, 32), (16, 6, 5, 5), (32, 32), (1, 1), 1, (1, 1))  # the suite's 5x5 layer
+    assert chooser.choose("forward", *few_channels_5x5) == chooser.choose("input_grad", *few_channels_5x5) == "row_gemm"
     five = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *five) not in ("winograd", "winograd_f2")
 
@@ -52,7 +54,8 @@ def test_deep_layers_with_few_columns_take_im2col():
     assert chooser.choose("forward", (1, 256, 14, 14), (256, 256, 3, 3), (14, 14), (1, 1), 1) == "im2col"
     assert chooser.choose("forward", (8, 256, 14, 14), (256, 256, 3, 3), (14, 14), (1, 1), 1) == "winograd"
     lenet_conv2 = ((64, 20, 12, 12), (50, 20, 5, 5), (8, 8), (1, 1), 1, (1, 1))
-    assert chooser.choose("forward", *lenet_conv2) == chooser.choose("input_grad", *lenet_conv2) == "tiled_gemm"
+    assert chooser.choose("forward", *lenet_conv2) == "row_gemm"  # inner dimension 100 per kernel row
+    assert chooser.choose("input_grad", *lenet_conv2) == "tiled_gemm"  # 250: the copies matter less
     assert chooser.choose("weight_grad", *lenet_conv2) == "im2col"  # a small column matrix
     stem = ((8, 3, 224, 224), (64, 3, 7, 7), (112, 112), (2, 2), 1, (1, 1))
     assert chooser.choose("weight_grad", *stem) == "tiled_gemm"  # 59 MB of columns
