@@ -132,19 +132,33 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
     """Stride-1 convolution with a 3-wide kernel by Winograd F(m, 3); shapes as conv_forward.
 
     A dilated convolution is one undilated convolution per residue of the output position modulo the
-    dilation; the residues are just more tile columns of the same GEMMs (see ``_tile_view``).
+    dilation; the residues are just more tile columns of the same GEMMs (see ``_tile_view``).  A batch whose
+    padded copy is larger than BLOCK_BYTES runs in blocks of images (see ``_over_image_blocks``).
     """
+    batch, c_out = x.shape[0], w.shape[0]
+    bt, g_matrix, at = (matrix.astype(x.dtype) for matrix in transform_matrices(m))
+    u = _weight_transform(w, groups, g_matrix)
+    y = np.empty((batch, c_out) + tuple(out_spatial), dtype=x.dtype)
+    macs = y.size * w[0].size
+
+    def forward_block(images):
+        _forward_into(y[images], x[images], u, bt, at, padding, groups, m, dilation)
+    _over_image_blocks(forward_block, x.shape, out_spatial, padding, m, dilation, macs, x.itemsize)
+    return y
+
+
+def _forward_into(y, x, u, bt, at, padding, groups, m, dilation):
+    """winograd_forward of ``x`` with the transformed weight ``u``, written into ``y``."""
     batch, c_in = x.shape[:2]
-    c_out = w.shape[0]
+    c_out = y.shape[1]
     d = x.ndim - 2
     dilation = tuple(dilation)
     dtype = x.dtype
-    bt, g_matrix, at = (matrix.astype(dtype) for matrix in transform_matrices(m))
+    out_spatial = y.shape[2:]
     alpha = m + 2
     tiles, extent, full_shape, to_output = _tiling(x.shape, out_spatial, padding, m, dilation)
-    u = _weight_transform(w, groups, g_matrix)
     view = _tile_view(_padded(x, extent, padding), m, tiles, dilation)
-    full = np.empty((batch, c_out) + full_shape[2:], dtype=dtype)
+    full = y if full_shape[2:] == out_spatial else np.empty((batch, c_out) + full_shape[2:], dtype=dtype)
     full_tiles = full.reshape((batch, c_out) + tuple(v for t, dl in zip(tiles, dilation) for v in (t, m, dl)))
     column_bytes = alpha ** d * (c_in + c_out) * dtype.itemsize
     columns_per_row = math.prod(dilation) * math.prod(tiles[1:])
@@ -160,15 +174,31 @@ def winograd_forward(x, w, out_spatial, padding, groups, m, dilation):
             product = threads.scratch("product", v.shape[:2] + (c_out // groups, v.shape[3]), dtype)
             np.matmul(u, v, out=product)
             product = product.reshape((alpha,) * d + (c_out,) + columns)
-            y = _transform_leading(at, product, d, ("a", "b"))  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
+            tiles_out = _transform_leading(at, product, d, ("a", "b"))  # (m_1..m_d, C_out, n, t_1, r.., t_2..)
             target = full_tiles[(images, slice(None), rows)]
-            target[...] = y.transpose(to_output)
+            target[...] = tiles_out.transpose(to_output)
     threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs))
-    if full.shape[2:] == out_spatial:
-        return full
-    y = np.empty((batch, c_out) + tuple(out_spatial), dtype=dtype)
-    threads.assign(y, full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
-    return y
+    if full is not y:
+        threads.assign(y, full[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)])
+
+
+# A batch whose padded input copy is larger than this is computed in blocks of images, each thread taking whole
+# blocks: a block's copy stays in cache while its tiles are transformed, and it is memory that malloc keeps
+# between calls.  A whole-batch copy above glibc's 32 MB mmap limit is fresh pages on every call, and
+# faulting those in from two threads at once stalled for 30-70 ms here (U-Net's 4x32x256x256 layers).
+BLOCK_BYTES = 8 * 2**20
+
+
+def _over_image_blocks(task, x_shape, out_spatial, padding, m, dilation, macs, itemsize):
+    """``task(images)`` (a slice of the batch) for the whole batch at once, or, when its padded copy is larger
+    than BLOCK_BYTES, for blocks of images on the kernel threads (``threads.over_blocks``)."""
+    extent = _tiling(x_shape, out_spatial, padding, m, tuple(dilation))[1]
+    image_bytes = x_shape[1] * math.prod(extent) * itemsize
+    batch = x_shape[0]
+    if batch < 2 or batch * image_bytes <= BLOCK_BYTES:
+        task(slice(0, batch))
+        return
+    threads.over_blocks(lambda block: task(slice(*block[0])), batch, 1, macs, image_bytes, BLOCK_BYTES)
 
 
 def _tiling(x_shape, out_spatial, padding, m, dilation):
@@ -196,14 +226,29 @@ def _padded(x, extent, padding):
 def winograd_weight_grad(x, gy, padding, groups, m, dilation):
     """Weight gradient of a stride-1 3-wide convolution by Winograd F(m, 3): with ``V = B^T d B`` the input
     tiles (as the forward) and ``Z = A dy A^T`` the output-gradient tiles, ``dg = G^T (sum_tiles Z V^T) G``,
-    the sum one GEMM per transformed position, (C_out/G x tiles) @ (tiles x C_in/G), accumulated per thread.
+    the sum one GEMM per transformed position, (C_out/G x tiles) @ (tiles x C_in/G), accumulated per thread
+    (per block of images when the batch is large, as the forward).
     """
+    d = x.ndim - 2
+    bt, g_matrix, at = (matrix.astype(x.dtype) for matrix in transform_matrices(m))
+    sums = []  # list.append is atomic: each block adds its (alpha^d, G, C_out/G, C_in/G) sum
+
+    def sum_block(images):
+        sums.append(_tile_product_sum(x[images], gy[images], bt, at, padding, groups, m, dilation))
+    _over_image_blocks(sum_block, x.shape, gy.shape[2:], padding, m, dilation, gy.size * x[0].size // groups * 9,
+                       x.itemsize)
+    by_position = sum(sums).reshape((m + 2,) * d + (gy.shape[1], x.shape[1] // groups))
+    grads = _transform_leading(g_matrix.T, by_position, d)  # (3, .., 3, C_out, C_in/G)
+    return np.ascontiguousarray(grads.transpose((d, d + 1) + tuple(range(d))))
+
+
+def _tile_product_sum(x, gy, bt, at, padding, groups, m, dilation):
+    """``sum_tiles Z V^T`` of winograd_weight_grad over the images of ``x`` and ``gy``, per thread, summed."""
     batch, c_in = x.shape[:2]
     c_out = gy.shape[1]
     d = x.ndim - 2
     dilation = tuple(dilation)
     dtype = x.dtype
-    bt, g_matrix, at = (matrix.astype(dtype) for matrix in transform_matrices(m))
     alpha = m + 2
     tiles, extent, full_shape, to_output = _tiling(x.shape, gy.shape[2:], padding, m, dilation)
     view = _tile_view(_padded(x, extent, padding), m, tiles, dilation)
@@ -227,10 +272,7 @@ def winograd_weight_grad(x, gy, padding, groups, m, dilation):
             z = z.reshape((alpha ** d, groups, c_out // groups, -1))
             total += np.matmul(z, v.swapaxes(-1, -2), out=threads.scratch("product", total.shape, dtype))
         return total
-    total = sum(threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs)))
-    by_position = total.reshape((alpha,) * d + (c_out, c_in // groups))
-    grads = _transform_leading(g_matrix.T, by_position, d)  # (3, .., 3, C_out, C_in/G)
-    return np.ascontiguousarray(grads.transpose((d, d + 1) + tuple(range(d))))
+    return sum(threads.run_parallel(run_chunks, threads.pieces(len(chunks), macs)))
 
 
 class _Variant:

@@ -275,17 +275,21 @@ def test_input_gradient_in_cache_sized_blocks_keeps_the_thread_count(algorithm, 
     assert pieces and max(pieces) <= workers
 
 
+@pytest.mark.parametrize("algorithm, block_setting, stride", [("tiled_gemm", "FORWARD_BLOCK_BYTES", (1, 2)),
+                                                              ("winograd", "BLOCK_BYTES", (1, 1))])
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_forward_in_blocks_of_images_gives_the_whole_batch_result(workers, monkeypatch, restore_threads):
-    """Tiled GEMM's forward in blocks of one image (a tiny FORWARD_BLOCK_BYTES), whole blocks per thread:
-    torch's output, and never more pieces than threads."""
+def test_forward_in_blocks_of_images_gives_the_whole_batch_result(algorithm, block_setting, stride, workers,
+                                                                  monkeypatch, restore_threads):
+    """Tiled GEMM's forward, Winograd's forward and weight gradient in blocks of one image (a tiny block
+    setting), whole blocks per thread: torch's results, and never more pieces than threads."""
     x, w = random_arrays(14, np.float64, (5, 6, 9, 8), (4, 3, 3, 3))
     threads.set_num_threads(workers)
-    monkeypatch.setattr(tiled_gemm, "FORWARD_BLOCK_BYTES", 1)
+    module = {"tiled_gemm": tiled_gemm, "winograd": winograd}[algorithm]
+    monkeypatch.setattr(module, block_setting, 1)
     monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
     pieces = []
     original = threads.run_parallel
     monkeypatch.setattr(threads, "run_parallel", lambda task, ranges: pieces.append(len(list(ranges))) or
                         original(task, ranges))
-    assert_kernels_match_torch("tiled_gemm", x, w, (1, 2), ((1, 0), (2, 1)), (1, 1), 2)
+    assert_kernels_match_torch(algorithm, x, w, stride, ((1, 0), (2, 1)), (1, 1), 2)
     assert pieces and max(pieces) <= workers
