@@ -252,3 +252,17 @@ def test_bias_and_its_gradient_split_over_threads_give_the_serial_result(shape, 
     np.testing.assert_allclose(bias.bias_grad(expected), expected.sum(axis=(0,) + tuple(range(2, len(shape)))),
                                rtol=1e-12)
     assert pieces == [3, 3]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_more_pieces_than_threads_run_in_turn_on_at_most_the_thread_setting(workers, restore_threads):
+    """64 pieces (batch norm's channel blocks) give their results in order, on at most ``workers`` threads
+    at once."""
+    threads.set_num_threads(workers)
+    names = set()
+
+    def piece(bounds):
+        names.add(threading.current_thread().name)
+        return bounds[0]
+    assert threads.run_parallel(piece, threads.split(64, 64)) == list(range(64))
+    assert 1 <= len(names) <= workers
