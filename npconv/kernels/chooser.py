@@ -159,6 +159,14 @@ IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
 # (LeNet conv1 forward 1.2x, U-Net's 1 -> 16 1.7x, 5x5 3 -> 32 1.2x), one row (LeNet conv1's input
 # gradient 2.2x), inner 250 (LeNet conv2's input gradient 1.2x); ties at inner 192-320 (64 channels).
 ROW_GEMM_MIN_ROWS = 4
+# Depthwise forwards (stride 1) by depthwise.py's in-place sums rather than tiled GEMM's batched matrix-vector
+# products over copied windows: they win on large planes and small kernels only.  One thread, CPU time, 3x3
+# (batch x channels x size): 8x128x56 7.80 -> 7.18 ms (two threads, wall: 5.07 -> 3.97), 8x128x52 0.90x,
+# 8x128x60 0.94x, 8x64x64 0.86x, 8x64x72 0.91x, 8x32x80 0.87x, 4x64x96 0.87x, 2x32x128 0.82x, 1x32x112 0.97x;
+# lost: 8x128x48 1.7x, 8x128x40 1.6x, 8x256x14 1.6x, 28x28 with two channels per group 2.5x (NumPy's multiply
+# by one scalar per plane runs 3x slower per element on these shorter planes), 5x5 at 56x56 1.15x, at 28x28 2x.
+DEPTHWISE_FORWARD_MIN_OUTPUTS = 2500  # per plane
+DEPTHWISE_FORWARD_MAX_OFFSETS = 9
 ROW_GEMM_MAX_INNER = 128
 
 
@@ -184,7 +192,7 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
         return name in ALGORITHMS and is_valid(name, operation, x_shape, w_shape, stride, groups, dilation)
 
     c_out, per_group_in = w_shape[:2]
-    if valid("depthwise"):  # its gradients; going forward tiled GEMM's small GEMM per group wins
+    if valid("depthwise") and (operation != "forward" or _depthwise_forward_wins(w_shape, out_spatial)):
         return "depthwise"
     if valid("fft") and math.prod(w_shape[2:]) >= FFT_MIN_KERNEL and per_group_in > 1:
         return "fft"
@@ -205,6 +213,13 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     if valid("tiled_gemm"):
         return "tiled_gemm"
     return "shifted_gemm"
+
+
+def _depthwise_forward_wins(w_shape, out_spatial):
+    """Whether depthwise.py's in-place sums beat tiled GEMM's small GEMM per group on a stride-1 depthwise
+    forward (see DEPTHWISE_FORWARD_MIN_OUTPUTS)."""
+    return math.prod(w_shape[2:]) <= DEPTHWISE_FORWARD_MAX_OFFSETS and math.prod(out_spatial) >= \
+        DEPTHWISE_FORWARD_MIN_OUTPUTS
 
 
 def _row_gemm_wins(operation, w_shape, groups):

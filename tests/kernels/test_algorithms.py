@@ -51,10 +51,14 @@ def test_fft_matches_torch(dtype, case, seed, chunk_bytes):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@given(case=kernel_arguments("depthwise"), seed=st.integers(0, 2**31))
-def test_depthwise_matches_torch(dtype, case, seed):
-    """One input channel per group (G = C_in), channel multiplier 1-3, any stride/dilation/padding."""
-    check_case("depthwise", case, dtype, seed)
+@given(case=kernel_arguments("depthwise"), seed=st.integers(0, 2**31),
+       chunk_elements=st.sampled_from([1, 300, depthwise.CHUNK_ELEMENTS]))
+def test_depthwise_matches_torch(dtype, case, seed, chunk_elements):
+    """One input channel per group (G = C_in), channel multiplier 1-3, any stride/dilation/padding; the
+    forward's chunks from one channel of one image to several images."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(depthwise, "CHUNK_ELEMENTS", chunk_elements)
+        check_case("depthwise", case, dtype, seed)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -181,6 +185,8 @@ def test_depthwise_domain():
     assert depthwise.supports("forward", (1, 4, 5, 5), (8, 1, 3, 3), (1, 1), (1, 1), 4)
     assert not depthwise.supports("forward", (1, 4, 5, 5), (8, 2, 3, 3), (1, 1), (1, 1), 2)
     assert not depthwise.supports("forward", (1, 1, 5, 5), (8, 1, 3, 3), (1, 1), (1, 1), 1)
+    assert not depthwise.supports("forward", (1, 4, 5, 5), (4, 1, 3, 3), (2, 1), (1, 1), 4)  # strided: tiled GEMM
+    assert depthwise.supports("input_grad", (1, 4, 5, 5), (4, 1, 3, 3), (2, 1), (1, 1), 4)
 
 
 @pytest.mark.parametrize("algorithm", FAST_ALGORITHMS)
@@ -212,6 +218,7 @@ def test_threaded_pieces_give_the_serial_result(algorithm, workers, monkeypatch,
         monkeypatch.setattr(tiled_gemm, "MIN_TILE_COLUMNS", 7)
         monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
         monkeypatch.setattr(depthwise, "TILE_ELEMENTS", 1)
+        monkeypatch.setattr(depthwise, "CHUNK_ELEMENTS", 1)
         threaded = _all_kernels(algorithm, x, weight, stride, pairs, dilation, groups)
         for ours, reference in zip(threaded, serial):
             np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)

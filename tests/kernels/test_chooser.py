@@ -38,6 +38,9 @@ def test_choices_on_known_layers():
     assert chooser.choose("weight_grad", *few_channels) == "winograd"  # its transforms cost less than its gain
     depthwise_layer = ((8, 32, 28, 28), (32, 1, 3, 3), (28, 28), (1, 1), 32, (1, 1))
     assert chooser.choose("input_grad", *depthwise_layer) == "depthwise"
+    assert chooser.choose("forward", *depthwise_layer) == "tiled_gemm"  # 28x28 planes: too short
+    depthwise_56 = ((8, 128, 56, 56), (128, 1, 3, 3), (56, 56), (1, 1), 128, (1, 1))  # the suite's layer
+    assert chooser.choose("forward", *depthwise_56) == "depthwise"
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
     assert chooser.choose("forward", *strided) == "tiled_gemm"
     few_channels_5x5 = ((32, 6, 32, 32), (16, 6, 5, 5), (32, 32), (1, 1), 1, (1, 1))  # the suite's 5x5 layer
