@@ -81,6 +81,18 @@ def _is_pointwise(kernel, stride, padding):
     return all(k == 1 for k in kernel) and all(s == 1 for s in stride) and all(p == (0, 0) for p in padding)
 
 
+def _pointwise_input(x, kernel, stride, padding, out_spatial):
+    """For a 1x1 kernel without padding, the inputs the outputs read (``x`` itself at stride 1, else a copy
+    of every stride-th position: a ResNet downsampling's quarter), on which the convolution is one batched
+    GEMM; None for other kernels."""
+    if not _is_pointwise(kernel, (1,) * len(kernel), padding):
+        return None
+    if all(s == 1 for s in stride) and tuple(out_spatial) == tuple(x.shape[2:]):
+        return x
+    return np.ascontiguousarray(x[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s)
+                                                      for o, s in zip(out_spatial, stride))])
+
+
 def _batched_matmul(left, right, out):
     """``np.matmul(left, right, out=out)`` for ``right``/``out`` batched over images, the images split
     between the worker threads."""
@@ -220,8 +232,9 @@ def conv_forward(x, w, out_spatial, stride, padding, dilation, groups, out=None)
     c_out = w.shape[0]
     dtype = x.dtype
     out_spatial = tuple(out_spatial)
-    if _is_pointwise(kernel, stride, padding) and out_spatial == tuple(spatial):
-        y = _pointwise_forward(x, w, groups)
+    picked = _pointwise_input(x, kernel, stride, padding, out_spatial)
+    if picked is not None:
+        y = _pointwise_forward(picked, w, groups)
         if out is not None:
             out[...] = y
         return y if out is None else out

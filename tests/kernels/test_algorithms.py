@@ -234,10 +234,13 @@ def _all_kernels(algorithm, x, w, stride, pairs, dilation, groups):
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
 def test_pointwise_kernels_as_one_batched_gemm(dims):
-    """1x1 kernels, stride 1, no padding (tiled_gemm's direct path), grouped, and the strided/padded ones."""
+    """1x1 kernels without padding (tiled_gemm's direct path: the input itself, or its strided positions),
+grouped, and the padded ones."""
     x, w = random_arrays(10, np.float64, (3, 6) + (5,) * dims, (4, 3) + (1,) * dims)
     assert_kernels_match_torch("tiled_gemm", x, w, (1,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
     assert_kernels_match_torch("tiled_gemm", x, w, (2,) * dims, ((1, 0),) * dims, (1,) * dims, 2)
+    assert_kernels_match_torch("tiled_gemm", x, w, (2,) * dims, ((0, 0),) * dims, (1,) * dims, 2)
+    assert_kernels_match_torch("tiled_gemm", x, w, (3,) + (1,) * (dims - 1), ((0, 0),) * dims, (1,) * dims, 2)
 
 
 def test_fft_without_scipy_uses_numpy_fft(monkeypatch):
