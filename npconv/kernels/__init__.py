@@ -62,6 +62,7 @@ def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algo
     if out_spatial is None:
         out_spatial = _shapes.conv_output_spatial(x.shape[2:], padding, w.shape[2:], stride, dilation)
     out_spatial = tuple(out_spatial)
+    stride, dilation = _spacing_that_matters(stride, dilation, out_spatial, w.shape[2:])
     x, w = _common_dtype(x, w)
     if _is_empty(x.shape, w.shape, out_spatial):
         return np.zeros((x.shape[0], w.shape[0]) + out_spatial, dtype=x.dtype)
@@ -73,6 +74,7 @@ def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algo
 def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups, algorithm=None):
     """Gradient of conv_forward w.r.t. its input: (N, C_out, *O) -> (N, C_in, *input_spatial)."""
     input_spatial = tuple(input_spatial)
+    stride, dilation = _spacing_that_matters(stride, dilation, gy.shape[2:], w.shape[2:])
     gy, w = _common_dtype(gy, w)
     x_shape = (gy.shape[0], w.shape[1] * groups) + input_spatial
     if _is_empty(gy.shape, w.shape, input_spatial):
@@ -89,6 +91,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups, alg
 def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups, algorithm=None):
     """Gradient of conv_forward w.r.t. its weight: -> (C_out, C_in/groups, *kernel_spatial)."""
     kernel = tuple(kernel_spatial)
+    stride, dilation = _spacing_that_matters(stride, dilation, gy.shape[2:], kernel)
     x, gy = _common_dtype(x, gy)
     w_shape = (gy.shape[1], x.shape[1] // groups) + kernel
     if _is_empty(x.shape, gy.shape, kernel):
@@ -96,6 +99,15 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups, a
     module = _algorithm("weight_grad", algorithm, x, gy, x.shape, w_shape, gy.shape[2:], stride, groups, dilation)
     with _quiet():
         return module.conv_weight_grad(x, gy, kernel, stride, padding, dilation, groups)
+
+
+def _spacing_that_matters(stride, dilation, out_spatial, kernel):
+    """The stride along a dim with one output window, and the dilation along a dim with a one-wide kernel,
+    space nothing: 1 there (an algorithm that splits the input into stride phases, or strides views by
+    them, would otherwise size buffers or strides by a huge value that changes no result)."""
+    stride = tuple(1 if o == 1 else s for s, o in zip(stride, out_spatial))
+    dilation = tuple(1 if k == 1 else d for d, k in zip(dilation, kernel))
+    return stride, dilation
 
 
 def _common_dtype(a, b):

@@ -431,6 +431,28 @@ CASES = {
         (lambda x: (eval("x." + call, {"x": x}), x.grad_fn.name(), x._version)[1:])(_leaf(m, np.ones((1, 2, 1))) * 2)
         for call in ("unsqueeze_(0)", "squeeze_(0)", "squeeze_()", "squeeze_((0,))", "transpose_(0, 1)")] + [
         (_leaf(m, np.ones((1, 2, 1))) * 2).squeeze((0, 2)).grad_fn.name()],
+    "conv backends: oneDNN's words for a float32 input and a weight of another dtype": lambda m: (
+        m.nn.functional.conv2d(m.ones(1, 2, 4, 4), m.ones(2, 1, 3, 3, dtype=m.float64), groups=2)),
+    "conv backends: the slow kernel's words for a small single float32 image": lambda m: (
+        m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(3, 1, 3, 3, dtype=m.float64))),
+    "transposed conv backends: oneDNN for one image with groups": lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 6, 1, 1), m.ones(6, 1, 3, 2), padding=(1, 2), groups=2),
+    "conv of an empty batch checks no dtype (a 0-d weight lifts only the kind)": lambda m: [
+        m.nn.functional.conv2d(m.zeros(0, 1, 4, 4, dtype=a), m.ones(3, 1, 3, 3, dtype=b))
+        for a, b in ((m.float32, m.float64), (m.int64, m.float32), (m.bool, m.float32))] + [
+        m.nn.ConvTranspose1d(2, 6, 3, 2, groups=2)(m.zeros(0, 2, 0, dtype=m.uint8))],
+    "conv of no channels: no output channels either": lambda m: (lambda x, w, b: (
+        lambda y: (y.sum().backward(), y, x.grad, w.grad, b.grad)[1:])(m.nn.functional.conv2d(x, w, b)))(
+        _leaf(m, np.zeros((2, 0, 4, 4))), _leaf(m, np.ones((3, 0, 3, 3))), _leaf(m, np.ones(3))),
+    "transposed conv of an empty batch adds its bias in place": lambda m: m.nn.functional.conv_transpose2d(
+        m.zeros(0, 1, 4, 4, dtype=m.int64), m.ones(1, 3, 3, 3, dtype=m.int64), m.ones(3)),
+    "a huge stride with one window and a huge dilation of a one-wide kernel": lambda m: (lambda x: [
+        m.nn.Conv3d(2, 2, (2, 1, 2), 10**12, padding_mode="reflect")(x).shape,
+        m.nn.functional.conv2d(x[:, :, 0], m.ones(3, 2, 1, 1), stride=(1, 10**12), dilation=(1, 10**12)),
+        m.nn.functional.conv_transpose2d(x[:, :, 0, :1, :1], m.ones(2, 3, 3, 3), stride=10**12)])(
+        m.arange(90.).reshape(5, 2, 3, 1, 3)),
+    "slow transposed conv: a stride that wraps as a C int": lambda m: m.nn.functional.conv_transpose1d(
+        m.ones(1, 1, 1, dtype=m.float64), m.ones(1, 3, 3, dtype=m.float64), stride=10**12),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -20,6 +20,7 @@ from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
 from npconv._graph_backward import double_backward, operand
 from npconv.autograd import Function
 from npconv._tensor import Tensor
+from npconv._dtype import _combine_categories, promote_types
 from npconv._ops.arguments import _infer_shape
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -237,20 +238,49 @@ def _check_bias_dtype(input, bias):
                            f"same")
 
 
-def _check_dtypes(input, weight, bias, transposed, padding=0, dilation=()):
+def _check_dtypes(input, weight, bias, transposed, backend, padding=0, dilation=()):
     """torch's dtype checks, in its order and words (dtypes named as C types: float, double, long int): a
-    convolution's bias must have the input's dtype (checked first), the weight too; a transposed convolution
-    casts a bias of another dtype into the output, unless that would turn a float into an integer; with
-    padding 'same' or 'valid' any bias is cast."""
+    convolution's bias must have the input's dtype (checked first), the weight too (in the words of the
+    backend's check; the empty backend checks none); a transposed convolution casts a bias of another dtype
+    into the output, unless that would turn a float into an integer; with padding 'same' or 'valid' any bias
+    is cast."""
     bias_differs = bias is not None and bias.dtype != input.dtype
     if not transposed and not isinstance(padding, str):
         _check_bias_dtype(input, bias)
+    if backend == "empty":
+        return
     _check_kernel_dtype(input, weight.dim() - 2, transposed, dilation)
+    if weight.dtype != input.dtype and backend == "onednn":
+        raise RuntimeError(f"Input type ({_cpu_type_name(input.dtype)}) and weight type "
+                           f"({_cpu_type_name(weight.dtype)}) should be the same or input should be a MKLDNN tensor "
+                           "and weight is a dense tensor")
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
     if transposed and bias_differs and bias.is_floating_point() and not input.is_floating_point():
         raise RuntimeError(f"result type {bias.dtype.scalar_name} can't be cast to the desired output type "
                            f"{input.dtype.scalar_name}")
+
+
+def _cpu_type_name(dtype):
+    """How torch's C++ checks print a CPU tensor's type: its legacy tensor class where C++ has one."""
+    if dtype.name in ("bool", "bfloat16") or dtype.is_complex:
+        return f"CPU{dtype.scalar_name}Type"
+    return f"torch.{dtype.tensor_type_name}"
+
+
+def _empty_backend_operands(input, batched, weight, bias):
+    """The operands as torch's empty backend computes with them: with no channels, the flat input times the
+    flat weight (both empty; the result has no channels either), else the input times the weight's first
+    element (a 0-d tensor, which lifts only the kind of the result); then the bias's first element is added
+    in place, refused if it would lift the result's kind."""
+    no_channels = _as_batched(input, batched)[1] == 0
+    dtype = (promote_types if no_channels else _combine_categories)(input.dtype, weight.dtype)
+    if bias is not None and _combine_categories(dtype, bias.dtype) is not dtype:
+        raise RuntimeError(f"result type {bias.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{dtype.scalar_name}")
+    if no_channels:
+        weight, bias = weight[:0], None if bias is None else bias[:0]
+    return tuple(t if t is None or t.dtype == dtype else t.to(dtype) for t in (input, weight, bias))
 
 
 def _check_bias(bias, weight, channels, transposed):
@@ -346,8 +376,11 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Calculated padded input size per channel: ({_sizes_text(padded)}). Kernel size: "
                            f"({_sizes_text(dilated)}). Kernel size can't be greater than actual input size")
     _check_nonempty_spatial(input, dims, batched)
-    _check_conv_kernel(input, batched, weight, dilation)
-    _check_dtypes(input, weight, bias, False, padding, dilation)  # the weight's dtype after the shapes
+    backend = _backend(input, batched, weight, stride, dilation, groups)
+    _check_conv_kernel(backend, weight, dilation)
+    _check_dtypes(input, weight, bias, False, backend, padding, dilation)  # the weight's dtype after the shapes
+    if backend == "empty":
+        input, weight, bias = _empty_backend_operands(input, batched, weight, bias)
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)   # padding 'same' or 'valid': torch adds any bias in the output's dtype
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
@@ -356,13 +389,12 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
-def _check_conv_kernel(input, batched, weight, dilation):
-    """An empty kernel, refused by the backend torch picks once the shapes passed (an empty batch: see
-    _runs_empty_backend; oneDNN for float32 batches; else its slow kernels), each in its own words."""
+def _check_conv_kernel(backend, weight, dilation):
+    """An empty kernel, refused by the backend torch picks once the shapes passed, in its own words."""
     kernel = tuple(weight.shape[2:])
-    if _runs_empty_backend(input, batched, weight) or min(kernel) > 0:
+    if backend == "empty" or min(kernel) > 0:
         return
-    if _onednn_batch(input, batched):
+    if backend == "onednn":
         raise _onednn_refusal("convolution")
     if len(kernel) == 3:
         raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} "
@@ -372,20 +404,46 @@ def _check_conv_kernel(input, batched, weight, dilation):
     raise _kernel_size_error(kernel)
 
 
+def _backend(input, batched, weight, stride, dilation, groups, output_padding=None):
+    """The CPU backend torch 2.13 gives a convolution whose shapes passed (_select_conv_backend): "empty" for
+    an empty batch or no channels, "onednn" (use_mkldnn), else "slow" (its own kernels). Each checks the
+    kernel and dtypes in its own order and words."""
+    if _runs_empty_backend(input, batched, weight):
+        return "empty"
+    return "onednn" if _uses_onednn(input, batched, weight, stride, dilation, groups, output_padding) else "slow"
+
+
 def _runs_empty_backend(input, batched, weight):
     """Whether torch's empty backend answers (an empty batch, or no channels): it checks no kernel, but
-    multiplies the input by the weight's first element, which an empty weight lacks."""
+    multiplies an input with channels by the weight's first element, which an empty weight lacks."""
     batch, channels = (input.shape[0], input.shape[1]) if batched else (1, input.shape[0])
     if batch and channels:
         return False
-    if weight.numel() == 0:
+    if channels and weight.numel() == 0:
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     return True
 
 
-def _onednn_batch(input, batched):
-    """Whether torch hands the call to oneDNN: float32/bfloat16 batches of more than one."""
-    return batched and input.shape[0] > 1 and input.dtype.name in ("float32", "bfloat16")
+def _uses_onednn(input, batched, weight, stride, dilation, groups, output_padding=None):
+    """torch's ConvParams::use_mkldnn on this CPU: bfloat16 always; float32 unless its heuristics find its
+    own kernel faster (an unstrided 1x1 kernel on one thread; a single image with a kernel of at most 3 wide
+    or high, one group and at most 20480 input values); never a transposed convolution whose output padding
+    reaches its stride. A 1-d convolution runs as 2-d with a height of 1."""
+    if output_padding is not None and any(o >= s for o, s in zip(output_padding, stride)):
+        return False
+    if input.dtype.name == "bfloat16":
+        return True
+    if input.dtype.name != "float32":
+        return False
+    shape = _as_batched(input, batched)
+    shape = shape[:2] + [1] * (len(shape) == 3) + shape[2:]
+    kernel_h, kernel_w = _planar(tuple(weight.shape[2:]))
+    batch = shape[0]
+    not_single_threaded_1x1 = (any(s != 1 for s in stride) or any(d != 1 for d in dilation) or batch >= 16
+                               or (kernel_h, kernel_w) != (1, 1) or kernels.threads.get_num_threads() > 1)
+    not_small = (groups > 1 or (kernel_w > 3 and kernel_h > 3) or batch > 1
+                 or math.prod(shape[:4]) > 20480)
+    return not_single_threaded_1x1 and not_small
 
 
 def _onednn_refusal(direction):
@@ -600,14 +658,16 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     kernel = tuple(weight.shape[2:])
     out_spatial = tuple(_shapes.transposed_length(size, k, s, p, o, d) for size, k, s, p, o, d
                         in zip(spatial, kernel, stride, amounts, output_padding, dilation))
-    as_c_int = [tuple(_c_int(v) for v in values) for values in (stride, amounts, output_padding, dilation)]
-    checked_spatial = tuple(_c_int(_shapes.transposed_length(size, k, s, p, o, d)) for size, k, s, p, o, d
-                            in zip(spatial, kernel, *as_c_int))
-    onednn = _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride)
-    _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial)
-    if onednn and (0 in kernel or weight.shape[1] == 0 or min(dilation) <= 0):
+    checked_spatial = tuple(_c_int_transposed_length(*values) for values
+                            in zip(spatial, kernel, stride, amounts, output_padding, dilation))
+    backend = _backend(input, batched, weight, stride, dilation, groups, output_padding)
+    _check_transposed_kernel(backend, weight, dilation, output_padding, stride)
+    _check_transposed_output(input, batched, spatial, out_channels, out_spatial, backend, checked_spatial)
+    if backend == "onednn" and (0 in kernel or weight.shape[1] == 0 or min(dilation) <= 0):
         raise _onednn_refusal("deconvolution")
-    _check_dtypes(input, weight, bias, transposed=True)  # torch compares dtypes after the shapes
+    _check_dtypes(input, weight, bias, True, backend)  # torch compares dtypes after the shapes
+    if backend == "empty":
+        input, weight, bias = _empty_backend_operands(input, batched, weight, bias)
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)  # torch adds a bias of another dtype in the output's
     batch = (input.shape[0],) if batched else ()
@@ -621,18 +681,25 @@ def _c_int(value):
     return (value + 2**31) % 2**32 - 2**31
 
 
-def _check_transposed_kernel(input, batched, weight, dilation, output_padding, stride):
-    """What torch checks once a transposed convolution has a backend, in its order; returns whether that
-    backend is oneDNN (float32/bfloat16 batches of more than one when the output padding is valid), whose
-    own errors come after the output size's (see _runs_empty_backend for an empty batch)."""
-    if _runs_empty_backend(input, batched, weight):
-        return False
+def _c_int_transposed_length(size, kernel, stride, padding, output_padding, dilation):
+    """The output length as torch's slow transposed kernels compute it, every argument a C int (a huge
+    stride may wrap to a negative one: the formula, not the argument checks, applies)."""
+    stride, padding, output_padding, dilation = map(_c_int, (stride, padding, output_padding, dilation))
+    return _c_int((size - 1) * stride - 2 * padding + _shapes.dilated_extent(kernel, dilation) + output_padding)
+
+
+def _check_transposed_kernel(backend, weight, dilation, output_padding, stride):
+    """What torch's slow transposed kernels check, in their order (the empty backend checks nothing;
+    oneDNN's own errors come after the output size's)."""
+    if backend != "slow":
+        return
     big_padding = any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation))
-    if _onednn_batch(input, batched) and not big_padding:
-        return True
     dims, kernel = len(dilation), tuple(weight.shape[2:])
     if dims < 3 and min(kernel) <= 0:
         raise _kernel_size_error(kernel)
+    if min(map(_c_int, stride)) <= 0:  # a C int there: a huge stride may wrap
+        raise RuntimeError("stride should be greater than zero, but got "
+                           + _per_dimension_text(stride=map(_c_int, stride)))
     _check_dilation(dilation, transposed=True)
     if big_padding:
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
@@ -643,22 +710,21 @@ def _check_transposed_kernel(input, batched, weight, dilation, output_padding, s
                                f"kernel_width) tensor expected for weight, but got: {list(weight.shape)}")
         shown = list(weight.shape[:2]) + [1] * (dims == 1) + list(weight.shape[2:])
         raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {shown}")
-    return False
 
 
-def _check_transposed_output(input, batched, spatial, out_channels, out_spatial, checked_spatial=None):
-    """An output size below 1, refused as torch's CPU paths refuse it. An empty batch reaches a reshape to
-    (0, C_out, *out) that fails on negative sizes only; float32/bfloat16 batches of more than one go to
-    oneDNN, which takes empty sizes and fails on negative ones with its own words; the rest say "too small"
-    (torch runs 1-d as 2-d with a height of 1) from sizes computed with C ints (``checked_spatial``), and
-    when those pass, the allocator refuses the real negative size."""
+def _check_transposed_output(input, batched, spatial, out_channels, out_spatial, backend, checked_spatial=None):
+    """An output size below 1, refused as torch's CPU backends refuse it. The empty backend reaches a
+    reshape to (N, C_out, *out) that fails on negative sizes only; oneDNN takes empty sizes and fails on
+    negative ones with its own words; the slow kernels say "too small" (torch runs 1-d as 2-d with a height
+    of 1) from sizes computed with C ints (``checked_spatial``), and when those pass, the allocator refuses
+    the real negative size."""
     lead = (1,) if len(spatial) == 1 else ()
     batch = input.shape[0] if batched else 1
-    if batch == 0:
+    if backend == "empty":
         if any(o < 0 for o in out_spatial):
-            _infer_shape((0, out_channels) + lead + tuple(out_spatial), 0)
+            _infer_shape((batch, out_channels) + lead + tuple(out_spatial), 0)
         return
-    if batch > 1 and input.dtype.name in ("float32", "bfloat16"):
+    if backend == "onednn":
         if any(o < 0 for o in out_spatial):
             raise RuntimeError("could not construct a memory descriptor using a format tag")
         return
