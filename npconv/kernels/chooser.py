@@ -159,6 +159,11 @@ IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
 # (LeNet conv1 forward 1.2x, U-Net's 1 -> 16 1.7x, 5x5 3 -> 32 1.2x), one row (LeNet conv1's input
 # gradient 2.2x), inner 250 (LeNet conv2's input gradient 1.2x); ties at inner 192-320 (64 channels).
 ROW_GEMM_MIN_ROWS = 4
+# Its weight gradient (gy on the tile's cells times each kernel row's columns) against im2col's one product:
+# 5x5 6 -> 16 6.4 -> 3.1 ms, 3x3 8 -> 8 at 56x56 1.85 -> 0.83 (Winograd 1.22), LeNet conv1 (inner 5, 20
+# rows) 1.56 -> 1.21; lost: LeNet conv2 (inner 100) 4.7 -> 5.7, inner below the rows (U-Net's 1 -> 16 1.3x,
+# 5x5 3 -> 32 1.6x).  Winograd's weight gradient, chosen first, stays faster from 16 channels on.
+ROW_GEMM_WEIGHT_GRAD_MAX_INNER = 64
 # Depthwise forwards (stride 1) by depthwise.py's in-place sums rather than tiled GEMM's batched matrix-vector
 # products over copied windows: they win on large planes and small kernels only.  One thread, CPU time, 3x3
 # (batch x channels x size): 8x128x56 7.80 -> 7.18 ms (two threads, wall: 5.07 -> 3.97), 8x128x52 0.90x,
@@ -223,18 +228,15 @@ def _depthwise_forward_wins(w_shape, out_spatial):
 
 
 def _row_gemm_wins(operation, w_shape, groups):
-    """Whether kernel-row GEMM beats tiled GEMM (see ROW_GEMM_MAX_INNER) on a stride-1 forward or input
-    gradient (the forward of the flipped kernel: C_in/G rows, C_out/G channels inside)."""
+    """Whether kernel-row GEMM beats tiled GEMM and im2col (see ROW_GEMM_MAX_INNER) on a stride-1 forward,
+    weight gradient, or input gradient (the forward of the flipped kernel: C_in/G rows, C_out/G channels
+    inside)."""
     c_out, per_group_in = w_shape[:2]
     kernel = w_shape[2:]
-    if operation == "forward":
-        rows, channels = c_out // groups, per_group_in
-    elif operation == "input_grad":
-        rows, channels = per_group_in, c_out // groups
-    else:
-        return False
+    rows, channels = (per_group_in, c_out // groups) if operation == "input_grad" else (c_out // groups, per_group_in)
     inner, kernel_rows = kernel[-1] * channels, math.prod(kernel[:-1])
-    return ROW_GEMM_MIN_ROWS <= rows <= inner <= min(ROW_GEMM_MAX_INNER, (kernel_rows - 1) ** 2 * rows)
+    largest = ROW_GEMM_WEIGHT_GRAD_MAX_INNER if operation == "weight_grad" else ROW_GEMM_MAX_INNER
+    return ROW_GEMM_MIN_ROWS <= rows <= inner <= min(largest, (kernel_rows - 1) ** 2 * rows)
 
 
 def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):

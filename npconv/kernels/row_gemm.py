@@ -6,9 +6,10 @@ tile once.  With few input channels that copy is most of the work: the 5x5 layer
 offsets (``K[-1] * C/G`` rows, 30 for that layer), over the input rows of the tile's outputs plus the
 kernel's overhang: every offset of the leading kernel dims (a kernel row) reads those rows at a fixed flat
 shift (the padded input flattened per image, as in shifted GEMM), so its columns are a view of the tile,
-and the output is the sum of one GEMM per kernel row on views.  Measured (float32, one thread, CPU time):
-the suite's 5x5 few-channel layer 3.4-3.6 ms -> 2.6 (K = 30 also runs BLAS faster than K = 150 here:
-100 GFLOP/s against 78 at 16 output rows).
+and the output is the sum of one GEMM per kernel row on views.  The weight gradient multiplies the output
+gradient, laid out on a tile's cells, by the same views.  Measured (float32, one thread, CPU time): the
+suite's 5x5 few-channel layer 3.4-3.6 ms -> 2.5 forward, 6.4 -> 3.1 weight gradient (K = 30 also runs
+BLAS faster than K = 150 here: 100 GFLOP/s against 78 at 16 output rows).
 
 Stride 1 only (strided layers read other phases per kernel row).  Every output's GEMMs multiply the
 weights by the inputs of its window only: the forward is a direct sum's (IEEE).
@@ -20,11 +21,12 @@ import numpy as np
 from . import geometry as geo
 from . import threads, tiled_gemm
 
-__all__ = ["supports", "conv_forward", "TILE_BYTES"]
+__all__ = ["supports", "conv_forward", "conv_weight_grad", "TILE_BYTES"]
 
 # The input gradient, the forward of the flipped kernel over the zero-padded output gradient, multiplies the
-# weights by those zeros too: an inf or NaN weight would give NaN where a direct sum gives a number.
-NEEDS_FINITE = frozenset({"input_grad"})
+# weights by those zeros too, and the weight gradient the zeros past each output row by the input there: an
+# inf or NaN would give NaN where a direct sum gives a number.
+NEEDS_FINITE = frozenset({"input_grad", "weight_grad"})
 
 # Bytes of one tile's columns: several whole images at once, each a GEMM per kernel row from one Python call
 # (one thread, CPU time, the 5x5 layer: 3.4 ms at 128 KB, 2.6 at 512 KB, 2.5 at 2 MB, 2.46 at 4 MB).
@@ -59,48 +61,98 @@ def _tiles(batch, rows, row_cells, width, parts):
     return tiled_gemm._row_tiles(batch, rows, row_cells, max(1, min(width, batch * per_image // parts)))
 
 
+class _Plan:
+    """What the forward and the weight gradient share: the tile source (the last kernel dim's offsets over
+    every input row a tile's outputs read), each kernel row's flat shift, and the tiles."""
+
+    def __init__(self, x, kernel, out_spatial, padding, dilation, groups, macs):
+        # input rows a tile reads past its outputs' rows: the kernel's overhang in the first dim, and in 3-d
+        # one more, where a kernel row's shift in the second dim reads up to a plane past the overhang's
+        self.overhang = ((kernel[0] - 1) * dilation[0] if len(kernel) > 1 else 0) + (len(kernel) > 2)
+        stride = (1,) * len(kernel)
+        self.source = tiled_gemm._RowColumns(x, groups, padding, (1,) * (len(kernel) - 1) + kernel[-1:], stride,
+                                             dilation, (out_spatial[0] + self.overhang,) + tuple(out_spatial[1:]))
+        self.grid, self.row_cells = self.source.grid, self.source.row_cells
+        self.shifts = [start for _, start in geo.offset_starts(kernel[:-1] + (1,), stride, dilation, self.grid)]
+        width = tiled_gemm._tile_columns(groups * self.source.rows, x.itemsize, tile_bytes=TILE_BYTES)
+        self.parts = len(threads.pieces(2**30, macs))
+        self.tiles = _tiles(x.shape[0], out_spatial[0], self.row_cells, width, self.parts)
+        self.widest = max((n1 - n0) * (r1 - r0 + self.overhang) * self.row_cells for n0, n1, r0, r1 in self.tiles)
+        self.most = max((n1 - n0) * (r1 - r0) * self.row_cells for n0, n1, r0, r1 in self.tiles)
+
+    def columns(self, n0, n1, r0, r1):
+        """The tile's columns as ``(images, G, K[-1] * C/G, span)`` (the calling thread's scratch), and its
+        output cells per image: each kernel row's columns are ``[..., shift:shift + cells]``."""
+        source = self.source
+        buffer = threads.scratch("row_gemm.columns", (source.groups, source.rows, self.widest), source.phases.dtype)
+        tile = source.fill(buffer, n0, n1, r0, r1 + self.overhang)  # (G, K[-1] * C/G, images * span)
+        by_image = tile.reshape(source.groups, source.rows, n1 - n0, -1).transpose(2, 0, 1, 3)
+        return by_image, (r1 - r0) * self.row_cells
+
+    def run(self, task):
+        """``task(tile)`` for every tile, the tiles split over the kernel threads; the tasks' results."""
+        def run_tiles(piece):
+            return [task(tile) for tile in self.tiles[piece[0]:piece[1]]]
+        return [result for results in threads.run_parallel(run_tiles, threads.split(len(self.tiles), self.parts))
+                for result in results]
+
+
 def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """Same contract as ``tiled_gemm.conv_forward``: x (N, C_in, *S), w (C_out, C_in/G, *K) -> (N, C_out, *O)."""
-    batch = x.shape[0]
-    kernel = w.shape[2:]
-    c_out = w.shape[0]
+    batch, c_out = x.shape[0], w.shape[0]
     out_spatial = tuple(out_spatial)
-    # input rows a tile reads past its outputs' rows: the kernel's overhang in the first dim, and in 3-d one
-    # more, where a kernel row's shift in the second dim reads up to a plane past the overhang's
-    overhang = ((kernel[0] - 1) * dilation[0] if len(kernel) > 1 else 0) + (len(kernel) > 2)
-    # the columns of the last kernel dim's offsets, over every input row an output row reads
-    source = tiled_gemm._RowColumns(x, groups, padding, (1,) * (len(kernel) - 1) + kernel[-1:], stride,
-                                    dilation, (out_spatial[0] + overhang,) + out_spatial[1:])
-    grid, row_cells = source.grid, source.row_cells
-    shifts = [start for _, start in geo.offset_starts(kernel[:-1] + (1,), stride, dilation, grid)]
-    weights = _row_weights(w, groups)
     y = np.empty((batch, c_out) + out_spatial, dtype=x.dtype)
-    y_grouped = y.reshape((batch, groups, c_out // groups) + out_spatial)
-    crop = tuple(slice(0, o) for o in out_spatial[1:])
+    plan = _Plan(x, w.shape[2:], out_spatial, padding, dilation, groups, y.size * w[0].size)
+    weights = _row_weights(w, groups)
     per_group = c_out // groups
-    macs = y.size * w[0].size
-    width = tiled_gemm._tile_columns(groups * source.rows, x.itemsize, tile_bytes=TILE_BYTES)
-    parts = len(threads.pieces(2**30, macs))
-    tiles = _tiles(batch, out_spatial[0], row_cells, width, parts)
-    widest = max((n1 - n0) * (r1 - r0 + overhang) * row_cells for n0, n1, r0, r1 in tiles)
-    most = max((n1 - n0) * (r1 - r0) * row_cells for n0, n1, r0, r1 in tiles)
+    y_grouped = y.reshape((batch, groups, per_group) + out_spatial)
+    crop = tuple(slice(0, o) for o in out_spatial[1:])
+    size = plan.most * groups * per_group
 
-    def run_tiles(piece):  # each thread fills its own buffers and writes its own rows of y
-        columns = threads.scratch("row_gemm.columns", (groups, source.rows, widest), x.dtype)
-        total = threads.scratch("row_gemm.total", (most * groups * per_group,), x.dtype)
-        term = threads.scratch("row_gemm.term", (most * groups * per_group,), x.dtype)
-        for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
-            images, count = n1 - n0, (r1 - r0) * row_cells
-            tile = source.fill(columns, n0, n1, r0, r1 + overhang)  # (G, K[-1] * C/G, images * span)
-            by_image = tile.reshape(groups, source.rows, images, -1).transpose(2, 0, 1, 3)
-            out = total[:images * groups * per_group * count].reshape(images, groups, per_group, count)
-            scratch = term[:out.size].reshape(out.shape)
-            # the tile spans its rows plus the overhang: every kernel row's columns are a whole view of it
-            for index, shift in enumerate(shifts):
-                np.matmul(weights[index], by_image[..., shift:shift + count], out=scratch if index else out)
-                if index:
-                    np.add(out, scratch, out=out)
-            cells = out.reshape((images, groups, per_group, r1 - r0) + grid[1:])
-            y_grouped[n0:n1, :, :, r0:r1] = cells[(Ellipsis,) + crop]
-    threads.run_parallel(run_tiles, threads.pieces(len(tiles), macs))
+    def run_tile(tile):  # each thread writes its own rows of y
+        n0, n1, r0, r1 = tile
+        by_image, cells = plan.columns(*tile)
+        out = threads.scratch("row_gemm.total", (size,), x.dtype)[:by_image.shape[0] * groups * per_group * cells]
+        out = out.reshape(n1 - n0, groups, per_group, cells)
+        term = threads.scratch("row_gemm.term", (size,), x.dtype)[:out.size].reshape(out.shape)
+        # the tile spans its rows plus the overhang: every kernel row's columns are a whole view of it
+        for index, shift in enumerate(plan.shifts):
+            np.matmul(weights[index], by_image[..., shift:shift + cells], out=term if index else out)
+            if index:
+                np.add(out, term, out=out)
+        y_grouped[n0:n1, :, :, r0:r1] = out.reshape((n1 - n0, groups, per_group, r1 - r0) + plan.grid[1:])[
+            (Ellipsis,) + crop]
+    plan.run(run_tile)
     return y
+
+
+def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
+    """Same contract as ``tiled_gemm.conv_weight_grad``: -> gw (C_out, C_in/G, *kernel_spatial).
+
+    Per tile, the output gradient laid out on the tile's output cells (zeros past each row's outputs) times
+    each kernel row's columns transposed: ``gw[row] += gy_cells @ columns[..., shift:shift + cells].T``.
+    """
+    batch, c_out = gy.shape[:2]
+    kernel, out_spatial = tuple(kernel_spatial), gy.shape[2:]
+    per_group, per_group_in = c_out // groups, x.shape[1] // groups
+    plan = _Plan(x, kernel, out_spatial, padding, dilation, groups, gy.size * per_group_in * math.prod(kernel))
+    gy_grouped = gy.reshape((batch, groups, per_group) + out_spatial)
+    crop = tuple(slice(0, o) for o in out_spatial[1:])
+
+    def run_tile(tile):
+        n0, n1, r0, r1 = tile
+        by_image, cells = plan.columns(*tile)
+        gy_cells = threads.scratch("row_gemm.total", (plan.most * groups * per_group,), x.dtype)
+        gy_cells = gy_cells[:(n1 - n0) * groups * per_group * cells]
+        laid_out = gy_cells.reshape((n1 - n0, groups, per_group, r1 - r0) + plan.grid[1:])
+        geo._zero_outside(laid_out, crop)  # the junk columns multiply whatever the input holds there by zero
+        laid_out[(Ellipsis,) + crop] = gy_grouped[n0:n1, :, :, r0:r1]
+        rows = gy_cells.reshape(n1 - n0, groups, per_group, cells)
+        return np.stack([np.matmul(rows, by_image[..., shift:shift + cells].swapaxes(2, 3)).sum(axis=0)
+                         for shift in plan.shifts])  # (kernel rows, G, C_out/G, K[-1] * C/G)
+    grads = sum(plan.run(run_tile))
+    # (*K[:-1], G, C_out/G, K[-1], C/G) -> (G, C_out/G, C/G, *K)
+    grads = grads.reshape(kernel[:-1] + (groups, per_group, kernel[-1], per_group_in))
+    d = len(kernel)
+    order = (d - 1, d, d + 2) + tuple(range(d - 1)) + (d + 1,)
+    return np.ascontiguousarray(grads.transpose(order)).reshape((c_out, per_group_in) + kernel)

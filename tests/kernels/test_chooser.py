@@ -44,7 +44,7 @@ def test_choices_on_known_layers():
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
     assert chooser.choose("forward", *strided) == "tiled_gemm"
     few_channels_5x5 = ((32, 6, 32, 32), (16, 6, 5, 5), (32, 32), (1, 1), 1, (1, 1))  # the suite's 5x5 layer
-    assert chooser.choose("forward", *few_channels_5x5) == chooser.choose("input_grad", *few_channels_5x5) == "row_gemm"
+    assert {chooser.choose(operation, *few_channels_5x5) for operation in OPERATIONS} == {"row_gemm"}
     five = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *five) not in ("winograd", "winograd_f2")
 
