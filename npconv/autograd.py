@@ -38,6 +38,7 @@ zero-stride arrays (cheap for shape ops, fine for small element-wise ops) and it
 import functools
 import re
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -692,6 +693,8 @@ def _root_gradients(tensors, grad_tensors, gradients=_ArrayGradients):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """torch.autograd.backward: accumulate the gradients of ``tensors`` into the leaves' ``.grad``. With
     ``create_graph=True`` the gradients are Tensors in a graph of their own (differentiable again)."""
+    if inputs is not None and not isinstance(inputs, Tensor) and len(inputs) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     gradients = _gradients_for(create_graph)
     retain_graph = create_graph if retain_graph is None else retain_graph   # torch's default
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
@@ -718,9 +721,22 @@ def _gradients_for(create_graph):
     return TensorGradients
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """torch.autograd.grad: the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates).
-    With ``create_graph=True`` they are Tensors in a graph of their own (differentiable again)."""
+    With ``create_graph=True`` they are Tensors in a graph of their own (differentiable again); an input the
+    outputs do not depend on is refused, or gets None (``allow_unused``) or zeros (``materialize_grads``)."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.", FutureWarning,
+                      stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("npconv: autograd.grad(is_grads_batched=True) needs torch's vmap, which npconv "
+                                  "does not have; call grad once per grad_outputs row")
     gradients = _gradients_for(create_graph)
     retain_graph = create_graph if retain_graph is None else retain_graph   # torch's default
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
@@ -736,15 +752,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                   gradients)
     result = []
     with gradients.mode():
-        for t in inputs:
+        for index, t in enumerate(inputs):
             g = capture[id(t)][1]
             if g is not None and t.grad_fn is None:  # a leaf's hooks see its gradient first
                 g = _run_hooks(t._hooks or (), g, gradients)
             if g is None and not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in "
+                                   "the graph. Set allow_unused=True if this is the desired behavior.")
             result.append(None if g is None else gradients.result(g, t))
+    if materialize_grads:   # torch's zeros_like of the input (which records a graph under create_graph)
+        result = [_zeros_like_input(t, create_graph) if g is None else g for g, t in zip(result, inputs)]
     return tuple(result)
+
+
+def _zeros_like_input(t, create_graph):
+    zeros = Tensor._make(np.zeros_like(t._data))
+    zeros._requires_grad = bool(create_graph)
+    return zeros
 
 
 def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (torch's legacy name)

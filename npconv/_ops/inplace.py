@@ -1,6 +1,7 @@
 """In-place ops: ``x.add_(y)``, ``x[index] = v``, ``fill_``, ``copy_``, the random fills, and the rule that
 makes an in-place op on a tensor in a graph a rebinding to a new node."""
 import builtins
+import numbers
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from .._tensor import Tensor
 from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled, named_variant
 from .arguments import _list_str
 from .indexing import _check_int_bounds, _prepare_index, getitem, split_mixed_index
+from .overloads import Overload, invalid_combination
 from .promotion import _as_operand
 from .views import rebase, refresh_views
 
@@ -163,8 +165,20 @@ def zero_(self):
     return _overwrite(self, "ZeroBackward0", 0)
 
 
+def check_fill_value(value):
+    """What torch's parser and kernel take as fill_'s value: a Number, or a 0-d Tensor."""
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} "
+                               "dimensions.")
+    elif not isinstance(value, numbers.Number):
+        raise TypeError(invalid_combination("fill_", (Overload("(Tensor value)"), Overload("(Number value)")),
+                                            (value,), {}))
+
+
 def fill_(self, value):
-    """Fill self with ``value`` (a number or a one-element tensor), in place."""
+    """Fill self with ``value`` (a number or a 0-d tensor), in place."""
+    check_fill_value(value)
     if isinstance(value, Tensor) and value._requires_grad and is_grad_enabled():
         return copy_(self, value.reshape(()))
     if isinstance(value, Tensor):

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 
 from .. import random as _random
+from .._ops.inplace import check_fill_value
+from .._tensor import Tensor
 from ..autograd import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "dirac_",
@@ -92,8 +94,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    """Fill with ``val``."""
-    return _fill(tensor, val)
+    """Fill with ``val`` (torch's fill_: a number or a 0-d tensor)."""
+    check_fill_value(val)
+    return _fill(tensor, val.item() if isinstance(val, Tensor) else val)
 
 
 def zeros_(tensor):

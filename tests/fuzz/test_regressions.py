@@ -453,6 +453,44 @@ CASES = {
         m.arange(90.).reshape(5, 2, 3, 1, 3)),
     "slow transposed conv: a stride that wraps as a C int": lambda m: m.nn.functional.conv_transpose1d(
         m.ones(1, 1, 1, dtype=m.float64), m.ones(1, 3, 3, dtype=m.float64), stride=10**12),
+    "channel_shuffle's backward shuffles back with C / groups groups (none for no channels)": lambda m: (
+        lambda x: (m.nn.ChannelShuffle(2)(x).sum().backward(), x.grad)[1])(_leaf(m, np.zeros((5, 0, 5)))),
+    "cross_entropy smooths only for a positive amount (nan, negative: none)": lambda m: [
+        m.nn.functional.cross_entropy(m.zeros(2, 3, dtype=m.float64), m.ones(2, dtype=m.long), label_smoothing=a)
+        for a in (float("nan"), -1.0)] + [m.nn.functional.cross_entropy(
+            m.zeros(2, 3, dtype=m.float64), m.ones(2, 3, dtype=m.float64), label_smoothing=float("nan"))],
+    "adaptive_avg_pool2d checks the sizes before the rank": lambda m: m.nn.AdaptiveAvgPool2d(-10**12)(m.zeros(2, 3)),
+    "layer_norm: mixed dtypes, then the shapes, then the kernel's dtypes": lambda m: [
+        m.nn.functional.layer_norm(m.zeros(3, 2, 4, dtype=m.uint8), [2], m.ones(2, 4, dtype=m.uint8))],
+    "layer_norm: normalized_shape must not be empty": lambda m: m.nn.functional.layer_norm(m.zeros(3, 4), [],
+                                                                                          m.ones(4)),
+    "layer_norm: a bias of another dtype after the shapes": lambda m: m.nn.functional.layer_norm(
+        m.zeros(3, 4), [5], m.ones(4), m.ones(5, dtype=m.float64)),
+    "F.layer_norm's normalized_shape is an int list (no plain int)": lambda m: m.nn.functional.layer_norm(
+        m.zeros(2, 3), 3),
+    "HuberLoss checks delta's type": lambda m: m.nn.HuberLoss(reduction="x", delta="x"),
+    "fill_ parses its value (PReLU's init)": lambda m: m.nn.PReLU(1, "x"),
+    "fill_ takes a 0-d tensor only": lambda m: m.zeros(2).fill_(m.tensor([1.0])),
+    "conv: a negative dilation refused before the shapes": lambda m: m.nn.functional.conv_transpose3d(
+        m.zeros(3, 2, 1, 2), m.ones(2, 1, 3, 2, 3), dilation=-1),
+    "conv: a zero dilation is the backend's (oneDNN)": lambda m: m.nn.functional.conv2d(
+        m.zeros(2, 1, 4, 4), m.ones(3, 1, 0, 2), dilation=0),
+    "conv: a zero dilation is the backend's (slow kernels, after the channels)": lambda m: [
+        m.nn.functional.conv1d(m.zeros(1, 4), m.ones(3, 1, 2), dilation=0)],
+    "conv: a zero dilation with an empty kernel (slow dilated kernel's words)": lambda m: m.nn.functional.conv3d(
+        m.zeros(2, 1, 4, 4, 4, dtype=m.float64), m.ones(3, 1, 0, 2, 2, dtype=m.float64), dilation=0),
+    "conv: the empty backend takes a zero dilation": lambda m: m.nn.functional.conv2d(
+        m.zeros(0, 1, 4, 4), m.ones(3, 1, 2, 2), dilation=0),
+    "3-d transposed conv on oneDNN with a zero dilation": lambda m: m.nn.functional.conv_transpose3d(
+        m.zeros(2, 1, 4, 4, 4), m.ones(1, 3, 2, 2, 2), dilation=(1, 0, 1)),
+    "autograd.grad names the unused input's index": lambda m: (lambda a, b: m.autograd.grad(
+        (a * 2).sum(), [a, b, b]))(_leaf(m, [1.0, 2.0]), _leaf(m, [1.0, 2.0])),
+    "autograd.grad materialize_grads gives zeros (refused with allow_unused=False)": lambda m: (lambda a, b: [
+        m.autograd.grad((a * 2).sum(), [b, a], materialize_grads=True),
+        m.autograd.grad((a * 2).sum(), [b, a], materialize_grads=True, allow_unused=False)])(
+        _leaf(m, [1.0, 2.0]), _leaf(m, [1.0, 2.0])),
+    "backward(inputs=[]) is refused": lambda m: (lambda a: (a * 2).sum().backward(inputs=[]))(_leaf(m, [1.0, 2.0])),
+    "detach_ of a view is refused": lambda m: m.ones(3)[:1].detach_(),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -1,10 +1,10 @@
-"""torch's argument-parser rules (npconv/nn/functional/_arguments.py) as the pooling ops apply them:
+"""torch's argument-parser rules (npconv/_ops/parsing.py) as the pooling ops apply them:
 wrong argument types raise torch's TypeError, word for word, before anything runs."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from npconv.nn.functional._arguments import type_name
+from npconv._ops.parsing import type_name
 from tests.torch_compare import assert_matches_torch, assert_same_error, torch_accepts
 
 ONES = {1: np.ones((1, 1, 4)), 2: np.ones((1, 1, 4, 4)), 3: np.ones((1, 1, 4, 4, 4))}

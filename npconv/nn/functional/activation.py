@@ -17,7 +17,7 @@ from ..._ops.inplace import apply_in_place
 from ..._graph_backward import double_backward, linear_rule, operand, refused_by_torch
 from ..._tensor import Tensor
 from ...autograd import is_grad_enabled
-from ._arguments import check_argument
+from ..._ops.parsing import check_argument
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax",
            "log_softmax", "softmin", "hardswish", "hardtanh", "hardsigmoid", "softplus", "mish", "threshold"]

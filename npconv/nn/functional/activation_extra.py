@@ -18,7 +18,7 @@ from ..._ops.shape import cat
 from .activation import (_apply, _at_nan_in_vector_blocks, _number, _typed, _vector_lanes, clamp_activation,
                          leaky_relu)
 from .activation import threshold as _threshold
-from ._arguments import check_argument
+from ..._ops.parsing import check_argument
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]

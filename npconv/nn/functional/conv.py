@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 
 from npconv import _shapes, kernels
-from ._arguments import is_int, native
-from ._overloads import overloaded
+from ..._ops.parsing import is_int, native
+from ..._ops.overloads import overloaded
 from npconv._memory import MAX_ARRAY_BYTES, allocation_error, is_huge_broadcast
 from npconv._graph_backward import double_backward, operand
 from npconv.autograd import Function
@@ -175,8 +175,8 @@ def _geometry(dims, op, input, weight, bias, stride, padding, dilation, groups, 
         _check_non_negative(padding, "padding")
     _check_non_negative(output_padding, "output_padding")
     _check_positive(stride, "stride")
-    if not transposed:   # a transposed convolution's kernel checks its dilation (see _check_transposed_kernel)
-        _check_dilation(dilation, transposed)
+    if any(d < 0 for d in dilation):   # a zero one is the backend's to refuse, after the shapes
+        raise RuntimeError("dilation should be greater than zero")
     batched_shape = list(input.shape) if input.ndim == dims + 2 else [1] + list(input.shape)
     if len(batched_shape) != k + 2:
         raise RuntimeError(f"Expected {k + 2}-dimensional input for {k + 2}-dimensional weight {list(weight.shape)}, "
@@ -390,18 +390,28 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
 
 
 def _check_conv_kernel(backend, weight, dilation):
-    """An empty kernel, refused by the backend torch picks once the shapes passed, in its own words."""
+    """An empty kernel or a zero dilation, refused by the backend torch picks once the shapes passed, in its
+    order and words (oneDNN looks at the dilation first, the slow kernels at the kernel; a 1-d layer runs
+    as 2-d in them)."""
     kernel = tuple(weight.shape[2:])
-    if backend == "empty" or min(kernel) > 0:
+    if backend == "empty":
         return
     if backend == "onednn":
-        raise _onednn_refusal("convolution")
-    if len(kernel) == 3:
+        if min(dilation) <= 0:
+            raise RuntimeError("non-positive dilation is not supported")
+        if min(kernel) <= 0:
+            raise _onednn_refusal("convolution")
+        return
+    dilated = any(d != 1 for d in dilation)   # the slow dilated kernel words sizes as lists
+    if min(kernel) <= 0 and dilated:
+        raise RuntimeError(f"kernel size should be greater than zero, but got {_as_kernels_see(kernel)}")
+    if min(kernel) <= 0 and len(kernel) == 3:
         raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} "
                            "(TxHxW)")
-    if max(dilation) > 1:
-        raise RuntimeError(f"kernel size should be greater than zero, but got {list(_planar(kernel))}")
-    raise _kernel_size_error(kernel)
+    if min(kernel) <= 0:
+        raise _kernel_size_error(kernel)
+    if min(dilation) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got {_as_kernels_see(dilation)}")
 
 
 def _backend(input, batched, weight, stride, dilation, groups, output_padding=None):
@@ -455,6 +465,11 @@ def _onednn_refusal(direction):
 def _planar(kernel):
     """A 1-d or 2-d kernel's (height, width) as torch's 2-d kernels see it (1-d has a height of 1)."""
     return ((1,) + tuple(kernel))[-2:]
+
+
+def _as_kernels_see(sizes):
+    """A layer's sizes as torch's slow kernels list them: 1-d runs as 2-d (a height of 1), 3-d as it is."""
+    return list(sizes) if len(sizes) == 3 else list(_planar(sizes))
 
 
 def _kernel_size_error(kernel):
@@ -663,6 +678,8 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     backend = _backend(input, batched, weight, stride, dilation, groups, output_padding)
     _check_transposed_kernel(backend, weight, dilation, output_padding, stride)
     _check_transposed_output(input, batched, spatial, out_channels, out_spatial, backend, checked_spatial)
+    if backend == "onednn" and dims == 3 and min(dilation) <= 0:
+        raise RuntimeError("dimensions are invalid")
     if backend == "onednn" and (0 in kernel or weight.shape[1] == 0 or min(dilation) <= 0):
         raise _onednn_refusal("deconvolution")
     _check_dtypes(input, weight, bias, True, backend)  # torch compares dtypes after the shapes

@@ -15,7 +15,7 @@ from ..._memory import check_allocation
 from ..._graph_backward import double_backward
 from ...autograd import Function
 from ..._tensor import Tensor
-from ._arguments import check_argument
+from ..._ops.parsing import check_argument
 from .activation import _inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]

@@ -16,7 +16,7 @@ from ..._memory import check_allocation
 from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function
 from ...kernels import im2col as kernels
-from ._arguments import check_argument
+from ..._ops.parsing import check_argument
 
 __all__ = ["unfold", "fold"]
 

@@ -19,7 +19,7 @@ from ..._graph_backward import double_backward, known_linear, linear_in_grad, op
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor, _dense_layout, contiguous_format
 from ..._ops.activation import sigmoid_values
-from ._arguments import check_argument
+from ..._ops.parsing import check_argument
 from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -533,7 +533,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(size_average, reduce, reduction)
     check_argument("cross_entropy_loss", "ignore_index", "int", ignore_index, 5)
     check_argument("cross_entropy_loss", "label_smoothing", "float", label_smoothing, 6)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:  # torch smooths only for a positive amount: a negative or nan one is none
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.dim() == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
@@ -546,7 +546,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     t, classes = _check_class_target(input, target, weight, ignore_index)
     logp = log_softmax(input, class_dim)
     nll = _nll(logp, t, weight, ignore_index, reduction, class_dim)
-    if label_smoothing == 0.0:
+    if not label_smoothing > 0.0:
         return nll
     broadcast = [1] * input.dim()
     broadcast[class_dim] = classes

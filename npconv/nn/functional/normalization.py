@@ -21,7 +21,7 @@ from ..._tensor import Tensor
 from ...autograd import Function, is_grad_enabled, named_variant
 from ...kernels import batch_norm as batch_norm_kernels
 from ...kernels.threads import get_num_threads
-from ._arguments import check_arguments
+from ..._ops.parsing import check_arguments
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
 
@@ -329,21 +329,33 @@ def _check_dtypes(kernel, input, params, float_input_first):
     """torch's CPU dtype rules for a normalisation: a float input (half may take float parameters), and
     parameters of the input's type. ``float_input_first``: batch/instance norm refuse a non-float input
     before they look at the parameters, group/layer norm after."""
-    kind = input.dtype
-    if float_input_first and not kind.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{kind.scalar_name}\'')
+    if float_input_first and not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\'')
+    if not _check_mixed_dtypes(input, params):
+        _check_kernel_dtypes(kernel, input, params)
+
+
+def _check_mixed_dtypes(input, params):
+    """torch's "mixed type" rule, checked before anything else: parameters of another dtype than the input
+    are allowed only as float ones for a half input. Returns whether they are mixed so."""
     params = [p for p in params if p is not None]
-    if params and params[0].dtype != kind:   # "mixed type": allowed only as a half input with float parameters
-        if any(p.dtype.name != "float32" for p in params):
-            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        if kind.name != "float16":
-            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
-    elif not kind.is_floating_point:
+    if not params or params[0].dtype == input.dtype:
+        return False
+    if any(p.dtype.name != "float32" for p in params):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if input.dtype.name != "float16":
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return True
+
+
+def _check_kernel_dtypes(kernel, input, params):
+    """The kernel's own dtype checks (parameters not mixed): a float input, every parameter of its dtype."""
+    kind = input.dtype
+    if not kind.is_floating_point:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{kind.scalar_name}\'')
-    else:
-        for p in params[1:]:
-            if p.dtype != kind:
-                raise RuntimeError(f"expected scalar type {kind.scalar_name} but found {p.dtype.scalar_name}")
+    for p in [p for p in params if p is not None][1:]:
+        if p.dtype != kind:
+            raise RuntimeError(f"expected scalar type {kind.scalar_name} but found {p.dtype.scalar_name}")
 
 
 def _channel_param_shape(input):
@@ -521,7 +533,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims of (*, *normalized_shape)."""
-    check_arguments("layer_norm", (("normalized_shape", "ints", 2), ("weight", "Tensor?", 3), ("bias", "Tensor?", 4),
+    check_arguments("layer_norm", (("normalized_shape", "int_list", 2), ("weight", "Tensor?", 3), ("bias", "Tensor?", 4),
                                    ("eps", "float", 5)), dict(normalized_shape=normalized_shape, weight=weight,
                                                               bias=bias, eps=eps), 5)
     if isinstance(normalized_shape, numbers.Integral):
@@ -529,14 +541,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(int(s) for s in normalized_shape)
     k = len(normalized_shape)
     shape = list(input.shape)
-    _check_dtypes("LayerNormKernelImpl", input, (weight, bias), float_input_first=False)  # before the shapes
-    if k == 0 or tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{shape}")
+    mixed = _check_mixed_dtypes(input, (weight, bias))  # torch's order: mixed dtypes, the shapes, the kernel's
+    if k == 0:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
     for name, tensor in (("weight", weight), ("bias", bias)):
         if tensor is not None and tuple(tensor.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
+    if tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{shape}")
+    if not mixed:
+        _check_kernel_dtypes("LayerNormKernelImpl", input, (weight, bias))
     lead = shape[:len(shape) - k]
     rows = int(np.prod(lead, dtype=np.int64))
     param_shape = (1,) * len(lead) + normalized_shape

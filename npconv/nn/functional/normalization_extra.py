@@ -9,7 +9,7 @@ Shapes::
 """
 import numpy as np
 
-from ._arguments import check_argument, check_arguments
+from ..._ops.parsing import check_argument, check_arguments
 from ...autograd import Function
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
@@ -80,15 +80,20 @@ class _ChannelShuffle(Function):
     def backward(ctx, grad):
         n, c = grad.shape[:2]
         rest = grad.shape[2:]
+        _check_groups(c // ctx.groups)  # torch shuffles back with C / groups groups, checked as any
         return grad.reshape((n, c // ctx.groups, ctx.groups) + rest).swapaxes(1, 2).reshape(grad.shape), None
+
+
+def _check_groups(groups):
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
 
 
 def channel_shuffle(input, groups):
     """Interleave the channels of ``groups`` groups (ShuffleNet): channel g * (C/g) + i goes to i * g + g."""
     check_argument("channel_shuffle", "groups", "int", groups, 2)
     groups = int(groups)
-    if groups <= 0:
-        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    _check_groups(groups)
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")

@@ -9,7 +9,7 @@ from npconv._memory import check_allocation
 from npconv._graph_backward import double_backward, linear_in_grad, operand
 from npconv.autograd import Function
 
-from ._arguments import check_arguments
+from ..._ops.parsing import check_arguments
 
 __all__ = ["pad"]
 

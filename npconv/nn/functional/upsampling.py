@@ -21,7 +21,7 @@ from ..._graph_backward import double_backward, linear_in_grad
 from ...autograd import Function, named_variant
 from ...kernels import interpolate as kernels
 from ..._tensor import Tensor
-from ._overloads import Overload, parse
+from ..._ops.overloads import Overload, parse
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",

@@ -10,7 +10,7 @@ import math
 from npconv._tensor import _normalize_dim, empty as _empty
 
 from .. import functional as F
-from ..functional._arguments import check_argument
+from ..._ops.parsing import check_argument
 from .. import init
 from ..parameter import Parameter
 from .module import Module

@@ -389,7 +389,10 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.detach_()   # a gradient from backward(create_graph=True) leaves its graph, as torch
+                if p.grad.grad_fn is not None:   # from backward(create_graph=True): leaves its graph
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
                 p.grad._data = np.zeros_like(p.grad._data)
 
     def apply(self, fn):

@@ -7,7 +7,7 @@ import numpy as np
 from .... import _shapes
 from ....kernels import pooling as kernels
 from ...._tensor import Tensor, _normalize_dim
-from .._arguments import is_int
+from ...._ops.parsing import is_int
 
 _COUNT_WORDS = {1: "one int", 2: "two ints", 3: "three ints"}
 

@@ -7,7 +7,7 @@ from ...._memory import check_allocation
 from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
-from .._arguments import check_argument, native
+from ...._ops.parsing import check_argument, native
 from ._common import (_batched, _check_dtype, _max_pool_grad, _named_by_dims, _one_int, _pool, _pooled_meta,
                       _unbatched_like)
 
@@ -187,6 +187,8 @@ def _adaptive_avg(n, input, output_size):
     else:
         if n == 3:   # the 3-d op looks for an empty dim after the first (channels too) before the rank
             _adaptive_checks_nonempty(input, n, out, op, every_dim=True, sizes_first=True)
+        else:   # the 2-d op checks the sizes before its kernel looks at the rank
+            _check_output_sizes(out, op)
         if input.dim() not in (n + 1, n + 2):
             raise RuntimeError(f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got {list(input.shape)}")
         _adaptive_checks_nonempty(input, n, out, op)

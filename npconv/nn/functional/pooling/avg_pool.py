@@ -4,7 +4,7 @@ import numpy as np
 from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
-from .._arguments import native
+from ...._ops.parsing import native
 from ...._tensor import _normalize_dim
 from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
                       _named_by_dims, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,

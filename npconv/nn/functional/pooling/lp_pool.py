@@ -9,7 +9,7 @@ from ....autograd import Function
 from ...._ops.elementwise import power_gradient, power_values
 from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
-from .._arguments import check_argument, check_arguments
+from ...._ops.parsing import check_argument, check_arguments
 from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d, check_avg_pool1d_lists
 from .max_pool import _max_pool
 from ._common import (_batched, _check_c_int, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,

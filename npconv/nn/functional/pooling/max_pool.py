@@ -6,7 +6,7 @@ from ...._shapes import dilated_extent
 from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
-from .._arguments import check_arguments
+from ...._ops.parsing import check_arguments
 from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
                       _check_window, _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool,
                       _pooled_meta, _tuple, _unbatched_like)

@@ -7,7 +7,7 @@ import numpy as np
 from ...._memory import check_allocation
 from ....autograd import Function, named_variant
 from ....kernels import pooling as kernels
-from .._arguments import check_argument
+from ...._ops.parsing import check_argument
 from ._common import _batched, _check_dtype, _describe, _pooled_meta, _unbatched_like
 
 __all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]

@@ -19,12 +19,12 @@ quirks are torch's and are kept, because the message is what a user compares.
 """
 import functools
 
-from ._arguments import check_argument, fits, type_name
+from .parsing import check_argument, fits, type_name
 
 __all__ = ["Overload", "parse", "overloaded"]
 
 _KINDS = {"Tensor": "Tensor", "tuple of ints": "ints", "int": "int", "float": "float", "bool": "bool",
-          "str": "str", "tuple of floats": "floats"}
+          "str": "str", "tuple of floats": "floats", "Number": "number"}
 
 
 class Overload:

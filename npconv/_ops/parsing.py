@@ -1,4 +1,4 @@
-"""torch's argument-parser rules for the native ops behind npconv.nn.functional.
+"""torch's argument-parser rules for native ops (npconv.nn.functional's, and Tensor methods' such as fill_).
 
 torch checks the Python types of a native op's arguments before the op runs, in signature order, and
 names the first bad one: "avg_pool2d(): argument 'ceil_mode' (position 5) must be bool, not NoneType".
@@ -26,9 +26,9 @@ import numbers
 
 import numpy as np
 
-from ... import _shapes
-from ..._dtype import dtype
-from ..._tensor import Tensor
+from .. import _shapes
+from .._dtype import dtype
+from .._tensor import Tensor
 
 
 def type_name(value):
