@@ -1,6 +1,9 @@
 """One case per class of mismatch the differential fuzz found and npconv fixed (issue 17): each must now
 behave exactly as torch 2.13 (same values, or the same exception type and text), compared by engine.compare.
 """
+import io
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -19,6 +22,21 @@ def _grad_of(m, function, values, dtype="float64"):
 
 
 NAN, INF = float("nan"), float("inf")
+
+
+def _with_flipped_tensor_byte():
+    """A torch checkpoint with one byte of its first tensor record flipped (the record's CRC left stale)."""
+    import torch
+    buffer = io.BytesIO()
+    torch.save({"w": torch.arange(6.0)}, buffer)
+    data = bytearray(buffer.getvalue())
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    record = next(info for info in archive.infolist() if info.filename.endswith("data/0"))
+    offset = record.header_offset   # the local header: 30 bytes, then its own name and extra field
+    start = offset + 30 + int.from_bytes(data[offset + 26:offset + 28], "little") + int.from_bytes(
+        data[offset + 28:offset + 30], "little")
+    data[start + 5] ^= 0x40
+    return bytes(data)
 
 CASES = {
     # silent values
@@ -491,6 +509,8 @@ CASES = {
         _leaf(m, [1.0, 2.0]), _leaf(m, [1.0, 2.0])),
     "backward(inputs=[]) is refused": lambda m: (lambda a: (a * 2).sum().backward(inputs=[]))(_leaf(m, [1.0, 2.0])),
     "detach_ of a view is refused": lambda m: m.ones(3)[:1].detach_(),
+    "a checkpoint whose tensor record fails its CRC loads as torch loads it (no CRC check)": lambda m: m.load(
+        io.BytesIO(_with_flipped_tensor_byte())),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),
