@@ -13,8 +13,8 @@ import numpy as np
 from . import _ops
 from ._ops import matrices, products
 from ._ops.matrices import _LinAlgError
-from ._ops.linalg import VectorNorm
-from ._ops.reduction import _namedtuple_type, _reduce_axes
+from ._ops.linalg import vector_norm as _vector_norm
+from ._ops.reduction import _namedtuple_type
 from ._tensor import Tensor
 from .autograd import Function
 
@@ -81,20 +81,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     _check_float("linalg.vector_norm", x)
     if dtype is not None:
         x = x.to(dtype)
-    if dim is None:
-        dim = tuple(range(x.dim()))
-    if ord == 2:
-        return VectorNorm.apply(x, _reduce_axes(x, dim), keepdim)
-    if ord == math.inf:
-        return x.abs().amax(dim, keepdim)
-    if ord == -math.inf:
-        return x.abs().amin(dim, keepdim)
-    if ord == 0:
-        # a count: its gradient is zero, but it is in the graph as torch's is
-        return (x != 0).to(x.dtype).sum(dim, keepdim) + x.sum(dim, keepdim) * 0
-    if ord == 1:
-        return x.abs().sum(dim, keepdim)
-    return x.abs().pow(ord).sum(dim, keepdim).pow(1.0 / ord)
+    return _vector_norm(x, ord, dim, keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

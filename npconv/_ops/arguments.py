@@ -35,6 +35,13 @@ def _normalize_dims(dim, ndim):
     return (_normalize_dim(dim, ndim),)
 
 
+def _reduction_axes(dim, ndim):
+    """The NumPy axes a reduction over ``dim`` runs along: a 0-d tensor takes dim 0 or -1 (torch treats it
+    as one element) and has no axis to reduce."""
+    axes = _normalize_dims(dim, ndim)
+    return axes if ndim else ()
+
+
 def _infer_shape(shape, numel):
     """Resolve one -1 and check the element count, with torch's errors (read from the first dim on)."""
     shape = list(shape)

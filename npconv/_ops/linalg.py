@@ -4,8 +4,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import Function
 from .arguments import _broadcast_error
-from .elementwise import abs, mul, pow
-from .reduction import _expand_reduced, _reduce_axes, amax, sum
+from .elementwise import abs, mul
+from .reduction import _expand_reduced, _reduce_axes, amax, amin, sum
 from .shape import reshape
 
 
@@ -167,18 +167,88 @@ class VectorNorm(Function):
         return _expand_reduced(scale, a.shape, ctx.axes, ctx.keepdim) * a, None, None
 
 
+class ZeroNorm(Function):
+    """The vector norm of order 0, a count of the non-zero elements: no gradient reaches the input (torch's
+    is undefined, so the input's .grad stays None)."""
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        return np.asarray(np.count_nonzero(a, axis=axes, keepdims=keepdim)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None, None
+
+
+def _sign(a):
+    """torch's sgn: 0 at NaN."""
+    return np.where(np.isnan(a), 0, np.sign(a))
+
+
+class PowerNorm(Function):
+    """(sum |x|^p)^(1/p) for an order other than 0, 1, 2 and +-inf, with torch's backward: an element that is
+    0 (p < 1) or a norm that is 0 (p > 1) passes no gradient instead of a NaN."""
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdim):
+        accumulated = a.astype(np.float32) if a.dtype == np.float16 else a   # torch sums half in float
+        out = np.sum(np.abs(accumulated) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(a, out)
+        ctx.p, ctx.axes = p, axes
+        return (out if keepdim else np.squeeze(out, axis=axes)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, norm = ctx.saved_tensors
+        p = ctx.p
+        grad = grad.reshape(norm.shape)
+        magnitude = np.abs(a)
+        if p < 1:
+            return _sign(a) * np.where(a == 0, 0, magnitude ** (p - 1)) * grad * norm ** (1 - p), None, None, None
+        scaled = _sign(a) * magnitude ** (p - 1) if p < 2 else a * magnitude ** (p - 2)
+        return scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)), None, None, None
+
+
+def _check_identity(input, p, dim):
+    """A negative or infinite order has no value for an empty reduction: torch's words."""
+    if not (p < 0 or p == float("inf")):
+        return
+    order = f"{p:g}" if isinstance(p, float) else p
+    if dim is None or dim == () or dim == []:
+        if input._data.size == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on an empty tensor because "
+                               f"the operation does not have an identity")
+        return
+    for axis in _reduce_axes(input, dim):
+        if input._data.shape[axis] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {order} norm on the dimension {axis}"
+                               f"because this dimension is empty and the operation does not have an identity")
+
+
+def vector_norm(input, p, dim, keepdim):  # noqa: A002
+    """(sum |x|^p)^(1/p) over ``dim`` (every element when None); p = inf, -inf and 0 as torch (the largest
+    and smallest magnitude, the count of non-zeros). The input is a floating tensor."""
+    if p in ("fro", None):
+        p = 2
+    _check_identity(input, p, dim)
+    if p == 2:
+        return VectorNorm.apply(input, _reduce_axes(input, dim), keepdim)
+    if p == float("inf"):
+        return amax(abs(input), dim if dim is not None else (), keepdim)
+    if p == -float("inf"):
+        return amin(abs(input), dim if dim is not None else (), keepdim)
+    if p == 0:
+        return ZeroNorm.apply(input, _reduce_axes(input, dim), keepdim)
+    if p == 1:
+        return sum(abs(input), dim, keepdim)
+    return PowerNorm.apply(input, float(p), _reduce_axes(input, dim), keepdim)
+
+
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
-    """The 2-norm (``p=2`` or 'fro') over all elements or ``dim``; other p as sum(|x|^p)^(1/p)."""
+    """The p-norm over all elements or ``dim`` (see vector_norm); 'fro' is the 2-norm."""
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{input.dtype.scalar_name}")
-    axes = _reduce_axes(input, dim)
-    if p in ("fro", 2, 2.0, None):
-        return VectorNorm.apply(input, axes, keepdim)
-    if p == float("inf"):
-        return amax(abs(input), dim if dim is not None else (), keepdim)
-    if p == 1:
-        return sum(abs(input), dim, keepdim)
-    return pow(sum(pow(abs(input), p), dim, keepdim), 1.0 / p)
-
-
+    return vector_norm(input, p, dim, keepdim)

@@ -193,7 +193,7 @@ def geometric_(self, p, *, generator=None):
 class Logcumsumexp(Function):
     @staticmethod
     def forward(ctx, a, axis):
-        out = np.logaddexp.accumulate(a, axis=axis)
+        out = np.logaddexp.accumulate(a, axis=axis) if a.ndim else a.copy()   # NumPy accumulates no 0-d array
         ctx.save_for_backward(a, out)
         ctx.axis = axis
         return out
@@ -201,6 +201,8 @@ class Logcumsumexp(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad, None
         # d out_j / d a_i = exp(a_i - out_j) for j >= i: a reversed running sum of grad * exp(-out)
         with np.errstate(all="ignore"):
             weights = np.flip(np.cumsum(np.flip(grad * np.exp(-out), ctx.axis), axis=ctx.axis), ctx.axis)

@@ -8,7 +8,7 @@ import numpy as np
 from .._dtype import to_dtype
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
-from .arguments import _normalize_dims
+from .arguments import _reduction_axes
 from .elementwise import maximum, minimum
 from .indexing import Gather
 from .promotion import _as_operand
@@ -16,19 +16,19 @@ from .promotion import _as_operand
 
 def all(input, dim=None, keepdim=False):  # noqa: A002
     """True where every element (over all, or along ``dim``) is non-zero."""
-    axis = None if dim is None else _normalize_dims(dim, input._data.ndim)
+    axis = None if dim is None else _reduction_axes(dim, input._data.ndim)
     return Tensor._make(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A002
     """True where some element (over all, or along ``dim``) is non-zero."""
-    axis = None if dim is None else _normalize_dims(dim, input._data.ndim)
+    axis = None if dim is None else _reduction_axes(dim, input._data.ndim)
     return Tensor._make(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):  # noqa: A002
     """The number of non-zero elements (over all, or along ``dim``), int64."""
-    axis = None if dim is None else _normalize_dims(dim, input._data.ndim)
+    axis = None if dim is None else _reduction_axes(dim, input._data.ndim)
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64))
 
 
@@ -78,7 +78,7 @@ class MeanDim(Mean):
 def _reduce_axes(input, dim):
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return None
-    return _normalize_dims(dim, input._data.ndim)
+    return _reduction_axes(dim, input._data.ndim)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
@@ -284,7 +284,7 @@ class Amin(Amax):
 def _extreme_over(function, input, dim, keepdim):  # noqa: A002
     """amax/amin over ``dim`` (an int or a tuple; all dims when empty or None)."""
     ndim = input._data.ndim
-    axes = tuple(range(ndim)) if dim == () or dim is None else _normalize_dims(dim, ndim)
+    axes = tuple(range(ndim)) if dim == () or dim is None else _reduction_axes(dim, ndim)
     empty = [a for a in axes if input._data.shape[a] == 0]
     if empty:
         name = "amax" if function is Amax else "amin"
@@ -371,10 +371,13 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else a.dtype)
+        # NumPy gives a 0-d input one dim; torch keeps it 0-d
+        return np.cumsum(a, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else a.dtype).reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad, None
         return np.flip(np.cumsum(np.flip(grad, ctx.axis), axis=ctx.axis), ctx.axis), None
 
 

@@ -3,6 +3,7 @@ way torch composes them, so values, gradients and the norm's clamping match).
 
 Shapes::
 
+    normalize: any shape -> the same shape
     cosine_similarity: x1, x2 broadcastable, (*, D, *) -> the broadcast shape without ``dim``
     pairwise_distance: x1, x2 (N, D) or (D,) -> (N,) (or (N, 1) with keepdim)
 """
@@ -11,7 +12,7 @@ import numpy as np
 from ... import _shapes
 from ...autograd import Function, no_grad
 
-__all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -19,6 +20,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     as in torch (a zero vector gets a zero gradient, not an infinite one)."""
     x1, x2 = broadcast_pair(x1, x2)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim``, composed as torch composes it (the norm's checks and words,
+    its p = 0 and +-inf, the clamp's gradient)."""
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
 
 
 def broadcast_pair(x1, x2):
@@ -51,12 +58,8 @@ class _AddScalar(Function):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p along the last dim (eps keeps the gradient finite where x1 == x2)."""
-    dims = max(x1.dim(), x2.dim())
-    if x1.dim() == 0 or x2.dim() == 0:
-        return (_AddScalar.apply(x1 - x2, eps)).abs()
-    output_dim = dims - 1
-    difference = _AddScalar.apply(x1 - x2, eps)
-    return difference.norm(p, output_dim, keepdim=keepdim)
+    innermost = max(x1.dim(), x2.dim()) - 1   # -1 for two 0-d tensors: the one element
+    return _AddScalar.apply(x1 - x2, eps).norm(p, innermost, keepdim=keepdim)
 
 
 class _Pdist(Function):

@@ -23,7 +23,7 @@ from ...kernels import batch_norm as batch_norm_kernels
 from ...kernels.threads import get_num_threads
 from ..._ops.parsing import check_arguments
 
-__all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "normalize", "local_response_norm"]
+__all__ = ["batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"]
 
 
 def _accumulating(array):
@@ -560,39 +560,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     y, _, _ = _normalize(input, weight, bias, (rows, -1) if rows else (0, max(1, int(np.prod(normalized_shape)))),
                          (1,), param_shape, eps, node="NativeLayerNormBackward0")
     return y
-
-
-class _Normalize_p(Function):
-    """x / max(||x||_p over dim, eps)."""
-
-    @staticmethod
-    def forward(ctx, x, p, dim, eps):
-        norm = np.sum(np.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
-        denominator = np.maximum(norm, x.dtype.type(eps))
-        ctx.save_for_backward(x, norm, denominator)
-        ctx.args = (p, dim, eps)
-        return x / denominator
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, norm, denominator = ctx.saved_tensors
-        p, dim, eps = ctx.args
-        g = grad / denominator
-        above = norm > eps
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dnorm = np.abs(x) ** (p - 1) * np.sign(x) * norm ** (1 - p)
-        dnorm = np.where(np.isfinite(dnorm), dnorm, 0)
-        correction = np.sum(grad * x, axis=dim, keepdims=True) / denominator ** 2
-        return g - np.where(above, correction * dnorm, 0), None, None, None
-
-    @staticmethod
-    def meta(x, *args):
-        return x.shape, x.dtype
-
-
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """x / max(||x||_p, eps) along ``dim``."""
-    return _Normalize_p.apply(input, float(p), dim, eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

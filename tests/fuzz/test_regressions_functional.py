@@ -1,0 +1,59 @@
+"""One case per class of mismatch the raw-functional fuzz (functional_calls.py) found and npconv fixed
+(issue 17): each must now behave exactly as torch 2.13 (same values, or the same exception type and text),
+compared by engine.compare.
+"""
+import numpy as np
+import pytest
+
+from . import engine
+
+NAN, INF = float("nan"), float("inf")
+
+
+def _leaf(m, values, dtype="float64"):
+    return m.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def _gradient(m, function, values, dtype="float64"):
+    """function(x) and x's gradient after a backward of its sum."""
+    x = _leaf(m, values, dtype)
+    y = function(m.nn.functional, x)
+    y.sum().backward()
+    return y, x.grad
+
+
+CASES = {
+    # silent values
+    "pairwise_distance of a 0-d and a 1-d tensor reduces the broadcast's last dim": lambda m: (
+        m.nn.functional.pairwise_distance(m.tensor(1.0), m.ones(2), keepdim=True)),
+    "pairwise_distance of 0-d tensors: the norm's gradient at NaN": lambda m: _gradient(
+        m, lambda F, x: F.pairwise_distance(x, m.tensor(NAN, dtype=m.float64)), 1.0),
+    "a reduction over dim 0 or -1 of a 0-d tensor": lambda m: [
+        m.tensor(2.0).sum(-1), m.tensor(2.0).amax(0), m.tensor(2.0).norm(2, -1, keepdim=True),
+        m.tensor(2.0).all(0), m.tensor(2.0).mean(0)],
+    "cumsum/logcumsumexp of a 0-d tensor stay 0-d": lambda m: [
+        _gradient(m, lambda F, x: x.cumsum(0), 2.0), _gradient(m, lambda F, x: x.logcumsumexp(-1), 2.0)],
+    "norm of order -inf is the smallest magnitude": lambda m: _gradient(
+        m, lambda F, x: x.norm(-INF), [1.0, -0.5, 2.0]),
+    "norm of order 0 counts the non-zeros and passes no gradient": lambda m: _gradient(
+        m, lambda F, x: x.norm(0), [1.0, 0.0, -2.0]),
+    "norm of order p: no gradient from a zero element (p < 1) or a zero norm (p > 1)": lambda m: [
+        _gradient(m, lambda F, x: x.norm(0.5), [0.0, 1.0, -1.0]), _gradient(m, lambda F, x: x.norm(-1), [0.0, 1.0]),
+        _gradient(m, lambda F, x: x.norm(3, 1), [[0.0, 0.0], [1.0, -2.0]]),
+        _gradient(m, lambda F, x: x.norm(1.5), [0.0, -0.0])],
+    "normalize of order 3: a zero row's gradient is 1/eps (torch's composition)": lambda m: _gradient(
+        m, lambda F, x: F.normalize(x, p=3), [[1.0, -2.0], [0.0, 0.0]]),
+    # crashes
+    "normalize and norm of order 0": lambda m: [m.nn.functional.normalize(m.tensor([1.0, 0.0]), p=0, dim=0),
+                                                m.tensor([1.0, -2.0, 0.0]).norm(0)],
+    "normalize along a dim the input lacks": lambda m: m.nn.functional.normalize(m.ones(2)),
+    "normalize of integers": lambda m: m.nn.functional.normalize(m.ones(2, 3, dtype=m.int64)),
+    "norm of a negative or infinite order over an empty dim": lambda m: m.zeros(0, 3).norm(-0.5, (1, 0)),
+    "norm of an infinite order over an empty tensor": lambda m: m.zeros(0).norm(INF),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixed_mismatch_stays_fixed(name):
+    outcome = engine.compare(CASES[name])
+    assert outcome.kind == "same", f"{outcome.kind}: {outcome.detail}"
