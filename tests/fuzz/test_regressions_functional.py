@@ -22,6 +22,15 @@ def _gradient(m, function, values, dtype="float64"):
     return y, x.grad
 
 
+def _refusal(call):
+    """The exception ``call`` raises (type and text), so that one case can hold several refusals."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the exception is the result compared
+        return f"{type(error).__name__}: {error}"
+    return "no exception"
+
+
 CASES = {
     # silent values
     "pairwise_distance of a 0-d and a 1-d tensor reduces the broadcast's last dim": lambda m: (
@@ -43,13 +52,36 @@ CASES = {
         _gradient(m, lambda F, x: x.norm(1.5), [0.0, -0.0])],
     "normalize of order 3: a zero row's gradient is 1/eps (torch's composition)": lambda m: _gradient(
         m, lambda F, x: F.normalize(x, p=3), [[1.0, -2.0], [0.0, 0.0]]),
+    "cross_entropy with class probabilities: the weight's gradient": lambda m: (lambda w: (
+        m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3) / 3, w).backward(), w.grad)[1])(_leaf(m, [1.0] * 3)),
     # crashes
+    "nll_loss/cross_entropy: torch's parser checks the native op's arguments": lambda m: [
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=m.long), 2)),
+        _refusal(lambda: m.nn.functional.nll_loss(2, m.ones(2, dtype=m.long))),
+        _refusal(lambda: m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, dtype=m.long), 1.0))],
     "normalize and norm of order 0": lambda m: [m.nn.functional.normalize(m.tensor([1.0, 0.0]), p=0, dim=0),
                                                 m.tensor([1.0, -2.0, 0.0]).norm(0)],
     "normalize along a dim the input lacks": lambda m: m.nn.functional.normalize(m.ones(2)),
     "normalize of integers": lambda m: m.nn.functional.normalize(m.ones(2, 3, dtype=m.int64)),
     "norm of a negative or infinite order over an empty dim": lambda m: m.zeros(0, 3).norm(-0.5, (1, 0)),
     "norm of an infinite order over an empty tensor": lambda m: m.zeros(0).norm(INF),
+    # the order of checks
+    "nll_loss: a weight needing a gradient refused before the kernel's checks": lambda m: [
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4), m.ones(2, 4, dtype=m.int32),
+                                                  weight=m.ones(3, requires_grad=True))),
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=m.long) * 5,
+                                                  weight=m.ones(3, requires_grad=True)))],
+    "nll_loss: a 0-d target's batch size reads 0; a 1-d input's 1-d target has one element": lambda m: [
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.tensor(1))),
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(3), m.ones(2, dtype=m.long)))],
+    "nll_loss of an empty 3-d input with a non-empty target: the kernel's 4-d views mismatch": lambda m: (
+        m.nn.functional.nll_loss(m.ones(3, 0, 1), m.zeros(3, 1, dtype=m.long))),
+    "cross_entropy: same shapes mean class probabilities (float target, ignore_index < 0 only)": lambda m: [
+        _refusal(lambda: m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3, dtype=m.long))),
+        m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3), ignore_index=-1),
+        _refusal(lambda: m.nn.functional.cross_entropy(m.tensor(1.0), m.tensor(0.0)))],
+    "cross_entropy: log_softmax's checks come first": lambda m: m.nn.functional.cross_entropy(
+        m.ones(2, 3, dtype=m.uint8), m.ones(3, dtype=m.long)),
 }
 
 

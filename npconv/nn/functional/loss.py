@@ -19,7 +19,7 @@ from ..._graph_backward import double_backward, known_linear, linear_in_grad, op
 from ...autograd import Function, is_grad_enabled
 from ..._tensor import Tensor, _dense_layout, contiguous_format
 from ..._ops.activation import sigmoid_values
-from ..._ops.parsing import check_argument
+from ..._ops.parsing import check_argument, check_arguments
 from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -453,12 +453,38 @@ def _nll_gradient(node, g):
         return per_target if per_target.shape == out_shape else per_target.sum().reshape(out_shape)
     return (linear_in_grad(node, g, gather),)
 
-def _check_class_target(input, target, weight, ignore_index):
+def _class_target(input, target, weight, ignore_index):
+    """The class indices as int64 and the class count, after torch's checks in its order: nll_loss_nd's
+    (rank, batch sizes, spatial sizes), autograd's refusal of a weight that needs a gradient, the kernel's."""
+    _check_nd(input, target)
+    _refuse_grad(weight, "nll_loss2d_forward" if input.dim() > 2 else "nll_loss_forward", "weight")
+    return _check_kernel(input, target, weight, ignore_index)
+
+
+def _check_nd(input, target):
     if input.dim() == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
+    batch = target.shape[0] if target.dim() else 0   # torch reads a 0-d target's first size as 0
+    if input.dim() >= 2 and input.shape[0] != batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch}).")
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if input.dim() > 2 and input.dim() != 4 and tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+
+
+def _spatial_views(input_shape, target_shape):
+    """The 4-d input and 3-d target torch's nll_loss2d kernel sees: other ranks flattened to (N, C, 1, -1) and
+    (N, 1, -1), but an empty one to (N, C, 0, 0) or (N, 0, 0) (so an empty input with a non-empty target
+    mismatches)."""
+    if len(input_shape) == 4:
+        return input_shape, target_shape
+    n, c = input_shape[:2]
+    input_numel, target_numel = math.prod(input_shape), math.prod(target_shape)
+    return ((n, c, 1, input_numel // (n * c)) if input_numel else (n, c, 0, 0),
+            (n, 1, target_numel // n) if target_numel else (n, 0, 0))
+
+
+def _check_kernel(input, target, weight, ignore_index):
     # torch's order: the target's rank (and, but for 4-d inputs, its shape), then its dtype
     expected = (input.shape[0],) + tuple(input.shape[2:])
     if input.dim() <= 2 and target.dim() > 1:
@@ -466,12 +492,14 @@ def _check_class_target(input, target, weight, ignore_index):
     if input.dim() == 4 and target.dim() != 3:
         raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: "
                            f"{target.dim()}")
-    if input.dim() > 2 and input.dim() != 4 and tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
-    if input.dim() == 4 and tuple(target.shape) != expected:
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if input.dim() > 2:
+        shapes = _spatial_views(tuple(input.shape), tuple(target.shape))
+        if shapes[1] != (shapes[0][0],) + shapes[0][2:]:
+            raise RuntimeError(f"size mismatch (got input: {list(shapes[0])} , target: {list(shapes[1])}")
     classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
     if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
         if input.dim() > 2:   # torch's spatial kernel (nll_loss2d) words it shorter
@@ -511,18 +539,30 @@ double_backward(_NllLoss2d)(_nll_gradient)   # its backward's own refusal still 
 
 def _nll(input, target, weight, ignore_index, reduction, class_dim):
     w = None if weight is None else weight.detach().numpy()
-    _refuse_grad(weight, "nll_loss_forward", "weight")
     node = _NllLoss2d if input.dim() > 2 else _NllLoss
     return node.apply(input, target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim,
                           reduction=reduction)
 
 
+# the native ops' arguments torch's parser checks (its Python wrappers pass them all by position)
+_CLASS_LOSS_KINDS = (("input", "Tensor", 1), ("target", "Tensor", 2), ("weight", "Tensor?", 3),
+                     ("ignore_index", "int", 5), ("label_smoothing", "float", 6))
+
+
+def _class_loss_arguments(op, size_average, reduce, reduction, **values):
+    """torch's wrappers: the reduction read first (its ValueError), then the native op's parser."""
+    reduction = _reduction(size_average, reduce, reduction)
+    kinds = [kind for kind in _CLASS_LOSS_KINDS if kind[0] in values]
+    check_arguments(op, kinds, values, positional=kinds[-1][2])   # every one by position
+    return reduction
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class indices ``target`` (N, ...);
     'mean' divides by the summed weights of the non-ignored targets."""
-    reduction = _reduction(size_average, reduce, reduction)
-    check_argument("nll_loss_nd", "ignore_index", "int", ignore_index, 5)
-    t, _ = _check_class_target(input, target, weight, ignore_index)
+    reduction = _class_loss_arguments("nll_loss_nd", size_average, reduce, reduction, input=input, target=target,
+                                      weight=weight, ignore_index=ignore_index)
+    t, _ = _class_target(input, target, weight, ignore_index)
     return _nll(input, t, weight, ignore_index, reduction, 1 if input.dim() >= 2 else 0)
 
 
@@ -530,21 +570,26 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   label_smoothing=0.0):
     """log_softmax over the class dim + nll_loss, with optional ``label_smoothing`` (mix the one-hot target with
     the uniform distribution); ``target`` holds class indices, or class probabilities shaped like ``input``."""
-    reduction = _reduction(size_average, reduce, reduction)
-    check_argument("cross_entropy_loss", "ignore_index", "int", ignore_index, 5)
-    check_argument("cross_entropy_loss", "label_smoothing", "float", label_smoothing, 6)
+    reduction = _class_loss_arguments("cross_entropy_loss", size_average, reduce, reduction, input=input,
+                                      target=target, weight=weight, ignore_index=ignore_index,
+                                      label_smoothing=label_smoothing)
+    class_dim = 0 if input.dim() == 1 else 1
+    if tuple(target.shape) == tuple(input.shape):   # class probabilities
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                               f"{target.dtype.scalar_name}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        if input.dim() == 0:   # torch reads the class count at dim 1
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim,
+                                            input.shape[class_dim])
     if label_smoothing > 1.0:  # torch smooths only for a positive amount: a negative or nan one is none
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input.dim() == 0:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    class_dim = 1 if input.dim() >= 2 else 0
-    classes = input.shape[class_dim]
-    if target.dtype.numpy_dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
-        if ignore_index != -100:
-            raise RuntimeError("ignore_index is not supported for floating point target")
-        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim, classes)
-    t, classes = _check_class_target(input, target, weight, ignore_index)
     logp = log_softmax(input, class_dim)
+    t, classes = _class_target(logp, target, weight, ignore_index)
     nll = _nll(logp, t, weight, ignore_index, reduction, class_dim)
     if not label_smoothing > 0.0:
         return nll
@@ -578,7 +623,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
     if weight is not None:
         broadcast = [1] * input.dim()
         broadcast[class_dim] = classes
-        product = product * weight.detach().reshape(broadcast)
+        product = product * weight.reshape(broadcast)   # differentiable here, as in torch
     if reduction == "none":
         return -product.sum(class_dim)
     loss = -product.sum()
