@@ -33,7 +33,7 @@ import numpy as np
 
 from npconv import _shapes
 
-from . import bias, chooser, depthwise, fft, flipped, im2col, row_gemm, shifted_gemm, threads, tiled_gemm, winograd
+from . import bias, chooser, depthwise, fft, flipped, im2col, padding_skipped, row_gemm, shifted_gemm, threads, tiled_gemm, winograd
 from .bias import add_bias, bias_grad
 from .chooser import ALGORITHMS, use
 
@@ -56,9 +56,11 @@ def _quiet():
     return np.errstate(all="ignore")
 
 
-def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algorithm=None):
+def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algorithm=None, skip_padding=False):
     """Convolution (cross-correlation, as torch): (N, C_in, *S), (C_out, C_in/groups, *K) -> (N, C_out, *O),
-    ``O = out_spatial`` (default: ``_shapes.conv_output_spatial`` of the arguments)."""
+    ``O = out_spatial`` (default: ``_shapes.conv_output_spatial`` of the arguments). ``skip_padding``: the
+    zero padding is never multiplied by the weight (oneDNN's answer for a weight holding inf or NaN; see
+    padding_skipped.py), else it is, as by torch's own kernels."""
     if out_spatial is None:
         out_spatial = _shapes.conv_output_spatial(x.shape[2:], padding, w.shape[2:], stride, dilation)
     out_spatial = tuple(out_spatial)
@@ -66,6 +68,11 @@ def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algo
     x, w = _common_dtype(x, w)
     if _is_empty(x.shape, w.shape, out_spatial):
         return np.zeros((x.shape[0], w.shape[0]) + out_spatial, dtype=x.dtype)
+    if skip_padding and any(any(pair) for pair in padding) and not _all_finite(w):
+        def forward(x, w):
+            return conv_forward(x, w, stride, padding, dilation, groups, out_spatial, algorithm)
+        with _quiet():
+            return padding_skipped.conv_forward(forward, x, w, out_spatial, stride, padding, dilation, groups)
     module = _algorithm("forward", algorithm, x, w, x.shape, w.shape, out_spatial, stride, groups, dilation)
     with _quiet():
         return module.conv_forward(x, w, out_spatial, stride, padding, dilation, groups)

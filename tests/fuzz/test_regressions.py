@@ -24,6 +24,14 @@ def _grad_of(m, function, values, dtype="float64"):
 NAN, INF = float("nan"), float("inf")
 
 
+def _nan_tap_weight(m, shape, dtype="float32"):
+    """A weight of ones with NaN at the last tap of its first filter, and -inf at the first tap of its last."""
+    w = np.ones(shape, dtype=dtype)
+    w[(0, 0) + (-1,) * (len(shape) - 2)] = NAN
+    w[(-1, -1) + (0,) * (len(shape) - 2)] = -INF
+    return m.tensor(w)
+
+
 def _with_flipped_tensor_byte():
     """A torch checkpoint with one byte of its first tensor record flipped (the record's CRC left stale)."""
     import torch
@@ -511,6 +519,14 @@ CASES = {
     "detach_ of a view is refused": lambda m: m.ones(3)[:1].detach_(),
     "a checkpoint whose tensor record fails its CRC loads as torch loads it (no CRC check)": lambda m: m.load(
         io.BytesIO(_with_flipped_tensor_byte())),
+    "oneDNN's direct kernels never multiply the padding by a NaN weight (float32 batches)": lambda m: [
+        getattr(m.nn.functional, f"conv{d}d")(m.ones((2, 4) + (5,) * d), _nan_tap_weight(m, (4, 4 // g) + (3,) * d),
+                                              padding=1, groups=g) for d in (1, 2, 3) for g in (1, 4)],
+    "oneDNN's GEMM kernel (few channels per group, or padding as wide as the kernel) multiplies it": lambda m: [
+        m.nn.functional.conv2d(m.ones(2, 4, 5, 5), _nan_tap_weight(m, (4, 2, 3, 3)), padding=1, groups=2),
+        m.nn.functional.conv1d(m.ones(2, 4, 5), _nan_tap_weight(m, (4, 4, 2)), padding=2)],
+    "torch's own kernels (double) multiply it": lambda m: m.nn.functional.conv2d(
+        m.ones(2, 4, 5, 5, dtype=m.float64), _nan_tap_weight(m, (4, 4, 3, 3), "float64"), padding=1),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -386,7 +386,9 @@ def _conv(dims, op, input, weight, bias, stride, padding, dilation, groups):
     out_spatial = _shapes.conv_output_spatial(spatial, pairs, kernel, stride, dilation)
     batch = (input.shape[0],) if batched else ()
     _check_output_size(input, batch + (out_channels,) + out_spatial, op)
-    return _Convolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
+    direct = backend == "onednn" and _direct_onednn_kernel(weight, groups, pairs, dilation)
+    function = _OneDnnConvolution if direct else _Convolution
+    return function.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
 def _check_conv_kernel(backend, weight, dilation):
@@ -550,6 +552,32 @@ class _Convolution(_ConvolutionFunction):
     @staticmethod
     def weight_grad(x, gy, kernel, geometry):
         return kernels.conv_weight_grad(x, gy, kernel, *geometry)
+
+
+def _direct_onednn_kernel(weight, groups, pairs, dilation):
+    """Whether oneDNN runs one of its direct kernels, which skip the padding, rather than its GEMM one
+    (im2col: zeros multiplied). Observed on this AVX-512 CPU with torch 2.13 (fitted on random layers with
+    non-finite weights): only when every padding is narrower than the dilated kernel, and then for every
+    ungrouped and depthwise convolution, and grouped ones whose channels per group are multiples of 4 (one
+    input channel per group: outputs per group a multiple of 8)."""
+    extents = (_shapes.dilated_extent(k, d) for k, d in zip(weight.shape[2:], dilation))
+    if any(max(pair) >= extent for pair, extent in zip(pairs, extents)):
+        return False
+    outputs, inputs = weight.shape[0] // groups, weight.shape[1]
+    if groups == 1 or (inputs, outputs) == (1, 1):
+        return True
+    if inputs == 1:
+        return outputs % 8 == 0
+    return inputs % 4 == 0 and outputs % 4 == 0
+
+
+class _OneDnnConvolution(_Convolution):
+    """A convolution torch hands to oneDNN, which never multiplies the zero padding (see
+    kernels/padding_skipped.py): the same but for a weight holding inf or NaN."""
+
+    @staticmethod
+    def output(x, w, out_spatial, geometry):
+        return kernels.conv_forward(x, w, *geometry, out_spatial=out_spatial, skip_padding=True)
 
 
 # ----------------------------------------------------------------------------------------------------
