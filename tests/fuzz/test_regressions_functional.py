@@ -54,7 +54,33 @@ CASES = {
         m, lambda F, x: F.normalize(x, p=3), [[1.0, -2.0], [0.0, 0.0]]),
     "cross_entropy with class probabilities: the weight's gradient": lambda m: (lambda w: (
         m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3) / 3, w).backward(), w.grad)[1])(_leaf(m, [1.0] * 3)),
+    "binary_cross_entropy computes in the input's dtype, whatever the weight's": lambda m: (
+        m.nn.functional.binary_cross_entropy(m.ones(2) / 2, m.ones(2), m.ones(2, dtype=m.long))),
+    # accepted where torch refuses
+    "kl_div refuses integer and bool inputs (before the shapes)": lambda m: [
+        _refusal(lambda: m.nn.functional.kl_div(m.ones(2), m.ones(3, dtype=m.long))),
+        _refusal(lambda: m.nn.functional.kl_div(m.ones(2), m.ones(2, dtype=m.bool)))],
+    "mse/smooth_l1/huber/bce kernels run on floating dtypes only": lambda m: [_refusal(lambda: call(
+        m.ones(2, dtype=m.int32), m.ones(2, dtype=m.long))) for call in (
+            m.nn.functional.mse_loss, m.nn.functional.smooth_l1_loss, m.nn.functional.huber_loss,
+            m.nn.functional.binary_cross_entropy_with_logits)] + [_refusal(
+                lambda: m.nn.functional.binary_cross_entropy(m.ones(2, dtype=m.bool), m.ones(2, dtype=m.bool)))],
+    "bce weights that broadcast the loss larger are refused (an in-place product)": lambda m: [
+        _refusal(lambda: m.nn.functional.binary_cross_entropy(m.ones(2), m.ones(2), weight=m.ones(2, 2))),
+        _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2),
+                                                                           pos_weight=m.ones(2, 2)))],
     # crashes
+    "losses: a non-Tensor argument gets torch's words": lambda m: [
+        _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2), "mean")),
+        _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2), pos_weight=2)),
+        _refusal(lambda: m.nn.functional.kl_div(m.ones(2), "x")),
+        _refusal(lambda: m.nn.functional.mse_loss(m.ones(2), "x")),
+        _refusal(lambda: m.nn.functional.binary_cross_entropy(m.ones(2), m.ones(2), "x")),
+        _refusal(lambda: m.nn.functional.huber_loss(m.ones(2), m.ones(2), "sum", "x")),
+        _refusal(lambda: m.nn.functional.smooth_l1_loss(m.ones(2), m.ones(2), beta=None))],
+    "bce_with_logits: sizes that clash get torch's words": lambda m: [_refusal(
+        lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2), **{key: m.ones(3)}))
+        for key in ("weight", "pos_weight")],
     "nll_loss/cross_entropy: torch's parser checks the native op's arguments": lambda m: [
         _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=m.long), 2)),
         _refusal(lambda: m.nn.functional.nll_loss(2, m.ones(2, dtype=m.long))),
@@ -80,6 +106,8 @@ CASES = {
         _refusal(lambda: m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3, dtype=m.long))),
         m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3), ignore_index=-1),
         _refusal(lambda: m.nn.functional.cross_entropy(m.tensor(1.0), m.tensor(0.0)))],
+    "mse_loss: the broadcast before the reduction's name": lambda m: m.nn.functional.mse_loss(
+        m.ones(2), m.ones(3), reduction="x"),
     "cross_entropy: log_softmax's checks come first": lambda m: m.nn.functional.cross_entropy(
         m.ones(2, 3, dtype=m.uint8), m.ones(3, dtype=m.long)),
 }

@@ -59,21 +59,34 @@ def _reduce(loss, reduction):
     return loss
 
 
+def _size(value):
+    """``value.size()`` as torch's wrappers call it: anything but a Tensor has no ``size`` (torch's words)."""
+    if not isinstance(value, Tensor):
+        raise AttributeError(f"'{type(value).__name__}' object has no attribute 'size'")
+    return tuple(value.shape)
+
+
 def _warn_if_broadcasting(input, target):
-    if tuple(target.shape) != tuple(input.shape):
+    if _size(target) != _size(input):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", stacklevel=3)
+                      "same size.", stacklevel=4)
 
 
-def _check_broadcastable(input, target):
-    _shapes.broadcast_shape(input.shape, target.shape)
+def _check_computable(kernel, *tensors):
+    """torch's loss kernels run on floating dtypes only (the promoted dtype of their operands)."""
+    common = tensors[0].dtype
+    for other in tensors[1:]:
+        common = promote_types(common, other.dtype)
+    if not common.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{common.scalar_name}\'')
 
 
-def _as_tensor_like(value, like):
-    if isinstance(value, Tensor):
-        return value
-    return Tensor._make(np.asarray(value, dtype=like.dtype.numpy_dtype))
+def _check_in_place(shape, other):
+    """``tensor of shape *= other`` as torch's kernels do it: a size clash, or a result larger than the tensor."""
+    result = _shapes.broadcast_shape(shape, other)
+    if result != tuple(shape):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(result)}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -173,18 +186,21 @@ class _SmoothL1Loss(_HuberLoss):
 # ----------------------------------------------------------------------------------------------
 # Regression losses
 
-def _warn_and_reduce(input, target, size_average, reduce, reduction):
-    """The checks torch's regression losses start with: broadcasting warning, legacy reduction arguments."""
+def _expanded_pair(input, target, size_average=None, reduce=None, reduction="mean"):
+    """What torch's regression wrappers do first: warn when the sizes differ, read the legacy arguments,
+    broadcast the two tensors (torch's size error); the reduction is checked later, by the kernel."""
     _warn_if_broadcasting(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_broadcastable(input, target)
-    return reduction
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _shapes.broadcast_shape(input.shape, target.shape)
+    x, y = _broadcast_pair(input, target)
+    return x, y, reduction
 
 
 def _weighted(elementwise, weight, reduction, input, mean_over_weight):
     """torch's weighted regression losses: (loss * weight), summed, or for 'mean' divided by the summed
     weights (mse, l1) or by the element count (huber)."""
-    if tuple(weight.shape) != tuple(input.shape):
+    if _size(weight) != _size(input):
         raise ValueError("Weights and input must have the same size.")
     loss = elementwise() * weight
     if reduction == "none":
@@ -199,55 +215,46 @@ def _weighted(elementwise, weight, reduction, input, mean_over_weight):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Squared error (x - y)^2: per element ('none'), summed, or averaged ('mean'; with ``weight``,
     sum(w (x - y)^2) / sum(w))."""
+    x, y, reduction = _expanded_pair(input, target, size_average, reduce, reduction)
     if weight is not None:
-        _warn_if_broadcasting(input, target)
-        if size_average is not None or reduce is not None:
-            reduction = _legacy_reduction(size_average, reduce)
-        _check_broadcastable(input, target)
-        x, y = _broadcast_pair(input, target)
         return _weighted(lambda: (x - y) ** 2, weight, reduction, input, mean_over_weight=True)
-    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
-    x, y = _broadcast_pair(input, target)
+    reduction = _reduction(None, None, reduction)
+    _check_computable("mse_cpu", x, y)
     return _MseLoss.apply(x, y, reduction=reduction, dtype=_common_dtype(x, y))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Absolute error |x - y| (gradient 0 where x == y, as torch); weighted as ``mse_loss``."""
+    x, y, reduction = _expanded_pair(input, target, size_average, reduce, reduction)
     if weight is not None:
-        _warn_if_broadcasting(input, target)
-        if size_average is not None or reduce is not None:
-            reduction = _legacy_reduction(size_average, reduce)
-        _check_broadcastable(input, target)
-        x, y = _broadcast_pair(input, target)
         return _weighted(lambda: (x - y).abs(), weight, reduction, input, mean_over_weight=True)
-    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
-    x, y = _broadcast_pair(input, target)
-    return _reduce((x - y).abs(), reduction)
+    return _reduce((x - y).abs(), _reduction(None, None, reduction))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta (beta = 0: the L1 loss)."""
-    reduction = _warn_and_reduce(input, target, size_average, reduce, reduction)
+    x, y, reduction = _expanded_pair(input, target, size_average, reduce, reduction)
+    if beta == 0.0:
+        return _reduce((x - y).abs(), _reduction(None, None, reduction))
+    reduction = _reduction(None, None, reduction)
+    check_argument("smooth_l1_loss", "beta", "float", beta, 4)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    x, y = _broadcast_pair(input, target)
-    if beta == 0.0:
-        return _reduce((x - y).abs(), reduction)
+    _check_computable("smooth_l1_cpu", x, y)
     return _SmoothL1Loss.apply(x, y, reduction=reduction, dtype=_common_dtype(x, y), delta=beta, scale=beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta); with ``weight``, 'mean'
     averages w * loss over the elements."""
-    _warn_if_broadcasting(input, target)
-    if weight is None:
-        reduction = _reduction(None, None, reduction)
-    _check_broadcastable(input, target)
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    x, y = _broadcast_pair(input, target)
+    x, y, _ = _expanded_pair(input, target)
 
     def elementwise(reduction):
+        reduction = _reduction(None, None, reduction)
+        check_argument("huber_loss", "delta", "float", delta, 4)
+        if delta <= 0:
+            raise RuntimeError("huber_loss does not support non-positive values for delta.")
+        _check_computable("huber_cpu", x, y)
         # torch's huber_loss computes in the input's dtype, whatever the target's
         clash = (x.dtype.scalar_name, y.dtype.scalar_name) if x.dtype != y.dtype else None
         return _HuberLoss.apply(x, y, reduction=reduction, dtype=x.dtype.numpy_dtype, delta=delta, scale=1.0,
@@ -315,21 +322,25 @@ def _check_probabilities(input, target):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)) for probabilities x in [0, 1] (logs clamped at -100)."""
     reduction = _reduction(size_average, reduce, reduction)
-    if tuple(target.shape) != tuple(input.shape):
+    if _size(target) != _size(input):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
                          "is deprecated. Please ensure they have the same size.")
-    target = _as_tensor_like(target, input)
-    _check_same_dtype(input, target)
-    _refuse_grad(weight, "binary_cross_entropy", "weight")
-    w = None
-    if weight is not None:
+    if weight is not None:   # torch's wrapper expands the weight to the target's shape
         try:
-            w = np.broadcast_to(weight.detach().numpy(), tuple(input.shape))
+            shape = tuple(np.broadcast_shapes(tuple(target.shape), _size(weight)))
         except ValueError:
             raise RuntimeError(f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! Mismatching "
                                f"argument at index 1 had {weight.shape}; but expected shape should be broadcastable to "
                                f"{list(input.shape)}") from None
+    # the native op: autograd's refusal, then the kernel's checks (dtypes, values, the weight's product)
+    _refuse_grad(weight, "binary_cross_entropy", "weight")
+    _check_same_dtype(input, target)
+    _check_computable("binary_cross_entropy", input)
     _check_probabilities(input, target)
+    w = None
+    if weight is not None:
+        _check_in_place(tuple(input.shape), shape)
+        w = np.broadcast_to(weight.detach().numpy(), shape).astype(input.dtype.numpy_dtype, copy=False)
     return _BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
@@ -391,15 +402,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one numerically stable step; ``pos_weight`` weighs positives."""
     reduction = _reduction(size_average, reduce, reduction)
-    if tuple(target.shape) != tuple(input.shape):
+    if _size(target) != _size(input):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    if not target.dtype.is_floating_point:
-        raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired output type {target.dtype.scalar_name}")
+    check_arguments("binary_cross_entropy_with_logits", _LOGITS_KINDS, {"weight": weight, "pos_weight": pos_weight},
+                    positional=4)
+    # the native op: autograd's refusals, then torch's composition (log_sigmoid(input), the positive
+    # weights times the target, (1 - target) * input in the target's dtype, the weight's product)
     _refuse_grad(weight, "binary_cross_entropy_with_logits", "weight")
     _refuse_grad(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    _check_computable("log_sigmoid_cpu", input)
+    if pos_weight is not None:
+        _check_in_place(tuple(input.shape), _shapes.broadcast_shape(pos_weight.shape, target.shape))
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{target.dtype.scalar_name}")
+    if weight is not None:
+        _check_in_place(tuple(input.shape), tuple(weight.shape))
     arrays = [None if t is None else t.detach().numpy() for t in (weight, pos_weight)]
-    return _BinaryCrossEntropyWithLogits.apply(input, _as_tensor_like(target, input), weight=arrays[0],
-                                               pos_weight=arrays[1], reduction=reduction)
+    return _BinaryCrossEntropyWithLogits.apply(input, target, weight=arrays[0], pos_weight=arrays[1],
+                                               reduction=reduction)
+
+
+_LOGITS_KINDS = (("weight", "Tensor?", 3), ("pos_weight", "Tensor?", 4))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -688,20 +712,28 @@ class _Xlogy(Function):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence target * (log target - input) with ``input`` given as log-probabilities."""
-    if reduction != "batchmean":
-        reduction = _reduction(size_average, reduce, reduction)
-    if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
-                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
-                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-                      stacklevel=2)
-    check_argument("kl_div", "log_target", "bool", log_target)
-    target = _as_tensor_like(target, input)
+    if size_average is not None or reduce is not None:
+        applied = _legacy_reduction(size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                          "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                          "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                          stacklevel=2)
+        applied = _reduction(None, None, "sum" if reduction == "batchmean" else reduction)
+    check_arguments("kl_div", _KL_DIV_KINDS, {"input": input, "target": target, "log_target": log_target},
+                    positional=2)
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     # torch composes it from element-wise ops, so its graph shows them (SubBackward0, XlogyBackward0, ...)
     if log_target:
         loss = target.exp() * (target - input)
     else:
         loss = _Xlogy.apply(target, target) - target * input
-    if reduction == "batchmean":
-        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
-    return _reduce(loss, reduction)
+    loss = _reduce(loss, applied)
+    if reduction == "batchmean" and input.dim() != 0:   # torch divides even after legacy arguments
+        return loss / input.shape[0]
+    return loss
+
+
+_KL_DIV_KINDS = (("input", "Tensor", 1), ("target", "Tensor", 2), ("log_target", "bool", 4))
