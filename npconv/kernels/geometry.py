@@ -180,9 +180,12 @@ def wide_length(batch, out_spatial, grid):
 
 
 def scatter_to_wide(gy, groups, grid):
-    """Place ``gy`` (N, C, *O) at the start of a zero grid: an array ``(G, C/G, N * prod(grid))``."""
+    """Place ``gy`` (N, C, *O) at the start of a zero grid: an array ``(G, C/G, N * prod(grid))``, to be read
+    only (one image on a grid of its own size is ``gy`` itself, reshaped: no copy)."""
     n, c = gy.shape[:2]
     out_spatial = gy.shape[2:]
+    if n == 1 and tuple(grid) == tuple(out_spatial):
+        return gy.reshape(groups, c // groups, math.prod(grid))
     wide = threads.zeros((groups, c // groups, n) + tuple(grid), gy.dtype)
     threads.assign(wide[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)], _channels_first_view(gy, groups))
     return wide.reshape(groups, c // groups, n * math.prod(grid))

@@ -303,3 +303,19 @@ def test_forward_in_blocks_of_images_gives_the_whole_batch_result(algorithm, blo
                         original(task, ranges))
     assert_kernels_match_torch(algorithm, x, w, stride, ((1, 0), (2, 1)), (1, 1), 2)
     assert pieces and max(pieces) <= workers
+
+
+@pytest.mark.parametrize("input_spatial", [(12, 10), (13, 11)])
+@pytest.mark.parametrize("block_bytes", [1, tiled_gemm.BLOCK_BYTES])
+def test_input_gradient_of_a_kernel_as_wide_as_its_stride_is_one_gemm_per_block(input_spatial, block_bytes,
+                                                                                 monkeypatch):
+    """A 2x2 stride-2 kernel without padding (U-Net's up-sampling): every offset's product is a whole phase,
+    written by one GEMM; the im2col gradient, with an odd size (output_padding) and one-image blocks too."""
+    gy, w = random_arrays(15, np.float64, (3, 5, 6, 5), (5, 4, 2, 2))
+    geometry = ((2, 2), ((0, 0), (0, 0)), (1, 1), 1)
+    monkeypatch.setattr(tiled_gemm, "BLOCK_BYTES", block_bytes)
+    assert tiled_gemm._products_fill_phases(
+        kernels.geometry.offset_starts((2, 2), (2, 2), (1, 1), (6, 5)), (2, 2), 1, 30, 30)
+    expected = kernels.conv_input_grad(gy, w, input_spatial, *geometry, algorithm="im2col")
+    ours = kernels.conv_input_grad(gy, w, input_spatial, *geometry, algorithm="tiled_gemm")
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
