@@ -339,7 +339,7 @@ def conv_input_grad(gy, w, input_spatial, stride, padding, dilation, groups):
 def _products_fill_phases(starts, stride, groups, length, cells):
     """Whether every kernel offset's product is a whole phase of its own, offsets in phase order (one group, a
     kernel as wide as its stride, no padding: U-Net's 2x2 stride-2 up-sampling): then the block's product
-    rows are its phases, written by one GEMM with nothing to zero or add (measured below, in the commit)."""
+    rows are its phases, written by one GEMM with nothing to zero or add."""
     return groups == 1 and length == cells and list(starts) == [(phase, 0) for phase in geo.all_phases(stride)]
 
 
