@@ -527,6 +527,11 @@ CASES = {
         m.nn.functional.conv1d(m.ones(2, 4, 5), _nan_tap_weight(m, (4, 4, 2)), padding=2)],
     "torch's own kernels (double) multiply it": lambda m: m.nn.functional.conv2d(
         m.ones(2, 4, 5, 5, dtype=m.float64), _nan_tap_weight(m, (4, 4, 3, 3), "float64"), padding=1),
+    "softplus with a NaN threshold is never linear": lambda m: _grad_of(
+        m, lambda m, x: m.nn.functional.softplus(x, 1.0, NAN), [0.5, -3.0, 30.0], "float32"),
+    "conv: a weight with fewer filters than groups": lambda m: m.nn.functional.conv2d(
+        m.ones(2, 4, 3, 3), m.ones(1, 2, 1, 1), groups=2),
+    "fold: a kernel whose size product overflows": lambda m: m.nn.functional.fold(m.ones(4, 2, 4), (2, 2), 10**12),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -211,9 +211,10 @@ class _Softplus(ShapeKeeping):
         ctx.save_for_backward(x)
         ctx.args = (beta, threshold)
         bx = x * _typed(x, beta)
+        linear = bx > threshold   # a NaN threshold: never (torch's comparison)
         with np.errstate(over="ignore"):
-            soft = np.log1p(np.exp(np.minimum(bx, threshold))) / _typed(x, beta)
-        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+            soft = np.log1p(np.exp(np.where(linear, 0, bx))) / _typed(x, beta)
+        return np.where(linear, x, soft).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):

@@ -196,9 +196,9 @@ def _check_weight(weight, dims, op, layout, groups=1):
     if weight.ndim != dims + 2:
         raise RuntimeError(f"{op} expects a {dims + 2}-dimensional weight {layout}, but got weight of size "
                            f"{list(weight.shape)}")
-    if weight.shape[0] == 0:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at dimension 0, but got weight "
-                           f"of size {list(weight.shape)} instead")
+    if weight.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {list(weight.shape)} instead")
 
 
 def _check_positive(values, name):

@@ -183,6 +183,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(shape)}")
     planes, length = shape[-2:]
+    if _product(kernel) >= 2**63:
+        raise RuntimeError(f"Given kernel_width = {kernel[1]} and kernel_height = {kernel[0]} the product of "
+                           "kernel_width and kernel_height overflowed.")
     if planes % _product(kernel):
         raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
                            f"got input.size(1)={planes} and kernel_size=({kernel[0]}, {kernel[1]}).")
