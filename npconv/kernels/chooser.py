@@ -140,13 +140,22 @@ WINOGRAD_MIN_BATCH_OUTPUTS = 256
 # 0.90 / 1.04, 64 at 56x56 (2) 1.1 / 1.55, LeNet's 20 -> 50 5x5 (25) 1.0 / 1.26 at batch 8 / 64).  The input
 # gradient at stride 1 is the forward of the flipped kernel: C_in/G rows over the input's positions.
 IM2COL_MIN_WASTED_ROWS = 32
-# ... and its column matrix (float32: the input times the kernel's size) at most this large.  For weight
-# gradients this size alone decides: tiled GEMM lays out gy on its wide cells tile by tile and sums the
-# tiles' products, which im2col's one product avoids (2 threads, CPU time: 0.73-0.92x tiled's time on every
-# shape up to 17 MB of columns: LeNet's two layers, 5x5 and 3x3 stride 1 and 2, 4-256 channels, U-Net's 2x2
-# stride 2; 1.2-1.4x at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).  Never for a
-# 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs 6.9).
+# ... and its column matrix (float32: the input times the kernel's size) at most this large (weight
+# gradients: 1.2-1.4x tiled's time at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).
+# Never for a 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs
+# 6.9).
 IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
+# Weight gradients whose columns fit: im2col's one product against tiled GEMM's (gy laid out on the wide cells
+# tile by tile, the tiles' products summed).  Both multiply with the columns as the GEMM's M (im2col.py,
+# tiled_gemm.WEIGHT_GRAD_TILE_FACTOR); im2col then wins where its column copy is cheap next to the GEMM or
+# tiled GEMM wastes most: C_out/G >= 128 (the copy amortised over many rows), one input channel per group
+# (tiled GEMM copies one-channel rows per offset), windows that do not overlap (kernel <= stride: the columns
+# are the input rearranged) or wide cells >= 1.15 per output.  One thread, CPU time, tiled / im2col: the
+# suite's transposed 2x up 0.91, stem 0.93, 1-d k=9 0.68, 3-d 0.86, 32 -> 64 3x3 at 56x56 0.97; but 3x3
+# 128-512 channels at 7x7-28x28 stride 1 and 2 1.04-1.13, U-Net's 2x2 stride-2 up-samplings 1.10 / 1.28,
+# its 1 -> 16 layer 1.08, LeNet conv1 1.2, LeNet conv2 (wide 1.5) 1.11.
+IM2COL_WEIGHT_GRAD_MIN_ROWS = 128
+IM2COL_WEIGHT_GRAD_MIN_WIDE = 1.15
 # Kernel-row GEMM (row_gemm.py) against tiled GEMM, stride 1: it copies K[-1] * C/G values per column instead
 # of prod(K) * C/G (the GEMM's inner dimension per kernel row, ``inner``) and pays one addition of the
 # product (``rows`` = C_out/G; for an input gradient, the flipped forward's C_in/G) per extra kernel row.  So
@@ -249,17 +258,23 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
     if column_bytes > IM2COL_MAX_COLUMN_BYTES or pointwise:
         return False
     if operation == "weight_grad":
-        return True
+        disjoint = all(k <= s for k, s in zip(kernel, stride))
+        wide = _wide_cells(out_spatial, kernel, stride, dilation)
+        return (w_shape[0] // groups >= IM2COL_WEIGHT_GRAD_MIN_ROWS or w_shape[1] == 1 or disjoint
+                or wide >= IM2COL_WEIGHT_GRAD_MIN_WIDE)
     if operation == "forward":
         rows, outputs, steps = w_shape[0] // groups, out_spatial, stride
     elif operation == "input_grad" and all(s == 1 for s in stride):
         rows, outputs, steps = w_shape[1], x_shape[2:], stride
     else:
         return False
-    # tiled GEMM's cells per output: every dim after the first widened by the kernel's overhang (per phase)
-    wide = math.prod((o + -(-dl * (k - 1) // s)) / o for o, k, s, dl in zip(outputs[1:], kernel[1:], steps[1:],
-                                                                                dilation[1:]))
-    return (wide - 1) * rows >= IM2COL_MIN_WASTED_ROWS
+    return (_wide_cells(outputs, kernel, steps, dilation) - 1) * rows >= IM2COL_MIN_WASTED_ROWS
+
+
+def _wide_cells(outputs, kernel, steps, dilation):
+    """Tiled GEMM's cells per output: every dim after the first widened by the kernel's overhang (per phase)."""
+    return math.prod((o + -(-dl * (k - 1) // s)) / o for o, k, s, dl in zip(outputs[1:], kernel[1:], steps[1:],
+                                                                            dilation[1:]))
 
 
 def _winograd_ratio(w_shape, out_spatial, groups):

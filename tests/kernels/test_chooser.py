@@ -59,7 +59,11 @@ def test_deep_layers_with_few_columns_take_im2col():
     lenet_conv2 = ((64, 20, 12, 12), (50, 20, 5, 5), (8, 8), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *lenet_conv2) == "row_gemm"  # inner dimension 100 per kernel row
     assert chooser.choose("input_grad", *lenet_conv2) == "tiled_gemm"  # 250: the copies matter less
-    assert chooser.choose("weight_grad", *lenet_conv2) == "im2col"  # a small column matrix
+    assert chooser.choose("weight_grad", *lenet_conv2) == "im2col"  # a small column matrix, wide rows 1.5x
+    transposed_up = ((8, 32, 56, 56), (64, 32, 4, 4), (28, 28), (2, 2), 1, (1, 1))  # the suite's, roles swapped
+    assert chooser.choose("weight_grad", *transposed_up) == "tiled_gemm"  # 16 offsets, 64 rows, few cells wasted
+    unet_up = ((4, 16, 256, 256), (32, 16, 2, 2), (128, 128), (2, 2), 1, (1, 1))
+    assert chooser.choose("weight_grad", *unet_up) == "im2col"  # windows do not overlap: columns = the input
     stem = ((8, 3, 224, 224), (64, 3, 7, 7), (112, 112), (2, 2), 1, (1, 1))
     assert chooser.choose("weight_grad", *stem) == "tiled_gemm"  # 59 MB of columns
     head = ((4, 16, 256, 256), (2, 16, 1, 1), (256, 256), (1, 1), 1, (1, 1))
