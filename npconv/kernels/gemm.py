@@ -9,7 +9,7 @@ import numpy as np
 
 from . import threads
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "larger_rows_first"]
 
 
 def matmul(a, b):
@@ -33,3 +33,13 @@ def matmul(a, b):
             out[:, start:stop] = a @ b[:, start:stop]
     threads.run_parallel(block, ranges)
     return out
+
+
+def larger_rows_first(rows_a, rows_b):
+    """For a product ``a @ b^T`` with a long inner dimension (a weight gradient's sum over positions), whether
+    to multiply ``b @ a^T`` instead and transpose the (weight-sized) result: OpenBLAS runs these products
+    faster with the larger row count as its M.  Measured (one thread, CPU time, the suite's weight gradients,
+    columns of C_in/G x offsets rows against gy's C_out/G): 0.66-0.97x the time (transposed 2x up 7.2 -> 6.3
+    ms by tiled GEMM, 3-d 10.7 -> 7.6, grouped 11.2 -> 8.5; 3x3 stride-2, 1152 against 256 rows, 1.0x);
+    1x1 layers 256 -> 64 0.89x, 16 -> 2 0.78x; the other way round 64 -> 256 1.10x, 512 -> 2048 at 7x7 2.7x."""
+    return rows_b > rows_a

@@ -7,7 +7,7 @@ which is why it is the reference and fallback rather than the default.
 import numpy as np
 
 from . import geometry as geo
-from . import threads
+from . import gemm, threads
 
 
 def _padded(x, padding, extent):
@@ -146,8 +146,9 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     c_out, out_spatial = gy.shape[1], gy.shape[2:]
     kernel = tuple(kernel_spatial)
     columns = _columns(x, groups, padding, kernel, stride, dilation, out_spatial)
-    # columns @ gy^T, then transposed (weight-sized): OpenBLAS runs this product with the columns' many rows as
-    # its M faster than gy @ columns^T (one thread, CPU time, the suite's weight gradients: 0.77-0.97x the
-    # time, transposed 2x up 8.3 -> 7.8 ms, 3-d 12.7 -> 10.0; 3x3 stride-2, 256 output channels, 1.01x)
-    grads_t = _summed_matmul(columns, _grouped_rows(gy, groups).swapaxes(1, 2))  # (G, C_in/G * prod(K), C_out/G)
-    return np.ascontiguousarray(grads_t.swapaxes(1, 2)).reshape((c_out, c_in // groups) + kernel)
+    gy_rows = _grouped_rows(gy, groups)
+    if gemm.larger_rows_first(gy_rows.shape[1], columns.shape[1]):  # columns @ gy^T, transposed after
+        grads = _summed_matmul(columns, gy_rows.swapaxes(1, 2)).swapaxes(1, 2)
+    else:
+        grads = _summed_matmul(gy_rows, columns.swapaxes(1, 2))  # (G, C_out/G, C_in/G * prod(K))
+    return np.ascontiguousarray(grads).reshape((c_out, c_in // groups) + kernel)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import geometry as geo
-from . import threads, tiled_gemm
+from . import gemm, threads, tiled_gemm
 
 __all__ = ["supports", "conv_forward", "conv_weight_grad", "TILE_BYTES"]
 
@@ -130,7 +130,8 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
     """Same contract as ``tiled_gemm.conv_weight_grad``: -> gw (C_out, C_in/G, *kernel_spatial).
 
     Per tile, the output gradient laid out on the tile's output cells (zeros past each row's outputs) times
-    each kernel row's columns transposed: ``gw[row] += (columns[..., shift:shift + cells] @ gy_cells.T).T``.
+    each kernel row's columns transposed: ``gw[row] += gy_cells @ columns[..., shift:shift + cells].T``
+    (multiplied the other way round when the columns have more rows, gemm.larger_rows_first).
     """
     batch, c_out = gy.shape[:2]
     kernel, out_spatial = tuple(kernel_spatial), gy.shape[2:]
@@ -148,10 +149,12 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
         geo._zero_outside(laid_out, crop)  # the junk columns multiply whatever the input holds there by zero
         laid_out[(Ellipsis,) + crop] = gy_grouped[n0:n1, :, :, r0:r1]
         rows = gy_cells.reshape(n1 - n0, groups, per_group, cells)
-        # columns @ gy_cells^T, the columns' rows as the GEMM's M, as tiled GEMM's weight gradient (one thread,
-        # CPU time: 3x3 64 -> 64 at 56x56 0.88x the time of gy_cells @ columns^T, grouped 0.82x, 5x5 0.98x)
-        return np.stack([np.matmul(by_image[..., shift:shift + cells], rows.swapaxes(2, 3)).sum(axis=0)
-                         for shift in plan.shifts]).swapaxes(2, 3)  # (kernel rows, G, C_out/G, K[-1] * C/G)
+        # (one thread, CPU time, columns first: 3x3 64 -> 64 at 56x56 0.88x the time, grouped 0.82x, 5x5 0.98x)
+        if gemm.larger_rows_first(per_group, by_image.shape[2]):
+            return np.stack([np.matmul(by_image[..., shift:shift + cells], rows.swapaxes(2, 3)).sum(axis=0)
+                             for shift in plan.shifts]).swapaxes(2, 3)
+        return np.stack([np.matmul(rows, by_image[..., shift:shift + cells].swapaxes(2, 3)).sum(axis=0)
+                         for shift in plan.shifts])  # (kernel rows, G, C_out/G, K[-1] * C/G)
     grads = sum(plan.run(run_tile))
     # (*K[:-1], G, C_out/G, K[-1], C/G) -> (G, C_out/G, C/G, *K)
     grads = grads.reshape(kernel[:-1] + (groups, per_group, kernel[-1], per_group_in))

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from . import flipped, threads
+from . import flipped, gemm, threads
 from . import geometry as geo
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "TILE_BYTES"]
@@ -53,10 +53,6 @@ FORWARD_BLOCK_BYTES = 2**20
 BLOCK_BYTES = 2 * 2**20
 # Weight gradients take tiles this many times longer (see conv_weight_grad).
 WEIGHT_GRAD_TILE_FACTOR = 4
-# ... and multiply ``tile @ gy_cells^T`` (the tile's offsets x channels as the GEMM's M), transposing the
-# weight-sized sum at the end: OpenBLAS runs this orientation faster than ``gy_cells @ tile^T`` (one thread,
-# CPU time, the suite's weight gradients forced to tiled GEMM: 0.66-0.87x the time, transposed 2x up 7.2 ->
-# 6.3 ms, 3-d 10.7 -> 7.6, grouped 11.2 -> 8.5; 3x3 stride-2 and depthwise 0.98-1.0x; two threads alike).
 # A stride-1 input gradient runs as the flipped forward (a GEMM with C_in/G output rows) only when the layer
 # has more input than output channels per group; otherwise the col2im (a GEMM over C_out/G with K * C_in/G
 # rows, then K additions) is faster.  Measured, 2 threads, CPU time: LeNet conv2's (20 -> 50, 5x5, batch 64)
@@ -134,8 +130,10 @@ def _pointwise_weight_grad(x, gy, groups):
 
     def run(piece):  # (G, C_out/G, C_in/G) summed over this thread's images
         first, stop = piece
+        if gemm.larger_rows_first(c_out // groups, c_in // groups):
+            return np.matmul(x_rows[first:stop], gy_rows[first:stop].swapaxes(2, 3)).sum(axis=0).swapaxes(1, 2)
         return np.matmul(gy_rows[first:stop], x_rows[first:stop].swapaxes(2, 3)).sum(axis=0)
-    grads = sum(threads.run_parallel(run, threads.pieces(batch, gy.size * x_rows.shape[2])))
+    grads = np.ascontiguousarray(sum(threads.run_parallel(run, threads.pieces(batch, gy.size * x_rows.shape[2]))))
     return grads.reshape((c_out, c_in // groups) + (1,) * (x.ndim - 2))
 
 
@@ -383,20 +381,27 @@ def conv_weight_grad(x, gy, kernel_spatial, stride, padding, dilation, groups):
                                 len(threads.pieces(2**30, macs)))
     valid = tuple(slice(0, o) for o in out_spatial[1:])
     channels_first = (1, 2, 0) + tuple(range(3, 3 + len(out_spatial)))  # (n, G, C_out/G, ..) -> (G, .., n, ..)
+    columns_first = gemm.larger_rows_first(c_out // groups, rows)  # tile @ gy_cells^T, transposed at the end
 
     def run_tiles(piece):  # each thread sums its tiles into its own (weight-sized) gradient
-        grads = np.zeros((groups, rows, c_out // groups), dtype=dtype)  # transposed (see WEIGHT_GRAD_TILE_FACTOR)
+        grads = np.zeros((groups, rows, c_out // groups) if columns_first else (groups, c_out // groups, rows),
+                         dtype=dtype)
         partial = np.empty_like(grads)
         columns = np.empty((groups, rows, width), dtype=dtype)
         for n0, n1, r0, r1 in tiles[piece[0]:piece[1]]:
             tile = source.fill(columns, n0, n1, r0, r1)
             gy_cells = np.zeros((groups, c_out // groups, n1 - n0, r1 - r0) + grid[1:], dtype=dtype)
             gy_cells[(Ellipsis,) + valid] = gy_grouped[n0:n1, :, :, r0:r1].transpose(channels_first)
-            np.matmul(tile, gy_cells.reshape(groups, c_out // groups, -1).swapaxes(1, 2), out=partial)
+            gy_rows = gy_cells.reshape(groups, c_out // groups, -1)
+            if columns_first:
+                np.matmul(tile, gy_rows.swapaxes(1, 2), out=partial)
+            else:
+                np.matmul(gy_rows, tile.swapaxes(1, 2), out=partial)
             grads += partial
         return grads
     grads = sum(threads.run_parallel(run_tiles, threads.pieces(len(tiles), macs)))
-    grads = grads.swapaxes(1, 2)
+    if columns_first:
+        grads = grads.swapaxes(1, 2)
     d = len(kernel)
     grads = grads.reshape((groups, c_out // groups) + kernel + (per_group,))
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d))  # (G, C_out/G, *K, C/G) -> (G, C_out/G, C/G, *K)
