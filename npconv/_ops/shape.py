@@ -183,17 +183,27 @@ def squeeze(input, dim=None):  # noqa: A002
     return view_op(SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim, input, new_shape)
 
 
+def _expanded(a, shape):
+    """``a`` broadcast to ``shape``: read-only (torch's "more than one element ... refers to a single memory
+    location") only where a dim of several elements repeats one; an expand that repeats nothing (sizes kept,
+    leading ones added) stays writable, as in torch."""
+    view = np.broadcast_to(a, shape)
+    if any(stride == 0 and size > 1 for size, stride in zip(view.shape, view.strides)):
+        return view
+    return np.lib.stride_tricks.as_strided(a, view.shape, view.strides, writeable=a.flags.writeable)
+
+
 class Expand(Function):
     returns_view = True
 
     @staticmethod
     def replay(a, shape):
-        return np.broadcast_to(a, shape)
+        return _expanded(a, shape)
 
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return np.broadcast_to(a, shape)
+        return _expanded(a, shape)
 
     @staticmethod
     def backward(ctx, grad):

@@ -532,6 +532,9 @@ CASES = {
     "conv: a weight with fewer filters than groups": lambda m: m.nn.functional.conv2d(
         m.ones(2, 4, 3, 3), m.ones(1, 2, 1, 1), groups=2),
     "fold: a kernel whose size product overflows": lambda m: m.nn.functional.fold(m.ones(4, 2, 4), (2, 2), 10**12),
+    "an expand that repeats nothing stays writable": lambda m: (lambda x: (
+        m.nn.Hardtanh(0.0, inplace=True)(x.expand(1, 3, 2)), x.expand(1, 1, 3, 2).add_(1), x)[-1])(
+        m.tensor(np.linspace(-2, 2, 6).reshape(1, 3, 2))),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),
