@@ -126,12 +126,21 @@ def _is_empty(*shapes):
     return any(0 in tuple(shape) for shape in shapes)
 
 
+_BLAS_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _all_finite(*arrays):
-    """Whether every value is finite: one summing pass per array, no temporary (a non-finite value makes the
-    sum non-finite; an overflowing sum of finite values only sends the call to the direct method too)."""
+    """Whether every value is finite: one pass per array, no temporary.  A contiguous part is checked by its
+    dot product with itself (BLAS: 0.10 ms for 1.6M floats where ``np.add.reduce`` takes 0.26, one thread,
+    CPU time), other parts by their sum: a NaN or inf makes either non-finite.  An overflow of finite values
+    (squares from about 1e19, a sum from about 1e38) only sends the call to the direct method too."""
     def finite(a):
         def total(piece):
-            return np.add.reduce(a[piece[0]:piece[1]], axis=None)
+            part = a[piece[0]:piece[1]]
+            if part.flags.c_contiguous and part.dtype in _BLAS_TYPES:
+                flat = part.reshape(-1)
+                return np.dot(flat, flat)
+            return np.add.reduce(part, axis=None)
         sums = threads.run_parallel(total, threads.pieces(a.shape[0], a.size, threads.PARALLEL_MIN_COPY))
         return np.isfinite(sum(sums))
     with _quiet():
