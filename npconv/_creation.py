@@ -139,6 +139,8 @@ def _dtype_or_default(dtype):
 def _size_given(name, args, size):
     """The shape of ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))`` (not two of them)."""
     if size is None:
+        if not args:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         return args
     if args:
         raise TypeError(f"{name}() got multiple values for argument 'size'")

@@ -535,6 +535,14 @@ CASES = {
     "an expand that repeats nothing stays writable": lambda m: (lambda x: (
         m.nn.Hardtanh(0.0, inplace=True)(x.expand(1, 3, 2)), x.expand(1, 1, 3, 2).add_(1), x)[-1])(
         m.tensor(np.linspace(-2, 2, 6).reshape(1, 3, 2))),
+    "batch_norm of a 1-d input: the statistics' checks first (num_features 0)": lambda m: [
+        m.nn.functional.batch_norm(m.zeros(4), None, None)],
+    "batch_norm of a 1-d input: statistics of the wrong size": lambda m: m.nn.functional.batch_norm(
+        m.zeros(4), m.ones(3), m.ones(3)),
+    "batch_norm of a 1-d input in training: the kernel's dim error": lambda m: m.nn.functional.batch_norm(
+        m.zeros(4), None, None, training=True),
+    "batch_norm of an empty 1-d input": lambda m: m.nn.functional.batch_norm(m.zeros(0), None, None),
+    "zeros() needs a size": lambda m: m.zeros(),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -441,23 +441,25 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _native_batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
     """torch's native batch norm: its checks (not the Python wrapper's: instance_norm comes here directly,
     with any eps) and the computation."""
-    if input.dim() < 2:
-        raise RuntimeError(f"batch_norm: expected input to have at least 2 dims, got {input.dim()}")
-    channels = input.shape[1]
+    channels = input.shape[1] if input.dim() > 1 else 0   # torch's num_features
     empty = input.numel() == 0 and not input.is_meta
-    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                         ("bias", bias)):
-        if not empty:   # torch returns an empty result before it looks at the statistics' sizes
-            _check_per_channel(name, tensor, channels)
-    param_shape = _channel_param_shape(input)
-    if not training and not empty:
+    if not empty:   # torch returns an empty result before it looks at the statistics
         for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
-            if tensor is None:
+            if tensor is None and not training:
                 raise RuntimeError(f"{name} must be defined in evaluation mode")
+            _check_per_channel(name, tensor, channels)
+        _check_per_channel("weight", weight, channels)
+        _check_per_channel("bias", bias, channels)
+    if input.dim() == 1 and not empty:   # torch's kernels read the channel dim: these are their words
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if input.dim() == 0:
+        raise RuntimeError("SmallVector unable to grow. Requested capacity (18446744073709551615) is larger than "
+                           "maximum value for size type (4294967295)")
     _check_statistics_need_no_grad(running_mean, running_var)
     if empty:  # torch returns before its kernel looks at dtypes
         return _empty_batch_norm(input, weight, bias)
     _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
+    param_shape = _channel_param_shape(input)
     if not training:
         return _NormalizeWithGivenStats.apply(input, weight, bias, running_mean, running_var, param_shape, eps)
     stats_shape = (input.shape[0], channels, math.prod(input.shape[2:]))
