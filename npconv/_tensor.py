@@ -238,6 +238,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:   # a 0-d tensor has no size to read, whatever the dim
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_normalize_dim(dim, self._data.ndim)]
 
     def dim(self):

@@ -60,32 +60,46 @@ class BatchedMatMul(MatMul):
 
 
 def _matmul_check(a, b, name="matmul"):
-    sa, sb = a._data.shape, b._data.shape
+    """torch's refusals of a matrix product, in the order and words of the kernel matmul picks: dot for two
+    vectors, mv or mm (the first operand's leading dims folded into rows) for a 1-d or 2-d second operand,
+    else bmm on the broadcast batch (sizes before dtypes but for dot). Reads only ``.shape`` and ``.dtype``."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) == 0 or len(sb) == 0:
         raise RuntimeError(f"both arguments to {name} need to be at least 1D, but they are {len(sa)}D and "
                            f"{len(sb)}D")
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype.c_name} != {b.dtype.c_name}")
-    inner_a = sa[-1]
-    inner_b = sb[0] if len(sb) == 1 else sb[-2]
-    if inner_a != inner_b:
-        if len(sa) == 1 and len(sb) == 1:
+    da, db = a.dtype, b.dtype
+    if len(sa) == 1 and len(sb) == 1:
+        if da != db:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {da.scalar_name} and "
+                               f"{db.scalar_name}")
+        if sa[0] != sb[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
                                f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-        if len(sa) <= 2 and len(sb) <= 2:
-            m1 = "x".join(str(n) for n in (sa if len(sa) == 2 else (1,) + sa))
-            m2 = "x".join(str(n) for n in (sb if len(sb) == 2 else sb + (1,)))
-            if len(sb) == 1:
-                raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1} and {m2})")
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{sa[0] if len(sa) > 2 else 1}, {inner_a}] but got: [{sb[0] if len(sb) > 2 else 1}, "
-                           f"{inner_b}].")
+        return
+    if len(sb) <= 2:
+        rows = int(np.prod(sa[:-1], dtype=np.int64))
+        if len(sb) == 1:
+            if sa[-1] != sb[0]:
+                raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
+            if da != db:
+                raise RuntimeError(f"addmv input tensors must have the same dtype, but got {db.scalar_name}, "
+                                   f"{da.scalar_name}, and {db.scalar_name}")
+            return
+        if sa[-1] != sb[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})")
+        if da != db:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da.c_name} != {db.c_name}")
+        return
     try:
-        np.broadcast_shapes(sa[:-2], sb[:-2])
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise _broadcast_error(np.empty(sa[:-2]), np.empty(sb[:-2])) from None
+    count = int(np.prod(batch, dtype=np.int64))
+    if sa[-1] != sb[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {sa[-1]}] "
+                           f"but got: [{count}, {sb[-2]}].")
+    if da != db:
+        raise RuntimeError(f"expected scalar type {da.scalar_name} but found {db.scalar_name}")
 
 
 def matmul(input, other, *, out=None):  # noqa: A002

@@ -185,9 +185,18 @@ def native(op, **kinds):
         signature = inspect.signature(function)
         order = [(name, kinds[name], position) for position, name in enumerate(signature.parameters, start=1)
                  if name in kinds]
+        by_position = [kinds.get(name) for name in signature.parameters]
+
+        def plain(args, kwargs):
+            """Every checked argument an everyday value (a model's forward passes only these): no binding."""
+            return len(args) <= len(by_position) and all(
+                kind is None or is_plainly(kind, value) for kind, value in zip(by_position, args)) and all(
+                kinds.get(name) is None or is_plainly(kinds[name], value) for name, value in kwargs.items())
 
         @functools.wraps(function)
         def checked(*args, **kwargs):
+            if plain(args, kwargs):
+                return function(*args, **kwargs)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError:  # Python's own message (missing or unexpected argument)

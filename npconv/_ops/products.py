@@ -7,7 +7,7 @@ from ..autograd import Function
 from .arguments import _broadcast_error
 from .linalg import Mv, _matmul_check, matmul
 from .promotion import _np_dtype_of_result
-from .shape import permute, reshape
+from .shape import check_expand, permute, reshape
 from .elementwise import mul
 
 __all__ = ["mv", "addmm", "addmv", "addr", "baddbmm", "addbmm", "trace", "cross", "cdist", "inner", "kron"]
@@ -83,11 +83,30 @@ def mv(input, vec, *, out=None):  # noqa: A002
     return Mv.apply(input, vec)
 
 
+def check_addmm(input, mat1, mat2):  # noqa: A002
+    """torch's refusals of addmm, in its order: the dtypes of self and mat2, of mat1 and mat2, the operands'
+    ranks and sizes, self expanded to the product's shape, the kernel's dtypes. Reads only ``.shape`` and
+    ``.dtype`` (and ``input.type`` for a message), so callers may pass what they have not built yet."""
+    if input.dtype != mat2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                           f"{mat2.dtype.scalar_name}")
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {mat1.dtype.scalar_name} and "
+                           f"{mat2.dtype.scalar_name}")
+    for name, t in (("mat1", mat1), ("mat2", mat2)):
+        if len(t.shape) != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {len(t.shape)}-D tensor")
+    (rows, inner), (inner2, columns) = mat1.shape, mat2.shape
+    if inner != inner2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{inner} and {inner2}x{columns})")
+    check_expand(tuple(input.shape), (rows, columns), input.type)
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):  # noqa: A002
     """beta * input + alpha * (mat1 @ mat2)."""
-    _need_dims(mat1, 2, "mat1")
-    _need_dims(mat2, 2, "mat2")
-    _matmul_check(mat1, mat2, "mm")
+    check_addmm(input, mat1, mat2)
     return _fused("addmm", input, mat1, mat2, beta, alpha, (mat1._data.shape[0], mat2._data.shape[1]))
 
 

@@ -210,12 +210,11 @@ class Expand(Function):
         return grad, None  # the engine sums over the broadcast dimensions
 
 
-def expand(input, *sizes):  # noqa: A002
-    """A broadcast view to ``sizes`` (-1 keeps a dimension); no memory is copied."""
-    sizes = _shape_args(sizes, "expand")
-    shape = input._data.shape
+def check_expand(shape, sizes, type_name):
+    """torch's refusals of expanding ``shape`` to ``sizes`` (``type_name()``: 'torch.FloatTensor', called only
+    for the message): too few sizes, then the right-most size that clashes."""
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand({input.type()}{{{_list_str(shape)}}}, size={_list_str(sizes)}): the number "
+        raise RuntimeError(f"expand({type_name()}{{{_list_str(shape)}}}, size={_list_str(sizes)}): the number "
                            f"of sizes provided ({len(sizes)}) must be greater or equal to the number of "
                            f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
@@ -225,6 +224,14 @@ def expand(input, *sizes):  # noqa: A002
             raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
                                f"non-singleton dimension {i}.  Target sizes: {_list_str(sizes)}.  Tensor sizes: "
                                f"{_list_str(shape)}")
+
+
+def expand(input, *sizes):  # noqa: A002
+    """A broadcast view to ``sizes`` (-1 keeps a dimension); no memory is copied."""
+    sizes = _shape_args(sizes, "expand")
+    shape = input._data.shape
+    check_expand(shape, sizes, input.type)
+    lead = len(sizes) - len(shape)
     target = []
     for i, n in enumerate(sizes):
         if i < lead:

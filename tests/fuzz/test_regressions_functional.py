@@ -56,7 +56,13 @@ CASES = {
         m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3) / 3, w).backward(), w.grad)[1])(_leaf(m, [1.0] * 3)),
     "binary_cross_entropy computes in the input's dtype, whatever the weight's": lambda m: (
         m.nn.functional.binary_cross_entropy(m.ones(2) / 2, m.ones(2), m.ones(2, dtype=m.long))),
+    "bilinear adds its bias out of place (a bias broadcasting the result larger)": lambda m: (
+        m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.ones(2, 1, 2))),
     # accepted where torch refuses
+    "linear: a bias of two non-trivial dims is added in place after matmul": lambda m: m.nn.functional.linear(
+        m.ones(2, 1, 3), m.ones(2, 3), m.ones(2, 2)),
+    "linear with a bias and a 1-d weight goes through addmm": lambda m: m.nn.functional.linear(
+        m.ones(2, 3), m.ones(3), m.ones(2)),
     "kl_div refuses integer and bool inputs (before the shapes)": lambda m: [
         _refusal(lambda: m.nn.functional.kl_div(m.ones(2), m.ones(3, dtype=m.long))),
         _refusal(lambda: m.nn.functional.kl_div(m.ones(2), m.ones(2, dtype=m.bool)))],
@@ -91,7 +97,21 @@ CASES = {
     "normalize of integers": lambda m: m.nn.functional.normalize(m.ones(2, 3, dtype=m.int64)),
     "norm of a negative or infinite order over an empty dim": lambda m: m.zeros(0, 3).norm(-0.5, (1, 0)),
     "norm of an infinite order over an empty tensor": lambda m: m.zeros(0).norm(INF),
+    "linear/bilinear: torch's parser, weight.t(), expand and in-place add refusals": lambda m: [
+        _refusal(lambda: m.nn.functional.linear(m.ones(4, 3, 2).transpose(1, 2), m.ones(2, 3), (2, None))),
+        _refusal(lambda: m.nn.functional.linear(m.ones(2, 3), m.ones(1, 2, 3))),
+        _refusal(lambda: m.nn.functional.linear(m.ones(1, 3), m.ones(2, 3), m.ones(1, 1, 2))),
+        _refusal(lambda: m.nn.functional.linear(m.ones(4, 3, 2, dtype=m.long).transpose(1, 2),
+                                                m.ones(2, 3, dtype=m.long), m.ones(2))),
+        _refusal(lambda: m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.tensor(1.0))),
+        _refusal(lambda: m.nn.functional.bilinear(m.ones(3, 0), m.ones(3, 0), m.ones(2, 0, 0)))],
     # the order of checks
+    "matmul: each kernel's checks and words (dot, mv, mm, bmm)": lambda m: [_refusal(lambda: m.matmul(
+        m.ones(*a, dtype=m.int64 if wrong_dtype else m.float32), m.ones(*b))) for a, b, wrong_dtype in (
+            ((3,), (3,), True), ((2, 3), (3,), True), ((2, 3), (4,), False), ((4, 2, 3), (4, 5), False),
+            ((3,), (4, 3, 5), True), ((2, 3), (2, 4, 4), False))],
+    "linear: addmm compares self's dtype first": lambda m: m.nn.functional.linear(
+        m.ones(1, 3, dtype=m.float64), m.ones(2, 3), m.ones(2, dtype=m.float64)),
     "nll_loss: a weight needing a gradient refused before the kernel's checks": lambda m: [
         _refusal(lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4), m.ones(2, 4, dtype=m.int32),
                                                   weight=m.ones(3, requires_grad=True))),

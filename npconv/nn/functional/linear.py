@@ -4,10 +4,15 @@
             y = x W^T + b, one BLAS matmul over all leading dims at once.
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 
+from ... import _shapes
 from ..._graph_backward import double_backward, operand
+from ..._ops.linalg import _matmul_check
+from ..._ops.parsing import native
+from ..._ops.products import check_addmm
 from ...autograd import Function
 from ...kernels.gemm import matmul
 
@@ -109,34 +114,53 @@ class _Linear(Function):
         return shape, np.result_type(x.dtype, weight.dtype)
 
 
+@native("linear", input="Tensor", weight="Tensor", bias="Tensor?")
 def linear(input, weight, bias=None):
     """y = x W^T + b: (*, in_features) -> (*, out_features), with weight (out_features, in_features)
     and bias (out_features,)."""
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input.dim()}D and {weight.dim()}D")
-    # torch folds a 2-d or contiguous input with a bias into addmm (its words), others go through matmul
-    folded = input.dim() == 2 or input.is_contiguous()
-    if input.dtype != weight.dtype and bias is not None and weight.dim() == 2 and folded:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
-                           f"{weight.dtype.scalar_name}")
-    in_features = weight.shape[-1]
-    if input.shape[-1] != in_features:   # matmul compares the shapes before the dtypes
-        rows = int(np.prod(input.shape[:-1], dtype=np.int64))
-        w_shape = f"{weight.shape[-1]}x{weight.shape[0]}" if weight.dim() == 2 else f"{weight.shape[0]}x1"
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {w_shape})")
-    if input.dtype != weight.dtype:
-        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{input.dtype.c_name} != {weight.dtype.c_name}")
-    if bias is not None:
-        out = tuple(input.shape[:-1]) + ((weight.shape[0],) if weight.dim() == 2 else ())
-        if bias.dim() > 0 and bias.shape[-1] not in (1, out[-1] if out else 1):
-            raise RuntimeError(f"The expanded size of the tensor ({out[-1]}) must match the existing size "
-                               f"({bias.shape[-1]}) at non-singleton dimension {len(out) - 1}.  Target sizes: "
-                               f"{list(out)}.  Tensor sizes: {list(bias.shape)}")
+    _check_linear(input, weight, bias)
     if weight.dim() != 2:
         return _Linear.apply(input, weight, bias)
     return _matrix_linear(input, weight, bias)
+
+
+class _Operand(NamedTuple):
+    """What a check reads of an operand not built yet (a flattened input, a transposed weight)."""
+    shape: tuple
+    dtype: object
+
+
+def _check_linear(input, weight, bias):
+    """torch's refusals on the path its linear takes: with a bias, a 2-d input (or a contiguous one with a
+    contiguous bias of one non-trivial dim) is flattened to rows for addmm; otherwise matmul, then the bias
+    added in place to its result."""
+    if weight.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
+    weight_t = _Operand(tuple(weight.shape)[::-1], weight.dtype)
+    fusable = bias is not None and (input.dim() == 2 or input.is_contiguous() and bias.is_contiguous() and (
+        bias.dim() == 1 or sum(n != 1 for n in bias.shape) == 1))
+    if fusable:
+        rows = _Operand((math.prod(input.shape[:-1]), input.shape[-1]), input.dtype)
+        check_addmm(bias, rows, weight_t)
+        return
+    _matmul_check(input, weight_t)
+    if bias is not None:
+        out = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
+        _check_added_in_place(out, input.dtype, bias)
+
+
+def _check_added_in_place(shape, dtype, other):
+    """``result.add_(other)`` of a result of ``shape`` and ``dtype``: torch's size, broadcast and cast refusals."""
+    if _shapes.broadcast_shape(shape, other.shape) != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(_shapes.broadcast_shape(shape, other.shape))}")
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    if rank[other.dtype.numpy_dtype.kind] > rank[dtype.numpy_dtype.kind]:
+        raise RuntimeError(f"result type {other.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{dtype.scalar_name}")
 
 
 def _matrix_linear(input, weight, bias):
@@ -152,14 +176,12 @@ def _matrix_linear(input, weight, bias):
 
 
 class _Bilinear(Function):
+    """x1^T A x2 over the last dims (torch's _trilinear); the bias is added after, out of place, as torch."""
+
     @staticmethod
-    def forward(ctx, x1, x2, weight, bias):
+    def forward(ctx, x1, x2, weight):
         ctx.save_for_backward(x1, x2, weight)
-        ctx.has_bias = bias is not None
-        y = np.einsum("...i,oij,...j->...o", x1, weight, x2, optimize=True)
-        if bias is not None:
-            y += bias
-        return y
+        return np.einsum("...i,oij,...j->...o", x1, weight, x2, optimize=True)
 
     @staticmethod
     def backward(ctx, grad):
@@ -167,19 +189,17 @@ class _Bilinear(Function):
         g1 = np.einsum("...o,oij,...j->...i", grad, weight, x2, optimize=True)
         g2 = np.einsum("...o,oij,...i->...j", grad, weight, x1, optimize=True)
         gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
-        gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if ctx.has_bias else None
-        return g1, g2, gw, gb
+        return g1, g2, gw
 
     @staticmethod
-    def meta(x1, x2, weight, bias):
-        shape = np.broadcast_shapes(x1.shape[:-1], x2.shape[:-1]) + weight.shape[:1]
-        if bias is not None:
-            shape = np.broadcast_shapes(shape, bias.shape)
-        return shape, np.result_type(x1.dtype, x2.dtype, weight.dtype)
+    def meta(x1, x2, weight):
+        return np.broadcast_shapes(x1.shape[:-1], x2.shape[:-1]) + weight.shape[:1], np.result_type(
+            x1.dtype, x2.dtype, weight.dtype)
 
 
 def _check_bilinear(input1, input2, weight, bias):
-    """torch's checks of bilinear, in its order: dtypes, ranks, batch sizes, feature sizes, bias."""
+    """torch's checks of bilinear, in its order: dtypes, ranks, batch sizes, feature sizes, bias, then the
+    flattening of the inputs to rows (an empty input with no features has no row count)."""
     tensors = (("input1", input1), ("input2", input2), ("weight", weight)) + ((("bias", bias),) if bias is not None
                                                                              else ())
     if len({t.dtype for _, t in tensors}) > 1:
@@ -192,15 +212,19 @@ def _check_bilinear(input1, input2, weight, bias):
             raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got "
                                f"{input1.shape[d]} and {input2.shape[d]}")
     for name, x, d in (("input1", input1, 1), ("input2", input2, 2)):
-        if x.shape[-1] != weight.shape[d]:
-            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
-                               f"expected {weight.shape[d]}")
-    if bias is not None and bias.shape[-1] != weight.shape[0]:
-        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but expected "
-                           f"{weight.shape[0]}")
+        if x.size(-1) != weight.size(d):
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.size(-1)} but "
+                               f"expected {weight.size(d)}")
+    if bias is not None and bias.size(0) != weight.size(0):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.size(0)} but expected "
+                           f"{weight.size(0)}")
+    for x in (input1, input2):
+        x.reshape(-1, x.size(-1))   # its refusal
 
 
+@native("bilinear", input1="Tensor", input2="Tensor", weight="Tensor", bias="Tensor?")
 def bilinear(input1, input2, weight, bias=None):
     """y = x1^T A x2 + b: (*, in1), (*, in2) with weight (out, in1, in2) -> (*, out)."""
     _check_bilinear(input1, input2, weight, bias)
-    return _Bilinear.apply(input1, input2, weight, bias)
+    output = _Bilinear.apply(input1, input2, weight)
+    return output if bias is None else output + bias
