@@ -37,6 +37,11 @@ def check_allocation(shape, itemsize, count_first=False):
         raise RuntimeError("numel: integer multiplication overflow")
     if count * itemsize >= 2**63:
         raise RuntimeError(f"Storage size calculation overflowed with sizes=[{', '.join(map(str, shape))}]")
+    stride = 1   # torch computes the contiguous strides too (an empty dim counts as 1 there)
+    for n in reversed(shape[1:]):
+        stride *= max(n, 1)
+        if stride >= 2**63:
+            raise RuntimeError("Stride calculation overflowed")
     if count * itemsize > MAX_ARRAY_BYTES:
         raise allocation_error(count * itemsize)
 

@@ -59,6 +59,11 @@ CASES = {
     "bilinear adds its bias out of place (a bias broadcasting the result larger)": lambda m: (
         m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.ones(2, 1, 2))),
     # accepted where torch refuses
+    "native_channel_shuffle has no derivative": lambda m: (lambda x: m.nn.functional.native_channel_shuffle(
+        x, 2).sum().backward())(_leaf(m, np.ones((1, 2, 2)))),
+    "dropout2d/3d: channel noise needs two dims (torch's feature dropout)": lambda m: [
+        _refusal(lambda: m.nn.functional.dropout2d(m.ones(3), 0.5)),
+        _refusal(lambda: m.nn.functional.dropout3d(m.tensor(1.0), 0.5))],
     "linear: a bias of two non-trivial dims is added in place after matmul": lambda m: m.nn.functional.linear(
         m.ones(2, 1, 3), m.ones(2, 3), m.ones(2, 2)),
     "linear with a bias and a 1-d weight goes through addmm": lambda m: m.nn.functional.linear(
@@ -76,6 +81,20 @@ CASES = {
         _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2),
                                                                            pos_weight=m.ones(2, 2)))],
     # crashes
+    "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.prelu(m.ones(4, 3), -1),
+            lambda: m.nn.functional.rrelu(m.ones(3), 0.1, (2, None), True),
+            lambda: m.nn.functional.rrelu(m.ones(3) * 1, 0.1, 0.3, 1, True),
+            lambda: m.nn.functional.cosine_similarity(m.ones(4), m.ones(4), 0.5),
+            lambda: m.nn.functional.pairwise_distance(m.ones(4), m.ones(4), keepdim=1),
+            lambda: m.nn.functional.pdist(m.ones(4, 2), "x"),
+            lambda: m.nn.functional.channel_shuffle(2, 2),
+            lambda: m.nn.functional.native_channel_shuffle(m.ones(1, 2, 2), "x"))],
+    "adaptive pooling of an empty batch to a huge output: no window table; torch's stride overflow": lambda m: [
+        tuple(m.nn.functional.adaptive_avg_pool2d(m.ones(0, 1, 2, 4), 10**9).shape),
+        _refusal(lambda: m.nn.functional.adaptive_max_pool3d(m.ones(0, 1, 2, 1, 4), 10**7, True)),
+        _refusal(lambda: m.zeros(0, 10**12, 10**12))],
     "losses: a non-Tensor argument gets torch's words": lambda m: [
         _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2), "mean")),
         _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2), pos_weight=2)),
@@ -105,6 +124,18 @@ CASES = {
                                                 m.ones(2, 3, dtype=m.long), m.ones(2))),
         _refusal(lambda: m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.tensor(1.0))),
         _refusal(lambda: m.nn.functional.bilinear(m.ones(3, 0), m.ones(3, 0), m.ones(2, 0, 0)))],
+    "in-place dropout's native op is dropout_ (its parser's words)": lambda m: [_refusal(lambda: call(
+        m.ones(3, 2, 2), 0.5, 1, True)) for call in (m.nn.functional.dropout, m.nn.functional.dropout2d,
+                                                     m.nn.functional.alpha_dropout)],
+    "max_unpool1d: the 2-d op's shapes; the last invalid index in C order": lambda m: [
+        _refusal(lambda: m.nn.functional.max_unpool1d(m.ones(1, 1, 3), m.zeros(1, 3, dtype=m.long), 1, 3, 1)),
+        _refusal(lambda: m.nn.functional.max_unpool2d(m.ones(1, 1, 2, 2), m.tensor([[[[0, 9], [7, 1]]]]), 2))],
+    "an expanded tensor whose elements are distinct is writable": lambda m: (lambda b: (
+        b.expand(1, 2).mul_(2), b.expand(0, 1, 2).add_(1), b)[2])(m.ones(2)),
+    "integer inputs to cosine_similarity/pairwise_distance: the common floating dtype": lambda m: [
+        m.nn.functional.cosine_similarity(m.ones(2, 4, dtype=m.long), m.ones(2, 4)),
+        _refusal(lambda: m.nn.functional.cosine_similarity(m.ones(2, 4, dtype=m.long), m.ones(2, 4, dtype=m.long))),
+        m.nn.functional.pairwise_distance(m.ones(2, 4, dtype=m.int32), m.ones(2, 4, dtype=m.int32))],
     # the order of checks
     "matmul: each kernel's checks and words (dot, mv, mm, bmm)": lambda m: [_refusal(lambda: m.matmul(
         m.ones(*a, dtype=m.int64 if wrong_dtype else m.float32), m.ones(*b))) for a, b, wrong_dtype in (

@@ -18,7 +18,7 @@ from ..._ops.shape import cat
 from .activation import (_apply, _at_nan_in_vector_blocks, _number, _typed, _vector_lanes, clamp_activation,
                          leaky_relu)
 from .activation import threshold as _threshold
-from ..._ops.parsing import check_argument
+from ..._ops.parsing import check_argument, check_arguments, native
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
            "softshrink", "hardshrink", "tanhshrink", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "gumbel_softmax"]
@@ -120,6 +120,7 @@ class _Prelu(ShapeKeeping):
         return np.where(x > 0, grad, grad * weight), np.where(x > 0, 0, grad * x).astype(grad.dtype, copy=False)
 
 
+@native("prelu", input="Tensor", weight="Tensor")
 def prelu(input, weight):
     """x if x > 0 else weight * x; ``weight`` holds 1 slope or one per channel (dim 1 of input)."""
     if input.dtype != weight.dtype:
@@ -159,6 +160,9 @@ class _RreluWithNoise(ShapeKeeping):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomised leaky ReLU: negative inputs scaled by a slope drawn from U(lower, upper) when training,
     by the mean slope (lower + upper) / 2 otherwise."""
+    # torch's wrapper passes every argument by position to the native op (rrelu_ when inplace)
+    check_arguments("rrelu_" if inplace else "rrelu", _RRELU_KINDS, {"lower": lower, "upper": upper,
+                                                                     "training": training}, positional=4)
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     # torch's eval-mode rrelu is its leaky_relu kernel
@@ -173,6 +177,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     else:
         slopes = np.where(x > 0, dtype(1), dtype((lower + upper) / 2))  # torch: the slope at 0 too
     return _apply(_RreluWithNoise, input, (slopes,), inplace, "RreluWithNoiseBackward1")
+
+
+_RRELU_KINDS = (("lower", "number", 2), ("upper", "number", 3), ("training", "bool", 4))
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):

@@ -10,14 +10,22 @@ Shapes::
 import numpy as np
 
 from ... import _shapes
+from ..._dtype import get_default_dtype, result_type
+from ..._ops.parsing import native
 from ...autograd import Function, no_grad
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 
 
+@native("cosine_similarity", x1="Tensor", x2="Tensor", dim="int", eps="float")
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim``; the clamp is outside the graph,
-    as in torch (a zero vector gets a zero gradient, not an infinite one)."""
+    as in torch (a zero vector gets a zero gradient, not an infinite one). Integers and bools are cast to
+    the common floating dtype first (both integral: refused)."""
+    common = result_type([x1, x2])
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {common.scalar_name}")
+    x1, x2 = (x if x.dtype.is_floating_point else x.to(common) for x in (x1, x2))
     x1, x2 = broadcast_pair(x1, x2)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
@@ -49,6 +57,8 @@ class _AddScalar(Function):
 
     @staticmethod
     def forward(ctx, x, value):
+        if x.dtype.kind != "f":   # an integer tensor plus a Python float: the default dtype
+            x = x.astype(get_default_dtype().numpy_dtype)
         return x + x.dtype.type(value)
 
     @staticmethod
@@ -56,6 +66,7 @@ class _AddScalar(Function):
         return grad, None
 
 
+@native("pairwise_distance", x1="Tensor", x2="Tensor", p="float", eps="float", keepdim="bool")
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p along the last dim (eps keeps the gradient finite where x1 == x2)."""
     innermost = max(x1.dim(), x2.dim()) - 1   # -1 for two 0-d tensors: the one element
@@ -104,6 +115,7 @@ def _p_norm(rows, p):
     return (magnitude ** p).sum(axis=1) ** (1 / p)
 
 
+@native("pdist", input="Tensor", p="float")
 def pdist(input, p=2):
     """p-norm distance between every pair of rows i < j of ``input`` (N, M): (N (N - 1) / 2,)."""
     if input.dim() != 2:

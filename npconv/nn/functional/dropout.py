@@ -110,7 +110,7 @@ def _masked(input, p, mask_shape, inplace=False):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
     _check_p(p)
-    p = _native_p("dropout", p, training)
+    p = _native_p("dropout_" if inplace else "dropout", p, training)
     if _skipped(input, p, training):
         return input
     return _masked(input, p, tuple(input.shape), inplace)
@@ -121,9 +121,11 @@ def _channel_dropout(input, p, training, batched, inplace=False):
     and removed in place when inplace (torch's unsqueeze_ / squeeze_ nodes and versions)."""
     if not batched:
         input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    p = _native_p("feature_dropout", p, training)
+    p = _native_p("feature_dropout_" if inplace else "feature_dropout", p, training)
     result = input
     if not _skipped(input, p, training):
+        if p != 1.0 and input.dim() < 2:   # the channel noise needs (N, C); p = 1 multiplies by zero first
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = tuple(input.shape)
         result = _masked(input, p, shape[:2] + (1,) * (len(shape) - 2), inplace)
     if not batched:
@@ -178,7 +180,7 @@ def _alpha(op, input, p, training, mask_shape, inplace=False):
     """SELU-preserving dropout: dropped units take the SELU saturation value, then an affine fix-up (in
     place as torch: mul_ then add_)."""
     _check_p(p)
-    p = _native_p(op, p, training)
+    p = _native_p(op + "_" if inplace else op, p, training)   # torch's in-place native op is op_
     if _skipped(input, p, training):
         return input
     _inplace(input, inplace)

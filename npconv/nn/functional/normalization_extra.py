@@ -9,7 +9,7 @@ Shapes::
 """
 import numpy as np
 
-from ..._ops.parsing import check_argument, check_arguments
+from ..._ops.parsing import check_arguments, native
 from ...autograd import Function
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
@@ -89,9 +89,7 @@ def _check_groups(groups):
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
 
 
-def channel_shuffle(input, groups):
-    """Interleave the channels of ``groups`` groups (ShuffleNet): channel g * (C/g) + i goes to i * g + g."""
-    check_argument("channel_shuffle", "groups", "int", groups, 2)
+def _shuffled(input, groups, node):
     groups = int(groups)
     _check_groups(groups)
     if input.dim() <= 2:
@@ -100,8 +98,29 @@ def channel_shuffle(input, groups):
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
                            f"{groups} groups.")
-    return _ChannelShuffle.apply(input, groups)
+    return node.apply(input, groups)
 
 
-native_channel_shuffle = channel_shuffle
+@native("channel_shuffle", input="Tensor", groups="int")
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``groups`` groups (ShuffleNet): channel g * (C/g) + i goes to i * g + g."""
+    return _shuffled(input, groups, _ChannelShuffle)
+
+
+class _NativeChannelShuffle(_ChannelShuffle):
+    """torch's native_channel_shuffle: the same shuffle without a derivative (its backward refuses)."""
+
+    backward_name = "NotImplemented"
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
+
+
+@native("native_channel_shuffle", input="Tensor", groups="int")
+def native_channel_shuffle(input, groups):
+    """channel_shuffle without a gradient, as torch's."""
+    return _shuffled(input, groups, _NativeChannelShuffle)
+
+
 __all__.append("native_channel_shuffle")

@@ -27,12 +27,20 @@ def _refuse_empty_gradient(grad, n, kind="avg"):
                                f"{d} being empty")
 
 
+def _nothing_to_pool(batched, out_size):
+    """An empty batch or output: an empty result, with no window table (whose size grows with the output)."""
+    return batched.shape[0] == 0 or 0 in out_size
+
+
 class _AdaptiveAvgPool(Function):
     graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
     def forward(ctx, x, n, out_size):
         ctx.args = (n, x.shape[-n:])
-        return _unbatched_like(kernels.adaptive_avg_pool_forward(_batched(x, n), out_size), x, n)
+        xb = _batched(x, n)
+        if _nothing_to_pool(xb, out_size):
+            return _unbatched_like(np.zeros(xb.shape[:2] + tuple(out_size), x.dtype), x, n)
+        return _unbatched_like(kernels.adaptive_avg_pool_forward(xb, out_size), x, n)
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,7 +70,12 @@ class _AdaptiveMaxPool(Function):
     graph_inputs = 1   # options such as divisor_override=None are not tensors
     @staticmethod
     def forward(ctx, x, n, out_size, return_indices):
-        y, indices = kernels.adaptive_max_pool_forward(_batched(x, n), out_size)
+        xb = _batched(x, n)
+        if _nothing_to_pool(xb, out_size):
+            shape = xb.shape[:2] + tuple(out_size)
+            y, indices = np.zeros(shape, x.dtype), np.zeros(shape, np.int64)
+        else:
+            y, indices = kernels.adaptive_max_pool_forward(xb, out_size)
         ctx.args = (n, x.shape[-n:])
         ctx.indices = indices
         y = _unbatched_like(y, x, n)

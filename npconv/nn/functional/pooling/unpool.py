@@ -110,7 +110,7 @@ def _check_unpool2d(input, indices, sizes, n):
         raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
                            f"{len(sizes)} elements.")
     _check_unpool_rank(input, n, 2)
-    _check_same_shape(input, indices)
+    _check_same_shape(input, indices, n)
     _check_unpool_nonempty(input, n)
 
 
@@ -123,7 +123,7 @@ def _check_unpool3d(input, indices, sizes, stride, padding):
             got = "got" if name == "output_size" else "got:"
             raise RuntimeError(f"There should be exactly three elements (depth, height, width) in {name}, but "
                                f"{got} {len(values)} elements.")
-    _check_same_shape(input, indices)
+    _check_same_shape(input, indices, 3)
     _check_unpool_nonempty(input, 3)
     if any(v <= 0 for v in stride):
         raise RuntimeError(f"strides should be greater than zero, but got stride: {list(stride)}")
@@ -136,10 +136,12 @@ def _check_unpool_rank(input, n, kernel_dims):
                            f"{kernel_dims + 2}d Tensor, but got a tensor with {shown} dimensions.")
 
 
-def _check_same_shape(input, indices):
+def _check_same_shape(input, indices, n):
     if tuple(indices.shape) != tuple(input.shape):
+        unit = [1] * (n == 1)   # the 1-d op's operands have a trailing unit dim there
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
-                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+                           f"({list(input.shape) + unit}) but got indices tensor with shape: "
+                           f"{list(indices.shape) + unit}")
 
 
 def _check_unpool_nonempty(input, n):
@@ -153,8 +155,9 @@ def _check_unpool_nonempty(input, n):
 
 def _check_unpool_indices(idx, out):
     plane = math.prod(out)
-    if idx.size and (idx.min() < 0 or idx.max() >= plane):
-        bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
+    invalid = idx[(idx < 0) | (idx >= plane)]
+    if invalid.size:
+        bad = int(invalid[-1])   # torch's kernel keeps the last one it meets, in C order
         shown = tuple(out) + (1,) if len(out) == 1 else out   # torch unpools 1-d as (L, 1) planes
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {_describe(shown)})")
 
