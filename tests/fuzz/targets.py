@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, Phase, given, seed as fixed_seed, settings
 from . import engine
 from .layers import LAYER_TARGETS
 from .functional import FUNCTIONAL_TARGETS
+from .functional_calls import FUNCTIONAL_CALL_TARGETS
 from .autograd_cases import AUTOGRAD_TARGETS
 
-TARGETS = {**LAYER_TARGETS, **FUNCTIONAL_TARGETS, **AUTOGRAD_TARGETS}
+TARGETS = {**LAYER_TARGETS, **FUNCTIONAL_TARGETS, **FUNCTIONAL_CALL_TARGETS, **AUTOGRAD_TARGETS}
 
 
 def tally(target, examples, derandomize=False, seed=None, keep=3):
