@@ -4,6 +4,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import Function
 from .arguments import _broadcast_error
+from .parsing import check_argument
 from .elementwise import abs, mul
 from .reduction import _expand_reduced, _reduce_axes, amax, amin, sum
 from .shape import reshape
@@ -262,6 +263,8 @@ def vector_norm(input, p, dim, keepdim):  # noqa: A002
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
     """The p-norm over all elements or ``dim`` (see vector_norm); 'fro' is the 2-norm."""
+    if dim is not None:   # torch.norm hands an int dim to linalg.vector_norm as a one-element list
+        check_argument("linalg_vector_norm", "dim", "ints", [dim] if isinstance(dim, int) else dim, 3)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{input.dtype.scalar_name}")

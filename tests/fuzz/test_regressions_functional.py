@@ -59,6 +59,13 @@ CASES = {
     "bilinear adds its bias out of place (a bias broadcasting the result larger)": lambda m: (
         m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.ones(2, 1, 2))),
     # accepted where torch refuses
+    "nll_loss computes on floating inputs only (its kernel's words)": lambda m: [_refusal(
+        lambda: m.nn.functional.nll_loss(m.ones(*shape, dtype=m.int32), m.zeros(*target, dtype=m.long)))
+        for shape, target in (((2, 3), (2,)), ((2, 1, 0, 1), (2, 0, 1)))],
+    "gelu's approximate is keyword-only; norm's dim is parsed (an int list)": lambda m: [
+        _refusal(lambda: m.nn.functional.gelu(m.ones(2), "tanh")),
+        _refusal(lambda: m.nn.functional.normalize(m.ones(2, 2), 2, False)),
+        _refusal(lambda: m.nn.functional.normalize(m.ones(2, 2), 0.5, 1e-12))],
     "native_channel_shuffle has no derivative": lambda m: (lambda x: m.nn.functional.native_channel_shuffle(
         x, 2).sum().backward())(_leaf(m, np.ones((1, 2, 2)))),
     "dropout2d/3d: channel noise needs two dims (torch's feature dropout)": lambda m: [
@@ -80,6 +87,9 @@ CASES = {
         _refusal(lambda: m.nn.functional.binary_cross_entropy(m.ones(2), m.ones(2), weight=m.ones(2, 2))),
         _refusal(lambda: m.nn.functional.binary_cross_entropy_with_logits(m.ones(2), m.ones(2),
                                                                            pos_weight=m.ones(2, 2)))],
+    "nll_loss: a 1-d input with a one-element 1-d target (whose backward torch refuses)": lambda m: [
+        m.nn.functional.nll_loss(m.ones(4), m.zeros(1, dtype=m.long)), _refusal(lambda: m.nn.functional.nll_loss(
+            _leaf(m, np.ones(4)), m.zeros(1, dtype=m.long)).backward())],
     # crashes
     "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [
         _refusal(call) for call in (
@@ -136,7 +146,15 @@ CASES = {
         m.nn.functional.cosine_similarity(m.ones(2, 4, dtype=m.long), m.ones(2, 4)),
         _refusal(lambda: m.nn.functional.cosine_similarity(m.ones(2, 4, dtype=m.long), m.ones(2, 4, dtype=m.long))),
         m.nn.functional.pairwise_distance(m.ones(2, 4, dtype=m.int32), m.ones(2, 4, dtype=m.int32))],
+    "bce_with_logits of a bool target: torch's 1 - target refusal": lambda m: m.nn.functional.\
+        binary_cross_entropy_with_logits(m.ones(2), m.ones(2, dtype=m.bool)),
+    "label_smoothing printed as a C++ double": lambda m: m.nn.functional.cross_entropy(
+        m.ones(3), m.tensor(1), label_smoothing=10**12),
     # the order of checks
+    "max pooling checks kernel, stride and dilation before the empty dims": lambda m: [_refusal(call) for call in (
+        lambda: m.nn.functional.max_pool2d(m.ones(1, 0, 2, 2), 1, 1, 0, 0),
+        lambda: m.nn.functional.max_pool3d(m.ones(1, 0, 2, 2, 2), 0, 1),
+        lambda: m.nn.functional.max_pool1d(m.ones(0, 1), 3, 2, 0, 0, True, True))],
     "matmul: each kernel's checks and words (dot, mv, mm, bmm)": lambda m: [_refusal(lambda: m.matmul(
         m.ones(*a, dtype=m.int64 if wrong_dtype else m.float32), m.ones(*b))) for a, b, wrong_dtype in (
             ((3,), (3,), True), ((2, 3), (3,), True), ((2, 3), (4,), False), ((4, 2, 3), (4, 5), False),

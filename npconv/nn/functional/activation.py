@@ -357,7 +357,7 @@ def elu(input, alpha=1.0, inplace=False):
     return _apply(_Elu, input, (_number(alpha),), inplace, "EluBackward1")
 
 
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):   # keyword-only, as torch
     """x * Phi(x) (Phi: the standard normal CDF); approximate='tanh' uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     check_argument("gelu", "approximate", "str", approximate)

@@ -413,6 +413,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_computable("log_sigmoid_cpu", input)
     if pos_weight is not None:
         _check_in_place(tuple(input.shape), _shapes.broadcast_shape(pos_weight.shape, target.shape))
+    if target.dtype.name == "bool":   # torch's 1 - target
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
     if not target.dtype.is_floating_point:
         raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired output type "
                            f"{target.dtype.scalar_name}")
@@ -437,6 +440,9 @@ class _NllLoss(Function):
 
     @staticmethod
     def forward(ctx, logp, *, target, class_weight, ignore_index, class_dim, reduction):
+        # a 1-d input with a one-element 1-d target: one sample, whose backward torch refuses
+        ctx.mismatch = logp.ndim == 1 and target.ndim == 1 and (logp.shape, target.shape)
+        target = target.reshape(()) if ctx.mismatch else target
         valid = target != ignore_index
         safe = np.where(valid, target, 0)
         picked = np.take_along_axis(logp, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
@@ -456,6 +462,9 @@ class _NllLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.mismatch:
+            raise RuntimeError(f"size mismatch (got input: {list(ctx.mismatch[0])}, target: "
+                               f"{list(ctx.mismatch[1])})")
         safe, valid, w, class_dim, shape, scale = ctx.args
         with np.errstate(invalid="ignore", over="ignore"):
             per_target = np.where(valid, -(grad * scale) * w, 0).astype(grad.dtype, copy=False)
@@ -530,6 +539,9 @@ def _check_kernel(input, target, weight, ignore_index):
             raise RuntimeError("weight tensor should be defined either for all or no classes")
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
+    if not input.dtype.is_floating_point:
+        frame = "nll_loss2d_forward_out_frame" if input.dim() > 2 else "nll_loss_out_frame"
+        raise NotImplementedError(f'"{frame}" not implemented for \'{input.dtype.scalar_name}\'')
     t = target.numpy().astype(np.int64)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
@@ -605,13 +617,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 1.0:
-            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing):g}")
         if input.dim() == 0:   # torch reads the class count at dim 1
             raise IndexError("Dimension specified as 1 but tensor has no dimensions")
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim,
                                             input.shape[class_dim])
     if label_smoothing > 1.0:  # torch smooths only for a positive amount: a negative or nan one is none
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing):g}")
     logp = log_softmax(input, class_dim)
     t, classes = _class_target(logp, target, weight, ignore_index)
     nll = _nll(logp, t, weight, ignore_index, reduction, class_dim)

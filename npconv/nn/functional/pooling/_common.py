@@ -64,14 +64,14 @@ def _refuse_empty(shape, n):
 
 
 def _check_max_pool1d_input(input, return_indices):
-    """Without indices max_pool1d is its own kernel; with indices torch runs max_pool2d on a height-1 image."""
-    empty = 0 in input.shape[-2:]
-    if return_indices and input.dim() not in (2, 3):
-        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
-                           "argument #1 'self' (while checking arguments for max_pool1d)")
-    if return_indices and empty:
-        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
-    if input.dim() not in (2, 3) or empty:
+    """Without indices max_pool1d is its own kernel; with indices torch runs max_pool2d on a height-1 image
+    (whose empty-dim check comes after the window's: see max_pool)."""
+    if return_indices:
+        if input.dim() not in (2, 3):
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                               "argument #1 'self' (while checking arguments for max_pool1d)")
+        return
+    if input.dim() not in (2, 3) or 0 in input.shape[-2:]:
         raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got:{list(input.shape)}")
 
@@ -135,10 +135,8 @@ def _describe(sizes):
     return "x".join(str(s) for s in sizes)
 
 
-def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
-    """Checks of torch's pool shape check, then the output size from npconv._shapes."""
-    _check_window(kernel_size, stride, padding, dilation)
-
+def check_positive(n, kernel_size, stride, dilation):
+    """The first checks of torch's pool shape check: kernel, stride and dilation above zero."""
     def shown(prefix, values):   # a 1-d op runs as 2-d with a height of 1: torch names both
         values = (1,) + tuple(values) if n == 1 else tuple(values)
         return " ".join(f"{prefix}{a}: {v}" for a, v in zip("THW"[3 - len(values):], values))
@@ -148,6 +146,12 @@ def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
         raise RuntimeError("stride should be greater than zero, but got " + shown("d", stride))
     if any(d <= 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero, but got " + shown("dilation", dilation))
+
+
+def _output_size(x, n, kernel_size, stride, padding, dilation, ceil_mode):
+    """Checks of torch's pool shape check, then the output size from npconv._shapes."""
+    _check_window(kernel_size, stride, padding, dilation)
+    check_positive(n, kernel_size, stride, dilation)
     if any(p > k // 2 for p, k in zip(padding, kernel_size)):
         k, p = (1,) * (3 - n) + tuple(kernel_size), (0,) * (3 - n) + tuple(padding)
         if n == 3:

@@ -7,7 +7,7 @@ from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from ...._ops.parsing import check_arguments
-from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
+from ._common import (check_1d_lists, check_positive, _refuse_empty, _batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
                       _check_window, _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool,
                       _pooled_meta, _tuple, _unbatched_like)
 
@@ -109,8 +109,13 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
         _check_c_int(k, s, p, d)
     if n > 1:
         _check_rank_first(input, n)
+    if n > 1 or return_indices:
         _check_window(k, s, p, d)   # torch's output-length rules come before its rank and size checks
-        _check_rank(input, n, op)
+        check_positive(n, k, s, d)   # the shape check looks at the window before the empty dims
+        if n > 1:
+            _check_rank(input, n, op)
+        elif 0 in input.shape[-2:]:
+            _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
     out = _output_size(input, n, k, s, p, d, ceil_mode)
     if n == 1 and not return_indices:
         _check_dtype(input, "max_pool1d_impl")
