@@ -13,7 +13,7 @@ from .arguments import _list_str
 from .indexing import _check_int_bounds, _prepare_index, getitem, split_mixed_index
 from .overloads import Overload, invalid_combination
 from .promotion import _as_operand
-from .views import rebase, refresh_views
+from .views import _positions, rebase, refresh_views
 
 
 _LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -73,6 +73,22 @@ def _write(self, values):
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation.")
+
+
+def writes_through_shared_memory(t):
+    """Whether an in-place kernel that skips torch's shared-memory check (threshold_) writes into ``t``
+    through ``write_shared``: an expanded view, outside autograd, of a writable root."""
+    return (not t._meta and not t._data.flags.writeable and t._base is not None
+            and t._base._data.flags.writeable and not (t._requires_grad and is_grad_enabled()))
+
+
+def write_shared(view, values):
+    """Such a kernel's result: every element written into its memory (elements sharing memory get the same
+    value from an elementwise op), so into the root at each element's position; one write counted."""
+    root = view._base
+    np.put(root._data, _positions(root._data.shape, view._view_replay), values)
+    view._bump_version()
+    return view
 
 
 def check_inplace_target(t):

@@ -543,6 +543,9 @@ CASES = {
         m.zeros(4), None, None, training=True),
     "batch_norm of an empty 1-d input": lambda m: m.nn.functional.batch_norm(m.zeros(0), None, None),
     "zeros() needs a size": lambda m: m.zeros(),
+    "threshold_ writes through shared memory (torch skips that check)": lambda m: (lambda base: (
+        m.nn.functional.threshold(base.expand(3, 3), 0.6, -7.0, inplace=True), base, base._version)[1:])(
+        m.tensor([[0.5, -1.0, 2.0]])),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

@@ -13,7 +13,7 @@ import numpy as np
 from ... import _ops
 from ..._ops.activation import ShapeKeeping, check_floating, erf_values, sigmoid_values
 from ..._ops.activation import relu_ as relu_in_place
-from ..._ops.inplace import apply_in_place
+from ..._ops.inplace import apply_in_place, write_shared, writes_through_shared_memory
 from ..._graph_backward import double_backward, linear_rule, operand, refused_by_torch
 from ..._tensor import Tensor
 from ...autograd import is_grad_enabled
@@ -310,6 +310,8 @@ def threshold(input, threshold, value, inplace=False):
         check_floating(input, "threshold_cpu")
     if input.dtype.numpy_dtype.kind in "iu":
         threshold, value = _integral_scalar(input, threshold), _integral_scalar(input, value)
+    if inplace and writes_through_shared_memory(input):   # torch's threshold_ skips the shared-memory check
+        return write_shared(input, _Threshold.apply(input, threshold, value)._data)
     return _apply(_Threshold, input, (threshold, value), inplace, "ThresholdBackward1")
 
 
