@@ -60,10 +60,20 @@ class BatchedMatMul(MatMul):
     backward_name = "UnsafeViewBackward0"
 
 
+def _folds(a, b):
+    """Whether torch's matmul folds a 3-d or larger ``a`` into rows for mm/mv (else it runs bmm): always for a
+    ``b`` needing a gradient or an empty ``a``, otherwise when the rows are a view (leading dims contiguous)."""
+    if b.requires_grad or a.numel() == 0:
+        return True
+    shape, strides = a.shape, a.stride()
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
 def _matmul_check(a, b, name="matmul"):
     """torch's refusals of a matrix product, in the order and words of the kernel matmul picks: dot for two
     vectors, mv or mm (the first operand's leading dims folded into rows) for a 1-d or 2-d second operand,
-    else bmm on the broadcast batch (sizes before dtypes but for dot). Reads only ``.shape`` and ``.dtype``."""
+    else bmm on the broadcast batch (sizes before dtypes but for dot). Reads only ``.shape`` and ``.dtype`` (and
+    for a folding decision ``a``'s strides and ``b.requires_grad``)."""
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) == 0 or len(sb) == 0:
         raise RuntimeError(f"both arguments to {name} need to be at least 1D, but they are {len(sa)}D and "
@@ -77,7 +87,7 @@ def _matmul_check(a, b, name="matmul"):
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
                                f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
         return
-    if len(sb) <= 2:
+    if len(sb) <= 2 and (len(sa) <= 2 or _folds(a, b)):
         rows = int(np.prod(sa[:-1], dtype=np.int64))
         if len(sb) == 1:
             if sa[-1] != sb[0]:
@@ -96,9 +106,10 @@ def _matmul_check(a, b, name="matmul"):
     except ValueError:
         raise _broadcast_error(np.empty(sa[:-2]), np.empty(sb[:-2])) from None
     count = int(np.prod(batch, dtype=np.int64))
-    if sa[-1] != sb[-2]:
+    inner = sb[-2] if len(sb) > 1 else sb[0]   # a vector is a column there
+    if sa[-1] != inner:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {sa[-1]}] "
-                           f"but got: [{count}, {sb[-2]}].")
+                           f"but got: [{count}, {inner}].")
     if da != db:
         raise RuntimeError(f"expected scalar type {da.scalar_name} but found {db.scalar_name}")
 

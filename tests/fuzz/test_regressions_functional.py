@@ -58,6 +58,13 @@ CASES = {
         m.nn.functional.binary_cross_entropy(m.ones(2) / 2, m.ones(2), m.ones(2, dtype=m.long))),
     "bilinear adds its bias out of place (a bias broadcasting the result larger)": lambda m: (
         m.nn.functional.bilinear(m.ones(3), m.ones(3), m.ones(2, 3, 3), m.ones(2, 1, 2))),
+    "bilinear contracts in torch's order (where an inf meets both signs: NaN)": lambda m: (lambda x1, x2, w: (
+        m.nn.functional.bilinear(x1, x2, w).sum().backward(), x1.grad, x2.grad, w.grad)[1:])(
+        _leaf(m, [INF, 1.0, -2.0]), _leaf(m, [0.5, -1.0, 2.0]), _leaf(m, np.linspace(-1, 1, 27).reshape(3, 3, 3))),
+    "linear: a two-dim bias is added in place after matmul (broadcast, the output's dtype)": lambda m: [
+        m.nn.functional.linear(m.ones(2, 2, 2, dtype=m.float64), m.ones(3, 2, dtype=m.float64),
+                               m.ones(2, 3, dtype=m.int64)),
+        m.nn.functional.linear(m.ones(2, 2, 2), m.ones(3, 2), m.ones(2, 3, dtype=m.float64))],
     # accepted where torch refuses
     "nll_loss computes on floating inputs only (its kernel's words)": lambda m: [_refusal(
         lambda: m.nn.functional.nll_loss(m.ones(*shape, dtype=m.int32), m.zeros(*target, dtype=m.long)))
@@ -159,6 +166,9 @@ CASES = {
         m.ones(*a, dtype=m.int64 if wrong_dtype else m.float32), m.ones(*b))) for a, b, wrong_dtype in (
             ((3,), (3,), True), ((2, 3), (3,), True), ((2, 3), (4,), False), ((4, 2, 3), (4, 5), False),
             ((3,), (4, 3, 5), True), ((2, 3), (2, 4, 4), False))],
+    "matmul runs bmm on an input whose rows are no view (unless the other operand needs a gradient)": lambda m: [
+        _refusal(lambda: m.matmul(m.ones(3, 4, 2).transpose(0, 1), m.ones(4))),
+        _refusal(lambda: m.matmul(m.ones(3, 4, 2).transpose(0, 1), m.ones(3, 5, requires_grad=True)))],
     "linear: addmm compares self's dtype first": lambda m: m.nn.functional.linear(
         m.ones(1, 3, dtype=m.float64), m.ones(2, 3), m.ones(2, dtype=m.float64)),
     "nll_loss: a weight needing a gradient refused before the kernel's checks": lambda m: [

@@ -121,35 +121,37 @@ def linear(input, weight, bias=None):
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input.dim()}D and {weight.dim()}D")
-    _check_linear(input, weight, bias)
-    if weight.dim() != 2:
-        return _Linear.apply(input, weight, bias)
-    return _matrix_linear(input, weight, bias)
+    fused = _check_linear(input, weight, bias)
+    inner_bias = bias if fused else None
+    out = _Linear.apply(input, weight, inner_bias) if weight.dim() != 2 else _matrix_linear(input, weight, inner_bias)
+    return out if bias is None or fused else out.add_(bias)   # torch: matmul, then the bias added in place
 
 
 class _Operand(NamedTuple):
     """What a check reads of an operand not built yet (a flattened input, a transposed weight)."""
     shape: tuple
     dtype: object
+    requires_grad: bool = False
 
 
 def _check_linear(input, weight, bias):
     """torch's refusals on the path its linear takes: with a bias, a 2-d input (or a contiguous one with a
-    contiguous bias of one non-trivial dim) is flattened to rows for addmm; otherwise matmul, then the bias
-    added in place to its result."""
+    contiguous bias of one non-trivial dim) is flattened to rows for addmm (returns True); otherwise matmul,
+    then the bias added in place to its result."""
     if weight.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
-    weight_t = _Operand(tuple(weight.shape)[::-1], weight.dtype)
+    weight_t = _Operand(tuple(weight.shape)[::-1], weight.dtype, weight.requires_grad)
     fusable = bias is not None and (input.dim() == 2 or input.is_contiguous() and bias.is_contiguous() and (
         bias.dim() == 1 or sum(n != 1 for n in bias.shape) == 1))
     if fusable:
         rows = _Operand((math.prod(input.shape[:-1]), input.shape[-1]), input.dtype)
         check_addmm(bias, rows, weight_t)
-        return
+        return True
     _matmul_check(input, weight_t)
     if bias is not None:
         out = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
         _check_added_in_place(out, input.dtype, bias)
+    return False
 
 
 def _check_added_in_place(shape, dtype, other):
@@ -176,19 +178,27 @@ def _matrix_linear(input, weight, bias):
 
 
 class _Bilinear(Function):
-    """x1^T A x2 over the last dims (torch's _trilinear); the bias is added after, out of place, as torch."""
+    """x1^T A x2 over the last dims (torch's _trilinear); the bias is added after, out of place, as torch.
+
+    Each product is two contractions in torch's order (which decides where an inf meets terms of both
+    signs and gives NaN): the forward and x2's gradient sum x1 A over in1 first, x1's gradient sums the
+    gradient times A over the outputs first, A's gradient is x1 times the gradient, then x2 over the rows."""
 
     @staticmethod
     def forward(ctx, x1, x2, weight):
         ctx.save_for_backward(x1, x2, weight)
-        return np.einsum("...i,oij,...j->...o", x1, weight, x2, optimize=True)
+        ctx.x1_weight = np.einsum("...i,oij->...oj", x1, weight)
+        return np.einsum("...oj,...j->...o", ctx.x1_weight, x2)
 
     @staticmethod
     def backward(ctx, grad):
         x1, x2, weight = ctx.saved_tensors
-        g1 = np.einsum("...o,oij,...j->...i", grad, weight, x2, optimize=True)
-        g2 = np.einsum("...o,oij,...i->...j", grad, weight, x1, optimize=True)
-        gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
+        g1 = np.einsum("...ij,...j->...i", np.einsum("...o,oij->...ij", grad, weight), x2)
+        g2 = np.einsum("...oj,...o->...j", ctx.x1_weight, grad)
+        count = math.prod(grad.shape[:-1])   # the rows (an explicit count: a -1 cannot size empty ones)
+        rows = (t.reshape(count, t.shape[-1]) for t in (grad, x1, x2))
+        grad_rows, x1_rows, x2_rows = rows
+        gw = np.einsum("boi,bj->oij", np.einsum("bo,bi->boi", grad_rows, x1_rows), x2_rows)
         return g1, g2, gw
 
     @staticmethod
