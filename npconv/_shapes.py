@@ -18,7 +18,8 @@ import math
 import operator
 
 __all__ = ["broadcast_error", "broadcast_shape", "int_list_error", "ceil_div", "dilated_extent", "window_extent", "conv_length", "pool_length", "transposed_length",
-           "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "expand", "as_index", "single", "pair", "triple"]
+           "same_padding_pair", "scaled_length", "conv_output_spatial", "ntuple", "expand", "as_index", "single", "pair", "triple",
+           "c_int"]
 
 
 def ceil_div(a, b):
@@ -35,6 +36,11 @@ def window_extent(out, kernel, stride=1, dilation=1):
     """Padded input length that ``out`` windows read: ``(out - 1) * stride + dilated_extent`` (the inverse
     of ``conv_length`` for an input that leaves nothing over)."""
     return (out - 1) * stride + dilated_extent(kernel, dilation)
+
+
+def c_int(value):
+    """``value`` as a 32-bit C int holds it (torch computes some sizes so and words its errors with them)."""
+    return (value + 2**31) % 2**32 - 2**31
 
 
 def _check_stride(stride):

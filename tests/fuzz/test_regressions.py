@@ -546,6 +546,9 @@ CASES = {
     "threshold_ writes through shared memory (torch skips that check)": lambda m: (lambda base: (
         m.nn.functional.threshold(base.expand(3, 3), 0.6, -7.0, inplace=True), base, base._version)[1:])(
         m.tensor([[0.5, -1.0, 2.0]])),
+    "max_pool1d words its output size as a C int": lambda m: m.nn.MaxPool1d(10**12, (2,))(m.zeros(5, 1, 1)),
+    "ConvTranspose turns its sizes into tuples before it checks the padding mode": lambda m: m.nn.ConvTranspose1d(
+        2, 2, m.tensor(2), padding_mode="circular"),
     # huge results
     "conv of an expanded huge input": lambda m: m.nn.functional.conv2d(
         m.zeros(1, 1, 1, 1).expand(1, 1, 10**6, 10**6), m.ones(1, 1, 3, 3)),

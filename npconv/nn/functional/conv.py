@@ -721,16 +721,11 @@ def _conv_transpose(dims, op, input, weight, bias, stride, padding, output_paddi
     return _TransposedConvolution.apply(input, weight, bias, stride, pairs, dilation, groups, out_spatial, batched)
 
 
-def _c_int(value):
-    """``value`` as a C int holds it (torch's slow transposed convolution reads its geometry so)."""
-    return (value + 2**31) % 2**32 - 2**31
-
-
 def _c_int_transposed_length(size, kernel, stride, padding, output_padding, dilation):
     """The output length as torch's slow transposed kernels compute it, every argument a C int (a huge
     stride may wrap to a negative one: the formula, not the argument checks, applies)."""
-    stride, padding, output_padding, dilation = map(_c_int, (stride, padding, output_padding, dilation))
-    return _c_int((size - 1) * stride - 2 * padding + _shapes.dilated_extent(kernel, dilation) + output_padding)
+    stride, padding, output_padding, dilation = map(_shapes.c_int, (stride, padding, output_padding, dilation))
+    return _shapes.c_int((size - 1) * stride - 2 * padding + _shapes.dilated_extent(kernel, dilation) + output_padding)
 
 
 def _check_transposed_kernel(backend, weight, dilation, output_padding, stride):
@@ -742,9 +737,9 @@ def _check_transposed_kernel(backend, weight, dilation, output_padding, stride):
     dims, kernel = len(dilation), tuple(weight.shape[2:])
     if dims < 3 and min(kernel) <= 0:
         raise _kernel_size_error(kernel)
-    if min(map(_c_int, stride)) <= 0:  # a C int there: a huge stride may wrap
+    if min(map(_shapes.c_int, stride)) <= 0:  # a C int there: a huge stride may wrap
         raise RuntimeError("stride should be greater than zero, but got "
-                           + _per_dimension_text(stride=map(_c_int, stride)))
+                           + _per_dimension_text(stride=map(_shapes.c_int, stride)))
     _check_dilation(dilation, transposed=True)
     if big_padding:
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "

@@ -153,11 +153,12 @@ class _ConvTranspose(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        dims = self._dims   # torch turns the sizes into tuples before it looks at the padding mode
+        sizes = [_ntuple(value, dims) for value in (kernel_size, stride, padding, dilation, output_padding)]
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        dims = self._dims
-        super().__init__(in_channels, out_channels, _ntuple(kernel_size, dims), _ntuple(stride, dims),
-                         _ntuple(padding, dims), _ntuple(dilation, dims), True, _ntuple(output_padding, dims),
+        kernel_size, stride, padding, dilation, output_padding = sizes
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
                          groups, bias, padding_mode, device=device, dtype=dtype)
 
     def _output_padding(self, input, output_size, stride, padding, kernel_size, num_spatial_dims, dilation=None):

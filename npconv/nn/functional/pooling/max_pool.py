@@ -81,8 +81,8 @@ def _max_pool1d_checks(input, kernel_size, stride, padding, dilation, ceil_mode)
     if d <= 0:
         raise RuntimeError(f"{op} dilation must be greater than zero, but got {d}")
     out = _shapes.pool_length(input.shape[-1], k, s, p, d, ceil_mode)
-    if out <= 0:
-        raise RuntimeError(f"{op} Invalid computed output size: {out}")
+    if out <= 0:   # torch holds the size in a C int
+        raise RuntimeError(f"{op} Invalid computed output size: {_shapes.c_int(out) if _shapes.c_int(out) <= 0 else out}")
 
 
 _MAX_POOL_KINDS = (("kernel_size", "ints", 2), ("stride", "ints?", 3), ("padding", "ints", 4),
