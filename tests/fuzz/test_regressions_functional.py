@@ -97,6 +97,13 @@ CASES = {
     "nll_loss: a 1-d input with a one-element 1-d target (whose backward torch refuses)": lambda m: [
         m.nn.functional.nll_loss(m.ones(4), m.zeros(1, dtype=m.long)), _refusal(lambda: m.nn.functional.nll_loss(
             _leaf(m, np.ones(4)), m.zeros(1, dtype=m.long)).backward())],
+    "softshrink refuses a lambd beyond its dtype's largest value": lambda m: [_refusal(
+        lambda: m.nn.functional.softshrink(m.ones(*shape, dtype=dtype), lambd)) for shape, dtype, lambd in (
+            ((0, 2), m.float32, INF), ((2,), m.float16, 1e5))],
+    "nll_loss's kernel reads the weights as the input's type, spatial targets as int64": lambda m: [
+        _refusal(lambda: m.nn.functional.cross_entropy(m.ones(2, 3), m.zeros(2, dtype=m.long) + 7,
+                                                       m.ones(3, dtype=m.float64))),
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(1, 3, 2, 2), m.zeros(1, 2, 2, dtype=m.uint8) + 7))],
     # crashes
     "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [
         _refusal(call) for call in (
@@ -157,6 +164,10 @@ CASES = {
         binary_cross_entropy_with_logits(m.ones(2), m.ones(2, dtype=m.bool)),
     "label_smoothing printed as a C++ double": lambda m: m.nn.functional.cross_entropy(
         m.ones(3), m.tensor(1), label_smoothing=10**12),
+    "pixel_shuffle parses its factor first (by keyword: no position; a 0-d tensor is an int)": lambda m: [
+        _refusal(lambda: m.nn.functional.pixel_shuffle(m.ones(4, 1), "x")),
+        _refusal(lambda: m.nn.functional.pixel_unshuffle(m.ones(1, 4, 2, 2), downscale_factor=(1, 2))),
+        m.nn.functional.pixel_shuffle(m.ones(1, 4, 1, 1), m.tensor(2))],
     # the order of checks
     "max pooling checks kernel, stride and dilation before the empty dims": lambda m: [_refusal(call) for call in (
         lambda: m.nn.functional.max_pool2d(m.ones(1, 0, 2, 2), 1, 1, 0, 0),

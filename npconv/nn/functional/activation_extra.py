@@ -306,8 +306,8 @@ def softshrink(input, lambd=0.5):
     check_argument("softshrink", "lambd", "number", lambd, 2)
     lambd = _number(lambd)
     check_floating(input, "softshrink_check")
-    if not lambd >= 0:   # NaN too
-        finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
+    finite = float(np.finfo(input.dtype.numpy_dtype).max) if input.dtype.is_floating_point else 0.0
+    if not 0 <= lambd <= finite:   # NaN too; a lambd beyond the dtype's largest value (inf) as well
         raise RuntimeError(f"lambda must be in range [0, {finite:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")
     return _Softshrink.apply(input, lambd)

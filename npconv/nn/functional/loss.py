@@ -542,6 +542,10 @@ def _check_kernel(input, target, weight, ignore_index):
     if not input.dtype.is_floating_point:
         frame = "nll_loss2d_forward_out_frame" if input.dim() > 2 else "nll_loss_out_frame"
         raise NotImplementedError(f'"{frame}" not implemented for \'{input.dtype.scalar_name}\'')
+    if weight is not None and weight.dtype != input.dtype:   # the kernel reads the weights as the input's type
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
+    if input.dim() > 2 and target.dtype.name == "uint8" and target.numel():   # the spatial kernel reads int64
+        raise RuntimeError("expected scalar type Long but found Byte")
     t = target.numpy().astype(np.int64)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():

@@ -22,6 +22,7 @@ from ...autograd import Function, named_variant
 from ...kernels import interpolate as kernels
 from ..._tensor import Tensor
 from ..._ops.overloads import Overload, parse
+from ..._ops.parsing import native
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
@@ -381,12 +382,12 @@ double_backward(_PixelUnshuffle)(lambda node, g: (linear_in_grad(node, g, lambda
 
 
 def _check_factor(value, name, op):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not {type(value).__name__}")
-    if value <= 0:
-        raise RuntimeError(f"{op} expects a positive {name}, but got {value}")
+    """The factor's value (its type was parsed: an int, or a one-element integer Tensor)."""
+    if int(value) <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {int(value)}")
 
 
+@native("pixel_shuffle", input="Tensor", upscale_factor="int")
 def pixel_shuffle(input, upscale_factor):
     """Rearrange (*, C r^2, H, W) into (*, C, H r, W r) (sub-pixel convolution's upsampling)."""
     if input.dim() < 3:
@@ -400,6 +401,7 @@ def pixel_shuffle(input, upscale_factor):
     return _PixelShuffle.apply(input, r)
 
 
+@native("pixel_unshuffle", input="Tensor", downscale_factor="int")
 def pixel_unshuffle(input, downscale_factor):
     """Rearrange (*, C, H r, W r) into (*, C r^2, H, W) (the inverse of pixel_shuffle)."""
     if input.dim() < 3:
