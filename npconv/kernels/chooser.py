@@ -146,8 +146,8 @@ IM2COL_MIN_WASTED_ROWS = 32
 # 6.9).
 IM2COL_MAX_COLUMN_BYTES = 32 * 2**20
 # Weight gradients whose columns fit: im2col's one product against tiled GEMM's (gy laid out on the wide cells
-# tile by tile, the tiles' products summed).  Both multiply with the columns as the GEMM's M (im2col.py,
-# tiled_gemm.WEIGHT_GRAD_TILE_FACTOR); im2col then wins where its column copy is cheap next to the GEMM or
+# tile by tile, the tiles' products summed).  Both put the larger row count as the GEMM's M
+# (gemm.larger_rows_first); im2col then wins where its column copy is cheap next to the GEMM or
 # tiled GEMM wastes most: C_out/G >= 128 (the copy amortised over many rows), one input channel per group
 # (tiled GEMM copies one-channel rows per offset), windows that do not overlap (kernel <= stride: the columns
 # are the input rearranged) or wide cells >= 1.15 per output.  One thread, CPU time, tiled / im2col: the
