@@ -61,6 +61,9 @@ CASES = {
     "bilinear contracts in torch's order (where an inf meets both signs: NaN)": lambda m: (lambda x1, x2, w: (
         m.nn.functional.bilinear(x1, x2, w).sum().backward(), x1.grad, x2.grad, w.grad)[1:])(
         _leaf(m, [INF, 1.0, -2.0]), _leaf(m, [0.5, -1.0, 2.0]), _leaf(m, np.linspace(-1, 1, 27).reshape(3, 3, 3))),
+    "bilinear: x1's gradient sums A x2 over in2 first (per output)": lambda m: (lambda x1, x2, w: (
+        m.nn.functional.bilinear(x1, x2, w).sum().backward(), x1.grad, x2.grad, w.grad)[1:])(
+        _leaf(m, [0.5, 1.0, -2.0]), _leaf(m, [-1.5, INF, 2.0]), _leaf(m, np.linspace(-1, 1, 27).reshape(3, 3, 3))),
     "linear: a two-dim bias is added in place after matmul (broadcast, the output's dtype)": lambda m: [
         m.nn.functional.linear(m.ones(2, 2, 2, dtype=m.float64), m.ones(3, 2, dtype=m.float64),
                                m.ones(2, 3, dtype=m.int64)),
@@ -168,7 +171,18 @@ CASES = {
         _refusal(lambda: m.nn.functional.pixel_shuffle(m.ones(4, 1), "x")),
         _refusal(lambda: m.nn.functional.pixel_unshuffle(m.ones(1, 4, 2, 2), downscale_factor=(1, 2))),
         m.nn.functional.pixel_shuffle(m.ones(1, 4, 1, 1), m.tensor(2))],
+    "huber's delta and smooth_l1's beta: NaN refused": lambda m: [
+        _refusal(lambda: m.nn.functional.huber_loss(m.ones(2), m.ones(2), delta=NAN)),
+        _refusal(lambda: m.nn.functional.smooth_l1_loss(m.ones(2), m.ones(2), beta=NAN))],
     # the order of checks
+    "l1 and smooth_l1 (beta 0) read the reduction before computing": lambda m: [_refusal(lambda: call(
+        m.ones(2), m.ones(2, dtype=m.bool), reduction="bogus")) for call in (
+            m.nn.functional.l1_loss, lambda *a, **k: m.nn.functional.smooth_l1_loss(*a, beta=0.0, **k))],
+    "avg_pool: a zero divisor refused right after the arguments": lambda m: [_refusal(lambda: call(
+        m.ones(*shape), 1, 1, 2, True, False, 0)) for call, shape in (
+            (m.nn.functional.avg_pool2d, (2, 1, 5, 1)), (m.nn.functional.avg_pool3d, (2, 1, 5, 1, 1)))],
+    "channel_shuffle checks the rank before the groups": lambda m: [_refusal(lambda: call(m.ones(3, 3), 0))
+        for call in (m.nn.functional.channel_shuffle, m.nn.functional.native_channel_shuffle)],
     "max pooling checks kernel, stride and dilation before the empty dims": lambda m: [_refusal(call) for call in (
         lambda: m.nn.functional.max_pool2d(m.ones(1, 0, 2, 2), 1, 1, 0, 0),
         lambda: m.nn.functional.max_pool3d(m.ones(1, 0, 2, 2, 2), 0, 1),

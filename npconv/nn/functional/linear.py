@@ -181,8 +181,8 @@ class _Bilinear(Function):
     """x1^T A x2 over the last dims (torch's _trilinear); the bias is added after, out of place, as torch.
 
     Each product is two contractions in torch's order (which decides where an inf meets terms of both
-    signs and gives NaN): the forward and x2's gradient sum x1 A over in1 first, x1's gradient sums the
-    gradient times A over the outputs first, A's gradient is x1 times the gradient, then x2 over the rows."""
+    signs and gives NaN): per output, the forward and x2's gradient sum x1 A over in1 first, x1's gradient
+    sums A x2 over in2 first; A's gradient is x1 times the gradient, then x2 over the rows."""
 
     @staticmethod
     def forward(ctx, x1, x2, weight):
@@ -193,7 +193,7 @@ class _Bilinear(Function):
     @staticmethod
     def backward(ctx, grad):
         x1, x2, weight = ctx.saved_tensors
-        g1 = np.einsum("...ij,...j->...i", np.einsum("...o,oij->...ij", grad, weight), x2)
+        g1 = np.einsum("...o,...oi->...i", grad, np.einsum("oij,...j->...oi", weight, x2))
         g2 = np.einsum("...oj,...o->...j", ctx.x1_weight, grad)
         count = math.prod(grad.shape[:-1])   # the rows (an explicit count: a -1 cannot size empty ones)
         rows = (t.reshape(count, t.shape[-1]) for t in (grad, x1, x2))

@@ -228,17 +228,19 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     x, y, reduction = _expanded_pair(input, target, size_average, reduce, reduction)
     if weight is not None:
         return _weighted(lambda: (x - y).abs(), weight, reduction, input, mean_over_weight=True)
-    return _reduce((x - y).abs(), _reduction(None, None, reduction))
+    reduction = _reduction(None, None, reduction)   # read before the kernel runs
+    return _reduce((x - y).abs(), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta (beta = 0: the L1 loss)."""
     x, y, reduction = _expanded_pair(input, target, size_average, reduce, reduction)
-    if beta == 0.0:
-        return _reduce((x - y).abs(), _reduction(None, None, reduction))
+    if beta == 0.0:   # torch's l1_loss kernel, the reduction read first
+        reduction = _reduction(None, None, reduction)
+        return _reduce((x - y).abs(), reduction)
     reduction = _reduction(None, None, reduction)
     check_argument("smooth_l1_loss", "beta", "float", beta, 4)
-    if beta < 0:
+    if not beta >= 0:   # NaN too
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_computable("smooth_l1_cpu", x, y)
     return _SmoothL1Loss.apply(x, y, reduction=reduction, dtype=_common_dtype(x, y), delta=beta, scale=beta)
@@ -252,7 +254,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     def elementwise(reduction):
         reduction = _reduction(None, None, reduction)
         check_argument("huber_loss", "delta", "float", delta, 4)
-        if delta <= 0:
+        if not delta > 0:   # NaN too
             raise RuntimeError("huber_loss does not support non-positive values for delta.")
         _check_computable("huber_cpu", x, y)
         # torch's huber_loss computes in the input's dtype, whatever the target's

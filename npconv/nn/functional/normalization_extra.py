@@ -90,11 +90,11 @@ def _check_groups(groups):
 
 
 def _shuffled(input, groups, node):
-    groups = int(groups)
-    _check_groups(groups)
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")
+    groups = int(groups)
+    _check_groups(groups)
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
                            f"{groups} groups.")

@@ -73,6 +73,8 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     s = _tuple(stride, n, "stride", op if n > 1 else "avg_pool2d", omitted_ok=True) or k
     p = _tuple(padding, n, "padding", op if n > 1 else "avg_pool2d")
     _check_c_int(k, s, p)
+    if divisor_override is not None and divisor_override == 0:   # right after the arguments are read
+        raise RuntimeError("divisor must be not zero")
     if n == 2:   # torch reads dim -3 first
         _normalize_dim(-3, input.dim())
     if n == 3:
@@ -82,8 +84,6 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
         _check_rank(input, n, op)
     elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
         _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
     ones = (1,) * n
     if n == 3:
         _check_avg_pool3d_input(input, k, s, p)
