@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _shapes
 from .._dtype import get_default_dtype
 from .._dtype import result_type as _result_type_of
 from .._tensor import Size, Tensor
@@ -67,6 +67,19 @@ def broadcast_shapes(*shapes):
         return Size(np.broadcast_shapes(*[tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in shapes]))
     except ValueError:
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape") from None
+
+
+def check_in_place_result(shape, dtype, other):
+    """``result op= other`` for a result of ``shape`` and ``dtype`` (a kernel writing into its output): torch's
+    size clash, a broadcast larger than the result, or a value of a higher kind (float into int, int into
+    bool), in that order."""
+    broadcast = _shapes.broadcast_shape(shape, other.shape)
+    if broadcast != tuple(shape):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(broadcast)}")
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    if rank[other.dtype.numpy_dtype.kind] > rank[dtype.numpy_dtype.kind]:
+        raise RuntimeError(f"result type {other.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{dtype.scalar_name}")
 
 
 def result_type(tensor, other):

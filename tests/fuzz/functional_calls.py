@@ -432,7 +432,97 @@ def _fold_case(draw, name):
     return _case(draw, name, (draw(tensor_specs(shape)),), kwargs)
 
 
+
+# ------------------------------------------------------------------------------ the other losses, embedding, one_hot
+
+
+def _like(draw, shape, dtype, low=-2.0, high=2.0):
+    """A tensor of ``shape`` (now and then another one), usually of ``dtype``."""
+    return draw(tensor_specs(_other_shape(draw, shape), dtype=draw(st.sampled_from((dtype,) * 6 + FLOATS + ("int64",))),
+                             low=low, high=high))
+
+
+@st.composite
+def extra_loss_cases(draw):
+    name = draw(st.sampled_from(["poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
+                                 "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+                                 "cosine_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+                                 "triplet_margin_loss"]))
+    two_d = name in ("multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+                     "cosine_embedding_loss", "triplet_margin_loss")
+    shape = _shape(draw, draw(st.integers(1, 2) if two_d else st.integers(0, 3)))
+    x = draw(tensor_specs(shape, float_only=not draw(one_in(8))))
+    signs = draw(st.sampled_from([-1.0, 1.0]))
+    kwargs, tensors = {}, [x]
+    if name == "poisson_nll_loss":
+        tensors.append(_like(draw, shape, x.dtype, 0.0))
+        kwargs = {"log_input": draw(st.booleans()), "full": draw(st.booleans())}
+        kwargs.update(_reduction_arguments(draw, legacy=False))
+        if draw(st.booleans()):
+            kwargs["eps"] = draw(st.sampled_from([1e-8, 0.0, 1.0]))
+    elif name == "gaussian_nll_loss":
+        tensors += [_like(draw, shape, x.dtype), draw(tensor_specs(draw(st.sampled_from(
+            [shape, shape[:-1] + (1,) if shape else (1,), shape[:-1], ()])), dtype=x.dtype, low=-0.5, high=2.0))]
+        kwargs = {"full": draw(st.booleans()), "eps": draw(st.sampled_from([1e-6, 0.0, 1.0]))}
+        kwargs.update(_reduction_arguments(draw, legacy=False))
+    elif name in ("margin_ranking_loss", "cosine_embedding_loss"):
+        target_shape = shape if name == "margin_ranking_loss" else shape[:1]
+        tensors += [_like(draw, shape, x.dtype), draw(tensor_specs(target_shape, dtype=x.dtype, low=signs, high=signs))]
+        kwargs = {"margin": draw(st.sampled_from([0.0, 0.5, -1.0]))}
+        kwargs.update(_reduction_arguments(draw))
+    elif name == "triplet_margin_loss":
+        tensors += [_like(draw, shape, x.dtype), _like(draw, shape, x.dtype)]
+        kwargs = {"margin": draw(st.sampled_from([1.0, 0.0, -1.0])), "p": draw(st.sampled_from([2, 1, 0, 3.5])),
+                  "eps": draw(st.sampled_from([1e-6, 0.0])), "swap": draw(st.booleans())}
+        kwargs.update(_reduction_arguments(draw))
+    elif name in ("multi_margin_loss", "multilabel_margin_loss"):
+        classes = shape[-1] if shape else 1
+        target_shape = shape[:-1] if name == "multi_margin_loss" else shape
+        tensors.append(ClassTarget(target_shape, classes, draw(st.integers(0, 2**16)),
+                                   draw(st.sampled_from(["int64"] * 8 + ["int32"])),
+                                   draw(st.sampled_from([None] * 5 + [classes, -1]))))
+        if name == "multi_margin_loss":
+            kwargs = {"p": draw(st.sampled_from([1, 2, 3])), "margin": draw(st.sampled_from([1.0, 0.0, -0.5]))}
+            if draw(one_in(3)):
+                kwargs["weight"] = draw(tensor_specs(draw(st.sampled_from([(classes,), (classes + 1,)])),
+                                                     dtype=x.dtype, low=0.0))
+        kwargs.update(_reduction_arguments(draw))
+    else:   # hinge_embedding, soft_margin, multilabel_soft_margin: targets of +-1 (or 0/1)
+        tensors.append(draw(tensor_specs(_other_shape(draw, shape), dtype=draw(st.sampled_from((x.dtype,) * 4 + (
+            "int64",))), low=signs, high=signs)))
+        if name == "hinge_embedding_loss":
+            kwargs = {"margin": draw(st.sampled_from([1.0, 0.0, -1.0]))}
+        if name == "multilabel_soft_margin_loss" and draw(one_in(3)):
+            kwargs["weight"] = draw(tensor_specs(shape[-1:], dtype=x.dtype, low=0.0))
+        kwargs.update(_reduction_arguments(draw))
+    return _case(draw, name, tuple(tensors), kwargs)
+
+
+@st.composite
+def embedding_cases(draw):
+    if draw(st.booleans()):
+        classes = draw(st.integers(0, 5))
+        indices = ClassTarget(_shape(draw, draw(st.integers(0, 3))), max(classes, 1), draw(st.integers(0, 2**16)),
+                              draw(st.sampled_from(["int64"] * 6 + ["int32", "uint8"])),
+                              draw(st.sampled_from([None] * 5 + [classes, -1])))
+        kwargs = {"num_classes": draw(st.sampled_from([-1, classes, classes + 2, 0]))} if draw(st.booleans()) else {}
+        return _case(draw, "one_hot", (indices,), kwargs)
+    rows, width = draw(st.integers(0, 5)), draw(st.integers(0, 3))
+    indices = ClassTarget(_shape(draw, draw(st.integers(0, 2))), max(rows, 1), draw(st.integers(0, 2**16)),
+                          draw(st.sampled_from(["int64"] * 6 + ["int32", "float32"])),
+                          draw(st.sampled_from([None] * 5 + [rows, -1])))
+    weight = draw(tensor_specs(draw(st.sampled_from([(rows, width)] * 6 + [(rows,), (1, rows, width)])),
+                               float_only=not draw(one_in(8))))
+    kwargs = {}
+    if draw(st.booleans()):
+        kwargs["padding_idx"] = draw(st.sampled_from([None, 0, -1, rows, -rows - 1]))
+    if draw(one_in(3)):
+        kwargs["max_norm"] = draw(st.sampled_from([None, 1.0, 0.5]))
+    return _case(draw, "embedding", (indices, weight), kwargs)
+
+
 FUNCTIONAL_CALL_TARGETS = {"F.pool": pool_cases(), "F.adaptive": adaptive_cases(), "F.unpool": unpool_cases(),
                            "F.loss": regression_loss_cases(), "F.class_loss": class_loss_cases(),
-                           "F.linear": linear_cases(), "F.activation": activation_cases(),
-                           "F.dropout": dropout_cases(), "F.rearrange": rearrange_cases()}
+                           "F.loss_extra": extra_loss_cases(), "F.linear": linear_cases(),
+                           "F.activation": activation_cases(), "F.dropout": dropout_cases(),
+                           "F.rearrange": rearrange_cases(), "F.embedding": embedding_cases()}

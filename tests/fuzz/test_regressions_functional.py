@@ -68,7 +68,25 @@ CASES = {
         m.nn.functional.linear(m.ones(2, 2, 2, dtype=m.float64), m.ones(3, 2, dtype=m.float64),
                                m.ones(2, 3, dtype=m.int64)),
         m.nn.functional.linear(m.ones(2, 2, 2), m.ones(3, 2), m.ones(2, 3, dtype=m.float64))],
+    "soft_margin_loss computes in the input's dtype and shape": lambda m: [
+        m.nn.functional.soft_margin_loss(m.ones(2), -m.ones(2, dtype=m.long), reduction="none"),
+        _refusal(lambda: m.nn.functional.soft_margin_loss(m.ones(2), m.ones(2, 2)))],
     # accepted where torch refuses
+    "soft_margin/multilabel_margin losses of non-floating inputs refused in torch's words": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.soft_margin_loss(m.ones(2, dtype=m.bool), m.ones(2)),
+            lambda: m.nn.functional.soft_margin_loss(m.ones(2, dtype=m.int32), m.ones(2, dtype=m.int32)),
+            lambda: m.nn.functional.multilabel_margin_loss(m.ones(3, dtype=m.bool), m.zeros(3, dtype=m.long)))],
+    "poisson_nll/triplet/cosine_embedding losses: their wrappers' checks and parsers": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.poisson_nll_loss(m.ones(2), m.ones(2), reduction="elementwise_mean"),
+            lambda: m.nn.functional.poisson_nll_loss(m.ones(2), m.ones(2), 1.0),
+            lambda: m.nn.functional.triplet_margin_loss(m.ones(2, 2), m.ones(2, 2), m.ones(2, 2), margin=0.0),
+            lambda: m.nn.functional.cosine_embedding_loss(m.ones(1), m.ones(1), m.ones(1)),
+            lambda: m.nn.functional.hinge_embedding_loss(m.ones(2), m.ones(2), (2, None)),
+            lambda: m.nn.functional.margin_ranking_loss(m.ones(2), m.ones(2), m.ones(2), [2]))],
+    "one_hot of an empty tensor needs a positive class count": lambda m: m.nn.functional.one_hot(
+        m.zeros(1, 0, dtype=m.long), 0),
     "nll_loss computes on floating inputs only (its kernel's words)": lambda m: [_refusal(
         lambda: m.nn.functional.nll_loss(m.ones(*shape, dtype=m.int32), m.zeros(*target, dtype=m.long)))
         for shape, target in (((2, 3), (2,)), ((2, 1, 0, 1), (2, 0, 1)))],
@@ -174,6 +192,11 @@ CASES = {
     "huber's delta and smooth_l1's beta: NaN refused": lambda m: [
         _refusal(lambda: m.nn.functional.huber_loss(m.ones(2), m.ones(2), delta=NAN)),
         _refusal(lambda: m.nn.functional.smooth_l1_loss(m.ones(2), m.ones(2), beta=NAN))],
+    "gaussian_nll_loss checks var's sign first; multilabel_margin's shape check": lambda m: [
+        _refusal(lambda: m.nn.functional.gaussian_nll_loss(m.ones(4, 2), m.ones(4, 2), -m.ones(4, 1),
+                                                           reduction="bogus")),
+        _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
+        m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
     "l1 and smooth_l1 (beta 0) read the reduction before computing": lambda m: [_refusal(lambda: call(
         m.ones(2), m.ones(2, dtype=m.bool), reduction="bogus")) for call in (

@@ -8,11 +8,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import _shapes
 from ..._graph_backward import double_backward, operand
 from ..._ops.linalg import _matmul_check
 from ..._ops.parsing import native
 from ..._ops.products import check_addmm
+from ..._ops.promotion import check_in_place_result
 from ...autograd import Function
 from ...kernels.gemm import matmul
 
@@ -150,19 +150,8 @@ def _check_linear(input, weight, bias):
     _matmul_check(input, weight_t)
     if bias is not None:
         out = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
-        _check_added_in_place(out, input.dtype, bias)
+        check_in_place_result(out, input.dtype, bias)
     return False
-
-
-def _check_added_in_place(shape, dtype, other):
-    """``result.add_(other)`` of a result of ``shape`` and ``dtype``: torch's size, broadcast and cast refusals."""
-    if _shapes.broadcast_shape(shape, other.shape) != shape:
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
-                           f"{list(_shapes.broadcast_shape(shape, other.shape))}")
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-    if rank[other.dtype.numpy_dtype.kind] > rank[dtype.numpy_dtype.kind]:
-        raise RuntimeError(f"result type {other.dtype.scalar_name} can't be cast to the desired output type "
-                           f"{dtype.scalar_name}")
 
 
 def _matrix_linear(input, weight, bias):

@@ -17,11 +17,14 @@ import math
 import numpy as np
 
 from ... import _ops
+from ..._ops.promotion import check_in_place_result
+from ..._dtype import get_default_dtype
 from ..._tensor import Tensor
 from ...autograd import Function, no_grad
 from .activation_extra import logsigmoid
 from .distance import broadcast_pair as _same_shape, pairwise_distance
-from .loss import _reduce, _reduce_array, _reduction, _refuse_grad, _spread
+from .loss import _legacy_reduction, _reduce, _reduce_array, _reduction, _refuse_grad, _spread
+from ..._ops.parsing import check_arguments
 
 __all__ = ["soft_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "hinge_embedding_loss",
            "margin_ranking_loss", "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
@@ -37,8 +40,8 @@ class _SoftMarginLoss(Function):
     def forward(ctx, x, y, *, reduction):
         ctx.save_for_backward(x, y)
         ctx.reduction = reduction
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _reduce_array(np.log1p(np.exp(-y * x)), reduction)
+        with np.errstate(over="ignore", invalid="ignore"):   # in the input's dtype, as torch's kernel
+            return _reduce_array(np.log1p(np.exp(-y * x)).astype(x.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -52,6 +55,14 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """log(1 + exp(-target * input)) for targets in {1, -1}."""
     reduction = _reduction(size_average, reduce, reduction)
     _refuse_grad(target, "soft_margin_loss", "target")
+    # torch's kernel: (-input).mul_(target).exp_().log1p_(), in the input's shape and dtype
+    if input.dtype.name == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    check_in_place_result(tuple(input.shape), input.dtype, target)
+    if not input.dtype.is_floating_point:   # exp's floating result cannot go back
+        raise RuntimeError(f"result type {get_default_dtype().scalar_name} can't be cast to the desired output "
+                           f"type {input.dtype.scalar_name}")
     input, target = _same_shape(input, target)
     return _SoftMarginLoss.apply(input, target, reduction=reduction)
 
@@ -124,9 +135,15 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+# the native ops' tensors, as torch's wrappers pass them (by position)
+_TENSORS_AND_MARGIN = (("input", "Tensor", 1), ("target", "Tensor", 2))
+
+
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """input where target == 1, max(0, margin - input) where target == -1 (both where neither)."""
     reduction = _reduction(size_average, reduce, reduction)
+    check_arguments("hinge_embedding_loss", _TENSORS_AND_MARGIN[:2] + (("margin", "float", 3),),
+                    {"input": input, "target": target, "margin": margin}, positional=3)
     zeros = Tensor._make(np.zeros((), dtype=input.dtype.numpy_dtype))
     margin_part = _where(target != 1, (margin - input).clamp_min(0), zeros)
     self_part = _where(target != -1, input, zeros)
@@ -143,6 +160,9 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     if not (input1.dim() == input2.dim() == target.dim()):
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    check_arguments("margin_ranking_loss", (("input1", "Tensor", 1), ("input2", "Tensor", 2), ("target", "Tensor", 3),
+                                            ("margin", "float", 4)),
+                    {"input1": input1, "input2": input2, "target": target, "margin": margin}, positional=4)
     return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
@@ -153,10 +173,16 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
                           reduction="mean"):
     """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1."""
     reduction = _reduction(size_average, reduce, reduction)
+    check_arguments("cosine_embedding_loss", (("input1", "Tensor", 1), ("input2", "Tensor", 2),
+                                              ("target", "Tensor", 3), ("margin", "float", 4)),
+                    {"input1": input1, "input2": input2, "target": target, "margin": margin}, positional=4)
+    if target.dim() not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    wanted = 2 if target.dim() == 1 else 1
+    if input1.dim() != wanted or input2.dim() != wanted:
+        raise RuntimeError(f"{target.dim()}D target tensor expects {wanted}D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
     dim = input1.dim() - 1
-    if input1.dim() != input2.dim() or input1.dim() not in (1, 2):
-        raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D input tensors, but got {input1.dim()}D "
-                           f"and {input2.dim()}D")
     products = (input1 * input2).sum(dim)
     squares1 = (input1 * input1).sum(dim) + _COSINE_EPS
     squares2 = (input2 * input2).sum(dim) + _COSINE_EPS
@@ -171,7 +197,14 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     """exp(input) - target * input (log_input), else input - target * log(input + eps); ``full`` adds
     Stirling's approximation of log(target!) where target > 1."""
-    reduction = _reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction != "none" and reduction != "mean" and reduction != "sum":   # no elementwise_mean here
+        raise ValueError(reduction + " is not a valid value for reduction")
+    check_arguments("poisson_nll_loss", _TENSORS_AND_MARGIN + (("log_input", "bool", 3), ("full", "bool", 4),
+                                                               ("eps", "float", 5)),
+                    {"input": input, "target": target, "log_input": log_input, "full": full, "eps": eps},
+                    positional=5)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -184,17 +217,19 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)), plus 0.5 log(2 pi) if ``full``."""
-    if not isinstance(var, Tensor):
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
         var = Tensor._make(np.full(tuple(input.shape), var, dtype=input.dtype.numpy_dtype))
+    elif (var.detach().numpy() < 0).any():
+        raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
-            raise ValueError("var is of incorrect size")
-    if reduction not in ("none", "mean", "sum"):
+        elif not (input.dim() == var.dim() and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")   # torch: one mismatched dim, of size 1 in var
+    if reduction != "none" and reduction != "mean" and reduction != "sum":
         raise ValueError(f"{reduction} is not valid")
-    if (var.detach().numpy() < 0).any():
-        raise ValueError("var has negative entry/entries")
     var = var.clone()
     with no_grad():
         var.clamp_(min=eps)
@@ -209,6 +244,13 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm pairwise distance; ``swap``
     takes min(d(a, n), d(p, n)) as the negative distance."""
     reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    check_arguments("triplet_margin_loss", (("anchor", "Tensor", 1), ("positive", "Tensor", 2),
+                                            ("negative", "Tensor", 3), ("margin", "float", 4), ("p", "float", 5),
+                                            ("eps", "float", 6), ("swap", "bool", 7)),
+                    {"anchor": anchor, "positive": positive, "negative": negative, "margin": margin, "p": p,
+                     "eps": eps, "swap": swap}, positional=7)
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
@@ -247,7 +289,7 @@ class _MultilabelMarginLoss(Function):
 
     @staticmethod
     def forward(ctx, x, *, target_counts, reduction):
-        rows = x.reshape(-1, x.shape[-1])
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)   # a 0-d input is one class
         counts = target_counts.reshape(rows.shape)  # a class listed twice counts twice, as in torch
         targets = counts > 0
         # hinge[n, j, i] for target j and non-target i; a NaN margin is not counted, as in torch
@@ -257,7 +299,7 @@ class _MultilabelMarginLoss(Function):
             per_sample = (np.where(active > 0, active * hinge, 0).sum(axis=(1, 2)) / rows.shape[1]).astype(x.dtype)
         ctx.args = (active, rows.shape, x.shape, reduction)
         out = _reduce_array(per_sample, reduction)
-        return out.reshape(()) if reduction == "none" and x.ndim == 1 else out
+        return out.reshape(()) if reduction == "none" and x.ndim <= 1 else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -271,10 +313,18 @@ class _MultilabelMarginLoss(Function):
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss: ``target`` lists each sample's classes, ended by the first -1."""
     reduction = _reduction(size_average, reduce, reduction)
-    if tuple(target.shape) != tuple(input.shape) or input.dim() > 2:
+    ndims = input.dim()
+    if not (ndims == 2 and input.shape[1] or ndims == 1 and input.shape[0] or ndims == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    classes = input.shape[-1] if ndims else 1
+    if ndims <= 1:
+        consistent = target.dim() <= 1 and target.numel() == classes
+    else:
+        consistent = tuple(target.shape) == tuple(input.shape)
+    if not consistent:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
                            f"{list(input.shape)}")
-    classes = input.shape[-1]
     indices = target.numpy().astype(np.int64).reshape(-1, classes)
     counts = np.zeros(indices.shape, dtype=np.int64)
     for row, labels in enumerate(indices):
@@ -284,4 +334,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             if label < 0 or label >= classes:
                 raise RuntimeError("argument #2 'target' is out of range")
             counts[row, label] += 1
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
     return _MultilabelMarginLoss.apply(input, target_counts=counts.reshape(input.shape), reduction=reduction)

@@ -97,7 +97,7 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     values = tensor.numpy()
     if values.size == 0:
-        if num_classes == -1:
+        if num_classes <= 0:   # torch infers no class count from nothing (0 included)
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         return Tensor._make(np.zeros(values.shape + (num_classes,), dtype=np.int64))
     if values.min() < 0:
