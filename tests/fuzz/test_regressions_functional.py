@@ -198,6 +198,13 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "embedding: max_norm's renorm checks first; an empty weight's index_select words": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.embedding(m.tensor([5]), m.ones(2, 3), max_norm=1.0),
+            lambda: m.nn.functional.embedding(m.tensor([0.0]), m.ones(2, 3), max_norm=1.0),
+            lambda: m.nn.functional.embedding(m.zeros(3, 4), m.ones(1, 0, 1), padding_idx=-1),
+            lambda: m.nn.functional.embedding(m.tensor(0), m.ones(0, 0)),
+            lambda: m.nn.functional.embedding(m.tensor([3, -1]), m.ones(3, 0)))],
     "l1 and smooth_l1 (beta 0) read the reduction before computing": lambda m: [_refusal(lambda: call(
         m.ones(2), m.ones(2, dtype=m.bool), reduction="bogus")) for call in (
             m.nn.functional.l1_loss, lambda *a, **k: m.nn.functional.smooth_l1_loss(*a, beta=0.0, **k))],

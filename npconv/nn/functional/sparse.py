@@ -49,10 +49,10 @@ def _embedding_gradient(node, g):
     return linear_in_grad(node, g, look_up), None, None, None
 
 
-def _indices(input, op="embedding"):
+def _indices(input, op="embedding", position=1):
     if input.dtype.name not in ("int64", "int32"):
-        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got torch.{input.dtype.tensor_type_name} instead (while checking "
+        raise RuntimeError(f"Expected tensor for argument #{position} 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got torch.{input.dtype.tensor_type_name} instead (while checking "
                            f"arguments for {op})")
     return input.numpy().astype(np.int64)
 
@@ -81,14 +81,42 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx = weight.shape[0] + padding_idx
     else:
         padding_idx = -1
-    indices = _indices(input)
+    if max_norm is not None:   # torch renormalises first, with embedding_renorm_'s checks
+        _renorm_rows(weight, _checked_renorm_rows(input, weight), max_norm, norm_type)
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
-    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
-        raise IndexError("index out of range in self")
-    if max_norm is not None:
-        _renorm_rows(weight, indices, max_norm, norm_type)
+    indices = _indices(input)
+    _check_selected_rows(indices, weight)
     return _Embedding.apply(weight, indices, padding_idx, scale_grad_by_freq)
+
+
+def _checked_renorm_rows(input, weight):
+    """embedding_renorm_'s checks: a matrix, integer indices, each distinct row (in order) selectable."""
+    if weight.dim() != 2:
+        raise RuntimeError(f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional tensor for argument "
+                           f"#1 'self' (while checking arguments for embedding_renorm_)")
+    indices = _indices(input, "embedding_renorm_", 2)
+    rows = weight.shape[0]
+    for index in np.unique(indices):
+        if not -rows <= index < rows:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(weight.shape)} at "
+                             f"dimension 0")
+    return indices % max(rows, 1)   # select wraps a negative row (index_select later refuses it)
+
+
+def _check_selected_rows(indices, weight):
+    """index_select's bounds: an empty weight gets its own kernel's words."""
+    if not indices.size:
+        return
+    rows = weight.shape[0]
+    if weight.numel() == 0:
+        if rows == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        bad = indices[(indices < 0) | (indices >= rows)]
+        if bad.size:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={rows}")
+    elif indices.min() < 0 or indices.max() >= rows:
+        raise IndexError("index out of range in self")
 
 
 def one_hot(tensor, num_classes=-1):
