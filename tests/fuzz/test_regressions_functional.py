@@ -198,6 +198,12 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "pixel_unshuffle's backward is the pixel_shuffle op (its channel check)": lambda m: _refusal(
+        lambda: m.nn.functional.pixel_unshuffle(_leaf(m, np.ones((2, 2, 0, 2))), 2).sum().backward()),
+    "one_hot parses its arguments (the input named input)": lambda m: [_refusal(call) for call in (
+        lambda: m.nn.functional.one_hot(m.zeros(3, dtype=m.uint8), NAN),
+        lambda: m.nn.functional.one_hot(m.zeros(3, dtype=m.long), num_classes=True),
+        lambda: m.nn.functional.one_hot([1], 2))],
     "embedding: max_norm's renorm checks first; an empty weight's index_select words": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.embedding(m.tensor([5]), m.ones(2, 3), max_norm=1.0),

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ..._graph_backward import double_backward, linear_in_grad
+from ..._ops.parsing import native
 from ...autograd import Function
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -119,11 +120,13 @@ def _check_selected_rows(indices, weight):
         raise IndexError("index out of range in self")
 
 
-def one_hot(tensor, num_classes=-1):
+@native("one_hot", input="Tensor", num_classes="int")
+def one_hot(input, num_classes=-1):  # noqa: A002 - torch names it input
     """int64 (*) -> int64 (*, num_classes): 1 at each value's position; num_classes=-1 takes max + 1."""
-    if not isinstance(tensor, Tensor) or tensor.dtype.name != "int64":
+    num_classes = int(num_classes)   # a one-element integer tensor too
+    if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    values = tensor.numpy()
+    values = input.numpy()
     if values.size == 0:
         if num_classes <= 0:   # torch infers no class count from nothing (0 included)
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

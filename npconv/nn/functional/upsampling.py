@@ -365,6 +365,7 @@ class _PixelUnshuffle(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        _check_shuffled_channels(grad.shape[-3], ctx.r)   # torch's backward is the pixel_shuffle op, checks too
         grad = np.ascontiguousarray(_shuffle(grad, ctx.r))
         _refuse_empty_gradient("PixelUnshuffle", grad, ctx.shape)
         return grad, None
@@ -395,10 +396,14 @@ def pixel_shuffle(input, upscale_factor):
                            f"{input.dim()} dimension(s)")
     _check_factor(upscale_factor, "upscale_factor", "pixel_shuffle")
     r = int(upscale_factor)
-    if input.shape[-3] % (r * r):
-        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
-                           f"of upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible by {r * r}")
+    _check_shuffled_channels(input.shape[-3], r)
     return _PixelShuffle.apply(input, r)
+
+
+def _check_shuffled_channels(channels, r):
+    if channels % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+                           f"of upscale_factor, but input.size(-3)={channels} is not divisible by {r * r}")
 
 
 @native("pixel_unshuffle", input="Tensor", downscale_factor="int")
