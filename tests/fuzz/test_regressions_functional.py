@@ -198,6 +198,9 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "adaptive max pooling counts output sizes after the rank and empty dims": lambda m: [_refusal(call) for call in (
+        lambda: m.nn.functional.adaptive_max_pool3d(m.ones(5, 2, 0, 4, 3), ()),
+        lambda: m.nn.functional.adaptive_max_pool2d(m.ones(5, 1, 4, 3), (1, 2, 3)))],
     "pixel_unshuffle's backward is the pixel_shuffle op (its channel check)": lambda m: _refusal(
         lambda: m.nn.functional.pixel_unshuffle(_leaf(m, np.ones((2, 2, 0, 2))), 2).sum().backward()),
     "one_hot parses its arguments (the input named input)": lambda m: [_refusal(call) for call in (

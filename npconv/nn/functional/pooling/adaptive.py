@@ -112,7 +112,7 @@ def _adaptive_argument(input, n, output_size, op):
     return output_size
 
 
-def _adaptive_size(input, n, output_size, op):
+def _adaptive_size(input, n, output_size, op, check_length=True):
     output_size = _adaptive_argument(input, n, output_size, op)
     if hasattr(output_size, "dim") and output_size.dim() == 0:   # torch's parser takes a 0-d tensor as its int
         output_size = int(output_size.item())
@@ -124,7 +124,7 @@ def _adaptive_size(input, n, output_size, op):
     if isinstance(output_size, numbers.Integral) or output_size is None:
         output_size = (output_size,) * n
     output_size = tuple(output_size)
-    if len(output_size) != n:
+    if len(output_size) != n and check_length:
         if op.startswith("adaptive_max"):
             raise RuntimeError(f"{op}(): internal error: output_size.size() must be {n}")
         raise RuntimeError(f"{op}: output_size must be {n}")
@@ -146,7 +146,10 @@ def _adaptive_checks(input, n, out, op, is_max):
 def _adaptive_max(n, input, output_size, return_indices):
     op = f"adaptive_max_pool{n}d"
     return_indices = bool(return_indices)   # torch's boolean_dispatch takes any truth value
-    out = _adaptive_size(input, n, output_size, op)
+    out = _adaptive_size(input, n, output_size, op, check_length=n == 1)
+    if len(out) != n:   # the 2-d and 3-d kernels count the sizes after the rank and the empty dims
+        _adaptive_checks(input, n, (), op, True)
+        raise RuntimeError(f"{op}(): internal error: output_size.size() must be {n}")
     _adaptive_checks(input, n, out, op, True)
     _check_output_allocation(input, n, out)
     _check_dtype(input, "adaptive_max_pool3d_cpu" if n == 3 else "adaptive_max_pool2d", dims=n)
