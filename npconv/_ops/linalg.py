@@ -219,7 +219,8 @@ class PowerNorm(Function):
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
-        accumulated = a.astype(np.float32) if a.dtype == np.float16 else a   # torch sums half in float
+        # torch accumulates a CPU reduction in a wider type (float32 in double, half in float)
+        accumulated = a.astype(np.float32 if a.dtype == np.float16 else np.float64)
         out = np.sum(np.abs(accumulated) ** p, axis=axes, keepdims=True) ** (1.0 / p)
         ctx.save_for_backward(a, out)
         ctx.p, ctx.axes = p, axes

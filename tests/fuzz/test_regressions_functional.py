@@ -125,6 +125,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.cross_entropy(m.ones(2, 3), m.zeros(2, dtype=m.long) + 7,
                                                        m.ones(3, dtype=m.float64))),
         _refusal(lambda: m.nn.functional.nll_loss(m.ones(1, 3, 2, 2), m.zeros(1, 2, 2, dtype=m.uint8) + 7))],
+    "a norm of tiny order accumulates as torch's CPU reduction (float32 in double)": lambda m: (
+        m.nn.functional.pairwise_distance(m.tensor([0.3]), m.tensor([-1.2]), 1e-6)),
+    "linear's fused path gives a two-dim bias its broadcast gradient": lambda m: (lambda b: (
+        m.nn.functional.linear(m.ones(2, 1, dtype=m.float64), m.ones(0, 1, dtype=m.float64), b).sum().backward(),
+        b.grad)[1])(_leaf(m, np.ones((2, 0)))),
     # crashes
     "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [
         _refusal(call) for call in (
@@ -198,6 +203,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "embedding parses padding_idx and the flags as torch.embedding; multilabel_soft_margin reads reduction last":
+        lambda m: [_refusal(call) for call in (
+            lambda: m.nn.functional.embedding(m.tensor(1), m.ones(4), 0.5),
+            lambda: m.nn.functional.embedding(m.tensor([1]), m.ones(4, 2), None, None, 2.0, 1),
+            lambda: m.nn.functional.multilabel_soft_margin_loss(m.ones(2), m.ones(3), reduction="elementwise_mean"))],
     "adaptive max pooling counts output sizes after the rank and empty dims": lambda m: [_refusal(call) for call in (
         lambda: m.nn.functional.adaptive_max_pool3d(m.ones(5, 2, 0, 4, 3), ()),
         lambda: m.nn.functional.adaptive_max_pool2d(m.ones(5, 1, 4, 3), (1, 2, 3)))],

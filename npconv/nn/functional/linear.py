@@ -57,7 +57,8 @@ class _Addmm(Function):
     def backward(ctx, grad):
         x, wt = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return ((grad.sum(axis=0) if needs[0] else None), (matmul(grad, wt.T) if needs[1] else None),
+        # the bias's gradient is the engine's sum over the dims it was broadcast along (a 2-d bias too)
+        return ((grad if needs[0] else None), (matmul(grad, wt.T) if needs[1] else None),
                 (matmul(x.T, grad) if needs[2] else None))
 
     @staticmethod

@@ -126,12 +126,15 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Per sample: the mean over classes of the binary cross-entropy of sigmoid(input) with target."""
-    reduction = _reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.dim() - 1
     loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    if reduction != "none" and reduction != "mean" and reduction != "sum":   # read last, no elementwise_mean
+        raise ValueError(reduction + " is not valid")
     return _reduce(loss, reduction)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ..._graph_backward import double_backward, linear_in_grad
-from ..._ops.parsing import native
+from ..._ops.parsing import check_arguments, native
 from ...autograd import Function
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -84,11 +84,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx = -1
     if max_norm is not None:   # torch renormalises first, with embedding_renorm_'s checks
         _renorm_rows(weight, _checked_renorm_rows(input, weight), max_norm, norm_type)
+    check_arguments("embedding", _EMBEDDING_KINDS, {"weight": weight, "indices": input, "padding_idx": padding_idx,
+                                                    "scale_grad_by_freq": scale_grad_by_freq, "sparse": sparse},
+                    positional=5)   # torch.embedding(weight, input, padding_idx, ...) by position
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     indices = _indices(input)
     _check_selected_rows(indices, weight)
     return _Embedding.apply(weight, indices, padding_idx, scale_grad_by_freq)
+
+
+_EMBEDDING_KINDS = (("weight", "Tensor", 1), ("indices", "Tensor", 2), ("padding_idx", "int", 3),
+                    ("scale_grad_by_freq", "bool", 4), ("sparse", "bool", 5))
 
 
 def _checked_renorm_rows(input, weight):
