@@ -203,6 +203,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "multi_margin_loss reads int64 targets; cosine_similarity's eps; embedding_renorm_'s parser": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.multi_margin_loss(m.ones(2, 3), m.zeros(2, dtype=m.int32)),
+            lambda: m.nn.functional.cosine_similarity(m.tensor(1.0), m.tensor(1.0), 3, -1e12),
+            lambda: m.nn.functional.embedding(m.tensor([1]), m.ones(4), max_norm=(1, 2)))],
     "embedding parses padding_idx and the flags as torch.embedding; multilabel_soft_margin reads reduction last":
         lambda m: [_refusal(call) for call in (
             lambda: m.nn.functional.embedding(m.tensor(1), m.ones(4), 0.5),

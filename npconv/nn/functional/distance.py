@@ -25,6 +25,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     common = result_type([x1, x2])
     if not common.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {common.scalar_name}")
+    if not eps >= 0:
+        raise RuntimeError(f"eps must be non-negative, got: {float(eps):g}")
     x1, x2 = (x if x.dtype.is_floating_point else x.to(common) for x in (x1, x2))
     x1, x2 = broadcast_pair(x1, x2)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)

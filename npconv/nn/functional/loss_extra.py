@@ -117,6 +117,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            f"input samples (batch size). Expected target size [{samples}], but got "
                            f"{list(target.shape)}. Input has shape {list(input.shape)}.")
     classes = input.shape[-1]
+    if target.dtype.name != "int64":   # the kernel reads the targets as int64
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
     t = target.numpy().astype(np.int64).reshape(-1)
     if ((t < 0) | (t >= classes)).any():
         raise RuntimeError("target out of range")

@@ -83,6 +83,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     else:
         padding_idx = -1
     if max_norm is not None:   # torch renormalises first, with embedding_renorm_'s checks
+        check_arguments("embedding_renorm_", _RENORM_KINDS, {"max_norm": max_norm, "norm_type": norm_type},
+                        positional=4)
         _renorm_rows(weight, _checked_renorm_rows(input, weight), max_norm, norm_type)
     check_arguments("embedding", _EMBEDDING_KINDS, {"weight": weight, "indices": input, "padding_idx": padding_idx,
                                                     "scale_grad_by_freq": scale_grad_by_freq, "sparse": sparse},
@@ -94,6 +96,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _Embedding.apply(weight, indices, padding_idx, scale_grad_by_freq)
 
 
+_RENORM_KINDS = (("max_norm", "float", 3), ("norm_type", "float", 4))
 _EMBEDDING_KINDS = (("weight", "Tensor", 1), ("indices", "Tensor", 2), ("padding_idx", "int", 3),
                     ("scale_grad_by_freq", "bool", 4), ("sparse", "bool", 5))
 
