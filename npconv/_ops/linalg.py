@@ -86,7 +86,7 @@ def _matmul_check(a, b, name="matmul"):
         if sa[0] != sb[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
                                f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-        return
+        return _check_not_bool(da, "dot")
     if len(sb) <= 2 and (len(sa) <= 2 or _folds(a, b)):
         rows = int(np.prod(sa[:-1], dtype=np.int64))
         if len(sb) == 1:
@@ -95,12 +95,12 @@ def _matmul_check(a, b, name="matmul"):
             if da != db:
                 raise RuntimeError(f"addmv input tensors must have the same dtype, but got {db.scalar_name}, "
                                    f"{da.scalar_name}, and {db.scalar_name}")
-            return
+            return _check_not_bool(da, "addmv_impl_cpu")
         if sa[-1] != sb[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})")
         if da != db:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da.c_name} != {db.c_name}")
-        return
+        return _check_not_bool(da, "addmm_impl_cpu_")
     try:
         batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
@@ -112,6 +112,13 @@ def _matmul_check(a, b, name="matmul"):
                            f"but got: [{count}, {inner}].")
     if da != db:
         raise RuntimeError(f"expected scalar type {da.scalar_name} but found {db.scalar_name}")
+    _check_not_bool(da, "bmm")
+
+
+def _check_not_bool(dtype, kernel):
+    """torch's product kernels take every dtype but bool."""
+    if dtype.name == "bool":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def matmul(input, other, *, out=None):  # noqa: A002

@@ -72,6 +72,20 @@ CASES = {
         m.nn.functional.soft_margin_loss(m.ones(2), -m.ones(2, dtype=m.long), reduction="none"),
         _refusal(lambda: m.nn.functional.soft_margin_loss(m.ones(2), m.ones(2, 2)))],
     # accepted where torch refuses
+    "matmul/linear/prelu refuse bools (and prelu integers) in their kernels' words": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.linear(m.ones(2, 3, dtype=m.bool), m.ones(1, 3, dtype=m.bool)),
+            lambda: m.matmul(m.ones(3, dtype=m.bool), m.ones(3, dtype=m.bool)),
+            lambda: m.matmul(m.ones(2, 3, dtype=m.bool), m.ones(3, dtype=m.bool)),
+            lambda: m.matmul(m.ones(2, 2, 3, dtype=m.bool), m.ones(2, 3, 1, dtype=m.bool)),
+            lambda: m.nn.functional.prelu(m.ones(1, 3, dtype=m.long), m.ones(1, dtype=m.long)))],
+    "multi_margin_loss: the weight's size, rows that are not empty": lambda m: [_refusal(call) for call in (
+        lambda: m.nn.functional.multi_margin_loss(m.ones(2), m.tensor(1), weight=m.ones(3)),
+        lambda: m.nn.functional.multi_margin_loss(m.ones(0, 0), m.zeros(0, dtype=m.long)))],
+    "nll_loss's spatial kernels read byte targets as int64 ('none' forward, every backward)": lambda m: [
+        _refusal(lambda: m.nn.functional.nll_loss(m.ones(0, 2, 1), m.zeros(0, 1, dtype=m.uint8), reduction="none")),
+        _refusal(lambda: m.nn.functional.nll_loss(_leaf(m, np.ones((0, 2, 1))), m.zeros(0, 1, dtype=m.uint8))
+                 .backward())],
     "soft_margin/multilabel_margin losses of non-floating inputs refused in torch's words": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.soft_margin_loss(m.ones(2, dtype=m.bool), m.ones(2)),
@@ -131,6 +145,8 @@ CASES = {
         m.nn.functional.linear(m.ones(2, 1, dtype=m.float64), m.ones(0, 1, dtype=m.float64), b).sum().backward(),
         b.grad)[1])(_leaf(m, np.ones((2, 0)))),
     # crashes
+    "cross_entropy smoothing over no classes divides as a C double": lambda m: m.nn.functional.cross_entropy(
+        m.ones(1, 0, 0), m.zeros(1, 0, dtype=m.long), ignore_index=1, label_smoothing=1),
     "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.prelu(m.ones(4, 3), -1),

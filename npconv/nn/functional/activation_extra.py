@@ -139,6 +139,8 @@ def prelu(input, weight):
     if weight.numel() != 1:
         shape[1] = channels
     slopes = weight.reshape(shape) if input.dim() else weight.reshape(())
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"prelu_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return _Prelu.apply(input, slopes)
 
 

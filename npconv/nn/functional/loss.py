@@ -488,12 +488,12 @@ def _nll_gradient(node, g):
         return per_target if per_target.shape == out_shape else per_target.sum().reshape(out_shape)
     return (linear_in_grad(node, g, gather),)
 
-def _class_target(input, target, weight, ignore_index):
+def _class_target(input, target, weight, ignore_index, reduction):
     """The class indices as int64 and the class count, after torch's checks in its order: nll_loss_nd's
     (rank, batch sizes, spatial sizes), autograd's refusal of a weight that needs a gradient, the kernel's."""
     _check_nd(input, target)
     _refuse_grad(weight, "nll_loss2d_forward" if input.dim() > 2 else "nll_loss_forward", "weight")
-    return _check_kernel(input, target, weight, ignore_index)
+    return _check_kernel(input, target, weight, ignore_index, reduction)
 
 
 def _check_nd(input, target):
@@ -519,7 +519,7 @@ def _spatial_views(input_shape, target_shape):
             (n, 1, target_numel // n) if target_numel else (n, 0, 0))
 
 
-def _check_kernel(input, target, weight, ignore_index):
+def _check_kernel(input, target, weight, ignore_index, reduction):
     # torch's order: the target's rank (and, but for 4-d inputs, its shape), then its dtype
     expected = (input.shape[0],) + tuple(input.shape[2:])
     if input.dim() <= 2 and target.dim() > 1:
@@ -546,7 +546,8 @@ def _check_kernel(input, target, weight, ignore_index):
         raise NotImplementedError(f'"{frame}" not implemented for \'{input.dtype.scalar_name}\'')
     if weight is not None and weight.dtype != input.dtype:   # the kernel reads the weights as the input's type
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
-    if input.dim() > 2 and target.dtype.name == "uint8" and target.numel():   # the spatial kernel reads int64
+    # the spatial kernel reads the targets as int64 (a reduction of no targets reads none)
+    if input.dim() > 2 and target.dtype.name == "uint8" and (target.numel() or reduction == "none"):
         raise RuntimeError("expected scalar type Long but found Byte")
     t = target.numpy().astype(np.int64)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
@@ -563,12 +564,15 @@ class _NllLoss2d(_NllLoss):
     backward_name = "NllLoss2DBackward0"
 
     @staticmethod
-    def forward(ctx, logp, **kwargs):
+    def forward(ctx, logp, byte_target=False, **kwargs):
         ctx.permuted = logp.ndim == 4 and _dense_layout(logp) is not contiguous_format   # dense, permuted
+        ctx.byte_target = byte_target
         return _NllLoss.forward(ctx, logp, **kwargs)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.byte_target:   # the spatial backward kernel reads the targets as int64, even none of them
+            raise RuntimeError("expected scalar type Long but found Byte")
         if ctx.permuted:
             raise RuntimeError("grad_input must be contiguous")
         return _NllLoss.backward(ctx, grad)
@@ -579,11 +583,12 @@ double_backward(_NllLoss2d)(_nll_gradient)   # its backward's own refusal still 
 
 
 
-def _nll(input, target, weight, ignore_index, reduction, class_dim):
+def _nll(input, target, weight, ignore_index, reduction, class_dim, target_dtype):
     w = None if weight is None else weight.detach().numpy()
-    node = _NllLoss2d if input.dim() > 2 else _NllLoss
-    return node.apply(input, target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim,
-                          reduction=reduction)
+    options = dict(target=target, class_weight=w, ignore_index=ignore_index, class_dim=class_dim, reduction=reduction)
+    if input.dim() > 2:
+        return _NllLoss2d.apply(input, byte_target=target_dtype.name == "uint8", **options)
+    return _NllLoss.apply(input, **options)
 
 
 # the native ops' arguments torch's parser checks (its Python wrappers pass them all by position)
@@ -604,8 +609,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     'mean' divides by the summed weights of the non-ignored targets."""
     reduction = _class_loss_arguments("nll_loss_nd", size_average, reduce, reduction, input=input, target=target,
                                       weight=weight, ignore_index=ignore_index)
-    t, _ = _class_target(input, target, weight, ignore_index)
-    return _nll(input, t, weight, ignore_index, reduction, 1 if input.dim() >= 2 else 0)
+    t, _ = _class_target(input, target, weight, ignore_index, reduction)
+    return _nll(input, t, weight, ignore_index, reduction, 1 if input.dim() >= 2 else 0, target.dtype)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -631,8 +636,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing > 1.0:  # torch smooths only for a positive amount: a negative or nan one is none
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing):g}")
     logp = log_softmax(input, class_dim)
-    t, classes = _class_target(logp, target, weight, ignore_index)
-    nll = _nll(logp, t, weight, ignore_index, reduction, class_dim)
+    t, classes = _class_target(logp, target, weight, ignore_index, reduction)
+    nll = _nll(logp, t, weight, ignore_index, reduction, class_dim, target.dtype)
     if not label_smoothing > 0.0:
         return nll
     broadcast = [1] * input.dim()
@@ -650,7 +655,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = smooth.sum() / Tensor._make(np.asarray(total, dtype=input.dtype.numpy_dtype))
     elif reduction == "sum":
         smooth = smooth.sum()
-    return _scale(nll, 1 - label_smoothing) + _scale(smooth, label_smoothing / classes)
+    return _scale(nll, 1 - label_smoothing) + _scale(smooth, _c_divide(label_smoothing, classes))
 
 
 def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing, class_dim, classes):
@@ -660,7 +665,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
                            f"got weight tensor of shape: {list(weight.shape)}")
     logp = log_softmax(input, class_dim)
     if label_smoothing > 0:
-        target = target * (1 - label_smoothing) + label_smoothing / classes
+        target = target * (1 - label_smoothing) + _c_divide(label_smoothing, classes)
     product = logp * target
     if weight is not None:
         broadcast = [1] * input.dim()
@@ -705,6 +710,12 @@ class _DivScalar(Function):
     def backward(ctx, grad):
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / grad.dtype.type(ctx.divisor), None
+
+
+def _c_divide(a, b):
+    """a / b as C++ doubles divide (no class: inf or NaN, not Python's ZeroDivisionError)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / b)
 
 
 def _scale(x, factor):

@@ -102,6 +102,14 @@ class _MultiMarginLoss(Function):
         return g.reshape(shape)
 
 
+def _check_nonempty_rows(input):
+    """The margin losses' kernels take a vector or a matrix whose rows are not empty (an empty batch is fine)."""
+    ndims = input.dim()
+    if not (ndims == 2 and input.shape[1] or ndims == 1 and input.shape[0] or ndims == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """Multi-class hinge loss of scores (N, C) at class indices (N,) (p = 1 or 2)."""
@@ -111,12 +119,15 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
     _refuse_grad(weight, "multi_margin_loss", "weight")
+    _check_nonempty_rows(input)
     samples = input.shape[0] if input.dim() == 2 else 1
     if input.dim() > 2 or target.dim() > 1 or target.numel() != samples:
         raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of "
                            f"input samples (batch size). Expected target size [{samples}], but got "
                            f"{list(target.shape)}. Input has shape {list(input.shape)}.")
-    classes = input.shape[-1]
+    classes = input.shape[-1] if input.dim() else 1
+    if weight is not None and (weight.dim() > 1 or weight.numel() != classes):
+        raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
     if target.dtype.name != "int64":   # the kernel reads the targets as int64
         raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
     t = target.numpy().astype(np.int64).reshape(-1)
@@ -321,9 +332,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Multi-label hinge loss: ``target`` lists each sample's classes, ended by the first -1."""
     reduction = _reduction(size_average, reduce, reduction)
     ndims = input.dim()
-    if not (ndims == 2 and input.shape[1] or ndims == 1 and input.shape[0] or ndims == 0):
-        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{list(input.shape)}")
+    _check_nonempty_rows(input)
     classes = input.shape[-1] if ndims else 1
     if ndims <= 1:
         consistent = target.dim() <= 1 and target.numel() == classes
