@@ -219,6 +219,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "avg pooling checks the kernel before the empty dims (local_response_norm of size 0)": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.nn.functional.avg_pool3d(m.ones(1, 1, 0, 1, 1), (0, 1, 1), 1),
+            lambda: m.nn.functional.avg_pool2d(m.ones(1, 0, 1, 1), (0, 1), 1),
+            lambda: m.nn.functional.local_response_norm(m.ones(3, 1, 4, 1), 0))],
     "multi_margin_loss reads int64 targets; cosine_similarity's eps; embedding_renorm_'s parser": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.multi_margin_loss(m.ones(2, 3), m.zeros(2, dtype=m.int32)),

@@ -6,7 +6,7 @@ from ....autograd import Function
 from ....kernels import pooling as kernels
 from ...._ops.parsing import native
 from ...._tensor import _normalize_dim
-from ._common import (check_1d_lists, _batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
+from ._common import (check_1d_lists, check_positive, _batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
                       _named_by_dims, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,
                       _unbatched_like)
 
@@ -80,6 +80,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     if n == 3:
         _check_rank_first(input, n)
     _check_window(k, s, p, (1,) * n)   # torch's output-length rules come before its rank and size checks
+    check_positive(n, k, s, (1,) * n)   # the shape check looks at the window before the empty dims
     if n > 1:
         _check_rank(input, n, op)
     elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
