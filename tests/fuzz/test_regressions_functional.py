@@ -71,6 +71,11 @@ CASES = {
     "soft_margin_loss computes in the input's dtype and shape": lambda m: [
         m.nn.functional.soft_margin_loss(m.ones(2), -m.ones(2, dtype=m.long), reduction="none"),
         _refusal(lambda: m.nn.functional.soft_margin_loss(m.ones(2), m.ones(2, 2)))],
+    "hinge_embedding_loss of integers stays integer (torch fills the margin like the input)": lambda m: [
+        m.nn.functional.hinge_embedding_loss(m.ones(1, 1, dtype=m.long), -m.ones(1, 1, dtype=m.long), 2.5,
+                                             reduction="none"),
+        _refusal(lambda: m.nn.functional.hinge_embedding_loss(m.ones(1, 1, dtype=m.long),
+                                                              m.ones(1, 1, dtype=m.long), 2.5))],
     # accepted where torch refuses
     "matmul/linear/prelu refuse bools (and prelu integers) in their kernels' words": lambda m: [
         _refusal(call) for call in (
@@ -145,6 +150,11 @@ CASES = {
         m.nn.functional.linear(m.ones(2, 1, dtype=m.float64), m.ones(0, 1, dtype=m.float64), b).sum().backward(),
         b.grad)[1])(_leaf(m, np.ones((2, 0)))),
     # crashes
+    "nll_loss over no classes when every target is ignored": lambda m: [
+        m.nn.functional.nll_loss(m.ones(0), m.tensor(0), ignore_index=0),
+        m.nn.functional.nll_loss(m.ones(2, 0), m.zeros(2, dtype=m.long), ignore_index=0, reduction="none"),
+        (lambda a: (m.nn.functional.nll_loss(a, m.tensor(0), ignore_index=0).backward(), a.grad)[1])(
+            _leaf(m, np.ones(0)))],
     "cross_entropy smoothing over no classes divides as a C double": lambda m: m.nn.functional.cross_entropy(
         m.ones(1, 0, 0), m.zeros(1, 0, dtype=m.long), ignore_index=1, label_smoothing=1),
     "prelu/rrelu/cosine_similarity/pairwise_distance/pdist/channel_shuffle parse their arguments": lambda m: [

@@ -447,7 +447,10 @@ class _NllLoss(Function):
         target = target.reshape(()) if ctx.mismatch else target
         valid = target != ignore_index
         safe = np.where(valid, target, 0)
-        picked = np.take_along_axis(logp, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
+        if logp.shape[class_dim]:
+            picked = np.take_along_axis(logp, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
+        else:   # no classes: every target was ignored (checked), none is read
+            picked = np.zeros(safe.shape, logp.dtype)
         w = class_weight[safe] if class_weight is not None else np.ones_like(picked)
         w = np.where(valid, w, 0).astype(logp.dtype, copy=False)
         loss = np.where(valid, -picked * w, logp.dtype.type(0))   # an ignored target's value is never read
@@ -471,6 +474,8 @@ class _NllLoss(Function):
         with np.errstate(invalid="ignore", over="ignore"):
             per_target = np.where(valid, -(grad * scale) * w, 0).astype(grad.dtype, copy=False)
         grad_logp = np.zeros(shape, dtype=grad.dtype)
+        if not shape[class_dim]:
+            return grad_logp
         np.put_along_axis(grad_logp, np.expand_dims(safe, class_dim),
                           np.expand_dims(np.broadcast_to(per_target, safe.shape), class_dim), axis=class_dim)
         return grad_logp

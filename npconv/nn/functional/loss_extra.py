@@ -161,7 +161,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     check_arguments("hinge_embedding_loss", _TENSORS_AND_MARGIN[:2] + (("margin", "float", 3),),
                     {"input": input, "target": target, "margin": margin}, positional=3)
     zeros = Tensor._make(np.zeros((), dtype=input.dtype.numpy_dtype))
-    margin_part = _where(target != 1, (margin - input).clamp_min(0), zeros)
+    # torch's C++ `margin - input` fills a tensor like the input with the margin first (truncated for integers)
+    filled = Tensor._make(np.asarray(margin).astype(input.dtype.numpy_dtype))
+    margin_part = _where(target != 1, (filled - input).clamp_min(0), zeros)
     self_part = _where(target != -1, input, zeros)
     return _reduce(margin_part + self_part, reduction)
 
