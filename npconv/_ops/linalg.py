@@ -95,12 +95,12 @@ def _matmul_check(a, b, name="matmul"):
             if da != db:
                 raise RuntimeError(f"addmv input tensors must have the same dtype, but got {db.scalar_name}, "
                                    f"{da.scalar_name}, and {db.scalar_name}")
-            return _check_not_bool(da, "addmv_impl_cpu")
+            return _check_not_bool(da, "addmv_impl_cpu", rows * sa[-1])
         if sa[-1] != sb[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})")
         if da != db:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da.c_name} != {db.c_name}")
-        return _check_not_bool(da, "addmm_impl_cpu_")
+        return _check_not_bool(da, "addmm_impl_cpu_", rows * sb[1] * sa[-1])
     try:
         batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
@@ -112,12 +112,15 @@ def _matmul_check(a, b, name="matmul"):
                            f"but got: [{count}, {inner}].")
     if da != db:
         raise RuntimeError(f"expected scalar type {da.scalar_name} but found {db.scalar_name}")
-    _check_not_bool(da, "bmm")
+    rows = sa[-2] if len(sa) > 1 else 1
+    columns = sb[-1] if len(sb) > 1 else 1
+    _check_not_bool(da, "bmm", count * rows * columns * sa[-1])
 
 
-def _check_not_bool(dtype, kernel):
-    """torch's product kernels take every dtype but bool."""
-    if dtype.name == "bool":
+def _check_not_bool(dtype, kernel, work=1):
+    """torch's product kernels take every dtype but bool; mm, mv and bmm run no kernel (and accept bools) when
+    there is nothing to compute (``work``: output elements times the inner size)."""
+    if dtype.name == "bool" and work:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 

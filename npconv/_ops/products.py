@@ -5,7 +5,7 @@ import numpy as np
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
 from .arguments import _broadcast_error
-from .linalg import Mv, _matmul_check, matmul
+from .linalg import Mv, _check_not_bool, _matmul_check, matmul
 from .promotion import _np_dtype_of_result
 from .shape import check_expand, permute, reshape
 from .elementwise import mul
@@ -100,8 +100,7 @@ def check_addmm(input, mat1, mat2):  # noqa: A002
     if inner != inner2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{inner} and {inner2}x{columns})")
     check_expand(tuple(input.shape), (rows, columns), input.type)
-    if input.dtype.name == "bool":
-        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    _check_not_bool(input.dtype, "addmm_impl_cpu_", rows * columns * inner)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):  # noqa: A002

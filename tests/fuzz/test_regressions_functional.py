@@ -76,6 +76,10 @@ CASES = {
                                              reduction="none"),
         _refusal(lambda: m.nn.functional.hinge_embedding_loss(m.ones(1, 1, dtype=m.long),
                                                               m.ones(1, 1, dtype=m.long), 2.5))],
+    "bool products with nothing to compute run no kernel (torch returns them)": lambda m: [
+        m.mm(m.ones(3, 0, dtype=m.bool), m.ones(0, 2, dtype=m.bool)),
+        m.nn.functional.linear(m.ones(3, 3, dtype=m.bool), m.ones(0, 3, dtype=m.bool)),
+        m.matmul(m.ones(2, 2, 0, dtype=m.bool), m.ones(2, 0, 1, dtype=m.bool))],
     # accepted where torch refuses
     "matmul/linear/prelu refuse bools (and prelu integers) in their kernels' words": lambda m: [
         _refusal(call) for call in (
