@@ -80,7 +80,11 @@ CASES = {
         m.mm(m.ones(3, 0, dtype=m.bool), m.ones(0, 2, dtype=m.bool)),
         m.nn.functional.linear(m.ones(3, 3, dtype=m.bool), m.ones(0, 3, dtype=m.bool)),
         m.matmul(m.ones(2, 2, 0, dtype=m.bool), m.ones(2, 0, 1, dtype=m.bool))],
+    "an empty pixel_shuffle's gradient is summed to the input's shape when it expands to it": lambda m: (
+        lambda x: (m.nn.functional.pixel_shuffle(x, 3).sum().backward(), x.grad)[1])(_leaf(m, np.ones((0, 1, 0)))),
     # accepted where torch refuses
+    "embedding's renorm needs floating rows (the norm's words)": lambda m: m.nn.functional.embedding(
+        m.tensor([1]), m.ones(3, 1, dtype=m.long), max_norm=1.0),
     "matmul/linear/prelu refuse bools (and prelu integers) in their kernels' words": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.linear(m.ones(2, 3, dtype=m.bool), m.ones(1, 3, dtype=m.bool)),

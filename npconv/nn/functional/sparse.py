@@ -112,6 +112,9 @@ def _checked_renorm_rows(input, weight):
         if not -rows <= index < rows:
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(weight.shape)} at "
                              f"dimension 0")
+    if indices.size and not weight.dtype.is_floating_point:   # the rows' norms
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{weight.dtype.scalar_name} instead.")
     return indices % max(rows, 1)   # select wraps a negative row (index_select later refuses it)
 
 

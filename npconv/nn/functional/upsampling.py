@@ -332,12 +332,17 @@ def _unshuffle_as_torch(x, r):
     return x if x.size == 0 else _unshuffle(x, r)
 
 
-def _refuse_empty_gradient(name, grad, input_shape):
-    """torch's backward of an empty pixel (un)shuffle returns the gradient unreshaped, which its engine
-    then refuses: the same error here."""
-    if grad.size == 0 and grad.shape != tuple(input_shape):
-        raise RuntimeError(f"Function {name}Backward0 returned an invalid gradient at index 0 - got "
-                           f"{list(grad.shape)} but expected shape compatible with {list(input_shape)}")
+def _engine_checked_gradient(name, grad, input_shape):
+    """torch's backward of an empty pixel (un)shuffle returns the gradient unreshaped; its engine sums it to
+    the input's shape when that shape expands to it, and refuses it otherwise: the same here."""
+    shape = tuple(input_shape)
+    if grad.size or grad.shape == shape:
+        return grad
+    lead = len(grad.shape) - len(shape)
+    if lead >= 0 and all(n in (g, 1) for n, g in zip(shape, grad.shape[lead:])):
+        return np.zeros(shape, grad.dtype)   # the sum of an empty gradient
+    raise RuntimeError(f"Function {name}Backward0 returned an invalid gradient at index 0 - got "
+                       f"{list(grad.shape)} but expected shape compatible with {list(input_shape)}")
 
 
 class _PixelShuffle(Function):
@@ -348,8 +353,7 @@ class _PixelShuffle(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad = _unshuffle_as_torch(grad, ctx.r)
-        _refuse_empty_gradient("PixelShuffle", grad, ctx.shape)
+        grad = _engine_checked_gradient("PixelShuffle", _unshuffle_as_torch(grad, ctx.r), ctx.shape)
         return np.ascontiguousarray(grad), None
 
     @staticmethod
@@ -366,8 +370,7 @@ class _PixelUnshuffle(Function):
     @staticmethod
     def backward(ctx, grad):
         _check_shuffled_channels(grad.shape[-3], ctx.r)   # torch's backward is the pixel_shuffle op, checks too
-        grad = np.ascontiguousarray(_shuffle(grad, ctx.r))
-        _refuse_empty_gradient("PixelUnshuffle", grad, ctx.shape)
+        grad = _engine_checked_gradient("PixelUnshuffle", np.ascontiguousarray(_shuffle(grad, ctx.r)), ctx.shape)
         return grad, None
 
     @staticmethod
