@@ -83,6 +83,9 @@ CASES = {
     "an empty pixel_shuffle's gradient is summed to the input's shape when it expands to it": lambda m: (
         lambda x: (m.nn.functional.pixel_shuffle(x, 3).sum().backward(), x.grad)[1])(_leaf(m, np.ones((0, 1, 0)))),
     # accepted where torch refuses
+    "hinge_embedding_loss's margin must fit the input's dtype": lambda m: [_refusal(call) for call in (
+        lambda: m.nn.functional.hinge_embedding_loss(m.ones(4, dtype=m.uint8), -m.ones(4, dtype=m.long), -1.0),
+        lambda: m.nn.functional.hinge_embedding_loss(m.ones(4), -m.ones(4), 1e300))],
     "embedding's renorm needs floating rows (the norm's words)": lambda m: m.nn.functional.embedding(
         m.tensor([1]), m.ones(3, 1, dtype=m.long), max_norm=1.0),
     "matmul/linear/prelu refuse bools (and prelu integers) in their kernels' words": lambda m: [

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import _ops
 from ..._ops.promotion import check_in_place_result
-from ..._dtype import get_default_dtype
+from ..._dtype import check_scalar_fits, get_default_dtype
 from ..._tensor import Tensor
 from ...autograd import Function, no_grad
 from .activation_extra import logsigmoid
@@ -162,6 +162,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                     {"input": input, "target": target, "margin": margin}, positional=3)
     zeros = Tensor._make(np.zeros((), dtype=input.dtype.numpy_dtype))
     # torch's C++ `margin - input` fills a tensor like the input with the margin first (truncated for integers)
+    check_scalar_fits(float(margin), input.dtype)
     filled = Tensor._make(np.asarray(margin).astype(input.dtype.numpy_dtype))
     margin_part = _where(target != 1, (filled - input).clamp_min(0), zeros)
     self_part = _where(target != -1, input, zeros)
