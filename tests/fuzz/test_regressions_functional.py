@@ -240,6 +240,9 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "F.elu_ parses its alpha as the native op": lambda m: [
+        _refusal(lambda: m.nn.functional.elu_(m.ones(2) * 1, ())),
+        _refusal(lambda: m.nn.functional.elu_(m.ones(2) * 1, alpha="x"))],
     "avg pooling checks the kernel before the empty dims (local_response_norm of size 0)": lambda m: [
         _refusal(call) for call in (
             lambda: m.nn.functional.avg_pool3d(m.ones(1, 1, 0, 1, 1), (0, 1, 1), 1),

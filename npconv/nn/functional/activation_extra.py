@@ -83,6 +83,7 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
 
+@native("elu_", alpha="number")
 def elu_(input, alpha=1.0):
     """elu written into ``input``."""
     check_floating(input, "elu_cpu", True)
