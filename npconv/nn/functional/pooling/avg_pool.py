@@ -6,9 +6,9 @@ from ....autograd import Function
 from ....kernels import pooling as kernels
 from ...._ops.parsing import native
 from ...._tensor import _normalize_dim
-from ._common import (check_1d_lists, check_positive, _batched, _check_c_int, _check_dtype, _check_rank, _check_rank_first, _check_window, _FLOATS,
-                      _named_by_dims, _output_size, _pool, _pooled_meta, _refuse_empty, _tuple,
-                      _unbatched_like)
+from ._common import (check_1d_lists, check_positive, _batched, _check_c_int, _check_dtype, _check_rank,
+                      _check_rank_first, _check_window, _FLOATS, _named_by_dims, _output_size, _pool, _pooled_meta,
+                      _refuse_empty, _tuple, _unbatched_like)
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d"]
 

@@ -7,9 +7,9 @@ from ...._graph_backward import double_backward, linear_in_grad, operand
 from ....autograd import Function
 from ....kernels import pooling as kernels
 from ...._ops.parsing import check_arguments
-from ._common import (check_1d_lists, check_positive, _refuse_empty, _batched, _check_c_int, _check_dtype, _check_max_pool1d_input, _check_rank, _check_rank_first,
-                      _check_window, _FLOATS, _INTS, _max_pool_grad, _named_by_dims, _output_size, _pool,
-                      _pooled_meta, _tuple, _unbatched_like)
+from ._common import (check_1d_lists, check_positive, _refuse_empty, _batched, _check_c_int, _check_dtype,
+                      _check_max_pool1d_input, _check_rank, _check_rank_first, _check_window, _FLOATS, _INTS,
+                      _max_pool_grad, _named_by_dims, _output_size, _pool, _pooled_meta, _tuple, _unbatched_like)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices"]
