@@ -240,6 +240,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "lp pooling checks its window as avg pooling does (stride and kernel before the empty dims)": lambda m: [
+        _refusal(lambda: m.nn.functional.lp_pool1d(m.ones(3, 0, 1, dtype=m.float16), 2, 1, -1)),
+        _refusal(lambda: m.nn.functional.lp_pool3d(m.ones(1, 0, 2, 2, 2), 2, (0, 1, 1), 1)),
+        _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(4, dtype=m.float16), m.zeros(4, dtype=m.long))),
+        _refusal(lambda: m.nn.functional.lp_pool1d(m.ones(3, 3, 5, dtype=m.float16), 10**12, 3, 3))],
     "F.elu_ parses its alpha as the native op": lambda m: [
         _refusal(lambda: m.nn.functional.elu_(m.ones(2) * 1, ())),
         _refusal(lambda: m.nn.functional.elu_(m.ones(2) * 1, alpha="x"))],

@@ -75,16 +75,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     _check_c_int(k, s, p)
     if divisor_override is not None and divisor_override == 0:   # right after the arguments are read
         raise RuntimeError("divisor must be not zero")
-    if n == 2:   # torch reads dim -3 first
-        _normalize_dim(-3, input.dim())
-    if n == 3:
-        _check_rank_first(input, n)
-    _check_window(k, s, p, (1,) * n)   # torch's output-length rules come before its rank and size checks
-    check_positive(n, k, s, (1,) * n)   # the shape check looks at the window before the empty dims
-    if n > 1:
-        _check_rank(input, n, op)
-    elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
-        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
+    check_avg_pool_input(n, input, k, s, p, op)
     ones = (1,) * n
     if n == 3:
         _check_avg_pool3d_input(input, k, s, p)
@@ -95,6 +86,20 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     _check_dtype(input, "avg_pool2d", _FLOATS + ("int64",), dims=n)
     return _pool(_AVG_POOL, input, n, (k, s, p, out), (1, 1, 0, 1),
                  (bool(ceil_mode), bool(count_include_pad), divisor_override))
+
+
+def check_avg_pool_input(n, input, k, s, p, op):
+    """avg pooling's checks of the input against the window, in torch's order (lp pooling's too)."""
+    if n == 2:   # torch reads dim -3 first
+        _normalize_dim(-3, input.dim())
+    if n == 3:
+        _check_rank_first(input, n)
+    _check_window(k, s, p, (1,) * n)   # torch's output-length rules come before its rank and size checks
+    check_positive(n, k, s, (1,) * n)   # the shape check looks at the window before the empty dims
+    if n > 1:
+        _check_rank(input, n, op)
+    elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
+        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
 
 
 def _check_avg_pool3d_input(input, kernel_size, stride, padding):

@@ -5,15 +5,16 @@ import numbers
 
 import numpy as np
 
+from ...._dtype import check_scalar_fits
 from ....autograd import Function
 from ...._ops.elementwise import power_gradient, power_values
 from ...._ops.pointwise import _sign
 from ....kernels import pooling as kernels
 from ...._ops.parsing import check_argument, check_arguments
-from .avg_pool import _check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d, check_avg_pool1d_lists
+from .avg_pool import (_check_avg_pool3d_input, avg_pool1d, avg_pool2d, avg_pool3d, check_avg_pool1d_lists,
+                       check_avg_pool_input)
 from .max_pool import _max_pool
-from ._common import (_batched, _check_c_int, _check_rank, _output_size, _pooled_meta, _refuse_empty, _tuple,
-                      _unbatched_like)
+from ._common import _batched, _check_c_int, _output_size, _pooled_meta, _tuple, _unbatched_like
 
 __all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
@@ -91,6 +92,8 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         pooled = _max_pool(n, _abs(input) if norm_type > 0 else _neg(_abs(input)), kernel_size, stride, 0, 1,
                            ceil_mode, False)
         return pooled if norm_type > 0 else _neg(pooled)
+    if input.dtype.is_floating_point and isinstance(norm_type, numbers.Real):   # input.pow(norm_type) comes first
+        check_scalar_fits(norm_type, input.dtype)
     _check_avg_pool_call(n, input, norm_type, kernel_size, stride, ceil_mode)
     if not input.dtype.is_floating_point:
         return _lp_pool_integral(n, input, norm_type, kernel_size, stride, ceil_mode)
@@ -105,10 +108,7 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = _tuple(stride, n, "stride", op, omitted_ok=True) or k
     _check_c_int(k, s)   # avg_pool's C ints
-    if n > 1:
-        _check_rank(input, n, op)
-    elif 0 in input.shape[-2:]:  # torch pools a height-1 image: its words and shape
-        _refuse_empty(input.shape[:-1] + (1, input.shape[-1]), 2)
+    check_avg_pool_input(n, input, k, s, (0,) * n, op)
     if n == 3:
         _check_avg_pool3d_input(input, k, s, (0, 0, 0))
     out = _output_size(input, n, k, s, (0,) * n, (1,) * n, ceil_mode)
