@@ -240,6 +240,10 @@ CASES = {
         _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2, 0), m.zeros(2, 0, dtype=m.long))),
         m.nn.functional.multilabel_margin_loss(m.tensor(1.0), m.tensor(0))],
     # the order of checks
+    "margin losses: multi_margin's empty mean is 0; multilabel_margin reads int64 targets after the range": lambda m: [
+        m.nn.functional.multi_margin_loss(m.ones(0, 4), m.zeros(0, dtype=m.long)),
+        _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2), m.zeros(2, dtype=m.int32))),
+        _refusal(lambda: m.nn.functional.multilabel_margin_loss(m.ones(2), m.zeros(2, dtype=m.int32) + 5))],
     "lp pooling checks its window as avg pooling does (stride and kernel before the empty dims)": lambda m: [
         _refusal(lambda: m.nn.functional.lp_pool1d(m.ones(3, 0, 1, dtype=m.float16), 2, 1, -1)),
         _refusal(lambda: m.nn.functional.lp_pool3d(m.ones(1, 0, 2, 2, 2), 2, (0, 1, 1), 1)),

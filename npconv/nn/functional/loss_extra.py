@@ -85,6 +85,8 @@ class _MultiMarginLoss(Function):
             terms = terms * class_weight[target][:, None]
         per_sample = (terms.sum(axis=1) / rows.shape[1]).astype(x.dtype, copy=False)
         ctx.args = (rows, target, active, hinge, p, class_weight, reduction, x.shape)
+        if not per_sample.size and reduction == "mean":   # torch's kernel gives 0 for an empty batch, not NaN
+            return np.zeros((), x.dtype)
         out = _reduce_array(per_sample, reduction)
         return out if reduction != "none" or x.ndim != 1 else out.reshape(())
 
@@ -356,4 +358,6 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if input.dtype.name not in ("float32", "float64"):   # the kernel's dtypes (no half either)
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
                                   f"'{input.dtype.scalar_name}'")
+    if target.dtype.name != "int64":   # read as int64 by the kernel, after the range check
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
     return _MultilabelMarginLoss.apply(input, target_counts=counts.reshape(input.shape), reduction=reduction)
