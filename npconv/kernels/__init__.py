@@ -33,7 +33,8 @@ import numpy as np
 
 from npconv import _shapes
 
-from . import bias, chooser, depthwise, fft, flipped, im2col, padding_skipped, row_gemm, shifted_gemm, threads, tiled_gemm, winograd
+from . import (bias, chooser, depthwise, fft, flipped, im2col, padding_skipped, row_gemm, shifted_gemm, threads,
+               tiled_gemm, winograd)
 from .bias import add_bias, bias_grad
 from .chooser import ALGORITHMS, use
 
@@ -72,7 +73,8 @@ def conv_forward(x, w, stride, padding, dilation, groups, out_spatial=None, algo
         def forward(x, w):
             return conv_forward(x, w, stride, padding, dilation, groups, out_spatial, algorithm)
         with _quiet():
-            return padding_skipped.conv_forward(forward, x, w, out_spatial, stride, padding, dilation, groups)
+            return padding_skipped.conv_forward(forward, x, w, _all_finite(x), out_spatial, stride, padding,
+                                                dilation, groups)
     module = _algorithm("forward", algorithm, x, w, x.shape, w.shape, out_spatial, stride, groups, dilation)
     with _quiet():
         return module.conv_forward(x, w, out_spatial, stride, padding, dilation, groups)

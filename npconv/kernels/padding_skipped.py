@@ -11,12 +11,14 @@ would have to be non-finite at the same place.)
 """
 import numpy as np
 
+from npconv import _shapes
 
-def conv_forward(forward, x, w, out_spatial, stride, padding, dilation, groups):
-    """``forward(x, w)``, the dispatcher's convolution, with the padding never multiplied by ``w``."""
+
+def conv_forward(forward, x, w, finite_input, out_spatial, stride, padding, dilation, groups):
+    """``forward(x, w)``, the dispatcher's convolution, with the padding never multiplied by ``w``
+    (``finite_input``: whether x holds only finite values)."""
     special = ~np.isfinite(w)
     y = forward(x, np.where(special, w.dtype.type(0), w))
-    finite_input = bool(np.isfinite(x).all())
     for tap in np.unique(np.argwhere(special)[:, 2:], axis=0):
         ranges = _inside(tuple(tap), out_spatial, x.shape[2:], stride, padding, dilation)
         if ranges is not None:
@@ -30,9 +32,7 @@ def _inside(tap, out_spatial, in_spatial, stride, padding, dilation):
     outputs, inputs = [], []
     for k, count, size, s, (before, _), d in zip(tap, out_spatial, in_spatial, stride, padding, dilation):
         offset = k * d - before
-        first = max(0, -(offset // s) if offset < 0 else 0)
-        while first * s + offset < 0:
-            first += 1
+        first = max(0, _shapes.ceil_div(-offset, s))
         last = min(count - 1, (size - 1 - offset) // s)
         if last < first:
             return None

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.strategies import one_in
 
 from .functional import _backward, _call_with, _invoke, _label, _size
-from .layers import _per_dim
+from .layers import _per_dim, as_pair, fold_hyperparameters
 from .tensors import FLOATS, tensor_specs
 
 NAN, INF = float("nan"), float("inf")
@@ -409,22 +409,14 @@ def rearrange_cases(draw):
     return _case(draw, name, (x, x2), {k: v for k, v in kwargs.items() if draw(st.booleans())})
 
 
-def _pair(value):
-    return value if isinstance(value, tuple) else (value, value)
-
-
 def _fold_case(draw, name):
-    kernel = _per_dim(draw, 2, 1, 3)
-    kwargs = {"kernel_size": kernel}
-    for key, low, high in (("dilation", 1, 2), ("padding", 0, 1), ("stride", 1, 2)):
-        if draw(st.booleans()):
-            kwargs[key] = _per_dim(draw, 2, low, high)
+    kwargs = fold_hyperparameters(draw)
     if name == "unfold":
         return _case(draw, name, (draw(tensor_specs(_shape(draw, _rank_near(draw, 4)))),), kwargs)
     kwargs = {"output_size": _per_dim(draw, 2, 1, 5), **kwargs}
     shape = _shape(draw, draw(st.sampled_from([3, 3, 2, 4])))
     if len(shape) >= 2 and draw(st.booleans()):   # as many channels and blocks as the arguments make
-        size, k, dilation, padding, stride = (_pair(kwargs.get(key, default)) for key, default in (
+        size, k, dilation, padding, stride = (as_pair(kwargs.get(key, default)) for key, default in (
             ("output_size", 1), ("kernel_size", 1), ("dilation", 1), ("padding", 0), ("stride", 1)))
         blocks = math.prod((o + 2 * p - d * (c - 1) - 1) // s + 1
                            for o, c, d, p, s in zip(size, k, dilation, padding, stride))

@@ -333,17 +333,26 @@ def _extra_norm_arguments(draw, name):
     return {"groups": draw(st.sampled_from([1, 2, 3]))}, draw(st.integers(3, 5)), channels
 
 
-def _fold_arguments(draw, name):
-    kernel = _per_dim(draw, 2, 1, 3)
-    args = {"kernel_size": kernel}
+def fold_hyperparameters(draw):
+    """Fold/unfold's kernel_size, and now and then their dilation, padding and stride (an int or a pair)."""
+    args = {"kernel_size": _per_dim(draw, 2, 1, 3)}
     for key, low, high in (("dilation", 1, 2), ("padding", 0, 1), ("stride", 1, 2)):
         if draw(st.booleans()):
             args[key] = _per_dim(draw, 2, low, high)
+    return args
+
+
+def as_pair(value):
+    return value if isinstance(value, tuple) else (value, value)
+
+
+def _fold_arguments(draw, name):
+    args = fold_hyperparameters(draw)
     if name == "Unfold":
         return args, _rank(draw, 2, 4), draw(st.integers(1, 3)), 1
     args = {"output_size": _per_dim(draw, 2, 2, 6), **args}
-    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
-    return args, draw(st.sampled_from([3, 3, 2, 4])), math.prod(k) * draw(st.integers(1, 2)), 1
+    return args, draw(st.sampled_from([3, 3, 2, 4])), math.prod(as_pair(args["kernel_size"])) * draw(
+        st.integers(1, 2)), 1
 
 
 def _loss_arguments(draw, name):
