@@ -78,8 +78,8 @@ _OVERLAP = ("unsupported operation: more than one element of the written-to tens
 def writes_through_shared_memory(t):
     """Whether an in-place kernel that skips torch's shared-memory check (threshold_) writes into ``t``
     through ``write_shared``: an expanded view, outside autograd, of a writable root."""
-    return (not t._meta and not t._data.flags.writeable and t._base is not None
-            and t._base._data.flags.writeable and not (t._requires_grad and is_grad_enabled()))
+    return (_shares_memory(t) and t._base is not None and t._base._data.flags.writeable
+            and not (t._requires_grad and is_grad_enabled()))
 
 
 def write_shared(view, values):
@@ -101,8 +101,13 @@ def check_inplace_target(t):
 def check_writable(t):
     """torch's refusal to write into a tensor whose elements share memory (an expanded one); its in-place
     kernels check this before the dtype."""
-    if not t._meta and not t._data.flags.writeable:
+    if _shares_memory(t):
         raise RuntimeError(_OVERLAP)
+
+
+def _shares_memory(t):
+    """Whether elements of ``t`` share memory: its array is a read-only broadcast (see _ops.shape._expanded)."""
+    return not t._meta and not t._data.flags.writeable
 
 
 def _check_inplace_cast(src, dst):
