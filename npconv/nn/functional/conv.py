@@ -211,11 +211,11 @@ def _check_non_negative(values, name):
         raise RuntimeError(f"negative {name} is not supported")
 
 
-def _check_dilation(dilation, transposed):
-    """torch words a zero dilation as a list for convolution, per dimension for the transposed one."""
+def _check_transposed_dilation(dilation):
+    """torch's slow transposed kernels word a non-positive dilation per dimension (a convolution's: see
+    _check_conv_kernel)."""
     if any(d <= 0 for d in dilation):
-        shown = (_per_dimension_text(dilation=dilation).replace(" dilation_", ", dilation_") if transposed
-                 else str(list(dilation)))
+        shown = _per_dimension_text(dilation=dilation).replace(" dilation_", ", dilation_")
         raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
 
 
@@ -740,7 +740,7 @@ def _check_transposed_kernel(backend, weight, dilation, output_padding, stride):
     if min(map(_shapes.c_int, stride)) <= 0:  # a C int there: a huge stride may wrap
         raise RuntimeError("stride should be greater than zero, but got "
                            + _per_dimension_text(stride=map(_shapes.c_int, stride)))
-    _check_dilation(dilation, transposed=True)
+    _check_transposed_dilation(dilation)
     if big_padding:
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            + _per_dimension_text(output_padding=output_padding, stride=stride, dilation=dilation))
