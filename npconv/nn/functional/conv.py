@@ -575,6 +575,8 @@ class _OneDnnConvolution(_Convolution):
     """A convolution torch hands to oneDNN, which never multiplies the zero padding (see
     kernels/padding_skipped.py): the same but for a weight holding inf or NaN."""
 
+    backward_name = "ConvolutionBackward0"   # a node's name is its class's own (not inherited)
+
     @staticmethod
     def output(x, w, out_spatial, geometry):
         return kernels.conv_forward(x, w, *geometry, out_spatial=out_spatial, skip_padding=True)
