@@ -182,6 +182,11 @@ ROW_GEMM_WEIGHT_GRAD_MAX_INNER = 64
 DEPTHWISE_FORWARD_MIN_OUTPUTS = 2500  # per plane
 DEPTHWISE_FORWARD_MAX_OFFSETS = 9
 ROW_GEMM_MAX_INNER = 128
+# ... and only on calls with enough outputs (batch x positions) for the copies it saves to matter: below that
+# the time is call overhead, and tiled GEMM's one product per column keeps torch's own kernel's summation order
+# (im2col + GEMM, which torch runs for small single images), so near-ties round as in torch (an FGSM script's
+# max pooling picked other elements at 1 x 10x10 outputs with kernel-row sums).
+ROW_GEMM_MIN_OUTPUTS = 1024
 
 
 def choose(operation, x_shape, w_shape, out_spatial, stride, groups, dilation=None):
@@ -220,7 +225,8 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     min_in, min_out = SHIFTED_INPUT_GRAD_MIN_CHANNELS
     if operation == "input_grad" and strided and per_group_in >= min_in and c_out // groups >= min_out:
         return "shifted_gemm"
-    if valid("row_gemm") and _row_gemm_wins(operation, w_shape, groups):
+    if (valid("row_gemm") and _row_gemm_wins(operation, w_shape, groups)
+            and x_shape[0] * math.prod(out_spatial) >= ROW_GEMM_MIN_OUTPUTS):
         return "row_gemm"
     if valid("im2col") and _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
         return "im2col"
