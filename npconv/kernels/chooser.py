@@ -140,6 +140,14 @@ WINOGRAD_MIN_BATCH_OUTPUTS = 256
 # 0.90 / 1.04, 64 at 56x56 (2) 1.1 / 1.55, LeNet's 20 -> 50 5x5 (25) 1.0 / 1.26 at batch 8 / 64).  The input
 # gradient at stride 1 is the forward of the flipped kernel: C_in/G rows over the input's positions.
 IM2COL_MIN_WASTED_ROWS = 32
+# Strided forwards: tiled GEMM also copies the input into its stride phases and fills each tile from one
+# window per phase, so im2col's single column copy wins sooner: with at least this many values per column
+# (C_in/G x kernel), whatever the wasted rows.  One thread, CPU time, im2col / tiled GEMM, 3x3 stride 2
+# (batch, channels in -> out at input size): 8, 128 -> 256 at 28 (the suite's, 1152 values) 0.88 (10.7 vs
+# 12.2 ms), batch 1 0.87, 128 -> 128 at 28 0.93, 256 -> 512 at 14 0.82; below (576-800 values) ties or
+# losses: 64 -> 128 at 56 0.98, 64 -> 256 at 32 0.99, 64 -> 64 at 56 1.09, 5x5 32 -> 64 at 64 1.22, 32 -> 64
+# at 112 1.26, the 7x7 stem (147) 1.34.
+IM2COL_STRIDED_MIN_INNER = 1024
 # ... and its column matrix (float32: the input times the kernel's size) at most this large (weight
 # gradients: 1.2-1.4x tiled's time at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).
 # Never for a 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs
@@ -255,9 +263,9 @@ def _row_gemm_wins(operation, w_shape, groups):
 
 
 def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):
-    """Whether im2col beats tiled GEMM (see IM2COL_MIN_WASTED_ROWS, IM2COL_MAX_COLUMN_BYTES): for a weight
-    gradient, a forward, or a stride-1 input gradient as the forward of the flipped kernel (outputs: the
-    input's positions, rows: C_in/G)."""
+    """Whether im2col beats tiled GEMM (see IM2COL_MIN_WASTED_ROWS, IM2COL_STRIDED_MIN_INNER,
+    IM2COL_MAX_COLUMN_BYTES): for a weight gradient, a forward, or a stride-1 input gradient as the forward of
+    the flipped kernel (outputs: the input's positions, rows: C_in/G)."""
     kernel = w_shape[2:]
     column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
     pointwise = math.prod(kernel) == 1 and tuple(out_spatial) == tuple(x_shape[2:])  # tiled GEMM copies nothing
@@ -269,6 +277,8 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
         return (w_shape[0] // groups >= IM2COL_WEIGHT_GRAD_MIN_ROWS or w_shape[1] == 1 or disjoint
                 or wide >= IM2COL_WEIGHT_GRAD_MIN_WIDE)
     if operation == "forward":
+        if any(s > 1 for s in stride) and w_shape[1] * math.prod(kernel) >= IM2COL_STRIDED_MIN_INNER:
+            return True
         rows, outputs, steps = w_shape[0] // groups, out_spatial, stride
     elif operation == "input_grad" and all(s == 1 for s in stride):
         rows, outputs, steps = w_shape[1], x_shape[2:], stride

@@ -42,7 +42,9 @@ def test_choices_on_known_layers():
     depthwise_56 = ((8, 128, 56, 56), (128, 1, 3, 3), (56, 56), (1, 1), 128, (1, 1))  # the suite's layer
     assert chooser.choose("forward", *depthwise_56) == "depthwise"
     strided = ((8, 64, 56, 56), (64, 64, 3, 3), (28, 28), (2, 2), 1, (1, 1))
-    assert chooser.choose("forward", *strided) == "tiled_gemm"
+    assert chooser.choose("forward", *strided) == "tiled_gemm"  # 576 values per column
+    strided_deep = ((8, 128, 28, 28), (256, 128, 3, 3), (14, 14), (2, 2), 1, (1, 1))  # the suite's stride-2
+    assert chooser.choose("forward", *strided_deep) == "im2col"  # 1152 values per column: one copy pays
     few_channels_5x5 = ((32, 6, 32, 32), (16, 6, 5, 5), (32, 32), (1, 1), 1, (1, 1))  # the suite's 5x5 layer
     assert {chooser.choose(operation, *few_channels_5x5) for operation in OPERATIONS} == {"row_gemm"}
     five = ((8, 64, 56, 56), (64, 64, 5, 5), (52, 52), (1, 1), 1, (1, 1))
