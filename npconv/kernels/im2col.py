@@ -107,9 +107,10 @@ def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
 
 def _summed_matmul(left, right):
     """``left @ right`` for (G, M, K) @ (G, K, L) with a long inner dimension (a weight gradient's positions):
-    each kernel thread multiplies its range of K, each matrix read once, and the partial products are summed."""
+    each kernel thread multiplies its range of K, each matrix read once, and the partial products are summed
+    (gemm.small_product: a small result would otherwise keep the GIL, the threads taking turns)."""
     def run(piece):
-        return np.matmul(left[:, :, piece[0]:piece[1]], right[:, piece[0]:piece[1]])
+        return gemm.small_product(left[:, :, piece[0]:piece[1]], right[:, piece[0]:piece[1]])
     return sum(threads.run_parallel(run, threads.pieces(left.shape[2], left.size * right.shape[2])))
 
 
