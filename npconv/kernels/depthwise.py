@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import geometry as geo
-from . import flipped, threads, tiled_gemm
+from . import flipped, gemm, threads, tiled_gemm
 
 __all__ = ["supports", "conv_forward", "conv_input_grad", "conv_weight_grad"]
 
@@ -182,6 +182,7 @@ def _weight_grad_of_channels(x, gy, kernel, stride, padding, dilation, groups):
     grads = np.empty((len(starts), groups, c_out // groups), dtype=x.dtype)
     rows = wide_gy[:, :, :length]
     for index, (phase, start) in enumerate(starts):
-        # (G, m, L) . (G, L) per group: a batched matrix-vector product, BLAS sgemv
-        np.matmul(rows, phases[phase][:, 0, start:start + length, np.newaxis], out=grads[index, :, :, np.newaxis])
+        # (G, m, L) . (G, L) per group: a batched matrix-vector product, BLAS sgemv (a small result: see
+        # gemm.small_product)
+        grads[index] = gemm.small_product(rows, phases[phase][:, 0, start:start + length, np.newaxis])[..., 0]
     return np.ascontiguousarray(grads.reshape((len(starts), c_out)).T).reshape((c_out, 1) + kernel)
