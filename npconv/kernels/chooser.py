@@ -181,6 +181,12 @@ ROW_GEMM_MIN_ROWS = 4
 # rows) 1.56 -> 1.21; lost: LeNet conv2 (inner 100) 4.7 -> 5.7, inner below the rows (U-Net's 1 -> 16 1.3x,
 # 5x5 3 -> 32 1.6x).  Winograd's weight gradient, chosen first, stays faster from 16 channels on.
 ROW_GEMM_WEIGHT_GRAD_MAX_INNER = 64
+# Since kernel-row GEMM's compact tile rows (0cace74) its weight gradient wins with the inner dimension below
+# the rows too, on kernels of up to 5 rows.  Automatic choice / kernel-row GEMM, 1 thread CPU time and 2
+# threads wall (medians of 11): LeNet conv1 (inner 5, 20 rows, batch 64) 0.56 / 0.51 (1.52 -> 0.85 ms), at
+# batch 8 0.82 / 0.81, U-Net's 1 -> 16 at 256x256 0.66 / 0.75-0.88, 5x5 3 -> 32 at 32x32 (batch 16, 64)
+# 0.65-0.66 / 0.64-0.72, 3x3 1 -> 32 0.73 / 0.73; lost with 7 kernel rows: 7x7 1 -> 8 at 64x64 0.70 / 1.45.
+ROW_GEMM_WEIGHT_GRAD_MAX_KERNEL_ROWS = 5
 # Depthwise forwards (stride 1) by depthwise.py's in-place sums rather than tiled GEMM's batched matrix-vector
 # products over copied windows: they win on large planes and small kernels only.  One thread, CPU time, 3x3
 # (batch x channels x size): 8x128x56 7.80 -> 7.18 ms (two threads, wall: 5.07 -> 3.97), 8x128x52 0.90x,
@@ -259,7 +265,8 @@ def _row_gemm_wins(operation, w_shape, groups):
     rows, channels = (per_group_in, c_out // groups) if operation == "input_grad" else (c_out // groups, per_group_in)
     inner, kernel_rows = kernel[-1] * channels, math.prod(kernel[:-1])
     largest = ROW_GEMM_WEIGHT_GRAD_MAX_INNER if operation == "weight_grad" else ROW_GEMM_MAX_INNER
-    return ROW_GEMM_MIN_ROWS <= rows <= inner <= min(largest, (kernel_rows - 1) ** 2 * rows)
+    fewest_inner = 1 if operation == "weight_grad" and kernel_rows <= ROW_GEMM_WEIGHT_GRAD_MAX_KERNEL_ROWS else rows
+    return ROW_GEMM_MIN_ROWS <= rows and fewest_inner <= inner <= min(largest, (kernel_rows - 1) ** 2 * rows)
 
 
 def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilation):

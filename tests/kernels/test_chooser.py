@@ -32,7 +32,11 @@ def test_choices_on_known_layers():
     video_3x3x3 = ((2, 16, 8, 32, 32), (32, 16, 3, 3, 3), (8, 32, 32), (1, 1, 1), 1, (1, 1, 1))
     assert chooser.choose("forward", *video_3x3x3) == chooser.choose("weight_grad", *video_3x3x3) == "winograd"
     one_channel_in = ((4, 1, 256, 256), (16, 1, 3, 3), (256, 256), (1, 1), 1, (1, 1))  # U-Net's first layer
-    assert chooser.choose("weight_grad", *one_channel_in) == "im2col"  # its columns fit IM2COL_MAX_COLUMN_BYTES
+    assert chooser.choose("weight_grad", *one_channel_in) == "row_gemm"  # inner 3 below its 16 rows: still wins
+    lenet_conv1 = ((64, 1, 28, 28), (20, 1, 5, 5), (24, 24), (1, 1), 1, (1, 1))
+    assert chooser.choose("weight_grad", *lenet_conv1) == "row_gemm"
+    seven_rows = ((8, 1, 64, 64), (8, 1, 7, 7), (64, 64), (1, 1), 1, (1, 1))
+    assert chooser.choose("weight_grad", *seven_rows) == "im2col"  # ROW_GEMM_WEIGHT_GRAD_MAX_KERNEL_ROWS
     few_channels = ((8, 8, 56, 56), (8, 8, 3, 3), (56, 56), (1, 1), 1, (1, 1))
     assert chooser.choose("forward", *few_channels) == "row_gemm"  # copies 24 values per column, not 72
     assert chooser.choose("weight_grad", *few_channels) == "winograd"  # its transforms cost less than its gain
