@@ -67,6 +67,12 @@ CASES = {
         m.nn.functional.elu(a[:, :40]).sum().backward(), a.grad)[1])(_leaf(m, [[NAN] * 80] * 2)),
     "hardtanh gradient at NaN of an expanded input": lambda m: (lambda a: (
         m.nn.functional.hardtanh(a.expand(3, 40)).sum().backward(), a.grad)[1])(_leaf(m, [[NAN] * 40])),
+    "elu and celu with an infinite alpha keep +-0 (torch's x < 0 test)": lambda m: [
+        _grad_of(m, lambda m, x: getattr(m.nn.functional, name)(x, float("inf")), [-0.0, 0.0, -1.0, 1.0] * 5)
+        for name in ("elu", "celu")],
+    "hardtanh gradient with a NaN limit: vector blocks and scalar tail": lambda m: [
+        _grad_of(m, lambda m, x: m.nn.functional.hardtanh(x, low, high), np.linspace(-2, 2, 20), "float32")
+        for low, high in ((NAN, 1.0), (0.0, NAN), (NAN, NAN))],
     "pow by +-0.5 is sqrt and 1/sqrt": lambda m: _grad_of(
         m, lambda m, x: x.pow(0.5) + x.pow(-0.5) + x.pow(1.5), [-INF, INF, -0.0, 0.0, -2.0, 2.0]),
     "lp_pool p=0.5 gradient at -inf outside every window": lambda m: _grad_of(

@@ -40,9 +40,10 @@ class _Hardtanh(ShapeKeeping):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
-        passed = np.where((x <= low) | (x >= high), _typed(grad, 0), grad)
-        passed = _at_nan_in_vector_blocks(passed, x, grad, 0)
-        return passed, None, None
+        inside = (x > low) & (x < high)   # torch's vectorised test; its scalar tail tests the outside
+        if np.isnan(low) or np.isnan(high) or (x.dtype.kind == "f" and np.isnan(x).any()):
+            inside = np.where(_vector_lanes((x, grad)), inside, ~((x <= low) | (x >= high)))
+        return np.where(inside, grad, _typed(grad, 0)), None, None
 
 
 def _at_nan_in_vector_blocks(result, x, grad, value, block_bytes=64):
@@ -112,7 +113,7 @@ class _Elu(ShapeKeeping):
     def forward(ctx, x, alpha):
         ctx.save_for_backward(x)
         ctx.alpha = alpha
-        return np.where(x > 0, x, _typed(x, alpha) * np.expm1(np.minimum(x, 0)))
+        return np.where(x >= 0, x, _typed(x, alpha) * np.expm1(np.minimum(x, 0)))   # torch: 0 and -0 kept
 
     @staticmethod
     def backward(ctx, grad):

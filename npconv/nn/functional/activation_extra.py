@@ -28,7 +28,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class _ScaledElu(ShapeKeeping):
-    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): torch's one kernel for elu, selu, celu.
+    """scale * (x if x >= 0 else alpha * (exp(x * input_scale) - 1)): torch's one kernel for elu, selu, celu.
     The backward may use its own input_scale: torch's celu derivative takes 1 / alpha with alpha rounded to
     float32 (so celu'(0) for alpha 0.3 is 0.99999996, not 1)."""
 
@@ -40,7 +40,7 @@ class _ScaledElu(ShapeKeeping):
         ctx.coefficients = (alpha, scale, input_scale if backward_input_scale is None else backward_input_scale)
         with np.errstate(over="ignore", invalid="ignore"):
             negative = _typed(x, alpha) * np.expm1(np.minimum(x, 0) * _typed(x, input_scale))
-            return (np.where(x > 0, x, negative) * _typed(x, scale)).astype(x.dtype, copy=False)
+            return (np.where(x >= 0, x, negative) * _typed(x, scale)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
