@@ -322,6 +322,11 @@ CASES = {
         m.ones(2), m.ones(3), reduction="x"),
     "cross_entropy: log_softmax's checks come first": lambda m: m.nn.functional.cross_entropy(
         m.ones(2, 3, dtype=m.uint8), m.ones(3, dtype=m.long)),
+    "rms_norm: an empty normalized_shape, then the weight, then too few dims (a ValueError)": lambda m: [
+        _refusal(lambda: m.nn.functional.rms_norm(m.ones(2, 4), ())),
+        _refusal(lambda: m.nn.functional.rms_norm(m.ones(2, 4), (1, 2, 3, 4), m.ones(3))),
+        _refusal(lambda: m.nn.RMSNorm((1, 2, 3, 4))(m.ones(2, 4))),
+        _refusal(lambda: m.nn.functional.rms_norm(m.tensor(1.0), (1,)))],
 }
 
 

@@ -533,6 +533,17 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return y
 
 
+def check_normalized_shape(normalized_shape, **parameters):
+    """layer_norm's and rms_norm's first checks: a non-empty shape, then each parameter's shape."""
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           "element, but got normalized_shape = []")
+    for name, tensor in parameters.items():
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing ``normalized_shape`` dims of (*, *normalized_shape)."""
     check_arguments("layer_norm", (("normalized_shape", "int_list", 2), ("weight", "Tensor?", 3), ("bias", "Tensor?", 4),
@@ -544,13 +555,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     k = len(normalized_shape)
     shape = list(input.shape)
     mixed = _check_mixed_dtypes(input, (weight, bias))  # torch's order: mixed dtypes, the shapes, the kernel's
-    if k == 0:
-        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
-                           "element, but got normalized_shape = []")
-    for name, tensor in (("weight", weight), ("bias", bias)):
-        if tensor is not None and tuple(tensor.shape) != normalized_shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                               f"{list(tensor.shape)} and normalized_shape = {list(normalized_shape)}")
+    check_normalized_shape(normalized_shape, weight=weight, bias=bias)
     if tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{shape}")

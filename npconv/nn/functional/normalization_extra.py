@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._ops.parsing import check_arguments, native
 from ...autograd import Function
+from .normalization import check_normalized_shape
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
 
@@ -44,11 +45,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     check_arguments("rms_norm", (("normalized_shape", "ints", 2), ("weight", "Tensor?", 3), ("eps", "float?", 4)),
                     dict(normalized_shape=normalized_shape, weight=weight, eps=eps), 4)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if weight is not None and tuple(weight.shape) != normalized_shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
-                           f"{list(weight.shape)} and normalized_shape = {list(normalized_shape)}")
-    trailing = tuple(input.shape[input.dim() - len(normalized_shape):]) if len(normalized_shape) else ()
-    if len(normalized_shape) > input.dim() or trailing != normalized_shape:
+    check_normalized_shape(normalized_shape, weight=weight)
+    if len(normalized_shape) > input.dim():   # torch's TORCH_CHECK_VALUE: a ValueError
+        raise ValueError(f"Input tensor must have at least {len(normalized_shape)} dimensions, but got {input.dim()}")
+    if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape:
         expected = ", ".join(map(str, normalized_shape))
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*{expected}], but got input of size{list(input.shape)}")
