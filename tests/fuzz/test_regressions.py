@@ -127,8 +127,17 @@ CASES = {
     "max_unpool2d with stride 0": lambda m: m.nn.functional.max_unpool2d(m.ones(1, 1, 2, 2),
                                                                          m.zeros(1, 1, 2, 2, dtype=m.int64), 2, 0),
     "dropout1d in place at p=0": lambda m: m.nn.functional.dropout1d(_leaf(m, np.ones((1, 3, 3))), 0.0, True, True),
+    "circular and 3-d reflection pads of an empty batch: nothing left unwritten": lambda m: (lambda x: [
+        (lambda y: (y.sum().backward(), y, x.grad)[1:])(layer(x)) for layer in (
+            m.nn.CircularPad3d((-1, 3, 3, -2, -1, 3)), m.nn.CircularPad3d((-2, 3, 1, -1, 2, -1)),
+            m.nn.ReflectionPad3d((-1, 3, 3, -2, -1, 3)))])(_leaf(m, np.ones((0, 3, 5, 4, 5)), "float64")),
+    "batch_norm of an empty batch returns before the native op refuses statistics needing grad": lambda m: (
+        m.nn.functional.batch_norm(_leaf(m, np.ones((0, 1, 4))), m.ones(1, requires_grad=True),
+                                   m.ones(1, requires_grad=True), training=True)),
     # messages and order of checks
     "empty() of None": lambda m: m.empty(None),
+    "a convolution's padding_mode printed as torch's set": lambda m: [
+        m.nn.Conv1d(1, 1, 1, padding_mode=mode) for mode in ("x", 1.0)],
     "Linear with a float size": lambda m: m.nn.Linear(2.5, 3),
     "Conv1d with a float kernel": lambda m: m.nn.Conv1d(3, 2, 2.5),
     "conv bool input": lambda m: m.nn.functional.conv2d(m.ones(1, 2, 3, 3, dtype=m.bool), m.ones(2, 2, 1, 1)),

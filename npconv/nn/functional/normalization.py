@@ -455,9 +455,9 @@ def _native_batch_norm(input, running_mean, running_var, weight, bias, training,
     if input.dim() == 0:
         raise RuntimeError("SmallVector unable to grow. Requested capacity (18446744073709551615) is larger than "
                            "maximum value for size type (4294967295)")
-    _check_statistics_need_no_grad(running_mean, running_var)
-    if empty:  # torch returns before its kernel looks at dtypes
+    if empty:  # torch returns before it calls the native op (whose autograd refuses statistics needing grad)
         return _empty_batch_norm(input, weight, bias)
+    _check_statistics_need_no_grad(running_mean, running_var)
     _check_dtypes("batch_norm", input, (weight, bias, running_mean, running_var), float_input_first=True)
     param_shape = _channel_param_shape(input)
     if not training:

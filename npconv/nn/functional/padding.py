@@ -156,7 +156,8 @@ def _check_circular(shape, pairs):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if size + before + after < 0:
             raise RuntimeError("Negative padding value is resulting in an empty dimension")
-    if (_circular_sources(shape, pairs) < 0).any():
+    sources = _circular_sources(shape, pairs)   # torch's copy checks, then what its result leaves unwritten
+    if math.prod(shape[:len(shape) - len(pairs)]) and (sources < 0).any():
         raise RuntimeError(f"npconv: circular padding {[p for pair in reversed(pairs) for p in pair]} of an input "
                            f"of size {list(shape)} copies elements torch leaves uninitialised; its result is "
                            f"undefined")
@@ -210,7 +211,7 @@ def _copy_pad(array, axis, lead, to, source):
     (to, length), (start, count) = (_resolved(size, *bounds) for bounds in (to, source))
     _check_copy(lead, _with(array.shape, axis, length), _with(array.shape, axis, count))
     _check_no_partial_overlap(lead + array.shape, len(lead) + axis, (to, length), (start, count))
-    if 0 < to - start < min(length, count):
+    if 0 < to - start < min(length, count) and math.prod(lead):   # (an empty batch copies nothing)
         raise RuntimeError("npconv: this circular padding copies a slice of torch's result onto itself, ahead of "
                            "where it reads; torch's values then depend on its copy kernel's order (undefined)")
     array[_along(array.ndim, axis, to, length)] = array[_along(array.ndim, axis, start, count)]
@@ -321,7 +322,7 @@ class _Pad(Function):
     def backward(ctx, grad):
         if ctx.mode == "constant":  # cropping is padding's adjoint and the other way round
             return _constant_pad(grad, tuple((-b, -a) for b, a in ctx.pairs), 0), None, None, None
-        if ctx.mode == "reflect" and len(ctx.pairs) == 3 and grad.size == 0:
+        if ctx.mode == "reflect" and len(ctx.pairs) == 3 and grad.size == 0 and math.prod(ctx.input_shape):
             # torch's 3-d reflection backward never writes its gradient then: uninitialised memory
             raise RuntimeError("npconv: the gradient of a 3-d reflection pad with an empty result is undefined "
                                "(torch returns uninitialised memory)")

@@ -15,7 +15,9 @@ from npconv.nn.modules.utils import _init_as
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_STRINGS = {"same", "valid"}
-_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+# torch prints its set of modes in a refusal: its installed conv.pyc holds the set as a frozenset written in
+# this order, and a set built by the same insertions in the same process iterates (prints) the same way
+_PADDING_MODES = set(("zeros", "reflect", "circular", "replicate"))
 
 
 class _ConvNd(Module):
