@@ -1,6 +1,7 @@
 """Element-wise ops: arithmetic with broadcasting and torch's type promotion, comparisons, rounding,
 bitwise ops and the unary maths functions (activations live in ``activation``)."""
 import builtins
+import numbers
 
 import numpy as np
 
@@ -9,6 +10,7 @@ from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd import Function
 from .arguments import _broadcast_error, _check_number, _shape_of
+from .overloads import Overload, parse
 from .pointwise import _sign
 from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
 
@@ -237,15 +239,35 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
 
 
 
+# torch's signatures of pow, as its parser prints them when none takes the arguments
+_POW_SIGNATURES = tuple(Overload(text) for text in (
+    "(Tensor input, Tensor exponent, *, Tensor out = None)", "(Number self, Tensor exponent, *, Tensor out = None)",
+    "(Tensor input, Number exponent, *, Tensor out = None)"))
+_POW_METHOD_SIGNATURES = (Overload("(Tensor exponent)"), Overload("(Number exponent)"))
+
+
+def _is_pow_operand(x):
+    return isinstance(x, (Tensor, numbers.Number, np.ndarray))
+
+
 def pow(input, exponent, *, out=None):  # noqa: A002
     """input ** exponent (element-wise, broadcasting)."""
+    if not (_is_pow_operand(input) and _is_pow_operand(exponent)):
+        parse("pow", _POW_SIGNATURES, (input, exponent), {} if out is None else {"out": out})
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        _check_number(exponent, "pow")
         np_dtype = _np_dtype_of_result(input, exponent)
         if np_dtype.kind in "iu" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(_as_operand(input, np_dtype), exponent)
     return _binary(Pow if isinstance(input, Tensor) else PowNumberBase, input, exponent, "pow")
+
+
+def method_exponent(op, args, kwargs):
+    """The exponent of Tensor.pow / pow_ (named by ``op``): one Tensor or Number, or torch's TypeError."""
+    given = args + tuple(kwargs.values())
+    if len(given) != 1 or set(kwargs) - {"exponent"} or not _is_pow_operand(given[0]):
+        parse(op, _POW_METHOD_SIGNATURES, args, kwargs)
+    return given[0]
 
 
 def maximum(input, other, *, out=None):  # noqa: A002

@@ -15,7 +15,7 @@ from .binary import remainder
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, check_bool_subtraction,
                           clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
-                          minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub)
+                          method_exponent, minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub)
 from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
 from .inplace import _make_inplace, bernoulli_, copy_, fill_, normal_, setitem, uniform_, zero_
 from .linalg import bmm, dot, matmul, mm, norm
@@ -82,6 +82,17 @@ def _rdiv(self, other):
 
 def _rmatmul(self, other):
     return matmul(other, self)
+
+
+def _pow_method(self, *args, **kwargs):
+    return pow(self, method_exponent("pow", args, kwargs))
+
+
+_pow_in_place = _make_inplace(pow)
+
+
+def _pow_in_place_method(self, *args, **kwargs):   # the arguments parsed before any in-place check
+    return _pow_in_place(self, method_exponent("pow_", args, kwargs))
 
 
 def _max_method(self, dim=None, keepdim=False):
@@ -156,6 +167,7 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "r
               "baddbmm", "addbmm", *placement.__all__,
               *(name for name in _TABLES if name not in binary.NO_INPLACE)):
     _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
+_METHODS["pow"], _METHODS["pow_"] = _pow_method, _pow_in_place_method
 _METHODS["relu_"] = relu_   # written into x's memory directly, not computed aside and copied in
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])

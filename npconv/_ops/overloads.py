@@ -155,13 +155,12 @@ def _why_not(params, args, kwargs, keywords):
     unknown = [k for k in keywords if k not in names]
     if unknown:
         return "some of the keywords were incorrect: " + ", ".join(unknown)
-    described = []
-    for (name, declared), value in zip(params, args):
-        described.append(_marked(_description(value), _quirk_matches(declared, value)))
-    for name, declared in params[len(args):]:
-        if name in kwargs:
-            described.append(_marked(f"{name}={_description(kwargs[name])}", _quirk_matches(declared, kwargs[name])))
-    return "some of the arguments have invalid types: (" + ", ".join(described) + ")"
+    positional = [_marked(_description(value), _quirk_matches(declared, value))
+                  for (name, declared), value in zip(params, args)]
+    keyword = [_marked(f"{name}={_description(kwargs[name])}", _quirk_matches(declared, kwargs[name]))
+               for name, declared in params[len(args):] if name in kwargs]
+    described = ", ".join(positional) + (", " if positional and keyword else "")
+    return "some of the arguments have invalid types: (" + described + "".join(f"{k}, " for k in keyword) + ")"
 
 
 def _marked(text, matches):

@@ -327,6 +327,11 @@ CASES = {
         _refusal(lambda: m.nn.functional.rms_norm(m.ones(2, 4), (1, 2, 3, 4), m.ones(3))),
         _refusal(lambda: m.nn.RMSNorm((1, 2, 3, 4))(m.ones(2, 4))),
         _refusal(lambda: m.nn.functional.rms_norm(m.tensor(1.0), (1,)))],
+    "pow parses its exponent as torch's overloads (method, in-place, function; lp_pool's norm_type)": lambda m: [
+        _refusal(call) for call in (
+            lambda: m.ones(2).pow("x"), lambda: m.ones(2).pow(exponent=None), lambda: m.ones(2).pow(),
+            lambda: m.ones(2, requires_grad=True).pow_(None), lambda: m.pow(m.ones(2), "x"),
+            lambda: m.pow("x", m.ones(2)), lambda: m.nn.functional.lp_pool1d(m.ones(4, 2), "x", 1))],
 }
 
 
