@@ -114,9 +114,9 @@ def nearest_exact_taps(input_size, output_size, scale=None):
 def linear_taps(input_size, output_size, align_corners, scale=None, dtype=np.float64):
     """Linear interpolation between the two neighbours of the source coordinate."""
     dtype = np.dtype(dtype)
-    if output_size == input_size:
-        index = np.arange(output_size)[:, None]
-        return AxisTaps(index, np.ones((output_size, 1), dtype=dtype), input_size)
+    if output_size == input_size:   # torch's "simply copy": both taps on the same sample, weights 1 and 0
+        index = np.repeat(np.arange(output_size)[:, None], 2, axis=1)   # (so an inf there reads inf * 0: NaN)
+        return AxisTaps(index, np.tile(np.array([1, 0], dtype=dtype), (output_size, 1)), input_size)
     s = _area_pixel_scale(input_size, output_size, align_corners, scale, dtype)
     src = _source_coordinate(s, output_size, align_corners, False, dtype)
     index0 = np.minimum(src.astype(np.int64), input_size - 1)

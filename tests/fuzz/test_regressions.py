@@ -73,6 +73,11 @@ CASES = {
     "hardtanh gradient with a NaN limit: vector blocks and scalar tail": lambda m: [
         _grad_of(m, lambda m, x: m.nn.functional.hardtanh(x, low, high), np.linspace(-2, 2, 20), "float32")
         for low, high in ((NAN, 1.0), (0.0, NAN), (NAN, NAN))],
+    "linear interpolation of an unchanged size: weights 1 and 0 on one sample": lambda m: [
+        _grad_of(m, lambda m, x: m.nn.functional.interpolate(x, size=size, mode=mode, align_corners=corners),
+                 np.where(np.eye(3) > 0, INF, np.linspace(-1, 1, 9).reshape(3, 3)).reshape(shape))
+        for size, mode, corners, shape in (((3, 5), "bilinear", False, (1, 1, 3, 3)), (3, "linear", True, (1, 3, 3)),
+                                           ((3, 3), "bilinear", True, (1, 1, 3, 3)))],
     "pow by +-0.5 is sqrt and 1/sqrt": lambda m: _grad_of(
         m, lambda m, x: x.pow(0.5) + x.pow(-0.5) + x.pow(1.5), [-INF, INF, -0.0, 0.0, -2.0, 2.0]),
     "lp_pool p=0.5 gradient at -inf outside every window": lambda m: _grad_of(
