@@ -612,12 +612,16 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
             key = id(t.grad_fn)
             pending[key] = pending[key] + g if key in pending else g
     node_gradients, reduce = gradients.node_gradients, gradients.reduce   # bound once: the loop is hot
+    order = _topological_order([t.grad_fn for t in roots])
+    leaves = _LeafGradients(order, gradients) if capture is None else None
     with gradients.mode():
         for t, g in leaf_roots:
             gradients.accumulate(t, g)
-        for node in _topological_order([t.grad_fn for t in roots]):
+        for node in order:
             g = pending.pop(id(node), None)
             if g is None:
+                if leaves is not None:
+                    leaves.node_done(node)
                 continue
             g = _run_hooks(node.__dict__.get("_hooks", ()), g, gradients)
             retained = node.__dict__.get("_retained")  # after the hooks, as torch
@@ -641,13 +645,48 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
                         continue
                     # a captured non-leaf: other inputs may lie below it, keep going
                 if fn is None:
-                    if capture is None:  # with inputs= / autograd.grad only the inputs receive gradients
-                        gradients.accumulate(t, _run_hooks(t._hooks or (), ig, gradients))
+                    if leaves is not None:  # with inputs= / autograd.grad only the inputs receive gradients
+                        leaves.add(t, ig)
                 else:
                     key = id(fn)
                     pending[key] = pending[key] + ig if key in pending else ig
+            if leaves is not None:
+                leaves.node_done(node)
             if not retain_graph:
                 node._saved = None
+
+
+class _LeafGradients:
+    """torch's AccumulateGrad: a leaf's gradients are summed until the last node feeding it has run; then
+    its hooks see the sum once (a hook that is not linear, or that counts its calls, sees what torch's
+    does) and the result accumulates into .grad."""
+
+    def __init__(self, order, gradients):
+        self.gradients = gradients
+        self.edges = {}      # id(leaf) -> edges from nodes of the walk not yet run
+        self.sums = {}       # id(leaf) -> [leaf, summed gradient]
+        for node in order:
+            for t, fn in zip(node._inputs, node._input_fns):
+                if t is not None and fn is None:
+                    self.edges[id(t)] = self.edges.get(id(t), 0) + 1
+
+    def add(self, leaf, g):
+        entry = self.sums.get(id(leaf))
+        if entry is None:
+            self.sums[id(leaf)] = [leaf, g]
+        else:
+            entry[1] = entry[1] + g
+
+    def node_done(self, node):
+        """Count down the leaf edges of ``node`` (run, or skipped for want of a gradient); a leaf with none
+        left accumulates."""
+        for t, fn in zip(node._inputs, node._input_fns):
+            if t is None or fn is not None:
+                continue
+            self.edges[id(t)] -= 1
+            if self.edges[id(t)] == 0 and id(t) in self.sums:
+                leaf, g = self.sums.pop(id(t))
+                self.gradients.accumulate(leaf, _run_hooks(leaf._hooks or (), g, self.gradients))
 
 
 def _run_hooks(hooks, g, gradients=_ArrayGradients):

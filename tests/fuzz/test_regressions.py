@@ -99,6 +99,12 @@ CASES = {
     "hooks with backward(inputs=)": lambda m: (lambda a, b: (a.register_hook(lambda g: g * 3),
                                                             (a * b).sum().backward(inputs=[a]), a.grad, b.grad)[2:])(
         _leaf(m, [1.0, 2.0]), _leaf(m, [3.0, 4.0])),
+    "a leaf's hook sees its summed gradient once": lambda m: (lambda a, calls: (
+        a.register_hook(lambda g: (calls.append(1), g * g)[1]), (a * 3 + a.exp() + a * a).sum().backward(),
+        a.grad, len(calls))[2:])(_leaf(m, [1.0, 2.0]), []),
+    "a leaf's hook runs after every node feeding it (a version error below comes first)": lambda m: (lambda a, b: (
+        a.register_hook(lambda g: g.double()), (lambda x: (x.detach().relu_(), (x * a.sum()).sum().backward()))(
+            (a * b).tanh())))(_leaf(m, [1.0, -2.0]), _leaf(m, [3.0, 4.0])),
     "contiguous of a transposed view": lambda m: m.arange(6.0).reshape(2, 3).t().contiguous().view(-1),
     "instance norm of a transposed input": lambda m: m.nn.InstanceNorm1d(3, affine=True)(
         m.arange(24.0).reshape(2, 4, 3).transpose(1, 2)),
