@@ -18,6 +18,7 @@ from ..._ops.shape import cat
 from .activation import (_apply, _at_nan_in_vector_blocks, _number, _typed, _vector_lanes, clamp_activation,
                          leaky_relu)
 from .activation import threshold as _threshold
+from ..._ops.inplace import _check_not_a_leaf
 from ..._ops.parsing import check_argument, check_arguments, native
 
 __all__ = ["selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "glu", "logsigmoid", "softsign",
@@ -72,6 +73,8 @@ def celu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
     check_argument("celu_" if inplace else "celu", "alpha", "number", alpha, 2)
     alpha = _number(alpha)
+    if inplace:   # torch's autograd refuses a leaf (or a view of one) before celu_ reads alpha
+        _check_not_a_leaf(input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     check_floating(input, "elu_cpu", inplace)
