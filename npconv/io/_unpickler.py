@@ -164,10 +164,22 @@ _REFUSAL_TYPES = {}
 def refusal(torch_type, message):
     """An error of the type torch raises for the same file (TypeError, AttributeError, ...), which is also
     a ``pickle.UnpicklingError``, so that code catching either sees it and the loader passes it on."""
+    return _refusal_type(torch_type)(message)
+
+
+def refusal_like(error):
+    """``error`` (raised by the unpickler reading bad bytes, as torch's raises it: EOFError,
+    UnicodeDecodeError, KeyError...) as such a refusal: its type and arguments, also an UnpicklingError."""
+    if isinstance(error, pickle.UnpicklingError):
+        return error
+    return _refusal_type(type(error))(*error.args)
+
+
+def _refusal_type(torch_type):
     if torch_type not in _REFUSAL_TYPES:
         _REFUSAL_TYPES[torch_type] = type(torch_type.__name__, (torch_type, pickle.UnpicklingError),
                                           {"__module__": __name__})
-    return _REFUSAL_TYPES[torch_type](message)
+    return _REFUSAL_TYPES[torch_type]
 
 
 def _static_globals():

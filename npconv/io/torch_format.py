@@ -29,7 +29,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._pickler import CheckpointPickler
 from ._unpickler import (BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker, refusal,
-                         short_repr)
+                         refusal_like, short_repr)
 
 __all__ = ["read_checkpoint", "read_legacy_checkpoint", "write_checkpoint", "is_zip_checkpoint",
            "CheckpointError"]
@@ -103,6 +103,8 @@ class _Reader:
             raise CheckpointError(f"the pickle in the checkpoint is malformed ({type(error).__name__})") \
                 from None
         except Exception as error:  # any other failure is a damaged pickle; never half-load
+            if raised_by_the_pickle_machine(error):   # the bytes themselves: torch's unpickler raises that type
+                raise refusal_like(error) from None
             raise pickle.UnpicklingError(f"the pickle in the checkpoint is malformed: "
                                          f"{type(error).__name__}: {error}") from None
 
@@ -331,6 +333,8 @@ class _LegacyReader(_Reader):
         except pickle.UnpicklingError:
             raise
         except Exception as error:
+            if raised_by_the_pickle_machine(error):   # as torch's: EOFError for a truncated header...
+                raise refusal_like(error) from None
             raise CheckpointError(f"truncated or corrupt legacy checkpoint ({type(error).__name__})") from None
 
     def _load_storage(self, storage_type, key, location, numel):
@@ -357,6 +361,18 @@ class _LegacyReader(_Reader):
         if len(data) != numel * raw_dtype.itemsize:
             raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
         storage[...] = _native_copy(np.frombuffer(data, dtype=raw_dtype), storage_type)
+
+
+def raised_by_the_pickle_machine(error):
+    """Whether ``error`` came from the C unpickler reading bad bytes (a truncated stream, a string that does
+    not decode, a missing memo entry...) rather than from a Python callback of npconv's: its innermost
+    frame is then the one that called ``load()``. Those are the errors torch's unpickler gives too."""
+    if isinstance(error, (MemoryError, RecursionError)):
+        return False
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_name in ("unpickle", "_plain_pickle")
 
 
 class _DataOnlyUnpickler(pickle.Unpickler):

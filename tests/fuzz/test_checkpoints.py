@@ -139,3 +139,24 @@ def test_damaged_checkpoints_refused_or_loaded_as_torch_within_limits():
                 else:
                     assert mine[key] == value
     check()
+
+
+def _refusals(data):
+    import npconv
+    errors = []
+    for load in (torch.load, npconv.load):
+        try:
+            load(io.BytesIO(data))
+        except Exception as error:  # noqa: BLE001 - the exception is the result compared
+            errors.append(error)
+    return errors
+
+
+def test_bad_pickle_bytes_are_refused_with_torchs_type():
+    """A pickle string that does not decode: npconv raises the type torch's unpickler raises
+    (UnicodeDecodeError), which is also a pickle.UnpicklingError."""
+    zipped = _rezipped(_saved({"weight": torch.ones(2)}, False),
+                       lambda name, b: b.replace(b"weight", b"w\xffight") if b is not None else b)
+    theirs, mine = _refusals(zipped)
+    assert type(mine).__mro__[1] is type(theirs) is UnicodeDecodeError, (mine, theirs)
+    assert isinstance(mine, pickle.UnpicklingError)
