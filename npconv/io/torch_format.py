@@ -363,11 +363,16 @@ class _LegacyReader(_Reader):
         storage[...] = _native_copy(np.frombuffer(data, dtype=raw_dtype), storage_type)
 
 
+# what torch's own (Python) unpickler raises for bytes it cannot read; the C one's ValueError, TypeError...
+# are UnpicklingErrors there
+_TORCH_UNPICKLER_ERRORS = (UnicodeDecodeError, EOFError, KeyError, IndexError)
+
+
 def raised_by_the_pickle_machine(error):
     """Whether ``error`` came from the C unpickler reading bad bytes (a truncated stream, a string that does
     not decode, a missing memo entry...) rather than from a Python callback of npconv's: its innermost
     frame is then the one that called ``load()``. Those are the errors torch's unpickler gives too."""
-    if isinstance(error, (MemoryError, RecursionError)):
+    if not isinstance(error, _TORCH_UNPICKLER_ERRORS):
         return False
     frame = error.__traceback__
     while frame is not None and frame.tb_next is not None:
