@@ -151,6 +151,7 @@ CASES = {
         m.nn.Conv1d(1, 1, 1, padding_mode=mode) for mode in ("x", 1.0)],
     "celu_ refuses a view of a leaf before it reads alpha": lambda m: m.nn.functional.celu(
         _leaf(m, [[1.0, -1.0]]).expand(3, 2), 0.0, inplace=True),
+    "interpolate with a list as its mode": lambda m: m.nn.Upsample((1, 3), mode=[2])(m.ones(4, 2, 3, 1)),
     "Linear with a float size": lambda m: m.nn.Linear(2.5, 3),
     "Conv1d with a float kernel": lambda m: m.nn.Conv1d(3, 2, 2.5),
     "conv bool input": lambda m: m.nn.functional.conv2d(m.ones(1, 2, 3, 3, dtype=m.bool), m.ones(2, 2, 1, 1)),

@@ -205,9 +205,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "area" and input.dim() in (3, 4, 5):  # torch's rule too: area is adaptive average pooling
         adaptive_avg_pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[dims]
         return adaptive_avg_pool(input, output_size)
-    native = _NATIVE.get((mode, dims)) if input.dim() in (3, 4, 5) else None
+    named = isinstance(mode, str)   # torch compares the mode with its names: a list is no name (nor a key here)
+    native = _NATIVE.get((mode, dims)) if input.dim() in (3, 4, 5) and named else None
     if native is None:
-        if (input.dim(), mode) in _WRONG_RANK:
+        if named and (input.dim(), mode) in _WRONG_RANK:
             raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                       f"{_WRONG_RANK[input.dim(), mode]} input")
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
