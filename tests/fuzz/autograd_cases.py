@@ -1,7 +1,8 @@
 """Autograd edge cases for the differential fuzz: small random programs over two leaves with in-place
 changes (on the base or on a view, under no_grad, through .detach(), through __setitem__) after a value
-was saved for backward, hooks (also returning a wrong shape), backward(inputs=...), retain_graph and
-double backward. Both libraries must give the same gradients or refuse with torch's error."""
+was saved for backward, hooks (on a leaf or not, non-linear, returning a wrong shape or dtype),
+backward(inputs=...), retain_graph, backward twice, gradients of a non-leaf (autograd.grad, retain_grad),
+requires_grad_ on an integer tensor and double backward. Both libraries must give the same gradients or refuse with torch's error."""
 import numpy as np
 from hypothesis import strategies as st
 
@@ -20,9 +21,10 @@ def programs(draw):
             steps.append(("inplace", draw(st.sampled_from(INPLACE)), draw(st.sampled_from(WHERE))))
         else:
             steps.append(("op", draw(st.sampled_from(OPS)), draw(st.integers(0, 1))))
-    hook = draw(st.sampled_from([None, "scale", "wrong_shape", "wrong_dtype", "none"]))
+    hook = draw(st.sampled_from([None, "scale", "wrong_shape", "wrong_dtype", "none", "square", "non_leaf"]))
     ending = draw(st.sampled_from(["backward", "inputs_a", "inputs_b", "twice", "retain_twice", "grad",
-                                   "no_gradient", "create_graph"]))
+                                   "no_gradient", "create_graph", "grad_non_leaf", "retain_grad",
+                                   "integer_requires_grad"]))
     dtype = draw(st.sampled_from(["float32", "float64"]))
     return steps, hook, ending, dtype
 
@@ -89,7 +91,14 @@ def run_program(m, program):
         a.register_hook(lambda g: g.double() if g.dtype == m.float32 else g.float())
     elif hook == "none":
         a.register_hook(lambda g: None)
+    elif hook == "square":   # not linear: it must see the leaf's summed gradient once
+        a.register_hook(lambda g: g * g)
     x = a * b
+    middle = x
+    if hook == "non_leaf":
+        x.register_hook(lambda g: g * 2)
+    if ending == "retain_grad":
+        x.retain_grad()
     for kind, name, flag in steps:
         if kind == "op":
             x = _apply_op(m, x, b if flag else a, name)
@@ -100,6 +109,14 @@ def run_program(m, program):
     if ending == "grad":
         results.extend(m.autograd.grad(loss, [a, b], allow_unused=True))
         return results
+    if ending == "grad_non_leaf":
+        results.extend(m.autograd.grad(loss, [middle, a], allow_unused=True))
+        return results
+    if ending == "integer_requires_grad":
+        return results + [m.arange(3).requires_grad_()]
+    if ending == "retain_grad":
+        loss.backward()
+        return results + [middle.grad, a.grad, b.grad]
     if ending == "create_graph":
         (ga,) = m.autograd.grad(loss, [a], create_graph=True)
         ga.sum().backward()
