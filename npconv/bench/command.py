@@ -1,5 +1,5 @@
 """``npconv bench``'s command line: which cases, directions, libraries, threads and clock; the report."""
-from .models import model_timings
+from .models import method as models_method, model_timings
 from .processes import models_in_processes, run_in_processes, set_threads
 from .report import format_models, format_table, load_average, machine_description
 from .suite import OTHER_LIBRARIES, SUITE, installed, run_suite
@@ -101,7 +101,7 @@ def run(args, suite=SUITE):
         report += section
     if args.models:
         results = model_timings() if args.same_process else models_in_processes(threads=args.threads)
-        section = ["## Whole models", "", format_models(results), ""]
+        section = ["## Whole models", "", f"Whole models: {models_method()}.", "", format_models(results), ""]
         print("\n".join(section), flush=True)
         report += section
     if args.markdown:

@@ -4,11 +4,36 @@ import numpy as np
 
 from .timing import clock, time_median
 
-__all__ = ["MODELS", "lenet_epoch", "model_timings", "model_timings_of", "model_rows"]
+__all__ = ["MODELS", "method", "lenet_epoch", "model_timings", "model_timings_of", "model_rows"]
+
+
+# Untimed runs before a model's median: a training step's first few runs in npconv fault in fresh pages (NumPy
+# hands large buffers back to the system until malloc's mmap threshold has grown past them), a cost torch's
+# caching allocator pays once too; the median of the runs after it is the step a training loop repeats.
+WARMUP_RUNS = {"epoch": 1, "forward": 2, "training step": 4}
+
+
+def method(repeat=5):
+    """How the models are timed, for a report's text."""
+    warmups = ", ".join(f"{count} {run}{'s' if count > 1 else ''}" for run, count in WARMUP_RUNS.items())
+    return f"each the median of {repeat} runs after untimed warm-up runs ({warmups})"
 
 
 def lenet_epoch(library, images=2048, batch=64, seed=0):
-    """Seconds for one SGD training epoch of LeNet on ``images`` random 28x28 images."""
+    """Seconds for one SGD training epoch of LeNet on ``images`` random 28x28 images (a fresh model)."""
+    epoch = _lenet_training(library, images, batch, seed)
+    begin = clock()
+    epoch()
+    return clock() - begin
+
+
+def _lenet_time(library, repeat, images=2048, batch=64, seed=0):
+    """Median seconds of an epoch of one model's training, after a warm-up epoch."""
+    return time_median(_lenet_training(library, images, batch, seed), repeat, warmup=WARMUP_RUNS["epoch"])
+
+
+def _lenet_training(library, images, batch, seed):
+    """A function running one SGD epoch of LeNet on ``images`` random 28x28 images."""
     rng = np.random.default_rng(seed)
     data = rng.standard_normal((images, 1, 28, 28), dtype=np.float32)
     labels = rng.integers(0, 10, images)
@@ -21,15 +46,16 @@ def lenet_epoch(library, images=2048, batch=64, seed=0):
         model = LeNet()
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = lib.nn.functional.cross_entropy
-    begin = clock()
-    for start in range(0, images, batch):
-        x = lib.from_numpy(data[start:start + batch])
-        t = lib.from_numpy(labels[start:start + batch])
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), t)
-        loss.backward()
-        optimizer.step()
-    return clock() - begin
+
+    def epoch():
+        for start in range(0, images, batch):
+            x = lib.from_numpy(data[start:start + batch])
+            t = lib.from_numpy(labels[start:start + batch])
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), t)
+            loss.backward()
+            optimizer.step()
+    return epoch
 
 
 def _torch_lenet():
@@ -49,7 +75,7 @@ def _torch_lenet():
     return LeNet()
 
 
-def model_timings_of(library, repeat=3):
+def model_timings_of(library, repeat=5):
     """``{model name: (seconds, None)}`` for one library, ``(None, error text)`` where it fails."""
     timings = {}
     for name, fn in MODELS.items():
@@ -71,7 +97,7 @@ def model_rows(per_library):
     return rows
 
 
-def model_timings(repeat=3, libraries=("npconv", "torch")):
+def model_timings(repeat=5, libraries=("npconv", "torch")):
     """Report rows of every model, every library timed in this process."""
     return model_rows({library: model_timings_of(library, repeat) for library in libraries})
 
@@ -87,7 +113,7 @@ def _resnet18_time(library, repeat, batch=1):
         model = resnet18()
     model.eval()
     with lib.no_grad():
-        return time_median(lambda: model(lib.from_numpy(x)), repeat)
+        return time_median(lambda: model(lib.from_numpy(x)), repeat, warmup=WARMUP_RUNS["forward"])
 
 
 def _torch_resnet18():
@@ -137,7 +163,7 @@ def _unet_time(library, repeat, shape=(4, 1, 256, 256)):
     def step():
         model.zero_grad()
         model(lib.from_numpy(x)).mean().backward()
-    return time_median(step, repeat)
+    return time_median(step, repeat, warmup=WARMUP_RUNS["training step"])
 
 
 def _torch_unet(in_channels=1, out_channels=2, base=16):
@@ -167,7 +193,7 @@ def _torch_unet(in_channels=1, out_channels=2, base=16):
     return UNet()
 
 
-MODELS = {"LeNet epoch (2048 images, batch 64)": lambda library, repeat: lenet_epoch(library),
+MODELS = {"LeNet epoch (2048 images, batch 64)": _lenet_time,
           "ResNet-18 forward 1x3x224x224": _resnet18_time,
           "ResNet-18 forward 8x3x224x224": lambda library, repeat: _resnet18_time(library, repeat, batch=8),
           "U-Net forward+backward 4x1x256x256": _unet_time}

@@ -135,7 +135,7 @@ def _row(case, index, backward, best, clock, out):
     return row
 
 
-def models_in_processes(repeat=3, threads=None):
+def models_in_processes(repeat=5, threads=None):
     """The whole-model rows, npconv and torch each in its own process."""
     names = ("npconv",) + (("torch",) if installed("torch") else ())
     per_library = {}

@@ -21,9 +21,11 @@ def clock():
     return _clock[0]()
 
 
-def time_median(fn, repeat=7, min_seconds=0.0):
-    """Median time of ``fn()`` over ``repeat`` runs after one warm-up (more runs if under min_seconds)."""
-    fn()
+def time_median(fn, repeat=7, min_seconds=0.0, warmup=1):
+    """Median time of ``fn()`` over ``repeat`` runs after ``warmup`` untimed ones (more runs if under
+    min_seconds)."""
+    for _ in range(warmup):
+        fn()
     times = []
     start = clock()
     while len(times) < repeat or clock() - start < min_seconds:
