@@ -7,9 +7,9 @@ from .timing import clock, time_median
 __all__ = ["MODELS", "method", "lenet_epoch", "model_timings", "model_timings_of", "model_rows"]
 
 
-# Untimed runs before a model's median: a training step's first few runs in npconv fault in fresh pages (NumPy
-# hands large buffers back to the system until malloc's mmap threshold has grown past them), a cost torch's
-# caching allocator pays once too; the median of the runs after it is the step a training loop repeats.
+# Untimed runs before a model's median: the first runs of a model fault in fresh pages (npconv's first 4 U-Net
+# training steps 9k-29k page faults each, then almost none), a start-up cost torch's caching allocator pays
+# too; the median of the runs after them is the step a training loop repeats.
 WARMUP_RUNS = {"epoch": 1, "forward": 2, "training step": 4}
 
 
