@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ..autograd import Function
 from .elementwise import _raw, pow
 from .arguments import _broadcast_error
+from .operands import must_be_tensor, parsed_operands
 from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
 
 
@@ -34,7 +35,7 @@ def _node(name, compute, derivative):
 
 def _tensor_only(other, name):
     if not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        raise must_be_tensor(name, "other", 2, other)
 
 
 def _refuse(name, np_dtype, kinds, kernel=None):
@@ -123,31 +124,31 @@ def _float_result(a, b):
     return np_dtype if np_dtype.kind == "f" else get_default_dtype().numpy_dtype
 
 
+@parsed_operands("atan2")
 def atan2(input, other, *, out=None):  # noqa: A002
     """The angle of (other, input) in radians, in (-pi, pi]; integers give the default float dtype."""
-    _tensor_only(other, "atan2")
     return _apply(Atan2, input, other, "atan2", _float_result(input, other))
 
 
+@parsed_operands("hypot")
 def hypot(input, other, *, out=None):  # noqa: A002
     """sqrt(input**2 + other**2) without overflow; floating tensors only."""
-    _tensor_only(other, "hypot")
     np_dtype = _np_dtype_of_result(input, other)
     _refuse("hypot", np_dtype, "biu")
     return _apply(Hypot, input, other, "hypot", np_dtype)
 
 
+@parsed_operands("logaddexp")
 def logaddexp(input, other, *, out=None):  # noqa: A002
     """log(exp(input) + exp(other)) without overflow; floating tensors only."""
-    _tensor_only(other, "logaddexp")
     np_dtype = _np_dtype_of_result(input, other)
     _refuse("logaddexp", np_dtype, "biu")
     return _apply(Logaddexp, input, other, "logaddexp", np_dtype)
 
 
+@parsed_operands("logaddexp2")
 def logaddexp2(input, other, *, out=None):  # noqa: A002
     """log2(2**input + 2**other) without overflow; floating tensors only."""
-    _tensor_only(other, "logaddexp2")
     np_dtype = _np_dtype_of_result(input, other)
     _refuse("logaddexp2", np_dtype, "biu")
     return _apply(Logaddexp2, input, other, "logaddexp2", np_dtype)
@@ -165,11 +166,13 @@ def _number_or_tensor_op(table, name, input, other):  # noqa: A002
     return _apply(table[isinstance(other, Tensor)], input, other, name, np_dtype)
 
 
+@parsed_operands("fmod")
 def fmod(input, other, *, out=None):  # noqa: A002
     """input - trunc(input / other) * other: the sign follows the dividend (C's fmod)."""
     return _number_or_tensor_op(_FMOD, "fmod", input, other)
 
 
+@parsed_operands("remainder")
 def remainder(input, other, *, out=None):  # noqa: A002
     """input - floor(input / other) * other: the sign follows the divisor (Python's %)."""
     if not isinstance(input, Tensor):  # number % tensor: torch records no derivative for the number form
@@ -190,15 +193,15 @@ def xlogy(input, other, *, out=None):  # noqa: A002
     return _apply(_XLOGY[kind], input, other, "xlogy", _float_result(input, other))
 
 
+@parsed_operands("fmax")
 def fmax(input, other, *, out=None):  # noqa: A002
     """Element-wise maximum that ignores nan (nan only where both are)."""
-    _tensor_only(other, "fmax")
     return _apply(Fmax, input, other, "fmax", _np_dtype_of_result(input, other))
 
 
+@parsed_operands("fmin")
 def fmin(input, other, *, out=None):  # noqa: A002
     """Element-wise minimum that ignores nan (nan only where both are)."""
-    _tensor_only(other, "fmin")
     return _apply(Fmin, input, other, "fmin", _np_dtype_of_result(input, other))
 
 
@@ -423,15 +426,15 @@ def positive(input):  # noqa: A002
 
 def _logical(name, np_fn):
     def op(input, other, *, out=None):  # noqa: A002
-        _tensor_only(other, name)
         try:
             values = np_fn(input._data, other._data)
         except ValueError:
             raise _broadcast_error(input._data, other._data) from None
         return Tensor._make(np.asarray(values))
     op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)   # Python's argument errors name it
     op.__doc__ = f"torch.{name}: element-wise truth of both operands (non-zero is true), a bool tensor."
-    return op
+    return parsed_operands(name)(op)
 
 
 logical_and = _logical("logical_and", np.logical_and)

@@ -1,6 +1,7 @@
 """Element-wise ops: arithmetic with broadcasting and torch's type promotion, comparisons, rounding,
 bitwise ops and the unary maths functions (activations live in ``activation``)."""
 import builtins
+import functools
 import numbers
 
 import numpy as np
@@ -10,6 +11,7 @@ from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd import Function
 from .arguments import _broadcast_error, _check_number, _shape_of
+from .operands import parsed_operands
 from .overloads import Overload, parse
 from .pointwise import _sign
 from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
@@ -188,6 +190,7 @@ class Where(Function):
         return None, np.where(c, grad, 0), np.where(c, 0, grad)
 
 
+@parsed_operands("add")
 def add(input, other, *, alpha=1, out=None):  # noqa: A002
     """input + alpha * other, broadcasting."""
     if alpha != 1:
@@ -206,6 +209,7 @@ def check_bool_subtraction(input, other):  # noqa: A002
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+@parsed_operands("sub")
 def sub(input, other, *, alpha=1, out=None):  # noqa: A002
     """input - alpha * other, broadcasting."""
     check_bool_subtraction(input, other)
@@ -215,12 +219,14 @@ def sub(input, other, *, alpha=1, out=None):  # noqa: A002
 
 
 
+@parsed_operands("mul")
 def mul(input, other, *, out=None):  # noqa: A002
     """input * other, broadcasting."""
     return _binary(Mul, input, other, "mul")
 
 
 
+@parsed_operands("div")
 def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     """input / other (true division: integers give the default float dtype)."""
     if rounding_mode is not None:
@@ -270,11 +276,13 @@ def method_exponent(op, args, kwargs):
     return given[0]
 
 
+@parsed_operands("maximum")
 def maximum(input, other, *, out=None):  # noqa: A002
     """Element-wise maximum, broadcasting."""
     return _binary(Maximum, input, other, "maximum")
 
 
+@parsed_operands("minimum")
 def minimum(input, other, *, out=None):  # noqa: A002
     """Element-wise minimum, broadcasting."""
     return _binary(Minimum, input, other, "minimum")
@@ -313,31 +321,37 @@ def _compare(np_fn, a, b, name):
     return Tensor._make(np.asarray(result), meta)
 
 
+@parsed_operands("eq")
 def eq(input, other, *, out=None):  # noqa: A002
     """input == other element-wise (bool tensor, broadcasting)."""
     return _compare(np.equal, input, other, "eq")
 
 
+@parsed_operands("ne")
 def ne(input, other, *, out=None):  # noqa: A002
     """input != other element-wise (bool tensor, broadcasting)."""
     return _compare(np.not_equal, input, other, "ne")
 
 
+@parsed_operands("lt")
 def lt(input, other, *, out=None):  # noqa: A002
     """input < other element-wise (bool tensor, broadcasting)."""
     return _compare(np.less, input, other, "lt")
 
 
+@parsed_operands("le")
 def le(input, other, *, out=None):  # noqa: A002
     """input <= other element-wise (bool tensor, broadcasting)."""
     return _compare(np.less_equal, input, other, "le")
 
 
+@parsed_operands("gt")
 def gt(input, other, *, out=None):  # noqa: A002
     """input > other element-wise (bool tensor, broadcasting)."""
     return _compare(np.greater, input, other, "gt")
 
 
+@parsed_operands("ge")
 def ge(input, other, *, out=None):  # noqa: A002
     """input >= other element-wise (bool tensor, broadcasting)."""
     return _compare(np.greater_equal, input, other, "ge")
@@ -370,6 +384,7 @@ isfinite = _no_grad_unary(np.isfinite)
 logical_not = _no_grad_unary(np.logical_not)
 
 
+@parsed_operands("floor_divide")
 def floor_divide(input, other, *, out=None):  # noqa: A002
     """floor(input / other) in the promoted dtype (not differentiable here)."""
     np_dtype = _np_dtype_of_result(input, other)
@@ -382,18 +397,20 @@ def _raw(x, np_dtype):
 
 
 def _logical(np_fn, name):
-    def op(a, b):
-        np_dtype = _np_dtype_of_result(a, b)
+    def op(input, other, *, out=None):  # noqa: A002
+        np_dtype = _np_dtype_of_result(input, other)
         if np_dtype.kind == "f":
             scalar = _dtype.from_numpy_dtype(np_dtype).scalar_name
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{scalar}\'')
-        return Tensor._make(np.asarray(np_fn(_raw(a, np_dtype), _raw(b, np_dtype))))
+        return Tensor._make(np.asarray(np_fn(_raw(input, np_dtype), _raw(other, np_dtype))))
+    op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)   # Python's argument errors name it
     return op
 
 
-bitwise_and = _logical(np.bitwise_and, "bitwise_and")
-bitwise_or = _logical(np.bitwise_or, "bitwise_or")
-bitwise_xor = _logical(np.bitwise_xor, "bitwise_xor")
+bitwise_and = parsed_operands("bitwise_and")(_logical(np.bitwise_and, "bitwise_and"))
+bitwise_or = parsed_operands("bitwise_or")(_logical(np.bitwise_or, "bitwise_or"))
+bitwise_xor = parsed_operands("bitwise_xor")(_logical(np.bitwise_xor, "bitwise_xor"))
 
 
 
@@ -517,6 +534,43 @@ def cos(input, *, out=None):  # noqa: A002
     return Cos.apply(_floating(input))
 
 
+# torch's signatures of clamp, as its parser prints them when none takes the arguments
+_CLAMP_SIGNATURES = tuple(Overload(text) for text in (
+    "(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+    "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)"))
+_CLAMP_METHOD_SIGNATURES = (Overload("(Tensor min = None, Tensor max = None)"),
+                            Overload("(Number min = None, Number max = None)"))
+
+
+def _bounds_fit(bounds):
+    """Whether one of torch's clamp signatures takes ``bounds``: tensors or numbers (not mixed), or None."""
+    given = [b for b in bounds if b is not None]
+    return (len(bounds) <= 2 and builtins.all(_is_pow_operand(b) for b in given)
+            and len({isinstance(b, Tensor) for b in given}) <= 1)
+
+
+def _parsed_as_clamp(function):
+    """torch.clamp's parser before ``function`` runs, when its arguments are not a tensor and fitting bounds
+    (the common calls skip it)."""
+    @functools.wraps(function)
+    def parsed(*args, **kwargs):
+        bounds = args[1:] + tuple(value for name, value in kwargs.items() if name in ("min", "max"))
+        tensor = args[0] if args else kwargs.get("input")
+        if set(kwargs) - {"input", "min", "max", "out"} or not isinstance(tensor, Tensor) or not _bounds_fit(bounds):
+            parse("clamp", _CLAMP_SIGNATURES, args, kwargs)
+        return function(*args, **kwargs)
+    return parsed
+
+
+def method_bounds(op, args, kwargs):
+    """(min, max) of Tensor.clamp / clamp_ (named by ``op``), or torch's TypeError for other arguments."""
+    if set(kwargs) - {"min", "max"} or not _bounds_fit(args + tuple(kwargs.values())):
+        parse(op, _CLAMP_METHOD_SIGNATURES, args, kwargs)
+    bounds = dict(zip(("min", "max"), args), **kwargs)
+    return bounds.get("min"), bounds.get("max")
+
+
+@_parsed_as_clamp
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     """Limit values to [min, max]; the gradient flows where min <= input <= max."""
     if min is None and max is None:

@@ -138,14 +138,21 @@ def apply_in_place(function, input, args, node_name):  # noqa: A002
     return _inplace(input, node.apply(input, *args))
 
 
-def _make_inplace(fn):
-    """The in-place method ``x.fn_(...)``: ``fn`` computed from x's original value, written back into x."""
+def _make_inplace(fn, name=None):
+    """The in-place method ``x.fn_(...)`` (``name``, by default fn's name and "_"): ``fn`` computed from x's
+    original value, written back into x."""
     def method(self, *args, **kwargs):
-        if self._requires_grad and is_grad_enabled():
-            _check_not_a_leaf(self)
-            return _inplace(self, fn(_original(self), *args, **kwargs))
-        return _inplace(self, fn(self, *args, **kwargs))
-    method.__name__ = fn.__name__ + "_"
+        try:
+            if self._requires_grad and is_grad_enabled():
+                _check_not_a_leaf(self)
+                return _inplace(self, fn(_original(self), *args, **kwargs))
+            return _inplace(self, fn(self, *args, **kwargs))
+        except TypeError as error:   # torch's parser names the op called: "add_(): argument 'other' ..."
+            called = method.__name__[:-1]
+            if not str(error).startswith(called + "("):
+                raise
+            raise TypeError(method.__name__ + str(error)[len(called):]) from None
+    method.__name__ = name or fn.__name__ + "_"
     return method
 
 

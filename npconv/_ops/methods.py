@@ -12,10 +12,12 @@ from .arguments import _check_number, accepting_numpy_names
 from . import binary, composite, matrices, order, placement, pointwise, products, rearrange
 from .linalg import outer
 from .binary import remainder
+from .operands import TENSOR_OPERAND_ONLY, parsed_method_operand
 from .elementwise import (Rsub, abs, add, allclose, bitwise_and, bitwise_or, bitwise_xor, check_bool_subtraction,
                           clamp, cos, div, eq, equal,
                           exp, floor_divide, ge, gt, isclose, isfinite, isnan, le, log, logical_not, lt, maximum,
-                          method_exponent, minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt, square, sub)
+                          method_bounds, method_exponent, minimum, mul, ne, neg, pow, reciprocal, rsqrt, sin, sqrt,
+                          square, sub)
 from .indexing import chunk, gather, getitem, masked_fill, nonzero, split, unbind, unique
 from .inplace import _make_inplace, bernoulli_, copy_, fill_, normal_, setitem, uniform_, zero_
 from .linalg import bmm, dot, matmul, mm, norm
@@ -84,6 +86,17 @@ def _rmatmul(self, other):
     return matmul(other, self)
 
 
+def _clamp_method(self, *args, **kwargs):
+    return clamp(self, *method_bounds("clamp", args, kwargs))
+
+
+_clamp_in_place = _make_inplace(clamp)
+
+
+def _clamp_in_place_method(self, *args, **kwargs):   # the arguments parsed before any in-place check
+    return _clamp_in_place(self, *method_bounds("clamp_", args, kwargs))
+
+
 def _pow_method(self, *args, **kwargs):
     return pow(self, method_exponent("pow", args, kwargs))
 
@@ -127,7 +140,7 @@ _METHODS = {
     "__invert__": lambda self: logical_not(self) if self._data.dtype == np.bool_ else Tensor._make(~self._data),
     "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "matmul": matmul, "mm": mm, "bmm": bmm,
     "dot": dot, "exp": exp, "log": log, "sqrt": sqrt, "rsqrt": rsqrt,
-    "abs": abs, "clamp": clamp, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
+    "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "sin": sin,
     "cos": cos, "relu": relu, "erf": erf, "square": square, "reciprocal": reciprocal, "sum": sum, "mean": mean,
     "max": _max_method, "min": _min_method, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
     "var": var, "std": std, "prod": prod, "cumsum": cumsum, "maximum": maximum, "minimum": minimum,
@@ -160,14 +173,18 @@ _METHODS.update({name: getattr(module, name) for module in (rearrange, placement
 _METHODS.update(composite.TENSOR_ONLY)
 _METHODS.update(matrices.TENSOR_ONLY)
 _METHODS["outer"] = _METHODS["ger"] = outer  # torch.* only
-for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "clamp", "tanh",
-              "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "maximum", "minimum", "round",
+for _name in ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge", "floor_divide", "bitwise_and",
+              "bitwise_or", "bitwise_xor", "fmod", "remainder", *TENSOR_OPERAND_ONLY):
+    _METHODS[_name] = parsed_method_operand(_name, _METHODS[_name])
+for _name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "tanh",
+              "sigmoid", "sin", "cos", "relu", "erf", "square", "reciprocal", "round",
               "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "bitwise_and", "bitwise_or",
               "bitwise_xor", "tril", "triu", "cumprod", "cumsum", "index_copy", "addmm", "addmv", "addr",
               "baddbmm", "addbmm", *placement.__all__,
               *(name for name in _TABLES if name not in binary.NO_INPLACE)):
-    _METHODS[_name + "_"] = _make_inplace(_METHODS[_name])
+    _METHODS[_name + "_"] = _make_inplace(_METHODS[_name], _name + "_")
 _METHODS["pow"], _METHODS["pow_"] = _pow_method, _pow_in_place_method
+_METHODS["clamp"], _METHODS["clamp_"] = _clamp_method, _clamp_in_place_method
 _METHODS["relu_"] = relu_   # written into x's memory directly, not computed aside and copied in
 for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"):
     _METHODS[_name] = _make_inplace(_METHODS["__" + _name[3:]])

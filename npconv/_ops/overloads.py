@@ -79,8 +79,7 @@ class Overload:
     def raise_own_error(self, op, args, kwargs):
         """The error this signature alone gives (torch raises it when no other signature is plausible)."""
         if len(args) > self.positional:
-            raise TypeError(f"{op}() takes from {self.min_args} to {self.positional} positional arguments but "
-                            f"{len(args)} were given")
+            raise TypeError(f"{op}() takes {_counted(self.min_args, self.positional)} but {len(args)} were given")
         for position, (name, kind, has_default, _) in enumerate(self.params, start=1):
             if position <= len(args):
                 if not fits(kind, args[position - 1]):
@@ -95,6 +94,13 @@ class Overload:
             if name not in names:
                 raise TypeError(f"{op}() got an unexpected keyword argument '{name}'")
         self.read(op, args, kwargs)
+
+
+def _counted(fewest, most):
+    """Python's words for how many positional arguments a function takes."""
+    if fewest == most:
+        return f"{most} positional argument{'s' if most != 1 else ''}"
+    return f"from {fewest} to {most} positional arguments"
 
 
 def parse(op, overloads, args, kwargs):
@@ -159,8 +165,9 @@ def _why_not(params, args, kwargs, keywords):
                   for (name, declared), value in zip(params, args)]
     keyword = [_marked(f"{name}={_description(kwargs[name])}", _quirk_matches(declared, kwargs[name]))
                for name, declared in params[len(args):] if name in kwargs]
-    described = ", ".join(positional) + (", " if positional and keyword else "")
-    return "some of the arguments have invalid types: (" + described + "".join(f"{k}, " for k in keyword) + ")"
+    # as in the "got (...)" list: after positional arguments the keywords are joined, alone each ends in ", "
+    described = ", ".join(positional + keyword) if positional else "".join(f"{k}, " for k in keyword)
+    return "some of the arguments have invalid types: (" + described + ")"
 
 
 def _marked(text, matches):

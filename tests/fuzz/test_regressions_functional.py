@@ -31,6 +31,14 @@ def _refusal(call):
     return "no exception"
 
 
+# a binary op called with an operand or an argument count it does not take, as a function and as a method
+_BINARY_MISCALLS = (
+    lambda m, op: getattr(m, op)(m.ones(2), "x"), lambda m, op: getattr(m.ones(2), op)("x"),
+    lambda m, op: getattr(m, op)("x", m.ones(2)), lambda m, op: getattr(m.ones(2), op + "_")(None),
+    lambda m, op: getattr(m.ones(2), op)(other=[1]), lambda m, op: getattr(m.ones(2), op)(2),
+    lambda m, op: getattr(m, op)(m.ones(2), other=None), lambda m, op: getattr(m.ones(2), op)(m.ones(1), 2),
+    lambda m, op: getattr(m, op)(m.ones(2), m.ones(2), "floor"))
+
 CASES = {
     # silent values
     "pairwise_distance of a 0-d and a 1-d tensor reduces the broadcast's last dim": lambda m: (
@@ -332,6 +340,16 @@ CASES = {
             lambda: m.ones(2).pow("x"), lambda: m.ones(2).pow(exponent=None), lambda: m.ones(2).pow(),
             lambda: m.ones(2, requires_grad=True).pow_(None), lambda: m.pow(m.ones(2), "x"),
             lambda: m.pow("x", m.ones(2)), lambda: m.nn.functional.lp_pool1d(m.ones(4, 2), "x", 1))],
+    "a binary op's operand that is not one it takes: torch's parser words per op family, form and position": lambda m: [
+        _refusal(lambda: call(m, name)) for name in ("add", "div", "maximum", "eq", "remainder", "floor_divide",
+                                                     "bitwise_and", "atan2", "logical_and")
+        for call in _BINARY_MISCALLS],
+    "clamp parses its bounds as torch's overloads (method, in-place, function; no tensor and number mixed)":
+        lambda m: [
+        _refusal(call) for call in (
+            lambda: m.ones(2).clamp("x"), lambda: m.ones(2).clamp(min=[1]), lambda: m.ones(2).clamp_(1, "x"),
+            lambda: m.clamp(m.ones(2), 1, "x"), lambda: m.clamp(m.ones(2), max=None, other=1),
+            lambda: m.ones(2).clamp(m.zeros(1), 2), lambda: m.clamp("x", m.ones(2)), lambda: m.ones(2).clamp(1, 2, 3))],
 }
 
 
