@@ -817,6 +817,15 @@ def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (torch's 
     return data
 
 
+def replace_node(tensor, node):
+    """An in-place op gave ``tensor`` the new node ``node``; a retain_grad moves along (torch moves its
+    retains_grad hook to the new grad_fn), so ``.grad`` is of the value after the op."""
+    if tensor.retains_grad:
+        del tensor.grad_fn._retained
+        node._retained = weakref.ref(tensor)
+    tensor.grad_fn, tensor._requires_grad = node, True
+
+
 def _retain(tensor):
     """Tensor.retain_grad: the node remembers (weakly) the tensor that wants its gradient."""
     if tensor.grad_fn is not None:

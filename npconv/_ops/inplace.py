@@ -8,7 +8,7 @@ import numpy as np
 from .. import random as _random
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor
-from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled, named_variant
+from ..autograd import Function, _sum_to_shape, adopt_saved_output, is_grad_enabled, named_variant, replace_node
 from .arguments import _list_str
 from .indexing import _check_int_bounds, _prepare_index, getitem, split_mixed_index
 from .overloads import Overload, invalid_combination
@@ -52,7 +52,7 @@ def _inplace(self, result):
     if in_graph:
         adopt_saved_output(result.grad_fn, result, self)
         if self._base is None:
-            self.grad_fn, self._requires_grad = result.grad_fn, True
+            replace_node(self, result.grad_fn)
         else:
             rebase(self, result)
         refresh_views(self)

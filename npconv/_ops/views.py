@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import Function
+from ..autograd import Function, replace_node
 
 
 def as_view(out, source, replay):
@@ -90,9 +90,8 @@ def rebase(view, result):
     old_root = Tensor._make(root._data, root._meta)
     old_root._requires_grad, old_root.grad_fn = root._requires_grad, root.grad_fn
     new_root = CopySlices.apply(old_root, result, replay)
-    root.grad_fn, root._requires_grad = new_root.grad_fn, True
-    cut = AsStrided.apply(root, replay)
-    view.grad_fn, view._requires_grad = cut.grad_fn, True
+    replace_node(root, new_root.grad_fn)
+    replace_node(view, AsStrided.apply(root, replay).grad_fn)
 
 
 def refresh_views(tensor):
@@ -103,5 +102,4 @@ def refresh_views(tensor):
     for ref in root._views or ():
         view = ref()
         if view is not None and view is not tensor:
-            cut = AsStrided.apply(root, view._view_replay)
-            view.grad_fn, view._requires_grad = cut.grad_fn, True
+            replace_node(view, AsStrided.apply(root, view._view_replay).grad_fn)

@@ -46,6 +46,15 @@ def _with_flipped_tensor_byte():
     data[start + 5] ^= 0x40
     return bytes(data)
 
+def _retained_after_inplace(m, change):
+    """x.grad of a non-leaf x that retains its gradient and is then changed in place (seed 419)."""
+    x = _leaf(m, [1.0, 2.0]) * 3
+    x.retain_grad()
+    change(x)
+    (x * x).sum().backward()
+    return x.grad
+
+
 CASES = {
     # silent values
     "hardtanh gradient at NaN": lambda m: _grad_of(m, lambda m, x: m.nn.functional.hardtanh(x), [NAN, 0.5, 2.0]),
@@ -105,6 +114,8 @@ CASES = {
     "a leaf's hook runs after every node feeding it (a version error below comes first)": lambda m: (lambda a, b: (
         a.register_hook(lambda g: g.double()), (lambda x: (x.detach().relu_(), (x * a.sum()).sum().backward()))(
             (a * b).tanh())))(_leaf(m, [1.0, -2.0]), _leaf(m, [3.0, 4.0])),
+    "retain_grad moves with an in-place op to the tensor's new node (on it, on a view of it)": lambda m: [
+        _retained_after_inplace(m, lambda x: x.mul_(2)), _retained_after_inplace(m, lambda x: x.view(-1)[:1].mul_(2))],
     "contiguous of a transposed view": lambda m: m.arange(6.0).reshape(2, 3).t().contiguous().view(-1),
     "instance norm of a transposed input": lambda m: m.nn.InstanceNorm1d(3, affine=True)(
         m.arange(24.0).reshape(2, 4, 3).transpose(1, 2)),
