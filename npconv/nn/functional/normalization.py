@@ -489,15 +489,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     channels = input.shape[1]
     for name, tensor in (("weight", weight), ("bias", bias)):
         _check_per_channel(name, tensor, channels)
-    # torch's instance norm takes running statistics of another float dtype (they are averaged apart); an
-    # empty input returns before any dtype is looked at
-    if input.numel() or input.is_meta:
-        _check_dtypes("batch_norm", input, (weight, bias), float_input_first=True)
     # as torch: one batch norm of the (1, N * C, *S) view (each plane a channel of its own), with the
     # per-channel weights and statistics repeated N times; so the graph is torch's (View, NativeBatchNorm,
     # View, Repeat) and the running statistics the batch average of the per-plane ones
     batch = input.shape[0]
     planes = input.contiguous().view(1, batch * channels, *input.shape[2:])
+    # (torch's instance norm takes running statistics of another float dtype: they are averaged apart; the
+    # native op checks the input's and the weights' dtypes after the sizes)
     repeated = [None if t is None else t.repeat(batch).to(input.dtype) for t in (running_mean, running_var)]
     out = _native_batch_norm(planes, repeated[0], repeated[1], None if weight is None else weight.repeat(batch),
                              None if bias is None else bias.repeat(batch), use_input_stats, momentum, eps)

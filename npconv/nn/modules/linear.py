@@ -96,16 +96,12 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        if not isinstance(dim, str):  # torch checks the sizes for any dim but a name (the dim at forward)
-            if not isinstance(unflattened_size, (tuple, list)):
-                raise TypeError("unflattened_size must be a tuple of ints, but found type "
-                                f"{type(unflattened_size).__name__}")
-            for position, size in enumerate(unflattened_size):
-                if not isinstance(size, int):
-                    raise TypeError("unflattened_size must be tuple of ints, but found element of type "
-                                    f"{type(size).__name__} at pos {position}")
-        else:
-            raise TypeError("npconv.nn.Unflatten: named dimensions are not supported")
+        if not isinstance(unflattened_size, (tuple, list)):   # torch 2.13 checks the sizes whatever the dim
+            raise TypeError(f"unflattened_size must be a tuple of ints, but found type {type(unflattened_size).__name__}")
+        for position, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError("unflattened_size must be tuple of ints, but found element of type "
+                                f"{type(size).__name__} at pos {position}")
         self.dim = dim  # any other type is refused by forward, as torch's unflatten does
         self.unflattened_size = unflattened_size
 
