@@ -355,9 +355,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             if label < 0 or label >= classes:
                 raise RuntimeError("argument #2 'target' is out of range")
             counts[row, label] += 1
-    if input.dtype.name not in ("float32", "float64"):   # the kernel's dtypes (no half either)
-        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
-                                  f"'{input.dtype.scalar_name}'")
-    if target.dtype.name != "int64":   # read as int64 by the kernel, after the range check
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
+    if input.numel():   # torch's kernel returns before it reads an empty batch (or looks at its dtypes)
+        if input.dtype.name not in ("float32", "float64"):   # the kernel's dtypes (no half either)
+            raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented for '
+                                      f"'{input.dtype.scalar_name}'")
+        if target.dtype.name != "int64":   # read as int64 by the kernel, after the range check
+            raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
     return _MultilabelMarginLoss.apply(input, target_counts=counts.reshape(input.shape), reduction=reduction)
