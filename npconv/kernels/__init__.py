@@ -26,15 +26,16 @@ dilation, groups)``, ``conv_input_grad(gy, w, input_spatial, ...)``, ``conv_weig
 Algorithms: ``tiled_gemm`` (im2col over bounded column tiles, the general fast path), ``row_gemm`` (one GEMM
 per kernel row on views of a tile of the last kernel dim's offsets: few channels, stride 1), ``winograd`` /
 ``winograd_f2`` (F(4x4,3x3) / F(2x2,3x3), 3-wide stride-1 kernels), ``fft`` (large stride-1 kernels),
-``depthwise`` (direct accumulation), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the
+``depthwise`` (direct accumulation), ``subpixel`` (a strided input gradient as one stride-1 forward, every
+output phase's weights stacked), ``shifted_gemm`` (one GEMM per kernel offset) and ``im2col`` (the
 reference).
 """
 import numpy as np
 
 from npconv import _shapes
 
-from . import (bias, chooser, depthwise, fft, flipped, im2col, padding_skipped, row_gemm, shifted_gemm, threads,
-               tiled_gemm, winograd)
+from . import (bias, chooser, depthwise, fft, flipped, im2col, padding_skipped, row_gemm, shifted_gemm, subpixel,
+               threads, tiled_gemm, winograd)
 from .bias import add_bias, bias_grad
 from .chooser import ALGORITHMS, use
 
@@ -46,6 +47,7 @@ chooser.register("depthwise", depthwise)
 chooser.register("winograd", winograd.F4)
 chooser.register("winograd_f2", winograd.F2)
 chooser.register("fft", fft)
+chooser.register("subpixel", subpixel)
 
 __all__ = ["conv_forward", "conv_input_grad", "conv_weight_grad", "add_bias", "bias_grad", "ALGORITHMS", "use",
            "chooser"]

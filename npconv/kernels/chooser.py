@@ -125,6 +125,12 @@ WINOGRAD_WEIGHT_GRAD_MIN_CHANNEL_RATIO = {2: 4, 3: 4}
 # shifted GEMM's one GEMM per offset wins.  Tiled won at 16-64 input channels (transposed 2x up: 5.6 ms vs
 # 7.3; U-Net's 2x2 up-samplings by 12%) and by 2-8% at 128 input or 256 output channels alone.
 SHIFTED_INPUT_GRAD_MIN_CHANNELS = (128, 256)  # (C_in / G, C_out / G)
+# Strided input gradients whose kernel is a multiple of the stride: subpixel.py's one stride-1 forward of gy
+# (phases x C_in rows, no additions) against tiled GEMM's col2im.  One thread, CPU time, subpixel / tiled
+# GEMM, 4x4 stride 2 (batch, transposed conv's channels in -> out at input size): the suite's 8, 64 -> 32 at
+# 28 0.94 (7.2 -> 6.8 ms), 8, 16 -> 8 at 32 0.98, 6x6 stride 3 2, 32 -> 16 at 20 0.91; lost with more
+# channels on gy's side (the forward's inner dimension per tap): 128 -> 64 at 16 1.07, 256 -> 128 at 8 1.45.
+SUBPIXEL_MAX_CHANNELS = 64  # C_out / G of the convolution: gy's channels
 # FFT's cost per output hardly grows with the kernel: it wins from about 7x7 (49 offsets) on.
 FFT_MIN_KERNEL = 49
 # Winograd transforms the whole weight every call: it pays only with enough output tiles per weight, per
@@ -239,6 +245,8 @@ def automatic(operation, x_shape, w_shape, out_spatial, stride, groups, dilation
     min_in, min_out = SHIFTED_INPUT_GRAD_MIN_CHANNELS
     if operation == "input_grad" and strided and per_group_in >= min_in and c_out // groups >= min_out:
         return "shifted_gemm"
+    if operation == "input_grad" and valid("subpixel") and c_out // groups <= SUBPIXEL_MAX_CHANNELS:
+        return "subpixel"
     if (valid("row_gemm") and _row_gemm_wins(operation, w_shape, groups)
             and x_shape[0] * math.prod(out_spatial) >= ROW_GEMM_MIN_OUTPUTS):
         return "row_gemm"

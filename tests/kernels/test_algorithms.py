@@ -50,6 +50,33 @@ def test_fft_matches_torch(dtype, case, seed, chunk_bytes):
         check_case("fft", case, dtype, seed)
 
 
+@st.composite
+def subpixel_cases(draw):
+    """Strided layers whose kernel is a multiple of the stride (and wider along some dim), 1 to 3 dims, any
+    padding up to the kernel's, asymmetric too; the input sizes that leave a remainder (output_padding)."""
+    dims = draw(st.integers(1, 3))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    kernel = tuple(s * draw(st.integers(1, 3)) for s in stride)
+    if all(s == 1 for s in stride) or all(k == s for k, s in zip(kernel, stride)):
+        stride, kernel = (2,) + stride[1:], (4,) + kernel[1:]
+    pairs = tuple((draw(st.integers(0, k - 1)), draw(st.integers(0, k - 1))) for k in kernel)
+    spatial = tuple(max(1, k - b - a) + draw(st.integers(0, 7)) for k, (b, a) in zip(kernel, pairs))
+    groups = draw(st.integers(1, 2))
+    x_shape = (draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))) + spatial
+    w_shape = (groups * draw(st.integers(1, 3)), x_shape[1] // groups) + kernel
+    return dict(x_shape=x_shape, w_shape=w_shape, stride=stride, pairs=pairs, dilation=(1,) * dims, groups=groups)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(case=subpixel_cases(), seed=st.integers(0, 2**31))
+def test_subpixel_input_grad_matches_torch(dtype, case, seed):
+    """The strided input gradient as one stride-1 forward of the phases' stacked weights: every phase's
+    offsets, paddings wider than a phase's reach, input sizes past the outputs' (output_padding)."""
+    assert computes_itself("subpixel", case["x_shape"], case["w_shape"], case["stride"], case["dilation"],
+                           case["groups"]) == ["input_grad"]
+    check_case("subpixel", case, dtype, seed)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @given(case=kernel_arguments("depthwise"), seed=st.integers(0, 2**31),
        chunk_elements=st.sampled_from([1, 300, depthwise.CHUNK_ELEMENTS]))

@@ -68,6 +68,11 @@ def test_deep_layers_with_few_columns_take_im2col():
     assert chooser.choose("weight_grad", *lenet_conv2) == "im2col"  # a small column matrix, wide rows 1.5x
     transposed_up = ((8, 32, 56, 56), (64, 32, 4, 4), (28, 28), (2, 2), 1, (1, 1))  # the suite's, roles swapped
     assert chooser.choose("weight_grad", *transposed_up) == "tiled_gemm"  # 16 offsets, 64 rows, few cells wasted
+    # its forward (the input gradient): one stride-1 forward of the phases' stacked weights, no col2im additions
+    assert chooser.choose("input_grad", *transposed_up) == "subpixel"
+    wide_gy = ((8, 64, 32, 32), (128, 64, 4, 4), (16, 16), (2, 2), 1, (1, 1))  # 128 channels of gy: tiled GEMM's
+    assert chooser.choose("input_grad", *wide_gy) == "tiled_gemm"
+    assert chooser.choose("input_grad", (1, 8, 8, 8), (16, 8, 2, 2), (4, 4), (2, 2), 1, (1, 1)) != "subpixel"
     unet_up = ((4, 16, 256, 256), (32, 16, 2, 2), (128, 128), (2, 2), 1, (1, 1))
     assert chooser.choose("weight_grad", *unet_up) == "im2col"  # windows do not overlap: columns = the input
     stem = ((8, 3, 224, 224), (64, 3, 7, 7), (112, 112), (2, 2), 1, (1, 1))
