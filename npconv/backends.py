@@ -2,8 +2,8 @@
 
 ``npconv.backends.conv_algorithm`` picks the convolution algorithm of every conv / conv_transpose, forward
 and backward: ``"auto"`` (default: the chooser of npconv.kernels picks per shape) or one algorithm name of
-``npconv.backends.conv_algorithms()`` (``"im2col"``, ``"shifted_gemm"``, ``"tiled_gemm"``, ``"winograd"``,
-``"winograd_f2"``, ``"depthwise"``, ``"fft"``).  A forced algorithm that cannot run a given shape (Winograd
+``npconv.backends.conv_algorithms()`` (``"im2col"``, ``"shifted_gemm"``, ``"tiled_gemm"``, ``"row_gemm"``,
+``"winograd"``, ``"winograd_f2"``, ``"depthwise"``, ``"fft"``, ``"subpixel"``).  A forced algorithm that cannot run a given shape (Winograd
 on a 5x5 kernel) hands that call to a general one.  The environment variable ``NPCONV_CONV_ALGORITHM``
 sets the initial value.  The setting lives with the chooser (npconv.kernels.chooser) and holds for every
 thread; ``kernels.use(name)`` (a context manager, per thread like grad mode) takes precedence while active.
