@@ -639,7 +639,7 @@ def _run_backward(roots, root_grads, retain_graph, capture=None, gradients=_Arra
                 if t is None or ig is None:
                     continue
                 ig = reduce(ig, t)
-                if capture is not None and id(t) in capture:
+                if capture is not None and _is_captured(capture, t, fn):
                     _add_captured(capture, t, ig)
                     if fn is None:
                         continue
@@ -704,6 +704,13 @@ def _run_hooks(hooks, g, gradients=_ArrayGradients):
             raise RuntimeError(f"hook '{name}' has changed the size of value")
         g = gradients.unwrap(replaced)
     return g
+
+
+def _is_captured(capture, t, fn):
+    """Whether the edge to ``t`` through node ``fn`` is a captured input's: torch captures the edge to the
+    input's current node, so an edge recorded before an in-place op rebased it (same tensor, older node)
+    passes its gradient on instead."""
+    return id(t) in capture and fn is capture[id(t)][0].grad_fn
 
 
 def _add_captured(capture, t, g):

@@ -116,6 +116,9 @@ CASES = {
             (a * b).tanh())))(_leaf(m, [1.0, -2.0]), _leaf(m, [3.0, 4.0])),
     "retain_grad moves with an in-place op to the tensor's new node (on it, on a view of it)": lambda m: [
         _retained_after_inplace(m, lambda x: x.mul_(2)), _retained_after_inplace(m, lambda x: x.view(-1)[:1].mul_(2))],
+    "autograd.grad of a tensor changed in place through a view: only the edge to its new node (seed 431)":
+        lambda m: (lambda a: (lambda x: (x.view(-1)[:1].relu_(), m.autograd.grad(x.relu().sum(), [x, a]))[1])(
+            a * 1))(_leaf(m, [[1.0, 2.0], [3.0, -4.0]])),
     "instance norm checks the statistics' size before the input's dtype": lambda m: m.nn.InstanceNorm2d(
         4, track_running_stats=True)(m.zeros(5, 4, 4, dtype=m.uint8)),
     "Unflatten refuses a named dim at forward (torch 2.13)": lambda m: m.nn.Unflatten("x", (2, 2))(m.zeros(1, 4)),
