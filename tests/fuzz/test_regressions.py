@@ -119,6 +119,9 @@ CASES = {
     "autograd.grad of a tensor changed in place through a view: only the edge to its new node (seed 431)":
         lambda m: (lambda a: (lambda x: (x.view(-1)[:1].relu_(), m.autograd.grad(x.relu().sum(), [x, a]))[1])(
             a * 1))(_leaf(m, [[1.0, 2.0], [3.0, -4.0]])),
+    "batch norm of a strided float32 input near 1e30, momentum 0: the running variance from double sums (seed 431)":
+        lambda m: (lambda layer: (layer(m.tensor([[1e30, 2.0, -3e29, 0.5], [1.0, 2.0, 3.0, 4.0]]).t()),
+                                  layer.running_var)[1])(m.nn.BatchNorm1d(2, momentum=0.0)),
     "instance norm checks the statistics' size before the input's dtype": lambda m: m.nn.InstanceNorm2d(
         4, track_running_stats=True)(m.zeros(5, 4, 4, dtype=m.uint8)),
     "Unflatten refuses a named dim at forward (torch 2.13)": lambda m: m.nn.Unflatten("x", (2, 2))(m.zeros(1, 4)),

@@ -41,10 +41,13 @@ def _dense(array):
 def _double_statistics(x, weight, bias, stats_shape, eps):
     """torch's CPU batch norm accumulates a float32 input that is not dense (a view: transposed, strided,
     expanded) in double, where a square that overflows float32 (a value near 1e30) still gives a finite
-    variance; a dense one in float32 (inf there too). Redone so only when float32 overflowed."""
+    variance; a dense one in float32 (inf there too). Redone so only when float32 overflowed. The mean and
+    variance stay double: torch updates the running statistics from them (momentum 0 keeps a running
+    variance that 0 * inf would make NaN)."""
     as_double = [None if a is None else a.reshape(-1).astype(np.float64) for a in (weight, bias)]
-    results = batch_norm_kernels.train_forward(x.reshape(stats_shape).astype(np.float64), *as_double, eps)
-    return tuple(a.astype(np.float32) for a in results)
+    y, mean, var, invstd = batch_norm_kernels.train_forward(x.reshape(stats_shape).astype(np.float64), *as_double,
+                                                            eps)
+    return y.astype(np.float32), mean, var, invstd.astype(np.float32)
 
 
 def _statistics(view, axes, eps):
@@ -92,7 +95,7 @@ class _Normalize(Function):
             if x.dtype == np.float32 and not np.isfinite(var).all() and not _dense(x):
                 y, mean, var, invstd = _double_statistics(x, weight, bias, stats_shape, eps)
             ctx.save_for_backward(x, weight)
-            ctx.statistics = (mean, invstd)
+            ctx.statistics = (mean.astype(x.dtype, copy=False), invstd)
             return y.reshape(x.shape), mean.reshape(1, -1, 1), var.reshape(1, -1, 1)
         view = x.reshape(stats_shape)
         if view.dtype == np.float16:  # torch accumulates half inputs in float
