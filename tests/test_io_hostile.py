@@ -278,6 +278,56 @@ def test_zip_version_needed_flip_is_a_clean_error():
     assert isinstance(error, CheckpointError) or error is None
 
 
+# ------------------------------------------------------------------------------ damaged pickles: torch's errors
+
+# data.pkl bodies that torch's weights-only unpickler refuses, each with the error its opcode loop raises
+DAMAGED_PICKLES = {
+    "ends before STOP (EOFError)": b"\x80\x02}q\x00",
+    "ends inside an operand (IndexError)": b"\x80\x02K",
+    "short 4-byte operand (struct.error)": b"\x80\x02J\x01\x00",
+    "APPEND on an empty stack (IndexError)": b"\x80\x02a.",
+    "TUPLE2 of one item (IndexError)": b"\x80\x02K\x01\x86.",
+    "memo entry never stored (KeyError)": b"\x80\x02h\x06.",
+    "text that does not decode (UnicodeDecodeError)": b"\x80\x02X\x02\x00\x00\x00\xff\xfe.",
+    "APPENDS without MARK (IndexError)": b"\x80\x02]e.",
+    "persistent id that is no tuple (AssertionError)": b"\x80\x02K\x05Q.",
+    "storage id of 3 fields (ValueError)": pickled(tup(plain("storage"), glob("torch", "FloatStorage"),
+                                                      plain("0")) + b"Q")[2:],
+    "storage id whose type is no storage (AttributeError)": pickled(storage_pid(kind=plain("x")))[2:],
+    "storage id naming no record (RuntimeError)": pickled(rebuild_tensor(storage_pid(key=plain("9"))))[2:],
+    "storage id with the wrong size (RuntimeError)": pickled(rebuild_tensor(storage_pid(numel=plain(5))))[2:],
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_PICKLES))
+def test_damaged_pickle_refused_with_torchs_error(case):
+    assert_refused_like_torch(with_records(replace={"/data.pkl": DAMAGED_PICKLES[case]}))
+
+
+@pytest.mark.parametrize("body", [b"\x80\x02I1\n.", b"\x80\x02Q.", b"\x80\x02K\x05(K\x01tQ."],
+                         ids=["opcode torch does not know", "persistent id from an empty stack", "pid not storage"])
+def test_damaged_pickle_refused_with_an_unpickling_error(body):
+    assert isinstance(assert_refused_like_torch(with_records(replace={"/data.pkl": body}), same_text=False),
+                      pickle.UnpicklingError)
+
+
+def _legacy_storage_count_at():
+    data = torch_checkpoint({"w": torch.arange(6.0)}, _use_new_zipfile_serialization=False)
+    return data, data.rindex(struct.pack("<q", 6))
+
+
+@pytest.mark.parametrize("cut", [3, 8, 20])
+def test_legacy_storage_bytes_cut_short_refused_as_torch(cut):
+    data, count = _legacy_storage_count_at()
+    assert_refused_like_torch(data[:count + cut])
+
+
+@pytest.mark.parametrize("numel", [5, 7, -1])
+def test_legacy_storage_count_disagreeing_refused_as_torch(numel):
+    data, count = _legacy_storage_count_at()
+    assert_refused_like_torch(data[:count] + struct.pack("<q", numel) + data[count + 8:])
+
+
 # ------------------------------------------------------------------------------ random damage
 
 SMALL_OBJECTS = st.fixed_dictionaries({

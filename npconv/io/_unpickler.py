@@ -13,12 +13,13 @@ import _compat_pickle
 import collections
 import pickle
 import reprlib
+import struct
 
 import numpy as np
 
 from .. import _dtype
 
-__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal"]
+__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal", "ascii_text"]
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -208,23 +209,206 @@ ALLOWED_GLOBALS = sorted(f"{m}.{n}" for m, n in _static_globals()) + ["torch.Siz
     "torch._tensor._rebuild_from_type_v2"]
 
 
-class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickle ``data.pkl`` of a torch checkpoint.
+class RestrictedUnpickler:
+    """Unpickle ``data.pkl`` of a torch checkpoint (or a legacy file's header pickles).
+
+    A loop over the opcodes torch's weights-only unpickler knows (protocol 2 and a few more), doing what
+    it does in its order, so that a damaged pickle fails with torch's error: EOFError at the end of the
+    bytes, IndexError for a pop from an empty stack, KeyError for a missing memo entry, struct.error for a
+    short operand, UnicodeDecodeError for text that does not decode, ``pickle.UnpicklingError`` for any
+    other opcode. Nothing is imported or called but what ``find_class`` hands out.
 
     ``rebuilders`` maps ``"torch._utils._rebuild_tensor_v2"`` etc. to functions supplied by the format
-    reader (they need the storages); ``load_storage(storage_type, key, location, numel)`` answers the
-    persistent ids torch writes for storages.
+    reader (they need the storages); ``persistent_load(pid)`` answers the persistent ids torch writes for
+    storages (None: a header pickle, which may have none).
     """
 
-    def __init__(self, file, rebuilders, load_storage, size_type=tuple, find_object_class=None):
-        super().__init__(file, encoding="utf-8")
+    def __init__(self, file, rebuilders, persistent_load=None, size_type=tuple, find_object_class=None):
+        self.read, self.readline = file.read, file.readline
         self._find_object_class = find_object_class   # (module, name) -> an allowed class or None
         self._globals = _static_globals()
         self._globals[("torch", "Size")] = SafeCallable("torch.Size", lambda dims=(): size_type(dims))
         for qualified, function in rebuilders.items():
             module, _, name = qualified.rpartition(".")
             self._globals[(module, name)] = SafeCallable(qualified, function)
-        self._load_storage = load_storage
+        self._persistent_load = persistent_load
+        self._handed_out = {}        # id -> a global this pickle named: the only callables REDUCE may call
+        self._opcodes = {getattr(pickle, name)[0]: getattr(self, "_" + name.lower()) for name in _OPCODES}
+
+    def load(self):
+        self.memo, self.metastack, self.stack = {}, [], []
+        while True:
+            key = self.read(1)
+            if not key:
+                raise EOFError
+            if key[0] == pickle.STOP[0]:
+                return self.stack.pop()
+            opcode = self._opcodes.get(key[0])
+            if opcode is None:
+                raise pickle.UnpicklingError(f"Unsupported operand {key[0]}")
+            opcode()
+
+    def _pop_mark(self):
+        items, self.stack = self.stack, self.metastack.pop()
+        return items
+
+    def _unpack(self, form):
+        return struct.unpack(form, self.read(struct.calcsize(form)))[0]
+
+    # -- globals and the objects they make ------------------------------------------------------
+
+    def _global(self):
+        module = self.readline()[:-1].decode("utf-8")
+        name = self.readline()[:-1].decode("utf-8")
+        found = self.find_class(module, name)
+        self._handed_out[id(found)] = found
+        self.stack.append(found)
+
+    def _reduce(self):
+        args = self.stack.pop()
+        function = self.stack[-1]
+        if self._handed_out.get(id(function)) is not function:
+            raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {short_repr(function)}")
+        self.stack[-1] = function(*args)
+
+    def _newobj(self):
+        args = self.stack.pop()
+        cls = self.stack.pop()
+        if not isinstance(cls, type) or self._handed_out.get(id(cls)) is not cls:
+            raise pickle.UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted "
+                                         f"via `add_safe_globals` but got {short_repr(cls)}")
+        self.stack.append(cls.__new__(cls, *args))
+
+    def _build(self):
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        if type(inst) is collections.OrderedDict:        # a state dict's _metadata
+            inst.__dict__.update(state)
+        elif self._handed_out.get(id(type(inst))) is type(inst):
+            _set_state(inst, state)
+        else:
+            raise pickle.UnpicklingError("Can only build Tensor, Parameter, OrderedDict or types allowlisted "
+                                         f"via `add_safe_globals`, but got {type(inst)}")
+
+    def _binpersid(self):
+        pid = self.stack.pop()
+        if type(pid) is not tuple and type(pid) is not int:
+            raise pickle.UnpicklingError(f"persistent_load id must be tuple or int, but got {type(pid)}")
+        if type(pid) is tuple and len(pid) > 0 and ascii_text(pid[0]) != "storage":
+            raise pickle.UnpicklingError(f"Only persistent_load of storage is allowed, but got {type(pid[0])}")
+        if self._persistent_load is None:
+            raise pickle.UnpicklingError("unsupported persistent id encountered")
+        self.stack.append(self._persistent_load(pid))
+
+    # -- containers -----------------------------------------------------------------------------
+
+    def _append(self):
+        item = self.stack.pop()
+        self._list_target("append to lists").append(item)
+
+    def _appends(self):
+        items = self._pop_mark()
+        self._list_target("extend lists").extend(items)
+
+    def _list_target(self, what):
+        if type(self.stack[-1]) is not list:
+            raise pickle.UnpicklingError(f"Can only {what}, but got {type(self.stack[-1])}")
+        return self.stack[-1]
+
+    def _setitem(self):
+        value, key = self.stack.pop(), self.stack.pop()
+        self._dict_target("SETITEM")[key] = value
+
+    def _setitems(self):
+        items = self._pop_mark()
+        target = self._dict_target("SETITEMS")
+        for i in range(0, len(items), 2):
+            target[items[i]] = items[i + 1]
+
+    def _dict_target(self, opcode):
+        if type(self.stack[-1]) not in (dict, collections.OrderedDict, collections.Counter):
+            raise pickle.UnpicklingError(f"Can only {opcode} for dict, collections.OrderedDict, "
+                                         f"collections.Counter, but got {type(self.stack[-1])}")
+        return self.stack[-1]
+
+    def _mark(self):
+        self.metastack.append(self.stack)
+        self.stack = []
+
+    def _tuple(self):
+        items = self._pop_mark()
+        self.stack.append(tuple(items))
+
+    def _tuple1(self):
+        self.stack[-1] = (self.stack[-1],)
+
+    def _tuple2(self):
+        self.stack[-2:] = [(self.stack[-2], self.stack[-1])]
+
+    def _tuple3(self):
+        self.stack[-3:] = [(self.stack[-3], self.stack[-2], self.stack[-1])]
+
+    # -- plain values ---------------------------------------------------------------------------
+
+    def _none(self):
+        self.stack.append(None)
+
+    def _newfalse(self):
+        self.stack.append(False)
+
+    def _newtrue(self):
+        self.stack.append(True)
+
+    def _empty_tuple(self):
+        self.stack.append(())
+
+    def _empty_list(self):
+        self.stack.append([])
+
+    def _empty_dict(self):
+        self.stack.append({})
+
+    def _empty_set(self):
+        self.stack.append(set())
+
+    def _binint(self):
+        self.stack.append(self._unpack("<i"))
+
+    def _binint1(self):
+        self.stack.append(self.read(1)[0])
+
+    def _binint2(self):
+        self.stack.append(self._unpack("<H"))
+
+    def _long1(self):
+        self.stack.append(pickle.decode_long(self.read(self.read(1)[0])))
+
+    def _binfloat(self):
+        self.stack.append(self._unpack(">d"))
+
+    def _binunicode(self):
+        length = self._unpack("<I")   # read() returns what is there: a lying length costs no memory
+        self.stack.append(str(self.read(length), "utf-8", "surrogatepass"))
+
+    def _short_binstring(self):
+        self.stack.append(self.read(self.read(1)[0]).decode("utf-8", "strict"))
+
+    def _binget(self):
+        self.stack.append(self.memo[self.read(1)[0]])
+
+    def _long_binget(self):
+        self.stack.append(self.memo[self._unpack("<I")])
+
+    def _binput(self):
+        self.memo[self.read(1)[0]] = self.stack[-1]
+
+    def _long_binput(self):
+        self.memo[self._unpack("<I")] = self.stack[-1]
+
+    def _proto(self):
+        self.read(1)[0]   # any protocol: an opcode beyond the ones above is refused when it comes
+
+    # -- the door to Python objects -------------------------------------------------------------
 
     def find_class(self, module, name):
         # Protocol-2 pickles name Python 2 modules (__builtin__.set); map them as pickle itself would.
@@ -234,11 +418,11 @@ class RestrictedUnpickler(pickle.Unpickler):
             module = _compat_pickle.IMPORT_MAPPING[module]
         try:
             return self._globals[(module, name)]
-        except (KeyError, TypeError):
+        except KeyError:
             found = self._find_object_class(module, name) if self._find_object_class else None
             if found is not None:
                 return found
-            if isinstance(module, str) and isinstance(name, str) and name[:1].isupper():   # a class
+            if name[:1].isupper():   # a class
                 raise pickle.UnpicklingError(
                     f"Weights only load failed: GLOBAL {module}.{name} was not an allowed global by default. "
                     f"Please use `torch.serialization.add_safe_globals([{module}.{name}])` or the "
@@ -250,19 +434,28 @@ class RestrictedUnpickler(pickle.Unpickler):
                 "A state dict needs only tensors, numbers, strings and containers; npconv never runs "
                 "code from a file.") from None
 
-    def persistent_load(self, pid):
-        # zip format: ('storage', type, key, location, numel); legacy format adds view_metadata, which
-        # torch has written as None since storage views were removed.
-        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] in ("storage", b"storage")
-                and (len(pid) == 5 or pid[5] is None)):
-            raise pickle.UnpicklingError(f"unsupported persistent id in checkpoint: {short_repr(pid)}")
-        _, storage_type, key, location, numel = pid[:5]
-        if not isinstance(storage_type, StorageType):
-            raise refusal(AttributeError, f"persistent id names {short_repr(storage_type)}, not a storage type")
-        if isinstance(key, bytes):
-            key = key.decode("ascii", "replace")
-        if isinstance(location, bytes):
-            location = location.decode("ascii", "replace")
-        if not isinstance(key, str) or not isinstance(location, str) or type(numel) is not int or numel < 0:
-            raise refusal(TypeError, f"malformed storage reference in checkpoint: {short_repr(pid)}")
-        return self._load_storage(storage_type, key, location, numel)
+
+_OPCODES = ("GLOBAL", "REDUCE", "NEWOBJ", "BUILD", "BINPERSID", "APPEND", "APPENDS", "SETITEM", "SETITEMS", "MARK",
+            "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "NONE", "NEWFALSE", "NEWTRUE", "EMPTY_TUPLE", "EMPTY_LIST",
+            "EMPTY_DICT", "EMPTY_SET", "BININT", "BININT1", "BININT2", "LONG1", "BINFLOAT", "BINUNICODE",
+            "SHORT_BINSTRING", "BINGET", "LONG_BINGET", "BINPUT", "LONG_BINPUT", "PROTO")
+
+
+def _set_state(inst, state):
+    """BUILD on an allowed class, as pickle does it: ``__setstate__``, else the instance dict (and slots)."""
+    if hasattr(inst, "__setstate__"):
+        inst.__setstate__(state)
+        return
+    slotstate = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slotstate = state
+    if state:
+        inst.__dict__.update(state)
+    if slotstate:
+        for name, value in slotstate.items():
+            setattr(inst, name, value)
+
+
+def ascii_text(value):
+    """A pid's internal name (typename, location) as torch reads it: bytes are ASCII."""
+    return value.decode("ascii") if isinstance(value, bytes) else value

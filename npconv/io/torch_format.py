@@ -28,8 +28,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._pickler import CheckpointPickler
-from ._unpickler import (BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker, refusal,
-                         refusal_like, short_repr)
+from ._unpickler import (BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker, ascii_text,
+                         refusal, refusal_like, short_repr)
 
 __all__ = ["read_checkpoint", "read_legacy_checkpoint", "write_checkpoint", "is_zip_checkpoint",
            "CheckpointError"]
@@ -44,6 +44,14 @@ _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # reproducible archives: the same object gi
 
 class CheckpointError(RuntimeError):
     """The file is not a readable checkpoint (truncated, corrupt, or an unsupported kind)."""
+
+
+def miniz_error(what, reason):
+    """The RuntimeError torch's archive reader (miniz) raises, e.g. ("locating file data/0", "file not found")."""
+    return CheckpointError(f"PytorchStreamReader failed {what}: {reason}. This is an internal miniz error. If you "
+                           "are seeing this error, there is a high likelihood that your checkpoint file is "
+                           "corrupted. This can happen if the checkpoint was not saved properly, was transferred "
+                           "incorrectly, or the file was modified after saving.")
 
 
 def is_zip_checkpoint(file):
@@ -92,8 +100,9 @@ class _Reader:
         self.storages = {}            # key -> 1-d ndarray, so views of one storage share memory
         self.storage_ids = set()
 
-    def unpickle(self, file):
-        unpickler = RestrictedUnpickler(file, self._rebuilders(), self._load_storage, self.size_type,
+    def unpickle(self, file, persistent_load=None):
+        """One pickle of the file; ``persistent_load(pid)`` answers its storages (None: it may have none)."""
+        unpickler = RestrictedUnpickler(file, self._rebuilders(), persistent_load, self.size_type,
                                         self.find_object_class)
         try:
             return unpickler.load()
@@ -102,11 +111,8 @@ class _Reader:
         except (MemoryError, RecursionError) as error:
             raise CheckpointError(f"the pickle in the checkpoint is malformed ({type(error).__name__})") \
                 from None
-        except Exception as error:  # any other failure is a damaged pickle; never half-load
-            if raised_by_the_pickle_machine(error):   # the bytes themselves: torch's unpickler raises that type
-                raise refusal_like(error) from None
-            raise pickle.UnpicklingError(f"the pickle in the checkpoint is malformed: "
-                                         f"{type(error).__name__}: {error}") from None
+        except Exception as error:  # what torch's unpickler lets through (EOFError, KeyError...): its type
+            raise refusal_like(error) from None
 
     def _keep_storage(self, key, storage, location):
         storage = _restore(storage, location, self.map_location)
@@ -180,11 +186,7 @@ class _ArchiveReader(_Reader):
     def load(self):
         self._check_version()
         self.byteorder = self._byteorder()
-        pickled = io.BytesIO(self._record("data.pkl"))
-        result = self.unpickle(pickled)
-        if pickled.tell() != len(pickled.getbuffer()):   # a STOP mid-way would return a fragment
-            raise pickle.UnpicklingError("data.pkl goes on after its end mark: the pickle is corrupt")
-        return result
+        return self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
 
     def _find_prefix(self):
         names = list(self.records)
@@ -205,10 +207,10 @@ class _ArchiveReader(_Reader):
     def _record(self, name, expected_size=None):
         info = self.records.get(f"{self.prefix}/{name}")
         if info is None:
-            raise CheckpointError(f"the archive has no record {name!r}")
+            raise miniz_error(f"locating file {name}", "file not found")
         if expected_size is not None and info.file_size != expected_size:
-            raise CheckpointError(f"record {name!r} holds {info.file_size} bytes, the pickle says "
-                                  f"{expected_size}: the file is corrupt")
+            raise CheckpointError(f"record size ({info.file_size} bytes) does not match expected size "
+                                  f"({expected_size} bytes = {expected_size} elements * 1 bytes/element) for dtype Byte")
         # torch's reader (miniz built without CRC checks) reads a record whatever its CRC says, and so does
         # this one: a flipped byte loads as torch loads it (and set_crc32_options(False)'s zero CRCs read)
         info = copy.copy(info)
@@ -253,10 +255,15 @@ class _ArchiveReader(_Reader):
             raise CheckpointError(f"Unknown endianness type: {order}")
         return order
 
-    def _load_storage(self, storage_type, key, location, numel):
+    def _persistent_load(self, pid):
+        """torch's zip persistent_load: ('storage', storage type, key, location, numel), checked in its order."""
+        storage_type, key, location, numel = _storage_fields(pid)
         if key in self.storages:
             return self.storages[key]
         raw_dtype = _raw_dtype(storage_type, self.byteorder)
+        if not isinstance(numel, int) or numel < 0:   # torch hands numel * itemsize to a C++ size_t
+            raise refusal(TypeError, "get_storage_from_record(): incompatible function arguments")
+        location = ascii_text(location)
         raw = np.frombuffer(self._record(f"data/{key}", expected_size=numel * raw_dtype.itemsize),
                             dtype=raw_dtype)
         return self._keep_storage(key, _native_copy(raw, storage_type), location)
@@ -302,7 +309,7 @@ class _LegacyReader(_Reader):
         super().__init__(*options)
         self.file = file
         self.byteorder = "little"
-        self.pending = []            # (key, storage_type) in the order they were named
+        self.types = {}              # key -> storage type, for the bytes that follow the pickle
         self.budget = 0              # bytes left in the file: placeholders may not exceed it
 
     def load(self):
@@ -310,83 +317,73 @@ class _LegacyReader(_Reader):
         self.file.seek(0, io.SEEK_END)
         self.budget = self.file.tell() - start
         self.file.seek(start)
-        if self._plain_pickle() != self.MAGIC_NUMBER:
+        if self.unpickle(self.file) != self.MAGIC_NUMBER:
             raise CheckpointError("Invalid magic number; corrupt file?")
-        if self._plain_pickle() != self.PROTOCOL_VERSION:
-            raise CheckpointError("Invalid protocol version of a legacy torch checkpoint")
-        info = self._plain_pickle()
+        protocol_version = self.unpickle(self.file)
+        if protocol_version != self.PROTOCOL_VERSION:
+            raise CheckpointError(f"Invalid protocol version: {protocol_version}")
+        info = self.unpickle(self.file)
         if isinstance(info, dict) and info.get("little_endian") is False:
             self.byteorder = "big"
-        result = self.unpickle(self.file)
-        keys = self._plain_pickle()
-        if not isinstance(keys, list) or sorted(map(str, keys)) != sorted(k for k, _ in self.pending):
-            raise CheckpointError("the storage list of the legacy checkpoint does not match its object")
-        types = dict(self.pending)
-        for key in keys:
-            self._fill(str(key), types[str(key)])
+        result = self.unpickle(self.file, self._persistent_load)
+        for key in self.unpickle(self.file):   # the storage keys, in the order their bytes follow
+            if key not in self.storages:
+                raise AssertionError(f"storage key {key!r} not found in deserialized_objects")
+            self._fill(key)
         return result
 
-    def _plain_pickle(self):
-        # The header pickles and the key list are plain data: they may name no global at all.
-        try:
-            return _DataOnlyUnpickler(self.file).load()
-        except pickle.UnpicklingError:
-            raise
-        except Exception as error:
-            if raised_by_the_pickle_machine(error):   # as torch's: EOFError for a truncated header...
-                raise refusal_like(error) from None
-            raise CheckpointError(f"truncated or corrupt legacy checkpoint ({type(error).__name__})") from None
-
-    def _load_storage(self, storage_type, key, location, numel):
+    def _persistent_load(self, pid):
+        """torch's legacy persistent_load: ('storage', type, key, location, numel, view), in its order."""
+        storage_type, key, location, numel, view = _storage_fields(pid, legacy=True)
+        location = ascii_text(location)
         if key in self.storages:
             return self.storages[key]
-        itemsize = _raw_dtype(storage_type, self.byteorder).itemsize
-        if numel * itemsize > self.budget:   # refuse before allocating what the file cannot hold
-            raise CheckpointError(f"storage {key} claims {numel * itemsize} bytes, more than the file holds")
-        self.budget -= numel * itemsize
+        if view is not None:
+            raise pickle.UnpicklingError("storage views (torch < 0.4) are not supported")
+        dtype = _raw_dtype(storage_type, self.byteorder)
+        if not isinstance(numel, int) or not 0 <= numel * dtype.itemsize <= self.budget:
+            # torch allocates what the file claims; this refuses before allocating what the file cannot hold
+            raise CheckpointError(f"storage {key} claims {short_repr(numel)} elements, more than the file holds")
+        self.budget -= numel * dtype.itemsize
         native = np.float32 if storage_type.dtype == BFLOAT16 else storage_type.dtype
-        self.pending.append((key, storage_type))
+        self.types[key] = storage_type
         return self._keep_storage(key, np.zeros(numel, dtype=native), location)
 
-    def _fill(self, key, storage_type):
-        storage = self.storages[key]
-        count = self.file.read(8)
-        if len(count) != 8:
-            raise CheckpointError("truncated legacy checkpoint: storage data missing")
-        numel = int.from_bytes(count, self.byteorder)
+    def _fill(self, key):
+        """The storage's bytes after an int64 element count, checked as torch's ``_set_from_file``."""
+        storage, storage_type = self.storages[key], self.types[key]
+        count = self._read_exactly(8)
         raw_dtype = _raw_dtype(storage_type, self.byteorder)
-        if numel != storage.size:   # before reading: a flipped count must not size an allocation
-            raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
-        data = self.file.read(numel * raw_dtype.itemsize)
-        if len(data) != numel * raw_dtype.itemsize:
-            raise CheckpointError(f"storage {key} of the legacy checkpoint is truncated or mis-sized")
+        nbytes = storage.size * raw_dtype.itemsize
+        claimed = int.from_bytes(count, self.byteorder) * raw_dtype.itemsize % 2 ** 64
+        if claimed != nbytes:   # before reading: a flipped count must not size an allocation
+            raise CheckpointError(f"storage has wrong byte size: expected %ld got %ld{claimed}{nbytes}")
+        data = self._read_exactly(nbytes)
         storage[...] = _native_copy(np.frombuffer(data, dtype=raw_dtype), storage_type)
 
-
-# what torch's own (Python) unpickler raises for bytes it cannot read; the C one's ValueError, TypeError...
-# are UnpicklingErrors there
-_TORCH_UNPICKLER_ERRORS = (UnicodeDecodeError, EOFError, KeyError, IndexError)
-
-
-def raised_by_the_pickle_machine(error):
-    """Whether ``error`` came from the C unpickler reading bad bytes (a truncated stream, a string that does
-    not decode, a missing memo entry...) rather than from a Python callback of npconv's: its innermost
-    frame is then the one that called ``load()``. Those are the errors torch's unpickler gives too."""
-    if not isinstance(error, _TORCH_UNPICKLER_ERRORS):
-        return False
-    frame = error.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
-    return frame is not None and frame.tb_frame.f_code.co_name in ("unpickle", "_plain_pickle")
+    def _read_exactly(self, size):
+        data = self.file.read(size)
+        if len(data) != size:
+            raise CheckpointError(f"unexpected EOF, expected {size - len(data)} more bytes. The file might be "
+                                  "corrupted.")
+        return data
 
 
-class _DataOnlyUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
-        raise pickle.UnpicklingError(f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not "
-                                     "an allowed global in a checkpoint header")
-
-    def persistent_load(self, pid):
-        raise pickle.UnpicklingError("unexpected persistent id in a checkpoint header")
+def _storage_fields(pid, legacy=False):
+    """The fields of a storage's persistent id after 'storage', with torch's errors for a malformed one."""
+    if not isinstance(pid, tuple):
+        raise refusal(AssertionError, f"saved_id must be a tuple, got {type(pid).__name__}")
+    typename, fields = ascii_text(pid[0]), pid[1:]
+    if typename != "storage":
+        raise (CheckpointError(f"Unknown saved id type: {pid[0]}") if legacy else refusal(
+            AssertionError, f"Unknown typename for persistent_load, expected 'storage' but got '{typename}'"))
+    expected = 5 if legacy else 4
+    if len(fields) != expected:
+        raise refusal(ValueError, f"not enough values to unpack (expected {expected}, got {len(fields)})"
+                      if len(fields) < expected else f"too many values to unpack (expected {expected})")
+    if not isinstance(fields[0], StorageType):
+        raise refusal(AttributeError, f"'{type(fields[0]).__name__}' object has no attribute 'dtype'")
+    return fields
 
 
 def _raw_dtype(storage_type, byteorder):
@@ -419,7 +416,7 @@ def _restore(storage, location, map_location):
         location = map_location.get(location, location)
     elif map_location is not None:
         location = map_location
-    _check_restorable(location.decode("ascii", "replace") if isinstance(location, bytes) else str(location))
+    _check_restorable(location)
     return storage
 
 
@@ -435,6 +432,8 @@ def _check_restorable(location):
     RuntimeError (the device families it knows by prefix, then "don't know how")."""
     if location in ("cpu", "meta"):
         return
+    if not isinstance(location, str):   # torch's CUDA restorer matches it with re.match
+        raise refusal(TypeError, f"expected string or bytes-like object, got '{type(location).__name__}'")
     for prefix, message in (("cuda", _NOT_AVAILABLE.format("CUDA", "cuda")),
                             ("mps", "torch.UntypedStorage(): Storage device not recognized: mps"),
                             ("hpu", _NOT_REGISTERED.format("HPU")),
