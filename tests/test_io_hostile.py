@@ -311,6 +311,35 @@ def test_damaged_pickle_refused_with_an_unpickling_error(body):
                       pickle.UnpicklingError)
 
 
+def _rebuild_v2(requires_grad=plain(False), kind=None, numel=None, **slots):
+    """rebuild_tensor with its requires_grad slot filled too."""
+    body = rebuild_tensor(storage=storage_pid(kind=kind, numel=numel), **slots)
+    return body.replace(plain(False) + glob("collections", "OrderedDict"), requires_grad + glob("collections", "OrderedDict"))
+
+
+# tensor arguments torch's Tensor.set_ and requires_grad refuse, each with its error type and text
+BAD_TENSOR_ARGUMENTS = {
+    "stride that is no tuple": _rebuild_v2(stride=plain(5)),
+    "offset that is no int": _rebuild_v2(offset=plain(1.0)),
+    "fewer strides than sizes": _rebuild_v2(stride=plain((3,))),
+    "negative offset": _rebuild_v2(offset=plain(-1)),
+    "negative size": _rebuild_v2(size=plain((-2, 3))),
+    "negative stride": _rebuild_v2(stride=plain((-3, 1))),
+    "view past the storage's end": _rebuild_v2(size=plain((2, 4))),
+    "offset past the storage's end": _rebuild_v2(offset=plain(4)),
+    "requires_grad that is no bool": _rebuild_v2(requires_grad=plain(1)),
+    "requires_grad on integers": _rebuild_v2(requires_grad=plain(True), kind=glob("torch", "LongStorage"),
+                                             numel=plain(3), size=plain((3,)), stride=plain((1,))),
+    "metadata that is no dict": _rebuild_v2(metadata=plain([1])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TENSOR_ARGUMENTS))
+def test_bad_tensor_arguments_refused_as_torchs_set(case):
+    same_text = not case.endswith(("no tuple", "no int"))   # there torch lists set_'s signatures after
+    assert_refused_like_torch(with_pickle(BAD_TENSOR_ARGUMENTS[case]), same_text=same_text)
+
+
 def _legacy_storage_count_at():
     data = torch_checkpoint({"w": torch.arange(6.0)}, _use_new_zipfile_serialization=False)
     return data, data.rindex(struct.pack("<q", 6))

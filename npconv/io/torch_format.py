@@ -121,9 +121,8 @@ class _Reader:
         return storage
 
     def _check_storage(self, storage):
-        if not isinstance(storage, np.ndarray) or id(storage) not in self.storage_ids:
-            raise pickle.UnpicklingError(f"a tensor in the checkpoint refers to {type(storage).__name__}, "
-                                         "not to a storage of the archive")
+        if not isinstance(storage, np.ndarray) or id(storage) not in self.storage_ids:   # torch asks its .dtype
+            raise refusal(AttributeError, f"'{type(storage).__name__}' object has no attribute 'dtype'")
 
     # -- rebuild functions named by the pickle ----------------------------------------------------
 
@@ -144,8 +143,10 @@ class _Reader:
     def _rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
                            backward_hooks=None, metadata=None):
         self._check_storage(storage)
+        view = strided_view(storage, storage_offset, size, stride)
+        _check_requires_grad(requires_grad, view.dtype)
         _refuse_metadata(metadata)
-        return self.make_tensor(strided_view(storage, storage_offset, size, stride), bool(requires_grad))
+        return self.make_tensor(view, requires_grad)
 
     def _rebuild_tensor_v3(self, storage, storage_offset, size, stride, requires_grad, backward_hooks,
                            dtype, metadata=None):
@@ -155,8 +156,9 @@ class _Reader:
             raise pickle.UnpicklingError(f"_rebuild_tensor_v3 with unsupported dtype {short_repr(dtype)}")
         if storage.dtype != np.uint8 or storage.size % dtype.numpy_dtype.itemsize:
             raise pickle.UnpicklingError("_rebuild_tensor_v3 needs an untyped storage of whole elements")
-        typed = storage.view(dtype.numpy_dtype)
-        return self.make_tensor(strided_view(typed, storage_offset, size, stride), bool(requires_grad))
+        view = strided_view(storage.view(dtype.numpy_dtype), storage_offset, size, stride)
+        _check_requires_grad(requires_grad, view.dtype)
+        return self.make_tensor(view, requires_grad)
 
     def _rebuild_parameter(self, data, requires_grad, backward_hooks=None):
         return self.make_parameter(data, bool(requires_grad))
@@ -445,10 +447,20 @@ def _check_restorable(location):
                        f"(tagged with {location})")
 
 
+def _check_requires_grad(requires_grad, dtype):
+    """torch's ``tensor.requires_grad = requires_grad`` on the rebuilt tensor."""
+    if type(requires_grad) is not bool:
+        raise CheckpointError("requires_grad must be a bool")
+    if requires_grad and dtype.kind not in "fc":
+        raise CheckpointError("only Tensors of floating point and complex dtype can require gradients")
+
+
 def _refuse_metadata(metadata):
-    if metadata is not None and not isinstance(metadata, dict):
-        raise refusal(AssertionError, f"tensor metadata in the checkpoint must be a dict, got {short_repr(metadata)}")
-    if metadata and any(metadata.values()):
+    if not metadata:   # torch sets the metadata only if there is some
+        return
+    if not isinstance(metadata, dict):
+        raise refusal(AssertionError, f"expected dict, got {type(metadata).__name__}")
+    if any(metadata.values()):
         raise pickle.UnpicklingError(f"tensors with conjugate/negative bits ({short_repr(metadata)}) are not "
                                      "supported; save t.resolve_conj().resolve_neg() instead")
 
@@ -458,31 +470,34 @@ def _bfloat16_to_float32(raw_uint16):
     return (raw_uint16.astype(np.uint32) << 16).view(np.float32)
 
 
-def _check_int(value, what):
-    if type(value) is not int or not 0 <= value < 2 ** 62:
-        raise refusal(TypeError if type(value) is not int else RuntimeError, f"tensor {what} in the checkpoint must be a non-negative int, "
-                                     f"got {short_repr(value)}")
-    return value
+def _is_int_list(values):
+    return isinstance(values, (tuple, list)) and all(type(n) is int for n in values)
 
 
 def strided_view(storage, offset, size, stride):
     """The tensor ``storage[offset + sum(i_k * stride_k)]`` of shape ``size``, as a view (no copy).
 
-    Checks every element lies inside the storage, as torch's ``set_`` does, so a lying file cannot make
-    the view reach memory it does not own.
+    Checked as torch's ``Tensor.set_`` checks it (its errors, in its order), so that a lying file cannot
+    make the view reach memory it does not own: argument types, lengths, signs, then the extent.
     """
-    offset = _check_int(offset, "storage offset")
-    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) \
-            or len(size) != len(stride) or len(size) > 64:
-        raise pickle.UnpicklingError(f"tensor size {short_repr(size)} and stride {short_repr(stride)} do not match")
-    size = tuple(_check_int(n, "size") for n in size)
-    stride = tuple(_check_int(s, "stride") for s in stride)
+    if type(offset) is not int or not _is_int_list(size) or not _is_int_list(stride):
+        raise refusal(TypeError, "set_() received an invalid combination of arguments - got (torch.storage."
+                                 f"UntypedStorage, {type(offset).__name__}, {type(size).__name__}, "
+                                 f"{type(stride).__name__}), but expected one of:")
+    if len(size) != len(stride):
+        raise CheckpointError(f"unequal size length ({len(size)}) and stride length ({len(stride)})")
+    if offset < 0:
+        raise CheckpointError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise CheckpointError("numel: integer multiplication overflow")
     if 0 in size:
         return np.empty(size, dtype=storage.dtype)
     last = offset + sum((n - 1) * s for n, s in zip(size, stride))
-    if last >= storage.size:
-        raise pickle.UnpicklingError(f"tensor of size {size} and stride {stride} at offset {offset} "
-                                     f"reaches element {last} of a storage of {storage.size}")
+    if any(s < 0 for s in stride) or (last + 1) * storage.itemsize >= 2 ** 63 or len(size) > 64:
+        raise CheckpointError(f"Storage size calculation overflowed with sizes={short_repr(list(size))} and "
+                              f"strides={short_repr(list(stride))}")
+    if last >= storage.size:   # torch's storages of a checkpoint cannot grow
+        raise CheckpointError("Trying to resize storage that is not resizable")
     item = storage.itemsize
     return as_strided(storage[offset:], shape=size, strides=tuple(s * item for s in stride))
 
