@@ -288,11 +288,14 @@ def test_build_cannot_rewrite_the_allowed_callables():
     np.testing.assert_array_equal(npconv_read(torch_bytes({"a": torch.ones(2)}))["a"], np.ones(2))
 
 
-def test_raw_pickle_that_is_not_a_checkpoint_is_refused(tmp_path):
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_raw_pickle_that_is_not_a_checkpoint_is_refused(tmp_path, protocol):
+    # not a zip: read as the legacy format, as torch does, whose unpickler refuses the global (protocol 2)
+    # or the FRAME opcode (4) before anything runs
     marker = tmp_path / "pwned"
     from npconv.io import _load_file
-    with pytest.raises(CheckpointError):
-        _load_file(io.BytesIO(pickle.dumps(_RunsCommand(f"touch {marker}"))), "torch", None)
+    with pytest.raises(pickle.UnpicklingError):
+        _load_file(io.BytesIO(pickle.dumps(_RunsCommand(f"touch {marker}"), protocol=protocol)), "torch", None)
     assert not marker.exists()
 
 

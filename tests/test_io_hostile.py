@@ -340,6 +340,43 @@ def test_bad_tensor_arguments_refused_as_torchs_set(case):
     assert_refused_like_torch(with_pickle(BAD_TENSOR_ARGUMENTS[case]), same_text=same_text)
 
 
+def _renamed(data, old, new):
+    """The archive with a record's name changed in place (local header and directory), bytes as given."""
+    assert len(old) == len(new) and data.count(old) == 2
+    return data.replace(old, new)
+
+
+def _first_record(name):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(name, b"x")
+        for record in zipfile.ZipFile(io.BytesIO(BASE)).namelist():
+            archive.writestr(record, zipfile.ZipFile(io.BytesIO(BASE)).read(record))
+    return out.getvalue()
+
+
+# archives torch refuses on opening or in torch.load/_load before the pickle, each with its error
+DAMAGED_ARCHIVES = {
+    "byteorder that is no text (UnicodeDecodeError)": with_records(replace={"/byteorder": b"l\xfftle"}),
+    "byteorder unknown (ValueError)": with_records(replace={"/byteorder": b"littl\x19"}),
+    "storage alignment that is no number (ValueError)": with_records(replace={"/.storage_alignment": b"6x"}),
+    "version that is no text (UnicodeDecodeError)": with_records(replace={"/version": b"\xce\n"}),
+    "record name that is no UTF-8 (UnicodeDecodeError)": _renamed(BASE, b"archive/byteorder", b"archive/byte\xffrder"),
+    "first record outside a folder (RuntimeError)": _first_record("zzz"),
+    "no data.pkl (RuntimeError)": with_records(drop=("/data.pkl",)),
+    "not a zip, empty (EOFError)": b"",
+    "not a zip, no pickle (UnpicklingError)": b"garbage",
+    "legacy file of another protocol version (RuntimeError)": (
+        pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2) + pickle.dumps(1002, protocol=2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_ARCHIVES))
+def test_damaged_archive_refused_with_torchs_error(case):
+    error = assert_refused_like_torch(DAMAGED_ARCHIVES[case], same_text="UnpicklingError" not in case)
+    assert isinstance(error, (pickle.UnpicklingError, CheckpointError))
+
+
 def _legacy_storage_count_at():
     data = torch_checkpoint({"w": torch.arange(6.0)}, _use_new_zipfile_serialization=False)
     return data, data.rindex(struct.pack("<q", 6))

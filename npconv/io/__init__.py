@@ -27,7 +27,6 @@ __all__ = ["load", "save", "CheckpointError"]
 
 _SAFETENSORS_HINT = ("reading or writing .safetensors needs the optional 'safetensors' package: "
                      "pip install 'npconv[safetensors]'")
-_LEGACY_MAGIC = b"\x80\x02\x8a\x0a"   # pickle of torch's legacy magic number 0x1950a86a20f9469cfc6c
 
 
 # ------------------------------------------------------------------------------- npconv.Tensor glue
@@ -141,17 +140,11 @@ def _load_file(file, kind, map_location, weights_only=True):
     if kind == "safetensors":
         return _load_safetensors_bytes(file.read())
     from .._tensor import Size
-    if is_zip_checkpoint(file):
-        return read_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size,
-                               find_object_class=object_class_finder(weights_only))
-    start = file.tell()
-    head = file.read(4)
-    file.seek(start)
-    if head == _LEGACY_MAGIC:
-        return read_legacy_checkpoint(file, _as_tensor, _as_parameter, map_location, size_type=Size,
-                                      find_object_class=object_class_finder(weights_only))
-    raise CheckpointError("not a checkpoint: the file is neither a torch zip archive, nor .npz, nor "
-                          ".safetensors (truncated or corrupt?)")
+    # as torch: a file that does not start as a zip archive is read as the legacy format, whose first
+    # pickle (the magic number) refuses anything else with torch's error
+    reader = read_checkpoint if is_zip_checkpoint(file) else read_legacy_checkpoint
+    return reader(file, _as_tensor, _as_parameter, map_location, size_type=Size,
+                  find_object_class=object_class_finder(weights_only))
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,

@@ -54,6 +54,18 @@ def miniz_error(what, reason):
                            "incorrectly, or the file was modified after saving.")
 
 
+def cpp_error(message):
+    """The RuntimeError of a C++ check in torch, whose message (bytes) Python reads as UTF-8: a name or
+    record with other bytes in it makes that reading, and so the error, a UnicodeDecodeError."""
+    return CheckpointError(message.decode("utf-8"))
+
+
+def _raw_name(info):
+    """A record's name as the bytes of the archive (zipfile decodes it as UTF-8 or cp437), up to a NUL as C
+    reads it."""
+    return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437").split(b"\0")[0]
+
+
 def is_zip_checkpoint(file):
     """Whether a seekable binary file starts with a zip record (torch's format since 1.6)."""
     start = file.tell()
@@ -72,20 +84,48 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
     ``find_object_class(module, name)`` does not allow as a class to rebuild), and
     ``CheckpointError`` (a RuntimeError) when the archive is damaged or not a torch checkpoint.
     """
+    return _refused_as_torch(lambda: _read_archive(file, make_tensor, make_parameter, map_location, size_type,
+                                                   find_object_class))
+
+
+def _read_archive(file, *options):
     try:
         archive = zipfile.ZipFile(file)
+    except UnicodeDecodeError as error:   # a name flagged UTF-8 that is not: torch fails reading it as text too
+        raise _in_folder(error) from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError) as error:
         raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
     with archive:
-        return _ArchiveReader(archive, make_tensor, make_parameter, map_location, size_type,
-                              find_object_class).load()
+        return _ArchiveReader(archive, *options).load()
 
 
 def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple,
                            find_object_class=None):
     """Load a checkpoint in torch's format before 1.6 (``_use_new_zipfile_serialization=False``), with
     the same restricted unpickler and the same errors as :func:`read_checkpoint`."""
-    return _LegacyReader(file, make_tensor, make_parameter, map_location, size_type, find_object_class).load()
+    return _refused_as_torch(_LegacyReader(file, make_tensor, make_parameter, map_location, size_type,
+                                           find_object_class).load)
+
+
+def _in_folder(error):
+    """A record name's UnicodeDecodeError as torch reports it: for the name within the archive's folder."""
+    folder = error.object.find(b"/", 0, error.start) + 1
+    return UnicodeDecodeError(error.encoding, error.object[folder:], error.start - folder, error.end - folder,
+                              error.reason)
+
+
+def _refused_as_torch(read):
+    """``read()``, whose errors have the builtin types of torch's for the same file (EOFError, KeyError,
+    ValueError...). Each is raised as a refusal of that type, which is also an UnpicklingError unless it is a
+    CheckpointError, so that code catching those two sees every refusal."""
+    try:
+        return read()
+    except (pickle.UnpicklingError, CheckpointError, ImportError):
+        raise  # ImportError: npconv itself is broken (find_class never imports), do not hide it
+    except (MemoryError, RecursionError) as error:
+        raise CheckpointError(f"the checkpoint is malformed ({type(error).__name__})") from None
+    except Exception as error:
+        raise refusal_like(error) from None
 
 
 class _Reader:
@@ -102,17 +142,8 @@ class _Reader:
 
     def unpickle(self, file, persistent_load=None):
         """One pickle of the file; ``persistent_load(pid)`` answers its storages (None: it may have none)."""
-        unpickler = RestrictedUnpickler(file, self._rebuilders(), persistent_load, self.size_type,
-                                        self.find_object_class)
-        try:
-            return unpickler.load()
-        except (pickle.UnpicklingError, CheckpointError, ImportError):
-            raise  # ImportError: npconv itself is broken (find_class never imports), do not hide it
-        except (MemoryError, RecursionError) as error:
-            raise CheckpointError(f"the pickle in the checkpoint is malformed ({type(error).__name__})") \
-                from None
-        except Exception as error:  # what torch's unpickler lets through (EOFError, KeyError...): its type
-            raise refusal_like(error) from None
+        return RestrictedUnpickler(file, self._rebuilders(), persistent_load, self.size_type,
+                                   self.find_object_class).load()
 
     def _keep_storage(self, key, storage, location):
         storage = _restore(storage, location, self.map_location)
@@ -182,29 +213,46 @@ class _ArchiveReader(_Reader):
         super().__init__(*options)
         self.archive = archive
         self.records = {info.filename: info for info in archive.infolist()}
-        self.prefix = self._find_prefix()
         self.byteorder = "little"
 
     def load(self):
+        """The checks torch makes, in its order: its archive reader's on opening (folder, serialization id,
+        version), torch.load's (record names, TorchScript), _load's (byteorder, alignment), then the pickle."""
+        self.prefix = self._first_folder()
+        if f"{self.prefix}/.data/serialization_id" in self.records:
+            self._record(".data/serialization_id")
         self._check_version()
-        self.byteorder = self._byteorder()
-        return self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
-
-    def _find_prefix(self):
-        names = list(self.records)
-        if not names:
-            raise CheckpointError("the archive is empty")
-        prefix = names[0].split("/", 1)[0]
-        for name in names:   # torch's reader refuses an archive whose records are not in one folder
-            if not name.startswith(prefix + "/"):
-                raise CheckpointError(f"[enforce fail at inline_container.cc:340] . file in archive is not in a "
-                                      f"subdirectory {prefix}/: {name}")
-        if f"{prefix}/data.pkl" not in self.records:
-            raise CheckpointError("the archive has no data.pkl record: not a torch checkpoint")
-        if f"{prefix}/constants.pkl" in self.records:
+        self._check_names()
+        if f"{self.prefix}/constants.pkl" in self.records:
             raise CheckpointError("this is a TorchScript archive (torch.jit.save), not a checkpoint; "
                                   "save a state_dict() with torch.save to load it in npconv")
-        return prefix
+        if f"{self.prefix}/.format_version" in self.records:
+            self._record(".format_version")
+        self.byteorder = self._byteorder()
+        if f"{self.prefix}/.storage_alignment" in self.records:
+            int(self._record(".storage_alignment"))   # torch's ValueError for a record that is no number
+        return self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
+
+    def _first_folder(self):
+        """The folder of the first record, which torch's reader takes as the archive's."""
+        names = [_raw_name(info) for info in self.archive.infolist()]
+        if not names:
+            raise CheckpointError("archive does not contain any files")
+        if b"/" not in names[0]:
+            raise cpp_error(b"[enforce fail at inline_container.cc:180] . file in archive is not in a "
+                            b"subdirectory: " + names[0])
+        return names[0].split(b"/", 1)[0].decode("utf-8", "surrogateescape")
+
+    def _check_names(self):
+        """torch lists the records (all in the folder) and reads their names, after it, as UTF-8 text."""
+        folder = self.prefix.encode("utf-8", "surrogateescape") + b"/"
+        names = [_raw_name(info) for info in self.archive.infolist()]
+        for name in names:
+            if not name.startswith(folder):
+                raise cpp_error(b"[enforce fail at inline_container.cc:340] . file in archive is not in a "
+                                b"subdirectory " + folder + b": " + name)
+        for name in names:
+            name[len(folder):].decode("utf-8")
 
     def _record(self, name, expected_size=None):
         info = self.records.get(f"{self.prefix}/{name}")
@@ -228,11 +276,12 @@ class _ArchiveReader(_Reader):
         if f"{self.prefix}/version" not in self.records:
             raise CheckpointError('Expected hasRecord("version") to be true, but got false.  (Could this error '
                                   'message be improved?  If so, please report an enhancement request to PyTorch.)')
-        text = self._record("version").decode("latin-1")
+        raw = self._record("version")
+        text = raw.decode("latin-1")
         digits = re.match(r"\s*[+-]?\d+", text)
         if digits is None:
-            raise CheckpointError(f"[enforce fail at inline_container.cc:215] . Couldn't parse the version {text} "
-                                  "as Long Long.")
+            raise cpp_error(b"[enforce fail at inline_container.cc:215] . Couldn't parse the version " + raw +
+                            b" as Long Long.")
         version = int(digits.group())
         if not -2 ** 63 <= version < 2 ** 63:
             raise IndexError("stoull")
@@ -252,10 +301,10 @@ class _ArchiveReader(_Reader):
     def _byteorder(self):
         if f"{self.prefix}/byteorder" not in self.records:
             return "little"                      # torch's default for files without the record
-        order = self._record("byteorder").decode("ascii", "replace")
-        if order not in ("little", "big"):
-            raise CheckpointError(f"Unknown endianness type: {order}")
-        return order
+        order = self._record("byteorder")
+        if order not in (b"little", b"big"):
+            raise ValueError("Unknown endianness type: " + order.decode())   # (torch's decode may fail first)
+        return order.decode()
 
     def _persistent_load(self, pid):
         """torch's zip persistent_load: ('storage', storage type, key, location, numel), checked in its order."""
@@ -299,6 +348,13 @@ def _read_declared_size(archive, info):
     return b"".join(chunks)
 
 
+# torch allocates whatever a legacy file's storages claim and fails only when their bytes are missing, after
+# the whole pickle is read (which may fail first, with its own error). Claims beyond the file's size are
+# allowed up to this much in all (np.zeros costs no memory until written), so that a slightly wrong count
+# fails where torch fails; larger ones are refused before allocating.
+_LEGACY_SLACK = 64 * 2 ** 20
+
+
 class _LegacyReader(_Reader):
     """The format before torch 1.6: pickles of a magic number, a protocol version and system info, then
     the object (storages as persistent ids), then the list of storage keys, then for each key an int64
@@ -312,12 +368,12 @@ class _LegacyReader(_Reader):
         self.file = file
         self.byteorder = "little"
         self.types = {}              # key -> storage type, for the bytes that follow the pickle
-        self.budget = 0              # bytes left in the file: placeholders may not exceed it
+        self.budget = 0              # bytes the storages may still claim (see _LEGACY_SLACK)
 
     def load(self):
         start = self.file.tell()
         self.file.seek(0, io.SEEK_END)
-        self.budget = self.file.tell() - start
+        self.budget = self.file.tell() - start + _LEGACY_SLACK
         self.file.seek(start)
         if self.unpickle(self.file) != self.MAGIC_NUMBER:
             raise CheckpointError("Invalid magic number; corrupt file?")
@@ -344,7 +400,6 @@ class _LegacyReader(_Reader):
             raise pickle.UnpicklingError("storage views (torch < 0.4) are not supported")
         dtype = _raw_dtype(storage_type, self.byteorder)
         if not isinstance(numel, int) or not 0 <= numel * dtype.itemsize <= self.budget:
-            # torch allocates what the file claims; this refuses before allocating what the file cannot hold
             raise CheckpointError(f"storage {key} claims {short_repr(numel)} elements, more than the file holds")
         self.budget -= numel * dtype.itemsize
         native = np.float32 if storage_type.dtype == BFLOAT16 else storage_type.dtype
