@@ -17,7 +17,6 @@ corrupt file raises and never yields a half-loaded object.
 The functions here know nothing of ``npconv.Tensor``: the caller passes ``make_tensor(array,
 requires_grad)`` / ``make_parameter(tensor, requires_grad)`` to load, and ``tensor_info(obj)`` to save.
 """
-import copy
 import io
 import pickle
 import re
@@ -28,6 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._pickler import CheckpointPickler
+from ._zip import Archive, ZipFault
 from ._unpickler import (BFLOAT16, DtypeMarker, RestrictedUnpickler, StorageType, TypeMarker, ascii_text,
                          refusal, refusal_like, short_repr)
 
@@ -60,12 +60,6 @@ def cpp_error(message):
     return CheckpointError(message.decode("utf-8"))
 
 
-def _raw_name(info):
-    """A record's name as the bytes of the archive (zipfile decodes it as UTF-8 or cp437), up to a NUL as C
-    reads it."""
-    return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437").split(b"\0")[0]
-
-
 def is_zip_checkpoint(file):
     """Whether a seekable binary file starts with a zip record (torch's format since 1.6)."""
     start = file.tell()
@@ -90,13 +84,10 @@ def read_checkpoint(file, make_tensor=None, make_parameter=None, map_location=No
 
 def _read_archive(file, *options):
     try:
-        archive = zipfile.ZipFile(file)
-    except UnicodeDecodeError as error:   # a name flagged UTF-8 that is not: torch fails reading it as text too
-        raise _in_folder(error) from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError) as error:
-        raise CheckpointError(f"not a readable checkpoint archive ({error})") from None
-    with archive:
-        return _ArchiveReader(archive, *options).load()
+        archive = Archive(file)
+    except ZipFault as fault:
+        raise miniz_error("reading zip archive", fault.reason) from None
+    return _ArchiveReader(archive, *options).load()
 
 
 def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_location=None, size_type=tuple,
@@ -105,13 +96,6 @@ def read_legacy_checkpoint(file, make_tensor=None, make_parameter=None, map_loca
     the same restricted unpickler and the same errors as :func:`read_checkpoint`."""
     return _refused_as_torch(_LegacyReader(file, make_tensor, make_parameter, map_location, size_type,
                                            find_object_class).load)
-
-
-def _in_folder(error):
-    """A record name's UnicodeDecodeError as torch reports it: for the name within the archive's folder."""
-    folder = error.object.find(b"/", 0, error.start) + 1
-    return UnicodeDecodeError(error.encoding, error.object[folder:], error.start - folder, error.end - folder,
-                              error.reason)
 
 
 def _refused_as_torch(read):
@@ -212,68 +196,76 @@ class _ArchiveReader(_Reader):
     def __init__(self, archive, *options):
         super().__init__(*options)
         self.archive = archive
-        self.records = {info.filename: info for info in archive.infolist()}
+        self.folder = b""             # the archive's folder and a slash, as bytes
         self.byteorder = "little"
 
     def load(self):
         """The checks torch makes, in its order: its archive reader's on opening (folder, serialization id,
         version), torch.load's (record names, TorchScript), _load's (byteorder, alignment), then the pickle."""
-        self.prefix = self._first_folder()
-        if f"{self.prefix}/.data/serialization_id" in self.records:
+        self.folder = self._first_folder()
+        if self._has(".data/serialization_id"):
             self._record(".data/serialization_id")
         self._check_version()
         self._check_names()
-        if f"{self.prefix}/constants.pkl" in self.records:
+        if self._has("constants.pkl"):
             raise CheckpointError("this is a TorchScript archive (torch.jit.save), not a checkpoint; "
                                   "save a state_dict() with torch.save to load it in npconv")
-        if f"{self.prefix}/.format_version" in self.records:
+        if self._has(".format_version"):
             self._record(".format_version")
         self.byteorder = self._byteorder()
-        if f"{self.prefix}/.storage_alignment" in self.records:
+        if self._has(".storage_alignment"):
             int(self._record(".storage_alignment"))   # torch's ValueError for a record that is no number
         return self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
 
     def _first_folder(self):
         """The folder of the first record, which torch's reader takes as the archive's."""
-        names = [_raw_name(info) for info in self.archive.infolist()]
-        if not names:
+        if not self.archive.records:
             raise CheckpointError("archive does not contain any files")
-        if b"/" not in names[0]:
+        first = self.archive.records[0].name
+        if b"/" not in first:
             raise cpp_error(b"[enforce fail at inline_container.cc:180] . file in archive is not in a "
-                            b"subdirectory: " + names[0])
-        return names[0].split(b"/", 1)[0].decode("utf-8", "surrogateescape")
+                            b"subdirectory: " + first)
+        return first.split(b"/", 1)[0] + b"/"
 
     def _check_names(self):
         """torch lists the records (all in the folder) and reads their names, after it, as UTF-8 text."""
-        folder = self.prefix.encode("utf-8", "surrogateescape") + b"/"
-        names = [_raw_name(info) for info in self.archive.infolist()]
+        names = [record.name.split(b"\0")[0] for record in self.archive.records]   # (C strings)
         for name in names:
-            if not name.startswith(folder):
+            if not name.startswith(self.folder):
                 raise cpp_error(b"[enforce fail at inline_container.cc:340] . file in archive is not in a "
-                                b"subdirectory " + folder + b": " + name)
+                                b"subdirectory " + self.folder + b": " + name)
         for name in names:
-            name[len(folder):].decode("utf-8")
+            name[len(self.folder):].decode("utf-8")
+
+    def _has(self, name):
+        try:
+            self.archive.find(self.folder + name.encode())
+            return True
+        except ZipFault:
+            return False
 
     def _record(self, name, expected_size=None):
-        info = self.records.get(f"{self.prefix}/{name}")
-        if info is None:
-            raise miniz_error(f"locating file {name}", "file not found")
-        if expected_size is not None and info.file_size != expected_size:
-            raise CheckpointError(f"record size ({info.file_size} bytes) does not match expected size "
-                                  f"({expected_size} bytes = {expected_size} elements * 1 bytes/element) for dtype Byte")
-        # torch's reader (miniz built without CRC checks) reads a record whatever its CRC says, and so does
-        # this one: a flipped byte loads as torch loads it (and set_crc32_options(False)'s zero CRCs read)
-        info = copy.copy(info)
-        del info.CRC                             # zipfile checks a CRC only if the attribute exists
+        """A record's bytes as torch's getRecord reads them: located, its entry checked, then extracted (no
+        CRC check, so a flipped byte loads as torch loads it)."""
         try:
-            return _read_declared_size(self.archive, info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
-                NotImplementedError, RuntimeError) as error:
-            raise CheckpointError(f"cannot read record {name!r}: {error}") from None
+            record = self.archive.find(self.folder + name.encode())
+        except ZipFault as fault:
+            raise miniz_error(f"locating file {name}", fault.reason) from None
+        try:
+            self.archive.stat(record)
+        except ZipFault as fault:
+            raise miniz_error(f"retrieving file meta-data for {name}", fault.reason) from None
+        if expected_size is not None and record.size != expected_size:
+            raise CheckpointError(f"record size ({record.size} bytes) does not match expected size "
+                                  f"({expected_size} bytes = {expected_size} elements * 1 bytes/element) for dtype Byte")
+        try:
+            return self.archive.read(record, _MAX_DEFLATE_RATIO)
+        except ZipFault as fault:
+            raise miniz_error(f"reading file {name}", fault.reason) from None
 
     def _check_version(self):
         """The 'version' record as torch reads it (C++ stoll: leading digits after blanks and a sign)."""
-        if f"{self.prefix}/version" not in self.records:
+        if not self._has("version"):
             raise CheckpointError('Expected hasRecord("version") to be true, but got false.  (Could this error '
                                   'message be improved?  If so, please report an enhancement request to PyTorch.)')
         raw = self._record("version")
@@ -299,7 +291,7 @@ class _ArchiveReader(_Reader):
                 "this issue.")
 
     def _byteorder(self):
-        if f"{self.prefix}/byteorder" not in self.records:
+        if not self._has("byteorder"):
             return "little"                      # torch's default for files without the record
         order = self._record("byteorder")
         if order not in (b"little", b"big"):
@@ -322,30 +314,6 @@ class _ArchiveReader(_Reader):
 
 # Deflate expands at most 1032:1, so a record that claims more than this per compressed byte is a bomb.
 _MAX_DEFLATE_RATIO = 1032
-_READ_CHUNK = 1 << 20
-
-
-def _read_declared_size(archive, info):
-    """The record's bytes, never more than its directory entry declares, decompressed in bounded chunks.
-
-    ``ZipFile.read`` inflates up to 2 GiB per step before cutting to the declared size, so a small record
-    whose stream inflates far beyond its entry would cost time and memory; this stops at the declared size
-    (the CRC is checked there, when zipfile sees the end).
-    """
-    if info.compress_type != zipfile.ZIP_STORED and info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 64:
-        raise CheckpointError(f"record {info.filename!r} claims {info.file_size} bytes from "
-                              f"{info.compress_size} compressed bytes: not a real record")
-    chunks, left = [], info.file_size
-    with archive.open(info) as stream:
-        while left > 0:
-            chunk = stream.read(min(left, _READ_CHUNK))
-            if not chunk:
-                raise CheckpointError(f"record {info.filename!r} ends before its declared {info.file_size} bytes")
-            chunks.append(chunk)
-            left -= len(chunk)
-        if info.file_size == 0:
-            stream.read(1)   # reach the end so that an empty record's CRC is checked too
-    return b"".join(chunks)
 
 
 # torch allocates whatever a legacy file's storages claim and fails only when their bytes are missing, after
