@@ -365,6 +365,8 @@ DAMAGED_ARCHIVES = {
     "version that is no text (UnicodeDecodeError)": with_records(replace={"/version": b"\xce\n"}),
     "record name that is no UTF-8 (UnicodeDecodeError)": _renamed(BASE, b"archive/byteorder", b"archive/byte\xffrder"),
     "first record outside a folder (RuntimeError)": _first_record("zzz"),
+    "serialization id that is no text (UnicodeDecodeError)": with_records(
+        replace={"/.data/serialization_id": b"1234\xb3" * 8}),
     "no data.pkl (RuntimeError)": with_records(drop=("/data.pkl",)),
     "not a zip, empty (EOFError)": b"",
     "not a zip, no pickle (UnpicklingError)": b"garbage",
@@ -430,6 +432,13 @@ def test_zip_fields_torchs_reader_ignores_load_as_torch(data):
 def _legacy_storage_count_at():
     data = torch_checkpoint({"w": torch.arange(6.0)}, _use_new_zipfile_serialization=False)
     return data, data.rindex(struct.pack("<q", 6))
+
+
+def test_legacy_view_past_its_storage_grows_it_and_fails_as_torch():
+    # torch's legacy storages are resizable: set_ grows one, and its bytes in the file then do not fit it
+    data, _ = _legacy_storage_count_at()
+    assert data.count(b"K\x06\x85") == 1
+    assert_refused_like_torch(data.replace(b"K\x06\x85", b"K\x09\x85"))
 
 
 @pytest.mark.parametrize("cut", [3, 8, 20])

@@ -151,14 +151,16 @@ class _Reader:
             "torch._tensor._rebuild_from_type_v2": self._rebuild_from_type_v2,
         }
 
-    def _rebuild_tensor(self, storage, storage_offset, size, stride):
+    def _view(self, storage, offset, size, stride):
         self._check_storage(storage)
-        return self.make_tensor(strided_view(storage, storage_offset, size, stride), False)
+        return strided_view(storage, offset, size, stride)
+
+    def _rebuild_tensor(self, storage, storage_offset, size, stride):
+        return self.make_tensor(self._view(storage, storage_offset, size, stride), False)
 
     def _rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
                            backward_hooks=None, metadata=None):
-        self._check_storage(storage)
-        view = strided_view(storage, storage_offset, size, stride)
+        view = self._view(storage, storage_offset, size, stride)
         _check_requires_grad(requires_grad, view.dtype)
         _refuse_metadata(metadata)
         return self.make_tensor(view, requires_grad)
@@ -201,10 +203,10 @@ class _ArchiveReader(_Reader):
 
     def load(self):
         """The checks torch makes, in its order: its archive reader's on opening (folder, serialization id,
-        version), torch.load's (record names, TorchScript), _load's (byteorder, alignment), then the pickle."""
+        version), torch.load's (record names, TorchScript), _load's (byteorder, alignment), then the pickle
+        and the serialization id, which torch logs as text after loading."""
         self.folder = self._first_folder()
-        if self._has(".data/serialization_id"):
-            self._record(".data/serialization_id")
+        serialization_id = self._record(".data/serialization_id") if self._has(".data/serialization_id") else b""
         self._check_version()
         self._check_names()
         if self._has("constants.pkl"):
@@ -215,7 +217,9 @@ class _ArchiveReader(_Reader):
         self.byteorder = self._byteorder()
         if self._has(".storage_alignment"):
             int(self._record(".storage_alignment"))   # torch's ValueError for a record that is no number
-        return self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
+        result = self.unpickle(io.BytesIO(self._record("data.pkl")), self._persistent_load)
+        serialization_id.decode("utf-8")
+        return result
 
     def _first_folder(self):
         """The folder of the first record, which torch's reader takes as the archive's."""
@@ -374,6 +378,25 @@ class _LegacyReader(_Reader):
         self.types[key] = storage_type
         return self._keep_storage(key, np.zeros(numel, dtype=native), location)
 
+    def _view(self, storage, offset, size, stride):
+        try:
+            return super()._view(storage, offset, size, stride)
+        except StorageTooSmall as short:   # torch's legacy storages are resizable: set_ grows them
+            return strided_view(self._grown(storage, short.needed), offset, size, stride)
+
+    def _grown(self, storage, needed):
+        """The storage grown to ``needed`` elements, as torch's resize, in place of the old one (so its bytes
+        then disagree with the count before them in the file, and _fill fails as torch's does)."""
+        key = next(key for key, kept in self.storages.items() if kept is storage)
+        if (needed - storage.size) * storage.itemsize > self.budget:
+            raise CheckpointError(f"storage {key} grows past what the file can hold")
+        self.budget -= (needed - storage.size) * storage.itemsize
+        grown = np.zeros(needed, dtype=storage.dtype)
+        grown[:storage.size] = storage
+        self.storages[key] = grown
+        self.storage_ids.add(id(grown))
+        return grown
+
     def _fill(self, key):
         """The storage's bytes after an int64 element count, checked as torch's ``_set_from_file``."""
         storage, storage_type = self.storages[key], self.types[key]
@@ -493,6 +516,14 @@ def _bfloat16_to_float32(raw_uint16):
     return (raw_uint16.astype(np.uint32) << 16).view(np.float32)
 
 
+class StorageTooSmall(CheckpointError):
+    """A view needs ``needed`` elements of a storage that has fewer."""
+
+    def __init__(self, needed):
+        super().__init__("Trying to resize storage that is not resizable")
+        self.needed = needed
+
+
 def _is_int_list(values):
     return isinstance(values, (tuple, list)) and all(type(n) is int for n in values)
 
@@ -519,8 +550,8 @@ def strided_view(storage, offset, size, stride):
     if any(s < 0 for s in stride) or (last + 1) * storage.itemsize >= 2 ** 63 or len(size) > 64:
         raise CheckpointError(f"Storage size calculation overflowed with sizes={short_repr(list(size))} and "
                               f"strides={short_repr(list(stride))}")
-    if last >= storage.size:   # torch's storages of a checkpoint cannot grow
-        raise CheckpointError("Trying to resize storage that is not resizable")
+    if last >= storage.size:   # torch's storages of a zip checkpoint cannot grow
+        raise StorageTooSmall(last + 1)
     item = storage.itemsize
     return as_strided(storage[offset:], shape=size, strides=tuple(s * item for s in stride))
 
