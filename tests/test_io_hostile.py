@@ -155,7 +155,7 @@ def test_shared_reference_bomb_is_refused_at_once(slot):
     data = with_pickle(DEEP_SLOTS[slot])
     assert len(data) < 4000
     error = assert_refused_like_torch(data, same_text=False)
-    assert len(str(error)) < 400
+    assert len(str(error)) < 1000   # (torch's advice around an unpickler's message is some 600 characters)
 
 
 def test_valid_hand_built_pickle_loads_like_torch():
@@ -288,6 +288,7 @@ DAMAGED_PICKLES = {
     "ends inside an operand (IndexError)": b"\x80\x02K",
     "short 4-byte operand (struct.error)": b"\x80\x02J\x01\x00",
     "APPEND on an empty stack (IndexError)": b"\x80\x02a.",
+    "persistent id from an empty stack (IndexError)": b"\x80\x02Q.",
     "TUPLE2 of one item (IndexError)": b"\x80\x02K\x01\x86.",
     "memo entry never stored (KeyError)": b"\x80\x02h\x06.",
     "text that does not decode (UnicodeDecodeError)": b"\x80\x02X\x02\x00\x00\x00\xff\xfe.",
@@ -306,11 +307,11 @@ def test_damaged_pickle_refused_with_torchs_error(case):
     assert_refused_like_torch(with_records(replace={"/data.pkl": DAMAGED_PICKLES[case]}))
 
 
-@pytest.mark.parametrize("body", [b"\x80\x02I1\n.", b"\x80\x02Q.", b"\x80\x02K\x05(K\x01tQ."],
-                         ids=["opcode torch does not know", "persistent id from an empty stack", "pid not storage"])
+@pytest.mark.parametrize("body", [b"\x80\x02I1\n.", b"\x80\x02K\x05(K\x01tQ."],
+                         ids=["opcode torch does not know", "pid not storage"])
 def test_damaged_pickle_refused_with_an_unpickling_error(body):
-    assert isinstance(assert_refused_like_torch(with_records(replace={"/data.pkl": body}), same_text=False),
-                      pickle.UnpicklingError)
+    # torch's advice around its unpickler's message, the same
+    assert type(assert_refused_like_torch(with_records(replace={"/data.pkl": body}))) is pickle.UnpicklingError
 
 
 def _rebuild_v2(requires_grad=plain(False), kind=None, numel=None, **slots):
@@ -377,7 +378,7 @@ DAMAGED_ARCHIVES = {
 
 @pytest.mark.parametrize("case", sorted(DAMAGED_ARCHIVES))
 def test_damaged_archive_refused_with_torchs_error(case):
-    error = assert_refused_like_torch(DAMAGED_ARCHIVES[case], same_text="UnpicklingError" not in case)
+    error = assert_refused_like_torch(DAMAGED_ARCHIVES[case])
     assert isinstance(error, (pickle.UnpicklingError, CheckpointError))
 
 

@@ -14,11 +14,13 @@ A file object (no name) is recognised by its first bytes. Tensors come back as `
 """
 import collections
 import os
+import pickle
 import tempfile
 import zipfile
 
 import numpy as np
 
+from ._unpickler import weights_only_message
 from .classes import object_class_finder
 from .torch_format import (CheckpointError, is_zip_checkpoint, read_checkpoint, read_legacy_checkpoint,
                            write_checkpoint)
@@ -143,8 +145,13 @@ def _load_file(file, kind, map_location, weights_only=True):
     # as torch: a file that does not start as a zip archive is read as the legacy format, whose first
     # pickle (the magic number) refuses anything else with torch's error
     reader = read_checkpoint if is_zip_checkpoint(file) else read_legacy_checkpoint
-    return reader(file, _as_tensor, _as_parameter, map_location, size_type=Size,
-                  find_object_class=object_class_finder(weights_only))
+    try:
+        return reader(file, _as_tensor, _as_parameter, map_location, size_type=Size,
+                      find_object_class=object_class_finder(weights_only))
+    except pickle.UnpicklingError as error:
+        if weights_only and type(error) is pickle.UnpicklingError:   # (not the refusals of torch's other types)
+            raise pickle.UnpicklingError(weights_only_message(str(error))) from None
+        raise
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,

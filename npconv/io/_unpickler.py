@@ -12,6 +12,7 @@ opcode cannot rewrite them (or any module state) either.
 import _compat_pickle
 import collections
 import pickle
+import re
 import reprlib
 import struct
 
@@ -19,7 +20,8 @@ import numpy as np
 
 from .. import _dtype
 
-__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal", "ascii_text"]
+__all__ = ["RestrictedUnpickler", "StorageType", "ALLOWED_GLOBALS", "short_repr", "refusal", "ascii_text",
+           "weights_only_message"]
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -416,23 +418,43 @@ class RestrictedUnpickler:
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         elif module in _compat_pickle.IMPORT_MAPPING:
             module = _compat_pickle.IMPORT_MAPPING[module]
-        try:
-            return self._globals[(module, name)]
-        except KeyError:
-            found = self._find_object_class(module, name) if self._find_object_class else None
-            if found is not None:
-                return found
-            if name[:1].isupper():   # a class
-                raise pickle.UnpicklingError(
-                    f"Weights only load failed: GLOBAL {module}.{name} was not an allowed global by default. "
-                    f"Please use `torch.serialization.add_safe_globals([{module}.{name}])` or the "
-                    f"`torch.serialization.safe_globals([{module}.{name}])` context manager to allowlist "
-                    "this global if you trust this class, or load with weights_only=False (npconv then "
-                    "rebuilds the layer classes it already has; it never runs code from a file).") from None
+        if module in _BLOCKED_MODULES:   # refused first, whatever the user allowed (torch's order)
+            raise pickle.UnpicklingError(f"Trying to load unsupported GLOBAL {module}.{name} whose module "
+                                         f"{module} is blocked.")
+        found = self._globals.get((module, name))
+        if found is None and self._find_object_class is not None:
+            found = self._find_object_class(module, name)
+        if found is None:
+            path = name if module == "builtins" else f"{module}.{name}"   # torch names builtins bare
             raise pickle.UnpicklingError(
-                f"npconv.load refused this checkpoint: GLOBAL {module}.{name} was not an allowed global. "
-                "A state dict needs only tensors, numbers, strings and containers; npconv never runs "
-                "code from a file.") from None
+                f"Unsupported global: GLOBAL {path} was not an allowed global by default. Please use "
+                f"`torch.serialization.add_safe_globals([{path}])` or the `torch.serialization.safe_globals("
+                f"[{path}])` context manager to allowlist this global if you trust this class/function.")
+        return found
+
+
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
+_UNSAFE = ("In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` from "
+           "`False` to `True`. Re-running `torch.load` with `weights_only` set to `False` will likely succeed, "
+           "but it can result in arbitrary code execution. Do it only if you got the file from a trusted source.")
+_DOCS = ("\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
+         "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
+def weights_only_message(message):
+    """torch.load's text for an UnpicklingError of its weights-only unpickler: ``message`` within advice."""
+    if re.search(r"GLOBAL (\S+) was not an allowed global by default.", message):
+        return ("Weights only load failed. This file can still be loaded, to do so you have two options, "
+                "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
+                f"\n\t(1) {_UNSAFE}\n\t(2) Alternatively, to load with `weights_only=True` please check the "
+                "recommended steps in the following error message.\n\tWeightsUnpickler error: " + message + _DOCS)
+    if re.search(r"(\S+) must be (\S+) to load", message):
+        return f"Weights only load failed. {message}\n {_UNSAFE}\n"
+    text = f"Weights only load failed. {_UNSAFE}\n"
+    if not re.search(r"whose module (\S+) is blocked", message):
+        text += ("Please file an issue with the following so that we can make `weights_only=True` compatible "
+                 "with your use case: WeightsUnpickler error: ")
+    return text + "\n\n" + message + _DOCS
 
 
 _OPCODES = ("GLOBAL", "REDUCE", "NEWOBJ", "BUILD", "BINPERSID", "APPEND", "APPENDS", "SETITEM", "SETITEMS", "MARK",
