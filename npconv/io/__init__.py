@@ -118,9 +118,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     ``mmap`` and ``pickle_load_args`` are accepted for torch's signature and ignored (storages are read
     into memory).
 
-    Raises ``pickle.UnpicklingError`` naming any global beyond those a state dict needs, and
-    ``CheckpointError`` (a RuntimeError) for truncated, corrupt or unsupported files; nothing is
-    returned partially loaded.
+    Raises ``pickle.UnpicklingError`` naming any global beyond those a state dict needs, and for a
+    truncated, corrupt or unsupported file the error of the builtin type torch.load raises (checked in
+    its order): a ``CheckpointError`` (a RuntimeError) or an UnpicklingError that is also an EOFError,
+    KeyError, ValueError...; nothing is returned partially loaded.
     """
     if pickle_module is not None:
         raise RuntimeError("npconv.load reads checkpoints with its own restricted unpickler; "

@@ -1,10 +1,12 @@
 """A restricted unpickler for PyTorch checkpoints: it resolves only the few globals a state dict needs.
 
 ``pickle`` runs whatever callable a file names, so a checkpoint from the internet could run
-``os.system``. This unpickler overrides ``find_class`` (the single door through which a pickle reaches
-Python objects, as the ``pickle`` docs recommend) and hands out stand-ins instead of torch's objects:
-frozen callables that rebuild NumPy arrays, storage-type markers, and a handful of harmless builtins.
-Anything else is refused with ``pickle.UnpicklingError`` naming the global, before it is ever imported.
+``os.system``. This unpickler is its own loop over the opcodes torch's weights-only unpickler knows (so a
+damaged pickle fails as torch's does); its ``find_class`` is the single door through which a pickle
+reaches Python objects, and hands out stand-ins instead of torch's objects: frozen callables that rebuild
+NumPy arrays, storage-type markers, and a handful of harmless builtins. Anything else is refused with
+``pickle.UnpicklingError`` naming the global, before it is ever imported; REDUCE calls only what
+``find_class`` handed out.
 
 The stand-ins are instances of classes without ``__dict__`` that refuse ``setattr``, so a pickle's BUILD
 opcode cannot rewrite them (or any module state) either.
