@@ -68,7 +68,8 @@ def _write(self, values):
             raise RuntimeError(f"output with shape {_list_str(self._data.shape)} doesn't match the broadcast "
                                f"shape {_list_str(values.shape)}") from None
     check_writable(self)
-    np.copyto(self._data, values, casting="unsafe")
+    if self._data.size:   # (an empty expanded view is a read-only array with nothing to write)
+        np.copyto(self._data, values, casting="unsafe")
 
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
@@ -106,8 +107,9 @@ def check_writable(t):
 
 
 def _shares_memory(t):
-    """Whether elements of ``t`` share memory: its array is a read-only broadcast (see _ops.shape._expanded)."""
-    return not t._meta and not t._data.flags.writeable
+    """Whether elements of ``t`` share memory: its array is a read-only broadcast (see _ops.shape._expanded)
+    with elements (torch finds no overlap in an empty tensor, whatever its strides)."""
+    return not t._meta and not t._data.flags.writeable and t._data.size > 0
 
 
 def _check_inplace_cast(src, dst):

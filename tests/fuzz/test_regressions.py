@@ -122,6 +122,9 @@ CASES = {
     "batch norm of a strided float32 input near 1e30, momentum 0: the running variance from double sums (seed 431)":
         lambda m: (lambda layer: (layer(m.tensor([[1e30, 2.0, -3e29, 0.5], [1.0, 2.0, 3.0, 4.0]]).t()),
                                   layer.running_var)[1])(m.nn.BatchNorm1d(2, momentum=0.0)),
+    "an in-place op on an empty expanded tensor: nothing shares memory, nothing is written (seed 443)": lambda m: [
+        m.zeros(1, 3, 1, 1).expand(2, 3, 1, 0).add_(1), m.zeros(1, 3, 1, 0).expand(1, 3, 1, 0).relu_(),
+        m.nn.functional.hardtanh(m.zeros(1, 3, 1, 0).expand(1, 3, 1, 0), 0.0, 1e12, inplace=True)],
     "instance norm checks the statistics' size before the input's dtype": lambda m: m.nn.InstanceNorm2d(
         4, track_running_stats=True)(m.zeros(5, 4, 4, dtype=m.uint8)),
     "Unflatten refuses a named dim at forward (torch 2.13)": lambda m: m.nn.Unflatten("x", (2, 2))(m.zeros(1, 4)),
