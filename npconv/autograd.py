@@ -426,7 +426,9 @@ def adopt_saved_output(node, result, target):
         return
     counter = target._version_counter()
     # torch names a saved output by the node that saved it, not by the tensor's later history: no owner
-    node._versions = [(counter, counter[0], _NO_OWNER, node, dtype, shape) if owner_ref() is result
+    # (_SAVED_OUTPUT stands for the node: a reference to itself would keep it and its saved arrays alive
+    # until the garbage collector finds the cycle, a fresh output-sized allocation per in-place op)
+    node._versions = [(counter, counter[0], _NO_OWNER, _SAVED_OUTPUT, dtype, shape) if owner_ref() is result
                       else (c, v, owner_ref, n, dtype, shape)
                       for c, v, owner_ref, n, dtype, shape in entries]
 
