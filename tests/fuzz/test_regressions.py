@@ -125,6 +125,10 @@ CASES = {
     "an in-place op on an empty expanded tensor: nothing shares memory, nothing is written (seed 443)": lambda m: [
         m.zeros(1, 3, 1, 1).expand(2, 3, 1, 0).add_(1), m.zeros(1, 3, 1, 0).expand(1, 3, 1, 0).relu_(),
         m.nn.functional.hardtanh(m.zeros(1, 3, 1, 0).expand(1, 3, 1, 0), 0.0, 1e12, inplace=True)],
+    "half instance norm: output and gradient from the mean and 1/std rounded to half, as torch saves them":
+        lambda m: (lambda x: (lambda y: (y, m.autograd.grad((y * m.arange(24.0).reshape(4, 3, 1, 2).half()).sum(),
+                                                            x)[0]))(m.nn.functional.instance_norm(x)))(
+            m.tensor(np.random.default_rng(1251).uniform(-2, 2, (4, 3, 1, 2)).astype(np.float16), requires_grad=True)),
     "instance norm checks the statistics' size before the input's dtype": lambda m: m.nn.InstanceNorm2d(
         4, track_running_stats=True)(m.zeros(5, 4, 4, dtype=m.uint8)),
     "Unflatten refuses a named dim at forward (torch 2.13)": lambda m: m.nn.Unflatten("x", (2, 2))(m.zeros(1, 4)),

@@ -108,6 +108,12 @@ class _Normalize(Function):
                                                                                      axes, eps))
         if node in ("NativeLayerNormBackward0", "NativeGroupNormBackward0"):
             var, inv_std = _short_row_moments(view, mean, var, inv_std)
+        if node == "NativeBatchNormBackward0" and x.dtype == np.float16 and all(
+                p is None or p.dtype == np.float16 for p in (weight, bias)):
+            # torch saves a half batch norm's mean and 1/std in the parameters' dtype (half): the output and
+            # the gradients are computed in float from those rounded values
+            mean, inv_std = (a.astype(np.float16).astype(np.float32) for a in (mean, inv_std))
+            centered = view - mean
         xhat = (centered * inv_std).reshape(x.shape)
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         if bias is not None:
