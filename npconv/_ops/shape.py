@@ -85,8 +85,15 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+def check_unflatten_sizes(sizes):
+    """torch's Tensor.unflatten refuses empty sizes first (in Python, before its parser reads the dim)."""
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+
+
 def unflatten(input, dim, sizes):  # noqa: A002
     """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
+    check_unflatten_sizes(sizes)
     shape = input._data.shape
     axis = _normalize_dim(dim, len(shape))
     sizes = _infer_shape(sizes, shape[axis])

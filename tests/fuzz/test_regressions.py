@@ -133,6 +133,7 @@ CASES = {
         4, track_running_stats=True)(m.zeros(5, 4, 4, dtype=m.uint8)),
     "Unflatten refuses a named dim at forward (torch 2.13)": lambda m: m.nn.Unflatten("x", (2, 2))(m.zeros(1, 4)),
     "Unflatten checks its sizes whatever the dim": lambda m: m.nn.Unflatten("x", 2),
+    "unflatten refuses empty sizes before it reads the dim (seed 457)": lambda m: m.nn.Unflatten(2, ())(m.zeros(0, 6)),
     "contiguous of a transposed view": lambda m: m.arange(6.0).reshape(2, 3).t().contiguous().view(-1),
     "instance norm of a transposed input": lambda m: m.nn.InstanceNorm1d(3, affine=True)(
         m.arange(24.0).reshape(2, 4, 3).transpose(1, 2)),

@@ -11,6 +11,7 @@ from npconv._tensor import _normalize_dim, empty as _empty
 
 from .. import functional as F
 from ..._ops.parsing import check_argument
+from ..._ops.shape import check_unflatten_sizes
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -106,6 +107,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
+        check_unflatten_sizes(self.unflattened_size)
         check_argument("unflatten", "dim", "int", self.dim, 1)
         size = input.shape[_normalize_dim(self.dim, input.dim())]
         known = math.prod(s for s in self.unflattened_size if s != -1)
