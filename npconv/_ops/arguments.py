@@ -11,8 +11,21 @@ from .. import _shapes
 from .._tensor import Tensor, _normalize_dim
 
 
+def is_tensor_or_number(x):
+    """Whether ``x`` can be an operand of an element-wise op: a tensor, an array or a number."""
+    return isinstance(x, (Tensor, numbers.Number, np.ndarray, np.generic))
+
+
+def named_function(function, name):
+    """``function`` named ``name`` for Python's own argument errors ("name() takes 2 positional arguments"),
+    as torch's op of that name is."""
+    function.__name__ = function.__qualname__ = name
+    function.__code__ = function.__code__.replace(co_name=name, co_qualname=name)
+    return function
+
+
 def _check_number(x, op):
-    if not isinstance(x, (Tensor, numbers.Number, np.ndarray, np.generic)):
+    if not is_tensor_or_number(x):
         raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(x).__name__}")
 
 

@@ -11,7 +11,7 @@ from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd import Function
 from .elementwise import _raw, pow
-from .arguments import _broadcast_error
+from .arguments import _broadcast_error, named_function
 from .operands import must_be_tensor, parsed_operands
 from .promotion import _as_operand, _binary, _floating, _np_dtype_of_result
 
@@ -431,10 +431,8 @@ def _logical(name, np_fn):
         except ValueError:
             raise _broadcast_error(input._data, other._data) from None
         return Tensor._make(np.asarray(values))
-    op.__name__ = op.__qualname__ = name
-    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)   # Python's argument errors name it
     op.__doc__ = f"torch.{name}: element-wise truth of both operands (non-zero is true), a bool tensor."
-    return parsed_operands(name)(op)
+    return parsed_operands(name)(named_function(op, name))
 
 
 logical_and = _logical("logical_and", np.logical_and)

@@ -10,7 +10,7 @@ from .. import _dtype
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd import Function
-from .arguments import _broadcast_error, _check_number, _shape_of
+from .arguments import _broadcast_error, _shape_of, named_function
 from .operands import parsed_operands
 from .overloads import Overload, parse
 from .pointwise import _sign
@@ -307,14 +307,11 @@ def where(condition, input=None, other=None):  # noqa: A002
 
 
 def _compare(np_fn, a, b, name):
-    if b is None and name in ("eq", "ne"):
-        return name == "ne"  # torch: ``t == None`` is False, ``t != None`` is True
-    _check_number(b, name)
-    np_dtype = _np_dtype_of_result(a, b)
+    np_dtype = _np_dtype_of_result(a, b)   # (the operands were checked by parsed_operands)
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
     try:
-        result = np_fn(np.asarray(x, np_dtype) if x is not None else x, np.asarray(y, np_dtype))
+        result = np_fn(np.asarray(x, np_dtype), np.asarray(y, np_dtype))
     except ValueError:
         raise _broadcast_error(x, y) from None
     meta = builtins.any(isinstance(v, Tensor) and v._meta for v in (a, b))
@@ -403,9 +400,7 @@ def _logical(np_fn, name):
             scalar = _dtype.from_numpy_dtype(np_dtype).scalar_name
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{scalar}\'')
         return Tensor._make(np.asarray(np_fn(_raw(input, np_dtype), _raw(other, np_dtype))))
-    op.__name__ = op.__qualname__ = name
-    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)   # Python's argument errors name it
-    return op
+    return named_function(op, name)
 
 
 bitwise_and = parsed_operands("bitwise_and")(_logical(np.bitwise_and, "bitwise_and"))

@@ -8,11 +8,9 @@ an invalid combination of arguments"), whose texts are kept here as torch prints
 """
 import builtins
 import functools
-import numbers
-
-import numpy as np
 
 from .._tensor import Tensor
+from .arguments import is_tensor_or_number
 from .overloads import Overload, parse
 
 __all__ = ["TENSOR_OPERAND_ONLY", "is_operand", "must_be_tensor", "parsed_operands", "parsed_method_operand"]
@@ -46,7 +44,7 @@ def is_operand(value, op=None):
     """Whether ``op`` takes ``value`` as an operand: a tensor, or (unless it is tensor-only) a number."""
     if op in TENSOR_OPERAND_ONLY:
         return isinstance(value, Tensor)
-    return isinstance(value, (Tensor, numbers.Number, np.ndarray, np.generic))
+    return is_tensor_or_number(value)
 
 
 def must_be_tensor(op, name, position, value):
