@@ -194,7 +194,8 @@ add_aliases(_METHODS, inplace=True)
 _BINARY_OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
                      "__rtruediv__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__eq__", "__ne__", "__lt__",
                      "__le__", "__gt__", "__ge__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__and__",
-                     "__or__", "__xor__", "__rand__", "__ror__", "__rxor__"}
+                     "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__iadd__", "__isub__", "__imul__",
+                     "__itruediv__", "__ipow__"}
 
 
 def _not_implemented_on_type_error(operator):

@@ -461,6 +461,8 @@ CASES = {
         x, m.ones(5, 2, 1, dtype=m.int64), (3, 2), padding=(1, 1)).sum().backward()))(_leaf(m, np.ones((5, 2, 1)))),
     "tensor == str is False, tensor < str Python's TypeError": lambda m: [m.tensor(2) == "none", m.tensor(2) != "x",
                                                                      m.nn.NLLLoss(reduction=m.tensor(2))],
+    "tensor += str: the in-place operator answers NotImplemented, Python's TypeError": lambda m: (
+        lambda x: exec("x += 'a'", {"x": x}))(m.zeros(2)),
     "hardshrink/softshrink with a NaN lambda (hardshrink's scalar tail passes the gradient)": lambda m: [
         _grad_of(m, lambda m, x: m.nn.functional.hardshrink(x, NAN), np.linspace(-2, 2, 100)),
         m.nn.functional.softshrink(m.ones(3), NAN)],
