@@ -6,6 +6,7 @@ tiny spatial sizes, padding wider than the kernel, channel multipliers, several 
 """
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as TF
 from hypothesis import given, strategies as st
 
@@ -346,3 +347,31 @@ def test_input_gradient_of_a_kernel_as_wide_as_its_stride_is_one_gemm_per_block(
     expected = kernels.conv_input_grad(gy, w, input_spatial, *geometry, algorithm="im2col")
     ours = kernels.conv_input_grad(gy, w, input_spatial, *geometry, algorithm="tiled_gemm")
     np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("x_shape, w_shape, groups", [
+    ((4, 4, 9, 8), (6, 4, 3, 3), 1),          # images >= threads: a block of images per thread
+    ((1, 4, 9, 8), (6, 2, 3, 3), 2),          # one image: blocks of output rows
+    ((2, 6, 4, 3), (80, 3, 3, 3), 2),         # more weight rows than positions: the inner channels split, summed
+    ((1, 5, 12), (70, 5, 4), 1),              # 1-d, split channels of an odd count
+    ((1, 3, 5, 6, 4), (4, 3, 2, 3, 2), 1)])   # 3-d, rows of the first output dim
+@pytest.mark.parametrize("stride, dilation", [((1, 1, 1), (1, 1, 1)), ((2, 1, 2), (1, 2, 1))])
+def test_im2col_forward_copies_its_columns_in_parallel_pieces(x_shape, w_shape, groups, stride, dilation, workers,
+                                                              monkeypatch, restore_threads):
+    """im2col's forward of a column matrix below a split copy's size: each thread copies and multiplies its
+    own part (images, output rows, or input channels with the partial products summed): torch's result."""
+    x, w = random_arrays(21, np.float64, x_shape, w_shape)
+    d = len(x_shape) - 2
+    threads.set_num_threads(workers)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+    pieces = []
+    original = threads.run_parallel
+    monkeypatch.setattr(threads, "run_parallel", lambda task, ranges: pieces.append(len(list(ranges))) or
+                        original(task, ranges))
+    conv = getattr(TF, f"conv{d}d")
+    expected = conv(torch.from_numpy(x), torch.from_numpy(w), stride=stride[:d], padding=1, dilation=dilation[:d],
+                    groups=groups).numpy()
+    y = kernels.conv_forward(x, w, stride[:d], ((1, 1),) * d, dilation[:d], groups, algorithm="im2col")
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+    assert pieces and max(pieces) >= 2

@@ -2,6 +2,7 @@
 result), never NaN spread over a Winograd tile or an FFT, and adaptive average pooling keeps a lone inf."""
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, strategies as st
 
 import npconv
@@ -90,6 +91,38 @@ def test_mixing_algorithms_hand_non_finite_inputs_to_a_direct_method(algorithm, 
     conv = "conv1d" if len(x_shape) == 3 else "conv2d"
     with kernels.use(algorithm):
         assert_matches_torch(lambda m, x, w: getattr(m.nn.functional, conv)(x, w, padding=padding), [x, w])
+
+
+@pytest.mark.parametrize("algorithm", ["winograd", "winograd_f2"])
+def test_winograd_forward_whose_transforms_overflow_gives_the_direct_sum(algorithm):
+    """Finite float32 inputs near the largest float: the direct sums stay finite (as torch's) where
+    Winograd's transforms (which scale and add a tile's values) overflow; the output says so, and the call
+    is computed again directly."""
+    x = np.full((1, 4, 8, 8), 3e37, np.float32)
+    x[:, :, ::2] *= -1
+    w = np.full((4, 4, 3, 3), 0.25, np.float32)
+    ours = kernels.conv_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, algorithm=algorithm)
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    assert np.isfinite(expected).all()
+    np.testing.assert_allclose(ours, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+@given(seed=st.integers(0, 2**16), dilation=st.integers(1, 2), value=st.sampled_from(NON_FINITE),
+       in_weight=st.booleans())
+def test_winograd_forward_with_dilation_and_a_non_finite_value_gives_the_direct_sum(dims, seed, dilation, value,
+                                                                                 in_weight):
+    """A non-finite value anywhere in the input or the weight of a dilated 2-d or 3-d Winograd layer (its
+    output decides whether the call is computed again directly): torch's output, inf and NaN in place."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (1, 2) + tuple(rng.integers(5, 10, dims)))
+    w = rng.uniform(-1, 1, (3, 2) + (3,) * dims)
+    target = w if in_weight else x
+    target[tuple(rng.integers(0, size) for size in target.shape)] = value
+    conv = f"conv{dims}d"
+    with kernels.use("winograd"):
+        assert_matches_torch(lambda m, x, w: getattr(m.nn.functional, conv)(x, w, padding=1, dilation=dilation),
+                             [x, w])
 
 
 def test_non_finite_output_gradient_gives_the_direct_input_gradient():
