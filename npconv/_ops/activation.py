@@ -13,7 +13,7 @@ from numpy.polynomial import chebyshev
 
 from .._tensor import Tensor, _normalize_dim
 from ..autograd import Function
-from ..kernels.elementwise import clamp_negative_in_place, zero_where_compared
+from ..kernels.elementwise import relu as relu_values, zero_where_compared
 from .inplace import apply_in_place, check_inplace_target
 from .promotion import _floating
 
@@ -129,7 +129,7 @@ class Relu(ShapeKeeping):
 
     @staticmethod
     def forward(ctx, x):
-        y = zero_where_compared(x, x, np.less)  # x unless x < 0: NaN stays NaN, -0.0 stays -0.0 (as torch)
+        y = relu_values(x)  # x unless x < 0: NaN stays NaN, -0.0 stays -0.0 (as torch)
         ctx.save_for_backward(y)
         return y
 
@@ -147,7 +147,7 @@ class ReluInPlace(Relu):
 
     @staticmethod
     def forward(ctx, x):
-        y = clamp_negative_in_place(x)
+        y = relu_values(x, out=x)
         ctx.save_for_backward(y)
         return y
 

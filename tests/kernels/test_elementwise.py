@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npconv.kernels import threads
-from npconv.kernels.elementwise import clamp_negative_in_place, concatenate, zero_where, zero_where_compared
+from npconv.kernels import elementwise, threads
+from npconv.kernels.elementwise import (clamp_negative_in_place, concatenate, relu, zero_where,
+                                       zero_where_compared)
 
 SPECIALS = [np.inf, -np.inf, np.nan, -0.0, 0.0]
 
@@ -86,3 +87,28 @@ def test_clamp_negative_in_place_is_relu_written_into_x(count, shape, layout, dt
     expected = np.where(x < 0, dtype(0), x)
     assert clamp_negative_in_place(x) is x
     _same_bits(x, expected)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("size", [13, 2**14 + 3, 3 * 2**18 + 5])
+def test_relu_keeps_negative_zero_and_nan_in_every_block(count, dtype, size, restore_threads):
+    """relu (maximum with a block of zeros, or the mask where NumPy's maximum would not keep ties) is x
+    unless x < 0, bit for bit, with the specials in the SIMD body, the block tails and the last piece."""
+    threads.set_num_threads(count)
+    rng = np.random.default_rng(size)
+    values = rng.standard_normal(size).astype(dtype)
+    for start in (0, size // 2 - 3, size - len(SPECIALS) - 1):
+        values[start:start + len(SPECIALS) + 1] = SPECIALS + [-np.nan]
+    expected = np.where(values < 0, dtype(0), values)
+    _same_bits(relu(values), expected)
+    in_place = values.copy()
+    assert relu(in_place, out=in_place) is in_place
+    _same_bits(in_place, expected)
+    _same_bits(relu(values[::2]), expected[::2])   # strided: the mask
+
+
+def test_relu_without_numpys_tie_rule_uses_the_mask(monkeypatch):
+    monkeypatch.setattr(elementwise, "_maximum_is_relu", {np.dtype(np.float32): False})
+    values = np.array([-0.0, np.nan, -1.0, 2.0] * 5000, np.float32)
+    _same_bits(relu(values), np.where(values < 0, np.float32(0), values))
