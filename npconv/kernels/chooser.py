@@ -184,9 +184,14 @@ IM2COL_WEIGHT_GRAD_MIN_WIDE = 1.15
 ROW_GEMM_MIN_ROWS = 4
 # Its weight gradient (gy on the tile's cells times each kernel row's columns) against im2col's one product:
 # 5x5 6 -> 16 6.4 -> 3.1 ms, 3x3 8 -> 8 at 56x56 1.85 -> 0.83 (Winograd 1.22), LeNet conv1 (inner 5, 20
-# rows) 1.56 -> 1.21; lost: LeNet conv2 (inner 100) 4.7 -> 5.7, inner below the rows (U-Net's 1 -> 16 1.3x,
+# rows) 1.56 -> 1.21; lost then: LeNet conv2 (inner 100) 4.7 -> 5.7, inner below the rows (U-Net's 1 -> 16 1.3x,
 # 5x5 3 -> 32 1.6x).  Winograd's weight gradient, chosen first, stays faster from 16 channels on.
-ROW_GEMM_WEIGHT_GRAD_MAX_INNER = 64
+# Re-measured after kernel-row GEMM's compact tile rows, against im2col and tiled GEMM (the best of them), 5x5
+# and 3x3 kernels (batch x C_in -> C_out at input size; inner = C_in x kernel width), 1 thread / 2 threads:
+# LeNet conv2 64x20 -> 50 at 12 (inner 100) 4.42 vs 5.08 / 2.47 vs 3.42 ms, 16x32 -> 64 at 32 (160) 17.8 vs
+# 23.2 / 9.7 vs 13.8, 8x48 -> 96 at 28 (240) 14.0 vs 16.0 / 8.7 vs 9.3, 8x64 -> 128 at 28 (320) 24.4 vs 25.5,
+# 3x3 4x128 -> 128 at 28 (384) 10.6 vs 10.8; at 3x3 16x16 -> 32 (inner 80) a tie with tiled GEMM.
+ROW_GEMM_WEIGHT_GRAD_MAX_INNER = 384
 # Since kernel-row GEMM's compact tile rows (0cace74) its weight gradient wins with the inner dimension below
 # the rows too, on kernels of up to 5 rows.  Automatic choice / kernel-row GEMM, 1 thread CPU time and 2
 # threads wall (medians of 11): LeNet conv1 (inner 5, 20 rows, batch 64) 0.56 / 0.51 (1.52 -> 0.85 ms), at
