@@ -83,7 +83,32 @@ def test_each_library_in_its_own_process(tmp_path):
     assert "threads: 1 for every library" in text and "each library in its own process" in text
     assert "## Forward (float32)" in text and "## Forward + backward (float32)" in text
     assert "npconv cores" in text and "load average when started" in text
-    rows = bench.run_in_processes(TINY[:1], backward=True, repeat=1, threads=1, rounds=1)
+    rows = bench.run_in_processes(TINY[:1], backward=True, repeat=1, threads=1, rounds=2)
     (row,) = rows
     assert row["npconv"] > 0 and row["torch"] > 0 and row["error"] < 1e-5 and row["memory"] > 0
     assert 0 < row["npconv_cores"] < 1.5 and 0 < row["torch_cores"] < 1.5  # one thread each
+    # each round's own ratio, and the best times' ratio within their range
+    assert len(row["round_ratios"]) == 2 and all(ratio > 0 for ratio in row["round_ratios"])
+    table = bench.format_table(rows)
+    assert "ratio per round" in table.splitlines()[0]
+    assert table.splitlines()[-3].count(",") == 1  # the geometric mean of each round
+
+
+def test_models_in_alternating_processes_keep_the_best_and_each_rounds_ratio(monkeypatch):
+    """Each round runs every library's process once: a model keeps its best time per library and the
+    ratio of every round (fake processes: the rounds' times are given)."""
+    from npconv.bench import processes
+    times = iter([{"npconv": 2.0, "torch": 1.0}, {"npconv": 1.5, "torch": 1.25}])
+    monkeypatch.setattr(processes, "installed", lambda module: True)
+
+    def fake_records(job, threads):
+        if job["library"] == "npconv":
+            fake_records.round = next(times)
+        seconds = fake_records.round[job["library"]]
+        yield {name: (seconds, None) for name in processes.model_rows({}).keys()}
+    monkeypatch.setattr(processes, "_records", fake_records)
+    rows = processes.models_in_processes(rounds=2)
+    row = next(iter(rows.values()))
+    assert row["npconv"] == 1.5 and row["torch"] == 1.0 and row["round_ratios"] == [2.0, 1.2]
+    table = bench.format_models(rows)
+    assert "ratio per round" in table and "| 1.500 | 1.000 | 1.50 | 2.00, 1.20 |" in table

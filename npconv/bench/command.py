@@ -66,7 +66,9 @@ def _method(args, repeat):
         order = "interleaved call by call" if args.interleave else "in blocks"
         return f"every library in this process, {order}, median of {repeat}"
     rounds = 1 if args.quick else args.rounds
-    return f"each library in its own process, one after the other, best of {rounds} rounds of a median of {repeat}"
+    spread = "; each round's own ratio beside" if rounds > 1 else ""
+    return (f"each library in its own process, one after the other, best of {rounds} alternating rounds of a "
+            f"median of {repeat}{spread}")
 
 
 def run(args, suite=SUITE):
@@ -100,8 +102,11 @@ def run(args, suite=SUITE):
         print("\n".join(section), flush=True)
         report += section
     if args.models:
-        results = model_timings() if args.same_process else models_in_processes(threads=args.threads)
-        section = ["## Whole models", "", f"Whole models: {models_method()}.", "", format_models(results), ""]
+        results = model_timings() if args.same_process else models_in_processes(
+            threads=args.threads, rounds=1 if args.quick else args.rounds)
+        rounds = "" if args.same_process or args.quick or args.rounds < 2 else \
+            f", best of {args.rounds} alternating rounds of each library's process"
+        section = ["## Whole models", "", f"Whole models: {models_method()}{rounds}.", "", format_models(results), ""]
         print("\n".join(section), flush=True)
         report += section
     if args.markdown:

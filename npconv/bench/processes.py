@@ -103,6 +103,7 @@ def run_in_processes(cases, backward=False, repeat=7, libraries=(), threads=None
     """Report rows (as ``run_suite``'s, plus ``<library>_cores``: CPU time over wall time) with every library in its own process."""
     names = ("npconv",) + (("torch",) if installed("torch") else ()) + tuple(libraries)
     best = {name: {} for name in names}
+    per_round = {name: {} for name in names}  # every round's time of every case: the spread between rounds
     with tempfile.TemporaryDirectory() as out:
         job = dict(kind="cases", cases=[_case_fields(case) for case in cases], backward=backward, repeat=repeat,
                    out=out, algorithm=algorithm)
@@ -110,12 +111,20 @@ def run_in_processes(cases, backward=False, repeat=7, libraries=(), threads=None
             for name in names:
                 for record in _records(dict(job, library=name, algorithm=algorithm if name == "npconv" else None),
                                        threads):
+                    if "wall" not in record:
+                        continue
+                    per_round[name].setdefault(record["case"], []).append(record[clock])
                     kept = best[name].get(record["case"])
-                    if "wall" in record and (kept is None or record[clock] < kept[clock]):
+                    if kept is None or record[clock] < kept[clock]:
                         best[name][record["case"]] = record
                         if progress:
                             progress(name, record)
-        return [_row(case, index, backward, best, clock, out) for index, case in enumerate(cases)]
+        rows = [_row(case, index, backward, best, clock, out) for index, case in enumerate(cases)]
+    for row in rows:
+        if row.get("torch"):
+            mine, theirs = (per_round[name][row["case"].name] for name in ("npconv", "torch"))
+            row["round_ratios"] = [a / b for a, b in zip(mine, theirs)]
+    return rows
 
 
 def _row(case, index, backward, best, clock, out):
@@ -135,14 +144,27 @@ def _row(case, index, backward, best, clock, out):
     return row
 
 
-def models_in_processes(repeat=5, threads=None):
-    """The whole-model rows, npconv and torch each in its own process."""
+def models_in_processes(repeat=5, threads=None, rounds=1):
+    """The whole-model rows, npconv and torch each in its own process, in ``rounds`` alternating rounds: each
+    model keeps its best time, and (with torch) each round's ratio in ``round_ratios``."""
     names = ("npconv",) + (("torch",) if installed("torch") else ())
-    per_library = {}
-    for name in names:
-        (timings,) = _records(dict(kind="models", library=name, repeat=repeat), threads)
-        per_library[name] = {model: tuple(result) for model, result in timings.items()}
-    return model_rows(per_library)
+    per_round = []
+    for _ in range(rounds):
+        per_library = {}
+        for name in names:
+            (timings,) = _records(dict(kind="models", library=name, repeat=repeat), threads)
+            per_library[name] = {model: tuple(result) for model, result in timings.items()}
+        per_round.append(model_rows(per_library))
+    rows = {name: dict(row) for name, row in per_round[0].items()}  # the first round's errors, the best times
+    for name, row in rows.items():
+        for library in names:
+            times = [r[name][library] for r in per_round if r[name].get(library)]
+            row[library] = min(times) if times else None
+        ratios = [r[name]["npconv"] / r[name]["torch"] for r in per_round
+                  if r[name].get("npconv") and r[name].get("torch")]
+        if rounds > 1 and len(ratios) == rounds:
+            row["round_ratios"] = ratios
+    return rows
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ def format_table(rows, libraries=()):
     has_cores = any("npconv_cores" in row for row in rows)  # CPU time / wall time: the cores a call kept busy
     if has_cores:
         head += ["npconv cores", "torch cores"]
+    rounds = min((len(row.get("round_ratios") or ()) for row in rows), default=0) if has_torch else 0
+    if rounds > 1:  # each round's own ratio: how far one run of the pair can move on this machine
+        head += ["ratio per round"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [row["case"].name, f"{row['npconv'] * 1e3:.2f}", f"{row['gflops']:.1f}",
@@ -33,12 +36,16 @@ def format_table(rows, libraries=()):
         cells += [_ratio(row.get(name), row.get("torch")) for name in libraries]
         if has_cores:
             cells += [_cores(row.get(f"{name}_cores")) for name in ("npconv", "torch")]
+        if rounds > 1:
+            cells.append(", ".join(f"{ratio:.2f}" for ratio in row["round_ratios"]))
         lines.append("| " + " | ".join(cells) + " |")
     if has_torch:
         means = ["**geometric mean**", "", "", "", "", "",
                  f"**{geomean([r['npconv'] / r['torch'] for r in rows]):.2f}**", ""]
         means += [f"{geomean([r[n] / r['torch'] for r in rows if r.get(n)]):.2f}" for n in libraries]
         means += ["", ""] if has_cores else []
+        if rounds > 1:
+            means.append(", ".join(f"{geomean([r['round_ratios'][i] for r in rows]):.2f}" for i in range(rounds)))
         lines.append("| " + " | ".join(means) + " |")
         worst = max(rows, key=lambda r: r["npconv"] / r["torch"])
         lines.append("")
@@ -51,11 +58,15 @@ def _ratio(value, reference):
 
 
 def format_models(results):
-    lines = ["| model | npconv s | torch s | npconv/torch |", "|---|---|---|---|"]
+    per_round = any(row.get("round_ratios") for row in results.values())
+    head = ["model", "npconv s", "torch s", "npconv/torch"] + (["ratio per round"] if per_round else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, row in results.items():
         n, t = row.get("npconv"), row.get("torch")
-        ratio = f"{n / t:.2f}" if n and t else "-"
-        lines.append(f"| {name} | {_seconds(n)} | {_seconds(t)} | {ratio} |")
+        cells = [name, _seconds(n), _seconds(t), f"{n / t:.2f}" if n and t else "-"]
+        if per_round:
+            cells.append(", ".join(f"{ratio:.2f}" for ratio in row.get("round_ratios", ())) or "-")
+        lines.append("| " + " | ".join(cells) + " |")
         for library in ("npconv", "torch"):
             if row.get(f"{library}_error"):
                 lines.append(f"|  ({library}: {row[f'{library}_error'][:80]}) | | | |")
