@@ -50,3 +50,21 @@ def test_profile_counts_a_region_opened_inside_a_piece_as_part_of_that_piece(mon
     total, regions = bench.profile_split(case, 4, repeat=1)
     assert len(regions) == 1 and len(regions[0]) == 2
     assert sum(regions[0]) <= total
+
+
+def test_measured_speedups_alternate_the_thread_counts():
+    """npconv's medians at 1 and 2 threads of one case (in this process), then the table of both libraries'
+    speed-ups; the thread setting ends at the last count asked for."""
+    from npconv.bench.processes import thread_medians
+    before = npconv.get_num_threads()
+    case = bench.Case("small 3x3", "conv", (2, 8, 12, 12), (8, 8, 3, 3), dict(padding=1))
+    try:
+        medians = thread_medians("npconv", case, (1, 2), backward=True, repeat=2, rounds=1)
+        assert len(medians) == 2 and all(m > 0 for m in medians)
+        assert npconv.get_num_threads() == 2
+    finally:
+        npconv.set_num_threads(before)
+    table = bench.format_speedups([dict(case="small 3x3", npconv=[0.004, 0.002], torch=[0.003, 0.002]),
+                                   dict(case="other", npconv=[0.001, 0.001])])
+    assert "| small 3x3 | 4.00 | 2.00 | 2.00x | 3.00 | 2.00 | 1.50x |" in table
+    assert "| other | 1.00 | 1.00 | 1.00x | - | - | - |" in table

@@ -11,9 +11,11 @@ each case keeps its best median over the rounds.
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -21,7 +23,8 @@ from .models import model_rows, model_timings_of
 from .suite import RUNNERS, Case, arrays, installed, peak_extra_bytes
 from .timing import time_calls
 
-__all__ = ["set_threads", "run_in_processes", "models_in_processes", "worker"]
+__all__ = ["set_threads", "run_in_processes", "models_in_processes", "speedups_in_processes", "thread_medians",
+           "worker"]
 
 _PACKAGE_PARENT = str(pathlib.Path(__file__).resolve().parents[2])
 
@@ -62,8 +65,46 @@ def worker(job):
     if job["kind"] == "models":
         print(json.dumps(model_timings_of(library, job["repeat"])), flush=True)
         return
+    if job["kind"] == "speedups":
+        for fields in job["cases"]:
+            medians = thread_medians(library, _case_from(fields), job["counts"], job["backward"], job["repeat"])
+            print(json.dumps(dict(case=fields["name"], library=library, medians=medians)), flush=True)
+        return
     for index, fields in enumerate(job["cases"]):
         print(json.dumps(_time_case(library, _case_from(fields), index, job)), flush=True)
+
+
+def thread_medians(library, case, counts, backward, repeat, rounds=3):
+    """Median seconds of one case at each thread count, in this process: ``rounds`` rounds, each timing
+    ``repeat`` calls at every count in turn after an untimed call, after a first untimed round (torch's
+    first calls of a shape in a process take 2-4x its later time).  A change of the machine's speed during
+    the run reaches every count alike; switching counts call by call would restart torch's OpenMP team at
+    each call."""
+    call = RUNNERS[library](case, *arrays(case))
+    times = {count: [] for count in counts}
+    for number in range(rounds + 1):
+        for count in counts:
+            set_threads(count, library)
+            call(backward)
+            for _ in range(repeat):
+                begin = time.perf_counter()
+                call(backward)
+                if number:
+                    times[count].append(time.perf_counter() - begin)
+    return [statistics.median(times[count]) for count in counts]
+
+
+def speedups_in_processes(cases, counts=(1, 2), backward=False, repeat=5):
+    """Rows ``{case, <library>: [median seconds per count]}``: npconv and torch each in its own process, each
+    alternating its thread counts in rounds of ``repeat`` calls (``thread_medians``)."""
+    names = ("npconv",) + (("torch",) if installed("torch") else ())
+    rows = {case.name: dict(case=case.name) for case in cases}
+    job = dict(kind="speedups", cases=[_case_fields(case) for case in cases], counts=list(counts),
+               backward=backward, repeat=repeat)
+    for name in names:
+        for record in _records(dict(job, library=name), None):
+            rows[record["case"]][name] = record["medians"]
+    return list(rows.values())
 
 
 def _time_case(library, case, index, job):

@@ -4,7 +4,7 @@ import time
 
 from .suite import SUITE, arrays, npconv_runner
 
-__all__ = ["profile_split", "makespan", "simulate_split", "scaling_rows", "format_scaling"]
+__all__ = ["format_speedups", "profile_split", "makespan", "simulate_split", "scaling_rows", "format_scaling"]
 
 
 def profile_split(case, threads_count, backward=False, repeat=3):
@@ -90,4 +90,22 @@ def format_scaling(rows):
     for row in rows:
         lines.append(f"| {row['case']} | {row['threads']} | {row['regions']} | {row['pieces_per_thread']:.2f} | "
                      f"{row['serial_fraction']:.2f} | {row['simulated'] * 1e3:.2f} | {row['speedup']:.2f}x |")
+    return "\n".join(lines)
+
+
+def format_speedups(rows, counts=(1, 2)):
+    """The measured speed-ups (``processes.speedups_in_processes``) as a Markdown table: per library the
+    median at each thread count and the speed-up from the first count to the last."""
+    libraries = [name for name in ("npconv", "torch") if any(name in row for row in rows)]
+    head = ["shape"]
+    for name in libraries:
+        head += [f"{name} {count} thr ms" for count in counts] + [f"{name} speed-up"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for row in rows:
+        cells = [row["case"]]
+        for name in libraries:
+            medians = row.get(name)
+            cells += [f"{m * 1e3:.2f}" for m in medians] + [f"{medians[0] / medians[-1]:.2f}x"] if medians else \
+                ["-"] * (len(counts) + 1)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
