@@ -60,10 +60,17 @@ def time_pair(first, second, repeat=7, interleave=False):
 
 
 
-def time_calls(fn, repeat=7):
-    """Median wall time and median process CPU time of ``fn()`` over ``repeat`` runs after one warm-up: CPU
-    time over wall time shows how many cores a call really kept busy."""
-    fn()
+# Untimed calls before a case's timed ones, for every library alike: torch's first calls of a shape in a
+# process take 2-4x its later time (grouped 3x3 at 2 threads: 7.1, then 3.7, ..., 2.8 ms), and with one
+# warm-up the slow ones reached the median of 7.
+WARMUP_CALLS = 3
+
+
+def time_calls(fn, repeat=7, warmup=WARMUP_CALLS):
+    """Median wall time and median process CPU time of ``fn()`` over ``repeat`` runs after ``warmup``
+    untimed ones: CPU time over wall time shows how many cores a call really kept busy."""
+    for _ in range(warmup):
+        fn()
     walls, cpus = [], []
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
