@@ -17,6 +17,8 @@ import math
 import os
 import threading
 
+from . import threads
+
 ALGORITHMS = {}  # name -> module; filled by npconv.kernels
 
 # The general algorithm that computes every call; the others hand it what they do not cover.
@@ -154,6 +156,11 @@ IM2COL_MIN_WASTED_ROWS = 32
 # losses: 64 -> 128 at 56 0.98, 64 -> 256 at 32 0.99, 64 -> 64 at 56 1.09, 5x5 32 -> 64 at 64 1.22, 32 -> 64
 # at 112 1.26, the 7x7 stem (147) 1.34.
 IM2COL_STRIDED_MIN_INNER = 1024
+# ... or from this many when the column matrix is small enough for im2col's fused pieces (each thread copies
+# its own columns: below PARALLEL_MIN_COPY elements, kernels/im2col.py).  Batch 1, im2col / tiled GEMM,
+# median ms at 1 / 2 threads: 64 -> 128 3x3 at 56 (576 values) 2.00 vs 2.28 / 2.18 vs 2.34, 64 -> 64 1.30 vs
+# 1.43 / 2.03 vs 2.13, 5x5 32 -> 64 at 64 (800) 2.46 vs 2.50 / 2.67 vs 2.75; the stem (147) loses, 6.0 vs 5.4.
+IM2COL_SMALL_STRIDED_MIN_INNER = 512
 # ... and its column matrix (float32: the input times the kernel's size) at most this large (weight
 # gradients: 1.2-1.4x tiled's time at 59-300 MB: ResNet's stem, U-Net's 3x3 layers at 128x128 and 256x256).
 # Never for a 1x1 kernel over the whole input, which tiled GEMM multiplies in place (U-Net's head: 3.6 ms vs
@@ -297,7 +304,10 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
         return (w_shape[0] // groups >= IM2COL_WEIGHT_GRAD_MIN_ROWS or w_shape[1] == 1 or disjoint
                 or wide >= IM2COL_WEIGHT_GRAD_MIN_WIDE)
     if operation == "forward":
-        if any(s > 1 for s in stride) and w_shape[1] * math.prod(kernel) >= IM2COL_STRIDED_MIN_INNER:
+        inner = w_shape[1] * math.prod(kernel)
+        small = column_bytes // 4 < threads.PARALLEL_MIN_COPY
+        if any(s > 1 for s in stride) and inner >= (IM2COL_SMALL_STRIDED_MIN_INNER if small
+                                                    else IM2COL_STRIDED_MIN_INNER):
             return True
         rows, outputs, steps = w_shape[0] // groups, out_spatial, stride
     elif operation == "input_grad" and all(s == 1 for s in stride):
