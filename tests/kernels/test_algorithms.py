@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import npconv
 from npconv import kernels
 from npconv.kernels import depthwise, fft, flipped, row_gemm, threads, tiled_gemm, winograd
-from tests.kernels.compare import assert_kernels_match_torch, computes_itself
+from tests.kernels.compare import assert_kernels_match_torch, computes_itself, torch_conv
 from tests.strategies import conv_arguments, kernel_arguments
 from tests.torch_compare import assert_matches_torch, random_array
 
@@ -375,3 +375,25 @@ def test_im2col_forward_copies_its_columns_in_parallel_pieces(x_shape, w_shape, 
     y = kernels.conv_forward(x, w, stride[:d], ((1, 1),) * d, dilation[:d], groups, algorithm="im2col")
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
     assert pieces and max(pieces) >= 2
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@given(case=kernel_arguments(), seed=st.integers(0, 2**31), channels_last=st.booleans())
+def test_im2col_fused_pieces_match_torch_on_random_layers(case, seed, channels_last, workers):
+    """im2col's fused forward pieces (forced even for small work) on random layers, 1-3 dims, groups,
+    dilation, strides, asymmetric padding, and inputs in a channels-last layout: torch's results."""
+    x, w = random_arrays(seed, np.float64, case["x_shape"], case["w_shape"])
+    if channels_last:  # the same values, strided in memory as a channels-last tensor's
+        x = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1)
+    previous = threads.get_num_threads()
+    threads.set_num_threads(workers)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(threads, "PARALLEL_MIN_MACS", 0)
+            y = kernels.conv_forward(x, w, case["stride"], case["pairs"], case["dilation"], case["groups"],
+                                     algorithm="im2col")
+    finally:
+        threads.set_num_threads(previous)
+    expected = torch_conv(torch.from_numpy(x), torch.from_numpy(w), case["stride"], case["pairs"],
+                          case["dilation"], case["groups"]).numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-9, atol=1e-9)
