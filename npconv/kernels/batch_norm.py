@@ -27,13 +27,15 @@ def _blocks(x3):
     return threads.split(c, -(-c // per_block))
 
 
-def _run(task, x3, cost=None):
-    """``task`` over every block: on the kernel threads when the work (``cost`` element operations) is worth
-    splitting, else one after the other here; cache-sized blocks either way, so that a block's passes read
-    it from cache (a 1.6M-float evaluation batch norm in one block: 0.65 ms, two passes from memory)."""
+def _run(task, x3, parallel=None):
+    """``task`` over every block: on the kernel threads when the work is worth splitting (``parallel``;
+    default: its _PASSES element operations per element reach PARALLEL_MIN_MACS), else one after the other
+    here; cache-sized blocks either way, so that a block's passes read it from cache (a 1.6M-float
+    evaluation batch norm in one block: 0.65 ms, two passes from memory)."""
     blocks = _blocks(x3)
-    cost = _PASSES * x3.size if cost is None else cost
-    if len(blocks) < 2 or cost < threads.PARALLEL_MIN_MACS:
+    if parallel is None:
+        parallel = _PASSES * x3.size >= threads.PARALLEL_MIN_MACS
+    if len(blocks) < 2 or not parallel:
         for bounds in blocks:
             task(bounds)
         return
@@ -69,7 +71,7 @@ def affine(x3, mean, invstd, weight, bias):
         _affine_block(x3[:, c0:c1], y[:, c0:c1], mean[c0:c1], invstd[c0:c1], weight, bias, c0, c1)
     # two passes, as a copy's: split from a copy's size (wall, 1 -> 2 threads, 2**19 elements 0.10 -> 0.16 ms,
     # 2**20 0.20 -> 0.24, 2**21 0.48-0.51 -> 0.39-0.48, 2**22 1.4-1.7 -> 0.9-1.5)
-    _run(block, x3, x3.size * threads.PARALLEL_MIN_MACS // threads.PARALLEL_MIN_COPY)
+    _run(block, x3, parallel=x3.size >= threads.PARALLEL_MIN_COPY)
     return y
 
 

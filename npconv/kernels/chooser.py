@@ -17,7 +17,7 @@ import math
 import os
 import threading
 
-from . import threads
+from . import im2col
 
 ALGORITHMS = {}  # name -> module; filled by npconv.kernels
 
@@ -157,7 +157,7 @@ IM2COL_MIN_WASTED_ROWS = 32
 # at 112 1.26, the 7x7 stem (147) 1.34.
 IM2COL_STRIDED_MIN_INNER = 1024
 # ... or from this many when the column matrix is small enough for im2col's fused pieces (each thread copies
-# its own columns: below PARALLEL_MIN_COPY elements, kernels/im2col.py).  Batch 1, im2col / tiled GEMM,
+# its own columns: below im2col.FUSED_MAX_COLUMNS elements).  Batch 1, im2col / tiled GEMM,
 # median ms at 1 / 2 threads: 64 -> 128 3x3 at 56 (576 values) 2.00 vs 2.28 / 2.18 vs 2.34, 64 -> 64 1.30 vs
 # 1.43 / 2.03 vs 2.13, 5x5 32 -> 64 at 64 (800) 2.46 vs 2.50 / 2.67 vs 2.75; the stem (147) loses, 6.0 vs 5.4.
 IM2COL_SMALL_STRIDED_MIN_INNER = 512
@@ -294,9 +294,9 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
     IM2COL_MAX_COLUMN_BYTES): for a weight gradient, a forward, or a stride-1 input gradient as the forward of
     the flipped kernel (outputs: the input's positions, rows: C_in/G)."""
     kernel = w_shape[2:]
-    column_bytes = 4 * math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)
+    columns = math.prod(kernel) * w_shape[1] * groups * x_shape[0] * math.prod(out_spatial)  # elements
     pointwise = math.prod(kernel) == 1 and tuple(out_spatial) == tuple(x_shape[2:])  # tiled GEMM copies nothing
-    if column_bytes > IM2COL_MAX_COLUMN_BYTES or pointwise:
+    if 4 * columns > IM2COL_MAX_COLUMN_BYTES or pointwise:
         return False
     if operation == "weight_grad":
         disjoint = all(k <= s for k, s in zip(kernel, stride))
@@ -305,7 +305,7 @@ def _im2col_wins(operation, x_shape, w_shape, out_spatial, stride, groups, dilat
                 or wide >= IM2COL_WEIGHT_GRAD_MIN_WIDE)
     if operation == "forward":
         inner = w_shape[1] * math.prod(kernel)
-        small = column_bytes // 4 < threads.PARALLEL_MIN_COPY
+        small = columns < im2col.FUSED_MAX_COLUMNS
         if any(s > 1 for s in stride) and inner >= (IM2COL_SMALL_STRIDED_MIN_INNER if small
                                                     else IM2COL_STRIDED_MIN_INNER):
             return True

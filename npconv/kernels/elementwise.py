@@ -88,8 +88,8 @@ def relu(x, out=None):
             np.maximum(zeros, flat[start:whole].reshape(-1, _ZERO_BLOCK),
                        out=target[start:whole].reshape(-1, _ZERO_BLOCK))
         np.maximum(zeros[:stop - whole], flat[whole:stop], out=target[whole:stop])
-    ranges = threads.pieces(flat.size, 2 * flat.size) if flat.size >= _SPLIT_MIN_ELEMENTS else [(0, flat.size)]
-    threads.run_parallel(piece, ranges)
+    # one pass, as a copy's: split from a copy's size
+    threads.run_parallel(piece, threads.pieces(flat.size, flat.size, threads.PARALLEL_MIN_COPY))
     return out
 
 

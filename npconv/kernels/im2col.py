@@ -32,10 +32,15 @@ def _windows(padded, kernel, stride, dilation, out_spatial):
     return np.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
 
 
+def _padded_windows(x, padding, kernel, stride, dilation, out_spatial):
+    """Read-only view ``(*lead, *O, *K)`` of every window of ``x`` (*lead, *S) zero-padded (one padded copy)."""
+    extent = geo.padded_extent(x.shape[-len(kernel):], padding, out_spatial, kernel, stride, dilation)
+    return _windows(_padded(x, padding, extent), kernel, stride, dilation, out_spatial)
+
+
 def _columns(grouped, padding, kernel, stride, dilation, out_spatial):
     """The im2col matrix ``(G, C/G * prod(K), N * prod(O))`` of ``grouped`` (N, G, C/G, *S) (a copy)."""
-    extent = geo.padded_extent(grouped.shape[3:], padding, out_spatial, kernel, stride, dilation)
-    return _gathered(_windows(_padded(grouped, padding, extent), kernel, stride, dilation, out_spatial))
+    return _gathered(_padded_windows(grouped, padding, kernel, stride, dilation, out_spatial))
 
 
 def _gathered(windows):
@@ -89,8 +94,7 @@ def unfold(x, kernel, dilation, padding, stride, out_spatial):
     """torch's im2col: (N, C, *S) -> (N, C * prod(K), prod(O)), row ``c * prod(K) + k`` (k the kernel
     offset in C order), column the block's position in C order; padding is zero."""
     batch, channels = x.shape[:2]
-    extent = geo.padded_extent(x.shape[2:], padding, out_spatial, kernel, stride, dilation)
-    windows = _windows(_padded(x, padding, extent), kernel, stride, dilation, out_spatial)
+    windows = _padded_windows(x, padding, kernel, stride, dilation, out_spatial)
     d = len(kernel)
     order = (0, 1) + tuple(range(2 + d, 2 + 2 * d)) + tuple(range(2, 2 + d))  # (N, C, *O, *K) -> (N, C, *K, *O)
     return np.ascontiguousarray(windows.transpose(order)).reshape(
@@ -108,20 +112,26 @@ def fold(columns, spatial, kernel, dilation, padding, stride, out_spatial):
                                         spatial, padding, out_spatial, kernel, stride, dilation))
 
 
+# A forward whose column matrix has fewer elements than this (a copy too small to split on its own, see
+# threads.PARALLEL_MIN_COPY) copies its columns inside each thread's piece (``_fused_forward``); the chooser
+# counts on it for strided layers (chooser.IM2COL_SMALL_STRIDED_MIN_INNER).
+FUSED_MAX_COLUMNS = threads.PARALLEL_MIN_COPY
+
+
 def conv_forward(x, w, out_spatial, stride, padding, dilation, groups):
     """Same contract as ``shifted_gemm.conv_forward``: x (N, C_in, *S), w (C_out, C_in/G, *K) -> (N, C_out, *O)."""
     batch, c_in = x.shape[:2]
     c_out, kernel = w.shape[0], w.shape[2:]
     weights = w.reshape(groups, c_out // groups, -1)
     column_count = c_in * math.prod(kernel) * batch * math.prod(out_spatial)
-    if column_count >= threads.PARALLEL_MIN_COPY or threads.workers() < 2:
+    if column_count >= FUSED_MAX_COLUMNS or threads.workers() < 2:
         columns = _columns(_grouped(x, groups), padding, kernel, stride, dilation, out_spatial)
         return _ungroup_rows(_split_matmul(weights, columns), batch, out_spatial)
     return _fused_forward(x, weights, kernel, out_spatial, stride, padding, dilation, groups)
 
 
 def _fused_forward(x, weights, kernel, out_spatial, stride, padding, dilation, groups):
-    """The forward of a column matrix too small for a split copy (below PARALLEL_MIN_COPY): each kernel thread
+    """The forward of a column matrix too small for a split copy (below FUSED_MAX_COLUMNS): each kernel thread
     copies its own part of the columns and multiplies it, in one dispatch, so that the copy runs in parallel
     too (2 threads, batch 1: ResNet-18's 512 channels at 7x7 2.9 -> 2.1 ms, its 64 -> 128 stride-2 layer
     1.34 -> 1.09).  The parts are blocks of output rows (images, then rows of the first output dim), each
@@ -134,8 +144,7 @@ def _fused_forward(x, weights, kernel, out_spatial, stride, padding, dilation, g
     parts = len(threads.pieces(2**30, weights.size * positions))
     if weights.shape[1] > positions and c_in // groups >= parts:
         return _forward_by_channels(grouped, weights, kernel, out_spatial, stride, padding, dilation, parts)
-    extent = geo.padded_extent(x.shape[2:], padding, out_spatial, kernel, stride, dilation)
-    windows = _windows(_padded(grouped, padding, extent), kernel, stride, dilation, out_spatial)
+    windows = _padded_windows(grouped, padding, kernel, stride, dilation, out_spatial)
     out = np.empty((batch, groups, weights.shape[1]) + tuple(out_spatial), dtype=np.result_type(x, weights))
 
     def block(piece):
