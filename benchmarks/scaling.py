@@ -1,13 +1,15 @@
 """How npconv's kernel split scales.  First, measured: each library's own speed-up from 1 to 2 threads per
-shape of the benchmark suite, npconv and torch each in its own process, the thread count alternating call
-in rounds (see ``npconv.bench.speedups_in_processes``).  Then simulated, per thread count (1 to 16): the
+shape of the benchmark suite, npconv and torch each in its own process, the thread count alternating in
+rounds (see ``npconv.bench.speedups_in_processes``).  Then simulated, per thread count (1 to 16): the
 parallel regions the kernels open, the pieces per thread, the serial fraction (time outside the regions)
 and the wall time simulated from timed pieces (see ``npconv.bench.simulate_split``).
 
-Run it on an idle machine (it times the pieces one by one on one core, so the machine's core count does not
-matter; memory bandwidth shared between cores is not modelled, so the speedups are upper bounds):
+Run it on an idle machine with at least two cores (the measured speed-ups use them; the simulation times the
+pieces one by one on one core, and does not model memory bandwidth shared between cores, so its speedups
+are upper bounds):
 
     python benchmarks/scaling.py --markdown benchmarks/SCALING.md
+    python benchmarks/scaling.py --backward --markdown benchmarks/SCALING-backward.md
 """
 import argparse
 import sys

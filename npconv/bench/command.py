@@ -61,11 +61,16 @@ def _check_algorithm(name):
     return None
 
 
+def _rounds(args):
+    """The alternating rounds of each library's process: one with --quick."""
+    return 1 if args.quick else args.rounds
+
+
 def _method(args, repeat):
     if args.same_process:
         order = "interleaved call by call" if args.interleave else "in blocks"
         return f"every library in this process, {order}, median of {repeat}"
-    rounds = 1 if args.quick else args.rounds
+    rounds = _rounds(args)
     spread = "; each round's own ratio beside" if rounds > 1 else ""
     return (f"each library in its own process, one after the other, best of {rounds} alternating rounds of a "
             f"median of {repeat}{spread}")
@@ -103,9 +108,9 @@ def run(args, suite=SUITE):
         report += section
     if args.models:
         results = model_timings() if args.same_process else models_in_processes(
-            threads=args.threads, rounds=1 if args.quick else args.rounds)
-        rounds = "" if args.same_process or args.quick or args.rounds < 2 else \
-            f", best of {args.rounds} alternating rounds of each library's process"
+            threads=args.threads, rounds=_rounds(args))
+        rounds = "" if args.same_process or _rounds(args) < 2 else \
+            f", best of {_rounds(args)} alternating rounds of each library's process"
         section = ["## Whole models", "", f"Whole models: {models_method()}{rounds}.", "", format_models(results), ""]
         print("\n".join(section), flush=True)
         report += section
@@ -120,6 +125,6 @@ def _rows(args, cases, backward, repeat, libraries):
         return run_suite(cases, backward, repeat, libraries, interleave=args.interleave,
                          progress=lambda row: print(f"  {row['case'].name}: {row['npconv'] * 1e3:.2f} ms", flush=True))
     return run_in_processes(cases, backward, repeat, libraries, threads=args.threads, clock=args.clock,
-                            algorithm=args.algorithm, rounds=1 if args.quick else args.rounds,
+                            algorithm=args.algorithm, rounds=_rounds(args),
                             progress=lambda library, record: print(
                                 f"  {record['case']}: {library} {record[args.clock] * 1e3:.2f} ms", flush=True))

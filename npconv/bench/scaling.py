@@ -105,7 +105,9 @@ def format_speedups(rows, counts=(1, 2)):
         cells = [row["case"]]
         for name in libraries:
             medians = row.get(name)
-            cells += [f"{m * 1e3:.2f}" for m in medians] + [f"{medians[0] / medians[-1]:.2f}x"] if medians else \
-                ["-"] * (len(counts) + 1)
+            if medians:
+                cells += [f"{m * 1e3:.2f}" for m in medians] + [f"{medians[0] / medians[-1]:.2f}x"]
+            else:
+                cells += ["-"] * (len(counts) + 1)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
